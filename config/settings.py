@@ -1,0 +1,218 @@
+"""Bocage settings: one module, read from the environment, safe defaults for the embedded run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+import moneyed
+from django.utils.translation import gettext_lazy as _
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("BOCAGE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", True)
+_INSECURE_KEY = "django-insecure-bocage-embedded-default-change-me-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", _INSECURE_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "djmoney",
+    "config",
+    "members",
+    "ledger",
+    "exchange",
+    "crowdfunding",
+    "cooperative",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bocage.sqlite3'}")
+# Lets several test runs share a machine without sharing a test database.
+_TEST_SUFFIX = env_str("BOCAGE_TEST_DB_SUFFIX", "")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE: a writer takes the write lock at BEGIN, so two postings never deadlock on the
+    # read-to-write upgrade; the timeout lets the web and the worker wait for each other.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-bocage{_TEST_SUFFIX}.sqlite3")}
+elif _TEST_SUFFIX:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{_TEST_SUFFIX}"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Units ----------------------------------------------------------------------------------
+# Units are configuration. Limits are in major units (euros, hours); None means unbounded.
+# member_account: every member opens one account in this unit.
+BOCAGE_UNITS = {
+    "EUR": {
+        "name": "Euro",
+        "kind": "fiat",
+        "decimals": 2,
+        "member_account": False,
+        "default_min_balance": "0",
+        "default_max_balance": None,
+    },
+    "ACH": {
+        "name": "Achard",
+        "kind": "backed",
+        "decimals": 2,
+        "member_account": True,
+        "default_min_balance": "0",
+        "default_max_balance": None,
+    },
+    "HRS": {
+        "name": "Heure",
+        "kind": "mutual_credit",
+        "decimals": 2,
+        "member_account": True,
+        "default_min_balance": env_str("BOCAGE_HRS_MIN", "-20"),
+        "default_max_balance": env_str("BOCAGE_HRS_MAX", "100"),
+    },
+    "GRN": {
+        "name": "Grain",
+        "kind": "mutual_credit",
+        "decimals": 2,
+        "member_account": True,
+        "default_min_balance": env_str("BOCAGE_GRN_MIN", "-500"),
+        "default_max_balance": env_str("BOCAGE_GRN_MAX", "2000"),
+    },
+}
+for _code, _unit in BOCAGE_UNITS.items():
+    if _code not in moneyed.CURRENCIES:
+        moneyed.add_currency(code=_code, numeric=None, sub_unit=10 ** int(_unit["decimals"]), name=str(_unit["name"]))
+CURRENCIES = tuple(BOCAGE_UNITS)
+CURRENCY_CHOICES = [(code, str(unit["name"])) for code, unit in BOCAGE_UNITS.items()]
+DEFAULT_CURRENCY = "ACH"
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes anonymous calls answer 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bocage API",
+    "DESCRIPTION": "Ledger, local currency, time bank, SEL, crowdfunding and share register "
+    "of the Pays des Achards.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# How long an idempotent request may stay in flight before another attempt may take it over
+# (the one that died never posted: posting and its ledger key commit together).
+BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS = env_int("BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS", 60)
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
+}
+
+# --- Mail -----------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Bocage <noreply@bocage.localhost>")
+
+# --- Production hardening (check --deploy is clean when DEBUG is off) -----------------------
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from ledger import api as ledger_api
+from members import api as members_api
+
+from .auth_api import TokenView
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("members", members_api.MemberViewSet, basename="member")
+router.register("accounts", ledger_api.AccountViewSet, basename="account")
+router.register("transactions", ledger_api.TransactionViewSet, basename="transaction")
+router.register("holds", ledger_api.HoldViewSet, basename="hold")
+
+api_patterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("units/", ledger_api.UnitListView.as_view(), name="api-units"),
+    path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("ledger.urls")),
+]

@@ -1,0 +1,1 @@
+"""Models of `cooperative`: arrive with the issue that builds this app."""

@@ -1,0 +1,1 @@
+"""Models of `crowdfunding`: arrive with the issue that builds this app."""

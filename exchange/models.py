@@ -1,0 +1,1 @@
+"""Models of `exchange`: arrive with the issue that builds this app."""

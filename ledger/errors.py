@@ -1,0 +1,72 @@
+"""The ledger's refusals, each with a stable code (DESIGN.md, Interfaces)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError, NotFound
+from ledger.units import InvalidAmount, UnitMismatch, UnknownUnit
+
+__all__ = [
+    "AccountClosed",
+    "AccountFrozen",
+    "AccountNotFound",
+    "AlreadyReversed",
+    "HoldAlreadyResolved",
+    "IdempotencyKeyReused",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "LimitExceeded",
+    "SameAccount",
+    "UnbalancedTransaction",
+    "UnitMismatch",
+    "UnknownUnit",
+]
+
+
+class InsufficientFunds(ApplicationError):
+    code = "insufficient_funds"
+    default_message = _("The available balance is not enough.")
+
+
+class LimitExceeded(ApplicationError):
+    code = "limit_exceeded"
+    default_message = _("This would take the account above its upper limit.")
+
+
+class AccountFrozen(ApplicationError):
+    code = "account_frozen"
+    default_message = _("This account is frozen.")
+
+
+class AccountClosed(ApplicationError):
+    code = "account_closed"
+    default_message = _("This account is closed.")
+
+
+class SameAccount(ApplicationError):
+    code = "same_account"
+    default_message = _("The paying and the receiving accounts must differ.")
+
+
+class UnbalancedTransaction(ApplicationError):
+    code = "unbalanced"
+    default_message = _("The entries of each unit must sum to zero.")
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    default_message = _("This idempotency key was already used for a different request.")
+
+
+class AlreadyReversed(ApplicationError):
+    code = "already_reversed"
+    default_message = _("This transaction has already been reversed.")
+
+
+class HoldAlreadyResolved(ApplicationError):
+    code = "hold_resolved"
+    default_message = _("This hold has already been captured, voided or has expired.")
+
+
+class AccountNotFound(NotFound):
+    code = "not_found"
+    default_message = _("Account not found.")

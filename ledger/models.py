@@ -1,0 +1,243 @@
+"""The ledger: accounts, transactions, entries, holds.
+
+Invariants (DESIGN.md), each enforced by the services and, on PostgreSQL, by the database
+itself (triggers in migration 0002; CHECK/UNIQUE constraints below on every backend):
+
+1. Per transaction and per unit, entries sum to zero (deferred constraint trigger).
+2. An entry's unit is its account's unit (composite foreign key (account_id, unit)).
+3. `min_balance <= balance - held` and `balance <= max_balance` (CHECK on the account row,
+   which is updated in the same database transaction as the entries).
+4. `account.balance` = sum of its entries = the last entry's `balance_after` (an entry's
+   `balance_after` must extend the previous one; a deferred trigger compares the account row).
+5. Transactions and entries are append-only (UPDATE/DELETE rejected by triggers). A mistake is
+   corrected by a reversing transaction; a transaction is reversed at most once (UNIQUE).
+6. One idempotency key, at most one transaction (UNIQUE).
+
+Amounts are integers in the unit's minor units (see ledger.units): exact on every backend.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
+
+from .units import Unit, get_unit
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("Member account")
+        SYSTEM = "system", _("System account")
+
+    class SystemCode(models.TextChoices):
+        WORLD = "world", _("World (outside the ledger)")
+        ISSUANCE = "issuance", _("Issuance")
+        GUARANTEE_FUND = "guarantee_fund", _("Guarantee fund")
+        FEES = "fees", _("Fees")
+        DEMURRAGE_FUND = "demurrage_fund", _("Demurrage fund")
+        ESCROW = "escrow", _("Escrow")
+        CAPITAL = "capital", _("Cooperative capital")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FROZEN = "frozen", _("Frozen")
+        CLOSED = "closed", _("Closed")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    holder = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("holder")
+    )
+    system_code = models.CharField(_("system code"), max_length=20, choices=SystemCode.choices, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    unit = models.CharField(_("unit"), max_length=8)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    balance = models.BigIntegerField(_("balance (minor units)"), default=0)
+    held = models.BigIntegerField(_("held (minor units)"), default=0)
+    min_balance = models.BigIntegerField(_("lower limit (minor units)"), null=True, blank=True)
+    max_balance = models.BigIntegerField(_("upper limit (minor units)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["id"]
+        permissions = [("audit_ledger", _("Can read every account, transaction and hold"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(held__gte=0), name="account_held_not_negative"),
+            models.CheckConstraint(
+                condition=Q(min_balance__isnull=True) | Q(min_balance__lte=F("balance") - F("held")),
+                name="account_above_min_balance",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_balance__isnull=True) | Q(balance__lte=F("max_balance")),
+                name="account_below_max_balance",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="member") & Q(holder__isnull=False) & Q(system_code=""))
+                | (Q(kind="system") & ~Q(system_code="")),
+                name="account_kind_consistent",
+            ),
+            models.UniqueConstraint(
+                fields=["holder", "unit"], condition=Q(kind="member"), name="account_one_per_member_and_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["system_code", "unit", "reference"],
+                condition=Q(kind="system"),
+                name="account_one_per_system_code_unit_reference",
+            ),
+            # Target of the composite foreign key that ties an entry's unit to its account's.
+            models.UniqueConstraint(fields=["id", "unit"], name="account_id_unit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        if self.holder_id is not None:
+            return str(self.holder)
+        return str(self.get_system_code_display())
+
+    @property
+    def unit_config(self) -> Unit:
+        return get_unit(self.unit)
+
+    @property
+    def available(self) -> int | None:
+        """What the account can still pay: balance − held − min_balance (None: unbounded)."""
+        if self.min_balance is None:
+            return None
+        return self.balance - self.held - self.min_balance
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", _("Transfer")
+        POSTING = "posting", _("Posting")
+        HOLD_CAPTURE = "hold_capture", _("Hold captured")
+        REVERSAL = "reversal", _("Reversal")
+        CONVERSION = "conversion", _("Conversion")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True, unique=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
+    )
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.memo}".strip()
+
+
+class Entry(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    unit = models.CharField(_("unit"), max_length=8)
+    amount = models.BigIntegerField(_("amount (minor units)"))
+    balance_after = models.BigIntegerField(_("balance after (minor units)"))
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero")]
+        indexes = [models.Index(fields=["account", "-id"], name="entry_account_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount} {self.unit}"
+
+
+class Hold(models.Model):
+    """A reservation on a debit account towards a credit account (two-phase transfer)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CAPTURED = "captured", _("Captured")
+        VOIDED = "voided", _("Voided")
+        EXPIRED = "expired", _("Expired")
+
+    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds_out")
+    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds_in")
+    unit = models.CharField(_("unit"), max_length=8)
+    amount = models.BigIntegerField(_("amount (minor units)"))
+    captured_amount = models.BigIntegerField(_("captured amount (minor units)"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    capture_transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="captured_hold"
+    )
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="hold_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(captured_amount__gte=0) & Q(captured_amount__lte=F("amount")),
+                name="hold_captured_within_amount",
+            ),
+            models.CheckConstraint(condition=~Q(debit_account=F("credit_account")), name="hold_two_accounts"),
+            models.CheckConstraint(
+                condition=(Q(status="pending") & Q(resolved_at__isnull=True) & Q(capture_transaction__isnull=True))
+                | (Q(status="captured") & Q(resolved_at__isnull=False) & Q(capture_transaction__isnull=False))
+                | (Q(status__in=["voided", "expired"]) & Q(resolved_at__isnull=False) & Q(captured_amount=0)),
+                name="hold_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["expires_at"], condition=Q(status="pending"), name="hold_pending_expiry"),
+            models.Index(fields=["debit_account"], condition=Q(status="pending"), name="hold_pending_debit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold #{self.pk} {self.amount} {self.unit} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to an API request sent with an Idempotency-Key (per caller)."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("In flight")
+        DONE = "done", _("Done")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_one_per_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} ({self.state})"

@@ -1,0 +1,122 @@
+"""Reads of the ledger. Balances come from the account row (O(1)), never a SUM over history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet, Sum
+
+from .errors import AccountNotFound
+from .models import Account, Entry, Hold, Transaction
+from .units import all_units
+
+AUDIT_PERMISSION = "ledger.audit_ledger"
+
+
+def can_read_everything(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff and auditors read every account, transaction and hold."""
+    return bool(user.is_authenticated and (user.is_staff or user.has_perm(AUDIT_PERMISSION)))
+
+
+def accounts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Account]:
+    accounts = Account.objects.select_related("holder")
+    if can_read_everything(user):
+        return accounts.all()
+    if not user.is_authenticated:
+        return accounts.none()
+    return accounts.filter(kind=Account.Kind.MEMBER, holder__user=user)
+
+
+def account_get_visible(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+    """The account if the user may see it; AccountNotFound otherwise (even if it exists)."""
+    account = accounts_visible_to(user).filter(pk=account_id).first()
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def account_get_payable_by(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+    """An account the user may pay from: their own (staff: any member's)."""
+    accounts = Account.objects.select_related("holder").filter(kind=Account.Kind.MEMBER)
+    if not (user.is_authenticated and user.is_staff):
+        accounts = accounts.filter(holder__user=user) if user.is_authenticated else accounts.none()
+    account = accounts.filter(pk=account_id).first()
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def account_get_payee(*, account_id: int) -> Account:
+    """A member account anyone may pay into. System accounts move only through their flows."""
+    account = Account.objects.select_related("holder").filter(kind=Account.Kind.MEMBER, pk=account_id).first()
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def member_account_for_unit(*, username: str, unit: str) -> Account:
+    account = (
+        Account.objects.select_related("holder")
+        .filter(kind=Account.Kind.MEMBER, holder__user__username=username, unit=unit)
+        .first()
+    )
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def account_statement(*, account: Account, before_id: int | None = None, limit: int = 50) -> list[Entry]:
+    """Entries newest first, keyset-paginated by entry id (constant time however long the history)."""
+    entries = Entry.objects.filter(account=account).select_related("transaction").order_by("-id")
+    if before_id is not None:
+        entries = entries.filter(id__lt=before_id)
+    return list(entries[:limit])
+
+
+def account_entries(*, account: Account) -> QuerySet[Entry]:
+    return Entry.objects.filter(account=account).select_related("transaction").order_by("-id")
+
+
+def transactions_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Transaction]:
+    transactions = Transaction.objects.prefetch_related("entries")
+    if can_read_everything(user):
+        return transactions.all()
+    if not user.is_authenticated:
+        return transactions.none()
+    own = Entry.objects.filter(account__holder__user=user).values("transaction_id")
+    return transactions.filter(pk__in=own)
+
+
+def holds_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Hold]:
+    holds = Hold.objects.select_related("debit_account__holder", "credit_account__holder")
+    if can_read_everything(user):
+        return holds.all()
+    if not user.is_authenticated:
+        return holds.none()
+    return holds.filter(Q(debit_account__holder__user=user) | Q(credit_account__holder__user=user))
+
+
+@dataclass(frozen=True)
+class TrialBalanceLine:
+    unit: str
+    debit_balances: int  # sum of negative balances (as a positive number), minor units
+    credit_balances: int  # sum of positive balances, minor units
+    accounts: int
+
+    @property
+    def difference(self) -> int:
+        return self.credit_balances - self.debit_balances
+
+
+def trial_balance() -> list[TrialBalanceLine]:
+    """Per unit: the sums of positive and negative balances; they must be equal."""
+    lines = []
+    for code in all_units():
+        accounts = Account.objects.filter(unit=code)
+        positive = accounts.filter(balance__gt=0).aggregate(total=Sum("balance"))["total"] or 0
+        negative = accounts.filter(balance__lt=0).aggregate(total=Sum("balance"))["total"] or 0
+        lines.append(
+            TrialBalanceLine(unit=code, debit_balances=-negative, credit_balances=positive, accounts=accounts.count())
+        )
+    return lines

@@ -1,0 +1,193 @@
+"""API shapes of the ledger. Amounts travel as strings in major units beside their unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import Account, Entry, Hold, Transaction
+from .units import get_unit
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "12.50"})
+class MinorAmountField(serializers.Field):
+    """Reads an integer in minor units and shows it as a decimal string in the object's unit."""
+
+    def __init__(self, unit_attr: str = "unit", **kwargs: Any) -> None:
+        self.unit_attr = unit_attr
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return (super().get_attribute(instance), getattr(instance, self.unit_attr))
+
+    def to_representation(self, value: Any) -> str | None:
+        minor, unit = value
+        return None if minor is None else str(get_unit(unit).to_decimal(minor))
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "12.50"})
+class AmountInputField(serializers.Field):
+    """Accepts "12.50" or 12.5; anything that is not a finite number is malformed (400).
+
+    Whether the number is acceptable (positive, not too many decimals) is the service's call,
+    answered with 422 invalid_amount.
+    """
+
+    default_error_messages = {"invalid": _("Enter a number, for example “12.50”.")}
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("invalid")
+        text = str(data).strip()
+        if len(text) > 40:
+            self.fail("invalid")
+        try:
+            value = Decimal(text)
+        except (InvalidOperation, ValueError):
+            self.fail("invalid")
+        if not value.is_finite():
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+class HolderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    holder = HolderSerializer(read_only=True, allow_null=True)
+    balance = MinorAmountField()
+    held = MinorAmountField()
+    available = MinorAmountField()
+    min_balance = MinorAmountField()
+    max_balance = MinorAmountField()
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "unit",
+            "kind",
+            "system_code",
+            "label",
+            "holder",
+            "balance",
+            "held",
+            "available",
+            "min_balance",
+            "max_balance",
+            "status",
+        ]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    amount = MinorAmountField()
+    balance_after = MinorAmountField()
+    created_at = serializers.DateTimeField(source="transaction.created_at", read_only=True)
+    memo = serializers.CharField(source="transaction.memo", read_only=True)
+    kind = serializers.CharField(source="transaction.kind", read_only=True)
+
+    class Meta:
+        model = Entry
+        fields = ["id", "transaction", "account", "unit", "amount", "balance_after", "created_at", "memo", "kind"]
+
+
+class TransactionEntrySerializer(serializers.ModelSerializer):
+    amount = MinorAmountField()
+    balance_after = MinorAmountField()
+
+    class Meta:
+        model = Entry
+        fields = ["id", "account", "unit", "amount", "balance_after"]
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    entries = serializers.SerializerMethodField()
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reversed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transaction
+        fields = ["id", "kind", "memo", "actor", "created_at", "reverses", "reversed_by", "entries"]
+
+    @extend_schema_field(TransactionEntrySerializer(many=True))
+    def get_entries(self, obj: Transaction) -> list[dict[str, Any]]:
+        entries = sorted(obj.entries.all(), key=lambda entry: entry.pk)
+        return TransactionEntrySerializer(entries, many=True).data
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_reversed_by(self, obj: Transaction) -> int | None:
+        reversal = Transaction.objects.filter(reverses=obj).values_list("pk", flat=True).first()
+        return reversal
+
+
+class TransferInputSerializer(serializers.Serializer):
+    from_account = serializers.IntegerField(min_value=1)
+    to_account = serializers.IntegerField(min_value=1)
+    amount = AmountInputField()
+    memo = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+
+
+class HoldInputSerializer(TransferInputSerializer):
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CaptureInputSerializer(serializers.Serializer):
+    amount = AmountInputField(required=False)
+
+
+class ReverseInputSerializer(serializers.Serializer):
+    memo = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    from_account = serializers.IntegerField(source="debit_account_id", read_only=True)
+    to_account = serializers.IntegerField(source="credit_account_id", read_only=True)
+    amount = MinorAmountField()
+    captured_amount = MinorAmountField()
+
+    class Meta:
+        model = Hold
+        fields = [
+            "id",
+            "from_account",
+            "to_account",
+            "unit",
+            "amount",
+            "captured_amount",
+            "status",
+            "memo",
+            "created_at",
+            "expires_at",
+            "resolved_at",
+            "capture_transaction",
+        ]
+
+
+class UnitSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    decimals = serializers.IntegerField()
+    default_min_balance = serializers.SerializerMethodField()
+    default_max_balance = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
+    def get_default_min_balance(self, unit: Any) -> str | None:
+        return None if unit.default_min_balance is None else str(unit.to_decimal(unit.default_min_balance))
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
+    def get_default_max_balance(self, unit: Any) -> str | None:
+        return None if unit.default_max_balance is None else str(unit.to_decimal(unit.default_max_balance))

@@ -1,0 +1,606 @@
+"""Every write to the ledger. Nothing else creates or changes a ledger row.
+
+A posting locks the accounts it touches in ascending id order (one SELECT … FOR UPDATE), checks
+status, unit and limits under the lock, inserts the transaction and its entries, moves the
+balances with one UPDATE, and commits. Serialization failures and deadlocks are retried a
+bounded number of times; an idempotency key makes a retry post nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from members.models import Member
+
+from .errors import (
+    AccountClosed,
+    AccountFrozen,
+    AccountNotFound,
+    AlreadyReversed,
+    HoldAlreadyResolved,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InvalidAmount,
+    LimitExceeded,
+    SameAccount,
+    UnbalancedTransaction,
+    UnitMismatch,
+)
+from .models import Account, Entry, Hold, Transaction
+from .units import Unit, all_units, get_unit
+
+T = TypeVar("T")
+User = AbstractBaseUser
+MAX_ATTEMPTS = 6
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+# Limits of the system accounts, per code: (min_balance, max_balance); None = unbounded.
+SYSTEM_ACCOUNT_LIMITS: dict[str, tuple[int | None, int | None]] = {
+    Account.SystemCode.WORLD: (None, None),
+    Account.SystemCode.ISSUANCE: (None, 0),
+    Account.SystemCode.GUARANTEE_FUND: (0, None),
+    Account.SystemCode.FEES: (0, None),
+    Account.SystemCode.DEMURRAGE_FUND: (0, None),
+    Account.SystemCode.ESCROW: (0, None),
+    Account.SystemCode.CAPITAL: (0, None),
+}
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of a posting: a signed amount (minor units) on an account (+ raises its balance)."""
+
+    account_id: int
+    amount: int
+    unit: str
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+def _is_retryable(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc)
+
+
+def with_retries(operation: Callable[[], T]) -> T:
+    """Run `operation` (which opens its own atomic block) again on deadlock or serialization failure."""
+    if connection.in_atomic_block:
+        # Inside someone else's transaction: a retry would run in an aborted transaction.
+        return operation()
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return operation()
+        except OperationalError as exc:
+            if attempt == MAX_ATTEMPTS - 1 or not _is_retryable(exc):
+                raise
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def account_open(
+    *,
+    unit: str,
+    actor: User | None,
+    holder: Member | None = None,
+    system_code: str = "",
+    reference: str = "",
+    name: str = "",
+) -> Account:
+    """Open a member account (holder=…) or a system account (system_code=…) with default limits."""
+    unit_config = get_unit(unit)
+    if holder is not None:
+        return Account.objects.create(
+            kind=Account.Kind.MEMBER,
+            holder=holder,
+            unit=unit,
+            name=name,
+            min_balance=unit_config.default_min_balance,
+            max_balance=unit_config.default_max_balance,
+        )
+    min_balance, max_balance = SYSTEM_ACCOUNT_LIMITS[system_code]
+    return Account.objects.create(
+        kind=Account.Kind.SYSTEM,
+        system_code=system_code,
+        reference=reference,
+        unit=unit,
+        name=name,
+        min_balance=min_balance,
+        max_balance=max_balance,
+    )
+
+
+def accounts_open_for_member(*, member: Member, actor: User | None) -> list[Account]:
+    """Open one account per unit a member holds (settings: member_account), idempotently."""
+    accounts = []
+    for unit in all_units().values():
+        if not unit.member_account:
+            continue
+        existing = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=unit.code).first()
+        accounts.append(existing or account_open(unit=unit.code, holder=member, actor=actor))
+    return accounts
+
+
+def system_account(code: str, unit: str, reference: str = "") -> Account:
+    """The system account for (code, unit, reference), opened on first use."""
+    account = Account.objects.filter(
+        kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference=reference
+    ).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return account_open(unit=unit, system_code=code, reference=reference, actor=None)
+    except IntegrityError:
+        return Account.objects.get(kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference=reference)
+
+
+def account_status_set(*, account: Account, status: str, actor: User | None) -> Account:
+    """Freeze, unfreeze or close an account. Closing needs a zero balance and no open hold."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if status == Account.Status.CLOSED and (locked.balance != 0 or locked.held != 0):
+            raise AccountClosed(_("Only an account with a zero balance and no open hold can be closed."))
+        if locked.status == Account.Status.CLOSED and status != Account.Status.CLOSED:
+            raise AccountClosed()
+        Account.objects.filter(pk=locked.pk).update(status=status)
+        locked.status = status
+        return locked
+
+
+def account_limits_set(
+    *, account: Account, min_balance: int | None, max_balance: int | None, actor: User | None
+) -> Account:
+    """Change an account's limits; refused if its current balance would break them."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if min_balance is not None and locked.balance - locked.held < min_balance:
+            raise InsufficientFunds(_("The balance is already below this lower limit."))
+        if max_balance is not None and locked.balance > max_balance:
+            raise LimitExceeded(_("The balance is already above this upper limit."))
+        Account.objects.filter(pk=locked.pk).update(min_balance=min_balance, max_balance=max_balance)
+        locked.min_balance, locked.max_balance = min_balance, max_balance
+        return locked
+
+
+# --- postings ---------------------------------------------------------------------------------
+
+
+def _fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _legs_from_money(legs: Iterable[tuple[Account | int, Money]]) -> list[Leg]:
+    result = []
+    for account, amount in legs:
+        unit = get_unit(str(amount.currency))
+        account_id = account.pk if isinstance(account, Account) else int(account)
+        result.append(Leg(account_id=account_id, amount=unit.to_minor(amount), unit=unit.code))
+    return result
+
+
+def _lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
+    """Lock the accounts in ascending id order (one query) and return them by id."""
+    ids = sorted(set(account_ids))
+    accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(accounts) != len(ids):
+        raise AccountNotFound()
+    return accounts
+
+
+def _check_open(account: Account) -> None:
+    if account.status == Account.Status.FROZEN:
+        raise AccountFrozen(_("Account %(account)s is frozen.") % {"account": account.label})
+    if account.status == Account.Status.CLOSED:
+        raise AccountClosed(_("Account %(account)s is closed.") % {"account": account.label})
+
+
+def _check_limits(account: Account, delta: int, held_delta: int = 0) -> None:
+    unit = get_unit(account.unit)
+    new_balance = account.balance + delta
+    new_held = account.held + held_delta
+    if account.min_balance is not None and new_balance - new_held < account.min_balance and (delta - held_delta) < 0:
+        available = account.balance - account.held - account.min_balance
+        raise InsufficientFunds(
+            _("Not enough available on %(account)s: %(available)s available.")
+            % {"account": account.label, "available": unit.format(available)}
+        )
+    if account.max_balance is not None and new_balance > account.max_balance and delta > 0:
+        raise LimitExceeded(
+            _("%(account)s would go above its upper limit of %(limit)s.")
+            % {"account": account.label, "limit": unit.format(account.max_balance)}
+        )
+
+
+def _validate_legs(legs: Sequence[Leg]) -> None:
+    if len(legs) < 2:
+        raise UnbalancedTransaction(_("A transaction needs at least two entries."))
+    sums: dict[str, int] = {}
+    for leg in legs:
+        if leg.amount == 0:
+            raise InvalidAmount(_("An entry cannot be zero."))
+        sums[leg.unit] = sums.get(leg.unit, 0) + leg.amount
+    if any(total != 0 for total in sums.values()):
+        raise UnbalancedTransaction()
+
+
+def _existing_for_key(model: type, key: str | None, request_hash: str) -> Any:
+    if key is None:
+        return None
+    existing = model.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    return existing
+
+
+def _post_locked(
+    *,
+    legs: Sequence[Leg],
+    accounts: dict[int, Account],
+    kind: str,
+    memo: str,
+    actor: User | None,
+    idempotency_key: str | None,
+    request_hash: str,
+    reverses: Transaction | None = None,
+    held_release: dict[int, int] | None = None,
+) -> Transaction:
+    """Write a posting whose accounts are already locked. Caller owns the transaction."""
+    held_release = held_release or {}
+    deltas: dict[int, int] = {}
+    for leg in legs:
+        account = accounts[leg.account_id]
+        if account.unit != leg.unit:
+            raise UnitMismatch(
+                _("Account %(account)s is in %(unit)s, not %(given)s.")
+                % {"account": account.label, "unit": account.unit, "given": leg.unit}
+            )
+        deltas[leg.account_id] = deltas.get(leg.account_id, 0) + leg.amount
+    for account_id, delta in deltas.items():
+        account = accounts[account_id]
+        _check_open(account)
+        _check_limits(account, delta, -held_release.get(account_id, 0))
+
+    txn = Transaction.objects.create(
+        kind=kind,
+        memo=memo[:255],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        reverses=reverses,
+    )
+    running = {account_id: accounts[account_id].balance for account_id in deltas}
+    entries = []
+    for leg in legs:
+        running[leg.account_id] += leg.amount
+        entries.append(
+            Entry(
+                transaction=txn,
+                account_id=leg.account_id,
+                unit=leg.unit,
+                amount=leg.amount,
+                balance_after=running[leg.account_id],
+            )
+        )
+    Entry.objects.bulk_create(entries)
+
+    touched = set(deltas) | set(held_release)
+    update: dict[str, Any] = {
+        "balance": F("balance")
+        + Case(*[When(pk=pk, then=Value(deltas.get(pk, 0))) for pk in touched], default=Value(0))
+    }
+    if held_release:
+        update["held"] = F("held") - Case(
+            *[When(pk=pk, then=Value(amount)) for pk, amount in held_release.items()], default=Value(0)
+        )
+    Account.objects.filter(pk__in=touched).update(**update)
+    for account_id in touched:
+        account = accounts[account_id]
+        account.balance += deltas.get(account_id, 0)
+        account.held -= held_release.get(account_id, 0)
+    return txn
+
+
+def _replay_or_raise_duplicate(model: type, key: str | None, request_hash: str, exc: IntegrityError) -> Any:
+    """A concurrent twin committed the same key first: answer with its outcome."""
+    existing = _existing_for_key(model, key, request_hash)
+    if existing is None:
+        raise exc
+    return existing
+
+
+def transaction_post(
+    *,
+    legs: Iterable[tuple[Account | int, Money]],
+    kind: str = Transaction.Kind.POSTING,
+    memo: str = "",
+    actor: User | None,
+    idempotency_key: str | None = None,
+) -> Transaction:
+    """Post a multi-leg, multi-unit transaction atomically.
+
+    Raises UnbalancedTransaction, InvalidAmount, UnitMismatch, AccountNotFound, AccountFrozen,
+    AccountClosed, InsufficientFunds, LimitExceeded, IdempotencyKeyReused.
+    """
+    leg_list = _legs_from_money(legs)
+    _validate_legs(leg_list)
+    request_hash = _fingerprint(["post", kind, memo, [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]])
+
+    def attempt() -> Transaction:
+        with transaction.atomic(durable=True):
+            accounts = _lock_accounts(leg.account_id for leg in leg_list)
+            existing = _existing_for_key(Transaction, idempotency_key, request_hash)
+            if existing is not None:
+                return existing
+            return _post_locked(
+                legs=leg_list,
+                accounts=accounts,
+                kind=kind,
+                memo=memo,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+            )
+
+    try:
+        return with_retries(attempt)
+    except IntegrityError as exc:
+        return _replay_or_raise_duplicate(Transaction, idempotency_key, request_hash, exc)
+
+
+def _check_pair(from_account: Account, to_account: Account, amount: Money) -> int:
+    """Shared checks of a payer/payee pair; returns the amount in minor units."""
+    if from_account.pk == to_account.pk:
+        raise SameAccount()
+    if from_account.unit != to_account.unit:
+        raise UnitMismatch(
+            _("Cannot move value from %(from)s to %(to)s.") % {"from": from_account.unit, "to": to_account.unit}
+        )
+    unit = get_unit(from_account.unit)
+    minor = unit.to_minor(amount)
+    if minor <= 0:
+        raise InvalidAmount(_("The amount must be greater than zero."))
+    return minor
+
+
+def transfer_create(
+    *,
+    from_account: Account,
+    to_account: Account,
+    amount: Money,
+    memo: str = "",
+    actor: User | None,
+    idempotency_key: str | None = None,
+) -> Transaction:
+    """Move `amount` from one account to another of the same unit.
+
+    Raises SameAccount, UnitMismatch, InvalidAmount and whatever transaction_post raises.
+    """
+    _check_pair(from_account, to_account, amount)
+    return transaction_post(
+        legs=[(from_account, -amount), (to_account, amount)],
+        kind=Transaction.Kind.TRANSFER,
+        memo=memo,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+
+
+def transaction_reverse(
+    *, transaction_to_reverse: Transaction, actor: User | None, memo: str = "", idempotency_key: str | None = None
+) -> Transaction:
+    """Post the opposite of a transaction, linked to it. Raises AlreadyReversed and limit errors."""
+    original = transaction_to_reverse
+    legs = [
+        Leg(account_id=entry.account_id, amount=-entry.amount, unit=entry.unit)
+        for entry in original.entries.all().order_by("id")
+    ]
+    memo = memo or _("Reversal of transaction #%(id)s") % {"id": original.pk}
+    request_hash = _fingerprint(["reverse", original.pk])
+
+    def attempt() -> Transaction:
+        with transaction.atomic(durable=True):
+            accounts = _lock_accounts(leg.account_id for leg in legs)
+            existing = _existing_for_key(Transaction, idempotency_key, request_hash)
+            if existing is not None:
+                return existing
+            if Transaction.objects.filter(reverses=original).exists():
+                raise AlreadyReversed()
+            return _post_locked(
+                legs=legs,
+                accounts=accounts,
+                kind=Transaction.Kind.REVERSAL,
+                memo=memo,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                reverses=original,
+            )
+
+    try:
+        return with_retries(attempt)
+    except IntegrityError as exc:
+        if idempotency_key is not None:
+            return _replay_or_raise_duplicate(Transaction, idempotency_key, request_hash, exc)
+        if Transaction.objects.filter(reverses=original).exists():
+            raise AlreadyReversed() from exc
+        raise
+
+
+# --- holds ------------------------------------------------------------------------------------
+
+
+def hold_create(
+    *,
+    from_account: Account,
+    to_account: Account,
+    amount: Money,
+    memo: str = "",
+    actor: User | None,
+    expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Hold:
+    """Reserve `amount` on from_account towards to_account (raises `held`).
+
+    Raises SameAccount, UnitMismatch, InvalidAmount, AccountFrozen, AccountClosed,
+    InsufficientFunds, IdempotencyKeyReused.
+    """
+    minor = _check_pair(from_account, to_account, amount)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidAmount(_("The expiry date must be in the future."), fields={"expires_at": [_("Must be in the future.")]})
+    request_hash = _fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
+
+    def attempt() -> Hold:
+        with transaction.atomic(durable=True):
+            # Only the debit side is locked: holds towards a busy payee do not queue on it.
+            debit = _lock_accounts([from_account.pk])[from_account.pk]
+            existing = _existing_for_key(Hold, idempotency_key, request_hash)
+            if existing is not None:
+                return existing
+            credit = Account.objects.get(pk=to_account.pk)
+            _check_open(debit)
+            _check_open(credit)
+            _check_limits(debit, 0, minor)
+            hold = Hold.objects.create(
+                debit_account=debit,
+                credit_account=credit,
+                unit=debit.unit,
+                amount=minor,
+                memo=memo[:255],
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                expires_at=expires_at,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+            )
+            Account.objects.filter(pk=debit.pk).update(held=F("held") + minor)
+            return hold
+
+    try:
+        return with_retries(attempt)
+    except IntegrityError as exc:
+        return _replay_or_raise_duplicate(Hold, idempotency_key, request_hash, exc)
+
+
+def _lock_pending_hold(hold_id: int) -> Hold:
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    if hold.status != Hold.Status.PENDING:
+        raise HoldAlreadyResolved()
+    return hold
+
+
+def hold_capture(*, hold: Hold, actor: User | None, amount: Money | None = None, memo: str = "") -> Hold:
+    """Post the hold (in full, or `amount` of it) and release the rest.
+
+    Raises HoldAlreadyResolved, InvalidAmount, AccountFrozen, AccountClosed, LimitExceeded.
+    """
+
+    def attempt() -> Hold:
+        with transaction.atomic(durable=True):
+            locked = _lock_pending_hold(hold.pk)
+            unit = get_unit(locked.unit)
+            minor = locked.amount if amount is None else unit.to_minor(amount)
+            if minor <= 0 or minor > locked.amount:
+                raise InvalidAmount(
+                    _("The amount to capture must be more than zero and at most %(max)s.")
+                    % {"max": unit.format(locked.amount)}
+                )
+            accounts = _lock_accounts([locked.debit_account_id, locked.credit_account_id])
+            txn = _post_locked(
+                legs=[
+                    Leg(account_id=locked.debit_account_id, amount=-minor, unit=locked.unit),
+                    Leg(account_id=locked.credit_account_id, amount=minor, unit=locked.unit),
+                ],
+                accounts=accounts,
+                kind=Transaction.Kind.HOLD_CAPTURE,
+                memo=memo or locked.memo,
+                actor=actor,
+                idempotency_key=f"hold-capture:{locked.pk}",
+                request_hash=_fingerprint(["capture", locked.pk]),
+                held_release={locked.debit_account_id: locked.amount},
+            )
+            locked.status = Hold.Status.CAPTURED
+            locked.captured_amount = minor
+            locked.capture_transaction = txn
+            locked.resolved_at = timezone.now()
+            locked.resolved_by = actor if actor is not None and actor.is_authenticated else None
+            locked.save(update_fields=["status", "captured_amount", "capture_transaction", "resolved_at", "resolved_by"])
+            return locked
+
+    return with_retries(attempt)
+
+
+def _hold_release(hold_id: int, status: str, actor: User | None) -> Hold:
+    locked = _lock_pending_hold(hold_id)
+    Account.objects.filter(pk=locked.debit_account_id).update(held=F("held") - locked.amount)
+    locked.status = status
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor if actor is not None and actor.is_authenticated else None
+    locked.save(update_fields=["status", "resolved_at", "resolved_by"])
+    return locked
+
+
+def hold_void(*, hold: Hold, actor: User | None) -> Hold:
+    """Release a pending hold: nothing is posted. Raises HoldAlreadyResolved."""
+
+    def attempt() -> Hold:
+        with transaction.atomic(durable=True):
+            return _hold_release(hold.pk, Hold.Status.VOIDED, actor)
+
+    return with_retries(attempt)
+
+
+def hold_expire(*, hold_id: int, now: datetime | None = None) -> bool:
+    """Expire one hold past its deadline; False (and nothing written) if it is not due or resolved."""
+    now = now or timezone.now()
+
+    def attempt() -> bool:
+        with transaction.atomic(durable=True):
+            hold = Hold.objects.select_for_update().get(pk=hold_id)
+            if hold.status != Hold.Status.PENDING or hold.expires_at is None or hold.expires_at > now:
+                return False
+            _hold_release(hold.pk, Hold.Status.EXPIRED, None)
+            return True
+
+    return with_retries(attempt)
+
+
+def holds_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Expire every pending hold past its deadline; safe to run twice or concurrently."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        due = list(
+            Hold.objects.filter(status=Hold.Status.PENDING, expires_at__lte=now)
+            .order_by("expires_at", "id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not due:
+            return expired
+        progressed = sum(1 for hold_id in due if hold_expire(hold_id=hold_id, now=now))
+        expired += progressed
+        if progressed == 0:
+            return expired
+
+
+def unit_for(account: Account) -> Unit:
+    return get_unit(account.unit)

@@ -1,0 +1,132 @@
+"""Units are configuration (settings.BOCAGE_UNITS); this module turns them into typed objects.
+
+Amounts are stored as integers in the unit's minor units (cents, hundredths of an hour) and are
+`Money` everywhere above storage. `to_minor` refuses what the unit cannot represent exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
+
+from config.errors import ApplicationError
+
+
+class InvalidAmount(ApplicationError):
+    code = "invalid_amount"
+    default_message = _("The amount is invalid.")
+
+
+class UnknownUnit(ApplicationError):
+    code = "unknown_unit"
+    default_message = _("This unit does not exist.")
+
+
+class UnitKind:
+    FIAT = "fiat"
+    BACKED = "backed"
+    MUTUAL_CREDIT = "mutual_credit"
+    CHOICES = [(FIAT, _("Fiat")), (BACKED, _("Backed local currency")), (MUTUAL_CREDIT, _("Mutual credit"))]
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str
+    decimals: int
+    member_account: bool
+    default_min_balance: int | None  # minor units; None = unbounded
+    default_max_balance: int | None
+
+    @property
+    def scale(self) -> int:
+        return 10**self.decimals
+
+    def to_minor(self, amount: Money | Decimal | str | int) -> int:
+        """Exact conversion to minor units; raises InvalidAmount if it would round."""
+        if isinstance(amount, Money):
+            if str(amount.currency) != self.code:
+                raise UnitMismatch(_("The amount is in %(given)s, not %(expected)s.") % {"given": amount.currency, "expected": self.code})
+            amount = amount.amount
+        try:
+            value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+        except (InvalidOperation, ValueError) as exc:
+            raise InvalidAmount(_("“%(value)s” is not a number.") % {"value": amount}) from exc
+        if not value.is_finite():
+            raise InvalidAmount(_("The amount must be a finite number."))
+        scaled = value * self.scale
+        if scaled != scaled.to_integral_value():
+            raise InvalidAmount(
+                _("%(unit)s amounts have at most %(decimals)d decimals.") % {"unit": self.code, "decimals": self.decimals}
+            )
+        minor = int(scaled)
+        if abs(minor) >= 2**62:
+            raise InvalidAmount(_("The amount is too large."))
+        return minor
+
+    def to_money(self, minor: int) -> Money:
+        return Money(Decimal(minor).scaleb(-self.decimals), self.code)
+
+    def to_decimal(self, minor: int) -> Decimal:
+        return Decimal(minor).scaleb(-self.decimals)
+
+    def format(self, minor: int | None) -> str:
+        """French display: `1 234,50 ACH`; hours as `1 h 30`."""
+        if minor is None:
+            return "∞"
+        if self.code == "HRS":
+            sign = "−" if minor < 0 else ""
+            minutes = round(abs(minor) * 60 / self.scale)
+            hours, rest = divmod(minutes, 60)
+            return f"{sign}{hours} h {rest:02d}" if rest else f"{sign}{hours} h"
+        value = self.to_decimal(minor)
+        sign = "−" if value < 0 else ""
+        whole, _sep, frac = f"{abs(value):.{self.decimals}f}".partition(".")
+        grouped = f"{int(whole):,}".replace(",", "\u202f")
+        return f"{sign}{grouped},{frac} {self.code}" if frac else f"{sign}{grouped} {self.code}"
+
+
+class UnitMismatch(ApplicationError):
+    code = "unit_mismatch"
+    default_message = _("The accounts are not in the same unit.")
+
+
+def _limit(unit_config: dict, key: str, decimals: int) -> int | None:
+    value = unit_config.get(key)
+    if value is None:
+        return None
+    return int(Decimal(str(value)) * 10**decimals)
+
+
+@cache
+def all_units() -> dict[str, Unit]:
+    units = {}
+    for code, config in settings.BOCAGE_UNITS.items():
+        decimals = int(config["decimals"])
+        units[code] = Unit(
+            code=code,
+            name=str(config["name"]),
+            kind=config["kind"],
+            decimals=decimals,
+            member_account=bool(config.get("member_account", False)),
+            default_min_balance=_limit(config, "default_min_balance", decimals),
+            default_max_balance=_limit(config, "default_max_balance", decimals),
+        )
+    return units
+
+
+def get_unit(code: str) -> Unit:
+    try:
+        return all_units()[code]
+    except KeyError:
+        raise UnknownUnit(_("Unknown unit “%(code)s”.") % {"code": code}) from None
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    return [(code, unit.name) for code, unit in all_units().items()]
