@@ -106,7 +106,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Units ----------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # member_account: every member opens one account in this unit.
 BOCAGE_UNITS = {
     "EUR": {
-        "name": "Euro",
+        "name": _("Euro"),
         "kind": "fiat",
         "decimals": 2,
         "member_account": False,
@@ -122,7 +123,7 @@ BOCAGE_UNITS = {
         "default_max_balance": None,
     },
     "ACH": {
-        "name": "Achard",
+        "name": _("Achard (local currency)"),
         "kind": "backed",
         "decimals": 2,
         "member_account": True,
@@ -130,7 +131,7 @@ BOCAGE_UNITS = {
         "default_max_balance": None,
     },
     "HRS": {
-        "name": "Heure",
+        "name": _("Hours (time bank)"),
         "kind": "mutual_credit",
         "decimals": 2,
         "member_account": True,
@@ -138,7 +139,7 @@ BOCAGE_UNITS = {
         "default_max_balance": env_str("BOCAGE_HRS_MAX", "100"),
     },
     "GRN": {
-        "name": "Grain",
+        "name": _("Grain (SEL unit)"),
         "kind": "mutual_credit",
         "decimals": 2,
         "member_account": True,
@@ -148,9 +149,9 @@ BOCAGE_UNITS = {
 }
 for _code, _unit in BOCAGE_UNITS.items():
     if _code not in moneyed.CURRENCIES:
-        moneyed.add_currency(code=_code, numeric=None, sub_unit=10 ** int(_unit["decimals"]), name=str(_unit["name"]))
+        moneyed.add_currency(code=_code, numeric=None, sub_unit=10 ** int(_unit["decimals"]), name=_code)
 CURRENCIES = tuple(BOCAGE_UNITS)
-CURRENCY_CHOICES = [(code, str(unit["name"])) for code, unit in BOCAGE_UNITS.items()]
+CURRENCY_CHOICES = [(code, code) for code in BOCAGE_UNITS]
 DEFAULT_CURRENCY = "ACH"
 
 # --- REST API -------------------------------------------------------------------------------
@@ -169,8 +170,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bocage API",
-    "DESCRIPTION": "Ledger, local currency, time bank, SEL, crowdfunding and share register "
-    "of the Pays des Achards.",
+    "DESCRIPTION": "Ledger, local currency, time bank, SEL, crowdfunding and share register of the Pays des Achards.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -160,7 +160,9 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise NotFound()
         return hold
 
-    @extend_schema(request=HoldInputSerializer, responses={201: HoldSerializer}, parameters=[OPTIONAL_IDEMPOTENCY_HEADER])
+    @extend_schema(
+        request=HoldInputSerializer, responses={201: HoldSerializer}, parameters=[OPTIONAL_IDEMPOTENCY_HEADER]
+    )
     def create(self, request: Request) -> Response:
         key = request.headers.get(HEADER, "").strip() and idempotency_key_from(request)
         data = _valid(HoldInputSerializer, request.data)

@@ -181,7 +181,9 @@ class Hold(models.Model):
     captured_amount = models.BigIntegerField(_("captured amount (minor units)"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     memo = models.CharField(_("memo"), max_length=255, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

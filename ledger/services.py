@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from config.errors import InvalidInput
 from members.models import Member
 
 from .errors import (
@@ -143,9 +144,7 @@ def accounts_open_for_member(*, member: Member, actor: User | None) -> list[Acco
 
 def system_account(code: str, unit: str, reference: str = "") -> Account:
     """The system account for (code, unit, reference), opened on first use."""
-    account = Account.objects.filter(
-        kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference=reference
-    ).first()
+    account = Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference=reference).first()
     if account is not None:
         return account
     try:
@@ -467,7 +466,9 @@ def hold_create(
     """
     minor = _check_pair(from_account, to_account, amount)
     if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidAmount(_("The expiry date must be in the future."), fields={"expires_at": [_("Must be in the future.")]})
+        raise InvalidInput(
+            _("The expiry date must be in the future."), fields={"expires_at": [_("Must be in the future.")]}
+        )
     request_hash = _fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
 
     def attempt() -> Hold:
@@ -543,7 +544,9 @@ def hold_capture(*, hold: Hold, actor: User | None, amount: Money | None = None,
             locked.capture_transaction = txn
             locked.resolved_at = timezone.now()
             locked.resolved_by = actor if actor is not None and actor.is_authenticated else None
-            locked.save(update_fields=["status", "captured_amount", "capture_transaction", "resolved_at", "resolved_by"])
+            locked.save(
+                update_fields=["status", "captured_amount", "capture_transaction", "resolved_at", "resolved_by"]
+            )
             return locked
 
     return with_retries(attempt)

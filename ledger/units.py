@@ -37,7 +37,7 @@ class UnitKind:
 @dataclass(frozen=True)
 class Unit:
     code: str
-    name: str
+    name: str  # may be a lazy translation: str() it where shown
     kind: str
     decimals: int
     member_account: bool
@@ -52,7 +52,10 @@ class Unit:
         """Exact conversion to minor units; raises InvalidAmount if it would round."""
         if isinstance(amount, Money):
             if str(amount.currency) != self.code:
-                raise UnitMismatch(_("The amount is in %(given)s, not %(expected)s.") % {"given": amount.currency, "expected": self.code})
+                raise UnitMismatch(
+                    _("The amount is in %(given)s, not %(expected)s.")
+                    % {"given": amount.currency, "expected": self.code}
+                )
             amount = amount.amount
         try:
             value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
@@ -63,7 +66,8 @@ class Unit:
         scaled = value * self.scale
         if scaled != scaled.to_integral_value():
             raise InvalidAmount(
-                _("%(unit)s amounts have at most %(decimals)d decimals.") % {"unit": self.code, "decimals": self.decimals}
+                _("%(unit)s amounts have at most %(decimals)d decimals.")
+                % {"unit": self.code, "decimals": self.decimals}
             )
         minor = int(scaled)
         if abs(minor) >= 2**62:
@@ -111,7 +115,7 @@ def all_units() -> dict[str, Unit]:
         decimals = int(config["decimals"])
         units[code] = Unit(
             code=code,
-            name=str(config["name"]),
+            name=config["name"],
             kind=config["kind"],
             decimals=decimals,
             member_account=bool(config.get("member_account", False)),

@@ -26,7 +26,7 @@ def requires_postgresql() -> pytest.MarkDecorator:
 
 
 @pytest.fixture
-def make_member(db) -> Callable[..., Member]:  # noqa: ARG001
+def make_member(db) -> Callable[..., Member]:
     def make(kind: str = Member.Kind.INDIVIDUAL, username: str | None = None, **extra) -> Member:
         username = username or f"member{next(_counter)}"
         return member_create(

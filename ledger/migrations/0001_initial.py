@@ -8,174 +8,383 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('member', 'Member account'), ('system', 'System account')], max_length=10, verbose_name='kind')),
-                ('system_code', models.CharField(blank=True, choices=[('world', 'World (outside the ledger)'), ('issuance', 'Issuance'), ('guarantee_fund', 'Guarantee fund'), ('fees', 'Fees'), ('demurrage_fund', 'Demurrage fund'), ('escrow', 'Escrow'), ('capital', 'Cooperative capital')], max_length=20, verbose_name='system code')),
-                ('reference', models.CharField(blank=True, max_length=64, verbose_name='reference')),
-                ('unit', models.CharField(max_length=8, verbose_name='unit')),
-                ('name', models.CharField(blank=True, max_length=150, verbose_name='name')),
-                ('balance', models.BigIntegerField(default=0, verbose_name='balance (minor units)')),
-                ('held', models.BigIntegerField(default=0, verbose_name='held (minor units)')),
-                ('min_balance', models.BigIntegerField(blank=True, null=True, verbose_name='lower limit (minor units)')),
-                ('max_balance', models.BigIntegerField(blank=True, null=True, verbose_name='upper limit (minor units)')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('frozen', 'Frozen'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('holder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='members.member', verbose_name='holder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("member", "Member account"), ("system", "System account")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "system_code",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("world", "World (outside the ledger)"),
+                            ("issuance", "Issuance"),
+                            ("guarantee_fund", "Guarantee fund"),
+                            ("fees", "Fees"),
+                            ("demurrage_fund", "Demurrage fund"),
+                            ("escrow", "Escrow"),
+                            ("capital", "Cooperative capital"),
+                        ],
+                        max_length=20,
+                        verbose_name="system code",
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=64, verbose_name="reference")),
+                ("unit", models.CharField(max_length=8, verbose_name="unit")),
+                ("name", models.CharField(blank=True, max_length=150, verbose_name="name")),
+                ("balance", models.BigIntegerField(default=0, verbose_name="balance (minor units)")),
+                ("held", models.BigIntegerField(default=0, verbose_name="held (minor units)")),
+                (
+                    "min_balance",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="lower limit (minor units)"),
+                ),
+                (
+                    "max_balance",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="upper limit (minor units)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("frozen", "Frozen"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="members.member",
+                        verbose_name="holder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'accounts',
-                'ordering': ['id'],
-                'permissions': [('audit_ledger', 'Can read every account, transaction and hold')],
+                "verbose_name": "account",
+                "verbose_name_plural": "accounts",
+                "ordering": ["id"],
+                "permissions": [("audit_ledger", "Can read every account, transaction and hold")],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('state', models.CharField(choices=[('in_flight', 'In flight'), ('done', 'Done')], default='in_flight', max_length=10)),
-                ('response_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('response_body', models.JSONField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255)),
+                ("request_hash", models.CharField(max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("in_flight", "In flight"), ("done", "Done")], default="in_flight", max_length=10
+                    ),
+                ),
+                ("response_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("response_body", models.JSONField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('transfer', 'Transfer'), ('posting', 'Posting'), ('hold_capture', 'Hold captured'), ('reversal', 'Reversal'), ('conversion', 'Conversion')], max_length=20, verbose_name='kind')),
-                ('memo', models.CharField(blank=True, max_length=255, verbose_name='memo')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('idempotency_key', models.CharField(blank=True, max_length=255, null=True, unique=True, verbose_name='idempotency key')),
-                ('request_hash', models.CharField(blank=True, max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='ledger.transaction', verbose_name='reverses')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("transfer", "Transfer"),
+                            ("posting", "Posting"),
+                            ("hold_capture", "Hold captured"),
+                            ("reversal", "Reversal"),
+                            ("conversion", "Conversion"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("memo", models.CharField(blank=True, max_length=255, verbose_name="memo")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        blank=True, max_length=255, null=True, unique=True, verbose_name="idempotency key"
+                    ),
+                ),
+                ("request_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="ledger.transaction",
+                        verbose_name="reverses",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transaction',
-                'verbose_name_plural': 'transactions',
-                'ordering': ['id'],
+                "verbose_name": "transaction",
+                "verbose_name_plural": "transactions",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Hold',
+            name="Hold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit', models.CharField(max_length=8, verbose_name='unit')),
-                ('amount', models.BigIntegerField(verbose_name='amount (minor units)')),
-                ('captured_amount', models.BigIntegerField(default=0, verbose_name='captured amount (minor units)')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('captured', 'Captured'), ('voided', 'Voided'), ('expired', 'Expired')], default='pending', max_length=10, verbose_name='status')),
-                ('memo', models.CharField(blank=True, max_length=255, verbose_name='memo')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('idempotency_key', models.CharField(blank=True, max_length=255, null=True, unique=True)),
-                ('request_hash', models.CharField(blank=True, max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('credit_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds_in', to='ledger.account')),
-                ('debit_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds_out', to='ledger.account')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('capture_transaction', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='captured_hold', to='ledger.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("unit", models.CharField(max_length=8, verbose_name="unit")),
+                ("amount", models.BigIntegerField(verbose_name="amount (minor units)")),
+                ("captured_amount", models.BigIntegerField(default=0, verbose_name="captured amount (minor units)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("captured", "Captured"),
+                            ("voided", "Voided"),
+                            ("expired", "Expired"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("memo", models.CharField(blank=True, max_length=255, verbose_name="memo")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="resolved at")),
+                ("idempotency_key", models.CharField(blank=True, max_length=255, null=True, unique=True)),
+                ("request_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "credit_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="holds_in", to="ledger.account"
+                    ),
+                ),
+                (
+                    "debit_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="holds_out", to="ledger.account"
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "capture_transaction",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="captured_hold",
+                        to="ledger.transaction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hold',
-                'verbose_name_plural': 'holds',
-                'ordering': ['id'],
+                "verbose_name": "hold",
+                "verbose_name_plural": "holds",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit', models.CharField(max_length=8, verbose_name='unit')),
-                ('amount', models.BigIntegerField(verbose_name='amount (minor units)')),
-                ('balance_after', models.BigIntegerField(verbose_name='balance after (minor units)')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.account')),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("unit", models.CharField(max_length=8, verbose_name="unit")),
+                ("amount", models.BigIntegerField(verbose_name="amount (minor units)")),
+                ("balance_after", models.BigIntegerField(verbose_name="balance after (minor units)")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="ledger.account"
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="ledger.transaction"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'entry',
-                'verbose_name_plural': 'entries',
-                'ordering': ['id'],
+                "verbose_name": "entry",
+                "verbose_name_plural": "entries",
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('held__gte', 0)), name='account_held_not_negative'),
+            model_name="account",
+            constraint=models.CheckConstraint(condition=models.Q(("held__gte", 0)), name="account_held_not_negative"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('min_balance__isnull', True), ('min_balance__lte', django.db.models.expressions.CombinedExpression(models.F('balance'), '-', models.F('held'))), _connector='OR'), name='account_above_min_balance'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_balance__isnull", True),
+                    (
+                        "min_balance__lte",
+                        django.db.models.expressions.CombinedExpression(models.F("balance"), "-", models.F("held")),
+                    ),
+                    _connector="OR",
+                ),
+                name="account_above_min_balance",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('max_balance__isnull', True), ('balance__lte', models.F('max_balance')), _connector='OR'), name='account_below_max_balance'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_balance__isnull", True), ("balance__lte", models.F("max_balance")), _connector="OR"
+                ),
+                name="account_below_max_balance",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'member'), ('holder__isnull', False), ('system_code', '')), models.Q(('kind', 'system'), models.Q(('system_code', ''), _negated=True)), _connector='OR'), name='account_kind_consistent'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "member"), ("holder__isnull", False), ("system_code", "")),
+                    models.Q(("kind", "system"), models.Q(("system_code", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="account_kind_consistent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'member')), fields=('holder', 'unit'), name='account_one_per_member_and_unit'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "member")),
+                fields=("holder", "unit"),
+                name="account_one_per_member_and_unit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'system')), fields=('system_code', 'unit', 'reference'), name='account_one_per_system_code_unit_reference'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "system")),
+                fields=("system_code", "unit", "reference"),
+                name="account_one_per_system_code_unit_reference",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('id', 'unit'), name='account_id_unit_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(fields=("id", "unit"), name="account_id_unit_unique"),
         ),
         migrations.AddConstraint(
-            model_name='idempotencyrecord',
-            constraint=models.UniqueConstraint(fields=('user', 'key'), name='idempotency_one_per_user_key'),
+            model_name="idempotencyrecord",
+            constraint=models.UniqueConstraint(fields=("user", "key"), name="idempotency_one_per_user_key"),
         ),
         migrations.AddIndex(
-            model_name='hold',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['expires_at'], name='hold_pending_expiry'),
+            model_name="hold",
+            index=models.Index(
+                condition=models.Q(("status", "pending")), fields=["expires_at"], name="hold_pending_expiry"
+            ),
         ),
         migrations.AddIndex(
-            model_name='hold',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['debit_account'], name='hold_pending_debit'),
+            model_name="hold",
+            index=models.Index(
+                condition=models.Q(("status", "pending")), fields=["debit_account"], name="hold_pending_debit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='hold_amount_positive'),
+            model_name="hold",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="hold_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(('captured_amount__gte', 0), ('captured_amount__lte', models.F('amount'))), name='hold_captured_within_amount'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("captured_amount__gte", 0), ("captured_amount__lte", models.F("amount"))),
+                name="hold_captured_within_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(('debit_account', models.F('credit_account')), _negated=True), name='hold_two_accounts'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("debit_account", models.F("credit_account")), _negated=True),
+                name="hold_two_accounts",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'pending'), ('resolved_at__isnull', True), ('capture_transaction__isnull', True)), models.Q(('status', 'captured'), ('resolved_at__isnull', False), ('capture_transaction__isnull', False)), models.Q(('status__in', ['voided', 'expired']), ('resolved_at__isnull', False), ('captured_amount', 0)), _connector='OR'), name='hold_status_consistent'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("status", "pending"), ("resolved_at__isnull", True), ("capture_transaction__isnull", True)
+                    ),
+                    models.Q(
+                        ("status", "captured"), ("resolved_at__isnull", False), ("capture_transaction__isnull", False)
+                    ),
+                    models.Q(
+                        ("status__in", ["voided", "expired"]), ("resolved_at__isnull", False), ("captured_amount", 0)
+                    ),
+                    _connector="OR",
+                ),
+                name="hold_status_consistent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['account', '-id'], name='entry_account_recent'),
+            model_name="entry",
+            index=models.Index(fields=["account", "-id"], name="entry_account_recent"),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='entry_amount_not_zero'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="entry_amount_not_zero"
+            ),
         ),
     ]

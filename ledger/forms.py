@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .units import all_units
+
+
+def _member_unit_choices() -> list[tuple[str, str]]:
+    return [(unit.code, f"{unit.name} ({unit.code})") for unit in all_units().values() if unit.member_account]
+
+
+class PayForm(forms.Form):
+    recipient = forms.CharField(
+        label=_("Recipient"),
+        max_length=150,
+        help_text=_("The recipient's username."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=_member_unit_choices)
+    amount = forms.DecimalField(label=_("Amount"), localize=True, max_digits=16, decimal_places=6)
+    memo = forms.CharField(label=_("Memo"), max_length=255, required=False)
+    # One key per rendered form: a double click or a resubmitted page posts once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)

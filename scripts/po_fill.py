@@ -1,0 +1,30 @@
+"""Developers' helper: fill a .po catalogue from a {msgid: translation} dict in a Python file.
+
+    python scripts/po_fill.py locale/fr/LC_MESSAGES/django.po translations.py
+
+Entries already translated keep their translation; the .po stays the source of truth.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+from babel.messages.pofile import read_po, write_po
+
+
+def main(po_path: str, dict_path: str) -> None:
+    translations = runpy.run_path(dict_path)["FR"]
+    with open(po_path, "rb") as po_file:
+        catalog = read_po(po_file)
+    for message in catalog:
+        if message.id and not message.string and message.id in translations:
+            message.string = translations[message.id]
+        if message.id and message.string:
+            message.flags.discard("fuzzy")
+    with open(po_path, "wb") as po_file:
+        write_po(po_file, catalog, width=100)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
