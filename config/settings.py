@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "djmoney",
     "config",
     "members",
@@ -174,6 +175,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served from our own static files: no CDN, works offline and behind a strict CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MemberKindEnum": "members.models.Member.Kind",
+        "AccountKindEnum": "ledger.models.Account.Kind",
+        "TransactionKindEnum": "ledger.models.Transaction.Kind",
+        "AccountStatusEnum": "ledger.models.Account.Status",
+        "HoldStatusEnum": "ledger.models.Hold.Status",
+    },
 }
 # How long an idempotent request may stay in flight before another attempt may take it over
 # (the one that died never posted: posting and its ledger key commit together).
