@@ -31,3 +31,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ledger.urls")),
 ]
+
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

@@ -70,6 +70,16 @@ class StatementPagination(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 200
 
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF checks a cursor's offset but not its position, which must be an entry id: else 404, not 500."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except ValueError:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
+
 
 class AccountViewSet(viewsets.GenericViewSet):
     serializer_class = AccountSerializer

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from config.api_errors import error_body
 from config.errors import ApplicationError, Conflict, InvalidInput
@@ -63,11 +64,14 @@ def _claim(user_id: int, key: str, request_hash: str) -> IdempotencyRecord | Res
             return IdempotencyRecord.objects.create(user_id=user_id, key=key, request_hash=request_hash)
     except IntegrityError:
         pass
-    record = IdempotencyRecord.objects.get(user_id=user_id, key=key)
+    record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+    if record is None:
+        # The twin that held the key has just finished without keeping an answer (nothing ran).
+        raise Conflict()
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused()
     if record.state == IdempotencyRecord.State.DONE:
-        response = Response(record.response_body, status=record.response_status)
+        response = Response(json.loads(record.response_body), status=record.response_status)
         response["Idempotent-Replayed"] = "true"
         return response
     stale_before = timezone.now() - timedelta(seconds=settings.BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS)
@@ -82,7 +86,7 @@ def _claim(user_id: int, key: str, request_hash: str) -> IdempotencyRecord | Res
 
 def _finish(record: IdempotencyRecord, status: int, body: Any) -> None:
     IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
+        state=IdempotencyRecord.State.DONE, response_status=status, response_body=json.dumps(body, cls=JSONEncoder)
     )
 
 

@@ -235,7 +235,8 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # JSON text, not jsonb: PostgreSQL's jsonb reorders keys, and a replay must be byte-identical.
+    response_body = models.TextField(blank=True)
     started_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

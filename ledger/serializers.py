@@ -36,8 +36,11 @@ class AmountInputField(serializers.Field):
     """Accepts "12.50" or 12.5; anything that is not a finite number is malformed (400).
 
     Whether the number is acceptable (positive, not too many decimals) is the service's call,
-    answered with 422 invalid_amount.
+    answered with 422 invalid_amount. An exponent beyond ±MAX_EXPONENT is malformed too: no unit
+    can hold it, and scaling it to minor units would overflow decimal arithmetic (a 500).
     """
+
+    MAX_EXPONENT = 1000
 
     default_error_messages = {"invalid": _("Enter a number, for example “12.50”.")}
 
@@ -51,7 +54,7 @@ class AmountInputField(serializers.Field):
             value = Decimal(text)
         except (InvalidOperation, ValueError):
             self.fail("invalid")
-        if not value.is_finite():
+        if not value.is_finite() or abs(value.adjusted()) > self.MAX_EXPONENT:
             self.fail("invalid")
         return value
 

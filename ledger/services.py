@@ -201,7 +201,9 @@ def _legs_from_money(legs: Iterable[tuple[Account | int, Money]]) -> list[Leg]:
 def _lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts in ascending id order (one query) and return them by id."""
     ids = sorted(set(account_ids))
-    accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    # NO KEY: writers of an account still queue, but the foreign-key checks of rows that only
+    # point at it (a hold towards it) do not, so they cannot deadlock against this id order.
+    accounts = {a.pk: a for a in Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
     if len(accounts) != len(ids):
         raise AccountNotFound()
     return accounts

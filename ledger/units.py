@@ -63,6 +63,13 @@ class Unit:
             raise InvalidAmount(_("“%(value)s” is not a number.") % {"value": amount}) from exc
         if not value.is_finite():
             raise InvalidAmount(_("The amount must be a finite number."))
+        if value.adjusted() > 18:  # beyond 10^18: no ledger amount, and scaling it could overflow
+            raise InvalidAmount(_("The amount is too large."))
+        if value != 0 and value.adjusted() < -self.decimals:
+            raise InvalidAmount(
+                _("%(unit)s amounts have at most %(decimals)d decimals.")
+                % {"unit": self.code, "decimals": self.decimals}
+            )
         scaled = value * self.scale
         if scaled != scaled.to_integral_value():
             raise InvalidAmount(

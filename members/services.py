@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from config.errors import InvalidInput
@@ -29,10 +29,15 @@ def member_create(
     user_model = get_user_model()
     if kind not in Member.Kind.values:
         raise InvalidInput(fields={"kind": [_("Unknown member kind.")]})
+    taken = InvalidInput(fields={"username": [_("This username is already taken.")]})
     with transaction.atomic():
         if user_model.objects.filter(username=username).exists():
-            raise InvalidInput(fields={"username": [_("This username is already taken.")]})
-        user = user_model.objects.create_user(username=username, password=password, email=email)
+            raise taken
+        try:
+            with transaction.atomic():
+                user = user_model.objects.create_user(username=username, password=password, email=email)
+        except IntegrityError:
+            raise taken from None  # a concurrent request took it between the check and the insert
         member = Member.objects.create(user=user, display_name=display_name, kind=kind)
         accounts_open_for_member(member=member, actor=actor)
     return member

@@ -25,6 +25,12 @@ def requires_postgresql() -> pytest.MarkDecorator:
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Members are users: the default hasher would spend most of the suite's time hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_member(db) -> Callable[..., Member]:
     def make(kind: str = Member.Kind.INDIVIDUAL, username: str | None = None, **extra) -> Member:

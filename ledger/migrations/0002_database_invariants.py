@@ -64,25 +64,38 @@ CREATE CONSTRAINT TRIGGER ledger_transaction_has_entries AFTER INSERT ON ledger_
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction_has_entries();
 
 CREATE FUNCTION ledger_check_account_totals() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE account record; last_balance bigint; pending bigint;
+DECLARE target bigint; account record; last_balance bigint; pending bigint;
 BEGIN
+    -- Queued by whichever side changed (the account row, an entry on it, a hold on it): an
+    -- entry or a hold written without moving the account row must be caught too.
+    IF TG_TABLE_NAME = 'ledger_entry' THEN
+        target := NEW.account_id;
+    ELSIF TG_TABLE_NAME = 'ledger_hold' THEN
+        target := NEW.debit_account_id;
+    ELSE
+        target := NEW.id;
+    END IF;
     -- Deferred: read the row as it is at COMMIT, not as it was when the trigger was queued.
-    SELECT id, balance, held INTO account FROM ledger_account WHERE id = NEW.id;
+    SELECT id, balance, held INTO account FROM ledger_account WHERE id = target;
     SELECT balance_after INTO last_balance FROM ledger_entry
-        WHERE account_id = NEW.id ORDER BY id DESC LIMIT 1;
+        WHERE account_id = target ORDER BY id DESC LIMIT 1;
     IF account.balance <> COALESCE(last_balance, 0) THEN
         RAISE EXCEPTION 'account %: balance % differs from its last entry''s balance_after %',
-            NEW.id, account.balance, COALESCE(last_balance, 0) USING ERRCODE = '23514';
+            target, account.balance, COALESCE(last_balance, 0) USING ERRCODE = '23514';
     END IF;
     SELECT COALESCE(SUM(amount), 0) INTO pending FROM ledger_hold
-        WHERE debit_account_id = NEW.id AND status = 'pending';
+        WHERE debit_account_id = target AND status = 'pending';
     IF account.held <> pending THEN
         RAISE EXCEPTION 'account %: held % differs from its pending holds %',
-            NEW.id, account.held, pending USING ERRCODE = '23514';
+            target, account.held, pending USING ERRCODE = '23514';
     END IF;
     RETURN NULL;
 END $$;
 CREATE CONSTRAINT TRIGGER ledger_account_totals AFTER INSERT OR UPDATE OF balance, held ON ledger_account
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_account_totals();
+CREATE CONSTRAINT TRIGGER ledger_entry_account_totals AFTER INSERT ON ledger_entry
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_account_totals();
+CREATE CONSTRAINT TRIGGER ledger_hold_account_totals AFTER INSERT OR UPDATE OF status ON ledger_hold
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_account_totals();
 
 CREATE FUNCTION ledger_check_hold_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -102,6 +115,8 @@ CREATE TRIGGER ledger_hold_resolves_once BEFORE UPDATE OR DELETE ON ledger_hold
 POSTGRESQL_REVERSE = r"""
 DROP TRIGGER IF EXISTS ledger_hold_resolves_once ON ledger_hold;
 DROP FUNCTION IF EXISTS ledger_check_hold_change();
+DROP TRIGGER IF EXISTS ledger_hold_account_totals ON ledger_hold;
+DROP TRIGGER IF EXISTS ledger_entry_account_totals ON ledger_entry;
 DROP TRIGGER IF EXISTS ledger_account_totals ON ledger_account;
 DROP FUNCTION IF EXISTS ledger_check_account_totals();
 DROP TRIGGER IF EXISTS ledger_transaction_has_entries ON ledger_transaction;

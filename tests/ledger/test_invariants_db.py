@@ -1,0 +1,430 @@
+"""The database itself refuses what would break the ledger's invariants (DESIGN.md, 1–6).
+
+Legitimate data comes from the services; the attacks are raw SQL, as a buggy service, a script
+or a hand in psql would write it. Deferred triggers fire at COMMIT, hence `transaction=True`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from ledger import services
+from ledger.models import Account, Entry, Hold, Transaction
+from tests.conftest import account_of, requires_postgresql
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass
+class Books:
+    payer: Account
+    payee: Account
+    grains: Account
+    transfer: Transaction
+    hold: Hold
+
+
+@pytest.fixture
+def books(make_member) -> Books:
+    """Alice paid Bruno 3 h and holds 2 h more towards him, all through the services."""
+    alice, bruno = make_member(username="alice"), make_member(username="bruno")
+    payer, payee = account_of(alice, "HRS"), account_of(bruno, "HRS")
+    transfer = services.transfer_create(from_account=payer, to_account=payee, amount=Money("3", "HRS"), actor=None)
+    hold = services.hold_create(from_account=payer, to_account=payee, amount=Money("2", "HRS"), actor=None)
+    payer.refresh_from_db()
+    payee.refresh_from_db()
+    assert (payer.balance, payer.held, payee.balance) == (-300, 200, 300)
+    return Books(payer=payer, payee=payee, grains=account_of(bruno, "GRN"), transfer=transfer, hold=hold)
+
+
+def ledger_rows() -> tuple:
+    """Every ledger row as it stands: a refused attack leaves all of it as it was."""
+    return (
+        tuple(Transaction.objects.order_by("id").values_list("id", "kind", "idempotency_key", "reverses_id")),
+        tuple(
+            Entry.objects.order_by("id").values_list(
+                "id", "transaction_id", "account_id", "unit", "amount", "balance_after"
+            )
+        ),
+        tuple(Account.objects.order_by("id").values_list("id", "balance", "held", "min_balance", "max_balance")),
+        tuple(Hold.objects.order_by("id").values_list("id", "status", "amount", "captured_amount")),
+    )
+
+
+def last_balance_after(account: Account) -> int:
+    entry = Entry.objects.filter(account=account).order_by("-id").first()
+    return entry.balance_after if entry is not None else 0
+
+
+def insert_transaction(cursor, *, idempotency_key: str | None = None, reverses_id: int | None = None) -> int:
+    cursor.execute(
+        "INSERT INTO ledger_transaction (kind, memo, created_at, idempotency_key, request_hash, reverses_id)"
+        " VALUES ('posting', 'raw SQL', CURRENT_TIMESTAMP, %s, '', %s) RETURNING id",
+        [idempotency_key, reverses_id],
+    )
+    return cursor.fetchone()[0]
+
+
+def insert_entry(
+    cursor,
+    *,
+    transaction_id: int,
+    account: Account,
+    amount: int,
+    unit: str | None = None,
+    balance_after: int | None = None,
+) -> None:
+    """An entry extending the account's chain, unless told otherwise."""
+    if balance_after is None:
+        balance_after = last_balance_after(account) + amount
+    cursor.execute(
+        "INSERT INTO ledger_entry (transaction_id, account_id, unit, amount, balance_after)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        [transaction_id, account.pk, unit or account.unit, amount, balance_after],
+    )
+
+
+def move_balance(cursor, account: Account, amount: int) -> None:
+    cursor.execute("UPDATE ledger_account SET balance = balance + %s WHERE id = %s", [amount, account.pk])
+
+
+def refused_by_database(match: str):
+    return pytest.raises(IntegrityError, match=match)
+
+
+# --- a control: a correct posting in raw SQL is accepted, so the refusals below are meaningful ---
+
+
+@requires_postgresql()
+def test_a_correct_posting_written_in_raw_sql_is_accepted(books):
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
+        move_balance(cursor, books.payer, -100)
+        move_balance(cursor, books.payee, 100)
+
+    books.payer.refresh_from_db()
+    books.payee.refresh_from_db()
+    assert (books.payer.balance, books.payee.balance) == (-400, 400)
+    assert list(Entry.objects.filter(transaction_id=txn_id).values_list("amount", "balance_after")) == [
+        (-100, -400),
+        (100, 400),
+    ]
+
+
+# --- 1. per transaction and per unit, entries sum to zero -------------------------------------
+
+
+@requires_postgresql()
+def test_an_unbalanced_transaction_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("unbalanced"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=90)
+        move_balance(cursor, books.payer, -100)
+        move_balance(cursor, books.payee, 90)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_a_transaction_balanced_across_units_but_not_within_each_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    # One hour out of Alice's HRS account, one grain into Bruno's GRN account: the total is
+    # zero, but hours and grains never mix.
+    with refused_by_database("unbalanced"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.grains, amount=100)
+        move_balance(cursor, books.payer, -100)
+        move_balance(cursor, books.grains, 100)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_a_transaction_without_entries_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("fewer than two entries"), transaction.atomic(), connection.cursor() as cursor:
+        insert_transaction(cursor)
+
+    assert ledger_rows() == before
+
+
+# --- 2. an entry's unit is its account's unit --------------------------------------------------
+
+
+def test_an_entry_in_another_unit_than_its_account_is_refused(books):
+    before = ledger_rows()
+
+    with (
+        refused_by_database("entry_unit_is_account_unit|unit must be its account"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        txn_id = insert_transaction(cursor)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100, unit="GRN")
+        insert_entry(cursor, transaction_id=txn_id, account=books.grains, amount=100)
+
+    assert ledger_rows() == before
+
+
+# --- 3. limits: CHECK constraints on the account row -------------------------------------------
+
+
+def test_an_account_below_its_lower_limit_is_refused_by_a_check_constraint(books):
+    before = ledger_rows()
+
+    # Alice: balance −3 h, held 2 h, limit −20 h — one more hour past −15 h breaks it.
+    with refused_by_database("account_above_min_balance"), transaction.atomic(), connection.cursor() as cursor:
+        move_balance(cursor, books.payer, -1501)
+
+    assert ledger_rows() == before
+
+
+def test_holding_more_than_is_available_is_refused_by_a_check_constraint(books):
+    before = ledger_rows()
+
+    with refused_by_database("account_above_min_balance"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_account SET held = held + 1501 WHERE id = %s", [books.payer.pk])
+
+    assert ledger_rows() == before
+
+
+def test_an_account_above_its_upper_limit_is_refused_by_a_check_constraint(books):
+    before = ledger_rows()
+
+    with refused_by_database("account_below_max_balance"), transaction.atomic(), connection.cursor() as cursor:
+        move_balance(cursor, books.payee, 9701)
+
+    assert ledger_rows() == before
+
+
+def test_a_negative_held_amount_is_refused_by_a_check_constraint(books):
+    before = ledger_rows()
+
+    with refused_by_database("account_held_not_negative"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_account SET held = -1 WHERE id = %s", [books.payee.pk])
+
+    assert ledger_rows() == before
+
+
+# --- 4. balance = sum of entries = last balance_after ------------------------------------------
+
+
+def test_an_entry_whose_balance_after_does_not_extend_the_chain_is_refused(books):
+    before = ledger_rows()
+
+    with refused_by_database("balance_after"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        # Alice's last entry left her at −300: −100 more must say −400, not −100.
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100, balance_after=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_an_account_balance_changed_without_an_entry_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its last entry"), transaction.atomic(), connection.cursor() as cursor:
+        move_balance(cursor, books.payee, 100)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_entries_posted_without_moving_the_account_balance_are_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its last entry"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_held_changed_without_a_hold_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its pending holds"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_account SET held = held + 100 WHERE id = %s", [books.payer.pk])
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_a_hold_inserted_without_raising_held_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its pending holds"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_hold (debit_account_id, credit_account_id, unit, amount, captured_amount, status,"
+            " memo, created_at, request_hash) VALUES (%s, %s, 'HRS', 100, 0, 'pending', '', CURRENT_TIMESTAMP, '')",
+            [books.payer.pk, books.payee.pk],
+        )
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_a_hold_voided_without_releasing_held_is_refused_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its pending holds"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_hold SET status = 'voided', resolved_at = CURRENT_TIMESTAMP WHERE id = %s", [books.hold.pk]
+        )
+
+    assert ledger_rows() == before
+
+
+# --- 5. append-only; a transaction is reversed at most once -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entry SET amount = amount * 2 WHERE transaction_id = %s",
+        "UPDATE ledger_entry SET balance_after = 0 WHERE transaction_id = %s",
+        "UPDATE ledger_transaction SET memo = 'rewritten' WHERE id = %s",
+    ],
+)
+def test_updating_entries_or_transactions_is_refused(books, statement):
+    before = ledger_rows()
+
+    with refused_by_database("append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [books.transfer.pk])
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+@pytest.mark.parametrize(
+    "statement",
+    ["DELETE FROM ledger_entry WHERE transaction_id = %s", "DELETE FROM ledger_transaction WHERE id = %s"],
+)
+def test_deleting_entries_or_transactions_is_refused(books, statement):
+    before = ledger_rows()
+
+    with refused_by_database("append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [books.transfer.pk])
+
+    assert ledger_rows() == before
+
+
+def test_updating_an_entry_through_the_orm_is_refused_too(books):
+    before = ledger_rows()
+
+    with refused_by_database("append-only"), transaction.atomic():
+        Entry.objects.filter(transaction=books.transfer).update(amount=0)
+
+    assert ledger_rows() == before
+
+
+def test_a_transaction_reversed_twice_is_refused(books):
+    services.transaction_reverse(transaction_to_reverse=books.transfer, actor=None)
+    before = ledger_rows()
+
+    with refused_by_database("reverses_id"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor, reverses_id=books.transfer.pk)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=300)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=-300)
+        move_balance(cursor, books.payer, 300)
+        move_balance(cursor, books.payee, -300)
+
+    assert ledger_rows() == before
+
+
+# --- 6. one idempotency key, at most one transaction --------------------------------------------
+
+
+def test_a_second_transaction_with_the_same_idempotency_key_is_refused(books):
+    first = services.transfer_create(
+        from_account=books.payer, to_account=books.payee, amount=Money("1", "HRS"), actor=None, idempotency_key="k-1"
+    )
+    assert first.idempotency_key == "k-1"
+    before = ledger_rows()
+
+    with refused_by_database("idempotency_key"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor, idempotency_key="k-1")
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
+        move_balance(cursor, books.payer, -100)
+        move_balance(cursor, books.payee, 100)
+
+    assert ledger_rows() == before
+
+
+def test_a_second_hold_with_the_same_idempotency_key_is_refused(books):
+    services.hold_create(
+        from_account=books.payer, to_account=books.payee, amount=Money("1", "HRS"), actor=None, idempotency_key="h-1"
+    )
+    before = ledger_rows()
+
+    with refused_by_database("idempotency_key"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_hold (debit_account_id, credit_account_id, unit, amount, captured_amount, status,"
+            " memo, created_at, request_hash, idempotency_key)"
+            " VALUES (%s, %s, 'HRS', 100, 0, 'pending', '', CURRENT_TIMESTAMP, '', 'h-1')",
+            [books.payer.pk, books.payee.pk],
+        )
+        cursor.execute("UPDATE ledger_account SET held = held + 100 WHERE id = %s", [books.payer.pk])
+
+    assert ledger_rows() == before
+
+
+# --- holds resolve once -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resolve", ["capture", "void", "expire"])
+def test_a_resolved_hold_cannot_be_set_back_to_pending(books, resolve):
+    if resolve == "capture":
+        services.hold_capture(hold=books.hold, actor=None)
+    elif resolve == "void":
+        services.hold_void(hold=books.hold, actor=None)
+    else:
+        hold = services.hold_create(
+            from_account=books.payer,
+            to_account=books.payee,
+            amount=Money("1", "HRS"),
+            actor=None,
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
+        assert services.hold_expire(hold_id=hold.pk, now=timezone.now() + timedelta(hours=2)) is True
+        books.hold = hold
+    before = ledger_rows()
+
+    with refused_by_database("resolves once"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_hold SET status = 'pending', resolved_at = NULL, capture_transaction_id = NULL,"
+            " captured_amount = 0 WHERE id = %s",
+            [books.hold.pk],
+        )
+        cursor.execute("UPDATE ledger_account SET held = held + %s WHERE id = %s", [books.hold.amount, books.payer.pk])
+
+    assert ledger_rows() == before
+
+
+def test_the_terms_of_a_pending_hold_cannot_change(books):
+    before = ledger_rows()
+
+    with refused_by_database("resolves once"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_hold SET amount = 100 WHERE id = %s", [books.hold.pk])
+        cursor.execute("UPDATE ledger_account SET held = held - 100 WHERE id = %s", [books.payer.pk])
+
+    assert ledger_rows() == before
