@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import moneyed
@@ -114,7 +115,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- Units ----------------------------------------------------------------------------------
 # Units are configuration. Limits are in major units (euros, hours); None means unbounded.
 # member_account: every member opens one account in this unit.
-BOCAGE_UNITS = {
+BOCAGE_UNITS: dict[str, dict[str, Any]] = {
     "EUR": {
         "name": _("Euro"),
         "kind": "fiat",

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -15,7 +15,7 @@ router.register("accounts", ledger_api.AccountViewSet, basename="account")
 router.register("transactions", ledger_api.TransactionViewSet, basename="transaction")
 router.register("holds", ledger_api.HoldViewSet, basename="hold")
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("units/", ledger_api.UnitListView.as_view(), name="api-units"),
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),

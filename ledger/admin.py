@@ -65,8 +65,8 @@ class AccountAdmin(ReadOnlyAdmin):
 
 class EntryInline(admin.TabularInline):
     model = Entry
-    fields = ["account", "unit", "amount", "balance_after"]
-    readonly_fields = fields
+    fields = ("account", "unit", "amount", "balance_after")
+    readonly_fields = ("account", "unit", "amount", "balance_after")
     extra = 0
     can_delete = False
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from config.errors import InvalidInput, NotFound, PermissionDenied
 
 from . import selectors, services
-from .idempotency import HEADER, idempotency_key_from, ledger_key, run_idempotent
+from .idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 from .models import Hold, Transaction
 from .serializers import (
     AccountSerializer,
@@ -84,7 +84,7 @@ class StatementPagination(CursorPagination):
 class AccountViewSet(viewsets.GenericViewSet):
     serializer_class = AccountSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.accounts_visible_to(self.request.user)
 
     @extend_schema(parameters=[OpenApiParameter("unit", OpenApiTypes.STR, description="e.g. HRS")])
@@ -130,7 +130,7 @@ class TransferView(APIView):
                 amount=Money(data["amount"], payer.unit),
                 memo=data["memo"],
                 actor=request.user,
-                idempotency_key=ledger_key(request.user.pk, key),
+                idempotency_key=ledger_key(caller_id(request), key),
             )
             return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
@@ -140,7 +140,7 @@ class TransferView(APIView):
 class TransactionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TransactionSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.transactions_visible_to(self.request.user)
 
     def get_object(self) -> Transaction:
@@ -161,7 +161,7 @@ class TransactionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = HoldSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.holds_visible_to(self.request.user).order_by("-id")
 
     def get_object(self) -> Hold:
@@ -187,7 +187,7 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 memo=data["memo"],
                 actor=request.user,
                 expires_at=data["expires_at"],
-                idempotency_key=ledger_key(request.user.pk, key) if key else None,
+                idempotency_key=ledger_key(caller_id(request), key) if key else None,
             )
             return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 

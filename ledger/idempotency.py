@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -46,6 +47,13 @@ def idempotency_key_from(request: Request) -> str:
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise InvalidInput(fields={HEADER: [_("At most 200 printable characters.")]})
     return key
+
+
+def caller_id(request: Request) -> int:
+    """The authenticated caller's id (the views that use keys require authentication)."""
+    if request.user.pk is None:
+        raise NotAuthenticated()
+    return int(request.user.pk)
 
 
 def ledger_key(user_id: int, key: str) -> str:
@@ -92,7 +100,7 @@ def _finish(record: IdempotencyRecord, status: int, body: Any) -> None:
 
 def run_idempotent(request: Request, key: str, handler: Callable[[], Response]) -> Response:
     """Run handler once per (user, key); see the module docstring for the answers."""
-    claimed = _claim(request.user.pk, key, _fingerprint(request))
+    claimed = _claim(caller_id(request), key, _fingerprint(request))
     if isinstance(claimed, Response):
         return claimed
     record = claimed

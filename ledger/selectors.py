@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet, Sum
+
+from config.typing import RequestUser
 
 from .errors import AccountNotFound
 from .models import Account, Entry, Hold, Transaction
@@ -14,21 +15,28 @@ from .units import all_units
 AUDIT_PERMISSION = "ledger.audit_ledger"
 
 
-def can_read_everything(user: AbstractBaseUser | AnonymousUser) -> bool:
+def can_read_everything(user: RequestUser) -> bool:
     """Staff and auditors read every account, transaction and hold."""
     return bool(user.is_authenticated and (user.is_staff or user.has_perm(AUDIT_PERMISSION)))
 
 
-def accounts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Account]:
+def accounts_visible_to(user: RequestUser) -> QuerySet[Account]:
     accounts = Account.objects.select_related("holder")
     if can_read_everything(user):
         return accounts.all()
     if not user.is_authenticated:
         return accounts.none()
-    return accounts.filter(kind=Account.Kind.MEMBER, holder__user=user)
+    return accounts.filter(kind=Account.Kind.MEMBER, holder__user_id=user.pk)
 
 
-def account_get_visible(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+def own_accounts(user: RequestUser) -> QuerySet[Account]:
+    """The user's own member accounts (even for staff, who may see every account)."""
+    if user.pk is None:
+        return Account.objects.none()
+    return Account.objects.filter(kind=Account.Kind.MEMBER, holder__user_id=user.pk).order_by("id")
+
+
+def account_get_visible(*, user: RequestUser, account_id: int) -> Account:
     """The account if the user may see it; AccountNotFound otherwise (even if it exists)."""
     account = accounts_visible_to(user).filter(pk=account_id).first()
     if account is None:
@@ -36,11 +44,11 @@ def account_get_visible(*, user: AbstractBaseUser | AnonymousUser, account_id: i
     return account
 
 
-def account_get_payable_by(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+def account_get_payable_by(*, user: RequestUser, account_id: int) -> Account:
     """An account the user may pay from: their own (staff: any member's)."""
     accounts = Account.objects.select_related("holder").filter(kind=Account.Kind.MEMBER)
     if not (user.is_authenticated and user.is_staff):
-        accounts = accounts.filter(holder__user=user) if user.is_authenticated else accounts.none()
+        accounts = accounts.filter(holder__user_id=user.pk) if user.is_authenticated else accounts.none()
     account = accounts.filter(pk=account_id).first()
     if account is None:
         raise AccountNotFound()
@@ -78,23 +86,23 @@ def account_entries(*, account: Account) -> QuerySet[Entry]:
     return Entry.objects.filter(account=account).select_related("transaction").order_by("-id")
 
 
-def transactions_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Transaction]:
+def transactions_visible_to(user: RequestUser) -> QuerySet[Transaction]:
     transactions = Transaction.objects.prefetch_related("entries")
     if can_read_everything(user):
         return transactions.all()
     if not user.is_authenticated:
         return transactions.none()
-    own = Entry.objects.filter(account__holder__user=user).values("transaction_id")
+    own = Entry.objects.filter(account__holder__user_id=user.pk).values("transaction_id")
     return transactions.filter(pk__in=own)
 
 
-def holds_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Hold]:
+def holds_visible_to(user: RequestUser) -> QuerySet[Hold]:
     holds = Hold.objects.select_related("debit_account__holder", "credit_account__holder")
     if can_read_everything(user):
         return holds.all()
     if not user.is_authenticated:
         return holds.none()
-    return holds.filter(Q(debit_account__holder__user=user) | Q(credit_account__holder__user=user))
+    return holds.filter(Q(debit_account__holder__user_id=user.pk) | Q(credit_account__holder__user_id=user.pk))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from config.errors import InvalidInput
+from config.typing import Actor, acting_user
 from members.models import Member
 
 from .errors import (
@@ -45,7 +45,6 @@ from .models import Account, Entry, Hold, Transaction
 from .units import Unit, all_units, get_unit
 
 T = TypeVar("T")
-User = AbstractBaseUser
 MAX_ATTEMPTS = 6
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
@@ -102,7 +101,7 @@ def with_retries(operation: Callable[[], T]) -> T:
 def account_open(
     *,
     unit: str,
-    actor: User | None,
+    actor: Actor,
     holder: Member | None = None,
     system_code: str = "",
     reference: str = "",
@@ -131,7 +130,7 @@ def account_open(
     )
 
 
-def accounts_open_for_member(*, member: Member, actor: User | None) -> list[Account]:
+def accounts_open_for_member(*, member: Member, actor: Actor) -> list[Account]:
     """Open one account per unit a member holds (settings: member_account), idempotently."""
     accounts = []
     for unit in all_units().values():
@@ -154,7 +153,7 @@ def system_account(code: str, unit: str, reference: str = "") -> Account:
         return Account.objects.get(kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference=reference)
 
 
-def account_status_set(*, account: Account, status: str, actor: User | None) -> Account:
+def account_status_set(*, account: Account, status: str, actor: Actor) -> Account:
     """Freeze, unfreeze or close an account. Closing needs a zero balance and no open hold."""
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
@@ -167,9 +166,7 @@ def account_status_set(*, account: Account, status: str, actor: User | None) -> 
         return locked
 
 
-def account_limits_set(
-    *, account: Account, min_balance: int | None, max_balance: int | None, actor: User | None
-) -> Account:
+def account_limits_set(*, account: Account, min_balance: int | None, max_balance: int | None, actor: Actor) -> Account:
     """Change an account's limits; refused if its current balance would break them."""
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
@@ -245,7 +242,7 @@ def _validate_legs(legs: Sequence[Leg]) -> None:
         raise UnbalancedTransaction()
 
 
-def _existing_for_key(model: type, key: str | None, request_hash: str) -> Any:
+def _existing_for_key(model: type[Transaction] | type[Hold], key: str | None, request_hash: str) -> Any:
     if key is None:
         return None
     existing = model.objects.filter(idempotency_key=key).first()
@@ -260,7 +257,7 @@ def _post_locked(
     accounts: dict[int, Account],
     kind: str,
     memo: str,
-    actor: User | None,
+    actor: Actor,
     idempotency_key: str | None,
     request_hash: str,
     reverses: Transaction | None = None,
@@ -285,7 +282,7 @@ def _post_locked(
     txn = Transaction.objects.create(
         kind=kind,
         memo=memo[:255],
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
         reverses=reverses,
@@ -322,7 +319,9 @@ def _post_locked(
     return txn
 
 
-def _replay_or_raise_duplicate(model: type, key: str | None, request_hash: str, exc: IntegrityError) -> Any:
+def _replay_or_raise_duplicate(
+    model: type[Transaction] | type[Hold], key: str | None, request_hash: str, exc: IntegrityError
+) -> Any:
     """A concurrent twin committed the same key first: answer with its outcome."""
     existing = _existing_for_key(model, key, request_hash)
     if existing is None:
@@ -335,7 +334,7 @@ def transaction_post(
     legs: Iterable[tuple[Account | int, Money]],
     kind: str = Transaction.Kind.POSTING,
     memo: str = "",
-    actor: User | None,
+    actor: Actor,
     idempotency_key: str | None = None,
 ) -> Transaction:
     """Post a multi-leg, multi-unit transaction atomically.
@@ -390,7 +389,7 @@ def transfer_create(
     to_account: Account,
     amount: Money,
     memo: str = "",
-    actor: User | None,
+    actor: Actor,
     idempotency_key: str | None = None,
 ) -> Transaction:
     """Move `amount` from one account to another of the same unit.
@@ -408,7 +407,7 @@ def transfer_create(
 
 
 def transaction_reverse(
-    *, transaction_to_reverse: Transaction, actor: User | None, memo: str = "", idempotency_key: str | None = None
+    *, transaction_to_reverse: Transaction, actor: Actor, memo: str = "", idempotency_key: str | None = None
 ) -> Transaction:
     """Post the opposite of a transaction, linked to it. Raises AlreadyReversed and limit errors."""
     original = transaction_to_reverse
@@ -457,7 +456,7 @@ def hold_create(
     to_account: Account,
     amount: Money,
     memo: str = "",
-    actor: User | None,
+    actor: Actor,
     expires_at: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Hold:
@@ -490,7 +489,7 @@ def hold_create(
                 unit=debit.unit,
                 amount=minor,
                 memo=memo[:255],
-                actor=actor if actor is not None and actor.is_authenticated else None,
+                actor=acting_user(actor),
                 expires_at=expires_at,
                 idempotency_key=idempotency_key,
                 request_hash=request_hash,
@@ -511,7 +510,7 @@ def _lock_pending_hold(hold_id: int) -> Hold:
     return hold
 
 
-def hold_capture(*, hold: Hold, actor: User | None, amount: Money | None = None, memo: str = "") -> Hold:
+def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo: str = "") -> Hold:
     """Post the hold (in full, or `amount` of it) and release the rest.
 
     Raises HoldAlreadyResolved, InvalidAmount, AccountFrozen, AccountClosed, LimitExceeded.
@@ -545,7 +544,7 @@ def hold_capture(*, hold: Hold, actor: User | None, amount: Money | None = None,
             locked.captured_amount = minor
             locked.capture_transaction = txn
             locked.resolved_at = timezone.now()
-            locked.resolved_by = actor if actor is not None and actor.is_authenticated else None
+            locked.resolved_by = acting_user(actor)
             locked.save(
                 update_fields=["status", "captured_amount", "capture_transaction", "resolved_at", "resolved_by"]
             )
@@ -554,17 +553,17 @@ def hold_capture(*, hold: Hold, actor: User | None, amount: Money | None = None,
     return with_retries(attempt)
 
 
-def _hold_release(hold_id: int, status: str, actor: User | None) -> Hold:
+def _hold_release(hold_id: int, status: str, actor: Actor) -> Hold:
     locked = _lock_pending_hold(hold_id)
     Account.objects.filter(pk=locked.debit_account_id).update(held=F("held") - locked.amount)
     locked.status = status
     locked.resolved_at = timezone.now()
-    locked.resolved_by = actor if actor is not None and actor.is_authenticated else None
+    locked.resolved_by = acting_user(actor)
     locked.save(update_fields=["status", "resolved_at", "resolved_by"])
     return locked
 
 
-def hold_void(*, hold: Hold, actor: User | None) -> Hold:
+def hold_void(*, hold: Hold, actor: Actor) -> Hold:
     """Release a pending hold: nothing is posted. Raises HoldAlreadyResolved."""
 
     def attempt() -> Hold:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -108,7 +109,7 @@ class UnitMismatch(ApplicationError):
     default_message = _("The accounts are not in the same unit.")
 
 
-def _limit(unit_config: dict, key: str, decimals: int) -> int | None:
+def _limit(unit_config: dict[str, Any], key: str, decimals: int) -> int | None:
     value = unit_config.get(key)
     if value is None:
         return None

@@ -26,7 +26,7 @@ STATEMENT_PAGE_SIZE = 50
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    accounts = list(selectors.accounts_visible_to(request.user).filter(holder__user=request.user))
+    accounts = list(selectors.own_accounts(request.user))
     return render(request, "ledger/dashboard.html", {"accounts": accounts})
 
 
@@ -75,7 +75,11 @@ def pay(request: HttpRequest) -> HttpResponse:
         response = _post_payment(request, form)
         if response is not None:
             return response
-    members = Member.objects.exclude(user=request.user).select_related("user").order_by("display_name")[:500]
+    members = (
+        Member.objects.exclude(user__username=request.user.get_username())
+        .select_related("user")
+        .order_by("display_name")[:500]
+    )
     return render(request, "ledger/pay.html", {"form": form, "members": members})
 
 

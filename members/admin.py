@@ -10,5 +10,5 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "user__username"]
     readonly_fields = ["user", "created_at"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request) -> bool:
         return False  # members are created through the API (members.services.member_create)

@@ -13,7 +13,7 @@ from .serializers import MemberCreateSerializer, MemberSerializer
 class MemberViewSet(viewsets.GenericViewSet):
     serializer_class = MemberSerializer
 
-    def get_permissions(self):  # type: ignore[no-untyped-def]
+    def get_permissions(self):
         if self.action == "create":
             return [permissions.IsAdminUser()]
         return [permissions.IsAuthenticated()]

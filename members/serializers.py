@@ -41,5 +41,5 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "display_name", "kind", "created_at", "accounts"]
 
     @extend_schema_field(AccountSerializer(many=True))
-    def get_accounts(self, member: Member) -> list[dict[str, Any]]:
+    def get_accounts(self, member: Member) -> Any:
         return AccountSerializer(member.accounts.order_by("id"), many=True).data

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from config.errors import InvalidInput
+from config.typing import Actor
 
 from .models import Member
 
 
 def member_create(
     *,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     username: str,
     password: str,
     display_name: str,
