@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "config",
     "members",
     "ledger",
+    "currency",
     "exchange",
     "crowdfunding",
     "cooperative",
@@ -131,6 +132,13 @@ BOCAGE_UNITS: dict[str, dict[str, Any]] = {
         "member_account": True,
         "default_min_balance": "0",
         "default_max_balance": None,
+        # Demurrage (fonte): `rate` of the balance above `exempt_below`, once per `period`
+        # (month, quarter or year). None switches it off.
+        "demurrage": {
+            "rate": env_str("BOCAGE_ACH_DEMURRAGE_RATE", "0.02"),
+            "period": env_str("BOCAGE_ACH_DEMURRAGE_PERIOD", "quarter"),
+            "exempt_below": env_str("BOCAGE_ACH_DEMURRAGE_EXEMPT_BELOW", "100"),
+        },
     },
     "HRS": {
         "name": _("Hours (time bank)"),
@@ -139,6 +147,8 @@ BOCAGE_UNITS: dict[str, dict[str, Any]] = {
         "member_account": True,
         "default_min_balance": env_str("BOCAGE_HRS_MIN", "-20"),
         "default_max_balance": env_str("BOCAGE_HRS_MAX", "100"),
+        # The dashboard warns when the account is this close (in hours) to a limit.
+        "warning_margin": env_str("BOCAGE_HRS_WARNING_MARGIN", "5"),
     },
     "GRN": {
         "name": _("Grain (SEL unit)"),
@@ -188,6 +198,19 @@ SPECTACULAR_SETTINGS = {
         "HoldStatusEnum": "ledger.models.Hold.Status",
     },
 }
+# --- The association's money rules --------------------------------------------------------
+# Reconversion ACH → € (businesses only): the share kept as a fee, posted to the EUR fees account.
+BOCAGE_RECONVERSION_FEE_RATE = env_str("BOCAGE_RECONVERSION_FEE_RATE", "0.05")
+# Yearly membership fee (adhésion) per member kind, in EUR (or the same amount in ACH).
+BOCAGE_MEMBERSHIP_FEES = {"individual": "10", "business": "50", "association": "20"}
+# The association, as the debtor of the SEPA credit transfers that pay reconversions.
+BOCAGE_ASSOCIATION_NAME = env_str("BOCAGE_ASSOCIATION_NAME", "Association Monnaie Locale du Pays des Achards")
+BOCAGE_ASSOCIATION_IBAN = env_str("BOCAGE_ASSOCIATION_IBAN", "FR7630006000011234567890189")
+BOCAGE_ASSOCIATION_BIC = env_str("BOCAGE_ASSOCIATION_BIC", "AGRIFRPP")
+# Membership renewal reminders go out this many days before expiry.
+BOCAGE_MEMBERSHIP_REMINDER_DAYS = env_int("BOCAGE_MEMBERSHIP_REMINDER_DAYS", 30)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
 # How long an idempotent request may stay in flight before another attempt may take it over
 # (the one that died never posted: posting and its ledger key commit together).
 BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS = env_int("BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS", 60)
@@ -203,6 +226,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
+    "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
 }
 
 # --- Mail -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("currency.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ledger.urls")),
+    path("", include("currency.urls")),
 ]
 
 handler404 = "config.views.not_found"

@@ -15,6 +15,7 @@ __all__ = [
     "InsufficientFunds",
     "InvalidAmount",
     "LimitExceeded",
+    "MembershipExpired",
     "SameAccount",
     "UnbalancedTransaction",
     "UnitMismatch",
@@ -65,6 +66,11 @@ class AlreadyReversed(ApplicationError):
 class HoldAlreadyResolved(ApplicationError):
     code = "hold_resolved"
     default_message = _("This hold has already been captured, voided or has expired.")
+
+
+class MembershipExpired(ApplicationError):
+    code = "membership_expired"
+    default_message = _("Your membership has expired: renew it to make payments again. Your accounts stay readable.")
 
 
 class AccountNotFound(NotFound):

@@ -37,6 +37,7 @@ from .errors import (
     InsufficientFunds,
     InvalidAmount,
     LimitExceeded,
+    MembershipExpired,
     SameAccount,
     UnbalancedTransaction,
     UnitMismatch,
@@ -368,10 +369,17 @@ def transaction_post(
         return _replay_or_raise_duplicate(Transaction, idempotency_key, request_hash, exc)
 
 
+def _check_payer_membership(account: Account) -> None:
+    """A member pays only while their yearly membership is valid (system flows are not payments)."""
+    if account.kind == Account.Kind.MEMBER and account.holder is not None and not account.holder.membership_valid_on():
+        raise MembershipExpired()
+
+
 def _check_pair(from_account: Account, to_account: Account, amount: Money) -> int:
     """Shared checks of a payer/payee pair; returns the amount in minor units."""
     if from_account.pk == to_account.pk:
         raise SameAccount()
+    _check_payer_membership(from_account)
     if from_account.unit != to_account.unit:
         raise UnitMismatch(
             _("Cannot move value from %(from)s to %(to)s.") % {"from": from_account.unit, "to": to_account.unit}

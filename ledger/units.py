@@ -44,6 +44,8 @@ class Unit:
     member_account: bool
     default_min_balance: int | None  # minor units; None = unbounded
     default_max_balance: int | None
+    warning_margin: int | None = None  # minor units: the dashboard warns this close to a limit
+    demurrage: Demurrage | None = None
 
     @property
     def scale(self) -> int:
@@ -104,6 +106,15 @@ class Unit:
         return f"{sign}{grouped},{frac} {self.code}" if frac else f"{sign}{grouped} {self.code}"
 
 
+@dataclass(frozen=True)
+class Demurrage:
+    """Demurrage (fonte) of a unit: `rate` of the balance above `exempt_below`, once per period."""
+
+    rate: Decimal
+    period: str  # "month", "quarter" or "year"
+    exempt_below: int  # minor units
+
+
 class UnitMismatch(ApplicationError):
     code = "unit_mismatch"
     default_message = _("The accounts are not in the same unit.")
@@ -114,6 +125,16 @@ def _limit(unit_config: dict[str, Any], key: str, decimals: int) -> int | None:
     if value is None:
         return None
     return int(Decimal(str(value)) * 10**decimals)
+
+
+def _demurrage(config: dict[str, Any] | None, decimals: int) -> Demurrage | None:
+    if not config:
+        return None
+    period = str(config["period"])
+    if period not in {"month", "quarter", "year"}:
+        raise ValueError(f"demurrage period must be month, quarter or year, not {period!r}")
+    exempt = _limit(config, "exempt_below", decimals)
+    return Demurrage(rate=Decimal(str(config["rate"])), period=period, exempt_below=exempt or 0)
 
 
 @cache
@@ -129,6 +150,8 @@ def all_units() -> dict[str, Unit]:
             member_account=bool(config.get("member_account", False)),
             default_min_balance=_limit(config, "default_min_balance", decimals),
             default_max_balance=_limit(config, "default_max_balance", decimals),
+            warning_margin=_limit(config, "warning_margin", decimals),
+            demurrage=_demurrage(config.get("demurrage"), decimals),
         )
     return units
 

@@ -1,10 +1,29 @@
-"""Members: the people and organisations that hold accounts."""
+"""Members: the people and organisations that hold accounts, where they live, their membership."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Commune(models.Model):
+    """A commune of the territory (the demo: the nine of the CC du Pays des Achards)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    postal_code = models.CharField(_("postal code"), max_length=5)
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.postal_code})"
 
 
 class Member(models.Model):
@@ -13,15 +32,80 @@ class Member(models.Model):
         BUSINESS = "business", _("Business")
         ASSOCIATION = "association", _("Association")
 
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member")
     display_name = models.CharField(_("display name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("commune")
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    activity = models.CharField(_("activity"), max_length=120, blank=True, help_text=_("e.g. bakery, coworking"))
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    in_directory = models.BooleanField(_("appears in the public directory"), default=False)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=13, blank=True)
+    rna = models.CharField("RNA", max_length=10, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    membership_expires_on = models.DateField(_("membership valid until"), null=True, blank=True)
+    # The expiry date a renewal reminder was last sent for: one reminder per expiry, however often the task runs.
+    membership_reminder_sent_for = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["display_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="active", closed_at__isnull=True) | Q(status="closed", closed_at__isnull=False),
+                name="member_closed_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "in_directory"], name="member_directory")]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def membership_valid_on(self, day: datetime.date | None = None) -> bool:
+        """True while the yearly membership (adhésion) covers `day` (today by default)."""
+        if self.membership_expires_on is None:
+            return False
+        return (day or timezone.localdate()) <= self.membership_expires_on
+
+
+class MembershipPayment(models.Model):
+    """One yearly membership fee paid (adhésion), in EUR or ACH, posted to the fees account."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="membership_payments")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until"))
+    unit = models.CharField(_("unit"), max_length=8)
+    amount = models.BigIntegerField(_("amount (minor units)"))
+    # The ledger transaction of the fee (members does not import ledger: kept as an id).
+    transaction_id = models.BigIntegerField(_("transaction"), unique=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership payment")
+        verbose_name_plural = _("membership payments")
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "period_start"], name="membership_one_payment_per_period"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="membership_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.period_start}–{self.period_end}"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CurrencyConfig(AppConfig):
+    name = "currency"
+    verbose_name = _("Local currency and time bank")

@@ -1,0 +1,1 @@
+"""Pages of the local currency and the time bank, one module per flow (each exports urlpatterns)."""

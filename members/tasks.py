@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="members.tasks.membership_reminders_send", acks_late=True)
+def membership_reminders_send() -> int:
+    """Renewal reminders, once per member and expiry date however often it runs."""
+    return services.membership_reminders_send()
