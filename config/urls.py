@@ -18,6 +18,7 @@ router.register("holds", ledger_api.HoldViewSet, basename="hold")
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("units/", ledger_api.UnitListView.as_view(), name="api-units"),
+    path("communes/", members_api.CommuneListView.as_view(), name="api-communes"),
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ledger.urls")),
+    path("", include("members.urls")),
     path("", include("currency.urls")),
 ]
 

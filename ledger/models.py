@@ -125,6 +125,11 @@ class Transaction(models.Model):
         HOLD_CAPTURE = "hold_capture", _("Hold captured")
         REVERSAL = "reversal", _("Reversal")
         CONVERSION = "conversion", _("Conversion")
+        RECONVERSION = "reconversion", _("Reconversion")
+        DEMURRAGE = "demurrage", _("Demurrage")
+        MEMBERSHIP = "membership", _("Membership fee")
+        PAYMENT_REQUEST = "payment_request", _("Payment request")
+        SERVICE = "service", _("Time bank service")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     memo = models.CharField(_("memo"), max_length=255, blank=True)

@@ -1,5 +1,9 @@
 """Every write to the ledger. Nothing else creates or changes a ledger row.
 
+Postings compose: another app's service may call them inside its own atomic block, so that its
+row and the ledger transaction it explains commit together (the posting then runs in a
+savepoint, and retries are left to the outermost caller).
+
 A posting locks the accounts it touches in ascending id order (one SELECT … FOR UPDATE), checks
 status, unit and limits under the lock, inserts the transaction and its entries, moves the
 balances with one UPDATE, and commits. Serialization failures and deadlocks are retried a
@@ -263,6 +267,7 @@ def _post_locked(
     request_hash: str,
     reverses: Transaction | None = None,
     held_release: dict[int, int] | None = None,
+    at: datetime | None = None,
 ) -> Transaction:
     """Write a posting whose accounts are already locked. Caller owns the transaction."""
     held_release = held_release or {}
@@ -287,6 +292,7 @@ def _post_locked(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
         reverses=reverses,
+        created_at=at or timezone.now(),
     )
     running = {account_id: accounts[account_id].balance for account_id in deltas}
     entries = []
@@ -337,8 +343,12 @@ def transaction_post(
     memo: str = "",
     actor: Actor,
     idempotency_key: str | None = None,
+    at: datetime | None = None,
 ) -> Transaction:
     """Post a multi-leg, multi-unit transaction atomically.
+
+    `at` dates the transaction in the past: for imports and the demo's history only (entries keep
+    their order by id, so balance_after stays a true running balance).
 
     Raises UnbalancedTransaction, InvalidAmount, UnitMismatch, AccountNotFound, AccountFrozen,
     AccountClosed, InsufficientFunds, LimitExceeded, IdempotencyKeyReused.
@@ -348,7 +358,7 @@ def transaction_post(
     request_hash = _fingerprint(["post", kind, memo, [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]])
 
     def attempt() -> Transaction:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             accounts = _lock_accounts(leg.account_id for leg in leg_list)
             existing = _existing_for_key(Transaction, idempotency_key, request_hash)
             if existing is not None:
@@ -361,6 +371,7 @@ def transaction_post(
                 actor=actor,
                 idempotency_key=idempotency_key,
                 request_hash=request_hash,
+                at=at,
             )
 
     try:
@@ -399,10 +410,12 @@ def transfer_create(
     memo: str = "",
     actor: Actor,
     idempotency_key: str | None = None,
+    at: datetime | None = None,
 ) -> Transaction:
     """Move `amount` from one account to another of the same unit.
 
-    Raises SameAccount, UnitMismatch, InvalidAmount and whatever transaction_post raises.
+    Raises SameAccount, UnitMismatch, InvalidAmount, MembershipExpired and whatever
+    transaction_post raises.
     """
     _check_pair(from_account, to_account, amount)
     return transaction_post(
@@ -411,6 +424,7 @@ def transfer_create(
         memo=memo,
         actor=actor,
         idempotency_key=idempotency_key,
+        at=at,
     )
 
 
@@ -427,7 +441,7 @@ def transaction_reverse(
     request_hash = _fingerprint(["reverse", original.pk])
 
     def attempt() -> Transaction:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             accounts = _lock_accounts(leg.account_id for leg in legs)
             existing = _existing_for_key(Transaction, idempotency_key, request_hash)
             if existing is not None:
@@ -481,7 +495,7 @@ def hold_create(
     request_hash = _fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
 
     def attempt() -> Hold:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             # Only the debit side is locked: holds towards a busy payee do not queue on it.
             debit = _lock_accounts([from_account.pk])[from_account.pk]
             existing = _existing_for_key(Hold, idempotency_key, request_hash)
@@ -525,7 +539,7 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
     """
 
     def attempt() -> Hold:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             locked = _lock_pending_hold(hold.pk)
             unit = get_unit(locked.unit)
             minor = locked.amount if amount is None else unit.to_minor(amount)
@@ -575,7 +589,7 @@ def hold_void(*, hold: Hold, actor: Actor) -> Hold:
     """Release a pending hold: nothing is posted. Raises HoldAlreadyResolved."""
 
     def attempt() -> Hold:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             return _hold_release(hold.pk, Hold.Status.VOIDED, actor)
 
     return with_retries(attempt)
@@ -586,7 +600,7 @@ def hold_expire(*, hold_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
 
     def attempt() -> bool:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             hold = Hold.objects.select_for_update().get(pk=hold_id)
             if hold.status != Hold.Status.PENDING or hold.expires_at is None or hold.expires_at > now:
                 return False

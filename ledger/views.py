@@ -27,7 +27,8 @@ STATEMENT_PAGE_SIZE = 50
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     accounts = list(selectors.own_accounts(request.user))
-    return render(request, "ledger/dashboard.html", {"accounts": accounts})
+    member = Member.objects.filter(user__username=request.user.get_username()).first()
+    return render(request, "ledger/dashboard.html", {"accounts": accounts, "member": member})
 
 
 def _post_payment(request: HttpRequest, form: PayForm) -> HttpResponse | None:

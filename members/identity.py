@@ -49,7 +49,7 @@ def _stdnum(validate: Callable[[str], str], label: Any) -> Callable[[str], str]:
 
 clean_siren = _stdnum(siren.validate, "SIREN")
 clean_siret = _stdnum(siret.validate, "SIRET")
-clean_vat_number = _stdnum(tva.validate, _("VAT number"))
+clean_vat_number = _stdnum(lambda value: "FR" + tva.validate(value), _("VAT number"))
 clean_iban = _stdnum(iban.validate, "IBAN")
 clean_bic = _stdnum(bic.validate, "BIC")
 

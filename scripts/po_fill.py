@@ -2,7 +2,8 @@
 
     python scripts/po_fill.py locale/fr/LC_MESSAGES/django.po translations.py
 
-Entries already translated keep their translation; the .po stays the source of truth.
+Entries already translated keep their translation, fuzzy guesses are replaced; the .po stays
+the source of truth.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ def main(po_path: str, dict_path: str) -> None:
     with open(po_path, "rb") as po_file:
         catalog = read_po(po_file)
     for message in catalog:
-        if message.id and not message.string and message.id in translations:
+        if not message.id:
+            continue
+        if (not message.string or message.fuzzy) and message.id in translations:
             message.string = translations[message.id]
-        if message.id and message.string:
             message.flags.discard("fuzzy")
     with open(po_path, "wb") as po_file:
         write_po(po_file, catalog, width=100)

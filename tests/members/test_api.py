@@ -149,6 +149,25 @@ def test_an_unknown_token_answers_401(db):
     assert response["WWW-Authenticate"] == "Token"
 
 
+def blank_details(member: Member) -> dict:
+    """What a member created with only the required fields shows: active, a year of membership."""
+    return {
+        "status": "active",
+        "commune": None,
+        "address": "",
+        "phone": "",
+        "activity": "",
+        "in_directory": False,
+        "siren": "",
+        "siret": "",
+        "vat_number": "",
+        "rna": "",
+        "iban": "",
+        "bic": "",
+        "membership_expires_on": member.membership_expires_on.isoformat(),
+    }
+
+
 # --- creating members -------------------------------------------------------------------------
 
 
@@ -164,6 +183,7 @@ def test_staff_creates_a_member_with_its_three_accounts(kind, staff_user):
         "username": "la-ferme",
         "display_name": "La Ferme des Achards",
         "kind": kind,
+        **blank_details(member),
         "accounts": expected_accounts(member),
     }
     assert "password" not in response.content.decode()
@@ -278,6 +298,7 @@ def test_me_shows_the_callers_member_and_accounts(make_member):
         "username": "alice",
         "display_name": "Les Amis du Bocage",
         "kind": "association",
+        **blank_details(alice),
         "accounts": expected_accounts(alice),
     }
 
