@@ -187,7 +187,7 @@ def account_limits_set(*, account: Account, min_balance: int | None, max_balance
 # --- postings ---------------------------------------------------------------------------------
 
 
-def _fingerprint(payload: Any) -> str:
+def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -200,8 +200,12 @@ def _legs_from_money(legs: Iterable[tuple[Account | int, Money]]) -> list[Leg]:
     return result
 
 
-def _lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
-    """Lock the accounts in ascending id order (one query) and return them by id."""
+def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
+    """Lock the accounts in ascending id order (one query) and return them by id.
+
+    Public for services that must decide an amount under the lock (demurrage) and then
+    `post_locked` it; everything else calls transaction_post or transfer_create.
+    """
     ids = sorted(set(account_ids))
     # NO KEY: writers of an account still queue, but the foreign-key checks of rows that only
     # point at it (a hold towards it) do not, so they cannot deadlock against this id order.
@@ -256,7 +260,7 @@ def _existing_for_key(model: type[Transaction] | type[Hold], key: str | None, re
     return existing
 
 
-def _post_locked(
+def post_locked(
     *,
     legs: Sequence[Leg],
     accounts: dict[int, Account],
@@ -355,15 +359,17 @@ def transaction_post(
     """
     leg_list = _legs_from_money(legs)
     _validate_legs(leg_list)
-    request_hash = _fingerprint(["post", kind, memo, [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]])
+    request_hash = request_fingerprint(
+        ["post", kind, memo, [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]]
+    )
 
     def attempt() -> Transaction:
         with transaction.atomic():
-            accounts = _lock_accounts(leg.account_id for leg in leg_list)
+            accounts = lock_accounts(leg.account_id for leg in leg_list)
             existing = _existing_for_key(Transaction, idempotency_key, request_hash)
             if existing is not None:
                 return existing
-            return _post_locked(
+            return post_locked(
                 legs=leg_list,
                 accounts=accounts,
                 kind=kind,
@@ -438,17 +444,17 @@ def transaction_reverse(
         for entry in original.entries.all().order_by("id")
     ]
     memo = memo or _("Reversal of transaction #%(id)s") % {"id": original.pk}
-    request_hash = _fingerprint(["reverse", original.pk])
+    request_hash = request_fingerprint(["reverse", original.pk])
 
     def attempt() -> Transaction:
         with transaction.atomic():
-            accounts = _lock_accounts(leg.account_id for leg in legs)
+            accounts = lock_accounts(leg.account_id for leg in legs)
             existing = _existing_for_key(Transaction, idempotency_key, request_hash)
             if existing is not None:
                 return existing
             if Transaction.objects.filter(reverses=original).exists():
                 raise AlreadyReversed()
-            return _post_locked(
+            return post_locked(
                 legs=legs,
                 accounts=accounts,
                 kind=Transaction.Kind.REVERSAL,
@@ -492,12 +498,12 @@ def hold_create(
         raise InvalidInput(
             _("The expiry date must be in the future."), fields={"expires_at": [_("Must be in the future.")]}
         )
-    request_hash = _fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
+    request_hash = request_fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
 
     def attempt() -> Hold:
         with transaction.atomic():
             # Only the debit side is locked: holds towards a busy payee do not queue on it.
-            debit = _lock_accounts([from_account.pk])[from_account.pk]
+            debit = lock_accounts([from_account.pk])[from_account.pk]
             existing = _existing_for_key(Hold, idempotency_key, request_hash)
             if existing is not None:
                 return existing
@@ -548,8 +554,8 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
                     _("The amount to capture must be more than zero and at most %(max)s.")
                     % {"max": unit.format(locked.amount)}
                 )
-            accounts = _lock_accounts([locked.debit_account_id, locked.credit_account_id])
-            txn = _post_locked(
+            accounts = lock_accounts([locked.debit_account_id, locked.credit_account_id])
+            txn = post_locked(
                 legs=[
                     Leg(account_id=locked.debit_account_id, amount=-minor, unit=locked.unit),
                     Leg(account_id=locked.credit_account_id, amount=minor, unit=locked.unit),
@@ -559,7 +565,7 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
                 memo=memo or locked.memo,
                 actor=actor,
                 idempotency_key=f"hold-capture:{locked.pk}",
-                request_hash=_fingerprint(["capture", locked.pk]),
+                request_hash=request_fingerprint(["capture", locked.pk]),
                 held_release={locked.debit_account_id: locked.amount},
             )
             locked.status = Hold.Status.CAPTURED

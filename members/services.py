@@ -82,7 +82,7 @@ def member_create(
     *,
     actor: Actor,
     username: str,
-    password: str,
+    password: str | None,
     display_name: str,
     kind: str,
     email: str = "",
@@ -95,6 +95,8 @@ def member_create(
     **identity: str,
 ) -> Member:
     """Create a user, its member (first year of membership) and its accounts.
+
+    A None password leaves the user unable to log in until one is set.
 
     Raises InvalidInput (unknown kind, username taken, invalid identity numbers).
     """

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import runpy
 import sys
+from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
 
 def main(po_path: str, dict_path: str) -> None:
     translations = runpy.run_path(dict_path)["FR"]
+    locale = Path(po_path).parent.parent.name  # locale/<lang>/LC_MESSAGES/django.po
     with open(po_path, "rb") as po_file:
-        catalog = read_po(po_file)
+        catalog = read_po(po_file, locale=locale)  # the locale brings the right Plural-Forms
     for message in catalog:
         if not message.id:
             continue

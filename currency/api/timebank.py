@@ -1,3 +1,170 @@
-from django.urls import URLPattern, URLResolver
+"""API of the time bank: service records (ask, confirm, decline) and volunteering rewards."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from djmoney.money import Money
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import NotFound
+from currency.models import ServiceRecord
+from currency.selectors_timebank import service_record_get_visible, service_records_of
+from currency.services.timebank import (
+    service_record_confirm,
+    service_record_create,
+    service_record_decline,
+    volunteering_reward,
+)
+from ledger import selectors as ledger_selectors
+from ledger.serializers import AmountInputField, TransactionSerializer
+from ledger.units import get_unit
+from members.models import Member
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    hours = serializers.SerializerMethodField()
+    provider_name = serializers.CharField(source="provider.display_name", read_only=True)
+    receiver_name = serializers.CharField(source="receiver.display_name", read_only=True)
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "id",
+            "provider",
+            "provider_name",
+            "receiver",
+            "receiver_name",
+            "unit",
+            "hours",
+            "description",
+            "performed_on",
+            "status",
+            "created_at",
+            "decided_at",
+            "transaction",
+        ]
+
+    @extend_schema_field({"type": "string", "format": "decimal", "example": "1.50"})
+    def get_hours(self, obj: ServiceRecord) -> str:
+        return str(get_unit(obj.unit).to_decimal(obj.amount))
+
+
+class ServiceRecordInputSerializer(serializers.Serializer):
+    receiver = serializers.IntegerField(min_value=1, help_text="The member who received the service.")
+    hours = AmountInputField(help_text="Decimal hours: 1.5 is 1 h 30.")
+    description = serializers.CharField(max_length=255)
+    performed_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class VolunteeringRewardInputSerializer(serializers.Serializer):
+    association_account = serializers.IntegerField(min_value=1)
+    member_account = serializers.IntegerField(min_value=1)
+    hours = AmountInputField()
+    description = serializers.CharField(max_length=200)
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _member(member_id: int) -> Member:
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise NotFound()
+    return member
+
+
+def _record(request: Request, pk: int) -> ServiceRecord:
+    return service_record_get_visible(user=request.user, record_id=pk)
+
+
+class ServiceRecordListView(APIView):
+    @extend_schema(responses=ServiceRecordSerializer(many=True), description="Services you gave or received.")
+    def get(self, request: Request) -> Response:
+        records = list(service_records_of(request.user)[:200])
+        return Response(ServiceRecordSerializer(records, many=True).data)
+
+    @extend_schema(
+        request=ServiceRecordInputSerializer,
+        responses={201: ServiceRecordSerializer},
+        description="Record a service you gave; the receiver confirms (and pays the hours) or declines.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ServiceRecordInputSerializer, request.data)
+        provider = Member.objects.filter(user__username=request.user.get_username()).first()
+        if provider is None:
+            raise NotFound()
+        record = service_record_create(
+            provider=provider,
+            receiver=_member(data["receiver"]),
+            hours=Money(data["hours"], "HRS"),
+            description=data["description"],
+            performed_on=data["performed_on"],
+            actor=request.user,
+        )
+        return Response(ServiceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class ServiceRecordDetailView(APIView):
+    @extend_schema(responses=ServiceRecordSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ServiceRecordSerializer(_record(request, pk)).data)
+
+
+class ServiceRecordConfirmView(APIView):
+    @extend_schema(
+        request=None,
+        responses=ServiceRecordSerializer,
+        description="The receiver confirms and pays the hours, once (again → 422 service_record_confirmed).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return Response(
+            ServiceRecordSerializer(service_record_confirm(record=_record(request, pk), actor=request.user)).data
+        )
+
+
+class ServiceRecordDeclineView(APIView):
+    @extend_schema(request=None, responses=ServiceRecordSerializer, description="The receiver declines: nothing moves.")
+    def post(self, request: Request, pk: int) -> Response:
+        return Response(
+            ServiceRecordSerializer(service_record_decline(record=_record(request, pk), actor=request.user)).data
+        )
+
+
+class VolunteeringRewardView(APIView):
+    @extend_schema(
+        request=VolunteeringRewardInputSerializer,
+        responses={201: TransactionSerializer},
+        description="An association (or staff) pays a volunteer in hours from the association's time account.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(VolunteeringRewardInputSerializer, request.data)
+        association_account = ledger_selectors.account_get_payable_by(
+            user=request.user, account_id=data["association_account"]
+        )
+        member_account = ledger_selectors.account_get_payee(account_id=data["member_account"])
+        txn = volunteering_reward(
+            association_account=association_account,
+            member_account=member_account,
+            hours=Money(data["hours"], "HRS"),
+            description=data["description"],
+            actor=request.user,
+        )
+        return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("service-records/", ServiceRecordListView.as_view(), name="api-service-records"),
+    path("service-records/<int:pk>/", ServiceRecordDetailView.as_view(), name="api-service-record"),
+    path("service-records/<int:pk>/confirm/", ServiceRecordConfirmView.as_view(), name="api-service-record-confirm"),
+    path("service-records/<int:pk>/decline/", ServiceRecordDeclineView.as_view(), name="api-service-record-decline"),
+    path("volunteering-rewards/", VolunteeringRewardView.as_view(), name="api-volunteering-rewards"),
+]

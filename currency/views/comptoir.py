@@ -1,7 +1,109 @@
-from django.urls import path
+"""Pages of the exchange offices: record a conversion, print its receipt, the day's cash report."""
 
-from ._placeholder import coming_soon
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from config.errors import ApplicationError, NotFound
+from currency import selectors
+from currency.forms_comptoir import ConversionForm, DayForm
+from currency.services.conversions import conversion_create
+from ledger.units import get_unit
+from members.models import Member
+
+FORM_ERRORS = {"invalid_amount": "amount", "unit_mismatch": "amount", "member_closed": "username"}
+
+
+def _comptoirs_or_403(request: HttpRequest):
+    comptoirs = selectors.comptoirs_for(request.user)
+    if not comptoirs.exists():
+        raise DjangoPermissionDenied
+    return comptoirs
+
+
+def _record(request: HttpRequest, form: ConversionForm) -> HttpResponse | None:
+    data = form.cleaned_data
+    member = Member.objects.filter(user__username=data["username"]).first()
+    if member is None:
+        form.add_error("username", _("No member with this username."))
+        return None
+    try:
+        conversion = conversion_create(
+            comptoir=data["comptoir"],
+            member=member,
+            amount=Money(Decimal(data["amount"]), "EUR"),
+            payment_method=data["payment_method"],
+            actor=request.user,
+            idempotency_key=f"web:{request.user.pk}:{data['idempotency_key']}",
+        )
+    except ApplicationError as exc:
+        if exc.code == "idempotency_key_reused":
+            form.add_error(None, _("This form was already sent. Please check the day's list and fill in a new one."))
+        elif exc.code == "membership_expired":
+            form.add_error("username", str(exc.message))
+        else:
+            form.add_error(FORM_ERRORS.get(exc.code), str(exc.message))
+        return None
+    messages.success(
+        request,
+        _("%(amount)s converted for %(member)s.")
+        % {"amount": get_unit("ACH").format(conversion.amount), "member": member.display_name},
+    )
+    return redirect("conversion-receipt", conversion_id=conversion.pk)
+
+
+@login_required
+def comptoir_home(request: HttpRequest) -> HttpResponse:
+    comptoirs = _comptoirs_or_403(request)
+    form = ConversionForm(request.POST or None, comptoirs=comptoirs, initial={"comptoir": comptoirs.first()})
+    if request.method == "POST" and form.is_valid():
+        response = _record(request, form)
+        if response is not None:
+            return response
+    today = timezone.localdate()
+    recent = selectors.conversions_on(
+        selectors.conversions_visible_to(request.user).filter(comptoir__in=comptoirs), today
+    )[:20]
+    members = Member.objects.filter(status=Member.Status.ACTIVE).select_related("user").order_by("display_name")[:500]
+    return render(
+        request,
+        "currency/comptoir/home.html",
+        {"form": form, "comptoirs": comptoirs, "recent": recent, "members": members, "today": today},
+    )
+
+
+@login_required
+def conversion_receipt(request: HttpRequest, conversion_id: int) -> HttpResponse:
+    try:
+        conversion = selectors.conversion_get_visible(user=request.user, conversion_id=conversion_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "currency/comptoir/receipt.html", {"conversion": conversion})
+
+
+@login_required
+def cash_report(request: HttpRequest, comptoir_id: int) -> HttpResponse:
+    try:
+        comptoir = selectors.comptoir_get_for(user=request.user, comptoir_id=comptoir_id)
+    except NotFound:
+        raise Http404 from None
+    day_form = DayForm(request.GET or {"day": timezone.localdate().isoformat()})
+    report = selectors.comptoir_cash_report(comptoir=comptoir, day=day_form.day_or_today())
+    return render(request, "currency/comptoir/report.html", {"report": report, "day_form": day_form})
+
 
 urlpatterns = [
-    path("comptoir/comptoir-home/", coming_soon, name="comptoir-home"),
+    path("comptoir/", comptoir_home, name="comptoir-home"),
+    path("comptoir/conversions/<int:conversion_id>/receipt/", conversion_receipt, name="conversion-receipt"),
+    path("comptoir/<int:comptoir_id>/report/", cash_report, name="comptoir-report"),
 ]

@@ -1,8 +1,136 @@
-from django.urls import path
+"""Public pages (no login): where to pay in ACH, and the currency's transparency figures."""
 
-from ._placeholder import coming_soon
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from ledger.units import get_unit
+
+from .. import selectors_public
+from ..charts import Bar, bar_chart
+
+
+def _commune_from(raw: str | None, communes: list[Any]) -> Any:
+    """The commune chosen in the filter; anything else (blank, unknown, not a number) is no filter."""
+    if not raw or not raw.isdigit():
+        return None
+    return next((commune for commune in communes if commune.pk == int(raw)), None)
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    communes = list(selectors_public.directory_communes())
+    activities = selectors_public.directory_activities()
+    commune = _commune_from(request.GET.get("commune"), communes)
+    activity = request.GET.get("activity", "").strip()
+    if activity not in activities:
+        activity = ""
+    q = request.GET.get("q", "").strip()[:100]
+    members = list(selectors_public.directory(commune=commune, activity=activity or None, q=q or None))
+    return render(
+        request,
+        "currency/public/directory.html",
+        {
+            "members": members,
+            "communes": communes,
+            "activities": activities,
+            "selected_commune": commune,
+            "selected_activity": activity,
+            "q": q,
+            "filtered": bool(commune or activity or q),
+        },
+    )
+
+
+def _month_label(month: Any) -> str:
+    return formats.date_format(month, "M")
+
+
+def _month_long(month: Any) -> str:
+    return formats.date_format(month, "F Y")
+
+
+def _monthly_rows(figures: selectors_public.TransparencyFigures) -> list[dict[str, Any]]:
+    payments_unit = get_unit(selectors_public.PAYMENTS_UNIT)
+    hours_unit = get_unit(selectors_public.HOURS_UNIT)
+    return [
+        {
+            "month": _month_long(month.month),
+            "month_short": _month_label(month.month),
+            "iso": month.month.strftime("%Y-%m"),
+            "payments": month.payments,
+            "payments_display": payments_unit.format(month.payments),
+            "payments_count": month.payments_count,
+            "hours": month.hours,
+            "hours_display": hours_unit.format(month.hours),
+        }
+        for month in figures.monthly
+    ]
+
+
+def _charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    charts = []
+    for key, chart_id, title, description in [
+        (
+            "payments",
+            "chart-payments",
+            _("Payments in ACH, per month"),
+            _("What members paid each other in ACH each month, the last 12 months."),
+        ),
+        (
+            "hours",
+            "chart-hours",
+            _("Hours exchanged in the time bank, per month"),
+            _("Hours of service exchanged between members each month, the last 12 months."),
+        ),
+    ]:
+        bars = [
+            Bar(label=row["month_short"], value=row[key], display=row[f"{key}_display"], long_label=row["month"])
+            for row in rows
+        ]
+        charts.append(
+            {
+                "id": chart_id,
+                "key": key,
+                "title": title,
+                "svg": bar_chart(chart_id=chart_id, title=title, bars=bars, description=description),
+            }
+        )
+    return charts
+
+
+def transparency(request: HttpRequest) -> HttpResponse:
+    figures = selectors_public.transparency_figures()
+    units = [
+        {
+            "code": line.unit,
+            "name": get_unit(line.unit).name,
+            "circulation": get_unit(line.unit).format(line.circulation),
+            "guarantee_fund": get_unit("EUR").format(line.guarantee_fund),
+            "fully_backed": line.fully_backed,
+        }
+        for line in figures.units
+    ]
+    rows = _monthly_rows(figures)
+    return render(
+        request,
+        "currency/public/transparency.html",
+        {
+            "figures": figures,
+            "units": units,
+            "monthly": rows,
+            "charts": _charts(rows),
+            "seal": figures.latest_seal,
+        },
+    )
+
 
 urlpatterns = [
-    path("public/directory/", coming_soon, name="directory"),
-    path("public/transparency/", coming_soon, name="transparency"),
+    path("public/directory/", directory, name="directory"),
+    path("public/transparency/", transparency, name="transparency"),
 ]

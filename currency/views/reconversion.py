@@ -1,7 +1,164 @@
-from django.urls import path
+"""Reconversion pages: the staff queue (approve, reject, SEPA export) and a business's own requests."""
 
-from ._placeholder import coming_soon
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from djmoney.money import Money
+
+from config.errors import ApplicationError, NotFound
+from currency import selectors
+from currency.forms_comptoir import ReconversionRequestForm, RejectForm
+from currency.models import Reconversion
+from currency.services import reconversions as services
+from ledger.models import Account
+from ledger.units import get_unit
+from members.models import Member
+
+
+def _staff_page(request: HttpRequest) -> HttpResponse:
+    queue = selectors.reconversions_visible_to(request.user)
+    context = {
+        "requested": queue.filter(status=Reconversion.Status.REQUESTED).order_by("id"),
+        "approved": queue.filter(status=Reconversion.Status.APPROVED).order_by("id"),
+        "decided": queue.exclude(status__in=[Reconversion.Status.REQUESTED, Reconversion.Status.APPROVED])[:50],
+        "exports": selectors.sepa_exports_visible_to(request.user)[:50],
+        "reject_form": RejectForm(),
+    }
+    return render(request, "currency/reconversion/staff.html", context)
+
+
+def _business_page(request: HttpRequest, member: Member, form: ReconversionRequestForm) -> HttpResponse:
+    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit="ACH").first()
+    context = {
+        "member": member,
+        "account": account,
+        "form": form,
+        "requests": selectors.reconversions_visible_to(request.user)[:50],
+        "fee_rate": f"{(Decimal(str(settings.BOCAGE_RECONVERSION_FEE_RATE)) * 100).normalize():f}\u202f%",
+    }
+    return render(request, "currency/reconversion/business.html", context)
+
+
+@login_required
+def reconversion_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_staff:
+        return _staff_page(request)
+    member = Member.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
+    if member is None or member.kind != Member.Kind.BUSINESS:
+        return render(request, "currency/reconversion/businesses_only.html", status=403)
+    form = ReconversionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reconversion = services.reconversion_request(
+                member=member, amount=Money(form.cleaned_data["amount"], "ACH"), actor=request.user
+            )
+        except ApplicationError as exc:
+            form.add_error("amount" if exc.code in {"invalid_amount", "insufficient_funds"} else None, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("Your request for %(amount)s is recorded: the association will review it.")
+                % {"amount": get_unit("ACH").format(reconversion.amount)},
+            )
+            return redirect("reconversion-list")
+    return _business_page(request, member, form)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise DjangoPermissionDenied
+
+
+def _reconversion(request: HttpRequest, reconversion_id: int) -> Reconversion:
+    try:
+        return selectors.reconversion_get_visible(user=request.user, reconversion_id=reconversion_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def reconversion_approve(request: HttpRequest, reconversion_id: int) -> HttpResponse:
+    _staff_only(request)
+    reconversion = _reconversion(request, reconversion_id)
+    try:
+        approved = services.reconversion_approve(reconversion=reconversion, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Reconversion #%(id)s approved: %(net)s to transfer, %(fee)s fee.")
+            % {
+                "id": approved.pk,
+                "net": get_unit("EUR").format(approved.amount - approved.fee),
+                "fee": get_unit("EUR").format(approved.fee),
+            },
+        )
+    return redirect("reconversion-list")
+
+
+@login_required
+@require_POST
+def reconversion_reject(request: HttpRequest, reconversion_id: int) -> HttpResponse:
+    _staff_only(request)
+    reconversion = _reconversion(request, reconversion_id)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the request is rejected."))
+        return redirect("reconversion-list")
+    try:
+        services.reconversion_reject(reconversion=reconversion, actor=request.user, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Reconversion #%(id)s rejected.") % {"id": reconversion.pk})
+    return redirect("reconversion-list")
+
+
+@login_required
+@require_POST
+def sepa_export(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    try:
+        export = services.sepa_export_create(actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("SEPA file %(id)s created: %(count)s transfers, %(total)s.")
+            % {"id": export.message_id, "count": export.count, "total": get_unit("EUR").format(export.total)},
+        )
+    return redirect("reconversion-list")
+
+
+@login_required
+def sepa_export_xml(request: HttpRequest, export_id: int) -> HttpResponse:
+    _staff_only(request)
+    try:
+        export = selectors.sepa_export_get_visible(user=request.user, export_id=export_id)
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(export.xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.message_id}.xml"'
+    return response
+
 
 urlpatterns = [
-    path("reconversion/reconversion-list/", coming_soon, name="reconversion-list"),
+    path("reconversion/", reconversion_list, name="reconversion-list"),
+    path("reconversion/<int:reconversion_id>/approve/", reconversion_approve, name="reconversion-approve"),
+    path("reconversion/<int:reconversion_id>/reject/", reconversion_reject, name="reconversion-reject"),
+    path("reconversion/export/", sepa_export, name="sepa-export-create"),
+    path("reconversion/exports/<int:export_id>.xml", sepa_export_xml, name="sepa-export-xml"),
 ]

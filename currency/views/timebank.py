@@ -1,7 +1,183 @@
-from django.urls import path
+"""Pages of the time bank: my hours (with the warning near a limit), record a service given,
+confirm or decline the services I received, and reward volunteers (associations, staff)."""
 
-from ._placeholder import coming_soon
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.errors import ApplicationError, NotFound
+from currency.forms_timebank import ServiceRecordForm, VolunteeringRewardForm
+from currency.selectors_timebank import (
+    service_record_get_visible,
+    service_records_asked,
+    service_records_to_confirm,
+    timebank_warning,
+)
+from currency.services.timebank import (
+    service_record_confirm,
+    service_record_create,
+    service_record_decline,
+    volunteering_reward,
+)
+from ledger import selectors as ledger_selectors
+from ledger.units import get_unit
+from members.models import Member
+
+FIELD_OF_CODE = {"invalid_amount": "hours", "insufficient_funds": "hours", "limit_exceeded": "hours"}
+
+
+def _member_of(request: HttpRequest) -> Member | None:
+    return Member.objects.filter(user__username=request.user.get_username()).first()
+
+
+def _member_named(username: str) -> Member | None:
+    return Member.objects.filter(user__username=username).first()
+
+
+def _form_error(form: Any, exc: ApplicationError) -> None:
+    if exc.fields:
+        for field, errors in exc.fields.items():
+            form.add_error(field if field in form.fields else None, [str(error) for error in errors])
+        return
+    form.add_error(FIELD_OF_CODE.get(exc.code), str(exc.message))
+
+
+def _record_service(request: HttpRequest, form: ServiceRecordForm, me: Member) -> bool:
+    data = form.cleaned_data
+    receiver = _member_named(data["receiver"])
+    if receiver is None:
+        form.add_error("receiver", _("No member with this username."))
+        return False
+    try:
+        service_record_create(
+            provider=me,
+            receiver=receiver,
+            hours=data["hours"],
+            description=data["description"],
+            performed_on=data["performed_on"],
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        _form_error(form, exc)
+        return False
+    messages.success(request, _("Service recorded: %(receiver)s will be asked to confirm it.") % {"receiver": receiver})
+    return True
+
+
+def _reward(request: HttpRequest, form: VolunteeringRewardForm, me: Member | None) -> bool:
+    data = form.cleaned_data
+    association = _member_named(data["association"]) if request.user.is_staff and data["association"] else me
+    volunteer = _member_named(data["volunteer"])
+    if association is None:
+        form.add_error("association", _("No member with this username."))
+        return False
+    if volunteer is None:
+        form.add_error("volunteer", _("No member with this username."))
+        return False
+    try:
+        association_account = ledger_selectors.member_account_for_unit(username=association.user.username, unit="HRS")
+        volunteer_account = ledger_selectors.member_account_for_unit(username=volunteer.user.username, unit="HRS")
+        volunteering_reward(
+            association_account=association_account,
+            member_account=volunteer_account,
+            hours=data["hours"],
+            description=data["description"],
+            actor=request.user,
+            idempotency_key=f"web:{request.user.pk}:{data['idempotency_key']}",
+        )
+    except NotFound:
+        form.add_error(None, _("This member has no time account."))
+        return False
+    except ApplicationError as exc:
+        _form_error(form, exc)
+        return False
+    messages.success(request, _("%(volunteer)s was rewarded.") % {"volunteer": volunteer})
+    return True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    me = _member_of(request)
+    may_reward = request.user.is_staff or (me is not None and me.kind == Member.Kind.ASSOCIATION)
+    record_form = ServiceRecordForm(
+        request.POST if request.POST.get("action") == "record" else None,
+        initial={"performed_on": timezone.localdate()},
+        prefix="record",
+    )
+    reward_form = VolunteeringRewardForm(
+        request.POST if request.POST.get("action") == "reward" else None, prefix="reward"
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "record" and me is not None and record_form.is_valid() and _record_service(request, record_form, me):
+        return redirect("timebank-home")
+    if action == "reward" and may_reward and reward_form.is_valid() and _reward(request, reward_form, me):
+        return redirect("timebank-home")
+    account = ledger_selectors.own_accounts(request.user).filter(unit="HRS").first()
+    return render(
+        request,
+        "currency/timebank/home.html",
+        {
+            "account": account,
+            "warning": timebank_warning(account) if account is not None else None,
+            "unit": get_unit("HRS"),
+            "record_form": record_form if me is not None else None,
+            "reward_form": reward_form if may_reward else None,
+            "to_confirm": list(service_records_to_confirm(request.user)[:100]),
+            "asked": list(service_records_asked(request.user)[:100]),
+            "members": Member.objects.exclude(user__username=request.user.get_username())
+            .select_related("user")
+            .order_by("display_name")[:500],
+        },
+    )
+
+
+def _decide(request: HttpRequest, record_id: int, confirm: bool) -> HttpResponse:
+    try:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+    except NotFound:
+        raise Http404 from None
+    try:
+        if confirm:
+            service_record_confirm(record=record, actor=request.user)
+            messages.success(
+                request,
+                _("Confirmed: %(hours)s paid to %(provider)s.")
+                % {
+                    "hours": get_unit(record.unit).format(record.amount),
+                    "provider": record.provider,
+                },
+            )
+        else:
+            service_record_decline(record=record, actor=request.user)
+            messages.success(request, _("Declined: no hours moved."))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("timebank-home")
+
+
+@login_required
+@require_POST
+def record_confirm(request: HttpRequest, record_id: int) -> HttpResponse:
+    return _decide(request, record_id, confirm=True)
+
+
+@login_required
+@require_POST
+def record_decline(request: HttpRequest, record_id: int) -> HttpResponse:
+    return _decide(request, record_id, confirm=False)
+
 
 urlpatterns = [
-    path("timebank/timebank-home/", coming_soon, name="timebank-home"),
+    path("timebank/", home, name="timebank-home"),
+    path("timebank/records/<int:record_id>/confirm/", record_confirm, name="service-record-confirm"),
+    path("timebank/records/<int:record_id>/decline/", record_decline, name="service-record-decline"),
 ]

@@ -43,11 +43,13 @@ DEEPLY_NESTED_JSON = "[" * 100_000
 def issue(account: Account, amount: str) -> Transaction:
     """Put value on a member account from the issuance account, as the issuing flow does."""
     issuance = system_account(Account.SystemCode.ISSUANCE, account.unit)
-    return transaction_post(
-        legs=[(issuance, -Money(amount, account.unit)), (account, Money(amount, account.unit))],
-        memo="issue",
-        actor=None,
-    )
+    legs = [(issuance, -Money(amount, account.unit)), (account, Money(amount, account.unit))]
+    if account.unit == "ACH":  # invariant 7: ACH is issued only against euros paid into the guarantee fund
+        legs += [
+            (system_account(Account.SystemCode.WORLD, "EUR"), -Money(amount, "EUR")),
+            (system_account(Account.SystemCode.GUARANTEE_FUND, "EUR"), Money(amount, "EUR")),
+        ]
+    return transaction_post(legs=legs, memo="issue", actor=None)
 
 
 def ledger_state() -> dict[str, Any]:

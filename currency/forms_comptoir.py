@@ -1,0 +1,68 @@
+"""Forms of the exchange-office and reconversion pages (lane A). Forms parse; services decide."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Comptoir, Conversion
+
+
+class IdempotentForm(forms.Form):
+    # One key per rendered form: a double click or a resubmitted page records once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+
+class ConversionForm(IdempotentForm):
+    comptoir = forms.ModelChoiceField(label=_("Exchange office"), queryset=Comptoir.objects.none(), empty_label=None)
+    username = forms.CharField(
+        label=_("Member"),
+        max_length=150,
+        help_text=_("The member's username."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount received (euros)"),
+        localize=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("The member receives as many ACH."),
+    )
+    payment_method = forms.ChoiceField(label=_("Payment method"), choices=Conversion.PaymentMethod.choices)
+
+    def __init__(self, *args, comptoirs=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["comptoir"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = comptoirs if comptoirs is not None else Comptoir.objects.none()
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def day_or_today(self):
+        return self.cleaned_data["day"] if self.is_valid() else timezone.localdate()
+
+
+class ReconversionRequestForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount (ACH)"),
+        localize=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Paid to your IBAN by bank transfer, minus the reconversion fee."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)

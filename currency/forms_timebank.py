@@ -1,0 +1,146 @@
+"""Forms of the time bank, and a reusable field for durations: "1 h 30", "1h30", "1:30", "45 min",
+"1,5" or "1.5" (decimal hours), or two inputs (hours + minutes)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
+
+from ledger.units import get_unit
+
+HOURS_AND_MINUTES = re.compile(
+    r"""^(?:
+        (?P<hours>\d{1,5}) \s* (?:h|H|:) \s* (?P<minutes>\d{1,2})? \s* (?:min|mn|m)?   # 1 h 30, 1h30, 1:30, 2 h
+        | (?P<only_minutes>\d{1,5}) \s* (?:min|mn|m)                                  # 45 min
+    )$""",
+    re.VERBOSE,
+)
+DECIMAL_HOURS = re.compile(r"^\d{1,5}(?:[.,]\d{1,2})?$")
+
+
+def duration_to_hours(hours: int, minutes: int) -> Decimal:
+    """Hours and minutes as hours with the unit's two decimals (hundredths of an hour).
+
+    A minute is 1.67 hundredths: minutes are rounded half up to the nearest hundredth (at most
+    18 seconds off), and `Unit.format` shows the same minutes back ("1 h 20" stays "1 h 20").
+    """
+    hundredths = (Decimal(minutes) * 100 / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return Decimal(hours) + hundredths / 100
+
+
+class HoursWidget(forms.MultiWidget):
+    """Two number inputs: hours and minutes."""
+
+    template_name = "currency/timebank/hours_widget.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            "h": forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric", "class": "hours"}),
+            "min": forms.NumberInput(
+                attrs={"min": 0, "max": 59, "step": 1, "inputmode": "numeric", "class": "minutes"}
+            ),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, Money):
+            minutes = round(value.amount * 60)
+            return [minutes // 60, minutes % 60]
+        return [None, None]
+
+
+class HoursField(forms.Field):
+    """A duration in hours, cleaned to Money(…, "HRS"): "1 h 30" → 1.50 h (150 hundredths).
+
+    Accepts text ("1 h 30", "1h30", "1:30", "2 h", "45 min", "1,5", "1.5") or, with
+    `widget=HoursWidget`, a pair [hours, minutes]. Minutes must be 0–59. Whether the amount is
+    acceptable (positive, within limits) is the service's call.
+    """
+
+    default_error_messages = {
+        "invalid": _("Enter a duration such as “1 h 30”, “45 min” or “1,5”."),
+        "minutes": _("Minutes go from 0 to 59."),
+    }
+
+    def __init__(self, *, unit: str = "HRS", **kwargs: Any) -> None:
+        self.unit = unit
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "1 h 30", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Money | None:
+        if isinstance(value, (list, tuple)):
+            hours_text, minutes_text = (str(part or "").strip() for part in value)
+            if not hours_text and not minutes_text:
+                return None
+            if not (hours_text or "0").isdigit() or not (minutes_text or "0").isdigit():
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return self._money(int(hours_text or 0), int(minutes_text or 0))
+        text = str(value or "").strip()
+        if not text:
+            return None
+        text = re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
+        match = HOURS_AND_MINUTES.match(text)
+        if match:
+            if match["only_minutes"] is not None:
+                return self._money(*divmod(int(match["only_minutes"]), 60))
+            return self._money(int(match["hours"]), int(match["minutes"] or 0))
+        if DECIMAL_HOURS.match(text):
+            try:
+                return Money(Decimal(text.replace(",", ".")), self.unit)
+            except InvalidOperation:
+                pass
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def _money(self, hours: int, minutes: int) -> Money:
+        if minutes > 59:
+            raise forms.ValidationError(self.error_messages["minutes"], code="minutes")
+        return Money(duration_to_hours(hours, minutes), self.unit)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Money) and not isinstance(self.widget, forms.MultiWidget):
+            return get_unit(self.unit).format(get_unit(self.unit).to_minor(value))
+        return value
+
+
+class _OnceForm(forms.Form):
+    # One key per rendered form: a double click or a resubmitted page posts once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+
+class ServiceRecordForm(forms.Form):
+    receiver = forms.CharField(
+        label=_("Who received the service"),
+        max_length=150,
+        help_text=_("Their username."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
+    )
+    hours = HoursField(label=_("Time given"), help_text=_("e.g. 1 h 30, 45 min or 1,5"))
+    description = forms.CharField(label=_("What you did"), max_length=255)
+    performed_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class VolunteeringRewardForm(_OnceForm):
+    association = forms.CharField(
+        label=_("Association"),
+        max_length=150,
+        required=False,
+        help_text=_("Staff only: the association's username."),
+    )
+    volunteer = forms.CharField(
+        label=_("Volunteer"),
+        max_length=150,
+        help_text=_("Their username."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
+    )
+    hours = HoursField(label=_("Hours"), widget=HoursWidget)
+    description = forms.CharField(label=_("Volunteering"), max_length=200)

@@ -1,0 +1,178 @@
+"""Reads of the local currency: comptoirs and their cash, reconversions, SEPA exports, backing."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from config.errors import NotFound
+from config.typing import RequestUser
+from ledger.models import Account
+from ledger.units import UnitKind, all_units
+
+from .models import Comptoir, Conversion, Reconversion, SepaExport
+
+FIAT_UNIT = "EUR"
+
+
+# --- comptoirs and conversions ----------------------------------------------------------------
+
+
+def comptoirs_for(user: RequestUser) -> QuerySet[Comptoir]:
+    """The comptoirs where the user may record conversions (staff: every active one)."""
+    if not user.is_authenticated:
+        return Comptoir.objects.none()
+    if user.is_staff:
+        return Comptoir.objects.filter(active=True)
+    return Comptoir.objects.filter(active=True, staff__pk=user.pk)
+
+
+def comptoir_get_for(*, user: RequestUser, comptoir_id: int) -> Comptoir:
+    """A comptoir the user works at (staff: any); NotFound otherwise."""
+    if not user.is_authenticated:
+        raise NotFound()
+    comptoirs = Comptoir.objects.all() if user.is_staff else Comptoir.objects.filter(staff__pk=user.pk)
+    comptoir = comptoirs.filter(pk=comptoir_id).first()
+    if comptoir is None:
+        raise NotFound()
+    return comptoir
+
+
+def conversions_visible_to(user: RequestUser) -> QuerySet[Conversion]:
+    """Staff: all; comptoir staff: their comptoirs'; members: their own."""
+    conversions = Conversion.objects.select_related("comptoir", "member", "actor").order_by("-id")
+    if not user.is_authenticated:
+        return conversions.none()
+    if user.is_staff:
+        return conversions
+    return conversions.filter(Q(comptoir__staff__pk=user.pk) | Q(member__user_id=user.pk)).distinct()
+
+
+def conversion_get_visible(*, user: RequestUser, conversion_id: int) -> Conversion:
+    conversion = conversions_visible_to(user).filter(pk=conversion_id).first()
+    if conversion is None:
+        raise NotFound()
+    return conversion
+
+
+def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """From local midnight to the next local midnight (23 or 25 hours on DST days)."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+    return start, end
+
+
+def conversions_on(queryset: QuerySet[Conversion], day: datetime.date) -> QuerySet[Conversion]:
+    start, end = local_day_bounds(day)
+    return queryset.filter(created_at__gte=start, created_at__lt=end)
+
+
+@dataclass(frozen=True)
+class CashLine:
+    payment_method: str
+    label: str
+    count: int
+    total: int  # cents
+
+
+@dataclass(frozen=True)
+class CashReport:
+    comptoir: Comptoir
+    day: datetime.date
+    lines: list[CashLine]
+    conversions: list[Conversion] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(line.count for line in self.lines)
+
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self.lines)
+
+
+def comptoir_cash_report(*, comptoir: Comptoir, day: datetime.date) -> CashReport:
+    """Per payment method, the number and total (cents) of the conversions of that local day."""
+    day_conversions = conversions_on(
+        Conversion.objects.filter(comptoir=comptoir).select_related("member", "actor"), day
+    ).order_by("created_at", "id")
+    totals = {
+        row["payment_method"]: (row["count"], row["total"])
+        for row in day_conversions.order_by().values("payment_method").annotate(count=Count("id"), total=Sum("amount"))
+    }
+    lines = [
+        CashLine(
+            payment_method=method.value,
+            label=str(method.label),
+            count=totals.get(method.value, (0, 0))[0],
+            total=totals.get(method.value, (0, 0))[1] or 0,
+        )
+        for method in Conversion.PaymentMethod
+    ]
+    return CashReport(comptoir=comptoir, day=day, lines=lines, conversions=list(day_conversions))
+
+
+# --- reconversions ----------------------------------------------------------------------------
+
+
+def reconversions_visible_to(user: RequestUser) -> QuerySet[Reconversion]:
+    """Staff: all; a member: their own."""
+    reconversions = Reconversion.objects.select_related("member", "export").order_by("-id")
+    if not user.is_authenticated:
+        return reconversions.none()
+    if user.is_staff:
+        return reconversions
+    return reconversions.filter(member__user_id=user.pk)
+
+
+def reconversion_get_visible(*, user: RequestUser, reconversion_id: int) -> Reconversion:
+    reconversion = reconversions_visible_to(user).filter(pk=reconversion_id).first()
+    if reconversion is None:
+        raise NotFound()
+    return reconversion
+
+
+def sepa_exports_visible_to(user: RequestUser) -> QuerySet[SepaExport]:
+    if not (user.is_authenticated and user.is_staff):
+        return SepaExport.objects.none()
+    return SepaExport.objects.order_by("-id")
+
+
+def sepa_export_get_visible(*, user: RequestUser, export_id: int) -> SepaExport:
+    export = sepa_exports_visible_to(user).filter(pk=export_id).first()
+    if export is None:
+        raise NotFound()
+    return export
+
+
+# --- backing (DESIGN.md, invariant 7) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackingLine:
+    unit: str
+    circulation: int  # minor units of the backed unit: −(issuance balance)
+    guarantee_fund: int  # cents of EUR in the guarantee fund
+    ok: bool
+
+
+def _system_balance(code: str, unit: str) -> int:
+    total = Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit).aggregate(
+        total=Sum("balance")
+    )["total"]
+    return int(total or 0)
+
+
+def check_backing() -> list[BackingLine]:
+    """Per backed unit: the currency in circulation, the guarantee fund, and whether they match.
+
+    The guarantee fund backs every backed unit together: `ok` when it equals their total circulation.
+    """
+    backed = [unit.code for unit in all_units().values() if unit.kind == UnitKind.BACKED]
+    fund = _system_balance(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT)
+    circulation = {code: -_system_balance(Account.SystemCode.ISSUANCE, code) for code in backed}
+    ok = fund == sum(circulation.values())
+    return [BackingLine(unit=code, circulation=circulation[code], guarantee_fund=fund, ok=ok) for code in backed]

@@ -1,0 +1,225 @@
+"""Reconversions ACH → € (businesses only): requested, approved (posted) or rejected, paid by SEPA.
+
+Approval posts the DESIGN.md flow in one ledger transaction: ACH business −x, issuance +x ·
+EUR guarantee_fund −x, world +(x − fee), fees +fee. The row changes with it, or neither does.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
+from djmoney.money import Money
+
+from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from config.typing import Actor, acting_user
+from currency.models import Reconversion, SepaExport
+from currency.sepa import SepaTransfer, build_pain_001, new_message_id
+from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
+from ledger.models import Account, Transaction
+from ledger.services import system_account, transaction_post, with_retries
+from ledger.units import get_unit
+from members.models import Member
+from members.services import MemberClosed
+
+FIAT_UNIT = "EUR"
+LOCAL_UNIT = "ACH"
+
+
+class ReconversionBusinessesOnly(ApplicationError):
+    code = "reconversion_businesses_only"
+    default_message = gettext_lazy("Only businesses may turn ACH back into euros.")
+
+
+class IbanMissing(ApplicationError):
+    code = "iban_missing"
+    default_message = gettext_lazy("Add an IBAN to your profile first: the euros are paid by bank transfer.")
+
+
+class ReconversionNotPending(ApplicationError):
+    code = "reconversion_not_pending"
+    default_message = gettext_lazy("This reconversion has already been decided.")
+
+
+class NothingToExport(ApplicationError):
+    code = "nothing_to_export"
+    default_message = gettext_lazy("No approved reconversion is waiting for a transfer.")
+
+
+def fee_for(amount: int) -> int:
+    """The reconversion fee in cents: amount × rate, rounded to the cent, half up."""
+    rate = Decimal(str(settings.BOCAGE_RECONVERSION_FEE_RATE))
+    return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _require_staff(actor: Actor, message: str) -> None:
+    if actor is None or not actor.is_authenticated or not actor.is_staff:
+        raise PermissionDenied(message)
+
+
+def _member_account(member: Member) -> Account:
+    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=LOCAL_UNIT).first()
+    if account is None:
+        raise AccountNotFound(_("%(member)s has no %(unit)s account.") % {"member": member, "unit": LOCAL_UNIT})
+    return account
+
+
+def reconversion_request(*, member: Member, amount: Money, actor: Actor) -> Reconversion:
+    """A business asks to turn `amount` ACH into euros, paid to its IBAN.
+
+    Raises PermissionDenied (neither the member nor staff), ReconversionBusinessesOnly,
+    MemberClosed, IbanMissing, InvalidAmount, UnitMismatch, InsufficientFunds.
+    """
+    user = acting_user(actor)
+    if user is None or not (user.is_staff or member.user_id == user.pk):
+        raise PermissionDenied(_("Only the business itself may ask for a reconversion."))
+    if member.kind != Member.Kind.BUSINESS:
+        raise ReconversionBusinessesOnly()
+    if member.status == Member.Status.CLOSED:
+        raise MemberClosed()
+    if not member.iban:
+        raise IbanMissing()
+    unit = get_unit(LOCAL_UNIT)
+    minor = unit.to_minor(amount)
+    if minor <= 0:
+        raise InvalidAmount(_("The amount must be greater than zero."))
+    with transaction.atomic(durable=True):
+        account = _member_account(member)
+        available = account.available
+        if available is not None and minor > available:
+            raise InsufficientFunds(
+                _("Not enough available: %(available)s available.") % {"available": unit.format(available)}
+            )
+        return Reconversion.objects.create(
+            member=member,
+            amount=minor,
+            iban=member.iban,
+            bic=member.bic,
+            requested_by=user,
+        )
+
+
+def _lock_requested(reconversion: Reconversion) -> Reconversion:
+    locked = Reconversion.objects.select_for_update().select_related("member").get(pk=reconversion.pk)
+    if locked.status != Reconversion.Status.REQUESTED:
+        raise ReconversionNotPending()
+    return locked
+
+
+def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconversion:
+    """Post the reconversion (fee kept) and mark it approved, for the next SEPA export.
+
+    Raises PermissionDenied (not staff), ReconversionNotPending, and the ledger's refusals
+    (InsufficientFunds if the business no longer has the ACH, AccountFrozen, AccountClosed).
+    """
+    _require_staff(actor, _("Only the association's staff may approve a reconversion."))
+    euros, local = get_unit(FIAT_UNIT), get_unit(LOCAL_UNIT)
+
+    def attempt() -> Reconversion:
+        with transaction.atomic(durable=True):
+            locked = _lock_requested(reconversion)
+            amount = locked.amount
+            fee = fee_for(amount)
+            legs = [
+                (_member_account(locked.member), -local.to_money(amount)),
+                (system_account(Account.SystemCode.ISSUANCE, LOCAL_UNIT), local.to_money(amount)),
+                (system_account(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT), -euros.to_money(amount)),
+            ]
+            if amount - fee:
+                legs.append((system_account(Account.SystemCode.WORLD, FIAT_UNIT), euros.to_money(amount - fee)))
+            if fee:
+                legs.append((system_account(Account.SystemCode.FEES, FIAT_UNIT), euros.to_money(fee)))
+            with override(settings.LANGUAGE_CODE):
+                memo = _("Reconversion #%(id)s of %(member)s") % {"id": locked.pk, "member": locked.member}
+            txn = transaction_post(
+                legs=legs,
+                kind=Transaction.Kind.RECONVERSION,
+                memo=memo,
+                actor=actor,
+                idempotency_key=f"reconversion:{locked.pk}",
+            )
+            locked.status = Reconversion.Status.APPROVED
+            locked.fee = fee
+            locked.transaction = txn
+            locked.decided_at = timezone.now()
+            locked.decided_by = acting_user(actor)
+            locked.save(update_fields=["status", "fee", "transaction", "decided_at", "decided_by"])
+            return locked
+
+    return with_retries(attempt)
+
+
+def reconversion_reject(*, reconversion: Reconversion, actor: Actor, reason: str) -> Reconversion:
+    """Refuse a requested reconversion, saying why. Raises PermissionDenied, InvalidInput, ReconversionNotPending."""
+    _require_staff(actor, _("Only the association's staff may reject a reconversion."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the request is rejected.")]})
+    if len(reason) > 255:
+        raise InvalidInput(fields={"reason": [_("At most 255 characters.")]})
+    with transaction.atomic(durable=True):
+        locked = _lock_requested(reconversion)
+        locked.status = Reconversion.Status.REJECTED
+        locked.rejection_reason = reason
+        locked.decided_at = timezone.now()
+        locked.decided_by = acting_user(actor)
+        locked.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+        return locked
+
+
+def sepa_export_create(*, actor: Actor) -> SepaExport:
+    """Put every approved, not yet exported reconversion into one pain.001 file and mark them exported.
+
+    Safe to run twice: the second run finds nothing new. Raises PermissionDenied, NothingToExport.
+    """
+    _require_staff(actor, _("Only the association's staff may export transfers."))
+    user = acting_user(actor)
+    assert user is not None
+    euros = get_unit(FIAT_UNIT)
+    with transaction.atomic(durable=True):
+        due = list(
+            Reconversion.objects.select_for_update()
+            .filter(status=Reconversion.Status.APPROVED, export__isnull=True)
+            .select_related("member")
+            .order_by("id")
+        )
+        if not due:
+            raise NothingToExport()
+        now = timezone.now()
+        message_id = new_message_id(now)
+        transfers = [
+            SepaTransfer(
+                end_to_end_id=f"BOCAGE-RECONV-{reconversion.pk}",
+                amount=euros.to_decimal(reconversion.amount - reconversion.fee),
+                creditor_name=reconversion.member.display_name,
+                iban=reconversion.iban,
+                bic=reconversion.bic,
+                remittance=f"Bocage reconversion ACH {reconversion.pk}",
+            )
+            for reconversion in due
+        ]
+        xml = build_pain_001(
+            message_id=message_id,
+            created_at=timezone.localtime(now),
+            execution_date=timezone.localdate(now),
+            debtor_name=settings.BOCAGE_ASSOCIATION_NAME,
+            debtor_iban=settings.BOCAGE_ASSOCIATION_IBAN,
+            debtor_bic=settings.BOCAGE_ASSOCIATION_BIC,
+            transfers=transfers,
+        )
+        export = SepaExport.objects.create(
+            message_id=message_id,
+            created_at=now,
+            created_by=user,
+            total=sum(reconversion.amount - reconversion.fee for reconversion in due),
+            count=len(due),
+            xml=xml,
+        )
+        Reconversion.objects.filter(pk__in=[reconversion.pk for reconversion in due]).update(
+            status=Reconversion.Status.EXPORTED, export=export
+        )
+        return export

@@ -1,0 +1,210 @@
+"""The time bank: a provider records the hours given, the receiver confirms (and pays) or declines;
+associations reward their volunteers in hours.
+
+Confirming locks the record row, then the two HRS accounts, posts `receiver −h, provider +h`
+(ledger idempotency key `service-record:<id>`) and marks the record confirmed in one database
+transaction: a record is paid at most once.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from djmoney.money import Money
+
+from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from config.typing import Actor, acting_user
+from currency.models import ServiceRecord
+from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
+from ledger.models import Account, Transaction
+from ledger.services import transfer_create, with_retries
+from ledger.units import get_unit
+from members.models import Member
+
+__all__ = [
+    "NotAnAssociation",
+    "ServiceRecordConfirmed",
+    "ServiceRecordDeclined",
+    "service_record_confirm",
+    "service_record_create",
+    "service_record_decline",
+    "volunteering_reward",
+]
+
+TIME_UNIT = "HRS"
+
+
+class ServiceRecordConfirmed(ApplicationError):
+    code = "service_record_confirmed"
+    default_message = gettext_lazy("This service has already been confirmed and paid.")
+
+
+class ServiceRecordDeclined(ApplicationError):
+    code = "service_record_declined"
+    default_message = gettext_lazy("This service record was declined.")
+
+
+class NotAnAssociation(ApplicationError):
+    code = "not_an_association"
+    default_message = gettext_lazy("Only an association's time account can reward volunteers.")
+
+
+def _is_user_of(member: Member, actor: Actor) -> bool:
+    user = acting_user(actor)
+    return user is not None and (user.is_staff or member.user_id == user.pk)
+
+
+def _hours(hours: Money) -> int:
+    unit = get_unit(TIME_UNIT)
+    if str(hours.currency) != TIME_UNIT:
+        raise UnitMismatch(_("Time is counted in hours (%(unit)s).") % {"unit": TIME_UNIT})
+    minor = unit.to_minor(hours)
+    if minor <= 0:
+        raise InvalidAmount(_("The number of hours must be greater than zero."))
+    return minor
+
+
+def _time_account(member: Member) -> Account:
+    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=TIME_UNIT).first()
+    if account is None:
+        raise AccountNotFound(_("%(member)s has no time account.") % {"member": member})
+    return account
+
+
+def service_record_create(
+    *,
+    provider: Member,
+    receiver: Member,
+    hours: Money,
+    description: str,
+    performed_on: datetime.date | None = None,
+    actor: Actor,
+) -> ServiceRecord:
+    """The provider asks for the hours of a service given; nothing moves until the receiver confirms.
+
+    Raises PermissionDenied (not the provider), SameAccount, UnitMismatch, InvalidAmount,
+    InvalidInput (no description, a date in the future), AccountNotFound (no time account).
+    """
+    if not _is_user_of(provider, actor):
+        raise PermissionDenied(_("Only the provider may record a service they gave."))
+    if provider.pk == receiver.pk:
+        raise SameAccount(_("You cannot record a service given to yourself."))
+    minor = _hours(hours)
+    description = description.strip()
+    if not description:
+        raise InvalidInput(fields={"description": [_("Say what the service was.")]})
+    performed_on = performed_on or timezone.localdate()
+    if performed_on > timezone.localdate():
+        raise InvalidInput(fields={"performed_on": [_("The service cannot be in the future.")]})
+    _time_account(provider)
+    _time_account(receiver)
+    return ServiceRecord.objects.create(
+        provider=provider,
+        receiver=receiver,
+        unit=TIME_UNIT,
+        amount=minor,
+        description=description[:255],
+        performed_on=performed_on,
+    )
+
+
+def _lock_pending(record: ServiceRecord) -> ServiceRecord:
+    locked = ServiceRecord.objects.select_for_update().select_related("provider", "receiver").get(pk=record.pk)
+    if locked.status == ServiceRecord.Status.CONFIRMED:
+        raise ServiceRecordConfirmed()
+    if locked.status == ServiceRecord.Status.DECLINED:
+        raise ServiceRecordDeclined()
+    return locked
+
+
+def service_record_confirm(*, record: ServiceRecord, actor: Actor) -> ServiceRecord:
+    """The receiver confirms: their hours go to the provider, once.
+
+    Raises PermissionDenied (not the receiver), ServiceRecordConfirmed, ServiceRecordDeclined,
+    MembershipExpired, and the ledger's refusals (InsufficientFunds at the credit limit,
+    LimitExceeded at the provider's upper limit, AccountFrozen…).
+    """
+    if not _is_user_of(record.receiver, actor):
+        raise PermissionDenied(_("Only the member who received the service may confirm it."))
+
+    def attempt() -> ServiceRecord:
+        with transaction.atomic(durable=True):
+            locked = _lock_pending(record)
+            payer = _time_account(locked.receiver)
+            payee = _time_account(locked.provider)
+            txn = transfer_create(
+                from_account=payer,
+                to_account=payee,
+                amount=get_unit(TIME_UNIT).to_money(locked.amount),
+                memo=locked.description,
+                actor=actor,
+                idempotency_key=f"service-record:{locked.pk}",
+            )
+            locked.status = ServiceRecord.Status.CONFIRMED
+            locked.transaction = txn
+            locked.decided_at = timezone.now()
+            locked.save(update_fields=["status", "transaction", "decided_at"])
+            return locked
+
+    return with_retries(attempt)
+
+
+def service_record_decline(*, record: ServiceRecord, actor: Actor) -> ServiceRecord:
+    """The receiver declines: nothing moves. Raises PermissionDenied, ServiceRecordConfirmed,
+    ServiceRecordDeclined."""
+    if not _is_user_of(record.receiver, actor):
+        raise PermissionDenied(_("Only the member who received the service may decline it."))
+
+    def attempt() -> ServiceRecord:
+        with transaction.atomic(durable=True):
+            locked = _lock_pending(record)
+            locked.status = ServiceRecord.Status.DECLINED
+            locked.decided_at = timezone.now()
+            locked.save(update_fields=["status", "decided_at"])
+            return locked
+
+    return with_retries(attempt)
+
+
+def volunteering_reward(
+    *,
+    association_account: Account,
+    member_account: Account,
+    hours: Money,
+    description: str,
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> Transaction:
+    """An association pays a volunteer in hours from its own time account.
+
+    Raises NotAnAssociation, PermissionDenied (neither staff nor the association's user),
+    UnitMismatch, InvalidAmount, InvalidInput (no description) and the transfer's refusals.
+    """
+    holder = association_account.holder
+    if (
+        association_account.kind != Account.Kind.MEMBER
+        or holder is None
+        or holder.kind != Member.Kind.ASSOCIATION
+        or association_account.unit != TIME_UNIT
+    ):
+        raise NotAnAssociation()
+    if not _is_user_of(holder, actor):
+        raise PermissionDenied(_("Only the association itself (or staff) may reward its volunteers."))
+    if member_account.unit != TIME_UNIT or member_account.kind != Account.Kind.MEMBER:
+        raise UnitMismatch(_("Volunteers are rewarded into their time account."))
+    _hours(hours)
+    description = description.strip()
+    if not description:
+        raise InvalidInput(fields={"description": [_("Say what the volunteering was.")]})
+    return transfer_create(
+        from_account=association_account,
+        to_account=member_account,
+        amount=hours,
+        memo=_("Volunteering: %(description)s") % {"description": description},
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )

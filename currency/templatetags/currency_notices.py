@@ -1,0 +1,29 @@
+"""`{% account_notices account %}`: what the dashboard should tell about one account.
+
+ACH: the demurrage coming at the end of the period; HRS: the warning near a time-bank limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from currency.selectors_demurrage import demurrage_preview, demurrage_preview_date
+from currency.selectors_timebank import timebank_warning
+from ledger.models import Account
+from ledger.units import get_unit
+
+register = template.Library()
+
+
+@register.inclusion_tag("currency/notices.html")
+def account_notices(account: Account) -> dict[str, Any]:
+    unit = get_unit(account.unit)
+    preview = demurrage_preview(account)
+    return {
+        "account": account,
+        "demurrage": unit.format(unit.to_minor(preview)) if preview is not None else None,
+        "demurrage_on": demurrage_preview_date(account) if preview is not None else None,
+        "warning": timebank_warning(account),
+    }

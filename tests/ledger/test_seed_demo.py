@@ -1,0 +1,138 @@
+"""The demo community: grown once, fully backed, and a second run adds nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.db.models import Count, Model
+from django.test import override_settings
+from stdnum import iban
+from stdnum.fr import siren, siret
+
+from currency.models import Comptoir, Conversion
+from currency.selectors_public import directory, transparency_figures
+from ledger.models import Account, Entry, Hold, Transaction
+from ledger.selectors import trial_balance
+from members.models import Commune, Member, MembershipPayment
+
+pytestmark = pytest.mark.django_db
+
+MODELS: list[type[Model]] = [
+    get_user_model(),
+    Member,
+    Account,
+    Transaction,
+    Entry,
+    Hold,
+    Conversion,
+    Comptoir,
+    MembershipPayment,
+]
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model._default_manager.count() for model in MODELS}
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module (it takes a few seconds), in a transaction rolled back at the end."""
+    from django.db import transaction
+
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast_hashing:
+        atomic = transaction.atomic()
+        # As django.test.TestCase marks its class-wide atomic: the services' durable blocks may nest in it.
+        atomic._from_testcase = True  # type: ignore[attr-defined]
+        atomic.__enter__()
+        try:
+            first = seed()
+            after_first = counts()
+            second = seed()
+            yield {"first": first, "second": second, "after_first": after_first, "after_second": counts()}
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def test_a_second_run_adds_nothing(seeded):
+    assert seeded["after_second"] == seeded["after_first"]
+    assert seeded["after_first"]["Member"] == 40
+    assert seeded["after_first"]["User"] == 40 + 4  # admin, auditrice, comptoir1, comptoir2
+    assert seeded["after_first"]["Comptoir"] == 2
+    assert seeded["after_first"]["Account"] == 40 * 3 + 5  # ACH, HRS, GRN each + the system accounts
+    assert seeded["after_first"]["Hold"] == 1
+    assert seeded["after_first"]["Conversion"] > 50
+    assert seeded["after_first"]["Transaction"] > 300
+
+
+def test_every_member_lives_in_one_of_the_nine_communes(seeded):
+    per_commune = dict(Commune.objects.annotate(n=Count("members")).values_list("name", "n"))
+    assert len(per_commune) == 9
+    assert all(count >= 2 for count in per_commune.values())
+    assert Member.objects.filter(commune__isnull=True).count() == 0
+
+
+def test_the_directory_lists_the_businesses_and_associations(seeded):
+    listed = {member.display_name for member in directory()}
+    assert len(listed) == 14
+    assert {"Boulangerie du Martinet", "Le Cowork des Achards", "Les Jardins du Girouard"} <= listed
+    assert Member.objects.filter(kind=Member.Kind.BUSINESS).count() == 12
+    assert not Member.objects.filter(kind=Member.Kind.INDIVIDUAL, in_directory=True).exists()
+
+
+def test_identity_numbers_pass_their_check_digits(seeded):
+    businesses = Member.objects.filter(kind=Member.Kind.BUSINESS)
+    for member in businesses:
+        assert siren.is_valid(member.siren), member
+        assert siret.is_valid(member.siret) and member.siret.startswith(member.siren), member
+    for member in Member.objects.all():
+        assert iban.is_valid(member.iban) and member.iban.startswith("FR76"), member
+
+
+def test_the_currency_is_fully_backed_and_every_unit_balances(seeded):
+    [ach] = transparency_figures().units
+    assert ach.circulation == ach.guarantee_fund > 0
+    assert sum(Conversion.objects.values_list("amount", flat=True)) == ach.circulation + sum(
+        Entry.objects.filter(transaction__kind="reconversion", unit="ACH", amount__gt=0).values_list(
+            "amount", flat=True
+        )
+    )
+    assert all(line.difference == 0 for line in trial_balance())
+    for account in Account.objects.all():
+        entries = Entry.objects.filter(account=account).order_by("-id")
+        assert account.balance == sum(entries.values_list("amount", flat=True))
+
+
+def test_the_history_spreads_over_several_months(seeded):
+    months = [month for month in transparency_figures().monthly if month.payments and month.hours]
+    assert len(months) >= 6
+
+
+def test_the_demo_logins_work_and_the_comptoirs_have_their_staff(seeded):
+    for username, password in [
+        ("camille", "bocage-demo"),
+        ("louis", "bocage-demo"),
+        ("boulangerie", "bocage-demo"),
+        ("laruche", "bocage-demo"),
+        ("auditrice", "bocage-demo"),
+        ("comptoir1", "bocage-demo"),
+        ("comptoir2", "bocage-demo"),
+        ("admin", "bocage-admin"),
+    ]:
+        assert authenticate(username=username, password=password) is not None, username
+    assert sorted(Comptoir.objects.values_list("staff__username", "commune__name")) == [
+        ("comptoir1", "Les Achards"),
+        ("comptoir2", "Beaulieu-sous-la-Roche"),
+    ]
+    for login in ["camille", "comptoir1", "auditrice", "admin / bocage-admin"]:
+        assert login in seeded["first"]
