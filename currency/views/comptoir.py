@@ -78,7 +78,14 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "currency/comptoir/home.html",
-        {"form": form, "comptoirs": comptoirs, "recent": recent, "members": members, "today": today},
+        {
+            "form": form,
+            "comptoirs": comptoirs,
+            "recent": recent,
+            "members": members,
+            "today": today,
+            "backing": selectors.check_backing() if request.user.is_staff else None,
+        },
     )
 
 

@@ -33,6 +33,7 @@ def _staff_page(request: HttpRequest) -> HttpResponse:
         "decided": queue.exclude(status__in=[Reconversion.Status.REQUESTED, Reconversion.Status.APPROVED])[:50],
         "exports": selectors.sepa_exports_visible_to(request.user)[:50],
         "reject_form": RejectForm(),
+        "backing": selectors.check_backing(),
     }
     return render(request, "currency/reconversion/staff.html", context)
 
