@@ -12,7 +12,8 @@ trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EX
 echo
 echo "Bocage runs on http://127.0.0.1:${PORT}/  (API docs: /api/docs/, admin: /admin/)"
 echo "Celery worker and beat log to var/celery.log"
-echo "Demo logins: members camille, louis, manon, hugo, lea, jules, chloe, paul, ines, boulangerie, cowork,"
-echo "             jardins, laruche (password bocage-demo); auditor auditrice (bocage-demo); admin (bocage-admin)"
+echo "Demo logins (password bocage-demo): residents camille, louis, manon…, businesses boulangerie, cowork,"
+echo "jardins…, association laruche, comptoir clerks comptoir1 and comptoir2, auditor auditrice;"
+echo "administrator admin (password bocage-admin). The full list is printed above by seed_demo."
 echo
 "$BIN/python" manage.py runserver "127.0.0.1:${PORT}"

@@ -573,6 +573,7 @@ class Command(BaseCommand):
                     at=event.at,
                 )
         self._membership_fees(admin, members)
+        self._reconversions(admin, members)
         # One pending hold, so the dashboard shows an amount on hold; written last, it marks the story told.
         services.hold_create(
             from_account=accounts[("camille", "GRN")],
@@ -596,6 +597,22 @@ class Command(BaseCommand):
             idempotency_key=event.key,
             at=event.at,
         )
+
+    def _reconversions(self, admin: Any, members: dict[str, Member]) -> None:
+        """Two businesses turn ACH back into euros: one paid by a SEPA file, one waiting for approval."""
+        from currency.models import Reconversion
+        from currency.services.reconversions import reconversion_approve, reconversion_request, sepa_export_create
+
+        if Reconversion.objects.exists():
+            return
+        for username, euros, approve in [("jardins", "40.00", True), ("boulangerie", "25.00", False)]:
+            member = members[username]
+            with contextlib.suppress(ApplicationError):
+                request = reconversion_request(member=member, amount=Money(euros, "ACH"), actor=member.user)
+                if approve:
+                    reconversion_approve(reconversion=request, actor=admin)
+        with contextlib.suppress(ApplicationError):
+            sepa_export_create(actor=admin)
 
     def _membership_fees(self, admin: Any, members: dict[str, Member]) -> None:
         """A few members pay next year's membership already: businesses in euros, residents in ACH."""

@@ -136,3 +136,13 @@ def test_the_demo_logins_work_and_the_comptoirs_have_their_staff(seeded):
     ]
     for login in ["camille", "comptoir1", "auditrice", "admin / bocage-admin"]:
         assert login in seeded["first"]
+
+
+def test_the_demo_has_a_reconversion_paid_by_sepa_and_one_waiting_for_approval(seeded):
+    from currency.models import Reconversion, SepaExport
+
+    statuses = dict(Reconversion.objects.values_list("member__user__username", "status"))
+    assert statuses == {"jardins": "exported", "boulangerie": "requested"}
+    paid = Reconversion.objects.get(member__user__username="jardins")
+    assert (paid.amount, paid.fee) == (4000, 200)
+    assert SepaExport.objects.get().total == 3800
