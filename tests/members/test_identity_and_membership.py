@@ -22,6 +22,7 @@ from members.services import (
     membership_renew,
 )
 from tests.conftest import PASSWORD, account_of, api_client_for
+from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
 
@@ -32,21 +33,6 @@ VALID = {
     "iban": "FR76 3000 6000 0112 3456 7890 189",
     "bic": "AGRIFRPP",
 }
-
-
-def _fund_ach(member: Member, euros: str) -> None:
-    """Convert euros into ACH for a member, as a comptoir would (backing preserved)."""
-    amount = Money(euros, "EUR")
-    ledger.transaction_post(
-        legs=[
-            (ledger.system_account(Account.SystemCode.WORLD, "EUR"), -amount),
-            (ledger.system_account(Account.SystemCode.GUARANTEE_FUND, "EUR"), amount),
-            (ledger.system_account(Account.SystemCode.ISSUANCE, "ACH"), Money(f"-{euros}", "ACH")),
-            (account_of(member, "ACH"), Money(euros, "ACH")),
-        ],
-        kind="conversion",
-        actor=None,
-    )
 
 
 def test_a_business_is_created_with_its_identity_numbers_normalised(make_member):
@@ -186,7 +172,7 @@ def test_an_expired_membership_blocks_payments_and_posts_nothing_but_accounts_st
 
 def test_renewing_in_ach_pays_the_fee_to_the_fees_account_and_extends_by_a_year(make_member):
     member = make_member(kind=Member.Kind.BUSINESS)
-    _fund_ach(member, "80")
+    give_ach(member, "80")
     expiry = member.membership_expires_on
     payment = membership_renew(member=member, unit="ACH", actor=member.user)
     assert (payment.period_start, payment.period_end) == (
@@ -213,7 +199,7 @@ def test_renewing_in_euros_records_cash_received_by_the_association(make_member)
 
 def test_renewing_without_enough_ach_is_refused_and_writes_nothing(make_member):
     member = make_member(kind=Member.Kind.BUSINESS)
-    _fund_ach(member, "20")
+    give_ach(member, "20")
     expiry = member.membership_expires_on
     entries = Entry.objects.count()
     with pytest.raises(Exception) as refusal:
@@ -227,7 +213,7 @@ def test_renewing_without_enough_ach_is_refused_and_writes_nothing(make_member):
 
 def test_the_api_renews_my_membership_in_ach(make_member):
     member = make_member()
-    _fund_ach(member, "15")
+    give_ach(member, "15")
     response = api_client_for(member.user).post("/api/members/me/membership/", {"unit": "ACH"}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["amount"] == "10.00"

@@ -3,12 +3,10 @@ import datetime
 import pytest
 from django.test import Client
 from django.utils import timezone
-from djmoney.money import Money
 
-from ledger import services as ledger
-from ledger.models import Account
 from members.models import Member
 from tests.conftest import account_of
+from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +26,7 @@ def test_the_dashboard_warns_when_the_membership_has_expired(make_member):
 
 def test_a_member_renews_from_the_membership_page_and_pays_in_ach(make_member):
     member = make_member()
-    euros = Money("12", "EUR")
-    ledger.transaction_post(
-        legs=[
-            (ledger.system_account(Account.SystemCode.WORLD, "EUR"), -euros),
-            (ledger.system_account(Account.SystemCode.GUARANTEE_FUND, "EUR"), euros),
-            (ledger.system_account(Account.SystemCode.ISSUANCE, "ACH"), Money("-12", "ACH")),
-            (account_of(member, "ACH"), Money("12", "ACH")),
-        ],
-        kind="conversion",
-        actor=None,
-    )
+    give_ach(member, "12")
     expiry = member.membership_expires_on
     response = _client_for(member).post("/membership/", follow=True)
     assert response.status_code == 200
