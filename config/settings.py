@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "djmoney",
+    "django_filters",
     "config",
     "members",
     "ledger",
@@ -108,6 +109,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads: photos of listings are checked, resized and re-encoded; nothing bigger is accepted.
+BOCAGE_PHOTO_MAX_BYTES = env_int("BOCAGE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+BOCAGE_PHOTO_MAX_SIDE = env_int("BOCAGE_PHOTO_MAX_SIDE", 1600)
+# An exchange delivered and neither confirmed nor disputed is paid automatically after this.
+BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS = env_int("BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS", 14)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -229,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
+    "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},
+    "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
 }
 

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -23,6 +25,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("currency.api_urls")),
+    path("", include("exchange.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -34,7 +37,12 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("members.urls")),
     path("", include("currency.urls")),
+    path("", include("exchange.urls")),
 ]
+
+if settings.DEBUG:
+    # Uploaded photos; in production the proxy serves MEDIA_ROOT.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

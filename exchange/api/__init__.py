@@ -1,0 +1,1 @@
+"""API of the marketplace, one module per part (each exports urlpatterns)."""
