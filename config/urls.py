@@ -29,7 +29,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include(router.urls)),
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
