@@ -23,8 +23,9 @@ def main(po_path: str, dict_path: str) -> None:
     for message in catalog:
         if not message.id:
             continue
-        if (not message.string or message.fuzzy) and message.id in translations:
-            message.string = translations[message.id]
+        key = f"{message.context}\x04{message.id}" if message.context else message.id
+        if (not message.string or message.fuzzy) and key in translations:
+            message.string = translations[key]
             message.flags.discard("fuzzy")
     with open(po_path, "wb") as po_file:
         write_po(po_file, catalog, width=100)

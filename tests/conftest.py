@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from collections.abc import Callable
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -23,6 +25,30 @@ def requires_postgresql() -> pytest.MarkDecorator:
         reason="needs PostgreSQL (set DATABASE_URL=postgres://…): triggers, row locks and real concurrency "
         "mean nothing on SQLite",
     )
+
+
+# Reference data the migrations load (communes, marketplace categories). A transactional test
+# (transaction=True, live_server) flushes every table when it ends, so the tests after it would
+# find them gone: put them back, the same way the migrations do, before each database test.
+REFERENCE_DATA = [
+    ("members.migrations.0003_communes_of_the_pays_des_achards", "add_communes"),
+    ("exchange.migrations.0002_categories", "add_categories"),
+]
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "make_member", "staff_user", "django_user_model"}
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & _DB_FIXTURES:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,58 @@
+"""Reads of exchanges: a member's exchanges, one exchange for whoever may see it, ratings."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from config.typing import RequestUser
+from exchange.models import Exchange, Review
+from exchange.services.exchanges import ExchangeNotFound
+from members.models import Member
+
+
+def member_of(user: RequestUser) -> Member | None:
+    """The member of a signed-in user (None for anonymous visitors and staff without a member)."""
+    if not user.is_authenticated:
+        return None
+    return Member.objects.filter(user_id=user.pk).first()
+
+
+def exchanges_of(member: Member) -> QuerySet[Exchange]:
+    """Every exchange the member is a party to, newest first."""
+    return (
+        Exchange.objects.filter(Q(buyer=member) | Q(seller=member))
+        .select_related("listing", "buyer", "seller", "hold")
+        .order_by("-id")
+    )
+
+
+def exchanges_visible_to(user: RequestUser) -> QuerySet[Exchange]:
+    if user.is_authenticated and user.is_staff:
+        return Exchange.objects.select_related("listing", "buyer", "seller", "hold").order_by("-id")
+    member = member_of(user)
+    if member is None:
+        return Exchange.objects.none()
+    return exchanges_of(member)
+
+
+def exchange_get_visible(user: RequestUser, exchange_id: int) -> Exchange:
+    """The exchange, for its two parties and staff. Raises ExchangeNotFound for anyone else."""
+    exchange = exchanges_visible_to(user).filter(pk=exchange_id).first()
+    if exchange is None:
+        raise ExchangeNotFound()
+    return exchange
+
+
+def member_rating(member: Member) -> tuple[Decimal | None, int]:
+    """(average rating rounded to one decimal or None, number of reviews) received by the member."""
+    result = Review.objects.filter(subject=member).aggregate(average=Avg("rating"), count=Count("id"))
+    average = result["average"]
+    if average is None:
+        return None, 0
+    return Decimal(str(average)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), int(result["count"])
+
+
+def reviews_of(member: Member, limit: int = 10) -> list[Review]:
+    return list(Review.objects.filter(subject=member).select_related("author", "exchange__listing")[:limit])

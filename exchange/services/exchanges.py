@@ -1,0 +1,575 @@
+"""The exchange state machine: every transition is one row of TRANSITIONS, checked under a row lock.
+
+requested → accepted (the buyer's amount is held towards the seller) → delivered (the seller says
+so) → completed (the buyer confirms: the hold is captured). Declined, cancelled (hold voided),
+disputed (frozen until a moderator captures, partly captures or voids the hold: resolved).
+
+Each transition locks the exchange row first, then calls the ledger inside the same database
+transaction (the ledger's accounts are locked after the exchange row, always in that order), so
+the status and the money move together. Repeating the transition that already happened returns
+the exchange unchanged; two confirmations racing capture the hold once: the second waits for the
+lock and finds the exchange completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
+from djmoney.money import Money
+
+from config.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from config.typing import Actor, acting_user
+from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
+from ledger.errors import InvalidAmount, UnitMismatch
+from ledger.models import Account, Hold
+from ledger.services import hold_capture, hold_create, hold_void, with_retries
+from ledger.units import get_unit
+from members.models import Member
+
+__all__ = [
+    "ACTIONS",
+    "RESOLVE_OUTCOMES",
+    "TRANSITIONS",
+    "AlreadyReviewed",
+    "ExchangeNotFound",
+    "ListingNotAvailable",
+    "NotReviewable",
+    "Role",
+    "TransitionNotAllowed",
+    "exchange_accept",
+    "exchange_actions_for",
+    "exchange_cancel",
+    "exchange_confirm",
+    "exchange_decline",
+    "exchange_deliver",
+    "exchange_dispute",
+    "exchange_is_reviewable",
+    "exchange_message_post",
+    "exchange_propose",
+    "exchange_resolve",
+    "exchanges_auto_capture_due",
+    "review_create",
+    "roles_of",
+]
+
+S = Exchange.Status
+
+
+class Role:
+    BUYER = "buyer"
+    SELLER = "seller"
+    REQUESTER = "requester"
+    NON_REQUESTER = "non_requester"
+    MODERATOR = "moderator"  # staff who is not a party
+    SYSTEM = "system"  # Celery beat (automatic capture)
+
+
+PARTY = frozenset({Role.BUYER, Role.SELLER})
+
+
+@dataclass(frozen=True)
+class Transition:
+    to_status: str
+    allowed: frozenset[str]
+
+
+# (from_status, action) → (to_status, who may). Nothing else moves an exchange.
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.REQUESTED, "accept"): Transition(S.ACCEPTED, frozenset({Role.NON_REQUESTER})),
+    (S.REQUESTED, "decline"): Transition(S.DECLINED, frozenset({Role.NON_REQUESTER})),
+    (S.REQUESTED, "cancel"): Transition(S.CANCELLED, PARTY),
+    (S.ACCEPTED, "cancel"): Transition(S.CANCELLED, PARTY),
+    (S.ACCEPTED, "deliver"): Transition(S.DELIVERED, frozenset({Role.SELLER})),
+    (S.ACCEPTED, "dispute"): Transition(S.DISPUTED, PARTY),
+    (S.DELIVERED, "confirm"): Transition(S.COMPLETED, frozenset({Role.BUYER})),
+    (S.DELIVERED, "dispute"): Transition(S.DISPUTED, PARTY),
+    (S.DELIVERED, "auto_capture"): Transition(S.COMPLETED, frozenset({Role.SYSTEM})),
+    (S.DISPUTED, "resolve"): Transition(S.RESOLVED, frozenset({Role.MODERATOR})),
+}
+# What people do (auto_capture is the system's).
+ACTIONS = ["accept", "decline", "cancel", "deliver", "confirm", "dispute", "resolve"]
+RESOLVE_OUTCOMES = ["capture", "partial", "void"]
+
+
+class TransitionNotAllowed(ApplicationError):
+    code = "transition_not_allowed"
+    default_message = gettext_lazy("This action is not possible on this exchange now, or not for you.")
+
+
+class ExchangeNotFound(NotFound):
+    default_message = gettext_lazy("Exchange not found.")
+
+
+class ListingNotAvailable(ApplicationError):
+    code = "listing_not_available"
+    default_message = gettext_lazy("This listing is not open to exchanges.")
+
+
+class AlreadyReviewed(ApplicationError):
+    code = "already_reviewed"
+    default_message = gettext_lazy("You have already reviewed this exchange.")
+
+
+class NotReviewable(ApplicationError):
+    code = "not_reviewable"
+    default_message = gettext_lazy("An exchange can be reviewed once it has been paid.")
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def _member_of(user: User | None) -> Member | None:
+    if user is None:
+        return None
+    return Member.objects.filter(user__pk=user.pk).first()
+
+
+def roles_of(exchange: Exchange, actor: Actor) -> frozenset[str]:
+    """What the actor is to this exchange; empty for a stranger."""
+    user = acting_user(actor)
+    if user is None:
+        return frozenset({Role.SYSTEM}) if actor is None else frozenset()
+    member = _member_of(user)
+    roles: set[str] = set()
+    if member is not None:
+        if member.pk == exchange.buyer_id:
+            roles.add(Role.BUYER)
+        if member.pk == exchange.seller_id:
+            roles.add(Role.SELLER)
+        if roles:
+            roles.add(Role.REQUESTER if member.pk == exchange.requested_by_id else Role.NON_REQUESTER)
+    if user.is_staff and not roles:
+        roles.add(Role.MODERATOR)
+    return frozenset(roles)
+
+
+def exchange_actions_for(exchange: Exchange, actor: Actor) -> list[str]:
+    """The actions the actor may perform now (the page shows these buttons only)."""
+    roles = roles_of(exchange, actor)
+    return [
+        action
+        for action in ACTIONS
+        if (rule := TRANSITIONS.get((exchange.status, action))) is not None and rule.allowed & roles
+    ]
+
+
+def _check_visible(exchange: Exchange, roles: frozenset[str]) -> None:
+    if not roles:
+        raise ExchangeNotFound()
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def _notify(recipient: Member, subject: str, body: str) -> None:
+    """Mail the other party once the transaction has committed (never for a rolled-back change)."""
+    email = recipient.user.email
+    if not email:
+        return
+
+    def send() -> None:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
+
+    transaction.on_commit(send)
+
+
+def _other_party(exchange: Exchange, member: Member | None) -> Member:
+    return exchange.seller if member is not None and member.pk == exchange.buyer_id else exchange.buyer
+
+
+def _notify_parties(exchange: Exchange, actor: Actor, subject: str) -> None:
+    member = _member_of(acting_user(actor))
+    recipients = [exchange.buyer, exchange.seller] if member is None else [_other_party(exchange, member)]
+    body = _("%(subject)s\n\nExchange #%(id)s: “%(title)s”.") % {
+        "subject": subject,
+        "id": exchange.pk,
+        "title": exchange.listing.title,
+    }
+    for recipient in recipients:
+        _notify(recipient, subject, body)
+
+
+# --- proposing --------------------------------------------------------------------------------
+
+
+def exchange_propose(
+    *, listing: Listing, proposer: Member, amount: Money | None, message: str = "", actor: Actor
+) -> Exchange:
+    """Ask the listing's author for an exchange at `amount` (None: the listing's price).
+
+    Raises PermissionDenied (proposing for someone else), ListingNotAvailable, InvalidInput
+    (own listing, missing amount, message too long), UnitMismatch, InvalidAmount, UnknownUnit.
+    """
+    user = acting_user(actor)
+    if user is None or proposer.user_id != user.pk:
+        raise PermissionDenied(_("You may only propose an exchange for yourself."))
+    if listing.status != Listing.Status.ACTIVE:
+        raise ListingNotAvailable()
+    if listing.author_id == proposer.pk:
+        raise InvalidInput(_("You cannot propose an exchange on your own listing."))
+    if len(message) > 2000:
+        raise InvalidInput(fields={"message": [_("At most 2000 characters.")]})
+    if amount is None:
+        if listing.price is None:
+            raise InvalidInput(
+                _("This listing's price is to be agreed: propose an amount."),
+                fields={"amount": [_("Propose an amount.")]},
+            )
+        unit = get_unit(listing.unit)
+        minor = listing.price
+    else:
+        unit = get_unit(listing.unit or str(amount.currency))
+        if str(amount.currency) != unit.code:
+            raise UnitMismatch(
+                _("The amount is in %(given)s, not %(expected)s.") % {"given": amount.currency, "expected": unit.code}
+            )
+        minor = unit.to_minor(amount)
+    if not unit.member_account:
+        raise UnitMismatch(_("Exchanges are in ACH, HRS or GRN."))
+    if minor <= 0:
+        raise InvalidAmount(_("The amount must be greater than zero."))
+    if listing.kind == Listing.Kind.OFFER:
+        buyer, seller = proposer, listing.author
+    else:
+        buyer, seller = listing.author, proposer
+    with transaction.atomic(durable=True):
+        exchange = Exchange.objects.create(
+            listing=listing,
+            buyer=buyer,
+            seller=seller,
+            requested_by=proposer,
+            unit=unit.code,
+            amount=minor,
+            message=message,
+        )
+        ExchangeEvent.objects.create(exchange=exchange, actor=user, from_status="", to_status=S.REQUESTED)
+        _notify(
+            listing.author,
+            _("New exchange proposal on “%(title)s”") % {"title": listing.title},
+            _("%(who)s proposes %(amount)s.\n\n%(message)s")
+            % {"who": proposer.display_name, "amount": unit.format(minor), "message": message},
+        )
+    return exchange
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def _transition(
+    *,
+    exchange: Exchange,
+    action: str,
+    actor: Actor,
+    effect: Callable[[Exchange], None] | None = None,
+    note: str = "",
+    subject: str = "",
+) -> Exchange:
+    """Lock the row, check the table, run the ledger effect, record the event: one transaction."""
+
+    def attempt() -> Exchange:
+        with transaction.atomic(durable=True):
+            locked = Exchange.objects.select_for_update().get(pk=exchange.pk)
+            roles = roles_of(locked, actor)
+            _check_visible(locked, roles)
+            rule = TRANSITIONS.get((locked.status, action))
+            if rule is None or not rule.allowed & roles:
+                if _already_done(locked.status, action, roles):
+                    return locked  # the same transition again: nothing to do
+                raise TransitionNotAllowed()
+            from_status = locked.status
+            if effect is not None:
+                effect(locked)
+            locked.status = rule.to_status
+            locked.save()
+            ExchangeEvent.objects.create(
+                exchange=locked,
+                actor=acting_user(actor),
+                from_status=from_status,
+                to_status=rule.to_status,
+                note=note[:500],
+            )
+            if subject:
+                _notify_parties(locked, actor, subject)
+            return locked
+
+    return with_retries(attempt)
+
+
+def _already_done(status: str, action: str, roles: frozenset[str]) -> bool:
+    return any(
+        key[1] == action and rule.to_status == status and rule.allowed & roles for key, rule in TRANSITIONS.items()
+    )
+
+
+def _accounts(exchange: Exchange) -> tuple[Account, Account]:
+    def account(member_id: int) -> Account:
+        return Account.objects.get(kind=Account.Kind.MEMBER, holder_id=member_id, unit=exchange.unit)
+
+    return account(exchange.buyer_id), account(exchange.seller_id)
+
+
+def exchange_accept(*, exchange: Exchange, actor: Actor) -> Exchange:
+    """The party who did not request accepts: the buyer's amount is held towards the seller.
+
+    Raises ExchangeNotFound, TransitionNotAllowed, and the ledger's refusals (InsufficientFunds,
+    MembershipExpired, AccountFrozen…): the exchange then stays requested.
+    """
+
+    def hold(locked: Exchange) -> None:
+        buyer_account, seller_account = _accounts(locked)
+        with override(settings.LANGUAGE_CODE):  # the books read the same whoever accepted
+            memo = _("Exchange #%(id)s") % {"id": locked.pk}
+        locked.hold = hold_create(
+            from_account=buyer_account,
+            to_account=seller_account,
+            amount=get_unit(locked.unit).to_money(locked.amount),
+            memo=memo,
+            actor=actor,
+            idempotency_key=f"exchange:{locked.pk}:accept",
+        )
+        locked.accepted_at = timezone.now()
+
+    return _transition(
+        exchange=exchange, action="accept", actor=actor, effect=hold, subject=_("Your exchange was accepted")
+    )
+
+
+def exchange_decline(*, exchange: Exchange, actor: Actor) -> Exchange:
+    """The party who did not request declines. Raises ExchangeNotFound, TransitionNotAllowed."""
+
+    def close(locked: Exchange) -> None:
+        locked.closed_at = timezone.now()
+
+    return _transition(
+        exchange=exchange, action="decline", actor=actor, effect=close, subject=_("Your exchange was declined")
+    )
+
+
+def exchange_cancel(*, exchange: Exchange, actor: Actor) -> Exchange:
+    """Either party, before delivery; the hold (if any) is voided.
+
+    Raises ExchangeNotFound, TransitionNotAllowed.
+    """
+
+    def void(locked: Exchange) -> None:
+        if locked.hold_id is not None:
+            hold_void(hold=_hold(locked), actor=actor)
+        locked.closed_at = timezone.now()
+
+    return _transition(
+        exchange=exchange, action="cancel", actor=actor, effect=void, subject=_("An exchange was cancelled")
+    )
+
+
+def exchange_deliver(*, exchange: Exchange, actor: Actor) -> Exchange:
+    """The seller marks it delivered; automatic capture is due BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS later.
+
+    Raises ExchangeNotFound, TransitionNotAllowed.
+    """
+
+    def deliver(locked: Exchange) -> None:
+        now = timezone.now()
+        locked.delivered_at = now
+        locked.auto_capture_at = now + timedelta(days=settings.BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS)
+
+    return _transition(
+        exchange=exchange,
+        action="deliver",
+        actor=actor,
+        effect=deliver,
+        subject=_("Your exchange was marked delivered: please confirm it"),
+    )
+
+
+def _hold(locked: Exchange) -> Hold:
+    assert locked.hold_id is not None  # accepted, delivered and disputed exchanges have one (a constraint)
+    return Hold.objects.get(pk=locked.hold_id)
+
+
+def _capture(actor: Actor, amount: Money | None = None) -> Callable[[Exchange], None]:
+    def capture(locked: Exchange) -> None:
+        hold_capture(hold=_hold(locked), actor=actor, amount=amount)
+        locked.closed_at = timezone.now()
+
+    return capture
+
+
+def exchange_confirm(*, exchange: Exchange, actor: Actor) -> Exchange:
+    """The buyer confirms delivery: the hold is captured in full (the payment is posted).
+
+    Raises ExchangeNotFound, TransitionNotAllowed, and the ledger's refusals (LimitExceeded…).
+    """
+    return _transition(
+        exchange=exchange,
+        action="confirm",
+        actor=actor,
+        effect=_capture(actor),
+        subject=_("Your exchange was confirmed: the payment is posted"),
+    )
+
+
+def exchange_dispute(*, exchange: Exchange, reason: str, actor: Actor) -> Exchange:
+    """Either party, while accepted or delivered: frozen until a moderator resolves it.
+
+    Raises InvalidInput (no reason), ExchangeNotFound, TransitionNotAllowed.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say what is wrong.")]})
+    if len(reason) > 500:
+        raise InvalidInput(fields={"reason": [_("At most 500 characters.")]})
+
+    def freeze(locked: Exchange) -> None:
+        locked.dispute_reason = reason
+
+    return _transition(
+        exchange=exchange,
+        action="dispute",
+        actor=actor,
+        effect=freeze,
+        note=reason,
+        subject=_("An exchange is disputed: a moderator will look at it"),
+    )
+
+
+def exchange_resolve(*, exchange: Exchange, outcome: str, amount: Money | None = None, actor: Actor) -> Exchange:
+    """A moderator (staff, not a party) captures, partly captures (`amount`) or voids the hold.
+
+    Raises InvalidInput (unknown outcome, partial without amount), ExchangeNotFound,
+    TransitionNotAllowed, InvalidAmount, UnitMismatch.
+    """
+    if outcome not in RESOLVE_OUTCOMES:
+        raise InvalidInput(fields={"outcome": [_("Choose capture, partial or void.")]})
+    if outcome == "partial" and amount is None:
+        raise InvalidInput(fields={"amount": [_("Give the amount to capture.")]})
+
+    def resolve(locked: Exchange) -> None:
+        if outcome == "void":
+            hold_void(hold=_hold(locked), actor=actor)
+        else:
+            hold_capture(hold=_hold(locked), actor=actor, amount=amount if outcome == "partial" else None)
+        locked.closed_at = timezone.now()
+
+    note = outcome if amount is None or outcome != "partial" else f"{outcome} {amount.amount} {amount.currency}"
+    return _transition(
+        exchange=exchange,
+        action="resolve",
+        actor=actor,
+        effect=resolve,
+        note=note,
+        subject=_("A moderator resolved your disputed exchange"),
+    )
+
+
+def _auto_capture_one(exchange_id: int, now: datetime) -> bool:
+    def attempt() -> bool:
+        with transaction.atomic(durable=True):
+            locked = Exchange.objects.select_for_update().get(pk=exchange_id)
+            if locked.status != S.DELIVERED or locked.auto_capture_at is None or locked.auto_capture_at > now:
+                return False  # confirmed, disputed or done by a concurrent run meanwhile
+            rule = TRANSITIONS[(S.DELIVERED, "auto_capture")]
+            hold_capture(hold=_hold(locked), actor=None)
+            locked.status = rule.to_status
+            locked.closed_at = timezone.now()
+            locked.save()
+            ExchangeEvent.objects.create(
+                exchange=locked,
+                actor=None,
+                from_status=S.DELIVERED,
+                to_status=rule.to_status,
+                note="auto_capture",
+            )
+            _notify_parties(locked, None, _("Your exchange was paid automatically (no confirmation in time)"))
+            return True
+
+    return with_retries(attempt)
+
+
+def exchanges_auto_capture_due(now: datetime | None = None) -> int:
+    """Capture every exchange delivered and unconfirmed past auto_capture_at (not disputed).
+
+    Safe to run twice or concurrently: each exchange is re-checked under its row lock.
+    """
+    now = now or timezone.now()
+    due = list(
+        Exchange.objects.filter(status=S.DELIVERED, auto_capture_at__lte=now)
+        .order_by("auto_capture_at", "id")
+        .values_list("id", flat=True)
+    )
+    return sum(1 for exchange_id in due if _auto_capture_one(exchange_id, now))
+
+
+# --- messages and reviews ---------------------------------------------------------------------
+
+
+def exchange_message_post(*, exchange: Exchange, body: str, actor: Actor) -> ExchangeMessage:
+    """A party writes to the other. Raises ExchangeNotFound, PermissionDenied (moderator), InvalidInput."""
+    roles = roles_of(exchange, actor)
+    _check_visible(exchange, roles)
+    if not roles & PARTY:
+        raise PermissionDenied(_("Only the two parties write on an exchange."))
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(fields={"body": [_("Write a message.")]})
+    if len(body) > 2000:
+        raise InvalidInput(fields={"body": [_("At most 2000 characters.")]})
+    author = _member_of(acting_user(actor))
+    assert author is not None
+    with transaction.atomic(durable=True):
+        message = ExchangeMessage.objects.create(exchange=exchange, author=author, body=body)
+        recipient = _other_party(exchange, author)
+        _notify(
+            recipient,
+            _("New message on exchange #%(id)s") % {"id": exchange.pk},
+            _("%(who)s wrote:\n\n%(body)s") % {"who": author.display_name, "body": body},
+        )
+    return message
+
+
+def exchange_is_reviewable(exchange: Exchange) -> bool:
+    if exchange.status == S.COMPLETED:
+        return True
+    return (
+        exchange.status == S.RESOLVED
+        and exchange.hold_id is not None
+        and Hold.objects.filter(pk=exchange.hold_id, captured_amount__gt=0).exists()
+    )
+
+
+def review_create(*, exchange: Exchange, rating: Any, comment: str = "", actor: Actor) -> Review:
+    """A party reviews the other once the exchange is paid (one review each, rating 1 to 5).
+
+    Raises ExchangeNotFound, PermissionDenied (not a party), NotReviewable, AlreadyReviewed, InvalidInput.
+    """
+    roles = roles_of(exchange, actor)
+    _check_visible(exchange, roles)
+    if not roles & PARTY:
+        raise PermissionDenied(_("Only the two parties review an exchange."))
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput(fields={"rating": [_("Give a rating from 1 to 5.")]})
+    if len(comment) > 2000:
+        raise InvalidInput(fields={"comment": [_("At most 2000 characters.")]})
+    if not exchange_is_reviewable(exchange):
+        raise NotReviewable()
+    author = _member_of(acting_user(actor))
+    assert author is not None
+    subject = _other_party(exchange, author)
+    if Review.objects.filter(exchange=exchange, author=author).exists():
+        raise AlreadyReviewed()
+    try:
+        with transaction.atomic():
+            return Review.objects.create(
+                exchange=exchange, author=author, subject=subject, rating=rating, comment=comment.strip()
+            )
+    except IntegrityError:  # a concurrent second review: the unique constraint decides
+        raise AlreadyReviewed() from None
