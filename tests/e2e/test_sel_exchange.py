@@ -1,14 +1,14 @@
-"""A SEL exchange in the browser: B proposes on A's offer, A accepts (B's amount goes on hold),
-A marks it delivered, B confirms, and both statements show the payment."""
+"""A SEL exchange in the browser: A publishes an offer, B finds it by search and proposes,
+A accepts (B's amount goes on hold), A marks it delivered, B confirms, and both statements
+show the payment."""
 
 from __future__ import annotations
 
 import pytest
 
-from exchange.models import Exchange
+from exchange.models import Category, Exchange, Listing
 from ledger.models import Hold, Transaction
 from tests.conftest import PASSWORD, account_of
-from tests.exchange.test_exchange_support import listing_of
 
 from .conftest import log_in
 
@@ -26,13 +26,29 @@ def _phone(browser, live_server, username):
 def test_an_offer_is_proposed_accepted_delivered_confirmed_and_paid(browser, live_server, make_member):
     alice = make_member(username="alice", display_name="Alice Potager")
     bruno = make_member(username="bruno", display_name="Bruno Lefèvre")
-    listing = listing_of(alice, unit="GRN", price=2000, title="Panier de légumes")
     context_a, page_a = _phone(browser, live_server, "alice")
     context_b, page_b = _phone(browser, live_server, "bruno")
 
+    # A publishes an offer through the form.
+    vegetables = Category.objects.filter(parent__isnull=False).order_by("position", "id").first()
+    page_a.goto(f"{live_server.url}/marketplace/new/")
+    page_a.select_option("#id_kind", "offer")
+    page_a.fill("#id_title", "Panier de légumes")
+    page_a.fill("#id_description", "Un panier de légumes de saison, cueillis le matin.")
+    page_a.select_option("#id_category", str(vegetables.pk))
+    page_a.select_option("#id_unit", "GRN")
+    page_a.fill("#id_price", "20")
+    page_a.click("#listing-submit")
+    page_a.wait_for_load_state()
+    listing = Listing.objects.get()
+    assert (listing.author, listing.unit, listing.price) == (alice, "GRN", 2000)
+
+    # B finds it by searching the marketplace and proposes an exchange from its page.
     page_b.goto(f"{live_server.url}/")
     assert page_b.inner_text("[data-testid=available-GRN]") == "500,00 GRN"
-    page_b.goto(f"{live_server.url}/exchanges/propose/{listing.pk}/")
+    page_b.goto(f"{live_server.url}/marketplace/?q=l%C3%A9gumes")
+    page_b.click("[data-testid=listing-results] a:has-text('Panier de légumes')")
+    page_b.click("#propose-exchange")
     assert page_b.inner_text("[data-testid=listing-title]") == "Panier de légumes"
     assert page_b.input_value("#id_amount") == "20,00"
     page_b.fill("#id_message", "Samedi au marché ?")
