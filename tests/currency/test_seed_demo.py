@@ -70,7 +70,7 @@ def test_a_second_run_adds_nothing(seeded):
     assert seeded["after_first"]["User"] == 40 + 4  # admin, auditrice, comptoir1, comptoir2
     assert seeded["after_first"]["Comptoir"] == 2
     assert seeded["after_first"]["Account"] == 40 * 3 + 5  # ACH, HRS, GRN each + the system accounts
-    assert seeded["after_first"]["Hold"] == 1
+    assert seeded["after_first"]["Hold"] == 2  # the demo exchange's (captured) and one pending
     assert seeded["after_first"]["Conversion"] > 50
     assert seeded["after_first"]["Transaction"] > 300
 
@@ -146,3 +146,14 @@ def test_the_demo_has_a_reconversion_paid_by_sepa_and_one_waiting_for_approval(s
     paid = Reconversion.objects.get(member__user__username="jardins")
     assert (paid.amount, paid.fee) == (4000, 200)
     assert SepaExport.objects.get().total == 3800
+
+
+def test_the_demo_marketplace_has_offers_wants_and_a_completed_reviewed_exchange(seeded):
+    from exchange.models import Exchange, Listing, Review
+
+    assert Listing.objects.filter(status=Listing.Status.ACTIVE).count() == 8
+    assert set(Listing.objects.values_list("kind", flat=True)) == {"offer", "want"}
+    trade = Exchange.objects.get()
+    assert (trade.status, trade.amount, trade.unit) == (Exchange.Status.COMPLETED, 1500, "GRN")
+    assert trade.hold.status == Hold.Status.CAPTURED
+    assert Review.objects.get().rating == 5

@@ -436,6 +436,33 @@ def story_events(*, now: datetime.datetime, rng: random.Random) -> list[Event]:
     return sorted(events, key=lambda event: (event.at, event.key))
 
 
+# The SEL marketplace: (author, kind, category slug, title, description, price or None).
+MARKETPLACE: list[tuple[str, str, str, str, str, tuple[str, str] | None]] = [
+    (
+        "jardins",
+        "offer",
+        "fruits-legumes",
+        "Panier de légumes de saison",
+        "Un panier garni chaque semaine.",
+        ("15", "GRN"),
+    ),
+    ("louis", "offer", "reparation-velos", "Réparation de vélos", "Crevaison, freins, dérailleur.", ("1", "HRS")),
+    ("manon", "offer", "cours-musique", "Cours de guitare débutant", "Une heure chez moi ou chez vous.", ("1", "HRS")),
+    ("hugo", "want", "demenagement", "Aide pour un déménagement", "Deux bras le samedi 12.", ("3", "HRS")),
+    ("lea", "offer", "outils-jardin", "Prêt d'une motobineuse", "À venir chercher à Nieul-le-Dolent.", None),
+    (
+        "cowork",
+        "offer",
+        "bureaux-coworking",
+        "Poste en coworking à la journée",
+        "Wifi, café, imprimante.",
+        ("12", "ACH"),
+    ),
+    ("jules", "want", "depannage-informatique", "Installer une imprimante", "Sous Linux, si possible.", ("1", "HRS")),
+    ("chloe", "offer", "conserves-confitures", "Confitures maison", "Fraise, abricot, figue.", ("6", "GRN")),
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo community (members, comptoirs, six months of history). Safe to run again."
 
@@ -574,6 +601,7 @@ class Command(BaseCommand):
                 )
         self._membership_fees(admin, members)
         self._reconversions(admin, members)
+        self._marketplace(members, now)
         # One pending hold, so the dashboard shows an amount on hold; written last, it marks the story told.
         services.hold_create(
             from_account=accounts[("camille", "GRN")],
@@ -597,6 +625,41 @@ class Command(BaseCommand):
             idempotency_key=event.key,
             at=event.at,
         )
+
+    def _marketplace(self, members: dict[str, Member], now: datetime.datetime) -> None:
+        """Offers and wants in the SEL, and one exchange carried through to a review."""
+        from exchange.models import Category, Listing
+        from exchange.services import exchanges as trades
+        from exchange.services.listings import listing_create
+
+        if Listing.objects.exists():
+            return
+        expires = now.date() + datetime.timedelta(days=60)
+        listings = {}
+        for username, kind, slug, title, description, price in MARKETPLACE:
+            member = members[username]
+            listings[title] = listing_create(
+                actor=member.user,
+                kind=kind,
+                title=title,
+                description=description,
+                category=Category.objects.get(slug=slug),
+                commune=member.commune,
+                price=Money(*price) if price else None,
+                availability="Le week-end" if kind == "offer" else "",
+                expires_on=expires,
+            )
+        basket = listings["Panier de légumes de saison"]
+        buyer = members["camille"]
+        with contextlib.suppress(ApplicationError):
+            trade = trades.exchange_propose(
+                listing=basket, proposer=buyer, amount=None, message="Pour samedi ?", actor=buyer.user
+            )
+            seller = basket.author.user
+            trade = trades.exchange_accept(exchange=trade, actor=seller)
+            trade = trades.exchange_deliver(exchange=trade, actor=seller)
+            trade = trades.exchange_confirm(exchange=trade, actor=buyer.user)
+            trades.review_create(exchange=trade, rating=5, comment="Légumes superbes, merci !", actor=buyer.user)
 
     def _reconversions(self, admin: Any, members: dict[str, Member]) -> None:
         """Two businesses turn ACH back into euros: one paid by a SEPA file, one waiting for approval."""
