@@ -28,20 +28,8 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
-def _raised_while_parsing(exc: BaseException) -> bool:
-    traceback = exc.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_globals.get("__name__") == "rest_framework.parsers":
-            return True
-        traceback = traceback.tb_next
-    return False
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     headers: dict[str, str] = {}
-    if isinstance(exc, RecursionError) and _raised_while_parsing(exc):
-        # Deeply nested JSON exhausts the decoder's recursion; DRF's parser only turns ValueError into 400.
-        exc = exceptions.ParseError(_("The JSON is nested too deeply."))
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, Http404):
