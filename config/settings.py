@@ -117,6 +117,11 @@ BOCAGE_PHOTO_MAX_BYTES = env_int("BOCAGE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 BOCAGE_PHOTO_MAX_SIDE = env_int("BOCAGE_PHOTO_MAX_SIDE", 1600)
 # An exchange delivered and neither confirmed nor disputed is paid automatically after this.
 BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS = env_int("BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS", 14)
+# Crowdfunding: the units campaigns raise (members hold accounts in them), the platform's fee per
+# unit (a moderator may change it on approval), and the longest a campaign may run.
+BOCAGE_CAMPAIGN_UNITS = env_list("BOCAGE_CAMPAIGN_UNITS", ["ACH", "HRS"])
+BOCAGE_CAMPAIGN_FEE_RATES = {"ACH": env_str("BOCAGE_CAMPAIGN_FEE_RATE_ACH", "0.03"), "HRS": "0", "GRN": "0"}
+BOCAGE_CAMPAIGN_MAX_DAYS = env_int("BOCAGE_CAMPAIGN_MAX_DAYS", 90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 STATIC_URL = "static/"
@@ -246,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
     "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},
     "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},
+    "crowdfunding-advance": {"task": "crowdfunding.tasks.campaigns_advance", "schedule": 60.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
 }
 

@@ -38,6 +38,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("members.urls")),
     path("", include("currency.urls")),
     path("", include("exchange.urls")),
+    path("", include("crowdfunding.urls")),
 ]
 
 if settings.DEBUG:

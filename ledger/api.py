@@ -19,7 +19,7 @@ from config.errors import InvalidInput, NotFound, PermissionDenied
 
 from . import selectors, services
 from .idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
-from .models import Hold, Transaction
+from .models import Account, Hold, Transaction
 from .serializers import (
     AccountSerializer,
     CaptureInputSerializer,
@@ -194,7 +194,13 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return run_idempotent(request, key, handler) if key else handler()
 
     def _may_act(self, hold: Hold, side: str) -> None:
-        """The payer may capture (pay), the payee may void (release); staff may do either."""
+        """The payer may capture (pay), the payee may void (release); staff may do either.
+
+        Holds towards a system account (a campaign's escrow) belong to their flow: only that
+        flow's service resolves them, so a pledge cannot be paid early or released behind it.
+        """
+        if hold.credit_account.kind == Account.Kind.SYSTEM:
+            raise PermissionDenied(_("This hold belongs to a campaign pledge: change the pledge on the campaign."))
         user = self.request.user
         if user.is_staff:
             return

@@ -130,6 +130,7 @@ class Transaction(models.Model):
         MEMBERSHIP = "membership", _("Membership fee")
         PAYMENT_REQUEST = "payment_request", _("Payment request")
         SERVICE = "service", _("Time bank service")
+        CAMPAIGN_PAYOUT = "campaign_payout", _("Campaign payout")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     memo = models.CharField(_("memo"), max_length=255, blank=True)

@@ -7,13 +7,10 @@ are serialised; the checks run under that lock. Mail goes out after the commit.
 from __future__ import annotations
 
 import datetime
-import io
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
@@ -22,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from config.images import ImageTooLarge, InvalidImage, reencoded_jpeg
 from config.typing import Actor, acting_user
 from exchange.models import Category, Listing, ListingPhoto
 from ledger.errors import MembershipExpired
@@ -54,8 +51,6 @@ __all__ = [
 MAX_PHOTOS = 6
 # A listing is published for at most this long; the author renews it by editing the date.
 MAX_DURATION_DAYS = 365
-# Pixels beyond this are refused before decoding: a small file may still decompress into gigabytes.
-MAX_PIXELS = 40_000_000
 UNSET: Any = object()
 
 
@@ -72,18 +67,6 @@ class ListingHidden(ApplicationError):
 class ListingNotActive(ApplicationError):
     code = "listing_not_active"
     default_message = gettext_lazy("Only an active listing can be paused.")
-
-
-class InvalidImage(ApplicationError):
-    code = "invalid_image"
-    status = 400
-    default_message = gettext_lazy("This file is not an image (JPEG, PNG, GIF or WebP).")
-
-
-class ImageTooLarge(ApplicationError):
-    code = "image_too_large"
-    status = 400
-    default_message = gettext_lazy("This image is too large.")
 
 
 class TooManyPhotos(ApplicationError):
@@ -380,42 +363,6 @@ def listing_unhide(*, listing: Listing, actor: Actor) -> Listing:
 # --- photos -----------------------------------------------------------------------------------
 
 
-def _reencoded_jpeg(upload: Any) -> ContentFile:
-    """Open, verify, orient, shrink and re-encode an uploaded image as JPEG (no metadata kept)."""
-    size = getattr(upload, "size", None)
-    limit = settings.BOCAGE_PHOTO_MAX_BYTES
-    if size is None or size > limit:
-        raise ImageTooLarge(
-            _("This image is too large (at most %(size)s MB).") % {"size": f"{limit / 1024 / 1024:.0f}"}
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.format not in {"JPEG", "PNG", "GIF", "WEBP"}:
-                raise InvalidImage()
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ImageTooLarge(_("This image has too many pixels."))
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as opened:
-            opened.load()
-            image = ImageOps.exif_transpose(opened) or opened
-            if image.mode in {"RGBA", "LA", "P"}:
-                image = image.convert("RGBA")
-                background = Image.new("RGB", image.size, "white")
-                background.paste(image, mask=image.getchannel("A"))
-                image = background
-            elif image.mode != "RGB":
-                image = image.convert("RGB")
-            side = settings.BOCAGE_PHOTO_MAX_SIDE
-            image.thumbnail((side, side))
-            buffer = io.BytesIO()
-            image.save(buffer, format="JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise InvalidImage() from None
-    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
-
-
 def listing_photo_add(*, listing: Listing, actor: Actor, upload: Any) -> ListingPhoto:
     """Add a photo (resized so its longest side fits, re-encoded as JPEG) to one's listing.
 
@@ -423,7 +370,7 @@ def listing_photo_add(*, listing: Listing, actor: Actor, upload: Any) -> Listing
     TooManyPhotos.
     """
     _check_author(listing, actor)
-    content = _reencoded_jpeg(upload)  # decoding is slow: before the lock
+    content = reencoded_jpeg(upload)  # decoding is slow: before the lock
     with transaction.atomic(durable=True):
         locked = _locked(listing)
         if locked.status == Listing.Status.HIDDEN:

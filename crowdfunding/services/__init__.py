@@ -1,0 +1,1 @@
+"""Every write of the crowdfunding app (campaigns, pledges and matchfunding, closing, news)."""

@@ -1,0 +1,333 @@
+"""Closing a campaign at its deadline: decide, settle every pledge, pay out.
+
+1. **Decide** (campaign row locked): all-or-nothing succeeds when pledges plus matches reach the
+   goal, keep-it-all when anything was pledged; otherwise it fails. After this commit no pledge can
+   change (every pledge write locks the campaign row and checks its status).
+2. **Settle** each running pledge in its own transaction (pledge row locked, status re-checked):
+   captured into the escrow account when the campaign succeeded, voided when it failed or was
+   cancelled, together with its matching hold.
+3. **Pay out** (campaign row locked) once no pledge is left running: escrow → owner, the platform
+   fee → fees, one posting with the idempotency key `campaign:<id>:payout`.
+
+Each step finds its own work from the database, so the whole is safe to run twice, concurrently,
+or again after dying half-way: a pledge is settled once, a campaign paid out once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from config.errors import ApplicationError
+from crowdfunding.models import Campaign, Pledge
+from ledger.models import Account, Hold, Transaction
+from ledger.services import (
+    hold_capture,
+    hold_void,
+    lock_accounts,
+    system_account,
+    transaction_post,
+    transaction_reverse,
+    with_retries,
+)
+from ledger.units import get_unit
+
+from .campaigns import _url
+
+S = Campaign.Status
+Progress = Callable[[int, int], None]
+SUCCESS = {S.SUCCEEDED, S.PAID_OUT}
+RELEASE = {S.FAILED, S.CANCELLED}
+
+
+@dataclass
+class CloseReport:
+    campaigns: int = 0
+    decided: int = 0
+    pledges_settled: int = 0
+    pledges_refused: int = 0
+    paid_out: int = 0
+
+
+# --- 1. decide ------------------------------------------------------------------------------
+
+
+def pledged_total(campaign: Campaign) -> int:
+    """Running pledges plus their matches, in minor units."""
+    totals = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.ACTIVE).aggregate(
+        pledged=Sum("amount"), matched=Sum("match_amount")
+    )
+    return int(totals["pledged"] or 0) + int(totals["matched"] or 0)
+
+
+def campaign_decide(*, campaign_id: int, now: datetime.datetime | None = None) -> bool:
+    """Decide a campaign whose deadline has passed; False (nothing written) if not due or decided."""
+    now = now or timezone.now()
+
+    def attempt() -> bool:
+        with transaction.atomic(durable=True):
+            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            if campaign.status not in {S.APPROVED, S.LIVE} or campaign.deadline > now:
+                return False
+            total = pledged_total(campaign)
+            succeeded = total >= campaign.goal if campaign.funding_model == Campaign.Model.ALL_OR_NOTHING else total > 0
+            campaign.status = S.SUCCEEDED if succeeded else S.FAILED
+            campaign.raised_total = total
+            campaign.decided_at = now
+            campaign.save()
+            _mail_owner_decision(campaign)
+            return True
+
+    return with_retries(attempt)
+
+
+# --- 2. settle ------------------------------------------------------------------------------
+
+
+def _capture_or_keep(hold_id: int, memo: str) -> int:
+    """Capture a pending hold; returns what was collected (a hold voided meanwhile collects 0)."""
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    if hold.status == Hold.Status.PENDING:
+        hold = hold_capture(hold=hold, actor=None, memo=memo)
+    return hold.captured_amount if hold.status == Hold.Status.CAPTURED else 0
+
+
+def _release(hold_id: int, key: str) -> None:
+    """Void a pending hold; a hold captured behind the campaign's back is refunded by a reversal."""
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    if hold.status == Hold.Status.PENDING:
+        hold_void(hold=hold, actor=None)
+    elif hold.status == Hold.Status.CAPTURED and hold.capture_transaction is not None:
+        transaction_reverse(transaction_to_reverse=hold.capture_transaction, actor=None, idempotency_key=key)
+
+
+def pledge_settle(*, pledge_id: int) -> bool:
+    """Give one running pledge its outcome; False (nothing written) if it has one or is not due.
+
+    A refusal by the ledger (the backer's account frozen…) is recorded on the pledge and the
+    pledge stays running: the next run tries again.
+    """
+
+    def attempt() -> bool:
+        with transaction.atomic(durable=True):
+            pledge = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge_id)
+            campaign = pledge.campaign
+            if pledge.status != Pledge.Status.ACTIVE or campaign.status not in SUCCESS | RELEASE:
+                return False
+            with override(settings.LANGUAGE_CODE):
+                memo = _("Pledge to “%(title)s” (campaign #%(id)s) collected: the campaign succeeded") % {
+                    "title": campaign.title[:150],
+                    "id": campaign.pk,
+                }
+            if campaign.status in SUCCESS:
+                collected = _capture_or_keep(pledge.hold_id, memo)
+                if pledge.match_hold_id is not None:
+                    _capture_or_keep(pledge.match_hold_id, memo)
+                pledge.status = Pledge.Status.CAPTURED if collected else Pledge.Status.VOIDED
+            else:
+                _release(pledge.hold_id, f"pledge:{pledge.pk}:refund")
+                if pledge.match_hold_id is not None:
+                    _release(pledge.match_hold_id, f"pledge:{pledge.pk}:refund-match")
+                pledge.status = Pledge.Status.VOIDED
+            pledge.resolved_at = timezone.now()
+            pledge.settle_error = ""
+            pledge.save()
+            _mail_backer(pledge, campaign)
+            return True
+
+    try:
+        return with_retries(attempt)
+    except ApplicationError as exc:
+        Pledge.objects.filter(pk=pledge_id, status=Pledge.Status.ACTIVE).update(settle_error=str(exc.message)[:255])
+        return False
+
+
+def campaign_settle_pledges(*, campaign: Campaign, progress: Progress | None = None) -> tuple[int, int]:
+    """Settle every running pledge of a decided or cancelled campaign: (settled, refused)."""
+    pending = list(
+        Pledge.objects.filter(campaign_id=campaign.pk, status=Pledge.Status.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    settled = refused = 0
+    for done, pledge_id in enumerate(pending, start=1):
+        if pledge_settle(pledge_id=pledge_id):
+            settled += 1
+        elif Pledge.objects.filter(pk=pledge_id, status=Pledge.Status.ACTIVE).exists():
+            refused += 1
+        if progress is not None:
+            progress(done, len(pending))
+    return settled, refused
+
+
+# --- 3. pay out -----------------------------------------------------------------------------
+
+
+def fee_for(amount: int, rate: Decimal) -> int:
+    return int((Decimal(amount) * rate).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def campaign_payout(*, campaign_id: int) -> bool:
+    """Pay the escrow out to the owner, less the fee; False if not due (or refused, recorded)."""
+
+    def attempt() -> bool:
+        with transaction.atomic(durable=True):
+            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            if campaign.status != S.SUCCEEDED:
+                return False
+            if Pledge.objects.filter(campaign=campaign, status=Pledge.Status.ACTIVE).exists():
+                return False  # some pledge could not be collected yet
+            assert campaign.escrow_account_id is not None
+            escrow = lock_accounts([campaign.escrow_account_id])[campaign.escrow_account_id]
+            collected = escrow.balance
+            if collected <= 0:
+                campaign.status = S.FAILED  # nothing could be collected after all
+                campaign.save()
+                return True
+            owner_account = Account.objects.filter(
+                kind=Account.Kind.MEMBER, holder_id=campaign.owner_id, unit=campaign.unit
+            ).first()
+            if owner_account is None:
+                raise ApplicationError(_("The owner has no account in %(unit)s.") % {"unit": campaign.unit})
+            fee = fee_for(collected, campaign.fee_rate)
+            unit = get_unit(campaign.unit)
+            legs = [(escrow, unit.to_money(-collected)), (owner_account, unit.to_money(collected - fee))]
+            if fee:
+                legs.append((system_account(Account.SystemCode.FEES, campaign.unit), unit.to_money(fee)))
+            with override(settings.LANGUAGE_CODE):
+                memo = _("Payout of campaign “%(title)s” (#%(id)s)") % {
+                    "title": campaign.title[:150],
+                    "id": campaign.pk,
+                }
+            txn = transaction_post(
+                legs=[leg for leg in legs if leg[1].amount != 0],
+                kind=Transaction.Kind.CAMPAIGN_PAYOUT,
+                memo=memo,
+                actor=None,
+                idempotency_key=f"campaign:{campaign.pk}:payout",
+            )
+            campaign.status = S.PAID_OUT
+            campaign.fee_amount = fee
+            campaign.payout_amount = collected - fee
+            campaign.payout_transaction = txn
+            campaign.paid_out_at = timezone.now()
+            campaign.payout_error = ""
+            campaign.save()
+            _mail_owner_paid(campaign)
+            return True
+
+    try:
+        return with_retries(attempt)
+    except ApplicationError as exc:
+        Campaign.objects.filter(pk=campaign_id, status=S.SUCCEEDED).update(payout_error=str(exc.message)[:255])
+        return False
+
+
+# --- the whole ------------------------------------------------------------------------------
+
+
+def campaign_close(
+    *, campaign: Campaign, now: datetime.datetime | None = None, progress: Progress | None = None
+) -> tuple[Campaign, CloseReport]:
+    """Decide (if due), settle every pledge, pay out (if succeeded): whatever is left to do."""
+    report = CloseReport(campaigns=1)
+    report.decided = int(campaign_decide(campaign_id=campaign.pk, now=now))
+    report.pledges_settled, report.pledges_refused = campaign_settle_pledges(campaign=campaign, progress=progress)
+    report.paid_out = int(campaign_payout(campaign_id=campaign.pk))
+    return Campaign.objects.get(pk=campaign.pk), report
+
+
+def campaigns_needing_close(now: datetime.datetime | None = None) -> list[int]:
+    """Ids of the campaigns with closing work left: due, settling, or waiting for their payout."""
+    now = now or timezone.now()
+    due = Q(status__in=[S.APPROVED, S.LIVE], deadline__lte=now)
+    settling = Q(status__in=[*SUCCESS, *RELEASE], pledges__status=Pledge.Status.ACTIVE)
+    return list(
+        Campaign.objects.filter(due | settling | Q(status=S.SUCCEEDED))
+        .order_by("deadline", "id")
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def campaigns_close_due(
+    *, now: datetime.datetime | None = None, progress: Callable[[Campaign, int, int], None] | None = None
+) -> CloseReport:
+    """Close every campaign with closing work left (the beat task and `close_campaigns`)."""
+    total = CloseReport()
+    for campaign_id in campaigns_needing_close(now):
+        campaign = Campaign.objects.get(pk=campaign_id)
+        per_pledge = (lambda done, count, c=campaign: progress(c, done, count)) if progress else None
+        _, report = campaign_close(campaign=campaign, now=now, progress=per_pledge)
+        total.campaigns += 1
+        total.decided += report.decided
+        total.pledges_settled += report.pledges_settled
+        total.pledges_refused += report.pledges_refused
+        total.paid_out += report.paid_out
+    return total
+
+
+# --- mail (after commit; in the site's language) --------------------------------------------
+
+
+def _send_after_commit(address: str, subject: str, body: str) -> None:
+    if address:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+        )
+
+
+def _mail_owner_decision(campaign: Campaign) -> None:
+    unit = get_unit(campaign.unit)
+    with override(settings.LANGUAGE_CODE):
+        params = {
+            "title": campaign.title,
+            "raised": unit.format(campaign.raised_total),
+            "goal": unit.format(campaign.goal),
+        }
+        if campaign.status == S.SUCCEEDED:
+            subject = _("Your campaign “%(title)s” succeeded") % params
+            body = _("%(raised)s pledged for a goal of %(goal)s. The pledges are being collected.") % params
+        else:
+            subject = _("Your campaign “%(title)s” did not reach its goal") % params
+            body = _("%(raised)s pledged for a goal of %(goal)s. Every pledge is released.") % params
+        body = f"{body}\n\n{_url('campaign-detail', pk=campaign.pk)}"
+    _send_after_commit(campaign.owner.user.email, subject, body)
+
+
+def _mail_owner_paid(campaign: Campaign) -> None:
+    unit = get_unit(campaign.unit)
+    with override(settings.LANGUAGE_CODE):
+        subject = _("Campaign “%(title)s”: paid out") % {"title": campaign.title}
+        body = _("%(amount)s paid to your account (platform fee %(fee)s).") % {
+            "amount": unit.format(campaign.payout_amount),
+            "fee": unit.format(campaign.fee_amount),
+        }
+    _send_after_commit(campaign.owner.user.email, subject, body)
+
+
+def _mail_backer(pledge: Pledge, campaign: Campaign) -> None:
+    unit = get_unit(campaign.unit)
+    with override(settings.LANGUAGE_CODE):
+        params = {"title": campaign.title, "amount": unit.format(pledge.amount)}
+        if pledge.status == Pledge.Status.CAPTURED:
+            subject = _("“%(title)s” succeeded: your pledge is collected") % params
+            body = _("Your pledge of %(amount)s to “%(title)s” has been collected. Thank you!") % params
+        elif campaign.status == S.CANCELLED:
+            subject = _("“%(title)s” was cancelled: your pledge is released") % params
+            body = _("Your pledge of %(amount)s to “%(title)s” is released: nothing was taken.") % params
+        else:
+            subject = _("“%(title)s” did not reach its goal: your pledge is released") % params
+            body = _("Your pledge of %(amount)s to “%(title)s” is released: nothing was taken.") % params
+        body = f"{body}\n\n{_url('campaign-detail', pk=campaign.pk)}"
+    _send_after_commit(pledge.backer.user.email, subject, body)
