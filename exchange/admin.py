@@ -11,22 +11,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
-from ledger.admin import ReadOnlyAdmin
+from ledger.admin import ReadOnlyAdmin, ReadOnlyInline
 from ledger.units import get_unit
 
 from .models import Category, Exchange, ExchangeEvent, Listing, ListingPhoto, Review
 from .services.listings import listing_hide, listing_unhide
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class SubcategoryInline(admin.TabularInline):

@@ -1,0 +1,204 @@
+"""Reads of the crowdfunding app: who may see which campaign and pledge, progress, backers."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from config.typing import RequestUser
+from crowdfunding.errors import CampaignNotFound, PledgeNotFound
+from crowdfunding.models import Campaign, MatchingPool, Pledge
+from ledger.selectors import can_read_everything
+
+S = Campaign.Status
+# Seen by everyone, logged in or not: what a moderator has let out (a cancelled campaign stays
+# visible, so its backers can read why their pledge was released).
+PUBLIC_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.FAILED, S.PAID_OUT, S.CANCELLED]
+LISTED_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.PAID_OUT]
+
+
+def _member_id(user: RequestUser) -> int | None:
+    if not user.is_authenticated:
+        return None
+    member = getattr(user, "member", None)
+    return member.pk if member is not None else None
+
+
+def campaigns_visible_to(user: RequestUser) -> QuerySet[Campaign]:
+    campaigns = Campaign.objects.select_related("owner", "commune")
+    if can_read_everything(user):
+        return campaigns.all()
+    public = Q(status__in=PUBLIC_STATUSES) & ~Q(status=S.CANCELLED, escrow_account__isnull=True)
+    member_id = _member_id(user)
+    if member_id is None:
+        return campaigns.filter(public)
+    return campaigns.filter(public | Q(owner_id=member_id))
+
+
+def campaign_get_visible(*, user: RequestUser, campaign_id: int) -> Campaign:
+    """The campaign if the user may see it; CampaignNotFound otherwise (even if it exists)."""
+    campaign = campaigns_visible_to(user).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise CampaignNotFound()
+    return campaign
+
+
+def campaign_get_owned(*, user: RequestUser, campaign_id: int) -> Campaign:
+    """The campaign if the user owns it (moderators too); CampaignNotFound otherwise."""
+    campaign = campaign_get_visible(user=user, campaign_id=campaign_id)
+    if campaign.owner_id != _member_id(user) and not (user.is_authenticated and user.is_staff):
+        raise CampaignNotFound()
+    return campaign
+
+
+def campaign_list(
+    *,
+    user: RequestUser,
+    status: str = "",
+    commune_id: int | None = None,
+    unit: str = "",
+    query: str = "",
+) -> QuerySet[Campaign]:
+    """Listed campaigns: live first (soonest deadline), then the upcoming, then the finished.
+
+    `status`: "live", "upcoming", "succeeded" (succeeded or paid out), "failed", or "" for all listed.
+    """
+    campaigns = campaigns_visible_to(user)
+    by_status = {
+        "live": [S.LIVE],
+        "upcoming": [S.APPROVED],
+        "succeeded": [S.SUCCEEDED, S.PAID_OUT],
+        "failed": [S.FAILED],
+    }
+    campaigns = campaigns.filter(status__in=by_status.get(status, LISTED_STATUSES))
+    if commune_id is not None:
+        campaigns = campaigns.filter(commune_id=commune_id)
+    if unit:
+        campaigns = campaigns.filter(unit=unit)
+    if query:
+        campaigns = campaigns.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    return campaigns.order_by("-status", "deadline", "id")
+
+
+def campaigns_of_owner(*, user: RequestUser) -> QuerySet[Campaign]:
+    member_id = _member_id(user)
+    if member_id is None:
+        return Campaign.objects.none()
+    return Campaign.objects.filter(owner_id=member_id).order_by("-created_at", "-id")
+
+
+def moderation_queue() -> QuerySet[Campaign]:
+    """Submitted campaigns, oldest first, then the ones waiting for a payout that was refused."""
+    return (
+        Campaign.objects.select_related("owner")
+        .filter(Q(status=S.SUBMITTED) | (Q(status=S.SUCCEEDED) & ~Q(payout_error="")))
+        .order_by("updated_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    pledged: int  # running pledges + matches while live; what was raised once decided (minor units)
+    matched: int
+    backers: int
+    percent: int  # of the goal, may exceed 100
+    bar_percent: int  # capped at 100 for the bar
+    stretch_percent: int | None
+    days_left: int | None  # None once the deadline has passed
+    pledges_total: int  # pledges of the campaign to settle, for the closing progress
+    pledges_settled: int
+
+
+def campaign_progress(campaign: Campaign, now: datetime.datetime | None = None) -> Progress:
+    now = now or timezone.now()
+    live = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.ACTIVE)
+    # Once decided, the pledges counted are those settled (withdrawn ones never count).
+    counted = live
+    if campaign.is_decided:
+        settled = [Pledge.Status.ACTIVE, Pledge.Status.CAPTURED, Pledge.Status.VOIDED]
+        counted = Pledge.objects.filter(campaign=campaign, status__in=settled)
+    totals = counted.aggregate(
+        pledged=Sum("amount"), matched=Sum("match_amount"), backers=Count("backer", distinct=True)
+    )
+    matched = int(totals["matched"] or 0)
+    pledged = int(totals["pledged"] or 0) + matched
+    if campaign.is_decided:
+        pledged = campaign.raised_total
+    percent = int(pledged * 100 // campaign.goal) if campaign.goal else 0
+    stretch = int(pledged * 100 // campaign.stretch_goal) if campaign.stretch_goal else None
+    days_left = None
+    if campaign.deadline > now:
+        days_left = (campaign.deadline - now).days
+    settle = Pledge.objects.filter(campaign=campaign).exclude(status=Pledge.Status.WITHDRAWN)
+    counts = settle.aggregate(total=Count("id"), active=Count("id", filter=Q(status=Pledge.Status.ACTIVE)))
+    return Progress(
+        pledged=pledged,
+        matched=matched,
+        backers=int(totals["backers"] or 0),
+        percent=percent,
+        bar_percent=min(100, percent),
+        stretch_percent=stretch,
+        days_left=days_left,
+        pledges_total=int(counts["total"] or 0),
+        pledges_settled=int(counts["total"] or 0) - int(counts["active"] or 0),
+    )
+
+
+def campaign_public_backers(campaign: Campaign) -> QuerySet[Pledge]:
+    """Running and collected pledges, for the public page (show `anonymous` ones without a name)."""
+    return (
+        Pledge.objects.select_related("backer", "tier")
+        .filter(campaign=campaign, status__in=[Pledge.Status.ACTIVE, Pledge.Status.CAPTURED])
+        .order_by("-created_at", "-id")
+    )
+
+
+def campaign_backers_for_owner(campaign: Campaign) -> QuerySet[Pledge]:
+    """Every pledge with its backer's contact, for delivering rewards (owner and moderators only)."""
+    return (
+        Pledge.objects.select_related("backer", "backer__user", "backer__commune", "tier")
+        .filter(campaign=campaign)
+        .order_by("status", "tier__position", "id")
+    )
+
+
+def pledges_visible_to(user: RequestUser) -> QuerySet[Pledge]:
+    """A backer sees their pledges; an owner those to their campaigns; staff and auditors all."""
+    pledges = Pledge.objects.select_related("campaign", "backer", "tier")
+    if can_read_everything(user):
+        return pledges.all()
+    member_id = _member_id(user)
+    if member_id is None:
+        return pledges.none()
+    return pledges.filter(Q(backer_id=member_id) | Q(campaign__owner_id=member_id))
+
+
+def pledge_get_visible(*, user: RequestUser, pledge_id: int, campaign_id: int | None = None) -> Pledge:
+    pledges = pledges_visible_to(user).filter(pk=pledge_id)
+    if campaign_id is not None:
+        pledges = pledges.filter(campaign_id=campaign_id)
+    pledge = pledges.first()
+    if pledge is None:
+        raise PledgeNotFound()
+    return pledge
+
+
+def pledges_of_backer(*, user: RequestUser) -> QuerySet[Pledge]:
+    member_id = _member_id(user)
+    if member_id is None:
+        return Pledge.objects.none()
+    return Pledge.objects.select_related("campaign", "tier").filter(backer_id=member_id).order_by("-created_at", "-id")
+
+
+def active_pledge_of(*, user: RequestUser, campaign: Campaign) -> Pledge | None:
+    member_id = _member_id(user)
+    if member_id is None:
+        return None
+    return Pledge.objects.filter(campaign=campaign, backer_id=member_id, status=Pledge.Status.ACTIVE).first()
+
+
+def active_pool(campaign: Campaign) -> MatchingPool | None:
+    return MatchingPool.objects.select_related("sponsor").filter(campaign=campaign, status="active").first()
