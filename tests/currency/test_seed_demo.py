@@ -69,8 +69,10 @@ def test_a_second_run_adds_nothing(seeded):
     assert seeded["after_first"]["Member"] == 40
     assert seeded["after_first"]["User"] == 40 + 4  # admin, auditrice, comptoir1, comptoir2
     assert seeded["after_first"]["Comptoir"] == 2
-    assert seeded["after_first"]["Account"] == 40 * 3 + 5  # ACH, HRS, GRN each + the system accounts
-    assert seeded["after_first"]["Hold"] == 2  # the demo exchange's (captured) and one pending
+    # ACH, HRS, GRN each + the system accounts + the three escrow accounts of the approved campaigns
+    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3
+    # The demo exchange's (captured), one pending, and the campaigns' pledges (8 matched, 3 + 3 not)
+    assert seeded["after_first"]["Hold"] == 2 + 8 * 2 + 3 + 3
     assert seeded["after_first"]["Conversion"] > 50
     assert seeded["after_first"]["Transaction"] > 300
 
@@ -157,3 +159,21 @@ def test_the_demo_marketplace_has_offers_wants_and_a_completed_reviewed_exchange
     assert (trade.status, trade.amount, trade.unit) == (Exchange.Status.COMPLETED, 1500, "GRN")
     assert trade.hold.status == Hold.Status.CAPTURED
     assert Review.objects.get().rating == 5
+
+
+def test_the_demo_campaigns_are_live_paid_out_and_waiting_for_review(seeded):
+    from crowdfunding.models import Campaign, Pledge
+
+    statuses = dict(Campaign.objects.values_list("title", "status"))
+    assert statuses == {
+        "Un fablab partagé à La Ruche": "live",
+        "Chantier participatif au lavoir": "live",
+        "Le four à pain du Girouard": "paid_out",
+        "Une serre partagée aux Jardins": "submitted",
+    }
+    four = Campaign.objects.get(status="paid_out")
+    assert (four.raised_total, four.fee_amount, four.payout_amount) == (12500, 375, 12125)
+    assert four.deadline < four.created_at
+    fablab = Campaign.objects.get(title="Un fablab partagé à La Ruche")
+    assert Pledge.objects.filter(campaign=fablab, status="active").count() == 8
+    assert sum(fablab.pledges.values_list("match_amount", flat=True)) == 8 * 2000 - 500  # louis: 15 matched

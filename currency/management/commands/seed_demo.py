@@ -480,6 +480,10 @@ class Command(BaseCommand):
         comptoirs = self._comptoirs()
         if not Hold.objects.filter(idempotency_key=STORY_DONE_KEY).exists():
             self._story(admin, comptoirs, now)
+        # Demo campaigns (once): the app that owns them writes them through its own services.
+        from crowdfunding.demo import seed_campaigns
+
+        seed_campaigns(admin=admin, now=now)
 
         self.stdout.write(self.style.SUCCESS("Demo community ready."))
         self.stdout.write(f"  Residents (password {DEMO_PASSWORD!r}): " + ", ".join(SHOPPERS))
