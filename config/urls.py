@@ -26,6 +26,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("currency.api_urls")),
     path("", include("exchange.api_urls")),
+    path("", include("crowdfunding.api_urls")),
     path("", include(router.urls)),
 ]
 

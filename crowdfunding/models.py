@@ -98,7 +98,8 @@ class Campaign(models.Model):
                 condition=Q(fee_rate__gte=0) & Q(fee_rate__lt=1), name="campaign_fee_rate_between_0_and_1"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted"]) | Q(escrow_account__isnull=False),
+                # A campaign cancelled before approval never had one.
+                condition=Q(status__in=["draft", "submitted", "cancelled"]) | Q(escrow_account__isnull=False),
                 name="campaign_approved_has_escrow",
             ),
             models.CheckConstraint(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from config.typing import RequestUser
@@ -80,7 +80,14 @@ def campaign_list(
         campaigns = campaigns.filter(unit=unit)
     if query:
         campaigns = campaigns.filter(Q(title__icontains=query) | Q(summary__icontains=query))
-    return campaigns.order_by("-status", "deadline", "id")
+    # Live first, then upcoming, then the finished (sorting the status names would put them first).
+    rank = Case(
+        When(status=S.LIVE, then=Value(0)),
+        When(status=S.APPROVED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return campaigns.annotate(listing_rank=rank).order_by("listing_rank", "deadline", "id")
 
 
 def campaigns_of_owner(*, user: RequestUser) -> QuerySet[Campaign]:
@@ -161,7 +168,8 @@ def campaign_backers_for_owner(campaign: Campaign) -> QuerySet[Pledge]:
     return (
         Pledge.objects.select_related("backer", "backer__user", "backer__commune", "tier")
         .filter(campaign=campaign)
-        .order_by("status", "tier__position", "id")
+        # Pledges with a reward first, by reward, on every backend (NULLs sort first on SQLite only).
+        .order_by("status", F("tier__position").asc(nulls_last=True), "tier_id", "id")
     )
 
 

@@ -36,7 +36,7 @@ from crowdfunding.errors import (
     TierSoldOut,
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
-from ledger.errors import InvalidAmount
+from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.services import hold_create, hold_void, lock_accounts, with_retries
 from ledger.units import get_unit
@@ -81,7 +81,7 @@ def _amount(campaign: Campaign, amount: Money | None) -> int:
         raise InvalidInput(fields={"amount": [_("This field is required.")]})
     try:
         minor = get_unit(campaign.unit).to_minor(amount)
-    except InvalidAmount as exc:
+    except (InvalidAmount, UnitMismatch) as exc:  # UnitMismatch: an amount in another unit
         raise InvalidInput(fields={"amount": [str(exc.message)]}) from None
     if minor <= 0:
         raise InvalidInput(fields={"amount": [_("The amount must be greater than zero.")]})

@@ -1,0 +1,1 @@
+"""REST API of crowdfunding, under /api/campaigns/: campaigns, tiers, pledges, pools, updates, images."""
