@@ -7,250 +7,534 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ledger', '0004_alter_transaction_kind'),
-        ('members', '0003_communes_of_the_pays_des_achards'),
+        ("ledger", "0004_alter_transaction_kind"),
+        ("members", "0003_communes_of_the_pays_des_achards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('summary', models.CharField(max_length=300, verbose_name='summary')),
-                ('story', models.TextField(max_length=20000, verbose_name='story')),
-                ('unit', models.CharField(max_length=8, verbose_name='unit')),
-                ('goal', models.BigIntegerField(verbose_name='goal (minor units)')),
-                ('stretch_goal', models.BigIntegerField(blank=True, null=True, verbose_name='stretch goal (minor units)')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('deadline', models.DateTimeField(verbose_name='deadline')),
-                ('funding_model', models.CharField(choices=[('all_or_nothing', 'All or nothing'), ('keep_it_all', 'Keep it all')], max_length=20, verbose_name='funding model')),
-                ('fee_rate', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='platform fee rate')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('approved', 'Approved, starts soon'), ('live', 'Live'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('paid_out', 'Paid out'), ('cancelled', 'Cancelled')], default='draft', max_length=12, verbose_name='status')),
-                ('moderation_comment', models.TextField(blank=True, max_length=2000, verbose_name="moderator's comments")),
-                ('moderated_at', models.DateTimeField(blank=True, null=True, verbose_name='moderated at')),
-                ('raised_total', models.BigIntegerField(default=0, verbose_name='raised (minor units)')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('fee_amount', models.BigIntegerField(default=0, verbose_name='fee (minor units)')),
-                ('payout_amount', models.BigIntegerField(default=0, verbose_name='paid to the owner (minor units)')),
-                ('paid_out_at', models.DateTimeField(blank=True, null=True, verbose_name='paid out at')),
-                ('payout_error', models.CharField(blank=True, max_length=255, verbose_name='payout error')),
-                ('cancelled_reason', models.CharField(blank=True, max_length=500, verbose_name='reason for cancelling')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.commune', verbose_name='commune')),
-                ('escrow_account', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.account', verbose_name='escrow account')),
-                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='members.member', verbose_name='owner')),
-                ('payout_transaction', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("summary", models.CharField(max_length=300, verbose_name="summary")),
+                ("story", models.TextField(max_length=20000, verbose_name="story")),
+                ("unit", models.CharField(max_length=8, verbose_name="unit")),
+                ("goal", models.BigIntegerField(verbose_name="goal (minor units)")),
+                (
+                    "stretch_goal",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="stretch goal (minor units)"),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("deadline", models.DateTimeField(verbose_name="deadline")),
+                (
+                    "funding_model",
+                    models.CharField(
+                        choices=[("all_or_nothing", "All or nothing"), ("keep_it_all", "Keep it all")],
+                        max_length=20,
+                        verbose_name="funding model",
+                    ),
+                ),
+                ("fee_rate", models.DecimalField(decimal_places=4, max_digits=5, verbose_name="platform fee rate")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved, starts soon"),
+                            ("live", "Live"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("paid_out", "Paid out"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "moderation_comment",
+                    models.TextField(blank=True, max_length=2000, verbose_name="moderator's comments"),
+                ),
+                ("moderated_at", models.DateTimeField(blank=True, null=True, verbose_name="moderated at")),
+                ("raised_total", models.BigIntegerField(default=0, verbose_name="raised (minor units)")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("fee_amount", models.BigIntegerField(default=0, verbose_name="fee (minor units)")),
+                ("payout_amount", models.BigIntegerField(default=0, verbose_name="paid to the owner (minor units)")),
+                ("paid_out_at", models.DateTimeField(blank=True, null=True, verbose_name="paid out at")),
+                ("payout_error", models.CharField(blank=True, max_length=255, verbose_name="payout error")),
+                (
+                    "cancelled_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason for cancelling"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "escrow_account",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ledger.account",
+                        verbose_name="escrow account",
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campaigns",
+                        to="members.member",
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "payout_transaction",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ledger.transaction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign',
-                'verbose_name_plural': 'campaigns',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "campaign",
+                "verbose_name_plural": "campaigns",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignImage',
+            name="CampaignImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to='campaigns/%Y/%m/', verbose_name='image', width_field='width')),
-                ('width', models.PositiveIntegerField(default=0)),
-                ('height', models.PositiveIntegerField(default=0)),
-                ('alt_text', models.CharField(blank=True, max_length=200, verbose_name='description of the image')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='crowdfunding.campaign')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "image",
+                    models.ImageField(
+                        height_field="height", upload_to="campaigns/%Y/%m/", verbose_name="image", width_field="width"
+                    ),
+                ),
+                ("width", models.PositiveIntegerField(default=0)),
+                ("height", models.PositiveIntegerField(default=0)),
+                ("alt_text", models.CharField(blank=True, max_length=200, verbose_name="description of the image")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="images", to="crowdfunding.campaign"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign image',
-                'verbose_name_plural': 'campaign images',
-                'ordering': ['position', 'id'],
+                "verbose_name": "campaign image",
+                "verbose_name_plural": "campaign images",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignUpdate',
+            name="CampaignUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=150, verbose_name='title')),
-                ('body', models.TextField(max_length=10000, verbose_name='text')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='published at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='crowdfunding.campaign')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=150, verbose_name="title")),
+                ("body", models.TextField(max_length=10000, verbose_name="text")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="published at")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="updates", to="crowdfunding.campaign"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign update',
-                'verbose_name_plural': 'campaign updates',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "campaign update",
+                "verbose_name_plural": "campaign updates",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MatchingPool',
+            name="MatchingPool",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ratio', models.DecimalField(decimal_places=3, help_text='1 = one for one.', max_digits=6, verbose_name='ratio')),
-                ('per_backer_cap', models.BigIntegerField(blank=True, null=True, verbose_name='cap per backer (minor units)')),
-                ('total_cap', models.BigIntegerField(verbose_name='total cap (minor units)')),
-                ('matched_total', models.BigIntegerField(default=0, verbose_name='matched so far (minor units)')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('closed', 'Closed to new matches')], default='active', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='matching_pools', to='crowdfunding.campaign', verbose_name='campaign')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sponsor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='matching_pools', to='members.member', verbose_name='sponsor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "ratio",
+                    models.DecimalField(
+                        decimal_places=3, help_text="1 = one for one.", max_digits=6, verbose_name="ratio"
+                    ),
+                ),
+                (
+                    "per_backer_cap",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="cap per backer (minor units)"),
+                ),
+                ("total_cap", models.BigIntegerField(verbose_name="total cap (minor units)")),
+                ("matched_total", models.BigIntegerField(default=0, verbose_name="matched so far (minor units)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("closed", "Closed to new matches")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="matching_pools",
+                        to="crowdfunding.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="matching_pools",
+                        to="members.member",
+                        verbose_name="sponsor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'matching pool',
-                'verbose_name_plural': 'matching pools',
-                'ordering': ['id'],
+                "verbose_name": "matching pool",
+                "verbose_name_plural": "matching pools",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='RewardTier',
+            name="RewardTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('minimum', models.BigIntegerField(verbose_name='minimum pledge (minor units)')),
-                ('stock', models.PositiveIntegerField(blank=True, help_text='Empty: unlimited.', null=True, verbose_name='stock')),
-                ('claimed', models.PositiveIntegerField(default=0, verbose_name='claimed')),
-                ('estimated_delivery', models.DateField(blank=True, null=True, verbose_name='estimated delivery')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tiers', to='crowdfunding.campaign', verbose_name='campaign')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="description")),
+                ("minimum", models.BigIntegerField(verbose_name="minimum pledge (minor units)")),
+                (
+                    "stock",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Empty: unlimited.", null=True, verbose_name="stock"
+                    ),
+                ),
+                ("claimed", models.PositiveIntegerField(default=0, verbose_name="claimed")),
+                ("estimated_delivery", models.DateField(blank=True, null=True, verbose_name="estimated delivery")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tiers",
+                        to="crowdfunding.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reward tier',
-                'verbose_name_plural': 'reward tiers',
-                'ordering': ['position', 'minimum', 'id'],
+                "verbose_name": "reward tier",
+                "verbose_name_plural": "reward tiers",
+                "ordering": ["position", "minimum", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit', models.CharField(max_length=8, verbose_name='unit')),
-                ('amount', models.BigIntegerField(verbose_name='amount (minor units)')),
-                ('anonymous', models.BooleanField(default=False, verbose_name='anonymous on the public page')),
-                ('status', models.CharField(choices=[('active', 'Held until the deadline'), ('withdrawn', 'Withdrawn'), ('captured', 'Collected'), ('voided', 'Released')], default='active', max_length=10, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('match_amount', models.BigIntegerField(default=0, verbose_name='matched (minor units)')),
-                ('reward_delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='reward delivered at')),
-                ('settle_error', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('backer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='members.member', verbose_name='backer')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='crowdfunding.campaign', verbose_name='campaign')),
-                ('hold', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.hold')),
-                ('match_hold', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.hold')),
-                ('pool', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='crowdfunding.matchingpool')),
-                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='crowdfunding.rewardtier', verbose_name='reward')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("unit", models.CharField(max_length=8, verbose_name="unit")),
+                ("amount", models.BigIntegerField(verbose_name="amount (minor units)")),
+                ("anonymous", models.BooleanField(default=False, verbose_name="anonymous on the public page")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Held until the deadline"),
+                            ("withdrawn", "Withdrawn"),
+                            ("captured", "Collected"),
+                            ("voided", "Released"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("match_amount", models.BigIntegerField(default=0, verbose_name="matched (minor units)")),
+                (
+                    "reward_delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reward delivered at"),
+                ),
+                ("settle_error", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="resolved at")),
+                (
+                    "backer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="members.member",
+                        verbose_name="backer",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="crowdfunding.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "hold",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="ledger.hold"
+                    ),
+                ),
+                (
+                    "match_hold",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ledger.hold",
+                    ),
+                ),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="crowdfunding.matchingpool",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="crowdfunding.rewardtier",
+                        verbose_name="reward",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pledge',
-                'verbose_name_plural': 'pledges',
-                'ordering': ['id'],
+                "verbose_name": "pledge",
+                "verbose_name_plural": "pledges",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='UpdateDelivery',
+            name="UpdateDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.member')),
-                ('update', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='crowdfunding.campaignupdate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="members.member"
+                    ),
+                ),
+                (
+                    "update",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="crowdfunding.campaignupdate",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='campaign',
-            index=models.Index(fields=['status', 'deadline'], name='campaign_status_deadline'),
+            model_name="campaign",
+            index=models.Index(fields=["status", "deadline"], name="campaign_status_deadline"),
         ),
         migrations.AddIndex(
-            model_name='campaign',
-            index=models.Index(fields=['status', 'starts_at'], name='campaign_status_start'),
+            model_name="campaign",
+            index=models.Index(fields=["status", "starts_at"], name="campaign_status_start"),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('goal__gt', 0)), name='campaign_goal_positive'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(condition=models.Q(("goal__gt", 0)), name="campaign_goal_positive"),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('stretch_goal__isnull', True), ('stretch_goal__gt', models.F('goal')), _connector='OR'), name='campaign_stretch_goal_above_goal'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stretch_goal__isnull", True), ("stretch_goal__gt", models.F("goal")), _connector="OR"
+                ),
+                name="campaign_stretch_goal_above_goal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('deadline__gt', models.F('starts_at'))), name='campaign_deadline_after_start'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("deadline__gt", models.F("starts_at"))), name="campaign_deadline_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('fee_rate__gte', 0), ('fee_rate__lt', 1)), name='campaign_fee_rate_between_0_and_1'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fee_rate__gte", 0), ("fee_rate__lt", 1)), name="campaign_fee_rate_between_0_and_1"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'cancelled']), ('escrow_account__isnull', False), _connector='OR'), name='campaign_approved_has_escrow'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["draft", "submitted", "cancelled"]),
+                    ("escrow_account__isnull", False),
+                    _connector="OR",
+                ),
+                name="campaign_approved_has_escrow",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'paid_out'), _negated=True), models.Q(('payout_transaction__isnull', False), ('paid_out_at__isnull', False)), _connector='OR'), name='campaign_paid_out_has_transaction'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "paid_out"), _negated=True),
+                    models.Q(("payout_transaction__isnull", False), ("paid_out_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="campaign_paid_out_has_transaction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('fee_amount__gte', 0), ('payout_amount__gte', 0), ('raised_total__gte', 0)), name='campaign_results_not_negative'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fee_amount__gte", 0), ("payout_amount__gte", 0), ("raised_total__gte", 0)),
+                name="campaign_results_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchingpool',
-            constraint=models.CheckConstraint(condition=models.Q(('ratio__gt', 0)), name='pool_ratio_positive'),
+            model_name="matchingpool",
+            constraint=models.CheckConstraint(condition=models.Q(("ratio__gt", 0)), name="pool_ratio_positive"),
         ),
         migrations.AddConstraint(
-            model_name='matchingpool',
-            constraint=models.CheckConstraint(condition=models.Q(('total_cap__gt', 0)), name='pool_total_cap_positive'),
+            model_name="matchingpool",
+            constraint=models.CheckConstraint(condition=models.Q(("total_cap__gt", 0)), name="pool_total_cap_positive"),
         ),
         migrations.AddConstraint(
-            model_name='matchingpool',
-            constraint=models.CheckConstraint(condition=models.Q(('per_backer_cap__isnull', True), ('per_backer_cap__gt', 0), _connector='OR'), name='pool_backer_cap_positive'),
+            model_name="matchingpool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("per_backer_cap__isnull", True), ("per_backer_cap__gt", 0), _connector="OR"),
+                name="pool_backer_cap_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchingpool',
-            constraint=models.CheckConstraint(condition=models.Q(('matched_total__gte', 0), ('matched_total__lte', models.F('total_cap'))), name='pool_within_total_cap'),
+            model_name="matchingpool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("matched_total__gte", 0), ("matched_total__lte", models.F("total_cap"))),
+                name="pool_within_total_cap",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchingpool',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('campaign',), name='pool_one_active_per_campaign'),
+            model_name="matchingpool",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")), fields=("campaign",), name="pool_one_active_per_campaign"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rewardtier',
-            constraint=models.CheckConstraint(condition=models.Q(('minimum__gt', 0)), name='tier_minimum_positive'),
+            model_name="rewardtier",
+            constraint=models.CheckConstraint(condition=models.Q(("minimum__gt", 0)), name="tier_minimum_positive"),
         ),
         migrations.AddConstraint(
-            model_name='rewardtier',
-            constraint=models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('claimed__lte', models.F('stock')), _connector='OR'), name='tier_never_oversold'),
+            model_name="rewardtier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stock__isnull", True), ("claimed__lte", models.F("stock")), _connector="OR"),
+                name="tier_never_oversold",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['campaign', 'status'], name='pledge_campaign_status'),
+            model_name="pledge",
+            index=models.Index(fields=["campaign", "status"], name="pledge_campaign_status"),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='pledge_amount_positive'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="pledge_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('match_amount', 0), ('match_hold__isnull', True)), models.Q(('match_amount__gt', 0), ('match_hold__isnull', False), ('pool__isnull', False)), _connector='OR'), name='pledge_match_has_hold'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("match_amount", 0), ("match_hold__isnull", True)),
+                    models.Q(("match_amount__gt", 0), ("match_hold__isnull", False), ("pool__isnull", False)),
+                    _connector="OR",
+                ),
+                name="pledge_match_has_hold",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), ('resolved_at__isnull', True)), models.Q(models.Q(('status', 'active'), _negated=True), ('resolved_at__isnull', False)), _connector='OR'), name='pledge_resolved_has_date'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "active"), ("resolved_at__isnull", True)),
+                    models.Q(models.Q(("status", "active"), _negated=True), ("resolved_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="pledge_resolved_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('campaign', 'backer'), name='pledge_one_active_per_backer'),
+            model_name="pledge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("campaign", "backer"),
+                name="pledge_one_active_per_backer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='updatedelivery',
-            constraint=models.UniqueConstraint(fields=('update', 'member'), name='update_delivered_once'),
+            model_name="updatedelivery",
+            constraint=models.UniqueConstraint(fields=("update", "member"), name="update_delivered_once"),
         ),
     ]
