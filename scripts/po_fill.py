@@ -24,7 +24,8 @@ def main(po_path: str, dict_path: str) -> None:
         if not message.id:
             continue
         key = f"{message.context}\x04{message.id}" if message.context else message.id
-        if (not message.string or message.fuzzy) and key in translations:
+        untranslated = not message.string or (isinstance(message.string, tuple) and not all(message.string))
+        if (untranslated or message.fuzzy) and key in translations:
             message.string = translations[key]
             message.flags.discard("fuzzy")
     with open(po_path, "wb") as po_file:

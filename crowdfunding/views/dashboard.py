@@ -1,0 +1,147 @@
+"""The owner's dashboard (owner and moderators): progress, who backs the project and what to
+deliver to whom, the backers as CSV, news to the backers."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.errors import ApplicationError
+from crowdfunding import selectors
+from crowdfunding.forms import UpdateForm
+from crowdfunding.models import Pledge
+from crowdfunding.services.pledges import pledge_mark_delivered
+from crowdfunding.services.updates import campaign_update_post
+from ledger.units import get_unit
+
+from ._common import add_service_error, owned, progress_bar
+
+# Pledges whose reward is (or will be) due: running ones until the deadline, collected ones after.
+REWARD_DUE = {Pledge.Status.ACTIVE, Pledge.Status.CAPTURED}
+
+
+@login_required
+def campaign_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = owned(request, pk)
+    progress = selectors.campaign_progress(campaign)
+    pledges = list(selectors.campaign_backers_for_owner(campaign))
+    to_deliver = Counter(
+        pledge.tier.title
+        for pledge in pledges
+        if pledge.tier is not None and pledge.status in REWARD_DUE and pledge.reward_delivered_at is None
+    )
+    return render(
+        request,
+        "crowdfunding/dashboard.html",
+        {
+            "campaign": campaign,
+            "progress": progress,
+            "bar": progress_bar(campaign, progress),
+            "pledges": pledges,
+            "to_deliver": sorted(to_deliver.items()),
+        },
+    )
+
+
+def _day(moment: object) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT") if moment else ""  # type: ignore[arg-type]
+
+
+@login_required
+def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The backers for delivering rewards, for a spreadsheet.
+
+    Written for French spreadsheet users, who open it with a double click: Excel in French splits
+    columns on ';' (the list separator there; a ',' file opens as one column) and reads amounts
+    written with a decimal comma, and it needs the UTF-8 BOM to show accents (Hélène, Saint-Julien-
+    des-Landes) right. LibreOffice reads the same file without asking. A plain response: a campaign
+    has hundreds of backers, not millions.
+    """
+    campaign = owned(request, pk)
+    unit = get_unit(campaign.unit)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-backers.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Backer"),
+            _("E-mail"),
+            _("Commune"),
+            _("Reward"),
+            _("Amount"),
+            _("Unit"),
+            _("Status"),
+            _("Anonymous"),
+            _("Pledged on"),
+            _("Reward delivered on"),
+        ]
+    )
+    for pledge in selectors.campaign_backers_for_owner(campaign):
+        writer.writerow(
+            [
+                pledge.backer.display_name,
+                pledge.backer.user.email,
+                pledge.backer.commune.name if pledge.backer.commune else "",
+                pledge.tier.title if pledge.tier else "",
+                str(unit.to_decimal(pledge.amount)).replace(".", ","),
+                campaign.unit,
+                pledge.get_status_display(),
+                _("yes") if pledge.anonymous else _("no"),
+                _day(pledge.created_at),
+                _day(pledge.reward_delivered_at),
+            ]
+        )
+    return response
+
+
+@login_required
+@require_POST
+def campaign_pledge_delivered(request: HttpRequest, pk: int, pledge_id: int) -> HttpResponse:
+    campaign = owned(request, pk)
+    pledge = selectors.campaign_backers_for_owner(campaign).filter(pk=pledge_id).first()
+    if pledge is None:
+        raise Http404
+    delivered = request.POST.get("delivered", "1") == "1"
+    try:
+        pledge_mark_delivered(pledge=pledge, delivered=delivered, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        params = {"name": pledge.backer.display_name}
+        if delivered:
+            messages.success(request, _("The reward of %(name)s is marked delivered.") % params)
+        else:
+            messages.success(request, _("The reward of %(name)s is marked not delivered.") % params)
+    return redirect(reverse("campaign-dashboard", kwargs={"pk": campaign.pk}) + "#backers")
+
+
+@login_required
+def campaign_update_create(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = owned(request, pk)
+    form = UpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_update_post(
+                campaign=campaign, title=form.cleaned_data["title"], body=form.cleaned_data["body"], actor=request.user
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Your news is published; every backer receives it by e-mail."))
+            return redirect(reverse("campaign-detail", kwargs={"pk": campaign.pk}) + "#updates")
+    return render(
+        request,
+        "crowdfunding/update_form.html",
+        {"campaign": campaign, "form": form},
+        status=422 if form.errors else 200,
+    )
