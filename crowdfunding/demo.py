@@ -21,19 +21,21 @@ from .services.campaigns import campaign_approve, campaign_create, campaign_subm
 from .services.closing import campaign_close
 from .services.pledges import pledge_create, pool_create
 
-FABLAB_STORY = """La Ruche ouvre un fablab partagé au cœur des Achards : imprimante 3D, découpeuse laser,
-établi de réparation et un repair café chaque mois.
+FABLAB_STORY = (
+    "La Ruche ouvre un fablab partagé au cœur des Achards : imprimante 3D, découpeuse laser, "
+    "établi de réparation et un repair café chaque mois.\n\n"
+    "Votre soutien paie les machines et la première année d’entretien. Si l’objectif n’est pas "
+    "atteint à la date limite, rien n’est prélevé : votre montant est seulement réservé sur votre compte."
+)
 
-Votre soutien paie les machines et la première année d’entretien. Si l’objectif n’est pas atteint
-à l’échéance, rien n’est prélevé : votre montant est seulement réservé sur votre compte."""
+CHANTIER_STORY = (
+    "Un samedi par mois, on remet en état le lavoir et le jardin partagé du bourg. Promettez des "
+    "heures : elles seront versées à l’association qui coordonne le chantier."
+)
 
-CHANTIER_STORY = """Un samedi par mois, on remet en état le lavoir et le jardin partagé du bourg. Promettez
-des heures : elles seront versées à l’association qui coordonne le chantier."""
+FOUR_STORY = "Le four à pain communal du Girouard reprend du service : une fournée par semaine, ouverte à tous."
 
-FOUR_STORY = """Le four à pain communal du Girouard reprend du service : une fournée par semaine, ouverte à
-toutes et tous."""
-
-SERRE_STORY = """Une serre partagée pour produire des plants bio et les échanger sur le SEL."""
+SERRE_STORY = "Une serre partagée pour produire des plants bio et les échanger sur le SEL."
 
 
 def _campaign(owner: Member, *, start: datetime.datetime, days: int, **fields: Any) -> Campaign:
@@ -155,7 +157,10 @@ def seed_campaigns(*, admin: Any, now: datetime.datetime | None = None) -> None:
     # Shown as a campaign that ended three weeks ago (display dates only; the ledger keeps its own).
     ended = now - datetime.timedelta(days=21)
     Campaign.objects.filter(pk=four.pk).update(
-        starts_at=ended - datetime.timedelta(days=30), deadline=ended, decided_at=ended
+        starts_at=ended - datetime.timedelta(days=30),
+        deadline=ended,
+        decided_at=ended,
+        paid_out_at=ended + datetime.timedelta(minutes=1),
     )
 
     serre = _campaign(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from djmoney.money import Money
 
-from crowdfunding import tasks
+from config.celery import app as celery_app
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services.campaigns import campaign_submit
 from crowdfunding.services.closing import campaign_close
@@ -111,7 +111,7 @@ def test_cancelling_needs_a_reason_and_releases_every_pledge(db, owner, make_mem
     assert (account_of(backer, "ACH").balance, account_of(backer, "ACH").held) == (5000, 0)
 
 
-def test_a_refused_payout_is_listed_and_close_now_queues_the_closing_task(
+def test_a_refused_payout_is_listed_and_close_now_runs_the_closing_task(
     db, owner, make_member, monkeypatch, django_capture_on_commit_callbacks
 ):
     campaign = live_campaign(owner, goal="20")
@@ -125,10 +125,13 @@ def test_a_refused_payout_is_listed_and_close_now_queues_the_closing_task(
     page = html(client.get("/campaigns/moderation/"))
     item = page.split(f'data-campaign="{campaign.pk}"')[1].split("</article>")[0]
     assert campaign.payout_error in item and f'id="close-now-{campaign.pk}"' in item
-    queued = []
-    monkeypatch.setattr(tasks.campaign_close_now, "delay", lambda campaign_id: queued.append(campaign_id))
+    assert browse(owner.user).post(f"/campaigns/{campaign.pk}/moderation/close-now/").status_code == 404
+    account_status_set(account=account_of(owner, "ACH"), status=Account.Status.OPEN, actor=moderator())
+    # The task runs in this process (eager), after the request's commit, as a worker would run it.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/campaigns/{campaign.pk}/moderation/close-now/")
-    assert response.status_code == 302 and queued == [campaign.pk]
-    assert browse(owner.user).post(f"/campaigns/{campaign.pk}/moderation/close-now/").status_code == 404
-    assert queued == [campaign.pk]
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.payout_error, campaign.payout_amount) == (Campaign.Status.PAID_OUT, "", 2910)
+    assert account_of(owner, "ACH").balance == 2910
