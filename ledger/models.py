@@ -131,6 +131,8 @@ class Transaction(models.Model):
         PAYMENT_REQUEST = "payment_request", _("Payment request")
         SERVICE = "service", _("Time bank service")
         CAMPAIGN_PAYOUT = "campaign_payout", _("Campaign payout")
+        SHARE_SUBSCRIPTION = "share_subscription", _("Share subscription")
+        SHARE_REDEMPTION = "share_redemption", _("Share redemption")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     memo = models.CharField(_("memo"), max_length=255, blank=True)

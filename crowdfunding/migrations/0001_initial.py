@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("ledger", "0004_alter_transaction_kind"),
+        ("ledger", "0004_campaign_and_share_kinds"),
         ("members", "0003_communes_of_the_pays_des_achards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

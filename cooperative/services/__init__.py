@@ -1,0 +1,1 @@
+"""Every write of the share register (setup, movements, members' requests)."""

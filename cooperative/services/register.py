@@ -1,0 +1,411 @@
+"""Every write to the share register: subscriptions, transfers, redemptions, cancellations.
+
+Each locks the cooperative's row first (so movements are numbered without gaps and the statutory
+rules are checked against a register nobody else is changing), checks the rules with a message
+the administrator can act on, posts the euros on the ledger (EUR world ↔ the capital account) and
+records the numbered movement, all in one database transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from config.errors import InvalidInput, PermissionDenied
+from config.typing import Actor, acting_user
+from cooperative import selectors
+from cooperative.errors import (
+    AboveMaximumHolding,
+    AlreadyCancelled,
+    BelowMinimumHolding,
+    CapitalBelowFloor,
+    DateOutOfOrder,
+    LockUpNotOver,
+    NotAdmitted,
+    NotEnoughShares,
+)
+from cooperative.models import Cooperative, ShareClass, Shareholder, ShareMovement
+from ledger.models import Account, Transaction
+from ledger.services import system_account, transaction_post, transaction_reverse, with_retries
+
+K = ShareMovement.Kind
+
+
+def require_administrator(actor: Actor) -> None:
+    if not selectors.can_administer(actor):
+        raise PermissionDenied(_("Only an administrator of the register may do this."))
+
+
+def lock_cooperative(cooperative: Cooperative) -> Cooperative:
+    return Cooperative.objects.select_for_update().get(pk=cooperative.pk)
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` earlier (the last day of a shorter month when it has no such day)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def months_after(day: datetime.date, months: int) -> datetime.date:
+    return months_before(day, -months)
+
+
+def _check_date(cooperative: Cooperative, effective_on: datetime.date) -> None:
+    last = ShareMovement.objects.filter(cooperative=cooperative).aggregate(last=Max("effective_on"))["last"]
+    if effective_on > timezone.localdate() or (last is not None and effective_on < last):
+        raise DateOutOfOrder()
+
+
+def _check_quantity(quantity: Any) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0 or quantity > 1_000_000:
+        raise InvalidInput(fields={"quantity": [_("A whole number of shares, at least 1.")]})
+    return quantity
+
+
+def _check_class(cooperative: Cooperative, share_class: ShareClass) -> None:
+    if share_class.cooperative_id != cooperative.pk:
+        raise InvalidInput(fields={"share_class": [_("This share class is not this cooperative's.")]})
+
+
+def _check_admitted(cooperative: Cooperative, shareholder: Shareholder) -> None:
+    if shareholder.cooperative_id != cooperative.pk or shareholder.status != Shareholder.Status.ADMITTED:
+        raise NotAdmitted()
+
+
+def check_receiving(cooperative: Cooperative, shareholder: Shareholder, quantity: int) -> None:
+    """The maximum per member, and the minimum for a first holding. Raises the rule's refusal."""
+    check_first_holding(cooperative, shareholder.display_name, selectors.shares_of(shareholder) + quantity)
+
+
+def check_first_holding(cooperative: Cooperative, name: str, after: int) -> None:
+    """`after` shares held: within the statutory minimum and maximum."""
+    if cooperative.max_shares_per_member is not None and after > cooperative.max_shares_per_member:
+        raise AboveMaximumHolding(
+            _("%(name)s would hold %(after)d shares; the statutes allow at most %(max)d.")
+            % {"name": name, "after": after, "max": cooperative.max_shares_per_member}
+        )
+    if after < cooperative.min_shares_per_member:
+        raise BelowMinimumHolding(
+            _("%(name)s would hold %(after)d shares; the statutes require at least %(min)d.")
+            % {"name": name, "after": after, "min": cooperative.min_shares_per_member}
+        )
+
+
+def check_giving(cooperative: Cooperative, shareholder: Shareholder, share_class: ShareClass, quantity: int) -> None:
+    """Enough shares, and what is left is none or at least the minimum. Raises the rule's refusal."""
+    held = selectors.shares_of(shareholder, share_class=share_class)
+    if quantity > held:
+        raise NotEnoughShares(
+            _("%(name)s holds %(held)d shares of class %(code)s, not %(quantity)d.")
+            % {"name": shareholder.display_name, "held": held, "code": share_class.code, "quantity": quantity}
+        )
+    left = selectors.shares_of(shareholder) - quantity
+    if 0 < left < cooperative.min_shares_per_member:
+        raise BelowMinimumHolding(
+            _(
+                "%(name)s would keep %(left)d shares; the statutes require at least %(min)d, "
+                "or none to leave the cooperative."
+            )
+            % {"name": shareholder.display_name, "left": left, "min": cooperative.min_shares_per_member}
+        )
+
+
+def check_lockup(
+    cooperative: Cooperative, shareholder: Shareholder, share_class: ShareClass, quantity: int, on: datetime.date
+) -> None:
+    """Only shares held since before the lock-up began (and not given away since) may be redeemed."""
+    if cooperative.lockup_months == 0:
+        return
+    cutoff = months_before(on, cooperative.lockup_months)
+    free = selectors.shares_of(shareholder, share_class=share_class, on=cutoff) - selectors.outflows_after(
+        shareholder, share_class, cutoff
+    )
+    if quantity > max(0, free):
+        raise LockUpNotOver(
+            _(
+                "Only %(free)d of these shares have been held for %(months)d months (the lock-up); "
+                "the others can be redeemed later."
+            )
+            % {"free": max(0, free), "months": cooperative.lockup_months}
+        )
+
+
+def check_floor(cooperative: Cooperative, capital_decrease: int) -> None:
+    after = selectors.capital_at(cooperative) - capital_decrease
+    if after < cooperative.capital_floor:
+        raise CapitalBelowFloor(
+            _("The capital would fall to %(after)s, below the statutory floor of %(floor)s.")
+            % {"after": _euros(after), "floor": _euros(cooperative.capital_floor)}
+        )
+
+
+def _euros(cents: int) -> str:
+    return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
+
+
+def _record(
+    *,
+    cooperative: Cooperative,
+    kind: str,
+    share_class: ShareClass,
+    quantity: int,
+    effective_on: datetime.date,
+    capital_delta: int,
+    actor: Actor,
+    from_shareholder: Shareholder | None = None,
+    to_shareholder: Shareholder | None = None,
+    board_decision: str = "",
+    ledger_transaction: Transaction | None = None,
+    reverses: ShareMovement | None = None,
+    note: str = "",
+) -> ShareMovement:
+    """Append the next numbered movement (the cooperative row must be locked by the caller)."""
+    last = ShareMovement.objects.filter(cooperative=cooperative).aggregate(last=Max("number"))["last"] or 0
+    return ShareMovement.objects.create(
+        cooperative=cooperative,
+        number=last + 1,
+        kind=kind,
+        effective_on=effective_on,
+        share_class=share_class,
+        quantity=quantity,
+        from_shareholder=from_shareholder,
+        to_shareholder=to_shareholder,
+        capital_delta=capital_delta,
+        board_decision=board_decision[:100],
+        ledger_transaction=ledger_transaction,
+        reverses=reverses,
+        note=note[:255],
+        recorded_by=acting_user(actor),
+    )
+
+
+def _post_capital(cooperative: Cooperative, cents: int, *, memo: str, key: str, kind: str) -> Transaction:
+    """EUR world → capital account (cents > 0: paid in) or capital → world (cents < 0: repaid)."""
+    amount = Money(cents, "EUR") / 100
+    world = system_account(Account.SystemCode.WORLD, "EUR")
+    return transaction_post(
+        legs=[(world, -amount), (cooperative.capital_account, amount)],
+        kind=kind,
+        memo=memo,
+        actor=None,
+        idempotency_key=key,
+    )
+
+
+def _clean_decision(board_decision: str, required: bool) -> str:
+    text = (board_decision or "").strip()
+    if required and not text:
+        raise InvalidInput(fields={"board_decision": [_("Give the reference of the board's decision.")]})
+    if len(text) > 100:
+        raise InvalidInput(fields={"board_decision": [_("At most %(count)d characters.") % {"count": 100}]})
+    return text
+
+
+# --- the movements ----------------------------------------------------------------------------
+
+
+def subscription_record_locked(
+    *,
+    cooperative: Cooperative,
+    shareholder: Shareholder,
+    share_class: ShareClass,
+    quantity: int,
+    effective_on: datetime.date,
+    board_decision: str,
+    actor: Actor,
+    idempotency_key: str,
+    note: str = "",
+) -> ShareMovement:
+    """Issue paid shares: the euros go to the capital account, the register gets a subscription.
+
+    The caller holds the cooperative's lock. Raises NotAdmitted, AboveMaximumHolding,
+    BelowMinimumHolding, DateOutOfOrder, InvalidInput.
+    """
+    _check_class(cooperative, share_class)
+    _check_admitted(cooperative, shareholder)
+    _check_date(cooperative, effective_on)
+    check_receiving(cooperative, shareholder, quantity)
+    amount = quantity * share_class.nominal_value
+    txn = _post_capital(
+        cooperative,
+        amount,
+        memo=_("Subscription of %(quantity)d %(code)s shares by %(name)s")
+        % {"quantity": quantity, "code": share_class.code, "name": shareholder.display_name},
+        key=idempotency_key,
+        kind=Transaction.Kind.SHARE_SUBSCRIPTION,
+    )
+    return _record(
+        cooperative=cooperative,
+        kind=K.SUBSCRIPTION,
+        share_class=share_class,
+        quantity=quantity,
+        effective_on=effective_on,
+        capital_delta=amount,
+        to_shareholder=shareholder,
+        board_decision=board_decision,
+        ledger_transaction=txn,
+        actor=actor,
+        note=note,
+    )
+
+
+def share_transfer(
+    *,
+    cooperative: Cooperative,
+    from_shareholder: Shareholder,
+    to_shareholder: Shareholder,
+    share_class: ShareClass,
+    quantity: int,
+    board_decision: str,
+    actor: Actor,
+    effective_on: datetime.date | None = None,
+) -> ShareMovement:
+    """Record a cession approved by the board (no money through the cooperative: capital unchanged).
+
+    Raises PermissionDenied, InvalidInput, NotAdmitted (the buyer must be admitted first),
+    NotEnoughShares, BelowMinimumHolding, AboveMaximumHolding, DateOutOfOrder.
+    """
+    require_administrator(actor)
+    quantity = _check_quantity(quantity)
+    decision = _clean_decision(board_decision, required=True)
+    if from_shareholder.pk == to_shareholder.pk:
+        raise InvalidInput(fields={"to_shareholder": [_("Choose another shareholder.")]})
+
+    def attempt() -> ShareMovement:
+        with transaction.atomic(durable=True):
+            locked = lock_cooperative(cooperative)
+            day = effective_on or timezone.localdate()
+            _check_class(locked, share_class)
+            _check_admitted(locked, to_shareholder)
+            if from_shareholder.cooperative_id != locked.pk:
+                raise NotEnoughShares()
+            _check_date(locked, day)
+            check_giving(locked, from_shareholder, share_class, quantity)
+            check_receiving(locked, to_shareholder, quantity)
+            return _record(
+                cooperative=locked,
+                kind=K.TRANSFER,
+                share_class=share_class,
+                quantity=quantity,
+                effective_on=day,
+                capital_delta=0,
+                from_shareholder=from_shareholder,
+                to_shareholder=to_shareholder,
+                board_decision=decision,
+                actor=actor,
+            )
+
+    return with_retries(attempt)
+
+
+def redemption_record_locked(
+    *,
+    cooperative: Cooperative,
+    shareholder: Shareholder,
+    share_class: ShareClass,
+    quantity: int,
+    effective_on: datetime.date,
+    board_decision: str,
+    actor: Actor,
+    idempotency_key: str,
+) -> ShareMovement:
+    """Repay shares at nominal value: capital account → world, the register gets a redemption.
+
+    The caller holds the cooperative's lock. Raises NotEnoughShares, BelowMinimumHolding,
+    LockUpNotOver, CapitalBelowFloor, DateOutOfOrder.
+    """
+    _check_class(cooperative, share_class)
+    _check_date(cooperative, effective_on)
+    check_giving(cooperative, shareholder, share_class, quantity)
+    check_lockup(cooperative, shareholder, share_class, quantity, effective_on)
+    amount = quantity * share_class.nominal_value
+    check_floor(cooperative, amount)
+    txn = _post_capital(
+        cooperative,
+        -amount,
+        memo=_("Redemption of %(quantity)d %(code)s shares of %(name)s")
+        % {"quantity": quantity, "code": share_class.code, "name": shareholder.display_name},
+        key=idempotency_key,
+        kind=Transaction.Kind.SHARE_REDEMPTION,
+    )
+    return _record(
+        cooperative=cooperative,
+        kind=K.REDEMPTION,
+        share_class=share_class,
+        quantity=quantity,
+        effective_on=effective_on,
+        capital_delta=-amount,
+        from_shareholder=shareholder,
+        board_decision=board_decision,
+        ledger_transaction=txn,
+        actor=actor,
+    )
+
+
+def movement_cancel(*, movement: ShareMovement, reason: str, board_decision: str, actor: Actor) -> ShareMovement:
+    """Cancel a movement by a reversing one (its payment reversed on the ledger too).
+
+    Raises PermissionDenied, InvalidInput, AlreadyCancelled, NotEnoughShares (the shares have
+    moved on since), CapitalBelowFloor.
+    """
+    require_administrator(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the movement is cancelled.")]})
+    decision = _clean_decision(board_decision, required=False)
+
+    def attempt() -> ShareMovement:
+        with transaction.atomic(durable=True):
+            locked = lock_cooperative(movement.cooperative)
+            original = ShareMovement.objects.select_related("share_class").get(pk=movement.pk)
+            if original.kind == K.CANCELLATION:
+                raise InvalidInput(_("A cancellation cannot itself be cancelled; record a new movement."))
+            if ShareMovement.objects.filter(reverses=original).exists():
+                raise AlreadyCancelled()
+            # The shares go back where they came from: whoever received them must still hold them.
+            if original.to_shareholder is not None:
+                held = selectors.shares_of(original.to_shareholder, share_class=original.share_class)
+                if held < original.quantity:
+                    raise NotEnoughShares(
+                        _("%(name)s no longer holds these shares: record a new movement instead.")
+                        % {"name": original.to_shareholder.display_name}
+                    )
+            if original.capital_delta > 0:
+                check_floor(locked, original.capital_delta)
+            reversal = None
+            if original.ledger_transaction is not None:
+                reversal = transaction_reverse(
+                    transaction_to_reverse=original.ledger_transaction,
+                    actor=actor,
+                    idempotency_key=f"coop-cancel:{original.pk}",
+                )
+            return _record(
+                cooperative=locked,
+                kind=K.CANCELLATION,
+                share_class=original.share_class,
+                quantity=original.quantity,
+                effective_on=max(timezone.localdate(), original.effective_on),
+                capital_delta=-original.capital_delta,
+                from_shareholder=original.to_shareholder,
+                to_shareholder=original.from_shareholder,
+                board_decision=decision,
+                ledger_transaction=reversal,
+                reverses=original,
+                note=reason,
+                actor=actor,
+            )
+
+    return with_retries(attempt)

@@ -1,0 +1,373 @@
+"""Members' requests: subscribing shares (approved by the board, then paid) and redeeming them.
+
+Subscription: request (member page, share campaign, or an administrator) → the board approves
+(admitting a newcomer into their college) → the payment is recorded (EUR to the capital account)
+and the shares are issued: a numbered movement, whose certificate can then be printed. Without
+board approval in the statutes, a request is approved at once.
+
+Redemption: request → the board approves (the payment falls due after the statutory delay) →
+the payment is recorded when made (capital account → EUR out), the shares are redeemed. Every
+statutory rule is checked at the request (for a friendly answer) and again under the
+cooperative's lock when the register changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import InvalidInput, PermissionDenied
+from config.typing import Actor, acting_user
+from cooperative import selectors
+from cooperative.errors import NotDueYet, NotEnoughShares, RequestNotPending
+from cooperative.models import College, Cooperative, RedemptionRequest, ShareClass, Shareholder, SubscriptionRequest
+from ledger.services import with_retries
+from members.models import Member
+
+from .register import (
+    _check_quantity,
+    _clean_decision,
+    check_first_holding,
+    check_giving,
+    check_lockup,
+    check_receiving,
+    lock_cooperative,
+    months_after,
+    redemption_record_locked,
+    require_administrator,
+    subscription_record_locked,
+)
+from .setup import admit_locked
+
+SR = SubscriptionRequest.Status
+RR = RedemptionRequest.Status
+
+
+def _member_of(actor: Actor) -> Member | None:
+    user = acting_user(actor)
+    return None if user is None else Member.objects.filter(user__pk=user.pk).first()
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+def subscription_request_create(
+    *,
+    cooperative: Cooperative,
+    share_class: ShareClass,
+    quantity: int,
+    actor: Actor,
+    member: Member | None = None,
+    college: College | None = None,
+    source: str = SubscriptionRequest.Source.MEMBER,
+) -> SubscriptionRequest:
+    """A member asks for shares (an administrator may ask for any member: `source` administrator).
+
+    A newcomer names the college they ask to join; a shareholder stays in theirs.
+    Raises PermissionDenied, InvalidInput, AboveMaximumHolding, BelowMinimumHolding.
+    """
+    quantity = _check_quantity(quantity)
+    own = _member_of(actor)
+    if member is None:
+        member = own
+    if member is None or (member != own and not selectors.can_administer(actor)):
+        raise PermissionDenied(_("You may only ask for shares for yourself."))
+    if share_class.cooperative_id != cooperative.pk:
+        raise InvalidInput(fields={"share_class": [_("This share class is not this cooperative's.")]})
+    shareholder = Shareholder.objects.filter(cooperative=cooperative, member=member).first()
+    if shareholder is not None and shareholder.status == Shareholder.Status.ADMITTED:
+        college = shareholder.college
+    if college is None or college.cooperative_id != cooperative.pk:
+        raise InvalidInput(fields={"college": [_("Choose the college you ask to join.")]})
+    if source not in SubscriptionRequest.Source.values:
+        raise InvalidInput(fields={"source": [_("Unknown source.")]})
+
+    def attempt() -> SubscriptionRequest:
+        with transaction.atomic(durable=True):
+            locked = lock_cooperative(cooperative)
+            if shareholder is not None:
+                check_receiving(locked, shareholder, quantity + _pending_subscriptions(shareholder))
+            else:
+                check_first_holding(locked, member.display_name, quantity)
+            approved = not locked.board_approval_required
+            return SubscriptionRequest.objects.create(
+                cooperative=locked,
+                member=member,
+                shareholder=shareholder,
+                college=college,
+                share_class=share_class,
+                quantity=quantity,
+                source=source,
+                status=SR.APPROVED if approved else SR.REQUESTED,
+                decided_at=timezone.now() if approved else None,
+            )
+
+    return with_retries(attempt)
+
+
+def _pending_subscriptions(shareholder: Shareholder) -> int:
+    pending = SubscriptionRequest.objects.filter(shareholder=shareholder, status__in=[SR.REQUESTED, SR.APPROVED])
+    return sum(pending.values_list("quantity", flat=True))
+
+
+def _lock_request(request: SubscriptionRequest, statuses: set[str]) -> tuple[Cooperative, SubscriptionRequest]:
+    cooperative = lock_cooperative(request.cooperative)
+    locked = SubscriptionRequest.objects.select_related("share_class", "member", "college").get(pk=request.pk)
+    if locked.status not in statuses:
+        raise RequestNotPending()
+    return cooperative, locked
+
+
+def subscription_request_approve(
+    *, request: SubscriptionRequest, board_decision: str, actor: Actor, on: datetime.date | None = None
+) -> SubscriptionRequest:
+    """The board approves: a newcomer is admitted into the college they asked for.
+
+    Raises PermissionDenied, InvalidInput (no decision reference), RequestNotPending.
+    """
+    require_administrator(actor)
+    decision = _clean_decision(board_decision, required=True)
+
+    def attempt() -> SubscriptionRequest:
+        with transaction.atomic(durable=True):
+            cooperative, locked = _lock_request(request, {SR.REQUESTED})
+            if locked.shareholder is None or locked.shareholder.status != Shareholder.Status.ADMITTED:
+                assert locked.member is not None
+                locked.shareholder = admit_locked(
+                    cooperative=cooperative,
+                    college=locked.college,
+                    member=locked.member,
+                    admitted_on=on or timezone.localdate(),
+                    admission_decision=decision,
+                )
+            locked.status = SR.APPROVED
+            locked.board_decision = decision
+            locked.decided_by = acting_user(actor)
+            locked.decided_at = timezone.now()
+            locked.save()
+            return locked
+
+    return with_retries(attempt)
+
+
+def subscription_request_reject(*, request: SubscriptionRequest, reason: str, actor: Actor) -> SubscriptionRequest:
+    """Raises PermissionDenied, InvalidInput (no reason), RequestNotPending."""
+    require_administrator(actor)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput(fields={"reason": [_("Say why, in at most 500 characters.")]})
+    with transaction.atomic(durable=True):
+        _cooperative, locked = _lock_request(request, {SR.REQUESTED, SR.APPROVED})
+        locked.status = SR.REJECTED
+        locked.rejection_reason = reason
+        locked.decided_by = acting_user(actor)
+        locked.decided_at = timezone.now()
+        locked.save()
+        return locked
+
+
+def subscription_request_cancel(*, request: SubscriptionRequest, actor: Actor) -> SubscriptionRequest:
+    """The member withdraws a request not yet paid. Raises PermissionDenied, RequestNotPending."""
+    member = _member_of(actor)
+    if member is None or member.pk != request.member_id:
+        raise PermissionDenied(_("Only the member who asked may cancel this request."))
+    with transaction.atomic(durable=True):
+        _cooperative, locked = _lock_request(request, {SR.REQUESTED, SR.APPROVED})
+        locked.status = SR.CANCELLED
+        locked.save()
+        return locked
+
+
+def subscription_request_pay(
+    *, request: SubscriptionRequest, actor: Actor, paid_on: datetime.date | None = None
+) -> SubscriptionRequest:
+    """Record the payment of an approved request: the euros go to the capital, the shares are issued.
+
+    Safe to repeat: an issued request is returned as it is. Raises PermissionDenied,
+    RequestNotPending, and the register's refusals (AboveMaximumHolding…, DateOutOfOrder).
+    """
+    require_administrator(actor)
+
+    def attempt() -> SubscriptionRequest:
+        with transaction.atomic(durable=True):
+            cooperative, locked = _lock_request(request, {SR.APPROVED, SR.ISSUED})
+            if locked.status == SR.ISSUED:
+                return locked
+            day = paid_on or timezone.localdate()
+            if locked.shareholder is None or locked.shareholder.status != Shareholder.Status.ADMITTED:
+                # No board approval in the statutes: admitted on payment.
+                assert locked.member is not None
+                locked.shareholder = admit_locked(
+                    cooperative=cooperative, college=locked.college, member=locked.member, admitted_on=day
+                )
+            locked.movement = subscription_record_locked(
+                cooperative=cooperative,
+                shareholder=locked.shareholder,
+                share_class=locked.share_class,
+                quantity=locked.quantity,
+                effective_on=day,
+                board_decision=locked.board_decision,
+                actor=actor,
+                idempotency_key=f"coop-subscription:{locked.pk}",
+            )
+            locked.status = SR.ISSUED
+            locked.save()
+            return locked
+
+    return with_retries(attempt)
+
+
+def share_subscribe(
+    *,
+    cooperative: Cooperative,
+    shareholder: Shareholder,
+    share_class: ShareClass,
+    quantity: int,
+    board_decision: str,
+    actor: Actor,
+    paid_on: datetime.date | None = None,
+) -> SubscriptionRequest:
+    """An administrator records a subscription decided and paid at once (founding, a paper form).
+
+    Raises what subscription_request_pay raises.
+    """
+    require_administrator(actor)
+    quantity = _check_quantity(quantity)
+    decision = _clean_decision(board_decision, required=cooperative.board_approval_required)
+    with transaction.atomic(durable=True):
+        lock_cooperative(cooperative)
+        request = SubscriptionRequest.objects.create(
+            cooperative=cooperative,
+            member=shareholder.member,
+            shareholder=shareholder,
+            college=shareholder.college,
+            share_class=share_class,
+            quantity=quantity,
+            source=SubscriptionRequest.Source.ADMINISTRATOR,
+            status=SR.APPROVED,
+            board_decision=decision,
+            decided_by=acting_user(actor),
+            decided_at=timezone.now(),
+        )
+    return subscription_request_pay(request=request, actor=actor, paid_on=paid_on)
+
+
+# --- redemptions ----------------------------------------------------------------------------
+
+
+def redemption_request_create(
+    *, shareholder: Shareholder, share_class: ShareClass, quantity: int, actor: Actor
+) -> RedemptionRequest:
+    """A shareholder asks to be repaid shares (or an administrator for them).
+
+    Raises PermissionDenied, InvalidInput, NotEnoughShares, BelowMinimumHolding, LockUpNotOver.
+    """
+    quantity = _check_quantity(quantity)
+    member = _member_of(actor)
+    if not selectors.can_administer(actor) and (member is None or member.pk != shareholder.member_id):
+        raise PermissionDenied(_("You may only ask to redeem your own shares."))
+
+    def attempt() -> RedemptionRequest:
+        with transaction.atomic(durable=True):
+            cooperative = lock_cooperative(shareholder.cooperative)
+            if share_class.cooperative_id != cooperative.pk:
+                raise InvalidInput(fields={"share_class": [_("This share class is not this cooperative's.")]})
+            pending = selectors.pending_redemptions(shareholder, share_class)
+            held = selectors.shares_of(shareholder, share_class=share_class)
+            if pending + quantity > held:
+                raise NotEnoughShares(
+                    _("%(held)d shares held, %(pending)d already asked for: at most %(free)d more.")
+                    % {"held": held, "pending": pending, "free": max(0, held - pending)}
+                )
+            check_giving(cooperative, shareholder, share_class, quantity + pending)
+            check_lockup(cooperative, shareholder, share_class, quantity + pending, timezone.localdate())
+            return RedemptionRequest.objects.create(
+                cooperative=cooperative, shareholder=shareholder, share_class=share_class, quantity=quantity
+            )
+
+    return with_retries(attempt)
+
+
+def _lock_redemption(request: RedemptionRequest, statuses: set[str]) -> tuple[Cooperative, RedemptionRequest]:
+    cooperative = lock_cooperative(request.cooperative)
+    locked = RedemptionRequest.objects.select_related("share_class", "shareholder").get(pk=request.pk)
+    if locked.status not in statuses:
+        raise RequestNotPending()
+    return cooperative, locked
+
+
+def redemption_request_approve(
+    *, request: RedemptionRequest, board_decision: str, actor: Actor, on: datetime.date | None = None
+) -> RedemptionRequest:
+    """The board approves: the payment falls due after the statutory delay.
+
+    Raises PermissionDenied, InvalidInput, RequestNotPending.
+    """
+    require_administrator(actor)
+    decision = _clean_decision(board_decision, required=True)
+    with transaction.atomic(durable=True):
+        cooperative, locked = _lock_redemption(request, {RR.REQUESTED})
+        locked.status = RR.APPROVED
+        locked.board_decision = decision
+        locked.due_on = months_after(on or timezone.localdate(), cooperative.redemption_delay_months)
+        locked.decided_by = acting_user(actor)
+        locked.decided_at = timezone.now()
+        locked.save()
+        return locked
+
+
+def redemption_request_reject(*, request: RedemptionRequest, reason: str, actor: Actor) -> RedemptionRequest:
+    """Raises PermissionDenied, InvalidInput, RequestNotPending."""
+    require_administrator(actor)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput(fields={"reason": [_("Say why, in at most 500 characters.")]})
+    with transaction.atomic(durable=True):
+        _cooperative, locked = _lock_redemption(request, {RR.REQUESTED, RR.APPROVED})
+        locked.status = RR.REJECTED
+        locked.rejection_reason = reason
+        locked.decided_by = acting_user(actor)
+        locked.decided_at = timezone.now()
+        locked.save()
+        return locked
+
+
+def redemption_request_pay(
+    *, request: RedemptionRequest, actor: Actor, paid_on: datetime.date | None = None
+) -> RedemptionRequest:
+    """Record the repayment of an approved, due redemption: capital → EUR out, shares redeemed.
+
+    Safe to repeat. Raises PermissionDenied, RequestNotPending, NotDueYet and the register's
+    refusals (LockUpNotOver, CapitalBelowFloor, NotEnoughShares, BelowMinimumHolding).
+    """
+    require_administrator(actor)
+
+    def attempt() -> RedemptionRequest:
+        with transaction.atomic(durable=True):
+            cooperative, locked = _lock_redemption(request, {RR.APPROVED, RR.PAID})
+            if locked.status == RR.PAID:
+                return locked
+            day = paid_on or timezone.localdate()
+            assert locked.due_on is not None
+            if day < locked.due_on:
+                raise NotDueYet(_("This redemption is due on %(date)s.") % {"date": locked.due_on.strftime("%d/%m/%Y")})
+            locked.movement = redemption_record_locked(
+                cooperative=cooperative,
+                shareholder=locked.shareholder,
+                share_class=locked.share_class,
+                quantity=locked.quantity,
+                effective_on=day,
+                board_decision=locked.board_decision,
+                actor=actor,
+                idempotency_key=f"coop-redemption:{locked.pk}",
+            )
+            locked.status = RR.PAID
+            locked.save()
+            if selectors.shares_of(locked.shareholder) == 0:
+                Shareholder.objects.filter(pk=locked.shareholder_id).update(status=Shareholder.Status.LEFT)
+            return locked
+
+    return with_retries(attempt)
