@@ -27,6 +27,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("currency.api_urls")),
     path("", include("exchange.api_urls")),
     path("", include("crowdfunding.api_urls")),
+    path("", include("cooperative.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -40,6 +41,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("currency.urls")),
     path("", include("exchange.urls")),
     path("", include("crowdfunding.urls")),
+    path("", include("cooperative.urls")),
 ]
 
 if settings.DEBUG:
