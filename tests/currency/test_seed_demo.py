@@ -69,8 +69,8 @@ def test_a_second_run_adds_nothing(seeded):
     assert seeded["after_first"]["Member"] == 40
     assert seeded["after_first"]["User"] == 40 + 4  # admin, auditrice, comptoir1, comptoir2
     assert seeded["after_first"]["Comptoir"] == 2
-    # ACH, HRS, GRN each + the system accounts + the three escrow accounts of the approved campaigns
-    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3
+    # ACH, HRS, GRN each + the system accounts + the three campaigns' escrow + the SCIC's capital
+    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3 + 1
     # The demo exchange's (captured), one pending, and the campaigns' pledges (8 matched, 3 + 3 not)
     assert seeded["after_first"]["Hold"] == 2 + 8 * 2 + 3 + 3
     assert seeded["after_first"]["Conversion"] > 50
@@ -177,3 +177,20 @@ def test_the_demo_campaigns_are_live_paid_out_and_waiting_for_review(seeded):
     fablab = Campaign.objects.get(title="Un fablab partagé à La Ruche")
     assert Pledge.objects.filter(campaign=fablab, status="active").count() == 8
     assert sum(fablab.pledges.values_list("match_amount", flat=True)) == 8 * 2000 - 500  # louis: 15 matched
+
+
+def test_the_demo_cooperative_has_a_register_that_matches_its_capital_account(seeded):
+    from cooperative.models import Cooperative, ShareMovement, SubscriptionRequest
+    from cooperative.selectors import capital_at, holdings_at
+    from ledger.models import Account
+
+    coop = Cooperative.objects.get()
+    numbers = list(ShareMovement.objects.filter(cooperative=coop).values_list("number", flat=True))
+    assert numbers == list(range(1, 13))  # 10 subscriptions, a cession, a redemption
+    # Founders 23 × 100 €, users 22 × 20 €, the community of communes 20 × 100 €, louis repaid 2 × 20 €
+    assert capital_at(coop) == (23 * 100 + 22 * 20 + 20 * 100 - 2 * 20) * 100
+    assert Account.objects.get(pk=coop.capital_account_id).balance == capital_at(coop)
+    shares = {h.shareholder.display_name: h.shares for h in holdings_at(coop)}
+    assert shares["Communauté de communes du Pays des Achards"] == 20
+    assert "Louis Gaborit" not in shares
+    assert SubscriptionRequest.objects.filter(status="requested").count() == 2
