@@ -80,6 +80,25 @@ class Campaign(models.Model):
     # Why the last payout attempt was refused (e.g. the owner's account is frozen); retried later.
     payout_error = models.CharField(_("payout error"), max_length=255, blank=True)
     cancelled_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
+    # A share campaign raises cooperative shares instead of gifts: pledges are numbers of shares
+    # (in euros, multiples of the nominal value), nothing is held, and on success each pledge
+    # becomes a subscription request to the cooperative's board (newcomers join `share_college`).
+    share_class = models.ForeignKey(
+        "cooperative.ShareClass",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cooperative shares raised"),
+    )
+    share_college = models.ForeignKey(
+        "cooperative.College",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("college for new shareholders"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -103,8 +122,14 @@ class Campaign(models.Model):
                 name="campaign_approved_has_escrow",
             ),
             models.CheckConstraint(
-                condition=~Q(status="paid_out") | (Q(payout_transaction__isnull=False) & Q(paid_out_at__isnull=False)),
+                condition=~Q(status="paid_out")
+                | (Q(paid_out_at__isnull=False) & (Q(payout_transaction__isnull=False) | Q(share_class__isnull=False))),
                 name="campaign_paid_out_has_transaction",
+            ),
+            models.CheckConstraint(
+                condition=(Q(share_class__isnull=True) & Q(share_college__isnull=True))
+                | (Q(share_class__isnull=False) & Q(share_college__isnull=False) & Q(unit="EUR")),
+                name="campaign_shares_in_euros_with_a_college",
             ),
             models.CheckConstraint(
                 condition=Q(fee_amount__gte=0) & Q(payout_amount__gte=0) & Q(raised_total__gte=0),
@@ -123,6 +148,10 @@ class Campaign(models.Model):
     def is_open_for_pledges(self) -> bool:
         now = timezone.now()
         return self.status in {self.Status.APPROVED, self.Status.LIVE} and self.starts_at <= now < self.deadline
+
+    @property
+    def raises_shares(self) -> bool:
+        return self.share_class_id is not None
 
     @property
     def is_decided(self) -> bool:
@@ -244,7 +273,13 @@ class Pledge(models.Model):
     # Every change of amount replaces the hold (void + new one); `version` numbers them so each
     # hold has its own ledger idempotency key.
     version = models.PositiveIntegerField(default=1)
-    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="+")
+    # A gift pledge is a hold; a share pledge is a number of shares (nothing held) that becomes a
+    # subscription request when the campaign succeeds.
+    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    shares = models.PositiveIntegerField(_("shares"), null=True, blank=True)
+    subscription_request = models.OneToOneField(
+        "cooperative.SubscriptionRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     pool = models.ForeignKey(MatchingPool, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges")
     match_hold = models.OneToOneField(Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     match_amount = models.BigIntegerField(_("matched (minor units)"), default=0)
@@ -261,6 +296,11 @@ class Pledge(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(hold__isnull=False) & Q(shares__isnull=True))
+                | (Q(hold__isnull=True) & Q(shares__gt=0) & Q(match_amount=0)),
+                name="pledge_held_or_in_shares",
+            ),
             models.CheckConstraint(
                 condition=(Q(match_amount=0) & Q(match_hold__isnull=True))
                 | (Q(match_amount__gt=0) & Q(match_hold__isnull=False) & Q(pool__isnull=False)),

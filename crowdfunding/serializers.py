@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cooperative.models import College, ShareClass
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
 from crowdfunding.services.campaigns import is_moderator
@@ -176,6 +177,8 @@ class CampaignSerializer(serializers.ModelSerializer):
             "funding_model",
             "status",
             "progress",
+            "share_class",
+            "share_college",
         ]
         read_only_fields = fields
 
@@ -264,6 +267,8 @@ class PledgeSerializer(serializers.ModelSerializer):
             "status",
             "anonymous",
             "hold",
+            "shares",
+            "subscription_request",
             "reward_delivered_at",
             "created_at",
             "updated_at",
@@ -303,12 +308,28 @@ class CampaignInputSerializer(serializers.Serializer):
     commune = serializers.PrimaryKeyRelatedField(
         queryset=Commune.objects.all(), required=False, allow_null=True, help_text="Absent: the owner's commune."
     )
+    share_class = serializers.PrimaryKeyRelatedField(
+        queryset=ShareClass.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A share campaign raises this class of cooperative shares (unit EUR; register administrators).",
+    )
+    share_college = serializers.PrimaryKeyRelatedField(
+        queryset=College.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="With share_class: the college new shareholders ask to join.",
+    )
 
-    def validate_unit(self, value: str) -> str:
-        if value not in settings.BOCAGE_CAMPAIGN_UNITS:
-            units = ", ".join(settings.BOCAGE_CAMPAIGN_UNITS)
-            raise serializers.ValidationError(_("Campaigns raise %(units)s.") % {"units": units})
-        return value
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unit = attrs.get("unit")
+        allowed = (
+            [*settings.BOCAGE_CAMPAIGN_UNITS, "EUR"] if attrs.get("share_class") else settings.BOCAGE_CAMPAIGN_UNITS
+        )
+        if unit is not None and unit not in allowed:
+            units = ", ".join(allowed)
+            raise serializers.ValidationError({"unit": [_("Campaigns raise %(units)s.") % {"units": units}]})
+        return attrs
 
 
 class CampaignPatchSerializer(CampaignInputSerializer):

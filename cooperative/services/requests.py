@@ -371,3 +371,32 @@ def redemption_request_pay(
             return locked
 
     return with_retries(attempt)
+
+
+def subscription_request_for_campaign(
+    *, cooperative: Cooperative, share_class: ShareClass, quantity: int, member: Member, college: College
+) -> SubscriptionRequest:
+    """A share campaign succeeded: ask, for one backer, the shares they pledged (the system acts).
+
+    Runs inside the caller's transaction (the campaign's settlement of that pledge). A newcomer asks
+    to join `college`; a shareholder stays in theirs. Raises AboveMaximumHolding, BelowMinimumHolding.
+    """
+    locked = lock_cooperative(cooperative)
+    shareholder = Shareholder.objects.filter(cooperative=locked, member=member).first()
+    if shareholder is not None and shareholder.status == Shareholder.Status.ADMITTED:
+        college = shareholder.college
+        check_receiving(locked, shareholder, quantity + _pending_subscriptions(shareholder))
+    else:
+        check_first_holding(locked, member.display_name, quantity)
+    approved = not locked.board_approval_required
+    return SubscriptionRequest.objects.create(
+        cooperative=locked,
+        member=member,
+        shareholder=shareholder,
+        college=college,
+        share_class=share_class,
+        quantity=quantity,
+        source=SubscriptionRequest.Source.CAMPAIGN,
+        status=SR.APPROVED if approved else SR.REQUESTED,
+        decided_at=timezone.now() if approved else None,
+    )

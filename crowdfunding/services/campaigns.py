@@ -24,6 +24,8 @@ from djmoney.money import Money
 from config.errors import InvalidInput, PermissionDenied
 from config.images import reencoded_jpeg
 from config.typing import Actor, acting_user
+from cooperative.models import College, ShareClass
+from cooperative.selectors import can_administer
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
 from crowdfunding.models import Campaign, CampaignImage, RewardTier
 from crowdfunding.richtext import sanitise
@@ -38,6 +40,7 @@ UNSET: Any = object()
 # Before a decision a moderator may cancel; the owner may withdraw a campaign nobody backs yet.
 CANCELLABLE_BY_MODERATOR = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE}
 CANCELLABLE_BY_OWNER = {S.DRAFT, S.SUBMITTED}
+SHARE_UNIT = "EUR"  # cooperative shares are paid in euros
 
 
 # --- who ------------------------------------------------------------------------------------
@@ -167,15 +170,25 @@ def campaign_create(
     funding_model: str = Campaign.Model.ALL_OR_NOTHING,
     stretch_goal: Money | None = None,
     commune: Commune | None = None,
+    share_class: ShareClass | None = None,
+    share_college: College | None = None,
     actor: Actor,
 ) -> Campaign:
-    """A new draft campaign of the actor's own. Raises PermissionDenied, InvalidInput."""
+    """A new draft campaign of the actor's own. Raises PermissionDenied, InvalidInput.
+
+    With `share_class` (and the `share_college` newcomers join), it raises cooperative shares, in
+    euros: only an administrator of that cooperative's register may start one.
+    """
     member = member_of(actor)
     if member is None or member.pk != owner.pk:
         raise PermissionDenied(_("You may only start a campaign for yourself."))
     if owner.status != Member.Status.ACTIVE:
         raise PermissionDenied(_("A closed member cannot start a campaign."))
-    unit = _unit(unit)
+    if share_class is not None or share_college is not None:
+        _check_share_campaign(share_class, share_college, actor)
+        unit = SHARE_UNIT
+    else:
+        unit = _unit(unit)
     goal_minor = _minor(goal, unit, "goal")
     assert goal_minor is not None
     stretch_minor = _minor(stretch_goal, unit, "stretch_goal", required=False)
@@ -197,8 +210,21 @@ def campaign_create(
             starts_at=starts_at,
             deadline=deadline,
             funding_model=_model(funding_model),
-            fee_rate=_fee_rate(None, unit),
+            fee_rate=Decimal(0) if share_class is not None else _fee_rate(None, unit),
+            share_class=share_class,
+            share_college=share_college,
         )
+
+
+def _check_share_campaign(share_class: ShareClass | None, share_college: College | None, actor: Actor) -> None:
+    if share_class is None or share_college is None:
+        raise InvalidInput(
+            fields={"share_class": [_("A share campaign names the share class and the college newcomers join.")]}
+        )
+    if share_college.cooperative_id != share_class.cooperative_id:
+        raise InvalidInput(fields={"share_college": [_("This college is not the cooperative's.")]})
+    if not can_administer(actor):
+        raise PermissionDenied(_("Only an administrator of the cooperative's register may raise its shares."))
 
 
 def campaign_update(*, campaign: Campaign, actor: Actor, **changes: Any) -> Campaign:
@@ -226,7 +252,9 @@ def campaign_update(*, campaign: Campaign, actor: Actor, **changes: Any) -> Camp
         _require_owner(locked, actor)
         if locked.status != S.DRAFT:
             raise CampaignNotEditable()
-        if "unit" in changes:
+        if "unit" in changes and locked.raises_shares and changes["unit"] != SHARE_UNIT:
+            raise InvalidInput(fields={"unit": [_("Cooperative shares are paid in euros.")]})
+        if "unit" in changes and not locked.raises_shares:
             locked.unit = _unit(changes["unit"])
             locked.fee_rate = _fee_rate(None, locked.unit)
             if locked.tiers.exists() and "goal" not in changes:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from config.errors import ApplicationError
+from cooperative.services.requests import subscription_request_for_campaign
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction
 from ledger.services import (
@@ -129,18 +130,23 @@ def pledge_settle(*, pledge_id: int) -> bool:
                     "title": campaign.title[:150],
                     "id": campaign.pk,
                 }
-            if campaign.status in SUCCESS:
+            if campaign.raises_shares:
+                _settle_share_pledge(pledge, campaign)
+            elif campaign.status in SUCCESS:
+                assert pledge.hold_id is not None
                 collected = _capture_or_keep(pledge.hold_id, memo)
                 if pledge.match_hold_id is not None:
                     _capture_or_keep(pledge.match_hold_id, memo)
                 pledge.status = Pledge.Status.CAPTURED if collected else Pledge.Status.VOIDED
             else:
+                assert pledge.hold_id is not None
                 _release(pledge.hold_id, f"pledge:{pledge.pk}:refund")
                 if pledge.match_hold_id is not None:
                     _release(pledge.match_hold_id, f"pledge:{pledge.pk}:refund-match")
                 pledge.status = Pledge.Status.VOIDED
             pledge.resolved_at = timezone.now()
-            pledge.settle_error = ""
+            if not campaign.raises_shares:
+                pledge.settle_error = ""
             pledge.save()
             _mail_backer(pledge, campaign)
             return True
@@ -150,6 +156,31 @@ def pledge_settle(*, pledge_id: int) -> bool:
     except ApplicationError as exc:
         Pledge.objects.filter(pk=pledge_id, status=Pledge.Status.ACTIVE).update(settle_error=str(exc.message)[:255])
         return False
+
+
+def _settle_share_pledge(pledge: Pledge, campaign: Campaign) -> None:
+    """Success: the pledge becomes a subscription request to the board; failure: nothing to release.
+
+    A pledge the statutes refuse (above the maximum per member…) is released with the reason.
+    """
+    if campaign.status not in SUCCESS:
+        pledge.status = Pledge.Status.VOIDED
+        return
+    assert campaign.share_class is not None and campaign.share_college is not None and pledge.shares
+    try:
+        with transaction.atomic():
+            pledge.subscription_request = subscription_request_for_campaign(
+                cooperative=campaign.share_class.cooperative,
+                share_class=campaign.share_class,
+                quantity=pledge.shares,
+                member=pledge.backer,
+                college=campaign.share_college,
+            )
+    except ApplicationError as exc:
+        pledge.status = Pledge.Status.VOIDED
+        pledge.settle_error = str(exc.message)[:255]
+        return
+    pledge.status = Pledge.Status.CAPTURED
 
 
 def campaign_settle_pledges(*, campaign: Campaign, progress: Progress | None = None) -> tuple[int, int]:
@@ -187,6 +218,13 @@ def campaign_payout(*, campaign_id: int) -> bool:
                 return False
             if Pledge.objects.filter(campaign=campaign, status=Pledge.Status.ACTIVE).exists():
                 return False  # some pledge could not be collected yet
+            if campaign.raises_shares:
+                # Nothing to pay: the subscriptions are paid to the cooperative once its board approves.
+                campaign.status = S.PAID_OUT
+                campaign.paid_out_at = timezone.now()
+                campaign.payout_error = ""
+                campaign.save()
+                return True
             assert campaign.escrow_account_id is not None
             escrow = lock_accounts([campaign.escrow_account_id])[campaign.escrow_account_id]
             collected = escrow.balance
@@ -319,8 +357,17 @@ def _mail_owner_paid(campaign: Campaign) -> None:
 def _mail_backer(pledge: Pledge, campaign: Campaign) -> None:
     unit = get_unit(campaign.unit)
     with override(settings.LANGUAGE_CODE):
-        params = {"title": campaign.title, "amount": unit.format(pledge.amount)}
-        if pledge.status == Pledge.Status.CAPTURED:
+        params = {"title": campaign.title, "amount": unit.format(pledge.amount), "shares": pledge.shares or 0}
+        if pledge.status == Pledge.Status.CAPTURED and campaign.raises_shares:
+            subject = _("“%(title)s” succeeded: your share subscription is requested") % params
+            body = (
+                _(
+                    "Your pledge of %(amount)s became a request for %(shares)d shares of the cooperative. Once its "
+                    "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded."
+                )
+                % params
+            )
+        elif pledge.status == Pledge.Status.CAPTURED:
             subject = _("“%(title)s” succeeded: your pledge is collected") % params
             body = _("Your pledge of %(amount)s to “%(title)s” has been collected. Thank you!") % params
         elif campaign.status == S.CANCELLED:

@@ -36,7 +36,7 @@ from crowdfunding.errors import (
     TierSoldOut,
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
-from ledger.errors import InvalidAmount, UnitMismatch
+from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.services import hold_create, hold_void, lock_accounts, with_retries
 from ledger.units import get_unit
@@ -86,6 +86,21 @@ def _amount(campaign: Campaign, amount: Money | None) -> int:
     if minor <= 0:
         raise InvalidInput(fields={"amount": [_("The amount must be greater than zero.")]})
     return minor
+
+
+def _shares(campaign: Campaign, amount: int) -> int | None:
+    """A share campaign's pledge in shares (None for a gift campaign). Raises InvalidInput."""
+    if campaign.share_class is None:
+        return None
+    nominal = campaign.share_class.nominal_value
+    if amount % nominal:
+        unit = get_unit(campaign.unit)
+        raise InvalidInput(
+            fields={
+                "amount": [_("Shares are bought whole: a multiple of %(nominal)s.") % {"nominal": unit.format(nominal)}]
+            }
+        )
+    return amount // nominal
 
 
 def _claim_tier(campaign: Campaign, tier_id: int | None, amount: int) -> RewardTier | None:
@@ -230,6 +245,8 @@ def pool_create(
             locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
             if locked.status not in {S.APPROVED, S.LIVE} or locked.deadline <= timezone.now():
                 raise PoolNotAllowed()
+            if locked.raises_shares:
+                raise PoolNotAllowed(_("Pledges of cooperative shares are not matched."))
             if sponsor.pk == locked.owner_id:
                 raise OwnCampaign(_("The owner cannot match their own campaign's pledges."))
             _member_account(sponsor, locked.unit)
@@ -302,19 +319,26 @@ def pledge_create(
             if Pledge.objects.filter(campaign=locked, backer=backer, status=Pledge.Status.ACTIVE).exists():
                 raise AlreadyPledged()
             claimed = _claim_tier(locked, tier.pk if tier is not None else None, minor)
-            account = _member_account(backer, locked.unit)
-            sequence = Pledge.objects.filter(campaign=locked, backer=backer).count() + 1
-            hold = _hold_pledge(locked, account, minor, f"pledge:{locked.pk}:{backer.pk}:{sequence}:v1", actor)
+            shares = _shares(locked, minor)
+            hold = None
+            if shares is None:
+                account = _member_account(backer, locked.unit)
+                sequence = Pledge.objects.filter(campaign=locked, backer=backer).count() + 1
+                hold = _hold_pledge(locked, account, minor, f"pledge:{locked.pk}:{backer.pk}:{sequence}:v1", actor)
+            elif not backer.membership_valid_on():
+                raise MembershipExpired()
             pledge = Pledge.objects.create(
                 campaign=locked,
                 backer=backer,
                 tier=claimed,
                 unit=locked.unit,
                 amount=minor,
+                shares=shares,
                 anonymous=bool(anonymous),
                 hold=hold,
             )
-            _rematch(pledge, locked, actor)
+            if shares is None:
+                _rematch(pledge, locked, actor)
             pledge.save()
             return pledge
 
@@ -360,7 +384,10 @@ def pledge_change(
                     )
             if anonymous is not None:
                 locked.anonymous = bool(anonymous)
-            if minor != locked.amount:
+            if minor != locked.amount and campaign.raises_shares:
+                locked.shares = _shares(campaign, minor)
+                locked.amount = minor
+            elif minor != locked.amount:
                 hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
                 locked.version += 1
                 account = _member_account(locked.backer, campaign.unit)
@@ -382,7 +409,8 @@ def pledge_withdraw(*, pledge: Pledge, actor: Actor) -> Pledge:
     def attempt() -> Pledge:
         with transaction.atomic(durable=True):
             campaign, locked = _lock_own_active_pledge(pledge, actor)
-            hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
+            if locked.hold_id is not None:
+                hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
             _release_tier(locked.tier_id)
             locked.status = Pledge.Status.WITHDRAWN
             locked.resolved_at = timezone.now()

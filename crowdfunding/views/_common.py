@@ -119,6 +119,20 @@ def funding_model_explained(campaign: Campaign) -> str:
 
 def hold_explained(campaign: Campaign) -> str:
     params = {"deadline": when(campaign.deadline)}
+    if campaign.share_class is not None:
+        share_params = {
+            "deadline": when(campaign.deadline),
+            "cooperative": campaign.share_class.cooperative.name,
+            "nominal": get_unit(campaign.unit).format(campaign.share_class.nominal_value),
+        }
+        return (
+            _(
+                "This campaign raises shares of %(cooperative)s (%(nominal)s each). Nothing is held: if it "
+                "succeeds on %(deadline)s, your pledge becomes a subscription request to the cooperative's board, "
+                "paid by transfer or cheque once approved."
+            )
+            % share_params
+        )
     if campaign.funding_model == Campaign.Model.ALL_OR_NOTHING:
         return (
             _("The amount is held on your account until %(deadline)s; it is taken only if the campaign succeeds.")
