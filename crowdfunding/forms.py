@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from cooperative.models import College, ShareClass
 from crowdfunding.models import Campaign, RewardTier
 from ledger.units import get_unit
 from members.models import Commune
@@ -79,6 +80,34 @@ class CampaignForm(forms.Form):
             "Keep it all: every pledge is collected at the deadline, whatever the total."
         ),
     )
+
+
+class _OfCooperative(forms.ModelChoiceField):
+    """Names a class or college with its cooperative (there may be several)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.cooperative.name} — {obj}"
+
+
+class ShareCampaignForm(CampaignForm):
+    """For register administrators: the campaign may raise a cooperative's shares instead of gifts."""
+
+    share_class = _OfCooperative(
+        label=_("Raise cooperative shares"),
+        queryset=ShareClass.objects.select_related("cooperative"),
+        required=False,
+        empty_label=_("No: a campaign of gifts"),
+        help_text=_("Pledges are then whole shares, in euros; on success each becomes a subscription request."),
+    )
+    share_college = _OfCooperative(
+        label=_("College for new shareholders"), queryset=College.objects.select_related("cooperative"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ChoiceField)
+        unit.choices = [*_unit_choices(), ("EUR", f"{get_unit('EUR').name} (EUR)")]
 
 
 class TierForm(forms.Form):

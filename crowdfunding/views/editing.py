@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from config.errors import ApplicationError, PermissionDenied
-from crowdfunding.forms import CampaignForm, ImageForm, TierForm
+from cooperative.selectors import can_administer
+from crowdfunding.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from crowdfunding.models import Campaign, RewardTier
 from crowdfunding.services.campaigns import (
     campaign_create as campaign_create_service,
@@ -68,9 +69,13 @@ def _tier_fields(data: dict[str, Any], unit: str) -> dict[str, Any]:
 def campaign_create(request: HttpRequest) -> HttpResponse:
     start = timezone.localtime().replace(second=0, microsecond=0) + datetime.timedelta(days=1)
     initial = {"unit": "ACH", "starts_at": start, "deadline": start + datetime.timedelta(days=30)}
-    form = CampaignForm(request.POST or None, initial=initial)
+    form_class = ShareCampaignForm if can_administer(request.user) else CampaignForm
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         member = member_of(request.user)
+        shares = {
+            name: form.cleaned_data[name] for name in ("share_class", "share_college") if form.cleaned_data.get(name)
+        }
         try:
             if member is None:
                 raise PermissionDenied(_("Only members start campaigns."))
@@ -79,6 +84,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 commune=form.cleaned_data["commune"],
                 actor=request.user,
                 **_campaign_fields(form.cleaned_data),
+                **shares,
             )
         except ApplicationError as exc:
             add_service_error(form, exc)

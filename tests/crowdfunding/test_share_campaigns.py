@@ -93,9 +93,7 @@ def test_share_campaigns_take_no_matching_pool(make_member, cooperative, secreta
         pool_create(campaign=campaign, sponsor=sponsor, ratio="1", total_cap=Money("100", "EUR"), actor=sponsor.user)
 
 
-def test_a_successful_share_campaign_turns_each_pledge_into_a_subscription_request(
-    make_member, cooperative, secretary
-):
+def test_a_successful_share_campaign_turns_each_pledge_into_a_subscription_request(make_member, cooperative, secretary):
     campaign = share_campaign(secretary, cooperative, goal="200")
     anne, bruno, chloe = make_member(display_name="Anne"), make_member(display_name="Bruno"), make_member()
     pledge_create(campaign=campaign, backer=anne, amount=Money("100", "EUR"), actor=anne.user)
@@ -173,3 +171,34 @@ def test_the_api_starts_a_share_campaign_in_euros_and_refuses_euros_otherwise(ma
     member = make_member()
     assert api_client_for(member.user).post("/api/campaigns/", body, format="json").status_code == 403
     assert Campaign.objects.count() == 1
+
+
+def test_a_register_administrator_starts_a_share_campaign_from_the_page(cooperative, secretary, make_member):
+    from django.test import Client
+
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(secretary.user)
+    page = client.get("/campaigns/new/").content.decode()
+    assert 'name="share_class"' in page and "SCIC Les Tiers-Lieux des Achards — B — Usagers" in page
+    start = timezone.localtime() + datetime.timedelta(days=1)
+    response = client.post(
+        "/campaigns/new/",
+        {
+            "title": "Parts B",
+            "summary": "Devenez associé.",
+            "story": "Une part vaut 20 €.",
+            "unit": "EUR",
+            "goal": "400",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "deadline": (start + datetime.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
+            "funding_model": "all_or_nothing",
+            "share_class": share_class(cooperative, "B").pk,
+            "share_college": college(cooperative, "Usagers").pk,
+        },
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.unit, campaign.goal, campaign.share_class.code) == ("EUR", 40000, "B")
+    other = Client()
+    other.force_login(make_member().user)
+    assert 'name="share_class"' not in other.get("/campaigns/new/").content.decode()
