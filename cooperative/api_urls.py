@@ -1,3 +1,5 @@
 from django.urls import URLPattern, URLResolver
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import register, requests
+
+urlpatterns: list[URLPattern | URLResolver] = [*register.urlpatterns, *requests.urlpatterns]

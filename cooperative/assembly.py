@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from config.errors import InvalidInput
 
@@ -22,7 +24,9 @@ from .models import Cooperative
 from .selectors import voters_at
 from .services.setup import college_weight_problems
 
-MAJORITIES = {"simple": Decimal("0.5"), "two_thirds": Decimal(2) / Decimal(3)}
+# Compared as exact fractions: 28-digit decimals round 2/3 down (or 1/2 up) and would turn an
+# exact two-thirds into a rejection (or an exact half into a simple majority).
+MAJORITIES = {"simple": Fraction(1, 2), "two_thirds": Fraction(2, 3)}
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,11 @@ def tally(
             raise InvalidInput(
                 fields={
                     f"votes.{college_id}": [
-                        _("The college “%(name)s” has %(voters)d voters: one vote each.")
+                        ngettext(
+                            "The college “%(name)s” has %(voters)d voter: one vote each.",
+                            "The college “%(name)s” has %(voters)d voters: one vote each.",
+                            len(entry.voters),
+                        )
                         % {"name": entry.college.name, "voters": len(entry.voters)}
                     ]
                 }
@@ -114,10 +122,13 @@ def tally(
     expressed = [result for result in results if result.cast > 0]
     total_weight = sum(result.weight for result in expressed)
     weighted = None
+    adopted = False
     if total_weight:
-        weighted = sum(
-            (Decimal(result.weight) * (result.share_for or Decimal(0)) for result in expressed), Decimal(0)
-        ) / Decimal(total_weight)
-    threshold = MAJORITIES[majority]
-    adopted = weighted is not None and (weighted > threshold if majority == "simple" else weighted >= threshold)
+        exact = (
+            sum((Fraction(result.weight * result.votes_for, result.cast) for result in expressed), Fraction(0))
+            / total_weight
+        )
+        weighted = Decimal(exact.numerator) / Decimal(exact.denominator)
+        threshold = MAJORITIES[majority]
+        adopted = exact > threshold if majority == "simple" else exact >= threshold
     return Tally(colleges=results, weighted_for=weighted, majority=majority, adopted=adopted)

@@ -139,7 +139,11 @@ class CollegeVoters:
 
 
 def voters_at(cooperative: Cooperative, on: datetime.date | None = None) -> list[CollegeVoters]:
-    """The general assembly's voters: admitted shareholders holding shares on `on`, by college."""
+    """The general assembly's voters: shareholders holding shares at the end of day `on`, by college.
+
+    Holding shares on that day is what counts, not today's status: someone who has redeemed all
+    their shares since (and so has left) was a voter then.
+    """
     on = on or timezone.localdate()
     holding_ids = {h.shareholder.pk for h in holdings_at(cooperative, on)}
     by_college = []
@@ -147,7 +151,7 @@ def voters_at(cooperative: Cooperative, on: datetime.date | None = None) -> list
         voters = [
             shareholder
             for shareholder in college.shareholders.select_related("member").order_by("id")
-            if shareholder.pk in holding_ids and shareholder.status == Shareholder.Status.ADMITTED
+            if shareholder.pk in holding_ids
         ]
         by_college.append(CollegeVoters(college=college, voters=voters))
     return by_college

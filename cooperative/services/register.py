@@ -152,6 +152,17 @@ def check_floor(cooperative: Cooperative, capital_decrease: int) -> None:
         )
 
 
+def holder_status_follow(shareholder: Shareholder) -> None:
+    """Whoever holds no share any more has left the cooperative; shares given back re-admit them.
+
+    Called under the cooperative's lock after a movement out of (or back to) the shareholder.
+    """
+    held = selectors.shares_of(shareholder)
+    status = Shareholder.Status.LEFT if held == 0 else Shareholder.Status.ADMITTED
+    if Shareholder.objects.filter(pk=shareholder.pk).exclude(status=status).update(status=status):
+        shareholder.status = status
+
+
 def _euros(cents: int) -> str:
     return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
 
@@ -295,7 +306,7 @@ def share_transfer(
             _check_date(locked, day)
             check_giving(locked, from_shareholder, share_class, quantity)
             check_receiving(locked, to_shareholder, quantity)
-            return _record(
+            movement = _record(
                 cooperative=locked,
                 kind=K.TRANSFER,
                 share_class=share_class,
@@ -307,6 +318,8 @@ def share_transfer(
                 board_decision=decision,
                 actor=actor,
             )
+            holder_status_follow(from_shareholder)
+            return movement
 
     return with_retries(attempt)
 
@@ -392,7 +405,7 @@ def movement_cancel(*, movement: ShareMovement, reason: str, board_decision: str
                     actor=actor,
                     idempotency_key=f"coop-cancel:{original.pk}",
                 )
-            return _record(
+            cancellation = _record(
                 cooperative=locked,
                 kind=K.CANCELLATION,
                 share_class=original.share_class,
@@ -407,5 +420,9 @@ def movement_cancel(*, movement: ShareMovement, reason: str, board_decision: str
                 note=reason,
                 actor=actor,
             )
+            for holder in (original.to_shareholder, original.from_shareholder):
+                if holder is not None:
+                    holder_status_follow(holder)
+            return cancellation
 
     return with_retries(attempt)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import InvalidInput, PermissionDenied
 from config.typing import Actor, acting_user
 from cooperative import selectors
-from cooperative.errors import NotDueYet, NotEnoughShares, RequestNotPending
+from cooperative.errors import NotAdmitted, NotDueYet, NotEnoughShares, RequestNotPending
 from cooperative.models import College, Cooperative, RedemptionRequest, ShareClass, Shareholder, SubscriptionRequest
 from ledger.services import with_retries
 from members.models import Member
@@ -34,6 +35,7 @@ from .register import (
     check_giving,
     check_lockup,
     check_receiving,
+    holder_status_follow,
     lock_cooperative,
     months_after,
     redemption_record_locked,
@@ -91,7 +93,9 @@ def subscription_request_create(
             if shareholder is not None:
                 check_receiving(locked, shareholder, quantity + _pending_subscriptions(shareholder))
             else:
-                check_first_holding(locked, member.display_name, quantity)
+                check_first_holding(
+                    locked, member.display_name, quantity + _pending_subscriptions(None, member, locked.pk)
+                )
             approved = not locked.board_approval_required
             return SubscriptionRequest.objects.create(
                 cooperative=locked,
@@ -108,8 +112,19 @@ def subscription_request_create(
     return with_retries(attempt)
 
 
-def _pending_subscriptions(shareholder: Shareholder) -> int:
-    pending = SubscriptionRequest.objects.filter(shareholder=shareholder, status__in=[SR.REQUESTED, SR.APPROVED])
+def _pending_subscriptions(
+    shareholder: Shareholder | None, member: Member | None = None, cooperative_id: int | None = None
+) -> int:
+    """Shares asked for and not issued yet: by the shareholder, or by the member (a newcomer's requests)."""
+    who = Q(pk__in=[])
+    if shareholder is not None:
+        who |= Q(shareholder=shareholder)
+        member, cooperative_id = member or shareholder.member, shareholder.cooperative_id
+    if member is not None:
+        who |= Q(member=member)
+    pending = SubscriptionRequest.objects.filter(who, status__in=[SR.REQUESTED, SR.APPROVED])
+    if cooperative_id is not None:
+        pending = pending.filter(cooperative_id=cooperative_id)
     return sum(pending.values_list("quantity", flat=True))
 
 
@@ -196,28 +211,42 @@ def subscription_request_pay(
             cooperative, locked = _lock_request(request, {SR.APPROVED, SR.ISSUED})
             if locked.status == SR.ISSUED:
                 return locked
-            day = paid_on or timezone.localdate()
-            if locked.shareholder is None or locked.shareholder.status != Shareholder.Status.ADMITTED:
-                # No board approval in the statutes: admitted on payment.
-                assert locked.member is not None
-                locked.shareholder = admit_locked(
-                    cooperative=cooperative, college=locked.college, member=locked.member, admitted_on=day
-                )
-            locked.movement = subscription_record_locked(
-                cooperative=cooperative,
-                shareholder=locked.shareholder,
-                share_class=locked.share_class,
-                quantity=locked.quantity,
-                effective_on=day,
-                board_decision=locked.board_decision,
-                actor=actor,
-                idempotency_key=f"coop-subscription:{locked.pk}",
-            )
-            locked.status = SR.ISSUED
-            locked.save()
-            return locked
+            return _issue_locked(cooperative, locked, actor, paid_on or timezone.localdate())
 
     return with_retries(attempt)
+
+
+def _issue_locked(
+    cooperative: Cooperative, locked: SubscriptionRequest, actor: Actor, day: datetime.date
+) -> SubscriptionRequest:
+    """Record the payment of an approved request under the cooperative's lock."""
+    holder = locked.shareholder
+    if holder is None or holder.status != Shareholder.Status.ADMITTED:
+        # No board approval in the statutes (admitted on payment), or a shareholder who had left.
+        legal_person = holder is not None and locked.member is None
+        holder = admit_locked(
+            cooperative=cooperative,
+            college=locked.college,
+            member=locked.member,
+            legal_name=holder.legal_name if holder is not None and legal_person else "",
+            siren=holder.siren if holder is not None and legal_person else "",
+            admitted_on=day,
+            admission_decision=locked.board_decision,
+        )
+        locked.shareholder = holder
+    locked.movement = subscription_record_locked(
+        cooperative=cooperative,
+        shareholder=holder,
+        share_class=locked.share_class,
+        quantity=locked.quantity,
+        effective_on=day,
+        board_decision=locked.board_decision,
+        actor=actor,
+        idempotency_key=f"coop-subscription:{locked.pk}",
+    )
+    locked.status = SR.ISSUED
+    locked.save()
+    return locked
 
 
 def share_subscribe(
@@ -232,27 +261,33 @@ def share_subscribe(
 ) -> SubscriptionRequest:
     """An administrator records a subscription decided and paid at once (founding, a paper form).
 
-    Raises what subscription_request_pay raises.
+    All or nothing: a refusal leaves no request behind. Raises what subscription_request_pay raises.
     """
     require_administrator(actor)
     quantity = _check_quantity(quantity)
     decision = _clean_decision(board_decision, required=cooperative.board_approval_required)
-    with transaction.atomic(durable=True):
-        lock_cooperative(cooperative)
-        request = SubscriptionRequest.objects.create(
-            cooperative=cooperative,
-            member=shareholder.member,
-            shareholder=shareholder,
-            college=shareholder.college,
-            share_class=share_class,
-            quantity=quantity,
-            source=SubscriptionRequest.Source.ADMINISTRATOR,
-            status=SR.APPROVED,
-            board_decision=decision,
-            decided_by=acting_user(actor),
-            decided_at=timezone.now(),
-        )
-    return subscription_request_pay(request=request, actor=actor, paid_on=paid_on)
+    if shareholder.cooperative_id != cooperative.pk:
+        raise NotAdmitted()
+
+    def attempt() -> SubscriptionRequest:
+        with transaction.atomic(durable=True):
+            locked = lock_cooperative(cooperative)
+            request = SubscriptionRequest.objects.create(
+                cooperative=locked,
+                member=shareholder.member,
+                shareholder=shareholder,
+                college=shareholder.college,
+                share_class=share_class,
+                quantity=quantity,
+                source=SubscriptionRequest.Source.ADMINISTRATOR,
+                status=SR.APPROVED,
+                board_decision=decision,
+                decided_by=acting_user(actor),
+                decided_at=timezone.now(),
+            )
+            return _issue_locked(locked, request, actor, paid_on or timezone.localdate())
+
+    return with_retries(attempt)
 
 
 # --- redemptions ----------------------------------------------------------------------------
@@ -366,8 +401,7 @@ def redemption_request_pay(
             )
             locked.status = RR.PAID
             locked.save()
-            if selectors.shares_of(locked.shareholder) == 0:
-                Shareholder.objects.filter(pk=locked.shareholder_id).update(status=Shareholder.Status.LEFT)
+            holder_status_follow(locked.shareholder)
             return locked
 
     return with_retries(attempt)
@@ -387,7 +421,7 @@ def subscription_request_for_campaign(
         college = shareholder.college
         check_receiving(locked, shareholder, quantity + _pending_subscriptions(shareholder))
     else:
-        check_first_holding(locked, member.display_name, quantity)
+        check_first_holding(locked, member.display_name, quantity + _pending_subscriptions(None, member, locked.pk))
     approved = not locked.board_approval_required
     return SubscriptionRequest.objects.create(
         cooperative=locked,

@@ -14,7 +14,7 @@ from djmoney.money import Money
 from config.errors import InvalidInput
 from config.typing import Actor
 from cooperative.errors import InvalidCollegeWeights
-from cooperative.models import College, Cooperative, ShareClass, Shareholder
+from cooperative.models import College, Cooperative, ShareClass, Shareholder, SubscriptionRequest
 from ledger.models import Account
 from ledger.services import system_account
 from members.identity import clean_siren
@@ -51,11 +51,15 @@ def _cents(amount: Money | None, field: str, *, allow_zero: bool = False) -> int
     return int(cents)
 
 
-def _count(value: Any, field: str, *, allow_none: bool = False, minimum: int = 0) -> int | None:
+def _count(
+    value: Any, field: str, *, allow_none: bool = False, minimum: int = 0, maximum: int = 1_000_000
+) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or value > 1_000_000:
-        raise InvalidInput(fields={field: [_("A whole number from %(min)d.") % {"min": minimum}]})
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise InvalidInput(
+            fields={field: [_("A whole number from %(min)d to %(max)d.") % {"min": minimum, "max": maximum}]}
+        )
     return value
 
 
@@ -91,8 +95,9 @@ def cooperative_create(
         "commune": commune,
         "min_shares_per_member": minimum,
         "max_shares_per_member": maximum,
-        "lockup_months": _count(lockup_months, "lockup_months"),
-        "redemption_delay_months": _count(redemption_delay_months, "redemption_delay_months"),
+        # Months, a hundred years at most (the columns are small integers).
+        "lockup_months": _count(lockup_months, "lockup_months", maximum=1200),
+        "redemption_delay_months": _count(redemption_delay_months, "redemption_delay_months", maximum=1200),
         "board_approval_required": bool(board_approval_required),
         "capital_floor": 0 if capital_floor is None else _cents(capital_floor, "capital_floor", allow_zero=True),
     }
@@ -155,7 +160,7 @@ def colleges_define(*, cooperative: Cooperative, colleges: list[dict[str, Any]],
     cleaned: dict[str, dict[str, Any]] = {}
     for index, college in enumerate(colleges):
         name = _text(college.get("name"), f"colleges[{index}].name", 100)
-        weight = _count(college.get("weight"), f"colleges[{index}].weight", minimum=1)
+        weight = _count(college.get("weight"), f"colleges[{index}].weight", minimum=1, maximum=100)
         if name in cleaned:
             raise InvalidInput(fields={f"colleges[{index}].name": [_("Two colleges have this name.")]})
         cleaned[name] = {
@@ -173,6 +178,10 @@ def colleges_define(*, cooperative: Cooperative, colleges: list[dict[str, Any]],
             if name not in cleaned and current.shareholders.exists():
                 raise InvalidInput(
                     _("The college “%(name)s” has members: move them before removing it.") % {"name": name}
+                )
+            if name not in cleaned and SubscriptionRequest.objects.filter(college=current).exists():
+                raise InvalidInput(
+                    _("Subscription requests name the college “%(name)s”: it cannot be removed.") % {"name": name}
                 )
         College.objects.filter(cooperative=locked).exclude(name__in=list(cleaned)).delete()
         return [

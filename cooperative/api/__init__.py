@@ -1,0 +1,1 @@
+"""REST API of the share register, under /api/cooperatives/."""
