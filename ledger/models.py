@@ -252,3 +252,92 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} ({self.state})"
+
+
+class Seal(models.Model):
+    """A link of the tamper-evidence chain: the hash of the transactions it covers and of the previous seal.
+
+    hash = sha256(previous_hash ‖ canonical bytes of each covered transaction and its entries), as
+    `ledger.sealing` documents; `sequence` numbers the chain from 1 without gaps (UNIQUE), so two
+    sealers racing cannot fork it.
+    """
+
+    sequence = models.PositiveIntegerField(_("sequence"), unique=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    first_transaction_id = models.BigIntegerField(_("first transaction"))
+    last_transaction_id = models.BigIntegerField(_("last transaction"))
+    transaction_count = models.PositiveIntegerField(_("transactions"))
+    entry_count = models.PositiveIntegerField(_("entries"))
+    sealed_at = models.DateTimeField(_("sealed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seal")
+        verbose_name_plural = _("seals")
+        ordering = ["sequence"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_transaction_id__gte=F("first_transaction_id")), name="seal_range_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"seal {self.sequence} {self.hash[:12]}"
+
+
+class AuditEvent(models.Model):
+    """Who did which administrative action, when, on what and why: written with the action itself."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ExportJob(models.Model):
+    """A long export (FEC, statement) made by Celery; the page shows its progress, then the file."""
+
+    class Kind(models.TextChoices):
+        FEC = "fec", _("FEC (accounting entries file)")
+        STATEMENT_CSV = "statement_csv", _("Account statement (CSV)")
+        STATEMENT_PDF = "statement_pdf", _("Account statement (PDF)")
+        AUDIT_LOG = "audit_log", _("Audit log (CSV)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"
