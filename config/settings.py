@@ -232,6 +232,48 @@ BOCAGE_ASSOCIATION_BIC = env_str("BOCAGE_ASSOCIATION_BIC", "AGRIFRPP")
 BOCAGE_MEMBERSHIP_REMINDER_DAYS = env_int("BOCAGE_MEMBERSHIP_REMINDER_DAYS", 30)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+# --- Books: the FEC (Fichier des Écritures Comptables, art. A47 A-1 LPF) ----------------------
+# Every ledger entry becomes one FEC line on an account of the plan comptable. The sign: a ledger
+# amount raises its account's balance, and every balance is what the association owes its holder
+# (a member's ACH, the guarantee set aside for them, fees earned, capital subscribed), so a `+`
+# is a Credit and a `−` a Debit. The EUR `world` account — the euros of the outside, which are
+# the association's bank once they come in — is therefore the bank (512): a conversion debits
+# 512 and credits the guarantee fund, a fee credits 706, a subscription credits 101.
+# Keys, most specific first: "UNIT.system_code@transaction_kind", "UNIT.system_code",
+# "*.system_code"; for members "UNIT.member.kind", "UNIT.member", "*.member.kind", "*.member";
+# "*" catches anything else. Values: (CompteNum, CompteLib). A member's line also names the
+# member as the auxiliary account (CompAuxNum = member id, CompAuxLib = name).
+BOCAGE_FEC_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "EUR.world": ("512000", "Banque"),
+    "EUR.guarantee_fund": ("467100", "Fonds de garantie de la monnaie locale"),
+    "EUR.fees": ("706000", "Prestations de services (commissions)"),
+    "EUR.fees@membership": ("756000", "Cotisations"),
+    "ACH.fees": ("706000", "Prestations de services (commissions)"),
+    "ACH.fees@membership": ("756000", "Cotisations"),
+    "ACH.issuance": ("467900", "Monnaie locale émise (contrepartie)"),
+    "ACH.demurrage_fund": ("758000", "Produits divers de gestion courante (fonte)"),
+    "ACH.member": ("467300", "Adhérents - comptes en monnaie locale"),
+    "HRS.member": ("467400", "Adhérents - banque de temps (heures)"),
+    "GRN.member": ("467500", "Adhérents - SEL (grains)"),
+    "*.capital": ("101300", "Capital souscrit - appelé, versé"),
+    "*.escrow": ("467200", "Campagnes de financement participatif (séquestre)"),
+    "*.fees": ("706000", "Prestations de services (commissions)"),
+    "*.world": ("471000", "Compte d'attente (extérieur)"),
+    "*.member": ("467000", "Adhérents - autres comptes"),
+    "*": ("471000", "Compte d'attente"),
+}
+# One journal per unit: (JournalCode, JournalLib). Non-EUR journals also carry the amount in
+# Montantdevise/Idevise (Debit/Credit hold it too, one unit for one euro: ACH is backed 1:1; hours
+# and grains stay in their own journals). A unit not listed gets its code as journal.
+BOCAGE_FEC_JOURNALS: dict[str, tuple[str, str]] = {
+    "EUR": ("EUR", "Opérations en euros"),
+    "ACH": ("ACH", "Monnaie locale (Achard)"),
+    "HRS": ("HRS", "Banque de temps (heures)"),
+    "GRN": ("GRN", "SEL (grains)"),
+}
+# The association's SIREN names the file (SIRENFECAAAAMMJJ.txt); empty: FECAAAAMMJJ.txt.
+BOCAGE_FEC_SIREN = env_str("BOCAGE_FEC_SIREN", "")
+
 # How long an idempotent request may stay in flight before another attempt may take it over
 # (the one that died never posted: posting and its ledger key commit together).
 BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS = env_int("BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS", 60)
@@ -247,6 +289,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
+    "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": 300.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
     "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},

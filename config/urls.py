@@ -6,12 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from ledger import api as ledger_api
+from ledger import api_log as ledger_api_log
 from members import api as members_api
 
 from .auth_api import TokenView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# No `.json` twins of the routes: the viewsets' actions take no `format` argument (a 500 on POST).
+router.include_format_suffixes = False
 router.register("members", members_api.MemberViewSet, basename="member")
 router.register("accounts", ledger_api.AccountViewSet, basename="account")
 router.register("transactions", ledger_api.TransactionViewSet, basename="transaction")
@@ -22,6 +25,8 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("units/", ledger_api.UnitListView.as_view(), name="api-units"),
     path("communes/", members_api.CommuneListView.as_view(), name="api-communes"),
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
+    path("audit-log/", ledger_api_log.AuditLogView.as_view(), name="api-audit-log"),
+    path("audit/", include("ledger.api_audit")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("currency.api_urls")),

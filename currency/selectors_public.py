@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from ledger.models import Account, Entry
+from ledger.models import Seal as LedgerSeal
 from ledger.units import UnitKind, all_units
 from members.models import Commune, Member
 
@@ -101,6 +102,7 @@ class Seal:
     sealed_at: datetime.datetime
     hash: str
     last_transaction_id: int
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,11 +201,13 @@ def monthly_figures(*, today: datetime.date | None = None, months: int = MONTHS)
 
 
 def latest_seal() -> Seal | None:
-    """The most recent ledger seal, to publish its hash. There is no seal model yet: None.
-
-    When ledger seals land, this is the one place to fill in (read the newest seal row).
-    """
-    return None
+    """The most recent ledger seal, to publish its hash (None before the first seal)."""
+    seal = LedgerSeal.objects.order_by("-sequence").first()
+    if seal is None:
+        return None
+    return Seal(
+        sealed_at=seal.sealed_at, hash=seal.hash, last_transaction_id=seal.last_transaction_id, sequence=seal.sequence
+    )
 
 
 def transparency_figures(*, today: datetime.date | None = None) -> TransparencyFigures:

@@ -31,6 +31,7 @@ from config.errors import InvalidInput
 from config.typing import Actor, acting_user
 from members.models import Member
 
+from .audit import audit_record
 from .errors import (
     AccountClosed,
     AccountFrozen,
@@ -62,6 +63,13 @@ SYSTEM_ACCOUNT_LIMITS: dict[str, tuple[int | None, int | None]] = {
     Account.SystemCode.DEMURRAGE_FUND: (0, None),
     Account.SystemCode.ESCROW: (0, None),
     Account.SystemCode.CAPITAL: (0, None),
+}
+
+# The audit log's name for each account status change.
+STATUS_ACTIONS: dict[str, str] = {
+    Account.Status.FROZEN: "account_freeze",
+    Account.Status.OPEN: "account_unfreeze",
+    Account.Status.CLOSED: "account_close",
 }
 
 
@@ -167,7 +175,15 @@ def account_status_set(*, account: Account, status: str, actor: Actor) -> Accoun
         if locked.status == Account.Status.CLOSED and status != Account.Status.CLOSED:
             raise AccountClosed()
         Account.objects.filter(pk=locked.pk).update(status=status)
-        locked.status = status
+        previous, locked.status = locked.status, status
+        if previous != status:
+            audit_record(
+                actor=actor,
+                action=STATUS_ACTIONS.get(status, "account_status"),
+                target=locked,
+                old=previous,
+                new=status,
+            )
         return locked
 
 
@@ -180,7 +196,10 @@ def account_limits_set(*, account: Account, min_balance: int | None, max_balance
         if max_balance is not None and locked.balance > max_balance:
             raise LimitExceeded(_("The balance is already above this upper limit."))
         Account.objects.filter(pk=locked.pk).update(min_balance=min_balance, max_balance=max_balance)
+        old = {"min_balance": locked.min_balance, "max_balance": locked.max_balance}
         locked.min_balance, locked.max_balance = min_balance, max_balance
+        new = {"min_balance": min_balance, "max_balance": max_balance}
+        audit_record(actor=actor, action="limit_change", target=locked, old=old, new=new)
         return locked
 
 
@@ -454,7 +473,7 @@ def transaction_reverse(
                 return existing
             if Transaction.objects.filter(reverses=original).exists():
                 raise AlreadyReversed()
-            return post_locked(
+            reversal = post_locked(
                 legs=legs,
                 accounts=accounts,
                 kind=Transaction.Kind.REVERSAL,
@@ -464,6 +483,8 @@ def transaction_reverse(
                 request_hash=request_hash,
                 reverses=original,
             )
+            audit_record(actor=actor, action="reversal", target=original, reason=memo, reversal=reversal.pk)
+            return reversal
 
     try:
         return with_retries(attempt)

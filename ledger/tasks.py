@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import sealing, services
 
 
 @shared_task(name="ledger.tasks.holds_expire_due", acks_late=True)
 def holds_expire_due() -> int:
     """Expire every pending hold past its deadline (each hold under its own lock, once)."""
     return services.holds_expire_due()
+
+
+@shared_task(name="ledger.tasks.seal_ledger", acks_late=True)
+def seal_ledger() -> int:
+    """Seal the transactions committed since the last seal; safe twice or concurrently (one chain)."""
+    return len(sealing.seal_all_pending())
+
+
+@shared_task(name="ledger.tasks.run_export", acks_late=True)
+def run_export(job_id: int) -> str | None:
+    """Build an export's file (FEC, statement); a job already done is not redone, one that died restarts."""
+    from .exports import export_run
+
+    job = export_run(job_id=job_id)
+    return job.status if job is not None else None

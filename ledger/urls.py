@@ -8,3 +8,31 @@ urlpatterns = [
     path("accounts/<int:account_id>/statement/", views.statement, name="statement"),
     path("accounts/<int:account_id>/statement.csv", views.statement_csv, name="statement-csv"),
 ]
+
+# The audit log (staff and auditors).
+from . import views_log  # noqa: E402
+
+urlpatterns += [
+    path("audit/log/", views_log.audit_log, name="audit-log"),
+    path("audit/log.csv", views_log.audit_log_csv, name="audit-log-csv"),
+]
+
+# The books and exports (staff and auditors).
+from . import views_audit  # noqa: E402
+
+urlpatterns += [
+    path("audit/", views_audit.audit_home, name="audit-home"),
+    path("audit/trial-balance/", views_audit.trial_balance, name="audit-trial-balance"),
+    path("audit/accounts/", views_audit.account_search, name="audit-accounts"),
+    path("audit/accounts/<int:account_id>/", views_audit.account_statement, name="audit-statement"),
+    path(
+        "audit/accounts/<int:account_id>/statement.csv", views_audit.account_statement_csv, name="audit-statement-csv"
+    ),
+    path(
+        "audit/accounts/<int:account_id>/statement.pdf", views_audit.account_statement_pdf, name="audit-statement-pdf"
+    ),
+    path("audit/exports/", views_audit.export_list, name="audit-exports"),
+    path("audit/exports/new/", views_audit.export_create, name="audit-export-create"),
+    path("audit/exports/<int:pk>/", views_audit.export_detail, name="audit-export"),
+    path("audit/exports/<int:pk>/download/", views_audit.export_download, name="audit-export-download"),
+]

@@ -100,6 +100,7 @@ def member_create(
 
     Raises InvalidInput (unknown kind, username taken, invalid identity numbers).
     """
+    from ledger.audit import audit_record
     from ledger.services import accounts_open_for_member
 
     user_model = get_user_model()
@@ -132,6 +133,9 @@ def member_create(
             **numbers,
         )
         accounts_open_for_member(member=member, actor=actor)
+        creator = acting_user(actor)
+        if creator is not None and creator.is_staff:
+            audit_record(actor=actor, action="member_create", target=member, kind=kind, username=username)
     return member
 
 
@@ -208,6 +212,7 @@ def member_close(*, member: Member, actor: Actor) -> Member:
 
     Raises MemberNotEmpty.
     """
+    from ledger.audit import audit_record
     from ledger.models import Account, Hold
     from ledger.services import account_status_set
 
@@ -224,6 +229,7 @@ def member_close(*, member: Member, actor: Actor) -> Member:
         member.status = Member.Status.CLOSED
         member.closed_at = timezone.now()
         member.save(update_fields=["status", "closed_at"])
+        audit_record(actor=actor, action="member_close", target=member)
     return member
 
 

@@ -31,6 +31,7 @@ from cooperative.errors import (
     NotEnoughShares,
 )
 from cooperative.models import Cooperative, ShareClass, Shareholder, ShareMovement
+from ledger.audit import audit_record
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post, transaction_reverse, with_retries
 
@@ -319,6 +320,16 @@ def share_transfer(
                 actor=actor,
             )
             holder_status_follow(from_shareholder)
+            audit_record(
+                actor=actor,
+                action="share_transfer",
+                target=movement,
+                reason=decision,
+                number=movement.number,
+                quantity=quantity,
+                from_shareholder=from_shareholder.pk,
+                to_shareholder=to_shareholder.pk,
+            )
             return movement
 
     return with_retries(attempt)
@@ -423,6 +434,14 @@ def movement_cancel(*, movement: ShareMovement, reason: str, board_decision: str
             for holder in (original.to_shareholder, original.from_shareholder):
                 if holder is not None:
                     holder_status_follow(holder)
+            audit_record(
+                actor=actor,
+                action="movement_cancel",
+                target=original,
+                reason=reason,
+                board_decision=decision,
+                cancellation=cancellation.pk,
+            )
             return cancellation
 
     return with_retries(attempt)

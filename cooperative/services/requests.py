@@ -25,6 +25,7 @@ from config.typing import Actor, acting_user
 from cooperative import selectors
 from cooperative.errors import NotAdmitted, NotDueYet, NotEnoughShares, RequestNotPending
 from cooperative.models import College, Cooperative, RedemptionRequest, ShareClass, Shareholder, SubscriptionRequest
+from ledger.audit import audit_record
 from ledger.services import with_retries
 from members.models import Member
 
@@ -163,6 +164,7 @@ def subscription_request_approve(
             locked.decided_by = acting_user(actor)
             locked.decided_at = timezone.now()
             locked.save()
+            audit_record(actor=actor, action="subscription_approve", target=locked, reason=decision)
             return locked
 
     return with_retries(attempt)
@@ -181,6 +183,7 @@ def subscription_request_reject(*, request: SubscriptionRequest, reason: str, ac
         locked.decided_by = acting_user(actor)
         locked.decided_at = timezone.now()
         locked.save()
+        audit_record(actor=actor, action="subscription_reject", target=locked, reason=reason)
         return locked
 
 
@@ -211,7 +214,16 @@ def subscription_request_pay(
             cooperative, locked = _lock_request(request, {SR.APPROVED, SR.ISSUED})
             if locked.status == SR.ISSUED:
                 return locked
-            return _issue_locked(cooperative, locked, actor, paid_on or timezone.localdate())
+            issued = _issue_locked(cooperative, locked, actor, paid_on or timezone.localdate())
+            audit_record(
+                actor=actor,
+                action="subscription_pay",
+                target=issued,
+                reason=issued.board_decision,
+                movement=issued.movement_id,
+                quantity=issued.quantity,
+            )
+            return issued
 
     return with_retries(attempt)
 
@@ -285,7 +297,16 @@ def share_subscribe(
                 decided_by=acting_user(actor),
                 decided_at=timezone.now(),
             )
-            return _issue_locked(locked, request, actor, paid_on or timezone.localdate())
+            issued = _issue_locked(locked, request, actor, paid_on or timezone.localdate())
+            audit_record(
+                actor=actor,
+                action="share_subscribe",
+                target=issued,
+                reason=decision,
+                movement=issued.movement_id,
+                quantity=quantity,
+            )
+            return issued
 
     return with_retries(attempt)
 
@@ -351,6 +372,7 @@ def redemption_request_approve(
         locked.decided_by = acting_user(actor)
         locked.decided_at = timezone.now()
         locked.save()
+        audit_record(actor=actor, action="redemption_approve", target=locked, reason=decision, due_on=locked.due_on)
         return locked
 
 
@@ -367,6 +389,7 @@ def redemption_request_reject(*, request: RedemptionRequest, reason: str, actor:
         locked.decided_by = acting_user(actor)
         locked.decided_at = timezone.now()
         locked.save()
+        audit_record(actor=actor, action="redemption_reject", target=locked, reason=reason)
         return locked
 
 
@@ -402,6 +425,14 @@ def redemption_request_pay(
             locked.status = RR.PAID
             locked.save()
             holder_status_follow(locked.shareholder)
+            audit_record(
+                actor=actor,
+                action="redemption_pay",
+                target=locked,
+                reason=locked.board_decision,
+                movement=locked.movement_id,
+                quantity=locked.quantity,
+            )
             return locked
 
     return with_retries(attempt)

@@ -15,6 +15,7 @@ from config.errors import InvalidInput
 from config.typing import Actor
 from cooperative.errors import InvalidCollegeWeights
 from cooperative.models import College, Cooperative, ShareClass, Shareholder, SubscriptionRequest
+from ledger.audit import audit_record
 from ledger.models import Account
 from ledger.services import system_account
 from members.identity import clean_siren
@@ -106,7 +107,11 @@ def cooperative_create(
     try:
         with transaction.atomic(durable=True):
             account = system_account(Account.SystemCode.CAPITAL, "EUR", reference=f"coop:{compact}")
-            return Cooperative.objects.create(capital_account=account, **fields)
+            cooperative = Cooperative.objects.create(capital_account=account, **fields)
+            audit_record(
+                actor=actor, action="cooperative_create", target=cooperative, name=cooperative.name, siren=compact
+            )
+            return cooperative
     except IntegrityError:
         raise InvalidInput(fields={"siren": [_("A cooperative with this SIREN is already registered.")]}) from None
 
@@ -121,13 +126,22 @@ def share_class_create(
         locked = lock_cooperative(cooperative)
         if ShareClass.objects.filter(cooperative=locked, code=code).exists():
             raise InvalidInput(fields={"code": [_("This cooperative already has a class %(code)s.") % {"code": code}]})
-        return ShareClass.objects.create(
+        share_class = ShareClass.objects.create(
             cooperative=locked,
             code=code,
             name=_text(name, "name", 100),
             nominal_value=_cents(nominal_value, "nominal_value"),
             description=_text(description, "description", 255, required=False),
         )
+        audit_record(
+            actor=actor,
+            action="share_class_create",
+            target=share_class,
+            cooperative=locked.pk,
+            code=code,
+            nominal_value=share_class.nominal_value,
+        )
+        return share_class
 
 
 def college_weight_problems(cooperative: Cooperative, weights: dict[str, int] | None = None) -> list[str]:
@@ -184,10 +198,18 @@ def colleges_define(*, cooperative: Cooperative, colleges: list[dict[str, Any]],
                     _("Subscription requests name the college “%(name)s”: it cannot be removed.") % {"name": name}
                 )
         College.objects.filter(cooperative=locked).exclude(name__in=list(cleaned)).delete()
-        return [
+        defined = [
             College.objects.update_or_create(cooperative=locked, name=name, defaults=fields)[0]
             for name, fields in cleaned.items()
         ]
+        audit_record(
+            actor=actor,
+            action="colleges_define",
+            target=locked,
+            old={name: college.weight for name, college in existing.items()},
+            new={name: fields["weight"] for name, fields in cleaned.items()},
+        )
+        return defined
 
 
 def shareholder_admit(
@@ -216,7 +238,7 @@ def shareholder_admit(
         raise InvalidInput(_("Admit either a member or a legal person, not both."))
     with transaction.atomic(durable=True):
         locked = lock_cooperative(cooperative)
-        return admit_locked(
+        shareholder = admit_locked(
             cooperative=locked,
             college=college,
             member=member,
@@ -226,6 +248,14 @@ def shareholder_admit(
             admitted_on=admitted_on or timezone.localdate(),
             admission_decision=_text(admission_decision, "admission_decision", 100, required=False),
         )
+        audit_record(
+            actor=actor,
+            action="shareholder_admit",
+            target=shareholder,
+            reason=shareholder.admission_decision,
+            college=college.name,
+        )
+        return shareholder
 
 
 def admit_locked(

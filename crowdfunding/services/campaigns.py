@@ -29,6 +29,7 @@ from cooperative.selectors import can_administer
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
 from crowdfunding.models import Campaign, CampaignImage, RewardTier
 from crowdfunding.richtext import sanitise
+from ledger.audit import audit_record
 from ledger.models import Account
 from ledger.services import system_account, with_retries
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
@@ -334,6 +335,14 @@ def campaign_approve(*, campaign: Campaign, actor: Actor, fee_rate: Any = None, 
         locked.moderated_at = now
         locked.moderation_comment = _text(comment, "comment", 2000, required=False)
         locked.save()
+        audit_record(
+            actor=actor,
+            action="campaign_approve",
+            target=locked,
+            reason=locked.moderation_comment,
+            status=locked.status,
+            fee_rate=locked.fee_rate,
+        )
         _mail_owner(
             locked,
             _("Your campaign “%(title)s” is approved") % {"title": locked.title},
@@ -358,6 +367,7 @@ def campaign_send_back(*, campaign: Campaign, actor: Actor, comment: str) -> Cam
         locked.moderated_by = user
         locked.moderated_at = timezone.now()
         locked.save()
+        audit_record(actor=actor, action="campaign_send_back", target=locked, reason=comment)
         _mail_owner(
             locked,
             _("Your campaign “%(title)s” needs changes") % {"title": locked.title},
@@ -394,6 +404,8 @@ def campaign_cancel(*, campaign: Campaign, actor: Actor, reason: str) -> Campaig
                 locked.moderated_by = acting_user(actor)
                 locked.moderated_at = locked.decided_at
             locked.save()
+            if moderator:  # an owner withdrawing their own campaign is no administrative action
+                audit_record(actor=actor, action="campaign_cancel", target=locked, reason=reason)
             return locked
 
     cancelled = with_retries(attempt)

@@ -36,6 +36,7 @@ from crowdfunding.errors import (
     TierSoldOut,
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
+from ledger.audit import audit_record
 from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.services import hold_create, hold_void, lock_accounts, with_retries
@@ -270,6 +271,17 @@ def pool_create(
                 _rematch(pledge, locked, actor)
                 pledge.save()
             pool.refresh_from_db()
+            if is_moderator(actor):
+                audit_record(
+                    actor=actor,
+                    action="pool_create",
+                    target=pool,
+                    campaign=locked.pk,
+                    sponsor=sponsor.pk,
+                    ratio=pool.ratio,
+                    total_cap=pool.total_cap,
+                    per_backer_cap=pool.per_backer_cap,
+                )
             return pool
 
     return with_retries(attempt)
@@ -285,6 +297,8 @@ def pool_close(*, pool: MatchingPool, actor: Actor) -> MatchingPool:
         locked = MatchingPool.objects.select_for_update().get(pk=pool.pk)
         locked.status = MatchingPool.Status.CLOSED
         locked.save(update_fields=["status"])
+        if is_moderator(actor):
+            audit_record(actor=actor, action="pool_close", target=locked, campaign=locked.campaign_id)
         return locked
 
 

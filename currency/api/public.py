@@ -107,9 +107,10 @@ class MonthFiguresSerializer(serializers.Serializer):
 
 
 class SealSerializer(serializers.Serializer):
-    sealed_at = serializers.DateTimeField()
+    sequence = serializers.IntegerField()
     hash = serializers.CharField()
-    last_transaction = serializers.IntegerField()
+    last_transaction_id = serializers.IntegerField()
+    sealed_at = serializers.DateTimeField()
 
 
 class TransparencySerializer(serializers.Serializer):
@@ -162,7 +163,12 @@ def transparency_data(figures: selectors_public.TransparencyFigures) -> dict[str
         ],
         "latest_seal": None
         if seal is None
-        else {"sealed_at": seal.sealed_at.isoformat(), "hash": seal.hash, "last_transaction": seal.last_transaction_id},
+        else {
+            "sequence": seal.sequence,
+            "hash": seal.hash,
+            "last_transaction_id": seal.last_transaction_id,
+            "sealed_at": seal.sealed_at.isoformat(),
+        },
         "generated_at": figures.generated_at.isoformat(),
     }
 

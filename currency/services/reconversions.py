@@ -19,6 +19,7 @@ from config.errors import ApplicationError, InvalidInput, PermissionDenied
 from config.typing import Actor, acting_user
 from currency.models import Reconversion, SepaExport
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
+from ledger.audit import audit_record
 from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post, with_retries
@@ -148,6 +149,9 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
             locked.decided_at = timezone.now()
             locked.decided_by = acting_user(actor)
             locked.save(update_fields=["status", "fee", "transaction", "decided_at", "decided_by"])
+            audit_record(
+                actor=actor, action="reconversion_approve", target=locked, amount=amount, fee=fee, transaction=txn.pk
+            )
             return locked
 
     return with_retries(attempt)
@@ -168,6 +172,7 @@ def reconversion_reject(*, reconversion: Reconversion, actor: Actor, reason: str
         locked.decided_at = timezone.now()
         locked.decided_by = acting_user(actor)
         locked.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+        audit_record(actor=actor, action="reconversion_reject", target=locked, reason=reason)
         return locked
 
 
@@ -221,5 +226,13 @@ def sepa_export_create(*, actor: Actor) -> SepaExport:
         )
         Reconversion.objects.filter(pk__in=[reconversion.pk for reconversion in due]).update(
             status=Reconversion.Status.EXPORTED, export=export
+        )
+        audit_record(
+            actor=actor,
+            action="reconversion_payment",
+            target=export,
+            reason=message_id,
+            reconversions=[reconversion.pk for reconversion in due],
+            total=export.total,
         )
         return export

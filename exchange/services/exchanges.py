@@ -30,6 +30,7 @@ from djmoney.money import Money
 from config.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
 from config.typing import Actor, acting_user
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
+from ledger.audit import audit_record
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.services import hold_capture, hold_create, hold_void, with_retries
@@ -459,6 +460,8 @@ def exchange_resolve(*, exchange: Exchange, outcome: str, amount: Money | None =
         else:
             hold_capture(hold=_hold(locked), actor=actor, amount=amount if outcome == "partial" else None)
         locked.closed_at = timezone.now()
+        # Inside the exchange's atomic block: a resolution that fails leaves no event.
+        audit_record(actor=actor, action="dispute_resolve", target=locked, reason=locked.dispute_reason, outcome=note)
 
     note = outcome if amount is None or outcome != "partial" else f"{outcome} {amount.amount} {amount.currency}"
     return _transition(

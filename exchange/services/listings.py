@@ -24,6 +24,7 @@ from config.errors import ApplicationError, InvalidInput, PermissionDenied
 from config.images import ImageTooLarge, InvalidImage, reencoded_jpeg
 from config.typing import Actor, acting_user
 from exchange.models import Category, Listing, ListingPhoto
+from ledger.audit import audit_record
 from ledger.errors import MembershipExpired
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
@@ -328,6 +329,7 @@ def listing_hide(*, listing: Listing, actor: Actor, reason: str) -> Listing:
         locked.hidden_reason = reason
         locked.hidden_by = moderator
         locked.save(update_fields=["status", "hidden_reason", "hidden_by", "updated_at"])
+        audit_record(actor=actor, action="listing_hide", target=locked, reason=reason)
         title = locked.title
         _mail_author(
             locked,
@@ -357,6 +359,7 @@ def listing_unhide(*, listing: Listing, actor: Actor) -> Listing:
             locked.hidden_reason = ""
             locked.hidden_by = None
             locked.save(update_fields=["status", "hidden_reason", "hidden_by", "updated_at"])
+            audit_record(actor=actor, action="listing_unhide", target=locked, status=locked.status)
         return locked
 
 

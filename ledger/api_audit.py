@@ -1,0 +1,173 @@
+"""API of the books, under /api/audit/: the trial balance at a date, and exports made in the background.
+
+For staff and auditors (`ledger.audit_ledger`); anyone else gets 403, and 404 for an export that
+is not theirs. Auditors read; they may ask for exports, and change nothing else.
+Money in JSON: `"balance": "12.50"` with `"unit": "EUR"`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any
+
+from django.http import FileResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import NotFound, PermissionDenied
+
+from . import books, exports
+from .models import ExportJob
+from .selectors import can_read_everything
+from .units import get_unit
+
+MAX_ID = 2**63 - 1
+
+
+def _reader(request: Request) -> None:
+    if not can_read_everything(request.user):
+        raise PermissionDenied()
+
+
+class OnQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+
+
+class ExportInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=sorted(exports.REQUESTABLE_KINDS))
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    account_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+    file_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "kind",
+            "parameters",
+            "status",
+            "progress_done",
+            "progress_total",
+            "error",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "file_name",
+            "download_url",
+        ]
+
+    def get_file_name(self, job: ExportJob) -> str | None:
+        return os.path.basename(job.file.name) if job.status == ExportJob.Status.DONE and job.file else None
+
+    def get_download_url(self, job: ExportJob) -> str | None:
+        if job.status != ExportJob.Status.DONE or not job.file:
+            return None
+        return reverse("api-audit-export-file", args=[job.pk])
+
+
+def _money(minor: int, unit: str) -> str:
+    return str(get_unit(unit).to_decimal(minor))
+
+
+class TrialBalanceView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("on", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="YYYY-MM-DD; absent: today.")
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        """Per unit, every account's balance at the end of the day (Europe/Paris); each unit sums to zero."""
+        _reader(request)
+        serializer = OnQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        day: datetime.date = serializer.validated_data.get("on") or timezone.localdate()
+        units = []
+        for unit in books.trial_balance_on(day):
+            units.append(
+                {
+                    "unit": unit.unit,
+                    "debit_total": _money(unit.debit_total, unit.unit),
+                    "credit_total": _money(unit.credit_total, unit.unit),
+                    "total": _money(unit.total, unit.unit),
+                    "accounts": [
+                        {
+                            "id": line.account.pk,
+                            "label": line.account.label,
+                            "kind": line.account.kind,
+                            "system_code": line.account.system_code,
+                            "holder": line.account.holder_id,
+                            "balance": _money(line.balance, unit.unit),
+                        }
+                        for line in unit.lines
+                    ],
+                }
+            )
+        return Response({"on": day.isoformat(), "units": units})
+
+
+class ExportListView(APIView):
+    @extend_schema(responses=ExportJobSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """The 50 most recent exports."""
+        _reader(request)
+        jobs = ExportJob.objects.select_related("requested_by").order_by("-created_at", "-id")[:50]
+        return Response(ExportJobSerializer(jobs, many=True).data)
+
+    @extend_schema(request=ExportInputSerializer, responses={202: ExportJobSerializer})
+    def post(self, request: Request) -> Response:
+        """Ask for an export: `{"kind": "fec", "year": 2026}` or a statement
+        (`statement_csv`/`statement_pdf` with `account_id`, `date_from`, `date_to`). 202: queued."""
+        _reader(request)
+        serializer = ExportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = dict(serializer.validated_data)
+        kind = data.pop("kind")
+        job = exports.export_request(kind=kind, parameters=data, actor=request.user)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _job_for(request: Request, pk: int) -> ExportJob:
+    job = exports.export_visible_to(request.user, pk) if 0 < pk <= MAX_ID else None
+    if job is None:
+        raise NotFound()
+    return job
+
+
+class ExportDetailView(APIView):
+    @extend_schema(responses=ExportJobSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        """An export's status and progress; `download_url` once it is done."""
+        return Response(ExportJobSerializer(_job_for(request, pk)).data)
+
+
+class ExportFileView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        """The export's file, once done (404 before)."""
+        job = _job_for(request, pk)
+        if job.status != ExportJob.Status.DONE or not job.file:
+            raise NotFound()
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=os.path.basename(job.file.name))
+
+
+urlpatterns = [
+    path("trial-balance/", TrialBalanceView.as_view(), name="api-audit-trial-balance"),
+    path("exports/", ExportListView.as_view(), name="api-audit-exports"),
+    path("exports/<int:pk>/", ExportDetailView.as_view(), name="api-audit-export"),
+    path("exports/<int:pk>/file/", ExportFileView.as_view(), name="api-audit-export-file"),
+]

@@ -1,0 +1,208 @@
+"""Seals: the tamper-evidence chain of the ledger (DESIGN.md, "Seals"; docs/SEALS.md).
+
+A seal covers a contiguous range of transactions, in id order:
+
+    hash = sha256(previous_hash ‖ canonical bytes of each covered transaction and its entries)
+
+where `previous_hash` is the previous seal's hash (64 zeros for seal 1), written as its 64
+lowercase hex characters, and the canonical bytes are UTF-8 lines:
+
+    T|id|kind|created_at|memo|reverses_id|idempotency_key|actor_id\\n     one per transaction
+    E|id|account_id|unit|amount|balance_after\\n                          then one per entry, id order
+
+`created_at` is ISO-8601 in UTC with microseconds (`2026-03-01T09:30:00.000000Z`); a null field
+is empty; integers are plain decimals (`-150`); in text fields `\\` `|` newline and carriage
+return are written `\\\\` `\\|` `\\n` `\\r`. docs/SEALS.md has an independent script.
+
+Sealing is off the posting path: it reads committed rows and writes one seal row; it never
+locks a ledger row, so postings never wait for it. Sealers exclude each other only among
+themselves (an advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers),
+and UNIQUE(sequence) makes a fork impossible even without the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from .models import Seal, Transaction
+
+GENESIS_HASH = "0" * 64
+# Any constant will do, as long as nothing else uses it: the key of the sealers' advisory lock.
+SEAL_LOCK_KEY = 7_266_511_004
+DEFAULT_LAG_SECONDS = 30
+DEFAULT_MAX_TRANSACTIONS = 50_000
+CHUNK_SIZE = 5_000
+
+# The columns streamed for hashing: a transaction's, then one of its entries' (None if it has none).
+STREAM_FIELDS = (
+    "id",
+    "kind",
+    "created_at",
+    "memo",
+    "reverses_id",
+    "idempotency_key",
+    "actor_id",
+    "entries__id",
+    "entries__account_id",
+    "entries__unit",
+    "entries__amount",
+    "entries__balance_after",
+)
+
+
+def escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _field(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape(value)
+    return str(value)
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def transaction_line(
+    id: int,
+    kind: str,
+    created_at: datetime,
+    memo: str,
+    reverses_id: int | None,
+    idempotency_key: str | None,
+    actor_id: int | None,
+) -> bytes:
+    fields = [str(id), _field(kind), format_timestamp(created_at), _field(memo)]
+    fields += [_field(reverses_id), _field(idempotency_key), _field(actor_id)]
+    return ("T|" + "|".join(fields) + "\n").encode()
+
+
+def entry_line(id: int, account_id: int, unit: str, amount: int, balance_after: int) -> bytes:
+    return f"E|{id}|{account_id}|{escape(unit)}|{amount}|{balance_after}\n".encode()
+
+
+@dataclass
+class StreamedTransaction:
+    id: int
+    created_at: datetime
+    entry_count: int
+    canonical: bytes
+
+
+def stream_transactions(rows: Iterable[tuple[Any, ...]]) -> Iterator[StreamedTransaction]:
+    """Group the joined rows (see STREAM_FIELDS, in transaction then entry id order) per transaction."""
+    current: StreamedTransaction | None = None
+    parts: list[bytes] = []
+    for row in rows:
+        txn_id = row[0]
+        if current is None or current.id != txn_id:
+            if current is not None:
+                current.canonical = b"".join(parts)
+                yield current
+            current = StreamedTransaction(id=txn_id, created_at=row[2], entry_count=0, canonical=b"")
+            parts = [transaction_line(*row[:7])]
+        if row[7] is not None:
+            parts.append(entry_line(*row[7:12]))
+            current.entry_count += 1
+    if current is not None:
+        current.canonical = b"".join(parts)
+        yield current
+
+
+def transaction_rows(*, after_id: int = 0, up_to_id: int | None = None) -> Iterator[tuple[Any, ...]]:
+    """Transactions joined to their entries, in id order, streamed (server-side cursor on PostgreSQL)."""
+    rows = Transaction.objects.filter(id__gt=after_id)
+    if up_to_id is not None:
+        rows = rows.filter(id__lte=up_to_id)
+    return rows.order_by("id", "entries__id").values_list(*STREAM_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+
+
+def configured_lag_seconds() -> int:
+    return int(getattr(settings, "LEDGER_SEAL_LAG_SECONDS", DEFAULT_LAG_SECONDS))
+
+
+def _range_to_seal(last_sealed: int, cutoff: datetime, max_transactions: int) -> int | None:
+    """The last id to seal now: the range stops before the first transaction too recent to seal."""
+    pending = Transaction.objects.filter(id__gt=last_sealed).order_by("id")
+    too_recent = pending.filter(created_at__gte=cutoff).values_list("id", flat=True).first()
+    if too_recent is not None:
+        pending = pending.filter(id__lt=too_recent)
+    ids = pending.values_list("id", flat=True)
+    nth = list(ids[max_transactions - 1 : max_transactions])
+    return nth[0] if nth else ids.last()
+
+
+def _lock_sealers() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+    # SQLite: the atomic block began with BEGIN IMMEDIATE (settings), so sealers run one at a time.
+
+
+def seal_pending(
+    *, now: datetime | None = None, lag_seconds: int | None = None, max_transactions: int = DEFAULT_MAX_TRANSACTIONS
+) -> Seal | None:
+    """Seal, in id order, the unsealed transactions created before now − lag; None if there are none.
+
+    The lag lets in-flight postings commit: a posting takes its id (and its created_at) before it
+    commits, so a later posting may commit first. Sealing only what is older than the lag keeps the
+    range from jumping over a posting still in flight (verify_ledger flags one that would have).
+    Safe to run twice or concurrently: a sealer that loses a race seals nothing (returns None).
+    """
+    lag = lag_seconds if lag_seconds is not None else configured_lag_seconds()
+    cutoff = (now or timezone.now()) - timedelta(seconds=lag)
+    try:
+        with transaction.atomic(durable=True):
+            _lock_sealers()
+            previous = Seal.objects.order_by("-sequence").first()
+            last_sealed = previous.last_transaction_id if previous else 0
+            end = _range_to_seal(last_sealed, cutoff, max_transactions)
+            if end is None:
+                return None
+            previous_hash = previous.hash if previous else GENESIS_HASH
+            digest = hashlib.sha256(previous_hash.encode("ascii"))
+            first_id = None
+            transactions = entries = 0
+            for streamed in stream_transactions(transaction_rows(after_id=last_sealed, up_to_id=end)):
+                if first_id is None:
+                    first_id = streamed.id
+                digest.update(streamed.canonical)
+                transactions += 1
+                entries += streamed.entry_count
+            assert first_id is not None  # the range holds `end` at least
+            return Seal.objects.create(
+                sequence=(previous.sequence if previous else 0) + 1,
+                previous_hash=previous_hash,
+                hash=digest.hexdigest(),
+                first_transaction_id=first_id,
+                last_transaction_id=end,
+                transaction_count=transactions,
+                entry_count=entries,
+                sealed_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Another sealer took this sequence number first (it could only without the lock): its
+        # seal stands, and the transactions are sealed, or will be by the next run.
+        return None
+
+
+def seal_all_pending(*, now: datetime | None = None, max_seals: int = 100) -> list[Seal]:
+    """Seal the whole backlog, one seal per `max_transactions` batch (the periodic task)."""
+    seals = []
+    for _ in range(max_seals):
+        seal = seal_pending(now=now)
+        if seal is None:
+            break
+        seals.append(seal)
+    return seals

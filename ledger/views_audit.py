@@ -1,0 +1,212 @@
+"""The auditors' pages: the books (trial balance at a date, any account's statement for a date
+range as a page, CSV or PDF) and the exports made in the background (FEC, statements).
+
+For staff and holders of `ledger.audit_ledger`; anyone else gets a 404, as for any page they may
+not see. Auditors read everything and may ask for exports; they change nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from config.errors import ApplicationError
+
+from . import books, exports
+from .models import Account, ExportJob
+from .selectors import can_read_everything
+
+STATEMENT_PAGE_ROWS = 500
+SEARCH_RESULTS = 50
+
+
+class DayForm(forms.Form):
+    on = forms.DateField(label=gettext_lazy("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RangeForm(forms.Form):
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class FecForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Fiscal year"), min_value=2000, max_value=2100)
+
+
+def _auditor_only(request: HttpRequest) -> None:
+    if not can_read_everything(request.user):
+        raise Http404
+
+
+def _account_or_404(account_id: int) -> Account:
+    account = Account.objects.select_related("holder").filter(pk=account_id).first()
+    if account is None:
+        raise Http404
+    return account
+
+
+@login_required
+def audit_home(request: HttpRequest) -> HttpResponse:
+    _auditor_only(request)
+    return render(request, "ledger/audit/home.html", {})
+
+
+@login_required
+def trial_balance(request: HttpRequest) -> HttpResponse:
+    _auditor_only(request)
+    form = DayForm(request.GET or None)
+    day = timezone.localdate()
+    if form.is_valid() and form.cleaned_data["on"]:
+        day = form.cleaned_data["on"]
+    return render(
+        request,
+        "ledger/audit/trial_balance.html",
+        {"form": form, "day": day, "units": books.trial_balance_on(day)},
+    )
+
+
+@login_required
+def account_search(request: HttpRequest) -> HttpResponse:
+    _auditor_only(request)
+    query = request.GET.get("q", "").strip()[:100]
+    accounts = Account.objects.select_related("holder").order_by("unit", "id")
+    if query:
+        match = (
+            Q(holder__display_name__icontains=query)
+            | Q(holder__user__username__icontains=query)
+            | Q(name__icontains=query)
+            | Q(system_code__icontains=query)
+            | Q(reference__icontains=query)
+        )
+        if query.isdigit():
+            match |= Q(pk=int(query))
+        accounts = accounts.filter(match)
+    else:
+        accounts = accounts.filter(kind=Account.Kind.SYSTEM)
+    return render(request, "ledger/audit/accounts.html", {"query": query, "accounts": list(accounts[:SEARCH_RESULTS])})
+
+
+def _statement(request: HttpRequest, account_id: int) -> tuple[RangeForm, books.Statement]:
+    _auditor_only(request)
+    account = _account_or_404(account_id)
+    today = timezone.localdate()
+    data = request.GET if "date_from" in request.GET else {"date_from": today.replace(day=1), "date_to": today}
+    form = RangeForm(data)
+    if form.is_valid():
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    else:
+        date_from, date_to = today.replace(day=1), today
+    return form, books.statement_for_range(account=account, date_from=date_from, date_to=date_to)
+
+
+@login_required
+def account_statement(request: HttpRequest, account_id: int) -> HttpResponse:
+    form, statement = _statement(request, account_id)
+    entries = list(statement.entries()[: STATEMENT_PAGE_ROWS + 1])
+    return render(
+        request,
+        "ledger/audit/statement.html",
+        {
+            "form": form,
+            "statement": statement,
+            "account": statement.account,
+            "entries": entries[:STATEMENT_PAGE_ROWS],
+            "truncated": len(entries) > STATEMENT_PAGE_ROWS,
+            "range": f"date_from={statement.date_from.isoformat()}&date_to={statement.date_to.isoformat()}",
+        },
+    )
+
+
+def _statement_filename(statement: books.Statement, extension: str) -> str:
+    return (
+        f"statement-{statement.account.pk}-{statement.unit}-"
+        f"{statement.date_from.isoformat()}-{statement.date_to.isoformat()}.{extension}"
+    )
+
+
+@login_required
+def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse:
+    _form, statement = _statement(request, account_id)
+    response = HttpResponse(books.statement_csv_text(statement), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_statement_filename(statement, "csv")}"'
+    return response
+
+
+@login_required
+def account_statement_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
+    _form, statement = _statement(request, account_id)
+    response = HttpResponse(books.statement_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_statement_filename(statement, "pdf")}"'
+    return response
+
+
+@login_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    _auditor_only(request)
+    jobs = ExportJob.objects.select_related("requested_by").order_by("-created_at", "-id")[:50]
+    form = FecForm(initial={"year": timezone.localdate().year - 1})
+    return render(request, "ledger/audit/exports.html", {"jobs": jobs, "fec_form": form})
+
+
+@login_required
+@require_POST
+def export_create(request: HttpRequest) -> HttpResponse:
+    """Queue an export: an FEC (`kind=fec`, `year`) or a statement (`account_id`, `date_from`, `date_to`)."""
+    _auditor_only(request)
+    kind = request.POST.get("kind", "")
+    parameters = {key: request.POST.get(key) for key in ("year", "account_id", "date_from", "date_to")}
+    try:
+        job = exports.export_request(kind=kind, parameters=parameters, actor=request.user)
+    except ApplicationError as exc:
+        problems = [str(error) for errors in (exc.fields or {}).values() for error in errors] or [str(exc.message)]
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect("audit-exports")
+    messages.success(request, _("The export is queued; this page shows its progress."))
+    return redirect("audit-export", pk=job.pk)
+
+
+def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
+    job = exports.export_visible_to(request.user, pk)
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    running = job.status in {ExportJob.Status.QUEUED, ExportJob.Status.RUNNING}
+    percent = 100 * job.progress_done // job.progress_total if job.progress_total else 0
+    if job.status == ExportJob.Status.DONE:
+        percent = 100
+    return render(
+        request,
+        "ledger/audit/export.html",
+        {"job": job, "running": running, "percent": percent, "file_name": os.path.basename(job.file.name or "")},
+    )
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _job_or_404(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=os.path.basename(job.file.name))

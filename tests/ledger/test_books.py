@@ -1,0 +1,140 @@
+"""The books: the trial balance at any date (end of the day in Paris), statements for a date range."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+from djmoney.money import Money
+
+from ledger.books import statement_csv_text, statement_for_range, statement_pdf, trial_balance_on
+from ledger.models import Account, Transaction
+from ledger.services import system_account, transaction_post
+from members.models import Member
+from tests.conftest import account_of
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+DAY_1, DAY_2, DAY_3 = datetime.date(2026, 3, 1), datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+
+
+def convert(member: Member, amount: str, when: datetime.datetime) -> Transaction:
+    return transaction_post(
+        legs=[
+            (system_account(Account.SystemCode.WORLD, "EUR"), -Money(amount, "EUR")),
+            (system_account(Account.SystemCode.GUARANTEE_FUND, "EUR"), Money(amount, "EUR")),
+            (system_account(Account.SystemCode.ISSUANCE, "ACH"), -Money(amount, "ACH")),
+            (account_of(member, "ACH"), Money(amount, "ACH")),
+        ],
+        kind=Transaction.Kind.CONVERSION,
+        memo="Change au comptoir",
+        actor=None,
+        at=when,
+    )
+
+
+def pay(payer: Member, payee: Member, amount: str, when: datetime.datetime, memo: str = "") -> Transaction:
+    return transaction_post(
+        legs=[(account_of(payer, "ACH"), -Money(amount, "ACH")), (account_of(payee, "ACH"), Money(amount, "ACH"))],
+        kind=Transaction.Kind.TRANSFER,
+        memo=memo,
+        actor=None,
+        at=when,
+    )
+
+
+@pytest.fixture
+def history(make_member):
+    """Day 1: Alice converts 100 € (at 23:30 in Paris, 22:30 UTC). Day 2: she pays Bruno 30 ACH,
+    then 12,50 ACH. Day 3: Bruno pays her back 2 ACH."""
+    alice = make_member(username="alice", display_name="Alice")
+    bruno = make_member(username="bruno", display_name="Bruno")
+    convert(alice, "100", at(DAY_1, 23, 30))
+    pay(alice, bruno, "30", at(DAY_2, 9), "Légumes")
+    pay(alice, bruno, "12.50", at(DAY_2, 18), "Œufs")
+    pay(bruno, alice, "2", at(DAY_3, 0, 10), "Rendu")
+    return alice, bruno
+
+
+def balances(units, code: str) -> dict[str, int]:
+    unit = next(unit for unit in units if unit.unit == code)
+    return {line.account.system_code or line.account.label: line.balance for line in unit.lines}
+
+
+def test_the_trial_balance_on_a_day_counts_every_entry_up_to_midnight_in_paris(history, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        day_1 = trial_balance_on(DAY_1)
+    day_2 = trial_balance_on(DAY_2)
+
+    assert balances(day_1, "EUR") == {"world": -10000, "guarantee_fund": 10000}
+    assert balances(day_1, "ACH") == {"issuance": -10000, "Alice": 10000}
+    assert balances(day_2, "ACH") == {"issuance": -10000, "Alice": 5750, "Bruno": 4250}
+    for unit in day_2:
+        assert unit.total == 0
+    ach = next(unit for unit in day_2 if unit.unit == "ACH")
+    assert (ach.debit_total, ach.credit_total) == (10000, 10000)
+    assert [unit.unit for unit in day_2] == ["EUR", "ACH", "HRS", "GRN"]
+    assert next(unit for unit in day_2 if unit.unit == "HRS").lines == []
+
+
+def test_the_trial_balance_before_any_entry_is_empty_and_today_matches_the_accounts(history):
+    assert all(unit.lines == [] for unit in trial_balance_on(datetime.date(2026, 2, 28)))
+    latest = trial_balance_on(datetime.date(2030, 1, 1))
+    for unit in latest:
+        for line in unit.lines:
+            assert line.balance == Account.objects.get(pk=line.account.pk).balance
+
+
+def test_a_statement_has_the_opening_balance_the_entries_of_the_range_and_the_closing_balance(history):
+    alice, _bruno = history
+
+    statement = statement_for_range(account=account_of(alice, "ACH"), date_from=DAY_2, date_to=DAY_2)
+
+    assert (statement.opening, statement.closing) == (10000, 5750)
+    assert [(entry.amount, entry.balance_after) for entry in statement.entries()] == [(-3000, 7000), (-1250, 5750)]
+    whole = statement_for_range(account=account_of(alice, "ACH"), date_from=DAY_1, date_to=DAY_3)
+    assert (whole.opening, whole.closing, whole.entries().count()) == (0, 5950, 4)
+    empty = statement_for_range(
+        account=account_of(alice, "ACH"),
+        date_from=DAY_3 + datetime.timedelta(days=1),
+        date_to=datetime.date(2026, 12, 31),
+    )
+    assert (empty.opening, empty.closing, empty.entries().count()) == (5950, 5950, 0)
+
+
+def test_the_statement_csv_is_for_french_spreadsheets(history):
+    alice, _bruno = history
+    statement = statement_for_range(account=account_of(alice, "ACH"), date_from=DAY_2, date_to=DAY_3)
+    ids = [entry.transaction_id for entry in statement.entries()]
+
+    with translation.override("en"):
+        text = statement_csv_text(statement)
+
+    assert text.split("\r\n") == [
+        "\ufeffDate;Transaction;Kind;Description;Debit;Credit;Balance;Unit",
+        "02/03/2026;;;Opening balance;;;100,00;ACH",
+        f"02/03/2026 09:00;{ids[0]};Transfer;Légumes;30,00;;70,00;ACH",
+        f"02/03/2026 18:00;{ids[1]};Transfer;Œufs;12,50;;57,50;ACH",
+        f"03/03/2026 00:10;{ids[2]};Transfer;Rendu;;2,00;59,50;ACH",
+        "03/03/2026;;;Closing balance;;;59,50;ACH",
+        "",
+    ]
+
+
+def test_the_statement_pdf_lists_the_entries_and_both_balances(history):
+    alice, _bruno = history
+    statement = statement_for_range(account=account_of(alice, "ACH"), date_from=DAY_2, date_to=DAY_3)
+
+    with translation.override("en"):
+        pdf = statement_pdf(statement, compress=False)
+
+    assert pdf.startswith(b"%PDF")
+    for text in (b"Opening balance", b"Closing balance", b"Rendu", b"59,50 ACH", b"100,00 ACH", b"12,50 ACH"):
+        assert text in pdf, text
