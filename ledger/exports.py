@@ -31,11 +31,12 @@ from config.typing import Actor, acting_user
 from . import books, fec
 from .models import Account, ExportJob
 from .selectors import can_read_everything
+from .verification import verify_ledger
 
 logger = logging.getLogger(__name__)
 
 STATEMENT_KINDS = {ExportJob.Kind.STATEMENT_CSV, ExportJob.Kind.STATEMENT_PDF}
-REQUESTABLE_KINDS = {ExportJob.Kind.FEC, *STATEMENT_KINDS}
+REQUESTABLE_KINDS = {ExportJob.Kind.FEC, ExportJob.Kind.VERIFICATION, *STATEMENT_KINDS}
 
 
 def _year(value: Any) -> int:
@@ -61,6 +62,8 @@ def export_parameters_clean(kind: str, parameters: dict[str, Any]) -> dict[str, 
     """The job's parameters as stored (JSON), checked. Raises InvalidInput."""
     if kind == ExportJob.Kind.FEC:
         return {"year": _year(parameters.get("year"))}
+    if kind == ExportJob.Kind.VERIFICATION:
+        return {}
     if kind in STATEMENT_KINDS:
         try:
             account_id = int(parameters.get("account_id"))  # type: ignore[arg-type]
@@ -152,6 +155,16 @@ def _build(job: ExportJob, path: str) -> str:
         with open(path, "wb") as binary:
             binary.write(books.statement_pdf(statement, progress=progress))
         return f"{stem}.pdf"
+    if job.kind == ExportJob.Kind.VERIFICATION:
+        # The verification reads one read-only snapshot (PostgreSQL): no progress can be written from
+        # inside it, so the page shows the job running, then the figures of the report.
+        report = verify_ledger()
+        progress(report.transactions, report.transactions)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write("\n".join(report.summary_lines()) + "\n")
+            for discrepancy in report.discrepancies:
+                out.write(f"- {discrepancy}\n")
+        return f"verification-{timezone.localtime():%Y%m%d-%H%M%S}.txt"
     raise ValueError(f"no builder for exports of kind {job.kind!r}")
 
 

@@ -316,6 +316,7 @@ class ExportJob(models.Model):
         STATEMENT_CSV = "statement_csv", _("Account statement (CSV)")
         STATEMENT_PDF = "statement_pdf", _("Account statement (PDF)")
         AUDIT_LOG = "audit_log", _("Audit log (CSV)")
+        VERIFICATION = "verification", _("Ledger verification (report)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

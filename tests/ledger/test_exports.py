@@ -185,3 +185,18 @@ def test_only_auditors_and_staff_may_ask_for_an_export_and_parameters_are_checke
             export_request(kind=kind, parameters=parameters, actor=auditor)
         assert field in (refused.value.fields or {}), (kind, parameters)
     assert ExportJob.objects.count() == 0
+
+
+def test_an_auditor_verifies_the_ledger_in_the_background_and_gets_the_report(
+    make_member, django_user_model, eager_celery, django_capture_on_commit_callbacks
+):
+    auditor = make_auditor(django_user_model)
+    give_ach(make_member(username="alice"), "10")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = export_request(kind=ExportJob.Kind.VERIFICATION, parameters={"ignored": 1}, actor=auditor)
+    job.refresh_from_db()
+    assert (job.status, job.parameters, job.progress_done, job.progress_total) == ("done", {}, 1, 1)
+    report = stored(job)
+    assert report.startswith("Transactions: 1 (0 sealed, 1 recent not yet sealed)\n")
+    assert "OK: the ledger verifies." in report
+    assert job.file.name.split("/")[-1].startswith("verification-")
