@@ -21,7 +21,9 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        # The Django request, not DRF's wrapper: django-axes flags a lockout on it, and its middleware
+        # (config.security.lockout_response) turns the flag into the JSON `locked_out` answer.
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import moneyed
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from .caches import cache_from_url
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "djmoney",
     "django_filters",
+    "axes",
     "config",
     "members",
     "ledger",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns the lockout flag set during authentication into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,12 +97,38 @@ elif _TEST_SUFFIX:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{_TEST_SUFFIX}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache (API throttle counters) ----------------------------------------------------------
+# Default: memory of one process (the embedded run); with a Redis broker, the same Redis, so
+# every web process shares the counters. CACHE_URL overrides both.
+_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CACHE_URL = env_str("CACHE_URL", _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login brute force: failures are counted per username + address (django-axes, in the database);
+# after AXES_FAILURE_LIMIT of them, logins from that pair are refused for the cool-off, even with
+# the right password. The backend only counts and refuses; ModelBackend authenticates.
+AUTHENTICATION_BACKENDS = [
+    "config.security.LoginAttemptsBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (0: none).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -200,6 +231,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
+    # The sensitive API writes (token, transfers, holds, pledges, share requests: see
+    # config.throttling) share one rate per user (per address when anonymous); a refusal is
+    # 429 {"code": "throttled"} with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.SensitiveRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"sensitive": env_str("BOCAGE_THROTTLE_SENSITIVE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bocage API",
@@ -207,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.add_error_responses"],
     # Swagger UI served from our own static files: no CDN, works offline and behind a strict CSP.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -57,6 +57,15 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # API throttle counters live in the cache, keyed by user id: ids come back after each
+    # test's rollback, so one test's requests must not count against the next one's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_member(db) -> Callable[..., Member]:
     def make(kind: str = Member.Kind.INDIVIDUAL, username: str | None = None, **extra) -> Member:

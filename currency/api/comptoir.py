@@ -134,6 +134,8 @@ DAY = OpenApiParameter("day", OpenApiTypes.DATE, description="Local day, YYYY-MM
 
 
 class ConversionListCreateView(APIView):
+    pagination_class = DefaultPagination  # so the schema shows the paginated envelope
+
     @extend_schema(
         parameters=[OpenApiParameter("comptoir", OpenApiTypes.INT), DAY],
         responses=ConversionSerializer(many=True),

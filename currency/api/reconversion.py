@@ -90,6 +90,8 @@ def _own_member(request: Request) -> Member:
 
 
 class ReconversionListCreateView(APIView):
+    pagination_class = DefaultPagination  # so the schema shows the paginated envelope
+
     @extend_schema(responses=ReconversionSerializer(many=True), description="Your own requests (staff: every request).")
     def get(self, request: Request) -> Response:
         paginator = DefaultPagination()
@@ -137,6 +139,7 @@ class ReconversionRejectView(APIView):
 
 
 class SepaExportListCreateView(APIView):
+    pagination_class = DefaultPagination  # so the schema shows the paginated envelope
     permission_classes = [permissions.IsAdminUser]
 
     @extend_schema(responses=SepaExportSerializer(many=True))
