@@ -90,27 +90,48 @@ def subscription_request_create(
 
     def attempt() -> SubscriptionRequest:
         with transaction.atomic(durable=True):
-            locked = lock_cooperative(cooperative)
-            if shareholder is not None:
-                check_receiving(locked, shareholder, quantity + _pending_subscriptions(shareholder))
-            else:
-                check_first_holding(
-                    locked, member.display_name, quantity + _pending_subscriptions(None, member, locked.pk)
-                )
-            approved = not locked.board_approval_required
-            return SubscriptionRequest.objects.create(
-                cooperative=locked,
+            return _request_locked(
+                cooperative=lock_cooperative(cooperative),
                 member=member,
                 shareholder=shareholder,
                 college=college,
                 share_class=share_class,
                 quantity=quantity,
                 source=source,
-                status=SR.APPROVED if approved else SR.REQUESTED,
-                decided_at=timezone.now() if approved else None,
             )
 
     return with_retries(attempt)
+
+
+def _request_locked(
+    *,
+    cooperative: Cooperative,
+    member: Member,
+    shareholder: Shareholder | None,
+    college: College,
+    share_class: ShareClass,
+    quantity: int,
+    source: str,
+) -> SubscriptionRequest:
+    """Check the holding limits (pending requests counted) and record the request, under the lock."""
+    if shareholder is not None:
+        check_receiving(cooperative, shareholder, quantity + _pending_subscriptions(shareholder))
+    else:
+        check_first_holding(
+            cooperative, member.display_name, quantity + _pending_subscriptions(None, member, cooperative.pk)
+        )
+    approved = not cooperative.board_approval_required
+    return SubscriptionRequest.objects.create(
+        cooperative=cooperative,
+        member=member,
+        shareholder=shareholder,
+        college=college,
+        share_class=share_class,
+        quantity=quantity,
+        source=source,
+        status=SR.APPROVED if approved else SR.REQUESTED,
+        decided_at=timezone.now() if approved else None,
+    )
 
 
 def _pending_subscriptions(
@@ -450,11 +471,7 @@ def subscription_request_for_campaign(
     shareholder = Shareholder.objects.filter(cooperative=locked, member=member).first()
     if shareholder is not None and shareholder.status == Shareholder.Status.ADMITTED:
         college = shareholder.college
-        check_receiving(locked, shareholder, quantity + _pending_subscriptions(shareholder))
-    else:
-        check_first_holding(locked, member.display_name, quantity + _pending_subscriptions(None, member, locked.pk))
-    approved = not locked.board_approval_required
-    return SubscriptionRequest.objects.create(
+    return _request_locked(
         cooperative=locked,
         member=member,
         shareholder=shareholder,
@@ -462,6 +479,4 @@ def subscription_request_for_campaign(
         share_class=share_class,
         quantity=quantity,
         source=SubscriptionRequest.Source.CAMPAIGN,
-        status=SR.APPROVED if approved else SR.REQUESTED,
-        decided_at=timezone.now() if approved else None,
     )
