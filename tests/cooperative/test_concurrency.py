@@ -8,14 +8,11 @@ without gap or duplicate and the capital account holds exactly the register's ca
 
 from __future__ import annotations
 
-import threading
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from djmoney.money import Money
 
 from config.errors import ApplicationError
@@ -30,6 +27,7 @@ from cooperative.services.requests import (
     subscription_request_pay,
 )
 from ledger.models import Transaction
+from tests.concurrency import race
 from tests.conftest import requires_postgresql
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
 from tests.cooperative.test_worked_examples import assert_books, movement_of, shareholder, subscribed
@@ -37,32 +35,6 @@ from tests.cooperative.test_worked_examples import assert_books, movement_of, sh
 pytestmark = [requires_postgresql(), pytest.mark.django_db(transaction=True)]
 
 MEMBERS = 16
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together; each returns its result or its ApplicationError."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[Any] = [None] * len(calls)
-    failures: list[str] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = calls[index]()
-        except ApplicationError as exc:
-            outcomes[index] = exc
-        except BaseException:
-            failures.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return outcomes
 
 
 def codes(outcomes: list[Any], success: str) -> Counter:

@@ -7,14 +7,11 @@ ApplicationError) are expected; anything else fails the test.
 
 from __future__ import annotations
 
-import threading
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from djmoney.money import Money
 
@@ -24,6 +21,7 @@ from crowdfunding.services.closing import campaign_decide, campaigns_close_due
 from crowdfunding.services.pledges import pledge_create, pool_create
 from ledger.models import Account, Hold, Transaction
 from members.models import Member
+from tests.concurrency import race
 from tests.conftest import account_of, requires_postgresql
 from tests.crowdfunding.helpers import live_campaign, moderator, past_deadline, tier
 from tests.currency.funding import give_ach
@@ -31,32 +29,6 @@ from tests.currency.funding import give_ach
 pytestmark = [requires_postgresql(), pytest.mark.django_db(transaction=True)]
 
 BACKERS = 16
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together; each returns its result or its ApplicationError."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[Any] = [None] * len(calls)
-    failures: list[str] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = calls[index]()
-        except ApplicationError as exc:
-            outcomes[index] = exc
-        except BaseException:
-            failures.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return outcomes
 
 
 def codes(outcomes: list[Any]) -> Counter:

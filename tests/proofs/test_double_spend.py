@@ -5,15 +5,12 @@ Fifty threads, each on its own PostgreSQL connection, released together by a bar
 
 from __future__ import annotations
 
-import threading
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 from djmoney.money import Money
 
 from config.errors import ApplicationError
@@ -21,6 +18,7 @@ from crowdfunding.models import Pledge, RewardTier
 from crowdfunding.services.pledges import pledge_create
 from ledger import services
 from ledger.models import Account, Hold, Transaction
+from tests.concurrency import race as race_threads
 from tests.conftest import account_of, requires_postgresql
 from tests.crowdfunding.helpers import live_campaign, tier
 from tests.currency.funding import give_ach
@@ -32,33 +30,7 @@ RACERS = 50
 
 def race(calls: list[Callable[[], Any]]) -> Counter:
     """Run the calls released together; count successes ("ok") and refusals by code."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: Counter = Counter()
-    guard = threading.Lock()
-    failures: list[str] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            try:
-                call()
-                outcome = "ok"
-            except ApplicationError as exc:
-                outcome = exc.code
-            with guard:
-                outcomes[outcome] += 1
-        except BaseException:
-            failures.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return outcomes
+    return Counter(o.code if isinstance(o, ApplicationError) else "ok" for o in race_threads(calls))
 
 
 def test_fifty_payments_of_80_from_100_achards_let_exactly_one_through(make_member):
