@@ -330,6 +330,8 @@ class CampaignUpdate(models.Model):
     title = models.CharField(_("title"), max_length=150)
     body = models.TextField(_("text"), max_length=10000)  # sanitised HTML
     created_at = models.DateTimeField(_("published at"), default=timezone.now)
+    # Set when a delivery run has mailed every backer; the beat's sweep finishes the others.
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign update")

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from .services.campaigns import campaigns_open_due
 from .services.closing import campaign_close, campaigns_close_due
-from .services.updates import campaign_update_deliver
+from .services.updates import campaign_update_deliver, campaign_updates_catch_up
 
 
 @shared_task
@@ -30,3 +30,9 @@ def campaign_close_now(campaign_id: int) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def campaign_update_send(update_id: int) -> int:
     return campaign_update_deliver(update_id=update_id)
+
+
+@shared_task(name="crowdfunding.tasks.campaign_updates_catch_up")
+def campaign_updates_catch_up_task() -> int:
+    """Beat: mail the news whose sending never reached a worker (broker down when it was posted)."""
+    return campaign_updates_catch_up()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from config.errors import InvalidInput, PermissionDenied
+from config.queueing import enqueue_on_commit
 from config.typing import Actor, acting_user
 
 from . import books, fec
@@ -92,7 +93,7 @@ def export_request(*, kind: str, parameters: dict[str, Any], actor: Actor) -> Ex
     cleaned = export_parameters_clean(kind, parameters)
     with transaction.atomic():
         job = ExportJob.objects.create(kind=kind, parameters=cleaned, requested_by=user)
-        run_export.delay_on_commit(job.pk)
+        enqueue_on_commit(run_export, job.pk)
     return job
 
 
@@ -200,3 +201,19 @@ def export_run(*, job_id: int) -> ExportJob | None:
             return locked
     finally:
         os.unlink(path)
+
+
+def exports_catch_up(*, older_than_seconds: int = 300) -> int:
+    """Build the exports still queued after `older_than_seconds` (their task was never sent: the
+    broker was down when they were asked for, or the message was lost); returns how many ran.
+    Running one that a worker is about to start as well is harmless: the first to finish keeps its file.
+    """
+    stale_before = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    job_ids = list(
+        ExportJob.objects.filter(status=ExportJob.Status.QUEUED, created_at__lt=stale_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for job_id in job_ids:
+        export_run(job_id=job_id)
+    return len(job_ids)

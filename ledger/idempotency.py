@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotAuthenticated
@@ -31,6 +32,8 @@ from config.errors import ApplicationError, Conflict, InvalidInput
 
 from .errors import IdempotencyKeyReused
 from .models import IdempotencyRecord
+
+logger = logging.getLogger("bocage.idempotency")
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -98,6 +101,24 @@ def _finish(record: IdempotencyRecord, status: int, body: Any) -> None:
     )
 
 
+def _release(record: IdempotencyRecord) -> None:
+    """Forget the claim of a request that posted nothing, so that its retry runs at once.
+
+    If the connection died under the handler, the delete runs on a fresh one. Should that fail too,
+    the record stays in flight and its retry gets 409 until BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS
+    have passed, then takes it over: slower, never a double posting (the ledger's key decides).
+    """
+    for attempt in range(2):
+        try:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            return
+        except DatabaseError:
+            if attempt or transaction.get_connection().in_atomic_block:
+                logger.warning("idempotency record %s left in flight (database unavailable)", record.pk)
+                return
+            transaction.get_connection().close()
+
+
 def run_idempotent(request: Request, key: str, handler: Callable[[], Response]) -> Response:
     """Run handler once per (user, key); see the module docstring for the answers."""
     claimed = _claim(caller_id(request), key, _fingerprint(request))
@@ -110,10 +131,10 @@ def run_idempotent(request: Request, key: str, handler: Callable[[], Response]) 
         if exc.status == 422:
             _finish(record, exc.status, error_body(exc.code, exc.message, exc.fields))
         else:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            _release(record)
         raise
     except BaseException:
-        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        _release(record)
         raise
     _finish(record, response.status_code, response.data)
     return response

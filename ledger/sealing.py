@@ -132,6 +132,10 @@ def configured_lag_seconds() -> int:
     return int(getattr(settings, "LEDGER_SEAL_LAG_SECONDS", DEFAULT_LAG_SECONDS))
 
 
+def configured_max_transactions() -> int:
+    return int(getattr(settings, "LEDGER_SEAL_MAX_TRANSACTIONS", DEFAULT_MAX_TRANSACTIONS))
+
+
 def _range_to_seal(last_sealed: int, cutoff: datetime, max_transactions: int) -> int | None:
     """The last id to seal now: the range stops before the first transaction too recent to seal."""
     pending = Transaction.objects.filter(id__gt=last_sealed).order_by("id")
@@ -151,7 +155,7 @@ def _lock_sealers() -> None:
 
 
 def seal_pending(
-    *, now: datetime | None = None, lag_seconds: int | None = None, max_transactions: int = DEFAULT_MAX_TRANSACTIONS
+    *, now: datetime | None = None, lag_seconds: int | None = None, max_transactions: int | None = None
 ) -> Seal | None:
     """Seal, in id order, the unsealed transactions created before now − lag; None if there are none.
 
@@ -167,7 +171,7 @@ def seal_pending(
             _lock_sealers()
             previous = Seal.objects.order_by("-sequence").first()
             last_sealed = previous.last_transaction_id if previous else 0
-            end = _range_to_seal(last_sealed, cutoff, max_transactions)
+            end = _range_to_seal(last_sealed, cutoff, max_transactions or configured_max_transactions())
             if end is None:
                 return None
             previous_hash = previous.hash if previous else GENESIS_HASH

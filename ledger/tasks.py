@@ -26,3 +26,11 @@ def run_export(job_id: int) -> str | None:
 
     job = export_run(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="ledger.tasks.exports_catch_up", acks_late=True)
+def exports_catch_up() -> int:
+    """Beat: build the exports whose task never reached a worker (broker down when they were asked)."""
+    from .exports import exports_catch_up as catch_up
+
+    return catch_up()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from config.errors import InvalidInput
+from config.queueing import enqueue_on_commit
 from config.typing import Actor, acting_user
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
 from crowdfunding.richtext import sanitise
@@ -37,7 +41,7 @@ def campaign_update_post(*, campaign: Campaign, title: str, body: str, actor: Ac
         update = CampaignUpdate.objects.create(
             campaign=campaign, author=user, title=_text(title, "title", 150), body=cleaned
         )
-        campaign_update_send.delay_on_commit(update.pk)
+        enqueue_on_commit(campaign_update_send, update.pk)
     return update
 
 
@@ -75,4 +79,15 @@ def campaign_update_deliver(*, update_id: int) -> int:
         except IntegrityError:
             continue  # a concurrent run delivered it
         sent += 1
+    CampaignUpdate.objects.filter(pk=update.pk, delivered_at__isnull=True).update(delivered_at=timezone.now())
     return sent
+
+
+def campaign_updates_catch_up(*, older_than_seconds: int = 300) -> int:
+    """Deliver the news whose sending task never reached a worker (the broker was down when it was
+    posted) or died before the end; returns how many mails were sent now. Safe twice: each backer's
+    delivery row is unique.
+    """
+    stale_before = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    pending = CampaignUpdate.objects.filter(delivered_at__isnull=True, created_at__lt=stale_before).order_by("pk")
+    return sum(campaign_update_deliver(update_id=update_id) for update_id in pending.values_list("pk", flat=True))

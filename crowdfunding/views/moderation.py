@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, NotFound
+from config.queueing import enqueue_on_commit
 from crowdfunding import selectors
 from crowdfunding.forms import ApproveForm, CancelForm, SendBackForm
 from crowdfunding.models import Campaign
@@ -148,7 +149,7 @@ def campaign_close_now_page(request: HttpRequest, pk: int) -> HttpResponse:
     and the task is the one the beat runs (safe twice); the campaign page shows its progress."""
     _require_moderator(request)
     campaign = _campaign(request, pk)
-    campaign_close_now.delay_on_commit(campaign.pk)
+    enqueue_on_commit(campaign_close_now, campaign.pk)
     messages.success(
         request, _("Closing “%(title)s” is queued; its page shows the progress.") % {"title": campaign.title}
     )

@@ -42,7 +42,7 @@ from tests.exchange.test_exchange_support import listing_of
 pytestmark = [requires_postgresql(), pytest.mark.django_db(transaction=True)]
 
 WORKERS = 16
-OPERATIONS = 200  # per worker
+OPERATIONS = 500  # per worker
 SEED = 20261127
 T = TypeVar("T")
 
