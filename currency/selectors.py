@@ -11,6 +11,7 @@ from django.utils import timezone
 from config.errors import NotFound
 from config.typing import RequestUser
 from ledger.models import Account
+from ledger.selectors import can_read_everything
 from ledger.units import UnitKind, all_units
 
 from .models import Comptoir, Conversion, Reconversion, SepaExport
@@ -31,10 +32,11 @@ def comptoirs_for(user: RequestUser) -> QuerySet[Comptoir]:
 
 
 def comptoir_get_for(*, user: RequestUser, comptoir_id: int) -> Comptoir:
-    """A comptoir the user works at (staff: any); NotFound otherwise."""
+    """A comptoir the user works at (staff and auditors: any, auditors to read); NotFound otherwise."""
     if not user.is_authenticated:
         raise NotFound()
-    comptoirs = Comptoir.objects.all() if user.is_staff else Comptoir.objects.filter(staff__pk=user.pk)
+    reads_all = can_read_everything(user)
+    comptoirs = Comptoir.objects.all() if reads_all else Comptoir.objects.filter(staff__pk=user.pk)
     comptoir = comptoirs.filter(pk=comptoir_id).first()
     if comptoir is None:
         raise NotFound()
@@ -42,11 +44,11 @@ def comptoir_get_for(*, user: RequestUser, comptoir_id: int) -> Comptoir:
 
 
 def conversions_visible_to(user: RequestUser) -> QuerySet[Conversion]:
-    """Staff: all; comptoir staff: their comptoirs'; members: their own."""
+    """Staff and auditors: all; comptoir staff: their comptoirs'; members: their own."""
     conversions = Conversion.objects.select_related("comptoir", "member", "actor").order_by("-id")
     if not user.is_authenticated:
         return conversions.none()
-    if user.is_staff:
+    if can_read_everything(user):
         return conversions
     return conversions.filter(Q(comptoir__staff__pk=user.pk) | Q(member__user_id=user.pk)).distinct()
 
@@ -136,7 +138,8 @@ def reconversion_get_visible(*, user: RequestUser, reconversion_id: int) -> Reco
 
 
 def sepa_exports_visible_to(user: RequestUser) -> QuerySet[SepaExport]:
-    if not (user.is_authenticated and user.is_staff):
+    """Staff, and auditors who read every payment the association makes."""
+    if not can_read_everything(user):
         return SepaExport.objects.none()
     return SepaExport.objects.order_by("-id")
 

@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from config.typing import RequestUser
 from exchange.models import Exchange, Review
 from exchange.services.exchanges import ExchangeNotFound
+from ledger.selectors import can_read_everything
 from members.models import Member
 
 
@@ -29,7 +30,8 @@ def exchanges_of(member: Member) -> QuerySet[Exchange]:
 
 
 def exchanges_visible_to(user: RequestUser) -> QuerySet[Exchange]:
-    if user.is_authenticated and user.is_staff:
+    """Its two parties see an exchange; staff and auditors (who read every hold) see them all."""
+    if can_read_everything(user):
         return Exchange.objects.select_related("listing", "buyer", "seller", "hold").order_by("-id")
     member = member_of(user)
     if member is None:
@@ -38,7 +40,7 @@ def exchanges_visible_to(user: RequestUser) -> QuerySet[Exchange]:
 
 
 def exchange_get_visible(user: RequestUser, exchange_id: int) -> Exchange:
-    """The exchange, for its two parties and staff. Raises ExchangeNotFound for anyone else."""
+    """The exchange, for its two parties, staff and auditors. Raises ExchangeNotFound for anyone else."""
     exchange = exchanges_visible_to(user).filter(pk=exchange_id).first()
     if exchange is None:
         raise ExchangeNotFound()

@@ -19,6 +19,7 @@ from config.pagination import DefaultPagination
 from currency import selectors
 from currency.models import Reconversion, SepaExport
 from currency.services import reconversions as services
+from ledger.selectors import can_read_everything
 from ledger.serializers import AmountInputField
 from members.models import Member
 
@@ -138,9 +139,18 @@ class ReconversionRejectView(APIView):
         return Response(ReconversionSerializer(rejected).data)
 
 
+class ReadsEverythingOrStaff(permissions.BasePermission):
+    """Reading: staff and auditors (they read every payment made); anything else: staff only."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return can_read_everything(request.user)
+        return bool(request.user and request.user.is_staff)
+
+
 class SepaExportListCreateView(APIView):
     pagination_class = DefaultPagination  # so the schema shows the paginated envelope
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [ReadsEverythingOrStaff]
 
     @extend_schema(responses=SepaExportSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -159,7 +169,7 @@ class SepaExportListCreateView(APIView):
 
 
 class SepaExportXmlView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [ReadsEverythingOrStaff]
 
     @extend_schema(
         responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="pain.001.001.03")}
