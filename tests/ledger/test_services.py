@@ -834,3 +834,22 @@ def test_the_trial_balance_sums_to_zero_in_every_unit(alice, bruno, make_member)
     assert (lines["GRN"].debit_balances, lines["GRN"].credit_balances, lines["GRN"].accounts) == (1234, 1234, 3)
     assert (lines["ACH"].debit_balances, lines["ACH"].credit_balances, lines["ACH"].accounts) == (2000, 2000, 4)
     assert (lines["EUR"].debit_balances, lines["EUR"].credit_balances, lines["EUR"].accounts) == (2000, 2000, 2)
+
+
+def test_a_posting_naming_one_account_twice_is_refused_and_posts_nothing(alice, bruno):
+    # Found by the state machine (tests/proofs): −0.01 then +0.01 on an ACH account at 0 nets to
+    # nothing, yet its first entry's balance_after would read −0.01, under the account's floor.
+    account = account_of(alice, "ACH")
+    with pytest.raises(SameAccount):
+        services.transaction_post(legs=[(account, -Money("0.01", "ACH")), (account, Money("0.01", "ACH"))], actor=None)
+    with pytest.raises(SameAccount):
+        services.transaction_post(
+            legs=[
+                (account, -Money("1", "ACH")),
+                (account_of(bruno, "ACH"), Money("2", "ACH")),
+                (account, -Money("1", "ACH")),
+            ],
+            actor=None,
+        )
+    account.refresh_from_db()
+    assert (account.balance, Transaction.objects.count(), Entry.objects.count()) == (0, 0, 0)

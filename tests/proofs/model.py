@@ -3,10 +3,15 @@
 Accounts carry a balance, a held amount and optional limits, all in minor units of one unit.
 Applying the journal in id order must reproduce every entry's balance_after, keep every balance
 within its limits, and leave each hold resolved at most once. The model knows nothing of Django.
+
+The stateful test (test_state_machine.py) also asks it beforehand why the ledger must refuse a
+posting or a hold (`posting_refusal`, `hold_refusal`): the rules are restated here from
+DESIGN.md, not imported from the services, so the two can disagree and the test can see it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -21,6 +26,17 @@ class ModelAccount:
     max_balance: int | None = None
     balance: int = 0
     held: int = 0
+    frozen: bool = False
+
+    @property
+    def available(self) -> int | None:
+        """balance − held − min_balance; None when there is no floor."""
+        return None if self.min_balance is None else self.balance - self.held - self.min_balance
+
+    @property
+    def room(self) -> int | None:
+        """How much more the account may receive; None when there is no ceiling."""
+        return None if self.max_balance is None else self.max_balance - self.balance
 
 
 @dataclass
@@ -39,11 +55,21 @@ class Ledger:
     reversed_transactions: set[int] = field(default_factory=set)
     transactions: int = 0
 
-    def open(self, account_id: int, unit: str, min_balance: int | None = None, max_balance: int | None = None) -> None:
-        self.accounts[account_id] = ModelAccount(unit, min_balance, max_balance)
+    def open(
+        self,
+        account_id: int,
+        unit: str,
+        min_balance: int | None = None,
+        max_balance: int | None = None,
+        *,
+        balance: int = 0,
+        held: int = 0,
+        frozen: bool = False,
+    ) -> None:
+        self.accounts[account_id] = ModelAccount(unit, min_balance, max_balance, balance, held, frozen)
 
     def post(
-        self, transaction_id: int, entries: list[tuple[int, str, int, int | None]], reverses: int | None = None
+        self, transaction_id: int, entries: Sequence[tuple[int, str, int, int | None]], reverses: int | None = None
     ) -> None:
         """Apply one transaction's entries (account, unit, amount, expected balance_after or None)."""
         sums: dict[str, int] = {}
@@ -61,9 +87,13 @@ class Ledger:
                     f"transaction {transaction_id}: account {account_id} at {running[account_id]}, "
                     f"the journal says {expected}"
                 )
-            if account.min_balance is not None and running[account_id] < account.min_balance:
+        # Limits bind the account row once the transaction is applied (invariant 3): two legs of one
+        # transaction on the same account may pass beyond a limit in between (see balance_after).
+        for account_id, balance in running.items():
+            account = self.accounts[account_id]
+            if account.min_balance is not None and balance < account.min_balance:
                 raise ModelViolation(f"transaction {transaction_id}: account {account_id} below its lower limit")
-            if account.max_balance is not None and running[account_id] > account.max_balance:
+            if account.max_balance is not None and balance > account.max_balance:
                 raise ModelViolation(f"transaction {transaction_id}: account {account_id} above its upper limit")
         if len(entries) < 2 or any(total != 0 for total in sums.values()):
             raise ModelViolation(f"transaction {transaction_id} does not balance: {sums}")
@@ -95,6 +125,42 @@ class Ledger:
         if self.accounts[hold.debit].held < 0:
             raise ModelViolation(f"account {hold.debit} holds less than nothing")
 
+    def posting_refusal(self, legs: list[tuple[int, int]], held_release: dict[int, int] | None = None) -> str | None:
+        """The code a posting of these (account, amount) legs must be refused with; None if it posts.
+
+        Accounts are checked in the order they first appear: a frozen one refuses; then the net
+        move may not take the available (balance − held − floor) below zero when it lowers it,
+        nor the balance above the ceiling when it raises it. `held_release` is what a capture
+        releases from the debit account in the same posting.
+        """
+        deltas: dict[int, int] = {}
+        for account_id, amount in legs:
+            deltas[account_id] = deltas.get(account_id, 0) + amount
+        release = held_release or {}
+        for account_id, delta in deltas.items():
+            account = self.accounts[account_id]
+            if account.frozen:
+                return "account_frozen"
+            released = release.get(account_id, 0)
+            new_available = account.balance + delta - (account.held - released)
+            if account.min_balance is not None and delta + released < 0 and new_available < account.min_balance:
+                return "insufficient_funds"
+            if account.max_balance is not None and delta > 0 and account.balance + delta > account.max_balance:
+                return "limit_exceeded"
+        return None
+
+    def hold_refusal(self, debit: int, credit: int, amount: int, *, released: int = 0) -> str | None:
+        """The code a new hold must be refused with (after `released` of the debit's held is let go)."""
+        if self.accounts[debit].frozen or self.accounts[credit].frozen:
+            return "account_frozen"
+        account = self.accounts[debit]
+        if (
+            account.min_balance is not None
+            and account.balance - (account.held - released + amount) < account.min_balance
+        ):
+            return "insufficient_funds"
+        return None
+
     def totals(self) -> dict[str, int]:
         per_unit: dict[str, int] = {}
         for account in self.accounts.values():
@@ -104,3 +170,7 @@ class Ledger:
     def state(self) -> dict[int, tuple[int, int]]:
         """Every account's (balance, held)."""
         return {pk: (account.balance, account.held) for pk, account in self.accounts.items()}
+
+    def hold_states(self) -> dict[int, tuple[str, int]]:
+        """Every hold's (status, captured amount)."""
+        return {pk: (hold.status, hold.captured) for pk, hold in self.holds.items()}
