@@ -1,5 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, views_otp
 
-urlpatterns = [path("membership/", views.membership, name="membership")]
+urlpatterns = [
+    path("membership/", views.membership, name="membership"),
+    path("security/", views_otp.security, name="otp-security"),
+    path("security/verify/", views_otp.verify, name="otp-verify"),
+    path("security/enrol/", views_otp.enrol, name="otp-enrol"),
+    path("security/backup-codes/", views_otp.backup_codes, name="otp-backup-codes"),
+]
