@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,8 +20,16 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from .models import Account, Hold, Seal
-from .sealing import GENESIS_HASH, StreamedTransaction, configured_lag_seconds, stream_transactions, transaction_rows
+from .models import Account, Hold, Seal, Transaction
+from .sealing import (
+    CHUNK_SIZE,
+    GENESIS_HASH,
+    STREAM_FIELDS,
+    StreamedTransaction,
+    configured_lag_seconds,
+    stream_transactions,
+    transaction_rows,
+)
 from .units import UnitKind, all_units
 
 FIAT_UNIT = "EUR"  # the unit of the guarantee fund (currency migration 0002)
@@ -340,10 +349,31 @@ def _complete_seal_messages(report: VerificationReport) -> None:
         discrepancy.transaction_id = culprit
 
 
+def _rows_to_verify() -> Iterator[tuple[Any, ...]]:
+    """The rows sealing hashes (`transaction_rows`), fetched in binary on PostgreSQL.
+
+    The same query, through a server-side cursor of the same transaction, but in psycopg's
+    binary format: parsing two text timestamps per joined row was a third of the walk's time.
+    Values are the same Python objects either way, so the canonical bytes are identical.
+    """
+    rows = transaction_rows()
+    if connection.vendor != "postgresql":
+        yield from rows
+        return
+    sql, params = Transaction.objects.order_by("id", "entries__id").values_list(*STREAM_FIELDS).query.sql_with_params()
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    with raw.cursor(name=f"verify_ledger_{uuid.uuid4().hex}", binary=True) as cursor:
+        cursor.itersize = CHUNK_SIZE
+        cursor.execute(sql, params)
+        yield from cursor
+
+
 def _walk(report: VerificationReport, progress: ProgressCallback | None, progress_every: int) -> None:
     walk = _SealWalk(report, timedelta(seconds=configured_lag_seconds()))
     too_few_entries: list[tuple[int, int]] = []  # reported after the seals, which come first
-    for streamed in stream_transactions(transaction_rows()):
+    for streamed in stream_transactions(_rows_to_verify()):
         report.transactions += 1
         report.entries += streamed.entry_count
         if streamed.entry_count < 2 and len(too_few_entries) < PER_CHECK:

@@ -1,0 +1,219 @@
+"""POST /api/transfers/ through gunicorn on a loopback port, driven by a concurrent load generator.
+
+The server runs the production settings (DEBUG off, so no query log) against the bench database,
+with gthread workers (sync workers close the connection after each response; gthread keeps it
+alive, as a proxy in front would) and persistent database connections. The throttle of
+sensitive writes is raised for the run and the cache is per process, so neither Redis nor the
+real counters are touched. Requests carry `X-Forwarded-Proto: https`, as from the TLS proxy.
+
+Two measures: the highest rate (closed loop: every connection sends its next request as soon as
+the previous answer arrives), then latency at half that rate with an open-loop paced generator
+(each request has a scheduled time; its latency counts from that time, so a stalled server
+cannot hide its queue: no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+GENERATOR_PROCESSES = 2
+
+
+@dataclass
+class HttpSpec:
+    port: int
+    token: str
+    account_ids: list[int]
+    seconds: float
+    connections: int  # per generator process
+    rate: float = 0.0  # open loop: requests/s over all processes; 0 = closed loop
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """gunicorn serving config.wsgi against the bench database (DATABASE_URL in the environment)."""
+
+    def __init__(self, *, workers: int, threads: int, log_dir: Path) -> None:
+        self.port = free_port()
+        self.log = log_dir / "ledger_bench-gunicorn.log"
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "BOCAGE_THROTTLE_SENSITIVE": "1000000/second",
+            "CACHE_URL": "locmem://",
+            "CONN_MAX_AGE": "600",
+            "AXES_ENABLED": "false",
+        }
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                f"--workers={workers}",
+                "--worker-class=gthread",
+                f"--threads={threads}",
+                f"--bind=127.0.0.1:{self.port}",
+                "--keep-alive=30",
+                "--log-level=warning",
+            ],
+            cwd=str(settings.BASE_DIR),
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/api/units/", headers={"X-Forwarded-Proto": "https"})
+                if conn.getresponse().status < 500:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _post(conn: http.client.HTTPConnection, spec: HttpSpec, rng: random.Random) -> int:
+    payer, payee = rng.sample(spec.account_ids, 2)
+    body = json.dumps({"from_account": payer, "to_account": payee, "amount": f"{rng.randint(1, 500) / 100:.2f}"})
+    conn.request(
+        "POST",
+        "/api/transfers/",
+        body=body,
+        headers={
+            "Authorization": f"Token {spec.token}",
+            "Idempotency-Key": str(uuid.uuid4()),
+            "Content-Type": "application/json",
+            "X-Forwarded-Proto": "https",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
+    """One generator process: `spec.connections` threads, each with its own keep-alive connection."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    total_threads = spec.connections * GENERATOR_PROCESSES
+    barrier.wait()
+    started = time.monotonic()
+    deadline = started + spec.seconds
+
+    def sender(slot: int) -> None:
+        rng = random.Random(slot)
+        conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
+        mine: list[float] = []
+        counts: dict[int, int] = {}
+        sequence = 0
+        while True:
+            if spec.rate:
+                scheduled = started + (sequence * total_threads + slot) / spec.rate
+                sequence += 1
+                if scheduled >= deadline:
+                    break
+                pause = scheduled - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+            else:
+                scheduled = time.monotonic()
+                if scheduled >= deadline:
+                    break
+            try:
+                status = _post(conn, spec, rng)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
+                status = 0
+            mine.append(time.monotonic() - scheduled)
+            counts[status] = counts.get(status, 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for status, count in counts.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=sender, args=(index * spec.connections + i,)) for i in range(spec.connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((latencies, statuses, time.monotonic() - started))
+
+
+def drive(spec: HttpSpec) -> dict[str, Any]:
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(GENERATOR_PROCESSES)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_generator, args=(spec, i, barrier, results), daemon=True)
+        for i in range(GENERATOR_PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    reports = [results.get(timeout=spec.seconds + 120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    latencies = sorted(value for report in reports for value in report[0])
+    statuses: dict[str, int] = {}
+    for report in reports:
+        for status, count in report[1].items():
+            statuses[str(status)] = statuses.get(str(status), 0) + count
+    seconds = max(report[2] for report in reports)
+    created = statuses.get("201", 0)
+
+    def percentile(fraction: float) -> float:
+        if not latencies:
+            return 0.0
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000, 2)
+
+    return {
+        "requests": len(latencies),
+        "statuses": statuses,
+        "seconds": round(seconds, 3),
+        "per_second": round(created / seconds, 1) if seconds else 0.0,
+        "p50_ms": percentile(0.50),
+        "p99_ms": percentile(0.99),
+        "target_rate": spec.rate or None,
+        "connections": spec.connections * GENERATOR_PROCESSES,
+    }

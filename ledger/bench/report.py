@@ -1,0 +1,181 @@
+"""Targets of issue 9, each judged against the figures of the same run, and the printed table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Verdict:
+    name: str
+    target: str
+    measured: str
+    passed: bool | None  # None: not measurable here (SQLite has no floor, a workload was skipped)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "target": self.target, "measured": self.measured, "passed": self.passed}
+
+    @property
+    def label(self) -> str:
+        return {True: "pass", False: "MISS", None: "n/a"}[self.passed]
+
+
+def _rate(results: dict[str, Any], *path: str) -> float | None:
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return float(node["per_second"]) if isinstance(node, dict) and "per_second" in node else None
+
+
+def _workers(results: dict[str, Any]) -> int:
+    """The worker count of the concurrent runs (8 unless --workers said otherwise)."""
+    return int(results.get("meta", {}).get("sizes", {}).get("workers", 8))
+
+
+def _ratio(value: float | None, floor: float | None) -> float | None:
+    return value / floor if value is not None and floor else None
+
+
+def ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    """Every posting figure as a fraction of the floor measured in the same run."""
+    n = _workers(results)
+    floor1 = _rate(results, "floor", "workers_1")
+    floor8 = _rate(results, "floor", f"workers_{n}")
+    floor_hot = _rate(results, "floor", f"hot_{n}")
+    single1 = _rate(results, "single", "workers_1")
+    single8 = _rate(results, "single", f"workers_{n}")
+    hot8 = _rate(results, "hot", f"workers_{n}")
+    batch = _rate(results, "batch")
+    http = _rate(results, "http", "max")
+    return {
+        "single_1_vs_floor_1": _ratio(single1, floor1),
+        "single_8_vs_floor_8": _ratio(single8, floor8),
+        "hot_8_vs_floor_hot_8": _ratio(hot8, floor_hot),
+        "hot_8_vs_single_8": _ratio(hot8, single8),
+        "floor_hot_8_vs_floor_8": _ratio(floor_hot, floor8),
+        "batch_vs_floor_8": _ratio(batch, floor8),
+        "batch_vs_single_8": _ratio(batch, single8),
+        "http_vs_floor_8": _ratio(http, floor8),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f} %"
+
+
+def verdicts(results: dict[str, Any]) -> list[Verdict]:
+    r = ratios(results)
+    out = []
+    for workers, key in (("1", "single_1_vs_floor_1"), ("8", "single_8_vs_floor_8")):
+        value = r[key]
+        out.append(
+            Verdict(
+                f"single transfers, {workers} worker(s)",
+                "≥ 60 % of floor",
+                _pct(value),
+                None if value is None else value >= 0.60,
+            )
+        )
+    value = r["hot_8_vs_single_8"]
+    out.append(
+        Verdict("hot account, 8 workers", "≥ 40 % of spread", _pct(value), None if value is None else value >= 0.40)
+    )
+    batch = _rate(results, "batch")
+    single8 = _rate(results, "single", f"workers_{_workers(results)}")
+    if batch is not None and single8:
+        out.append(
+            Verdict(
+                "batch posting",
+                "≥ 10,000/s and ≥ 5 × single-8",
+                f"{batch:,.0f}/s, {batch / single8:.1f} ×",
+                batch >= 10_000 and batch >= 5 * single8,
+            )
+        )
+    http = results.get("http") or {}
+    if http.get("max") and http.get("half"):
+        rate, p99 = http["max"]["per_second"], http["half"]["p99_ms"]
+        out.append(
+            Verdict(
+                "HTTP POST /api/transfers/",
+                "≥ 300/s, p99 ≤ 50 ms at half rate",
+                f"{rate:,.0f}/s, p99 {p99:.1f} ms",
+                rate >= 300 and p99 <= 50,
+            )
+        )
+    read = results.get("reads") or {}
+    if len(read) >= 2:
+        sizes = sorted(read, key=int)
+        small, large = read[sizes[0]], read[sizes[-1]]
+        for what in ("balance_read", "statement_page"):
+            factor = large[what]["median_ms"] / small[what]["median_ms"] if small[what]["median_ms"] else None
+            out.append(
+                Verdict(
+                    f"{what.replace('_', ' ')} {sizes[0]} → {sizes[-1]} entries",
+                    "within 1.5 ×",
+                    "—" if factor is None else f"{factor:.2f} ×",
+                    None if factor is None else factor <= 1.5,
+                )
+            )
+    verify = results.get("verify") or {}
+    if verify.get("runs"):
+        runs = verify["runs"]
+        largest = runs[-1]
+        flat = None
+        if len(runs) >= 2:
+            flat = runs[-1]["peak_memory_mb"] <= runs[0]["peak_memory_mb"] * 1.25 + 16
+        out.append(
+            Verdict(
+                f"verify_ledger ({largest['transactions']:,} tx)",
+                "≥ 20,000 tx/s, flat memory",
+                f"{largest['per_second']:,.0f} tx/s, peak {runs[0]['peak_memory_mb']} → {largest['peak_memory_mb']} MB",
+                largest["per_second"] >= 20_000 and bool(flat) and largest["ok"],
+            )
+        )
+    return out
+
+
+def table(results: dict[str, Any]) -> list[str]:
+    """The human summary: each figure, its ratio to the floor, then the targets."""
+    r = ratios(results)
+    lines = [f"{'workload':44} {'per second':>12} {'vs floor':>9}"]
+
+    def row(label: str, value: float | None, ratio: float | None = None) -> None:
+        shown = "—" if value is None else f"{value:,.0f}"
+        lines.append(f"{label:44} {shown:>12} {_pct(ratio):>9}")
+
+    n = _workers(results)
+    floor1, floor_n = _rate(results, "floor", "workers_1"), _rate(results, "floor", f"workers_{n}")
+    row("floor (psycopg), 1 worker", floor1, 1.0 if floor1 else None)
+    row(f"floor (psycopg), {n} workers", floor_n, 1.0 if floor_n else None)
+    row(f"floor (psycopg), {n} workers, hot account", _rate(results, "floor", f"hot_{n}"), r["floor_hot_8_vs_floor_8"])
+    row("transfer_create, 1 worker", _rate(results, "single", "workers_1"), r["single_1_vs_floor_1"])
+    row(f"transfer_create, {n} workers", _rate(results, "single", f"workers_{n}"), r["single_8_vs_floor_8"])
+    row(f"transfer_create, {n} workers, hot account", _rate(results, "hot", f"workers_{n}"), r["hot_8_vs_floor_hot_8"])
+    size = (results.get("batch") or {}).get("batch_size", 1000)
+    row(f"transactions_post_batch ({size:,} per call)", _rate(results, "batch"), r["batch_vs_floor_8"])
+    http = results.get("http") or {}
+    if http.get("max"):
+        row("HTTP POST /api/transfers/ (max)", http["max"]["per_second"], r["http_vs_floor_8"])
+    if http.get("half"):
+        half = http["half"]
+        lines.append(f"{'HTTP at half rate: p50 / p99 (ms)':44} {half['p50_ms']:>5.1f} / {half['p99_ms']:.1f}")
+    for _size, read in sorted((results.get("reads") or {}).items(), key=lambda item: int(item[0])):
+        label = f"reads, {read['entries']:,} entries: balance / page / deep (ms)"
+        lines.append(
+            f"{label:44} "
+            f"{read['balance_read']['median_ms']:.2f} / {read['statement_page']['median_ms']:.2f}"
+            f" / {read['statement_page_deep']['median_ms']:.2f}"
+        )
+    for run in (results.get("verify") or {}).get("runs", []):
+        label = f"verify_ledger, {run['transactions']:,} tx (tx/s, peak)"
+        lines.append(
+            f"{label:44} {run['per_second']:>12,.0f} {run['peak_memory_mb']:>7} MB {'OK' if run['ok'] else 'FAILED'}"
+        )
+    lines.append("")
+    lines.append(f"{'target':44} {'measured':>32}  verdict")
+    for verdict in verdicts(results):
+        lines.append(f"{verdict.name:44} {verdict.measured:>32}  {verdict.label} ({verdict.target})")
+    return lines

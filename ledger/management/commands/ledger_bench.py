@@ -1,0 +1,295 @@
+"""`python manage.py ledger_bench`: the ledger's throughput and latency against the psycopg floor (issue 9).
+
+Runs in its own database beside the configured one (see ledger.bench.database), prints a table
+and writes a JSON file. PostgreSQL is what counts; on SQLite it runs reduced and has no floor.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections
+from django.utils import timezone
+
+from ledger.bench import database, measure, report
+from ledger.bench.http import HttpSpec, Server, drive
+from ledger.bench.population import populate
+from ledger.bench.workers import RunSpec, floor_worker, run_parallel, single_worker
+
+FULL = {
+    "accounts": 1000,
+    "seconds": 10.0,
+    "workers": 8,
+    "batch_size": 1000,
+    "batch_calls": 10,
+    "http_seconds": 15.0,
+    "http_workers": 4,
+    "http_connections": 8,
+    "read_sizes": "100,10000,1000000",
+    "verify_sizes": "100000,1000000",
+    "read_repeat": 200,
+}
+QUICK = {
+    "accounts": 50,
+    "seconds": 1.0,
+    "workers": 8,
+    "batch_size": 100,
+    "batch_calls": 2,
+    "http_seconds": 2.0,
+    "http_workers": 2,
+    "http_connections": 2,
+    "read_sizes": "10,100,1000",
+    "verify_sizes": "1500,3000",
+    "read_repeat": 20,
+}
+# SQLite runs, but reduced: a million-entry history through the batch path would take minutes.
+SQLITE_READ_CAP = 100_000
+WORKLOADS = ("floor", "single", "hot", "batch", "http", "reads", "verify")
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark the ledger in a separate database (<name>_bench): the psycopg floor, transfer_create with 1 "
+        "and 8 worker processes, a hot account, batch posting, HTTP through gunicorn, balance and statement "
+        "reads at 100 to 1,000,000 entries, verify_ledger. Prints a table, writes JSON."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quick", action="store_true", help="Small sizes: a smoke run for CI (seconds).")
+        parser.add_argument("--output", help="JSON path (default var/bench/ledger_bench-<timestamp>.json).")
+        parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
+        parser.add_argument("--recreate", action="store_true", help="Drop a bench database left by an earlier run.")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run although DEBUG is off. The bench only writes its own database, but it loads the server.",
+        )
+        parser.add_argument("--skip", default="", help=f"Comma-separated workloads to skip: {', '.join(WORKLOADS)}.")
+        parser.add_argument("--accounts", type=int)
+        parser.add_argument("--seconds", type=float, help="Duration of each timed posting run.")
+        parser.add_argument("--workers", type=int, help="Worker processes of the concurrent runs (default 8).")
+        parser.add_argument("--batch-size", type=int)
+        parser.add_argument("--batch-calls", type=int)
+        parser.add_argument("--http-seconds", type=float)
+        parser.add_argument("--http-workers", type=int, help="gunicorn workers (default 4).")
+        parser.add_argument("--http-connections", type=int, help="Keep-alive connections per generator process.")
+        parser.add_argument("--read-sizes", help="Entries of the read accounts, e.g. 100,10000,1000000.")
+        parser.add_argument("--verify-sizes", help="Ledger sizes (transactions) at which verify_ledger runs.")
+        parser.add_argument("--read-repeat", type=int)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production configuration. The benchmark writes only its own "
+                "database (<name>_bench), but it loads the database server for minutes; pass --allow-production "
+                "to run it anyway."
+            )
+        # As in production: no query log (DEBUG keeps every query in memory and slows each one).
+        # CaptureQueriesContext, used for the query counts, logs regardless.
+        settings.DEBUG = False
+        sizes = dict(QUICK if options["quick"] else FULL)
+        for key in sizes:
+            if options.get(key) is not None:
+                sizes[key] = options[key]
+        skip = {part.strip() for part in options["skip"].split(",") if part.strip()}
+        if skip - set(WORKLOADS):
+            raise CommandError(f"unknown workloads to skip: {', '.join(sorted(skip - set(WORKLOADS)))}")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        output = Path(options["output"] or settings.BASE_DIR / "var" / "bench" / f"ledger_bench-{stamp}.json")
+
+        try:
+            bench = database.bench_database_for()
+            database.create(bench, recreate=options["recreate"])
+        except database.BenchRefused as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"ledger_bench: bench database {bench.name} ({bench.vendor}); the configured one is untouched"
+        )
+        try:
+            database.point_django_at(bench)
+            database.migrate()
+            results = self._run(bench, sizes, skip, options["quick"])
+        finally:
+            connections.close_all()
+            if not options["keep"]:
+                database.drop(bench)
+        results["meta"]["output"] = str(output)
+        measure.write_json(output, results)
+        for line in report.table(results):
+            self.stdout.write(line)
+        self.stdout.write(f"JSON: {output}")
+
+    def say(self, message: str) -> None:
+        self.stderr.write(f"ledger_bench: {message}")
+        self.stderr.flush()
+
+    def _run(self, bench: database.BenchDatabase, sizes: dict[str, Any], skip: set[str], quick: bool) -> dict[str, Any]:
+        started = time.monotonic()
+        read_sizes = _sizes(str(sizes["read_sizes"]))
+        verify_sizes = _sizes(str(sizes["verify_sizes"]))
+        if not bench.is_postgresql:
+            read_sizes = [min(size, SQLITE_READ_CAP) for size in read_sizes]
+            verify_sizes = [min(size, SQLITE_READ_CAP) for size in verify_sizes]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()" if bench.is_postgresql else "SELECT sqlite_version()")
+            server_version = cursor.fetchone()[0]
+        results: dict[str, Any] = {
+            "meta": {
+                "command": "python manage.py ledger_bench " + shlex.join(sys.argv[2:]),
+                "started_at": timezone.now().isoformat(),
+                "database": bench.vendor,
+                "server": server_version,
+                "bench_database": bench.name,
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "quick": quick,
+                "sizes": sizes,
+                "skipped": sorted(skip),
+                "notes": [],
+            }
+        }
+        notes: list[str] = results["meta"]["notes"]
+        self.say(f"populating {sizes['accounts']} accounts")
+        population = populate(accounts=int(sizes["accounts"]), read_sizes=read_sizes)
+        results["profile"] = measure.profile_posting(population, transfers=20 if quick else 300)
+        seconds, workers = float(sizes["seconds"]), int(sizes["workers"])
+        spread = RunSpec(population.account_ids, None, seconds, population.actor_id, bench.conninfo)
+        hot = RunSpec(population.account_ids, population.hot_account_id, seconds, population.actor_id, bench.conninfo)
+
+        if "floor" in skip:
+            results["floor"] = None
+        elif not bench.is_postgresql:
+            results["floor"] = None
+            notes.append("The floor (psycopg, plain SQL) is PostgreSQL-only: no ratios on SQLite.")
+        else:
+            self.say("floor: 1 worker, 8 workers, 8 workers on a hot account")
+            results["floor"] = {
+                "workers_1": run_parallel(floor_worker, spread, 1).as_dict(),
+                f"workers_{workers}": run_parallel(floor_worker, spread, workers).as_dict(),
+                f"hot_{workers}": run_parallel(floor_worker, hot, workers).as_dict(),
+            }
+        if "single" not in skip:
+            self.say("transfer_create: 1 worker, 8 workers")
+            results["single"] = {
+                "workers_1": run_parallel(single_worker, spread, 1).as_dict(),
+                f"workers_{workers}": run_parallel(single_worker, spread, workers).as_dict(),
+            }
+        if "hot" not in skip:
+            self.say("transfer_create: 8 workers paying one business account")
+            results["hot"] = {f"workers_{workers}": run_parallel(single_worker, hot, workers).as_dict()}
+        if "batch" not in skip:
+            self.say("transactions_post_batch")
+            results["batch"] = measure.batch_rate(
+                population, calls=int(sizes["batch_calls"]), size=int(sizes["batch_size"])
+            )
+        if "http" not in skip:
+            results["http"] = self._http(population, sizes)
+        if "reads" not in skip or "verify" not in skip:
+            results.update(self._history(population, read_sizes, verify_sizes, sizes, skip))
+        final = measure.verify_in_child() if "verify" in skip else results["verify"]["runs"][-1]
+        results["verified_clean"] = bool(final["ok"])
+        results["ratios"] = report.ratios(results)
+        results["targets"] = [verdict.as_dict() for verdict in report.verdicts(results)]
+        results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+        notes.append("Timings are of this machine at this moment; compare each figure with the floor of the same run.")
+        if bench.is_postgresql:
+            notes.append(
+                "The floor runs with psycopg's defaults, prepared statements after 5 executions; Django turns them "
+                "off (prepare_threshold=None, for connection poolers), so every Django statement is planned anew."
+            )
+            notes.append(
+                "Long histories are loaded with INSERT … SELECT generate_series, triggers off for the load only "
+                "(superuser; otherwise through transactions_post_batch); the verify_ledger runs check every row."
+            )
+        return results
+
+    def _http(self, population: Any, sizes: dict[str, Any]) -> dict[str, Any]:
+        http_workers = int(sizes["http_workers"])
+        self.say(f"HTTP: gunicorn with {http_workers} workers")
+        connections.close_all()
+        server = Server(workers=http_workers, threads=2, log_dir=Path(settings.BASE_DIR) / "var" / "bench")
+        try:
+            spec = HttpSpec(
+                port=server.port,
+                token=population.token,
+                account_ids=population.account_ids,
+                seconds=float(sizes["http_seconds"]),
+                connections=int(sizes["http_connections"]),
+            )
+            drive(HttpSpec(**{**spec.__dict__, "seconds": min(2.0, spec.seconds)}))  # warm the workers
+            maximum = drive(spec)
+            half_rate = max(maximum["per_second"] / 2, 1.0)
+            self.say(f"HTTP: {maximum['per_second']:.0f}/s closed loop; now paced at {half_rate:.0f}/s")
+            half = drive(HttpSpec(**{**spec.__dict__, "rate": half_rate}))
+        finally:
+            server.stop()
+        return {
+            "server": {"workers": http_workers, "worker_class": "gthread", "threads": 2},
+            "max": maximum,
+            "half": half,
+        }
+
+    def _history(
+        self,
+        population: Any,
+        read_sizes: list[int],
+        verify_sizes: list[int],
+        sizes: dict[str, Any],
+        skip: set[str],
+    ) -> dict[str, Any]:
+        """Load the read accounts' histories, verifying the ledger at each verify size on the way."""
+        loads: list[dict[str, Any]] = []
+        runs: list[dict[str, Any]] = []
+        accounts = [population.read_account_ids[str(size)] for size in read_sizes]
+        loaded = dict.fromkeys(accounts, 0)
+        pending = sorted(zip(read_sizes, accounts, strict=True))
+        *small, (largest_size, largest_account) = pending
+        for size, account_id in small:
+            self.say(f"loading {size:,} entries")
+            loads.append({"account": account_id, **measure.load_entries(population, account_id, size)})
+            loaded[account_id] = size
+
+        def verify() -> None:
+            if "verify" in skip:
+                return
+            seal = measure.seal_everything()
+            self.say(f"verify_ledger over {measure.transaction_count():,} transactions (child process)")
+            runs.append({**measure.verify_in_child(), "sealing_seconds": seal["seconds"]})
+
+        for target in sorted(verify_sizes):
+            missing = min(target - measure.transaction_count(), largest_size - loaded[largest_account])
+            if missing > 0:
+                self.say(f"loading {missing:,} entries")
+                loads.append({"account": largest_account, **measure.load_entries(population, largest_account, missing)})
+                loaded[largest_account] += missing
+            padding = target - measure.transaction_count()
+            if padding > 0:
+                self.say(f"loading {padding:,} more transactions")
+                pad = population.pad_account_id
+                loads.append({"account": pad, **measure.load_entries(population, pad, padding)})
+            if not runs or runs[-1]["transactions"] != measure.transaction_count():
+                verify()
+        rest = largest_size - loaded[largest_account]
+        if rest > 0:
+            self.say(f"loading {rest:,} entries")
+            loads.append({"account": largest_account, **measure.load_entries(population, largest_account, rest)})
+            verify()
+        out: dict[str, Any] = {"loads": loads}
+        if "reads" not in skip:
+            self.say("reads: balance and statement pages")
+            out["reads"] = measure.reads(population, repeat=int(sizes["read_repeat"]))
+        if "verify" not in skip:
+            out["verify"] = {"runs": runs}
+        return out

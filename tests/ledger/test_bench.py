@@ -1,0 +1,299 @@
+"""Issue 9: the batch posting service, the fewer-round-trip posting path, and `ledger_bench --quick`.
+
+Timings are never asserted: the benchmark is run for its JSON (every workload present, the bench
+ledger verifying clean, the bench database gone afterwards), not for its figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from djmoney.money import Money
+
+from ledger import services
+from ledger.bench import database
+from ledger.errors import (
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    LimitExceeded,
+    MembershipExpired,
+    SameAccount,
+    UnitMismatch,
+)
+from ledger.models import Account, Entry, Transaction
+from ledger.verification import verify_ledger
+from tests.conftest import account_of, requires_postgresql
+
+WORKLOADS = ("floor", "single", "hot", "batch", "http", "reads", "verify", "profile")
+
+
+def hrs(amount: str) -> Money:
+    return Money(amount, "HRS")
+
+
+def ledger_state() -> tuple:
+    accounts = tuple(Account.objects.order_by("id").values_list("id", "balance", "held"))
+    return Transaction.objects.count(), Entry.objects.count(), accounts
+
+
+def transfer(payer: Account, payee: Account, amount: str, key: str | None = None) -> services.BatchTransfer:
+    return services.BatchTransfer(
+        from_account_id=payer.pk, to_account_id=payee.pk, amount=hrs(amount), idempotency_key=key
+    )
+
+
+@pytest.fixture
+def trio(make_member):
+    return [account_of(make_member(), "HRS") for _ in range(3)]
+
+
+# --- transactions_post_batch --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_posts_every_transfer_with_exact_balances_and_a_chained_balance_after(trio):
+    a, b, c = trio
+
+    posted = services.transactions_post_batch(
+        transfers=[transfer(a, b, "5"), transfer(b, c, "2.5"), transfer(a, c, "1.25"), transfer(c, a, "0.75")],
+        actor=None,
+    )
+
+    for account in trio:
+        account.refresh_from_db()
+    assert (a.balance, b.balance, c.balance) == (-550, 250, 300)
+    assert [txn.kind for txn in posted] == [Transaction.Kind.TRANSFER] * 4
+    assert list(
+        Entry.objects.filter(transaction__in=posted).order_by("id").values_list("account_id", "amount", "balance_after")
+    ) == [
+        (a.pk, -500, -500),
+        (b.pk, 500, 500),
+        (b.pk, -250, 250),
+        (c.pk, 250, 250),
+        (a.pk, -125, -625),
+        (c.pk, 125, 375),
+        (c.pk, -75, 300),
+        (a.pk, 75, -550),
+    ]
+    assert verify_ledger().discrepancies == []
+
+
+@pytest.mark.django_db
+def test_a_batch_with_one_transfer_beyond_the_limit_posts_nothing_at_all(trio):
+    a, b, c = trio
+    services.system_account(Account.SystemCode.WORLD, "HRS")
+    before = ledger_state()
+
+    # Each transfer alone fits the −20 h floor; the third does not after the first two.
+    with pytest.raises(InsufficientFunds):
+        services.transactions_post_batch(
+            transfers=[transfer(a, b, "10"), transfer(a, c, "9"), transfer(a, b, "1.5")], actor=None
+        )
+    world = services.system_account(Account.SystemCode.WORLD, "HRS")
+    with pytest.raises(LimitExceeded):  # the 100 h ceiling, reached by the second transfer only
+        services.transactions_post_batch(transfers=[transfer(world, c, "99"), transfer(world, c, "1.01")], actor=None)
+
+    assert ledger_state() == before
+
+
+@pytest.mark.django_db
+def test_a_batch_refuses_what_transfer_create_refuses_and_posts_nothing(trio, make_member):
+    a, b, _ = trio
+    ach = account_of(make_member(), "ACH")
+    expired = make_member()
+    expired.membership_expires_on = None
+    expired.save(update_fields=["membership_expires_on"])
+    before = ledger_state()
+
+    with pytest.raises(SameAccount):
+        services.transactions_post_batch(transfers=[transfer(a, b, "1"), transfer(a, a, "1")], actor=None)
+    with pytest.raises(UnitMismatch):
+        services.transactions_post_batch(transfers=[transfer(a, ach, "1")], actor=None)
+    with pytest.raises(MembershipExpired):
+        services.transactions_post_batch(transfers=[transfer(account_of(expired, "HRS"), b, "1")], actor=None)
+    with pytest.raises(IdempotencyKeyReused):
+        services.transactions_post_batch(transfers=[transfer(a, b, "1", "k"), transfer(b, a, "1", "k")], actor=None)
+
+    assert ledger_state() == before
+
+
+@pytest.mark.django_db
+def test_a_replayed_batch_answers_with_the_first_transactions_and_posts_nothing(trio):
+    a, b, c = trio
+    batch = [transfer(a, b, "1", "batch-1"), transfer(b, c, "2", "batch-2")]
+    first = services.transactions_post_batch(transfers=batch, actor=None)
+    before = ledger_state()
+
+    replay = services.transactions_post_batch(transfers=batch, actor=None)
+
+    assert [txn.pk for txn in replay] == [txn.pk for txn in first]
+    assert ledger_state() == before
+    # A key posted by transfer_create answers a batch with the same transfer, and the other way round.
+    single = services.transfer_create(from_account=c, to_account=a, amount=hrs("3"), actor=None, idempotency_key="one")
+    assert services.transactions_post_batch(transfers=[transfer(c, a, "3", "one")], actor=None)[0].pk == single.pk
+    again = services.transfer_create(
+        from_account=a, to_account=b, amount=hrs("1"), actor=None, idempotency_key="batch-1"
+    )
+    assert again.pk == first[0].pk
+
+
+@pytest.mark.django_db
+def test_a_batch_reusing_a_key_for_another_transfer_is_refused_whole(trio):
+    a, b, c = trio
+    services.transactions_post_batch(transfers=[transfer(a, b, "1", "used")], actor=None)
+    before = ledger_state()
+
+    with pytest.raises(IdempotencyKeyReused):
+        services.transactions_post_batch(
+            transfers=[transfer(b, c, "1", "fresh"), transfer(a, b, "2", "used")], actor=None
+        )
+
+    assert ledger_state() == before
+    assert not Transaction.objects.filter(idempotency_key="fresh").exists()
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_batch_passes_the_deferred_triggers_and_verifies(trio):
+    a, b, c = trio
+    services.transactions_post_batch(
+        transfers=[transfer(a, b, "0.3"), transfer(b, c, "0.2"), transfer(c, a, "0.1")] * 50, actor=None
+    )
+
+    for account in trio:
+        account.refresh_from_db()
+    assert (a.balance, b.balance, c.balance) == (-1000, 500, 500)
+    assert Transaction.objects.count() == 150
+    assert verify_ledger().discrepancies == []
+
+
+# --- the posting path: fewer round trips -------------------------------------------------------
+
+
+@requires_postgresql()
+@pytest.mark.django_db
+def test_a_transfer_is_two_statements_on_postgresql_lock_with_key_then_one_write(trio):
+    a, b, _ = trio
+    services.transfer_create(from_account=a, to_account=b, amount=hrs("1"), actor=None, idempotency_key="warm")
+
+    with CaptureQueriesContext(connection) as queries:
+        txn = services.transfer_create(from_account=a, to_account=b, amount=hrs("2"), actor=None, idempotency_key="q")
+
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 2
+    assert "FOR NO KEY UPDATE" in statements[0] and "idempotency_key" in statements[0]
+    assert statements[1].lstrip().startswith("WITH txn AS")
+    a.refresh_from_db()
+    assert a.balance == -300
+    assert list(txn.entries.values_list("amount", "balance_after")) == [(-200, -300), (200, 300)]
+
+
+@pytest.mark.django_db
+def test_a_replay_answers_even_when_the_payment_would_no_longer_fit(trio):
+    a, b, c = trio
+    first = services.transfer_create(from_account=a, to_account=b, amount=hrs("15"), actor=None, idempotency_key="p")
+    services.transfer_create(from_account=a, to_account=c, amount=hrs("5"), actor=None)  # a is now at its floor
+    before = ledger_state()
+
+    replay = services.transfer_create(from_account=a, to_account=b, amount=hrs("15"), actor=None, idempotency_key="p")
+
+    assert replay.pk == first.pk
+    assert ledger_state() == before
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_the_benchmark_refuses_a_production_configuration_without_the_flag(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("ledger_bench", "--quick")
+
+
+def test_the_benchmark_refuses_to_reuse_a_bench_database_left_behind(tmp_path, settings):
+    settings.DATABASES = {**settings.DATABASES}
+    settings.DATABASES["default"] = {
+        **settings.DATABASES["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "ledger.sqlite3"),
+    }
+    left = tmp_path / "ledger_bench.sqlite3"
+    left.write_bytes(b"earlier run")
+
+    with pytest.raises(CommandError, match="--recreate"):
+        call_command("ledger_bench", "--quick", "--allow-production")  # tests run with DEBUG off
+
+    assert left.read_bytes() == b"earlier run"
+
+
+def run_quick(database_url: str, output: Path) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "true"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "ledger_bench", "--quick", "--output", str(output)],
+        cwd=str(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(output.read_text())
+
+
+def assert_complete(report: dict, *, floor: bool) -> None:
+    for workload in WORKLOADS:
+        assert workload in report, workload
+    assert (report["floor"] is not None) is floor
+    assert report["single"]["workers_1"]["transfers"] > 0
+    assert report["single"]["workers_8"]["transfers"] > 0
+    assert report["hot"]["workers_8"]["transfers"] > 0
+    assert report["batch"]["transfers"] == 200
+    assert report["http"]["max"]["statuses"].get("201", 0) > 0
+    assert set(report["http"]["max"]["statuses"]) == {"201"}
+    assert sorted(report["reads"], key=int) == ["10", "100", "1000"]
+    assert [report["reads"][size]["entries"] for size in ("10", "100", "1000")] == [10, 100, 1000]
+    runs = report["verify"]["runs"]
+    assert runs and all(run["ok"] and run["discrepancies"] == [] for run in runs)
+    assert report["verified_clean"] is True
+    assert runs[-1]["transactions"] >= 3000
+    assert {target["name"] for target in report["targets"]} >= {"hot account, 8 workers", "batch posting"}
+    assert report["profile"]["queries_per_transfer"] > 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite run of the benchmark")
+def test_the_quick_benchmark_runs_on_sqlite_without_a_floor_and_leaves_nothing_behind(tmp_path):
+    report = run_quick(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", tmp_path / "bench.json")
+
+    assert_complete(report, floor=False)
+    assert any("PostgreSQL-only" in note for note in report["meta"]["notes"])
+    assert not (tmp_path / "ledger_bench.sqlite3").exists()
+    assert not (tmp_path / "ledger.sqlite3").exists()  # the configured database was never even created
+
+
+@requires_postgresql()
+def test_the_quick_benchmark_runs_on_postgresql_with_its_floor_and_drops_its_database(tmp_path):
+    db = connection.settings_dict
+    name = f"{db['NAME']}_cmd"
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+    report = run_quick(url, tmp_path / "bench.json")
+
+    assert_complete(report, floor=True)
+    assert report["floor"]["workers_1"]["transfers"] > 0
+    assert report["meta"]["bench_database"] == f"{name}{database.SUFFIX}"
+    assert report["ratios"]["single_1_vs_floor_1"] is not None
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres") as admin:
+        names = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
+    assert f"{name}{database.SUFFIX}" not in names
+    assert name not in names
