@@ -9,6 +9,7 @@ from ledger import api as ledger_api
 from ledger import api_log as ledger_api_log
 from members import api as members_api
 
+from . import health, metrics
 from .auth_api import TokenView
 
 router = DefaultRouter(trailing_slash=True)
@@ -37,6 +38,9 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

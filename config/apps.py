@@ -1,0 +1,17 @@
+"""The project's own app: connects the metrics signals once every app is loaded."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ConfigAppConfig(AppConfig):
+    name = "config"
+    verbose_name = "Bocage configuration"
+
+    def ready(self) -> None:
+        # Here and not at import: ledger's models must be loaded, and web and Celery processes
+        # both load the apps (the middleware alone would miss the workers).
+        from .metrics import connect_signals
+
+        connect_signals()
