@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .caches import cache_from_url
 from .env import env_bool, env_int, env_list, env_str
+from .logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("BOCAGE_VAR_DIR", str(BASE_DIR / "var")))
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
     "djmoney",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config",
     "members",
     "ledger",
@@ -51,6 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the timing cover every other middleware, redirects included.
+    "config.request_id.RequestIdMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,8 +65,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor: django-otp marks the session's user as verified (or not); ours then keeps a
+    # user who owes a code on the verification or enrolment page (403 JSON under /api/).
+    "django_otp.middleware.OTPMiddleware",
+    "members.otp.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A dropped database connection answers 503 (JSON under /api/), never a 500.
+    "config.faults.DatabaseUnavailableMiddleware",
     # Last: turns the lockout flag set during authentication into the 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -128,6 +141,15 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# --- Second factor (django-otp: authenticator app + backup codes; members/otp.py) ---------------
+# On: staff and auditors (ledger.audit_ledger) give a code after the password, on the site and for
+# an API token. Off by default in the embedded demo (DEBUG) so the demo logins just work; on by
+# default when DEBUG is off. A member who enrolled of their own accord is asked either way.
+BOCAGE_OTP_REQUIRED = env_bool("BOCAGE_OTP_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = env_str("BOCAGE_OTP_ISSUER", "Bocage")
+# Staff may delete a member's device in the admin (a lost phone) but never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -311,6 +333,11 @@ BOCAGE_FEC_JOURNALS: dict[str, tuple[str, str]] = {
 # The association's SIREN names the file (SIRENFECAAAAMMJJ.txt); empty: FECAAAAMMJJ.txt.
 BOCAGE_FEC_SIREN = env_str("BOCAGE_FEC_SIREN", "")
 
+# Sealing (ledger.sealing): transactions younger than the lag wait for the next run, so that a
+# posting still in flight is never jumped over; one seal covers at most this many transactions.
+LEDGER_SEAL_LAG_SECONDS = env_int("LEDGER_SEAL_LAG_SECONDS", 30)
+LEDGER_SEAL_MAX_TRANSACTIONS = env_int("LEDGER_SEAL_MAX_TRANSACTIONS", 50_000)
+
 # How long an idempotent request may stay in flight before another attempt may take it over
 # (the one that died never posted: posting and its ledger key commit together).
 BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS = env_int("BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS", 60)
@@ -322,16 +349,31 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker that dies mid-task (SIGKILL, a lost machine) leaves its message unacknowledged; Redis
+# hands it out again after this many seconds. Every task is safe to run twice, so a short timeout
+# only costs a duplicate run of a long task; a long one delays recovery. AMQP needs none of this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing from a web request gives up quickly when the broker is down (config.queueing logs it,
+# the beat's sweeps catch up): a payment must not wait for the broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Exactly one beat sends, however many run: the others wait on a lock (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
     "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": 300.0},
+    "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
     "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},
     "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},
     "crowdfunding-advance": {"task": "crowdfunding.tasks.campaigns_advance", "schedule": 60.0},
+    "crowdfunding-updates-catch-up": {"task": "crowdfunding.tasks.campaign_updates_catch_up", "schedule": 300.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
 }
 
@@ -353,9 +395,26 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-}
+# --- Operations: logs, health, metrics (docs/PRODUCTION.md) ---------------------------------
+# JSON lines with the request id (or Celery task id) in production, readable lines in dev.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+LOGGING = logging_config(
+    log_format=LOG_FORMAT,
+    level=env_str("LOG_LEVEL", "WARNING"),
+    # One line per request (method, path, status, duration_ms, user_id); runserver prints its own.
+    access_level=env_str("ACCESS_LOG_LEVEL", "WARNING" if DEBUG else "INFO"),
+)
+# The worker logs through LOGGING too (JSON, task id on every line) instead of Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics: the loopback (not through the proxy), these addresses or networks, or the token.
+BOCAGE_METRICS_ALLOWED_IPS = env_list("BOCAGE_METRICS_ALLOWED_IPS", [])
+BOCAGE_METRICS_TOKEN = env_str("BOCAGE_METRICS_TOKEN", "")
+BOCAGE_METRICS_LEDGER_GAUGES = env_bool("BOCAGE_METRICS_LEDGER_GAUGES", True)
+# /readyz: how long the broker may take to accept a connection, and the database to connect.
+BOCAGE_READYZ_BROKER_TIMEOUT = float(env_str("BOCAGE_READYZ_BROKER_TIMEOUT", "2"))
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+if not DEBUG:
+    # Probes and Prometheus talk plain HTTP to the process itself, not through the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

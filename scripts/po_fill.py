@@ -23,7 +23,10 @@ def main(po_path: str, dict_path: str) -> None:
     for message in catalog:
         if not message.id:
             continue
-        key = f"{message.context}\x04{message.id}" if message.context else message.id
+        # A plural entry may be keyed by its (singular, plural) pair or by its singular alone.
+        ids = [message.id, message.id[0]] if isinstance(message.id, tuple) else [message.id]
+        keys = [f"{message.context}\x04{i}" if message.context else i for i in ids]
+        key = next((k for k in keys if k in translations), keys[0])
         untranslated = not message.string or (isinstance(message.string, tuple) and not all(message.string))
         if (untranslated or message.fuzzy) and key in translations:
             message.string = translations[key]
