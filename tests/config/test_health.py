@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -160,3 +162,95 @@ def test_readyz_follows_a_private_redis_that_is_stopped_and_started_again(client
             subprocess.run(stop, check=False, timeout=10)
 
     assert statuses == [200, 503, 200]
+
+
+class Relay:
+    """A TCP relay on a loopback port to the real PostgreSQL: stopping it is, for whoever connects
+    through it, the database going away (refused connections, open ones cut); starting it again on
+    the same port is the database coming back. The shared server itself is never touched."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = closed_port()
+        self.listener: socket.socket | None = None
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # stopped
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        if self.listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would leave the
+            # kernel's socket listening until that accept() returned.
+            with contextlib.suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)
+            self.listener.close()
+            self.listener = None
+        with self.lock:
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.sockets = []
+
+
+@requires_postgresql()
+def test_readyz_follows_a_database_that_goes_away_and_comes_back(client, caplog):
+    original_settings = connections.settings["default"]
+    relay = Relay((original_settings.get("HOST") or "127.0.0.1", int(original_settings.get("PORT") or 5432)))
+    through_relay = dict(original_settings)
+    through_relay.update(HOST="127.0.0.1", PORT=str(relay.port), OPTIONS={"connect_timeout": 2})
+    test_connection = connections["default"]
+    caplog.set_level(logging.WARNING)
+    answers = []
+    relay.start()
+    try:
+        connections.settings["default"] = through_relay
+        del connections["default"]
+        answers.append(client.get("/readyz"))
+        relay.stop()  # the database goes away: the open connection is cut, new ones are refused
+        answers.append(client.get("/readyz"))
+        answers.append(client.get("/readyz"))  # still away: still not ready, still no error page
+        relay.start()  # and comes back on the same address
+        answers.append(client.get("/readyz"))
+    finally:
+        connections["default"].close()
+        relay.stop()
+        connections.settings["default"] = original_settings
+        connections["default"] = test_connection
+
+    assert [answer.status_code for answer in answers] == [200, 503, 503, 200]
+    assert answers[1].json()["checks"]["database"].startswith("error: ")
+    assert answers[1].json()["checks"]["broker"] == "ok"
+    assert answers[3].json()["checks"] == answers[0].json()["checks"]
+    assert django_request_errors(caplog) == []
