@@ -9,12 +9,7 @@ standby starts sending.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -145,49 +140,28 @@ def test_the_advisory_lock_is_really_held_in_postgresql(tmp_path):
 # --- Two real beat processes ---------------------------------------------------------------
 
 
-class BeatProcess:
+class BeatProcess(faults.ProcessGroup):
     """`celery -A config beat` on the test database and a private Redis, every entry due each second."""
 
     def __init__(self, broker_url: str, directory: Path, name: str) -> None:
         self.log_path = directory / f"{name}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": faults.test_database_url(),
-            "CELERY_BROKER_URL": broker_url,
-            "BOCAGE_BEAT_FAST_SCHEDULE_SECONDS": "1",
-            "BOCAGE_BEAT_LOCK_RETRY_SECONDS": "1",
-            "LOG_LEVEL": "INFO",
-            "LOG_FORMAT": "plain",
-        }
-        env.pop("BOCAGE_TEST_DB_SUFFIX", None)
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "beat",
-                    "--loglevel=INFO",
-                    f"--schedule={directory / name}-schedule",
-                ],
-                cwd=Path(settings.BASE_DIR),
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            self.process = faults.start_celery(
+                ["beat", "--loglevel=INFO", f"--schedule={directory / name}-schedule"],
+                broker_url=broker_url,
+                log=log,
+                environment={
+                    "BOCAGE_BEAT_FAST_SCHEDULE_SECONDS": "1",
+                    "BOCAGE_BEAT_LOCK_RETRY_SECONDS": "1",
+                    "LOG_FORMAT": "plain",
+                },
             )
+        # Kept after a kill: the messages it published stay signed with it.
+        self.started_pid = self.process.pid
 
     @property
     def pid(self) -> int:
-        return self.process.pid
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(20)
+        return self.started_pid
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -23,9 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
 from celery import Celery
 from django.conf import settings
 from django.db import connection
+
+from tests.conftest import requires_postgresql
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -93,8 +96,73 @@ def test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
 
 
-class Worker:
+def start_celery(
+    arguments: list[str], *, broker_url: str, log: IO[Any], environment: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """`celery -A config <arguments>` in a session of its own, on the test database and the broker."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": test_database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "LOG_LEVEL": "INFO",
+        **environment,
+    }
+    env.pop("BOCAGE_TEST_DB_SUFFIX", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", *arguments],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+# The tests that start processes: PostgreSQL (the processes share the test database) and a Redis.
+PROCESS_TEST_MARKS = [
+    requires_postgresql(),
+    pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server to run a private broker"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+class ProcessGroup:
+    """A child started in its own session: SIGKILL or SIGTERM reach the parent and its children."""
+
+    process: subprocess.Popen[bytes] | None = None
+    stop_timeout: float = 30
+
+    def kill(self) -> None:
+        """SIGKILL to the whole group at once: nothing is acknowledged, answered or cleaned up."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(20)
+        self.process = None
+        self.after_kill()
+
+    def after_kill(self) -> None:
+        """What a subclass waits for once its processes are gone."""
+
+    def stop(self) -> None:
+        """A warm shutdown (SIGTERM): the work under way finishes first, within stop_timeout."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.process = None
+
+
+class Worker(ProcessGroup):
     """`celery -A config worker` in its own process group, on the given broker and the test database."""
+
+    stop_timeout = 90  # a warm shutdown lets the tasks under way finish
 
     def __init__(self, broker_url: str, **environment: str) -> None:
         self.broker_url = broker_url
@@ -106,22 +174,8 @@ class Worker:
         )
 
     def start(self) -> Worker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": test_database_url(),
-            "CELERY_BROKER_URL": self.broker_url,
-            "LOG_LEVEL": "INFO",
-            **self.environment,
-        }
-        env.pop("BOCAGE_TEST_DB_SUFFIX", None)
-        self.process = subprocess.Popen(
+        self.process = start_celery(
             [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
                 "worker",
                 "--pool=prefork",
                 "--concurrency=2",
@@ -131,33 +185,11 @@ class Worker:
                 "--loglevel=INFO",
                 f"--hostname=fault-{uuid.uuid4().hex[:8]}@localhost",
             ],
-            cwd=Path(settings.BASE_DIR),
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            broker_url=self.broker_url,
+            log=self.log,
+            environment=self.environment,
         )
         return self
-
-    def kill(self) -> None:
-        """SIGKILL to the parent and its children together: nothing is acknowledged or cleaned up."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(20)
-        self.process = None
-
-    def stop(self) -> None:
-        """A warm shutdown (SIGTERM): the tasks under way finish first."""
-        if self.process is None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(90)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self.process = None
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
@@ -186,7 +218,7 @@ def client_for(broker_url: str) -> Sender:
     return Sender(broker_url)
 
 
-class WebInstance:
+class WebInstance(ProcessGroup):
     """gunicorn with deploy/gunicorn.conf.py, production profile, on the test database and a broker.
 
     DEBUG is off (the hardened settings), except the HTTPS redirect: the test talks plain HTTP on
@@ -255,26 +287,9 @@ class WebInstance:
         except OSError:
             return False
 
-    def kill(self) -> None:
-        """SIGKILL to the master and its workers at once: requests under way die with them."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(20)
-        self.process = None
+    def after_kill(self) -> None:
+        # The master and its workers died mid-request; the port is free once the kernel says so.
         wait_until(lambda: not port_open(self.port), 10)
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self.process = None
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

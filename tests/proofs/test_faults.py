@@ -39,17 +39,13 @@ from ledger.exports import export_request, exports_catch_up
 from ledger.models import Account, Entry, ExportJob, Hold, IdempotencyRecord, Seal, Transaction
 from ledger.verification import verify_ledger
 from members.models import Member
-from tests.conftest import account_of, requires_postgresql
+from tests.conftest import account_of
 from tests.crowdfunding.helpers import live_campaign, moderator
 from tests.currency.funding import give_ach
 
-from .faults import REDIS_SERVER, PrivateRedis, Worker, client_for, wait_until
+from .faults import PROCESS_TEST_MARKS, PrivateRedis, Worker, client_for, wait_until
 
-pytestmark = [
-    requires_postgresql(),
-    pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server to run a private broker"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = PROCESS_TEST_MARKS
 
 SEED = 20261127
 BACKERS = 160

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import pytest
 import requests
 from django.utils import timezone
 from djmoney.money import Money
@@ -38,17 +37,13 @@ from ledger import services
 from ledger.idempotency import ledger_key
 from ledger.models import Account, Hold, Transaction
 from members.models import Member
-from tests.conftest import account_of, requires_postgresql
+from tests.conftest import account_of
 from tests.currency.funding import give_ach
 
-from .faults import REDIS_SERVER, PrivateRedis, Sender, WebInstance, Worker, wait_until
+from .faults import PROCESS_TEST_MARKS, PrivateRedis, Sender, WebInstance, Worker, wait_until
 from .test_bank import assert_invariants_hold
 
-pytestmark = [
-    requires_postgresql(),
-    pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server to run a private broker"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = PROCESS_TEST_MARKS
 
 SEED = 20261127
 CLIENTS = 8
