@@ -293,12 +293,15 @@ def _check_open(account: Account) -> None:
         raise AccountClosed(_("Account %(account)s is closed.") % {"account": account.label})
 
 
-def _check_limits(account: Account, delta: int, held_delta: int = 0) -> None:
+def _check_limits(account: Account, delta: int, held_delta: int = 0, *, balance: int | None = None) -> None:
+    """Refuse a move of `delta` (and of `held_delta` on held) that breaks the account's limits;
+    `balance` replaces the row's balance for a check partway through a batch."""
     unit = get_unit(account.unit)
-    new_balance = account.balance + delta
+    balance = account.balance if balance is None else balance
+    new_balance = balance + delta
     new_held = account.held + held_delta
     if account.min_balance is not None and new_balance - new_held < account.min_balance and (delta - held_delta) < 0:
-        available = account.balance - account.held - account.min_balance
+        available = balance - account.held - account.min_balance
         raise InsufficientFunds(
             _("Not enough available on %(account)s: %(available)s available.")
             % {"account": account.label, "available": unit.format(available)}
@@ -684,12 +687,7 @@ def transactions_post_batch(
                         )
                     _check_open(account)
                 for account, delta in ((payer, -minor), (payee, minor)):
-                    # _check_limits reads account.balance: give it the running balance of the batch.
-                    balance, account.balance = account.balance, running[account.pk]
-                    try:
-                        _check_limits(account, delta)
-                    finally:
-                        account.balance = balance
+                    _check_limits(account, delta, balance=running[account.pk])
                     running[account.pk] += delta
             created_at = at or timezone.now()
             posted = Transaction.objects.bulk_create(
