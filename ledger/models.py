@@ -157,7 +157,12 @@ class Transaction(models.Model):
 
 class Entry(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # No index of its own (entry_account_recent starts with it) and, on PostgreSQL, no foreign key
+    # of its own: entry_unit_is_account_unit, (account, unit) → account (id, unit), already refuses
+    # an entry on a missing account, immediately. Both were paid on every entry (migration 0009).
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False, db_constraint=False
+    )
     unit = models.CharField(_("unit"), max_length=8)
     amount = models.BigIntegerField(_("amount (minor units)"))
     balance_after = models.BigIntegerField(_("balance after (minor units)"))

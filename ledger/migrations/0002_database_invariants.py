@@ -10,7 +10,9 @@ services enforce the rest there. SQLite keeps DELETE open because Django's test 
 
 from django.db import migrations
 
-POSTGRESQL = r"""
+# Named parts: 0008 replaced the per-row ENTRY_CHAIN, TRANSACTION_BALANCED, TRANSACTION_HAS_ENTRIES and
+# ACCOUNT_TOTALS with set-based triggers, and recreates them when it is reversed.
+APPEND_ONLY = r"""
 CREATE FUNCTION ledger_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'ledger rows are append-only: % on % is refused', TG_OP, TG_TABLE_NAME
@@ -20,10 +22,14 @@ CREATE TRIGGER ledger_transaction_append_only BEFORE UPDATE OR DELETE ON ledger_
     FOR EACH ROW EXECUTE FUNCTION ledger_reject_change();
 CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON ledger_entry
     FOR EACH ROW EXECUTE FUNCTION ledger_reject_change();
+"""
 
+UNIT_FOREIGN_KEY = r"""
 ALTER TABLE ledger_entry ADD CONSTRAINT entry_unit_is_account_unit
     FOREIGN KEY (account_id, unit) REFERENCES ledger_account (id, unit);
+"""
 
+ENTRY_CHAIN = r"""
 CREATE FUNCTION ledger_check_entry_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE previous bigint;
 BEGIN
@@ -38,7 +44,9 @@ BEGIN
 END $$;
 CREATE TRIGGER ledger_entry_chain BEFORE INSERT ON ledger_entry
     FOR EACH ROW EXECUTE FUNCTION ledger_check_entry_chain();
+"""
 
+TRANSACTION_BALANCED = r"""
 CREATE FUNCTION ledger_check_transaction_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE bad record;
 BEGIN
@@ -52,7 +60,9 @@ BEGIN
 END $$;
 CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT ON ledger_entry
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction_balanced();
+"""
 
+TRANSACTION_HAS_ENTRIES = r"""
 CREATE FUNCTION ledger_check_transaction_has_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (SELECT count(*) FROM ledger_entry WHERE transaction_id = NEW.id) < 2 THEN
@@ -62,7 +72,9 @@ BEGIN
 END $$;
 CREATE CONSTRAINT TRIGGER ledger_transaction_has_entries AFTER INSERT ON ledger_transaction
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction_has_entries();
+"""
 
+ACCOUNT_TOTALS = r"""
 CREATE FUNCTION ledger_check_account_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE target bigint; account record; last_balance bigint; pending bigint;
 BEGIN
@@ -97,7 +109,9 @@ CREATE CONSTRAINT TRIGGER ledger_entry_account_totals AFTER INSERT ON ledger_ent
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_account_totals();
 CREATE CONSTRAINT TRIGGER ledger_hold_account_totals AFTER INSERT OR UPDATE OF status ON ledger_hold
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_account_totals();
+"""
 
+HOLD_RESOLVES_ONCE = r"""
 CREATE FUNCTION ledger_check_hold_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' OR OLD.status <> 'pending'
@@ -111,6 +125,18 @@ END $$;
 CREATE TRIGGER ledger_hold_resolves_once BEFORE UPDATE OR DELETE ON ledger_hold
     FOR EACH ROW EXECUTE FUNCTION ledger_check_hold_change();
 """
+
+POSTGRESQL = "\n".join(
+    [
+        APPEND_ONLY,
+        UNIT_FOREIGN_KEY,
+        ENTRY_CHAIN,
+        TRANSACTION_BALANCED,
+        TRANSACTION_HAS_ENTRIES,
+        ACCOUNT_TOTALS,
+        HOLD_RESOLVES_ONCE,
+    ]
+)
 
 POSTGRESQL_REVERSE = r"""
 DROP TRIGGER IF EXISTS ledger_hold_resolves_once ON ledger_hold;

@@ -23,7 +23,7 @@ from prometheus_client import REGISTRY
 from config.celery import app as celery_app
 from config.metrics import flush_pending_postings
 from ledger import services
-from ledger.errors import InsufficientFunds
+from ledger.errors import InsufficientFunds, SameAccount
 from ledger.models import Hold, Transaction
 from ledger.tasks import seal_ledger
 from tests.conftest import account_of
@@ -145,6 +145,31 @@ def test_committed_postings_and_hold_events_are_counted_once_committed(make_memb
     assert sample("bocage_ledger_holds_total", unit="HRS", event="captured") == events["captured"] + 1
     assert sample("bocage_ledger_holds_total", unit="HRS", event="voided") == events["voided"] + 1
     assert Hold.objects.get(pk=hold.pk).status == Hold.Status.CAPTURED
+
+
+@pytest.mark.django_db
+def test_a_batch_is_counted_once_committed_and_a_refused_batch_not_at_all(
+    make_member, django_capture_on_commit_callbacks
+):
+    payer, payee = account_of(make_member(), "HRS"), account_of(make_member(), "HRS")
+    posted = sample("bocage_ledger_postings_total", unit="HRS", kind="transfer", outcome="posted")
+    batch = [services.BatchTransfer(from_account_id=payer.pk, to_account_id=payee.pk, amount=hrs("1"))] * 3
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.transactions_post_batch(transfers=batch, actor=None)
+    assert sample("bocage_ledger_postings_total", unit="HRS", kind="transfer", outcome="posted") == posted
+    for callback in pending:
+        callback()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(SameAccount):
+        services.transactions_post_batch(
+            transfers=[
+                *batch,
+                services.BatchTransfer(from_account_id=payer.pk, to_account_id=payer.pk, amount=hrs("1")),
+            ],
+            actor=None,
+        )
+
+    assert sample("bocage_ledger_postings_total", unit="HRS", kind="transfer", outcome="posted") == posted + 3
 
 
 @pytest.mark.django_db

@@ -178,6 +178,56 @@ def test_a_committed_batch_passes_the_deferred_triggers_and_verifies(trio):
     assert verify_ledger().discrepancies == []
 
 
+@pytest.mark.django_db
+def test_a_batch_stores_memos_and_keys_exactly_whatever_characters_they_hold(trio):
+    a, b, _ = trio
+    texts = ["a,b", "{x}", "NULL", 'quo"te', "back\\slash", " spaced ", "", "é€ 😀", '\\"', "tab\tline\n"]
+    batch = [
+        services.BatchTransfer(
+            from_account_id=a.pk, to_account_id=b.pk, amount=hrs("0.01"), memo=text, idempotency_key=f"k {text}"
+        )
+        for text in texts
+    ]
+
+    posted = services.transactions_post_batch(transfers=batch, actor=None)
+
+    stored = list(
+        Transaction.objects.filter(pk__in=[t.pk for t in posted]).order_by("id").values_list("memo", "idempotency_key")
+    )
+    assert stored == [(text, f"k {text}") for text in texts]
+    assert [(t.memo, t.idempotency_key) for t in posted] == stored
+    # The replay finds every one of them again by its key, and posts nothing.
+    before = ledger_state()
+    assert [t.pk for t in services.transactions_post_batch(transfers=batch, actor=None)] == [t.pk for t in posted]
+    assert ledger_state() == before
+
+
+@requires_postgresql()
+@pytest.mark.django_db
+def test_a_batch_is_three_statements_on_postgresql_lock_membership_then_one_write(trio):
+    a, b, c = trio
+    batch = [transfer(a, b, "1", "s-1"), transfer(b, c, "2", "s-2"), transfer(c, a, "0.5", None)]
+
+    with CaptureQueriesContext(connection) as queries:
+        posted = services.transactions_post_batch(transfers=batch, actor=None)
+
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 3
+    assert "FOR NO KEY UPDATE" in statements[0] and "members_member" in statements[1]
+    assert statements[2].lstrip().startswith("WITH ids AS")
+    assert [t.pk for t in posted] == sorted(t.pk for t in posted)
+    assert list(
+        Entry.objects.filter(transaction__in=posted).order_by("id").values_list("transaction_id", "amount")
+    ) == [
+        (posted[0].pk, -100),
+        (posted[0].pk, 100),
+        (posted[1].pk, -200),
+        (posted[1].pk, 200),
+        (posted[2].pk, -50),
+        (posted[2].pk, 50),
+    ]
+
+
 # --- the posting path: fewer round trips -------------------------------------------------------
 
 

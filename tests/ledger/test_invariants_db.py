@@ -428,3 +428,120 @@ def test_the_terms_of_a_pending_hold_cannot_change(books):
         cursor.execute("UPDATE ledger_account SET held = held - 100 WHERE id = %s", [books.payer.pk])
 
     assert ledger_rows() == before
+
+
+# --- the checks are grouped per statement and per database transaction (migration 0008) -------
+
+
+def insert_entries(cursor, rows: list[tuple[int, Account, int, int]]) -> None:
+    """Several entries in one INSERT statement: (transaction id, account, amount, balance_after)."""
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params = [
+        value for txn_id, account, amount, after in rows for value in (txn_id, account.pk, account.unit, amount, after)
+    ]
+    cursor.execute(
+        f"INSERT INTO ledger_entry (transaction_id, account_id, unit, amount, balance_after) VALUES {values}",
+        params,
+    )
+
+
+def invariant_queue_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM ledger_invariant_queue) + (SELECT count(*) FROM ledger_invariant_check)"
+        )
+        return cursor.fetchone()[0]
+
+
+@requires_postgresql()
+def test_a_statement_chaining_several_entries_of_one_account_is_accepted(books):
+    # Alice −1, −2, +0.5 and Bruno +1, +2, −0.5 in one INSERT: each entry follows the one before it
+    # on its account, inside the statement as well as across it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        insert_entries(
+            cursor,
+            [
+                (txn_id, books.payer, -100, -400),
+                (txn_id, books.payee, 100, 400),
+                (txn_id, books.payer, -200, -600),
+                (txn_id, books.payee, 200, 600),
+                (txn_id, books.payer, 50, -550),
+                (txn_id, books.payee, -50, 550),
+            ],
+        )
+        move_balance(cursor, books.payer, -250)
+        move_balance(cursor, books.payee, 250)
+
+    books.payer.refresh_from_db()
+    assert books.payer.balance == -550
+    assert invariant_queue_rows() == 0
+
+
+@requires_postgresql()
+@pytest.mark.parametrize("broken", [0, 2, 4], ids=["first-of-statement", "middle", "last"])
+def test_a_statement_breaking_the_chain_anywhere_in_it_is_refused(books, broken):
+    rows_ok = [(-100, -400), (-200, -600), (50, -550)]
+    before = ledger_rows()
+
+    with refused_by_database("balance_after"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        rows = []
+        for i, (amount, after) in enumerate(rows_ok):
+            rows.append((txn_id, books.payer, amount, after + (1 if 2 * i == broken else 0)))
+            rows.append((txn_id, books.payee, -amount, -after))
+        insert_entries(cursor, rows)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_an_entry_added_later_to_a_committed_transaction_is_refused(books):
+    before = ledger_rows()
+
+    # Balanced on its own account (it moves the balance with it), but it unbalances the transfer.
+    with refused_by_database("unbalanced"), transaction.atomic(), connection.cursor() as cursor:
+        insert_entry(cursor, transaction_id=books.transfer.pk, account=books.payee, amount=100)
+        move_balance(cursor, books.payee, 100)
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_writes_after_the_checks_ran_mid_transaction_are_checked_again_at_commit(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its last entry"), transaction.atomic(), connection.cursor() as cursor:
+        txn_id = insert_transaction(cursor)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
+        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
+        move_balance(cursor, books.payer, -100)
+        move_balance(cursor, books.payee, 100)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks run here, and pass
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        move_balance(cursor, books.payee, 1)  # queued afresh: refused at COMMIT
+
+    assert ledger_rows() == before
+
+
+@requires_postgresql()
+def test_a_rolled_back_savepoint_does_not_lose_the_checks_of_what_follows(books):
+    before = ledger_rows()
+
+    with refused_by_database("differs from its last entry"), transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic():  # a savepoint: its write queues the checks, then is rolled back
+            move_balance(cursor, books.payer, 5)
+            transaction.set_rollback(True)
+        move_balance(cursor, books.payee, 7)
+
+    assert ledger_rows() == before
+    assert invariant_queue_rows() == 0
+
+
+@requires_postgresql()
+def test_the_check_queue_is_empty_after_commits_and_refusals(books):
+    services.transfer_create(from_account=books.payer, to_account=books.payee, amount=Money("1", "HRS"), actor=None)
+    with refused_by_database("differs from its last entry"), transaction.atomic(), connection.cursor() as cursor:
+        move_balance(cursor, books.payee, 1)
+
+    assert invariant_queue_rows() == 0
