@@ -134,7 +134,7 @@ class TransferView(APIView):
             )
             return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
-        return run_idempotent(request, key, handler)
+        return run_idempotent(request, key, handler, answer_in_same_commit=True)
 
 
 class TransactionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

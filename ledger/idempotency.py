@@ -32,6 +32,7 @@ from config.errors import ApplicationError, Conflict, InvalidInput
 
 from .errors import IdempotencyKeyReused
 from .models import IdempotencyRecord
+from .services import with_retries
 
 logger = logging.getLogger("bocage.idempotency")
 
@@ -119,14 +120,28 @@ def _release(record: IdempotencyRecord) -> None:
             transaction.get_connection().close()
 
 
-def run_idempotent(request: Request, key: str, handler: Callable[[], Response]) -> Response:
-    """Run handler once per (user, key); see the module docstring for the answers."""
+def run_idempotent(
+    request: Request, key: str, handler: Callable[[], Response], *, answer_in_same_commit: bool = False
+) -> Response:
+    """Run handler once per (user, key); see the module docstring for the answers.
+
+    With `answer_in_same_commit`, the handler's writes and the stored answer commit together: one
+    durable commit fewer, and no moment where the posting is in the ledger but the answer to replay
+    it is not. Only for handlers that may run inside a transaction (not the services that insist
+    on being outermost, `atomic(durable=True)`); a deadlock then retries the whole handler."""
     claimed = _claim(caller_id(request), key, _fingerprint(request))
     if isinstance(claimed, Response):
         return claimed
     record = claimed
+
+    def together() -> Response:
+        with transaction.atomic():
+            response = handler()
+            _finish(record, response.status_code, response.data)
+        return response
+
     try:
-        response = handler()
+        response = with_retries(together) if answer_in_same_commit else handler()
     except ApplicationError as exc:
         if exc.status == 422:
             _finish(record, exc.status, error_body(exc.code, exc.message, exc.fields))
@@ -136,5 +151,6 @@ def run_idempotent(request: Request, key: str, handler: Callable[[], Response]) 
     except BaseException:
         _release(record)
         raise
-    _finish(record, response.status_code, response.data)
+    if not answer_in_same_commit:
+        _finish(record, response.status_code, response.data)
     return response

@@ -500,7 +500,7 @@ WITH txn AS (
     WHERE a.id = d.id
     RETURNING a.id
 )
-SELECT id, (SELECT count(*) FROM entries), (SELECT count(*) FROM balances) FROM txn
+SELECT id, (SELECT array_agg(id ORDER BY id) FROM entries), (SELECT count(*) FROM balances) FROM txn
 """
 
 
@@ -527,26 +527,48 @@ def _write_posting_postgresql(txn: Transaction, entries: list[EntryRow], moves: 
             ],
         )
         row = cursor.fetchone()
-    assert row is not None and row[1] == len(entries) and row[2] == len(ids)
+    assert row is not None and len(row[1]) == len(entries) and row[2] == len(ids)
     txn.pk = row[0]
     txn._state.adding = False
     txn._state.db = connection.alias
+    _remember_entries(
+        txn,
+        [
+            Entry(id=pk, transaction=txn, account_id=account_id, unit=unit, amount=amount, balance_after=after)
+            for pk, (account_id, unit, amount, after) in zip(row[1], entries, strict=True)
+        ],
+    )
     # Receivers of post_save (the metrics) see the posting as if it had been saved by the ORM.
     post_save.send(
         sender=Transaction, instance=txn, created=True, update_fields=None, raw=False, using=connection.alias
     )
 
 
+def _remember_entries(txn: Transaction, entries: list[Entry]) -> None:
+    """Keep the entries just written as the transaction's `entries`, as prefetch_related would:
+    whoever shows the new posting (the API's answer) reads them without a query. A posting's
+    entries never change once written."""
+    for entry in entries:
+        entry._state.adding = False
+        entry._state.db = connection.alias
+    queryset = Entry.objects.filter(transaction=txn)
+    queryset._result_cache = entries
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    txn._prefetched_objects_cache = {"entries": queryset}  # type: ignore[attr-defined]
+
+
 def _write_posting_orm(
     txn: Transaction, entries: list[EntryRow], deltas: dict[int, int], held_release: dict[int, int], touched: set[int]
 ) -> None:
     txn.save(force_insert=True)
-    Entry.objects.bulk_create(
+    written = Entry.objects.bulk_create(
         [
             Entry(transaction=txn, account_id=account_id, unit=unit, amount=amount, balance_after=balance_after)
             for account_id, unit, amount, balance_after in entries
         ]
     )
+    if all(entry.pk is not None for entry in written):
+        _remember_entries(txn, written)
     update: dict[str, Any] = {
         "balance": F("balance")
         + Case(*[When(pk=pk, then=Value(deltas.get(pk, 0))) for pk in touched], default=Value(0))
@@ -718,8 +740,9 @@ def _batch_check_payers(accounts: dict[int, _LockedRow], payer_ids: set[int]) ->
 # account totals at COMMIT, set-based (migration 0008).
 BATCH_SQL = """
 WITH ids AS MATERIALIZED (
-    SELECT nextval(pg_get_serial_sequence('ledger_transaction', 'id')::regclass) AS id, position
-    FROM generate_series(1, %(count)s) AS position
+    SELECT nextval(sequence.name) AS id, position
+    FROM (SELECT pg_get_serial_sequence('ledger_transaction', 'id')::regclass AS name) AS sequence,
+        generate_series(1, %(count)s) AS position
 ), txn AS (
     INSERT INTO ledger_transaction (id, kind, memo, actor_id, created_at, idempotency_key, request_hash)
     SELECT ids.id, %(kind)s, t.memo, %(actor)s, %(created_at)s, t.idempotency_key, t.request_hash

@@ -15,6 +15,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from djmoney.money import Money
 from drf_spectacular.validation import validate_schema
@@ -475,6 +476,47 @@ def test_a_replay_returns_the_byte_identical_answer_and_posts_nothing(funded_ali
     assert ledger_state() == after_first
     assert balance(account_of(bob, "ACH")) == (700, 0)
     assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transfer_whose_answer_fails_leaves_neither_posting_nor_answer_and_its_retry_posts_once(
+    funded_alice, bob, monkeypatch
+):
+    # The posting and its stored answer commit together: when building the answer fails, the
+    # posting goes too, the key is free again, and the retry posts exactly once.
+    client = api_client_for(funded_alice.user)
+    client.raise_request_exception = False
+    body = transfer_body(account_of(funded_alice, "ACH"), account_of(bob, "ACH"), "7.00")
+    before = ledger_state()
+
+    def broken(self, instance):
+        raise RuntimeError("the answer could not be built")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("ledger.serializers.TransactionSerializer.to_representation", broken)
+        assert post_transfer(client, body, "pay-once").status_code == 500
+
+    assert ledger_state() == before
+    assert not IdempotencyRecord.objects.filter(key="pay-once").exists()
+    retry = post_transfer(client, body, "pay-once")
+    assert retry.status_code == 201
+    assert balance(account_of(bob, "ACH")) == (700, 0)
+    record = IdempotencyRecord.objects.get(key="pay-once")
+    assert (record.state, record.response_status) == (IdempotencyRecord.State.DONE, 201)
+    assert json.loads(record.response_body)["id"] == retry.json()["id"]
+
+
+def test_the_answer_to_a_transfer_shows_the_entries_it_wrote_without_reading_them_back(funded_alice, bob):
+    client = api_client_for(funded_alice.user)
+    body = transfer_body(account_of(funded_alice, "ACH"), account_of(bob, "ACH"), "7.00")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post_transfer(client, body, "pay-bob")
+
+    assert response.status_code == 201
+    txn = Transaction.objects.get(pk=response.json()["id"])
+    assert with_parsed_dates(response.json(), "created_at") == expected_transaction(txn, "alice")
+    assert not [q["sql"] for q in queries.captured_queries if 'FROM "ledger_entry"' in q["sql"]]
 
 
 def test_the_same_key_with_another_body_answers_422_and_posts_nothing(funded_alice, bob):
