@@ -145,6 +145,9 @@ class Transaction(models.Model):
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
     )
+    # Not a column: the entries a posting service has just written, in order, so that whoever
+    # answers with the new posting (the API) shows them without reading them back.
+    written_entries: list[Entry] | None = None
 
     class Meta:
         verbose_name = _("transaction")

@@ -127,7 +127,7 @@ class TransactionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TransactionEntrySerializer(many=True))
     def get_entries(self, obj: Transaction) -> Any:
-        entries = sorted(obj.entries.all(), key=lambda entry: entry.pk)
+        entries = obj.written_entries or sorted(obj.entries.all(), key=lambda entry: entry.pk)
         return TransactionEntrySerializer(entries, many=True).data
 
     @extend_schema_field(OpenApiTypes.INT)

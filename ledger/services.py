@@ -534,7 +534,7 @@ def _write_posting_postgresql(txn: Transaction, entries: list[EntryRow], moves: 
     _remember_entries(
         txn,
         [
-            Entry(id=pk, transaction=txn, account_id=account_id, unit=unit, amount=amount, balance_after=after)
+            Entry(id=pk, transaction_id=txn.pk, account_id=account_id, unit=unit, amount=amount, balance_after=after)
             for pk, (account_id, unit, amount, after) in zip(row[1], entries, strict=True)
         ],
     )
@@ -545,16 +545,12 @@ def _write_posting_postgresql(txn: Transaction, entries: list[EntryRow], moves: 
 
 
 def _remember_entries(txn: Transaction, entries: list[Entry]) -> None:
-    """Keep the entries just written as the transaction's `entries`, as prefetch_related would:
-    whoever shows the new posting (the API's answer) reads them without a query. A posting's
-    entries never change once written."""
+    """Keep the entries just written on the transaction (`written_entries`) for its answer. They
+    point at it by id only: no reference cycle for the garbage collector to chase."""
     for entry in entries:
         entry._state.adding = False
         entry._state.db = connection.alias
-    queryset = Entry.objects.filter(transaction=txn)
-    queryset._result_cache = entries
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    txn._prefetched_objects_cache = {"entries": queryset}  # type: ignore[attr-defined]
+    txn.written_entries = entries
 
 
 def _write_posting_orm(
@@ -563,7 +559,7 @@ def _write_posting_orm(
     txn.save(force_insert=True)
     written = Entry.objects.bulk_create(
         [
-            Entry(transaction=txn, account_id=account_id, unit=unit, amount=amount, balance_after=balance_after)
+            Entry(transaction_id=txn.pk, account_id=account_id, unit=unit, amount=amount, balance_after=balance_after)
             for account_id, unit, amount, balance_after in entries
         ]
     )
