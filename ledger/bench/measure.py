@@ -50,10 +50,13 @@ def _batch(population: Population, rng: random.Random, size: int) -> list[servic
 
 
 def batch_rate(population: Population, *, calls: int, size: int) -> dict[str, Any]:
-    """transactions_post_batch, `size` transfers per call, each call one atomic transaction."""
+    """transactions_post_batch, `size` transfers per call, each call one atomic transaction (after
+    one untimed warm-up call)."""
     rng = random.Random(7)
     actor = get_user_model().objects.get(pk=population.actor_id)
     batches = [_batch(population, rng, size) for _ in range(calls)]  # built outside the clock
+    # One call first, not timed: the session's first use of the trigger functions plans them.
+    services.transactions_post_batch(transfers=_batch(population, rng, size), actor=actor)
     durations = []
     for transfers in batches:
         started = time.monotonic()
@@ -67,6 +70,7 @@ def batch_rate(population: Population, *, calls: int, size: int) -> dict[str, An
         "seconds": round(total, 3),
         "per_second": round(calls * size / total, 1) if total else 0.0,
         "ms_per_call_median": round(statistics.median(durations) * 1000, 1),
+        "ms_per_call_min": round(min(durations) * 1000, 1),
     }
 
 

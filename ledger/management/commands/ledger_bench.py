@@ -11,12 +11,13 @@ import platform
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from ledger.bench import database, measure, report
@@ -29,7 +30,7 @@ FULL = {
     "seconds": 10.0,
     "workers": 8,
     "batch_size": 1000,
-    "batch_calls": 10,
+    "batch_calls": 20,
     "http_seconds": 15.0,
     "http_workers": 4,
     "http_connections": 8,
@@ -168,33 +169,44 @@ class Command(BaseCommand):
         spread = RunSpec(population.account_ids, None, seconds, population.actor_id, bench.conninfo)
         hot = RunSpec(population.account_ids, population.hot_account_id, seconds, population.actor_id, bench.conninfo)
 
-        if "floor" in skip:
-            results["floor"] = None
-        elif not bench.is_postgresql:
-            results["floor"] = None
+        settle = self._settler(bench.is_postgresql, notes)
+        # Each Django figure is measured right after the floor it is compared with (same worker
+        # count, same accounts), both after a settle: the ratios do not depend on the machine
+        # changing pace between the beginning and the end of the run.
+        floor_on = "floor" not in skip and bench.is_postgresql
+        if "floor" not in skip and not bench.is_postgresql:
             notes.append("The floor (psycopg, plain SQL) is PostgreSQL-only: no ratios on SQLite.")
-        else:
-            self.say("floor: 1 worker, 8 workers, 8 workers on a hot account")
-            results["floor"] = {
-                "workers_1": run_parallel(floor_worker, spread, 1).as_dict(),
-                f"workers_{workers}": run_parallel(floor_worker, spread, workers).as_dict(),
-                f"hot_{workers}": run_parallel(floor_worker, hot, workers).as_dict(),
-            }
+        floor: dict[str, Any] = {}
+        single: dict[str, Any] = {}
+        hot_run: dict[str, Any] = {}
+        plan = [("workers_1", spread, 1, "single"), (f"workers_{workers}", spread, workers, "single")]
+        plan.append((f"hot_{workers}", hot, workers, "hot"))
+        for key, spec, count, workload in plan:
+            if floor_on:
+                self.say(f"floor: {key.replace('_', ' ')}")
+                settle()
+                floor[key] = run_parallel(floor_worker, spec, count).as_dict()
+            if workload not in skip:
+                self.say(f"transfer_create: {key.replace('_', ' ')}")
+                settle()
+                result = run_parallel(single_worker, spec, count).as_dict()
+                if workload == "hot":
+                    hot_run[f"workers_{workers}"] = result
+                else:
+                    single[key] = result
+        results["floor"] = floor or None
         if "single" not in skip:
-            self.say("transfer_create: 1 worker, 8 workers")
-            results["single"] = {
-                "workers_1": run_parallel(single_worker, spread, 1).as_dict(),
-                f"workers_{workers}": run_parallel(single_worker, spread, workers).as_dict(),
-            }
+            results["single"] = single
         if "hot" not in skip:
-            self.say("transfer_create: 8 workers paying one business account")
-            results["hot"] = {f"workers_{workers}": run_parallel(single_worker, hot, workers).as_dict()}
+            results["hot"] = hot_run
         if "batch" not in skip:
             self.say("transactions_post_batch")
+            settle()
             results["batch"] = measure.batch_rate(
                 population, calls=int(sizes["batch_calls"]), size=int(sizes["batch_size"])
             )
         if "http" not in skip:
+            settle()
             results["http"] = self._http(population, sizes)
         if "reads" not in skip or "verify" not in skip:
             results.update(self._history(population, read_sizes, verify_sizes, sizes, skip))
@@ -214,6 +226,30 @@ class Command(BaseCommand):
                 "(superuser; otherwise through transactions_post_batch); the verify_ledger runs check every row."
             )
         return results
+
+    def _settler(self, is_postgresql: bool, notes: list[str]) -> Callable[[], None]:
+        """Before each posting workload, as pgbench does: VACUUM ANALYZE the ledger tables (the
+        workload before left thousands of dead account versions) and CHECKPOINT (so that no
+        checkpoint's writes land in the middle of a timed run). Without the right to CHECKPOINT,
+        only the VACUUM."""
+        if not is_postgresql:
+            return lambda: None
+        state = {"checkpoint": True}
+
+        def settle() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "VACUUM ANALYZE ledger_account, ledger_entry, ledger_transaction, ledger_hold, members_member"
+                )
+                if state["checkpoint"]:
+                    try:
+                        cursor.execute("CHECKPOINT")
+                    except DatabaseError:
+                        state["checkpoint"] = False
+                        notes.append("CHECKPOINT refused (not superuser nor pg_checkpoint): runs may include one.")
+
+        notes.append("Each posting workload starts after VACUUM ANALYZE of the ledger tables and a CHECKPOINT.")
+        return settle
 
     def _http(self, population: Any, sizes: dict[str, Any]) -> dict[str, Any]:
         http_workers = int(sizes["http_workers"])
