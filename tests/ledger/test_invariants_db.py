@@ -94,6 +94,16 @@ def move_balance(cursor, account: Account, amount: int) -> None:
     cursor.execute("UPDATE ledger_account SET balance = balance + %s WHERE id = %s", [amount, account.pk])
 
 
+def raw_transfer(cursor, payer: Account, payee: Account, amount: int, **transaction_fields) -> int:
+    """A correct transfer in raw SQL: the transaction, its two chained entries, both balances."""
+    txn_id = insert_transaction(cursor, **transaction_fields)
+    insert_entry(cursor, transaction_id=txn_id, account=payer, amount=-amount)
+    insert_entry(cursor, transaction_id=txn_id, account=payee, amount=amount)
+    move_balance(cursor, payer, -amount)
+    move_balance(cursor, payee, amount)
+    return txn_id
+
+
 def refused_by_database(match: str):
     return pytest.raises(IntegrityError, match=match)
 
@@ -104,11 +114,7 @@ def refused_by_database(match: str):
 @requires_postgresql()
 def test_a_correct_posting_written_in_raw_sql_is_accepted(books):
     with transaction.atomic(), connection.cursor() as cursor:
-        txn_id = insert_transaction(cursor)
-        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
-        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
-        move_balance(cursor, books.payer, -100)
-        move_balance(cursor, books.payee, 100)
+        txn_id = raw_transfer(cursor, books.payer, books.payee, 100)
 
     books.payer.refresh_from_db()
     books.payee.refresh_from_db()
@@ -512,11 +518,7 @@ def test_writes_after_the_checks_ran_mid_transaction_are_checked_again_at_commit
     before = ledger_rows()
 
     with refused_by_database("differs from its last entry"), transaction.atomic(), connection.cursor() as cursor:
-        txn_id = insert_transaction(cursor)
-        insert_entry(cursor, transaction_id=txn_id, account=books.payer, amount=-100)
-        insert_entry(cursor, transaction_id=txn_id, account=books.payee, amount=100)
-        move_balance(cursor, books.payer, -100)
-        move_balance(cursor, books.payee, 100)
+        raw_transfer(cursor, books.payer, books.payee, 100)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks run here, and pass
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         move_balance(cursor, books.payee, 1)  # queued afresh: refused at COMMIT
