@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -271,11 +272,8 @@ def _lock_sql(count: int, *, with_key: bool, only: Sequence[str] | None = None) 
     return f"SELECT {columns}{existing} FROM ledger_account a WHERE a.id {match} ORDER BY a.id{lock}"  # noqa: S608
 
 
-def _lock(
-    account_ids: Iterable[int], idempotency_key: str | None = None, *, only: Sequence[str] | None = None
-) -> tuple[dict[int, Account], int | None]:
-    """Lock the accounts in ascending id order and look the key up, in one round trip; `only`
-    reads those fields alone (the rest are deferred)."""
+def _lock(account_ids: Iterable[int], idempotency_key: str | None = None) -> tuple[dict[int, Account], int | None]:
+    """Lock the accounts in ascending id order and look the key up, in one round trip."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}, None
@@ -284,12 +282,12 @@ def _lock(
     params += [_bigint_array(ids)] if connection.vendor == "postgresql" else ids
     # NO KEY: writers of an account still queue, but the foreign-key checks of rows that only
     # point at it (a hold towards it) do not, so they cannot deadlock against this id order.
-    sql = _lock_sql(len(ids), with_key=with_key, only=only)
+    sql = _lock_sql(len(ids), with_key=with_key)
     existing: int | None = None
     if connection.vendor == "postgresql":
         # psycopg already returns every column as its Python value: build the accounts directly
         # (a RawQuerySet spent more CPU mapping columns than the query took).
-        names = _account_columns(only)[0]
+        names = _account_columns()[0]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -308,13 +306,13 @@ def _lock(
     return accounts, existing
 
 
-def lock_accounts(account_ids: Iterable[int], *, only: Sequence[str] | None = None) -> dict[int, Account]:
+def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts in ascending id order (one query) and return them by id.
 
     Public for services that must decide an amount under the lock (demurrage) and then
     `post_locked` it; everything else calls transaction_post or transfer_create.
     """
-    return _lock(account_ids, only=only)[0]
+    return _lock(account_ids)[0]
 
 
 class CheckedAccount(Protocol):
@@ -367,9 +365,17 @@ def _batch_lock(account_ids: set[int]) -> dict[int, _LockedRow]:
         if len(rows) != len(ids):
             raise AccountNotFound()
     else:
-        locked = lock_accounts(account_ids, only=BATCH_ACCOUNT_FIELDS).values()
+        locked = lock_accounts(account_ids).values()
         rows = [_LockedRow(**{name: getattr(account, name) for name in names}) for account in locked]
     return {row.id: row for row in rows}
+
+
+def _check_unit(account: CheckedAccount, unit: str) -> None:
+    if account.unit != unit:
+        raise UnitMismatch(
+            _("Account %(account)s is in %(unit)s, not %(given)s.")
+            % {"account": account.label, "unit": account.unit, "given": unit}
+        )
 
 
 def _check_open(account: CheckedAccount) -> None:
@@ -441,12 +447,7 @@ def post_locked(
     held_release = held_release or {}
     deltas: dict[int, int] = {}
     for leg in legs:
-        account = accounts[leg.account_id]
-        if account.unit != leg.unit:
-            raise UnitMismatch(
-                _("Account %(account)s is in %(unit)s, not %(given)s.")
-                % {"account": account.label, "unit": account.unit, "given": leg.unit}
-            )
+        _check_unit(accounts[leg.account_id], leg.unit)
         deltas[leg.account_id] = deltas.get(leg.account_id, 0) + leg.amount
     for account_id, delta in deltas.items():
         account = accounts[account_id]
@@ -714,17 +715,14 @@ def _batch_check_payers(accounts: dict[int, _LockedRow], payer_ids: set[int]) ->
             holder_ids.add(holder_id)
     if not holder_ids:
         return
-    today = timezone.localdate()
-    if connection.vendor == "postgresql":  # one array parameter rather than a placeholder per member
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM members_member WHERE id = ANY(%s::bigint[])"
-                " AND (membership_expires_on IS NULL OR membership_expires_on < %s))",
-                [_bigint_array(holder_ids), today],
-            )
-            expired = cursor.fetchone()[0]
-    else:  # the same condition: a NULL date is expired too (the exclude keeps NULLs)
-        expired = Member.objects.filter(pk__in=holder_ids).exclude(membership_expires_on__gte=today).exists()
+    # PostgreSQL: the ids as one array parameter rather than a placeholder each.
+    ids: Any = (
+        RawSQL("SELECT unnest(%s::bigint[])", [_bigint_array(holder_ids)])
+        if connection.vendor == "postgresql"
+        else holder_ids
+    )
+    # Member.membership_valid_on, for all of them at once: a NULL date is expired too (exclude keeps NULLs).
+    expired = Member.objects.filter(pk__in=ids).exclude(membership_expires_on__gte=timezone.localdate()).exists()
     if expired:
         raise MembershipExpired()
 
@@ -767,17 +765,9 @@ SELECT (SELECT array_agg(id ORDER BY position) FROM ids),
 
 
 def _batch_existing(keys: list[str]) -> dict[str | None, Transaction]:
-    """The transactions already posted under any of these keys, by key (one query)."""
-    if not keys:
-        return {}
-    found: Iterable[Transaction]
-    if connection.vendor == "postgresql":
-        found = Transaction.objects.raw(
-            "SELECT * FROM ledger_transaction WHERE idempotency_key = ANY(%s::varchar[])", [keys]
-        )
-    else:
-        found = Transaction.objects.filter(idempotency_key__in=keys)
-    return {txn.idempotency_key: txn for txn in found}
+    """The transactions already posted under any of these keys, by key (one query; only asked
+    once a write has met a key already used)."""
+    return {txn.idempotency_key: txn for txn in Transaction.objects.filter(idempotency_key__in=keys)} if keys else {}
 
 
 def _batch_write_postgresql(
@@ -923,11 +913,7 @@ def transactions_post_batch(
                 rows.append((transfer, minor, unit, hashes[i]))
                 for account_id, delta in ((transfer.from_account_id, -minor), (transfer.to_account_id, minor)):
                     account = accounts[account_id]
-                    if account.unit != unit:
-                        raise UnitMismatch(
-                            _("Account %(account)s is in %(unit)s, not %(given)s.")
-                            % {"account": account.label, "unit": account.unit, "given": unit}
-                        )
+                    _check_unit(account, unit)
                     if account_id not in checked:
                         _check_open(account)
                         checked.add(account_id)
