@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from djmoney.money import Money
 
-from cooperative.models import College, Cooperative, ShareClass
-from cooperative.services.setup import colleges_define, cooperative_create, share_class_create
+from cooperative.models import College, Cooperative, ShareClass, Shareholder
+from cooperative.services.requests import share_subscribe
+from cooperative.services.setup import colleges_define, cooperative_create, share_class_create, shareholder_admit
+from members.models import Member
 
 # A valid SIREN (check digit) for the tiers-lieux cooperative of the demo.
 SIREN = "732829320"
@@ -54,3 +56,20 @@ def share_class(cooperative: Cooperative, code: str) -> ShareClass:
 
 def college(cooperative: Cooperative, name: str) -> College:
     return cooperative.colleges.get(name=name)
+
+
+def shareholder_with_shares(cooperative: Cooperative, member: Member, *, quantity: int = 3) -> Shareholder:
+    """`member` admitted to the Usagers college, holding `quantity` class-B shares (board decision "CA")."""
+    admin = administrator()
+    holder = shareholder_admit(
+        cooperative=cooperative, college=college(cooperative, "Usagers"), member=member, actor=admin
+    )
+    share_subscribe(
+        cooperative=cooperative,
+        shareholder=holder,
+        share_class=share_class(cooperative, "B"),
+        quantity=quantity,
+        board_decision="CA",
+        actor=admin,
+    )
+    return holder

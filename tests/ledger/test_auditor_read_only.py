@@ -45,7 +45,6 @@ from rest_framework.test import APIClient
 
 from cooperative.models import Cooperative, ShareMovement
 from cooperative.services import requests as coop_requests
-from cooperative.services.setup import shareholder_admit
 from crowdfunding.services.campaigns import campaign_submit
 from crowdfunding.services.pledges import pledge_create, pool_create
 from currency.models import Comptoir
@@ -58,7 +57,7 @@ from ledger.services import hold_create
 from members.models import Member
 from members.services import member_update
 from tests.conftest import PASSWORD, account_of
-from tests.cooperative.helpers import administrator, college, found_scic, share_class
+from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import category_for_tests, listing_of, propose
@@ -173,18 +172,7 @@ def world(make_member, staff_user) -> dict[str, Any]:
     pledge = pledge_create(campaign=live, backer=alice, amount=Money("10", "ACH"), actor=alice.user)
     pool = pool_create(campaign=live, sponsor=alice, ratio="1", total_cap=Money("20", "ACH"), actor=alice.user)
     cooperative = found_scic()
-    admin = administrator()
-    holder = shareholder_admit(
-        cooperative=cooperative, college=college(cooperative, "Usagers"), member=bob, actor=admin
-    )
-    coop_requests.share_subscribe(
-        cooperative=cooperative,
-        shareholder=holder,
-        share_class=share_class(cooperative, "B"),
-        quantity=3,
-        board_decision="CA",
-        actor=admin,
-    )
+    holder = shareholder_with_shares(cooperative, bob)
     asked = coop_requests.subscription_request_create(
         cooperative=cooperative,
         share_class=share_class(cooperative, "B"),

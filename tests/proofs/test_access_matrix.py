@@ -46,7 +46,6 @@ from rest_framework.test import APIClient
 
 from cooperative.models import ShareMovement
 from cooperative.services import requests as coop_requests
-from cooperative.services.setup import shareholder_admit
 from crowdfunding.services.campaigns import campaign_image_add
 from crowdfunding.services.pledges import pledge_create, pool_create
 from crowdfunding.services.updates import campaign_update_post
@@ -63,7 +62,7 @@ from ledger.services import hold_create, transfer_create
 from members.models import Member
 from members.services import member_update
 from tests.conftest import PASSWORD, account_of
-from tests.cooperative.helpers import administrator, college, found_scic, share_class
+from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import listing_of, propose
@@ -145,18 +144,7 @@ def estate(
     draft = draft_campaign(member, title=f"{marker} draft")
     pledge = pledge_create(campaign=celeste_campaign, backer=member, amount=Money("10", "ACH"), actor=user)
     pool = pool_create(campaign=celeste_campaign, sponsor=member, ratio="1", total_cap=Money("20", "ACH"), actor=user)
-    admin = administrator()
-    holder = shareholder_admit(
-        cooperative=cooperative, college=college(cooperative, "Usagers"), member=member, actor=admin
-    )
-    coop_requests.share_subscribe(
-        cooperative=cooperative,
-        shareholder=holder,
-        share_class=share_class(cooperative, "B"),
-        quantity=3,
-        board_decision="CA",
-        actor=admin,
-    )
+    holder = shareholder_with_shares(cooperative, member)
     movement = ShareMovement.objects.filter(cooperative=cooperative, to_shareholder=holder).get()
     subscription = coop_requests.subscription_request_create(
         cooperative=cooperative, share_class=share_class(cooperative, "B"), quantity=2, actor=user

@@ -405,14 +405,36 @@ class LedgerMachine(RuleBasedStateMachine):
             self.last_hold = new_holds[-1][0]
         return [row[0] for row in new_transactions], [row[0] for row in new_holds]
 
-    def keyed(self, table: dict[str, tuple[Any, int]], key: str | None, request: Any) -> tuple[str | None, int | None]:
-        """(refusal, replayed id) for an idempotency key: reused with another request, or a replay."""
+    def keyed(
+        self, table: dict[str, tuple[Any, int]], key: str | None, request: Any
+    ) -> tuple[Expect | None, int | None]:
+        """What an idempotency key decides before anything else: (the expected outcome, the replayed
+        id) when the key was used before — refused with another request, answered from the first
+        with the same — and (None, None) when the call is new."""
         if key is None or key not in table:
             return None, None
         first_request, first_id = table[key]
         if first_request != request:
-            return "idempotency_key_reused", None
-        return None, first_id
+            return Expect(refusal="idempotency_key_reused"), None
+        return Expect(), first_id
+
+    def remember(
+        self,
+        table: dict[str, tuple[Any, int]],
+        key: str | None,
+        request: Any,
+        replay: int | None,
+        answer: Any,
+        new_id: int | None,
+    ) -> bool:
+        """After the call: a replay answered with the first object; a new one's key is remembered.
+        True when the call created something."""
+        if replay is not None:
+            assert answer.pk == replay, "a replay must answer with the first object"
+            return False
+        if new_id is not None and key is not None:
+            table[key] = (request, new_id)
+        return new_id is not None
 
     # --- ledger rules -------------------------------------------------------------------------
 
@@ -431,9 +453,9 @@ class LedgerMachine(RuleBasedStateMachine):
         elif (error := self.amount_error(how)) is not None:
             expect = refused(error)
         else:
-            reused, replay = self.keyed(self.transaction_keys, key, ("transfer", legs))
-            if reused or replay is not None:
-                expect = Expect(refusal=reused)
+            keyed, replay = self.keyed(self.transaction_keys, key, ("transfer", legs))
+            if keyed is not None:
+                expect = keyed
             else:
                 refusal = self.model.posting_refusal(legs)
                 expect = refused(refusal) if refusal else Expect(postings=[Posting(Transaction.Kind.TRANSFER, legs)])
@@ -448,10 +470,7 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
         created, _ = self.settle("transfer", expect, code)
-        if replay is not None:
-            assert result.pk == replay, "a replay must answer with the first transaction"
-        elif created and key is not None:
-            self.transaction_keys[key] = (("transfer", legs), created[0])
+        self.remember(self.transaction_keys, key, ("transfer", legs), replay, result, created[0] if created else None)
 
     @rule(
         shape=st.sampled_from(["swap", "swap", "unbalanced", "single", "zero", "wrong_unit", "unknown_account"]),
@@ -488,9 +507,9 @@ class LedgerMachine(RuleBasedStateMachine):
         elif shape == "unknown_account":
             expect = refused("not_found")
         else:
-            reused, replay = self.keyed(self.transaction_keys, key, request)
-            if reused or replay is not None:
-                expect = Expect(refusal=reused)
+            keyed, replay = self.keyed(self.transaction_keys, key, request)
+            if keyed is not None:
+                expect = keyed
             elif shape == "wrong_unit":
                 expect = refused("unit_mismatch")
             else:
@@ -502,19 +521,16 @@ class LedgerMachine(RuleBasedStateMachine):
             f"post_{shape}", lambda: services.transaction_post(legs=legs, actor=None, idempotency_key=key)
         )
         created, _ = self.settle(f"post_{shape}", expect, code)
-        if replay is not None:
-            assert result.pk == replay
-        elif created and key is not None:
-            self.transaction_keys[key] = (request, created[0])
+        self.remember(self.transaction_keys, key, request, replay, result, created[0] if created else None)
 
     @precondition(lambda self: self.posted)
     @rule(pick=PICK, key=KEYS)
     def reverse(self, pick: int, key: str | None) -> None:
         original, legs = self.posted[pick % len(self.posted)]
         mirrored = [(account, -amount) for account, amount in legs]
-        reused, replay = self.keyed(self.transaction_keys, key, ("reverse", original))
-        if reused or replay is not None:
-            expect = Expect(refusal=reused)
+        keyed, replay = self.keyed(self.transaction_keys, key, ("reverse", original))
+        if keyed is not None:
+            expect = keyed
         elif original in self.reversed:
             expect = refused("already_reversed")
         else:
@@ -531,12 +547,10 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
         created, _ = self.settle("reverse", expect, code)
-        if replay is not None:
-            assert result.pk == replay
-        elif created:
+        if self.remember(
+            self.transaction_keys, key, ("reverse", original), replay, result, created[0] if created else None
+        ):
             self.reversed.add(original)
-            if key is not None:
-                self.transaction_keys[key] = (("reverse", original), created[0])
 
     @rule(pair=PAIRS, how=HOW, n=MINOR, expiry=st.sampled_from(["none", "none", "soon", "later", "past"]), key=KEYS)
     def hold(self, pair: tuple[int, int, str], how: str, n: int, expiry: str, key: str | None) -> None:
@@ -558,9 +572,9 @@ class LedgerMachine(RuleBasedStateMachine):
         elif expiry == "past":
             expect = refused("invalid")
         else:
-            reused, replay = self.keyed(self.hold_keys, key, request)
-            if reused or replay is not None:
-                expect = Expect(refusal=reused)
+            keyed, replay = self.keyed(self.hold_keys, key, request)
+            if keyed is not None:
+                expect = keyed
             else:
                 assert minor is not None
                 refusal = self.model.hold_refusal(debit, credit, minor)
@@ -577,14 +591,10 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
         _, created = self.settle("hold", expect, code)
-        if replay is not None:
-            assert result.pk == replay, "a replayed hold must be the first one"
-        elif created:
+        if self.remember(self.hold_keys, key, request, replay, result, created[0] if created else None):
             self.plain_holds.append(created[0])
             if expires_at is not None:
                 self.expiry[created[0]] = expires_at
-            if key is not None:
-                self.hold_keys[key] = (request, created[0])
 
     @precondition(lambda self: self.plain_holds)
     @rule(
@@ -668,12 +678,12 @@ class LedgerMachine(RuleBasedStateMachine):
         elif (error := self.amount_error(how)) is not None:
             expect = refused(error)
         else:
-            reused, replay = self.keyed(self.conversion_keys, key, request)
+            keyed, replay = self.keyed(self.conversion_keys, key, request)
             assert minor is not None
             legs = [(self.world.world_eur, -minor), (self.world.guarantee_fund, minor)]
             legs += [(self.world.issuance, -minor), (member_ach, minor)]
-            if reused or replay is not None:
-                expect = Expect(refusal=reused)
+            if keyed is not None:
+                expect = keyed
             else:
                 refusal = self.model.posting_refusal(legs)
                 expect = refused(refusal) if refusal else Expect(postings=[Posting(Transaction.Kind.CONVERSION, legs)])
@@ -689,10 +699,7 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
         created, _ = self.settle("conversion", expect, code)
-        if replay is not None:
-            assert result.pk == replay, "a replayed conversion must be the first one"
-        elif created and key is not None:
-            self.conversion_keys[key] = (request, result.pk)
+        self.remember(self.conversion_keys, key, request, replay, result, result.pk if created else None)
 
     # --- the SEL marketplace ---------------------------------------------------------------------
 
