@@ -333,9 +333,11 @@ BOCAGE_FEC_JOURNALS: dict[str, tuple[str, str]] = {
 # The association's SIREN names the file (SIRENFECAAAAMMJJ.txt); empty: FECAAAAMMJJ.txt.
 BOCAGE_FEC_SIREN = env_str("BOCAGE_FEC_SIREN", "")
 
-# Sealing (ledger.sealing): transactions younger than the lag wait for the next run, so that a
-# posting still in flight is never jumped over; one seal covers at most this many transactions.
+# Sealing (ledger.sealing): transactions younger than the lag wait for the next run, and the
+# sealer waits (PostgreSQL) up to LEDGER_SEAL_WAIT_SECONDS for the transactions in flight, so that
+# a posting still in flight is never jumped over; one seal covers at most this many transactions.
 LEDGER_SEAL_LAG_SECONDS = env_int("LEDGER_SEAL_LAG_SECONDS", 30)
+LEDGER_SEAL_WAIT_SECONDS = env_int("LEDGER_SEAL_WAIT_SECONDS", 10)
 LEDGER_SEAL_MAX_TRANSACTIONS = env_int("LEDGER_SEAL_MAX_TRANSACTIONS", 50_000)
 
 # How long an idempotent request may stay in flight before another attempt may take it over

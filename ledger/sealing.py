@@ -23,6 +23,7 @@ and UNIQUE(sequence) makes a fork impossible even without the lock.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ GENESIS_HASH = "0" * 64
 SEAL_LOCK_KEY = 7_266_511_004
 DEFAULT_LAG_SECONDS = 30
 DEFAULT_MAX_TRANSACTIONS = 50_000
+DEFAULT_WAIT_SECONDS = 10
 CHUNK_SIZE = 5_000
 
 # The columns streamed for hashing: a transaction's, then one of its entries' (None if it has none).
@@ -136,6 +138,10 @@ def configured_max_transactions() -> int:
     return int(getattr(settings, "LEDGER_SEAL_MAX_TRANSACTIONS", DEFAULT_MAX_TRANSACTIONS))
 
 
+def configured_wait_seconds() -> float:
+    return float(getattr(settings, "LEDGER_SEAL_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+
+
 def _range_to_seal(last_sealed: int, cutoff: datetime, max_transactions: int) -> int | None:
     """The last id to seal now: the range stops before the first transaction too recent to seal."""
     pending = Transaction.objects.filter(id__gt=last_sealed).order_by("id")
@@ -147,6 +153,38 @@ def _range_to_seal(last_sealed: int, cutoff: datetime, max_transactions: int) ->
     return nth[0] if nth else ids.last()
 
 
+def _in_flight_writers_finished(timeout: float) -> bool:
+    """PostgreSQL: wait until every transaction writing now has committed or rolled back.
+
+    A posting takes its id when it inserts, then commits a little later: an id below the end of
+    the range may belong to a posting still in flight while a higher one has already committed.
+    Such a posting had written its row, so it has a transaction id and appears in the snapshot
+    taken after the end was chosen; once all of those have finished, every id up to the end is
+    either committed (and read by the next statement) or gone for good. False if one of them is
+    still running after `timeout` seconds: seal nothing this time, the next run tries again.
+    """
+    if connection.vendor != "postgresql":
+        return True  # SQLite: this sealer holds the database's only write lock (BEGIN IMMEDIATE)
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(xid::text) FROM pg_snapshot_xip(pg_current_snapshot()) AS xid "
+            "WHERE xid IS DISTINCT FROM pg_current_xact_id_if_assigned()"
+        )
+        running = cursor.fetchone()[0] or []
+        while running:
+            cursor.execute(
+                "SELECT array_agg(xid::text) FROM unnest(%s::xid8[]) AS xid WHERE pg_xact_status(xid) = 'in progress'",
+                [running],
+            )
+            running = cursor.fetchone()[0] or []
+            if running and time.monotonic() >= deadline:
+                return False
+            if running:
+                time.sleep(0.02)
+    return True
+
+
 def _lock_sealers() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -155,13 +193,19 @@ def _lock_sealers() -> None:
 
 
 def seal_pending(
-    *, now: datetime | None = None, lag_seconds: int | None = None, max_transactions: int | None = None
+    *,
+    now: datetime | None = None,
+    lag_seconds: int | None = None,
+    max_transactions: int | None = None,
+    wait_seconds: float | None = None,
 ) -> Seal | None:
     """Seal, in id order, the unsealed transactions created before now − lag; None if there are none.
 
-    The lag lets in-flight postings commit: a posting takes its id (and its created_at) before it
-    commits, so a later posting may commit first. Sealing only what is older than the lag keeps the
-    range from jumping over a posting still in flight (verify_ledger flags one that would have).
+    A posting takes its id (and its created_at) before it commits, so a later posting may commit
+    first. Two guards keep the range from jumping over a posting still in flight (verify_ledger
+    flags one that would have): only what is older than the lag is sealed, and on PostgreSQL the
+    sealer waits, up to `wait_seconds`, for every transaction in flight once the range is chosen;
+    if one is still running it seals nothing (returns None) and the next run tries again.
     Safe to run twice or concurrently: a sealer that loses a race seals nothing (returns None).
     """
     lag = lag_seconds if lag_seconds is not None else configured_lag_seconds()
@@ -173,6 +217,9 @@ def seal_pending(
             last_sealed = previous.last_transaction_id if previous else 0
             end = _range_to_seal(last_sealed, cutoff, max_transactions or configured_max_transactions())
             if end is None:
+                return None
+            wait = wait_seconds if wait_seconds is not None else configured_wait_seconds()
+            if not _in_flight_writers_finished(wait):
                 return None
             previous_hash = previous.hash if previous else GENESIS_HASH
             digest = hashlib.sha256(previous_hash.encode("ascii"))

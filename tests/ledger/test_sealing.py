@@ -18,7 +18,7 @@ from ledger.models import Entry, Seal, Transaction
 from ledger.sealing import GENESIS_HASH, SEAL_LOCK_KEY, entry_line, seal_pending, transaction_line
 from ledger.tasks import seal_ledger
 from ledger.verification import verify_ledger
-from tests.conftest import api_client_for, requires_postgresql
+from tests.conftest import account_of, api_client_for, requires_postgresql
 from tests.ledger.sealing_helpers import later, small_ledger
 
 
@@ -284,3 +284,118 @@ def test_the_seal_ledger_command_seals_then_finds_nothing_to_seal(make_member):
     ids = (ledger.transactions[0].pk, ledger.transactions[-1].pk)
     assert first.getvalue() == f"seal 1: transactions {ids[0]}–{ids[1]} (3), hash {seal.hash}\n"
     assert second.getvalue() == "Nothing to seal.\n"
+
+
+class InFlightPosting:
+    """A transfer posted in another connection, its transaction left open until commit() or rollback()."""
+
+    def __init__(self, ledger) -> None:
+        self.posted, self.finish = threading.Event(), threading.Event()
+        self.commit = True
+        self.errors: list[BaseException] = []
+        self.transaction: Transaction | None = None
+        self.thread = threading.Thread(target=self._run, args=(ledger,))
+
+    def _run(self, ledger) -> None:
+        from django.db import transaction
+
+        class Rollback(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                self.transaction = services.transfer_create(
+                    from_account=ledger.alice, to_account=ledger.bruno, amount=Money("0.5", "HRS"), actor=None
+                )
+                self.posted.set()
+                self.finish.wait(10)
+                if not self.commit:
+                    raise Rollback
+        except Rollback:
+            pass
+        except BaseException as exc:  # reported to the main thread
+            self.errors.append(exc)
+        finally:
+            self.posted.set()
+            connection.close()
+
+    def start(self) -> InFlightPosting:
+        self.thread.start()
+        self.posted.wait(10)
+        return self
+
+    def end(self, *, commit: bool) -> None:
+        self.commit = commit
+        self.finish.set()
+        self.thread.join()
+        assert self.errors == []
+
+
+def unrelated_transfer(make_member) -> Transaction:
+    """A transfer between two other members: it does not wait for the in-flight posting's locks."""
+    chloe, david = make_member(username="chloe"), make_member(username="david")
+    return services.transfer_create(
+        from_account=account_of(chloe, "HRS"), to_account=account_of(david, "HRS"), amount=Money("1", "HRS"), actor=None
+    )
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_posting_in_flight_below_a_committed_one_stops_the_sealer_until_it_ends(make_member):
+    ledger = small_ledger(make_member)
+    in_flight = InFlightPosting(ledger).start()
+    try:
+        # The in-flight posting holds the lower id; this one commits first with the next id.
+        committed = unrelated_transfer(make_member)
+        assert in_flight.transaction is not None and in_flight.transaction.pk < committed.pk
+
+        assert seal_pending(now=later(), wait_seconds=0) is None
+        assert not Seal.objects.exists()
+    finally:
+        in_flight.end(commit=True)
+
+    seal = seal_pending(now=later(), wait_seconds=0)
+    assert seal is not None
+    assert (seal.first_transaction_id, seal.last_transaction_id) == (ledger.transactions[0].pk, committed.pk)
+    assert seal.transaction_count == Transaction.objects.count() == 5  # the small ledger's 3, then these 2
+    assert verify_ledger().ok
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "rolled-back"])
+def test_a_sealer_waits_for_a_posting_in_flight_then_seals_it_or_its_gap(make_member, monkeypatch, commit):
+    from ledger import sealing
+
+    ledger = small_ledger(make_member)
+    in_flight = InFlightPosting(ledger).start()
+    committed = unrelated_transfer(make_member)
+    waiting = threading.Event()
+    real_sleep = sealing.time.sleep
+
+    def sleep(seconds: float) -> None:
+        waiting.set()  # the sealer found the posting in flight and waits for it
+        real_sleep(seconds)
+
+    monkeypatch.setattr(sealing.time, "sleep", sleep)
+    seals: list[Seal | None] = []
+
+    def sealer() -> None:
+        try:
+            seals.append(seal_pending(now=later(), wait_seconds=30))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=sealer)
+    thread.start()
+    try:
+        assert waiting.wait(10)
+    finally:
+        in_flight.end(commit=commit)
+        thread.join()
+
+    [seal] = seals
+    assert seal is not None and seal.last_transaction_id == committed.pk
+    assert seal.transaction_count == Transaction.objects.count() == (5 if commit else 4)
+    assert Transaction.objects.filter(pk=in_flight.transaction.pk).exists() is commit
+    assert verify_ledger().ok
