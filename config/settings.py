@@ -239,7 +239,7 @@ DEFAULT_CURRENCY = "ACH"
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes anonymous calls answer 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -122,8 +122,9 @@ class TransferView(APIView):
         data = _valid(TransferInputSerializer, request.data)
 
         def handler() -> Response:
-            payer = selectors.account_get_payable_by(user=request.user, account_id=data["from_account"])
-            payee = selectors.account_get_payee(account_id=data["to_account"])
+            payer, payee = selectors.transfer_parties(
+                user=request.user, from_account_id=data["from_account"], to_account_id=data["to_account"]
+            )
             txn = services.transfer_create(
                 from_account=payer,
                 to_account=payee,
@@ -178,8 +179,9 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = _valid(HoldInputSerializer, request.data)
 
         def handler() -> Response:
-            payer = selectors.account_get_payable_by(user=request.user, account_id=data["from_account"])
-            payee = selectors.account_get_payee(account_id=data["to_account"])
+            payer, payee = selectors.transfer_parties(
+                user=request.user, from_account_id=data["from_account"], to_account_id=data["to_account"]
+            )
             hold = services.hold_create(
                 from_account=payer,
                 to_account=payee,

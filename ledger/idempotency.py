@@ -2,8 +2,9 @@
 
 The first request with a key stores its answer; the same key and the same body again get that
 answer back and post nothing; a different body gets 422 idempotency_key_reused; a twin that
-arrives while the first is still running gets 409. Answers to malformed or not-found requests
-are not stored (nothing ran), so they can be retried with the same key.
+arrives while the first is still running gets 409 (transfers: it waits for the first and replays
+its answer, see run_idempotent). Answers to malformed or not-found requests are not stored
+(nothing ran), so they can be retried with the same key.
 
 The stored answer is a convenience: what makes a double posting impossible is the ledger's own
 key (`api:<user>:<key>`), committed with the posting itself.
@@ -76,6 +77,41 @@ def _claim(user_id: int, key: str, request_hash: str) -> IdempotencyRecord | Res
             return IdempotencyRecord.objects.create(user_id=user_id, key=key, request_hash=request_hash)
     except IntegrityError:
         pass
+    return _answer_from_existing(user_id, key, request_hash)
+
+
+def _claim_in_transaction(user_id: int, key: str, request_hash: str) -> IdempotencyRecord | Response:
+    """Inside the caller's transaction: insert the record, or answer from the one already there.
+
+    A twin still running holds the key's uncommitted row: the insert waits for it to commit (this
+    request then replays its answer) or to roll back (this one then runs)."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    started_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, key, request_hash, state, response_status, response_body, started_at) "  # noqa: S608 - our table name
+            "VALUES (%s, %s, %s, %s, NULL, '', %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [
+                user_id,
+                key,
+                request_hash,
+                IdempotencyRecord.State.IN_FLIGHT.value,
+                connection.ops.adapt_datetimefield_value(started_at),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return _answer_from_existing(user_id, key, request_hash)
+    record = IdempotencyRecord(
+        id=row[0], user_id=user_id, key=key, request_hash=request_hash, response_body="", started_at=started_at
+    )
+    record._state.adding = False
+    return record
+
+
+def _answer_from_existing(user_id: int, key: str, request_hash: str) -> IdempotencyRecord | Response:
+    """The key is taken: its answer (replay), 422 for another body, 409 while it runs (or its takeover)."""
     record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
     if record is None:
         # The twin that held the key has just finished without keeping an answer (nothing ran).
@@ -97,9 +133,14 @@ def _claim(user_id: int, key: str, request_hash: str) -> IdempotencyRecord | Res
 
 
 def _finish(record: IdempotencyRecord, status: int, body: Any) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE, response_status=status, response_body=json.dumps(body, cls=JSONEncoder)
-    )
+    """Keep the answer (a plain UPDATE: the ORM's cost three times the CPU, on every API write)."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, response_status = %s, response_body = %s WHERE id = %s",  # noqa: S608 - our table name
+            [IdempotencyRecord.State.DONE.value, status, json.dumps(body, cls=JSONEncoder), record.pk],
+        )
 
 
 def _release(record: IdempotencyRecord) -> None:
@@ -125,23 +166,20 @@ def run_idempotent(
 ) -> Response:
     """Run handler once per (user, key); see the module docstring for the answers.
 
-    With `answer_in_same_commit`, the handler's writes and the stored answer commit together: one
-    durable commit fewer, and no moment where the posting is in the ledger but the answer to replay
-    it is not. Only for handlers that may run inside a transaction (not the services that insist
-    on being outermost, `atomic(durable=True)`); a deadlock then retries the whole handler."""
+    With `answer_in_same_commit`, the claim of the key, the handler's writes and the stored answer
+    are one database transaction: one durable commit, no moment where the posting is in the ledger
+    but the answer to replay it is not, and nothing to clean up if the process dies (the
+    transaction rolls back, key and all). A twin waits for it, then replays its answer. Only for
+    handlers that may run inside a transaction (not the services that insist on being outermost,
+    `atomic(durable=True)`); a deadlock then retries the whole request."""
+    if answer_in_same_commit:
+        return with_retries(lambda: _run_in_one_transaction(request, key, handler))
     claimed = _claim(caller_id(request), key, _fingerprint(request))
     if isinstance(claimed, Response):
         return claimed
     record = claimed
-
-    def together() -> Response:
-        with transaction.atomic():
-            response = handler()
-            _finish(record, response.status_code, response.data)
-        return response
-
     try:
-        response = with_retries(together) if answer_in_same_commit else handler()
+        response = handler()
     except ApplicationError as exc:
         if exc.status == 422:
             _finish(record, exc.status, error_body(exc.code, exc.message, exc.fields))
@@ -151,6 +189,34 @@ def run_idempotent(
     except BaseException:
         _release(record)
         raise
-    if not answer_in_same_commit:
-        _finish(record, response.status_code, response.data)
+    _finish(record, response.status_code, response.data)
     return response
+
+
+def _run_in_one_transaction(request: Request, key: str, handler: Callable[[], Response]) -> Response:
+    """Claim, handler and answer in one transaction; a refusal (422) is kept as the key's answer.
+
+    Any other failure rolls everything back, the claim too: a malformed or not-found request kept
+    nothing and can be retried with the same key."""
+    refusal: ApplicationError | None = None
+    with transaction.atomic():
+        claimed = _claim_in_transaction(caller_id(request), key, _fingerprint(request))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            response = handler()
+        except ApplicationError as exc:
+            if exc.status != 422:
+                raise
+            refusal = exc
+        if refusal is None:
+            _finish(claimed, response.status_code, response.data)
+            return response
+        # The services refuse inside their own savepoint, so this transaction is still usable; if
+        # it is not, the refusal is answered without being kept (the atomic block rolls back).
+        try:
+            with transaction.atomic():
+                _finish(claimed, refusal.status, error_body(refusal.code, refusal.message, refusal.fields))
+        except DatabaseError:
+            raise refusal from None
+    raise refusal

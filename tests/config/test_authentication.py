@@ -1,0 +1,64 @@
+"""API tokens: the one-query reader (PostgreSQL) answers as DRF's own TokenAuthentication does."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
+
+from config.authentication import TokenAuthentication
+
+ME = "/api/members/me/"
+
+
+def client_with(header: str, language: str = "en") -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header, HTTP_ACCEPT_LANGUAGE=language)
+    return client
+
+
+def test_a_token_authenticates_its_user_in_one_query(make_member):
+    alice = make_member(username="alice")
+    token = Token.objects.create(user=alice.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        user, found = TokenAuthentication().authenticate_credentials(token.key)
+
+    assert (user.pk, user.username, user.is_active) == (alice.user.pk, "alice", True)
+    assert (found.key, found.user_id, found.created) == (token.key, alice.user.pk, token.created)
+    assert found.user is user
+    assert len(queries.captured_queries) == 1
+    response = client_with(f"Token {token.key}").get(ME)
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token 0123456789abcdef0123456789abcdef01234567", "Token not-a-real-token", "Token a\x00b"],
+    ids=["unknown", "malformed", "nul"],
+)
+@pytest.mark.parametrize(("language", "message"), [("en", "Invalid token."), ("fr", "Token non valide.")])
+def test_an_unknown_token_is_refused_with_drfs_message(db, header, language, message):
+    response = client_with(header, language).get(ME)
+    assert response.status_code == 401
+    assert response.json() == {"code": "authentication_failed", "message": message}
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_the_token_of_an_inactive_user_is_refused(make_member):
+    alice = make_member(username="alice")
+    token = Token.objects.create(user=alice.user)
+    alice.user.is_active = False
+    alice.user.save(update_fields=["is_active"])
+
+    with translation.override("en"), pytest.raises(AuthenticationFailed) as refused:
+        TokenAuthentication().authenticate_credentials(token.key)
+    assert str(refused.value.detail) == "User inactive or deleted."
+    response = client_with(f"Token {token.key}").get(ME)
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
