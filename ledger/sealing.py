@@ -23,6 +23,7 @@ and UNIQUE(sequence) makes a fork impossible even without the lock.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Seal, Transaction
+
+logger = logging.getLogger("bocage.sealing")
 
 GENESIS_HASH = "0" * 64
 # Any constant will do, as long as nothing else uses it: the key of the sealers' advisory lock.
@@ -179,6 +182,12 @@ def _in_flight_writers_finished(timeout: float) -> bool:
             )
             running = cursor.fetchone()[0] or []
             if running and time.monotonic() >= deadline:
+                logger.warning(
+                    "sealing postponed: %d transaction(s) still writing after %.0f s (ids %s); the next run retries",
+                    len(running),
+                    timeout,
+                    ", ".join(running[:5]),
+                )
                 return False
             if running:
                 time.sleep(0.02)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -341,7 +342,7 @@ def unrelated_transfer(make_member) -> Transaction:
 
 @requires_postgresql()
 @pytest.mark.django_db(transaction=True)
-def test_a_posting_in_flight_below_a_committed_one_stops_the_sealer_until_it_ends(make_member):
+def test_a_posting_in_flight_below_a_committed_one_stops_the_sealer_until_it_ends(make_member, caplog):
     ledger = small_ledger(make_member)
     in_flight = InFlightPosting(ledger).start()
     try:
@@ -349,8 +350,10 @@ def test_a_posting_in_flight_below_a_committed_one_stops_the_sealer_until_it_end
         committed = unrelated_transfer(make_member)
         assert in_flight.transaction is not None and in_flight.transaction.pk < committed.pk
 
-        assert seal_pending(now=later(), wait_seconds=0) is None
+        with caplog.at_level(logging.WARNING, logger="bocage.sealing"):
+            assert seal_pending(now=later(), wait_seconds=0) is None
         assert not Seal.objects.exists()
+        assert [record.getMessage().split(":")[0] for record in caplog.records] == ["sealing postponed"]
     finally:
         in_flight.end(commit=True)
 
