@@ -193,7 +193,7 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
             return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
-        return run_idempotent(request, key, handler) if key else handler()
+        return run_idempotent(request, key, handler, answer_in_same_commit=True) if key else handler()
 
     def _may_act(self, hold: Hold, side: str) -> None:
         """The payer may capture (pay), the payee may void (release); staff may do either.

@@ -2,8 +2,8 @@
 
 The first request with a key stores its answer; the same key and the same body again get that
 answer back and post nothing; a different body gets 422 idempotency_key_reused; a twin that
-arrives while the first is still running gets 409 (transfers: it waits for the first and replays
-its answer, see run_idempotent). Answers to malformed or not-found requests are not stored
+arrives while the first is still running gets 409 (transfers and holds: it waits for the first and
+replays its answer, see run_idempotent). Answers to malformed or not-found requests are not stored
 (nothing ran), so they can be retried with the same key.
 
 The stored answer is a convenience: what makes a double posting impossible is the ledger's own

@@ -1302,6 +1302,32 @@ def test_ten_concurrent_twins_of_one_request_post_exactly_one_transaction_and_al
 
 @requires_postgresql()
 @pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_twins_of_one_hold_reserve_once_and_all_get_its_answer(make_member):
+    alice, bob = make_member(username="alice"), make_member(username="bob")
+    issue(account_of(alice, "ACH"), "100.00")
+    body = hold_body(account_of(alice, "ACH"), account_of(bob, "ACH"), "25.00")
+    barrier = threading.Barrier(10)
+
+    def send(_: int) -> tuple[int, bytes]:
+        try:
+            client = api_client_for(get_user_model().objects.get(pk=alice.user_id))
+            barrier.wait(timeout=30)
+            response = client.post(HOLDS, body, format="json", headers={"Idempotency-Key": "hold-once"})
+            return response.status_code, response.content
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(send, range(10)))
+
+    assert [status for status, _ in answers] == [201] * 10, answers
+    assert len({content for _, content in answers}) == 1
+    assert Hold.objects.count() == 1
+    assert balance(account_of(alice, "ACH")) == (10000, 2500)
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_twins_of_a_request_that_finds_nothing_answer_404_or_409_never_500(make_member):
     alice = make_member(username="alice")
     body = {"from_account": account_of(alice, "ACH").pk, "to_account": 99999, "amount": "1.00"}
