@@ -13,6 +13,7 @@ from members.models import Member
 
 from .errors import AccountNotFound
 from .models import Account, Entry, Hold, Transaction
+from .services import _account_columns, _bigint_array  # the SQL fragments the posting path builds too
 from .units import all_units
 
 AUDIT_PERMISSION = "ledger.audit_ledger"
@@ -47,13 +48,16 @@ def account_get_visible(*, user: RequestUser, account_id: int) -> Account:
     return account
 
 
+def may_pay_from(user: RequestUser, account: Account) -> bool:
+    """Whether the user may pay from this member account: their own (staff: any member's)."""
+    holder = account.holder
+    return bool(user.is_authenticated and (user.is_staff or (holder is not None and holder.user_id == user.pk)))
+
+
 def account_get_payable_by(*, user: RequestUser, account_id: int) -> Account:
     """An account the user may pay from: their own (staff: any member's)."""
-    accounts = Account.objects.select_related("holder").filter(kind=Account.Kind.MEMBER)
-    if not (user.is_authenticated and user.is_staff):
-        accounts = accounts.filter(holder__user_id=user.pk) if user.is_authenticated else accounts.none()
-    account = accounts.filter(pk=account_id).first()
-    if account is None:
+    account = Account.objects.select_related("holder").filter(kind=Account.Kind.MEMBER, pk=account_id).first()
+    if account is None or not may_pay_from(user, account):
         raise AccountNotFound()
     return account
 
@@ -66,7 +70,7 @@ def account_get_payee(*, account_id: int) -> Account:
     return account
 
 
-MAX_ID = 2**63 - 1  # bigint
+MAX_ID = 2**63 - 1  # the largest row id (bigint): beyond, no such row
 
 
 def transfer_parties(*, user: RequestUser, from_account_id: int, to_account_id: int) -> tuple[Account, Account]:
@@ -80,13 +84,9 @@ def transfer_parties(*, user: RequestUser, from_account_id: int, to_account_id: 
     else:
         found = {account.pk: account for account in Account.objects.select_related("holder").filter(pk__in=ids)}
     payer, payee = found.get(from_account_id), found.get(to_account_id)
-    if payer is not None and payer.kind != Account.Kind.MEMBER:
-        payer = None
-    if payee is not None and payee.kind != Account.Kind.MEMBER:
-        payee = None
-    holder = payer.holder if payer is not None else None
-    may_pay = user.is_authenticated and (user.is_staff or (holder is not None and holder.user_id == user.pk))
-    if payer is None or not may_pay or payee is None:
+    if payer is None or payer.kind != Account.Kind.MEMBER or not may_pay_from(user, payer):
+        raise AccountNotFound()
+    if payee is None or payee.kind != Account.Kind.MEMBER:
         raise AccountNotFound()
     return payer, payee
 
@@ -96,15 +96,14 @@ PARTY_HOLDER_FIELDS = ("id", "user_id", "membership_expires_on")
 
 @functools.cache
 def _accounts_with_holders_sql() -> tuple[str, list[str]]:
-    account_fields = Account._meta.concrete_fields
+    names, account_columns = _account_columns()
     member_columns = {field.attname: field.column for field in Member._meta.concrete_fields}
-    holder_columns = [member_columns[name] for name in PARTY_HOLDER_FIELDS]
-    columns = [f"a.{field.column}" for field in account_fields] + [f"m.{column}" for column in holder_columns]
+    holder_columns = ", ".join(f"m.{member_columns[name]}" for name in PARTY_HOLDER_FIELDS)
     sql = (
-        f"SELECT {', '.join(columns)} FROM {Account._meta.db_table} a "  # noqa: S608 - names from the models
+        f"SELECT {account_columns}, {holder_columns} FROM {Account._meta.db_table} a "  # noqa: S608 - names from the models
         f"LEFT JOIN {Member._meta.db_table} m ON m.id = a.holder_id WHERE a.id = ANY(%s::bigint[])"
     )
-    return sql, [field.attname for field in account_fields]
+    return sql, names
 
 
 def _member_accounts_with_holders(ids: list[int]) -> dict[int, Account]:
@@ -114,7 +113,7 @@ def _member_accounts_with_holders(ids: list[int]) -> dict[int, Account]:
         return {}
     sql, names = _accounts_with_holders_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, ["{" + ",".join(map(str, ids)) + "}"])
+        cursor.execute(sql, [_bigint_array(ids)])
         rows = cursor.fetchall()
     found = {}
     for row in rows:
