@@ -25,10 +25,8 @@ from config.errors import NotFound, PermissionDenied
 
 from . import books, exports
 from .models import ExportJob
-from .selectors import can_read_everything
-from .units import get_unit
-
-MAX_ID = 2**63 - 1
+from .selectors import MAX_ID, can_read_everything
+from .serializers import as_decimal_text
 
 
 def _reader(request: Request) -> None:
@@ -79,10 +77,6 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return reverse("api-audit-export-file", args=[job.pk])
 
 
-def _money(minor: int, unit: str) -> str:
-    return str(get_unit(unit).to_decimal(minor))
-
-
 class TrialBalanceView(APIView):
     @extend_schema(
         parameters=[
@@ -101,9 +95,9 @@ class TrialBalanceView(APIView):
             units.append(
                 {
                     "unit": unit.unit,
-                    "debit_total": _money(unit.debit_total, unit.unit),
-                    "credit_total": _money(unit.credit_total, unit.unit),
-                    "total": _money(unit.total, unit.unit),
+                    "debit_total": as_decimal_text(unit.debit_total, unit.unit),
+                    "credit_total": as_decimal_text(unit.credit_total, unit.unit),
+                    "total": as_decimal_text(unit.total, unit.unit),
                     "accounts": [
                         {
                             "id": line.account.pk,
@@ -111,7 +105,7 @@ class TrialBalanceView(APIView):
                             "kind": line.account.kind,
                             "system_code": line.account.system_code,
                             "holder": line.account.holder_id,
-                            "balance": _money(line.balance, unit.unit),
+                            "balance": as_decimal_text(line.balance, unit.unit),
                         }
                         for line in unit.lines
                     ],

@@ -14,6 +14,11 @@ from .models import Account, Entry, Hold, Transaction
 from .units import get_unit
 
 
+def as_decimal_text(minor: int, unit: str) -> str:
+    """An amount in minor units as the API writes it: a decimal string in its unit ("12.50")."""
+    return str(get_unit(unit).to_decimal(minor))
+
+
 @extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "12.50"})
 class MinorAmountField(serializers.Field):
     """Reads an integer in minor units and shows it as a decimal string in the object's unit."""
@@ -28,7 +33,7 @@ class MinorAmountField(serializers.Field):
 
     def to_representation(self, value: Any) -> str | None:
         minor, unit = value
-        return None if minor is None else str(get_unit(unit).to_decimal(minor))
+        return None if minor is None else as_decimal_text(minor, unit)
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "12.50"})
@@ -117,13 +122,12 @@ class TransactionEntrySerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Entry) -> dict[str, Any]:
         # What the declared fields give, written out (see TransactionSerializer.to_representation).
-        unit = get_unit(instance.unit)
         return {
             "id": instance.pk,
             "account": instance.account_id,
             "unit": instance.unit,
-            "amount": str(unit.to_decimal(instance.amount)),
-            "balance_after": str(unit.to_decimal(instance.balance_after)),
+            "amount": as_decimal_text(instance.amount, instance.unit),
+            "balance_after": as_decimal_text(instance.balance_after, instance.unit),
         }
 
 
