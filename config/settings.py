@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .caches import cache_from_url
 from .env import env_bool, env_int, env_list, env_str
 from .logging import logging_config
+from .territory import territory_demurrage, territory_load, territory_unit_name
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("BOCAGE_VAR_DIR", str(BASE_DIR / "var")))
@@ -163,6 +164,15 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
+# --- The territory (config/territory.py, docs/FIRST_SETUP.md) -------------------------------
+# Another territory names its file here: its local currency and its association come from it (and
+# `manage.py setup_territory` writes its communes, offices and first administrator). Without it,
+# the Pays des Achards: the Achard (ACH).
+BOCAGE_TERRITORY_FILE = env_str("BOCAGE_TERRITORY_FILE", "")
+_TERRITORY = territory_load(BOCAGE_TERRITORY_FILE) if BOCAGE_TERRITORY_FILE else None
+# The code of the backed local currency; every module names it through this setting.
+BOCAGE_LOCAL_UNIT = _TERRITORY.currency.code if _TERRITORY else "ACH"
+
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads: photos of listings are checked, resized and re-encoded; nothing bigger is accepted.
@@ -172,8 +182,12 @@ BOCAGE_PHOTO_MAX_SIDE = env_int("BOCAGE_PHOTO_MAX_SIDE", 1600)
 BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS = env_int("BOCAGE_EXCHANGE_AUTO_CAPTURE_DAYS", 14)
 # Crowdfunding: the units campaigns raise (members hold accounts in them), the platform's fee per
 # unit (a moderator may change it on approval), and the longest a campaign may run.
-BOCAGE_CAMPAIGN_UNITS = env_list("BOCAGE_CAMPAIGN_UNITS", ["ACH", "HRS"])
-BOCAGE_CAMPAIGN_FEE_RATES = {"ACH": env_str("BOCAGE_CAMPAIGN_FEE_RATE_ACH", "0.03"), "HRS": "0", "GRN": "0"}
+BOCAGE_CAMPAIGN_UNITS = env_list("BOCAGE_CAMPAIGN_UNITS", [BOCAGE_LOCAL_UNIT, "HRS"])
+BOCAGE_CAMPAIGN_FEE_RATES = {
+    BOCAGE_LOCAL_UNIT: env_str("BOCAGE_CAMPAIGN_FEE_RATE_ACH", "0.03"),
+    "HRS": "0",
+    "GRN": "0",
+}
 BOCAGE_CAMPAIGN_MAX_DAYS = env_int("BOCAGE_CAMPAIGN_MAX_DAYS", 90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -194,8 +208,8 @@ BOCAGE_UNITS: dict[str, dict[str, Any]] = {
         "default_min_balance": "0",
         "default_max_balance": None,
     },
-    "ACH": {
-        "name": _("Achard (local currency)"),
+    BOCAGE_LOCAL_UNIT: {
+        "name": territory_unit_name(_TERRITORY) if _TERRITORY else _("Achard (local currency)"),
         "kind": "backed",
         "decimals": 2,
         "member_account": True,
@@ -203,7 +217,9 @@ BOCAGE_UNITS: dict[str, dict[str, Any]] = {
         "default_max_balance": None,
         # Demurrage (fonte): `rate` of the balance above `exempt_below`, once per `period`
         # (month, quarter or year). None switches it off.
-        "demurrage": {
+        "demurrage": territory_demurrage(_TERRITORY)
+        if _TERRITORY
+        else {
             "rate": env_str("BOCAGE_ACH_DEMURRAGE_RATE", "0.02"),
             "period": env_str("BOCAGE_ACH_DEMURRAGE_PERIOD", "quarter"),
             "exempt_below": env_str("BOCAGE_ACH_DEMURRAGE_EXEMPT_BELOW", "100"),
@@ -233,7 +249,7 @@ for _code, _unit in BOCAGE_UNITS.items():
         moneyed.add_currency(code=_code, numeric=None, sub_unit=10 ** int(_unit["decimals"]), name=_code)
 CURRENCIES = tuple(BOCAGE_UNITS)
 CURRENCY_CHOICES = [(code, code) for code in BOCAGE_UNITS]
-DEFAULT_CURRENCY = "ACH"
+DEFAULT_CURRENCY = BOCAGE_LOCAL_UNIT
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -284,9 +300,15 @@ BOCAGE_RECONVERSION_FEE_RATE = env_str("BOCAGE_RECONVERSION_FEE_RATE", "0.05")
 # Yearly membership fee (adhésion) per member kind, in EUR (or the same amount in ACH).
 BOCAGE_MEMBERSHIP_FEES = {"individual": "10", "business": "50", "association": "20"}
 # The association, as the debtor of the SEPA credit transfers that pay reconversions.
-BOCAGE_ASSOCIATION_NAME = env_str("BOCAGE_ASSOCIATION_NAME", "Association Monnaie Locale du Pays des Achards")
-BOCAGE_ASSOCIATION_IBAN = env_str("BOCAGE_ASSOCIATION_IBAN", "FR7630006000011234567890189")
-BOCAGE_ASSOCIATION_BIC = env_str("BOCAGE_ASSOCIATION_BIC", "AGRIFRPP")
+# The environment wins over the territory's file, which wins over the demo's association.
+_ASSOCIATION = _TERRITORY.association if _TERRITORY else None
+BOCAGE_ASSOCIATION_NAME = env_str(
+    "BOCAGE_ASSOCIATION_NAME", _ASSOCIATION.name if _ASSOCIATION else "Association Monnaie Locale du Pays des Achards"
+)
+BOCAGE_ASSOCIATION_IBAN = env_str(
+    "BOCAGE_ASSOCIATION_IBAN", _ASSOCIATION.iban if _ASSOCIATION else "FR7630006000011234567890189"
+)
+BOCAGE_ASSOCIATION_BIC = env_str("BOCAGE_ASSOCIATION_BIC", _ASSOCIATION.bic if _ASSOCIATION else "AGRIFRPP")
 # Membership renewal reminders go out this many days before expiry.
 BOCAGE_MEMBERSHIP_REMINDER_DAYS = env_int("BOCAGE_MEMBERSHIP_REMINDER_DAYS", 30)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,7 @@ class ReconversionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("amount"))
     def shown_amount(self, reconversion: Reconversion) -> str:
-        return get_unit("ACH").format(reconversion.amount)
+        return get_unit(settings.BOCAGE_LOCAL_UNIT).format(reconversion.amount)
 
     @admin.display(description=_("fee"))
     def shown_fee(self, reconversion: Reconversion) -> str:

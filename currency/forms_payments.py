@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ledger.units import all_units
@@ -13,7 +14,7 @@ def _request_unit_choices() -> list[tuple[str, str]]:
 
 
 class PaymentRequestForm(forms.Form):
-    unit = forms.ChoiceField(label=_("Unit"), choices=_request_unit_choices, initial="ACH")
+    unit = forms.ChoiceField(label=_("Unit"), choices=_request_unit_choices, initial=settings.BOCAGE_LOCAL_UNIT)
     amount = forms.DecimalField(label=_("Amount"), localize=True, max_digits=16, decimal_places=6)
     memo = forms.CharField(
         label=_("Memo"), max_length=255, required=False, help_text=_("What the payer sees, e.g. “2 baguettes”.")

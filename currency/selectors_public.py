@@ -26,7 +26,7 @@ DIRECTORY_KINDS = (Member.Kind.BUSINESS, Member.Kind.ASSOCIATION)
 # not): plain transfers, captured holds (SEL exchanges, pledges), paid payment requests and
 # confirmed time-bank services. A new flow that posts under a kind of its own is added here.
 PAYMENT_KINDS = ("transfer", "hold_capture", "payment_request", "service")
-PAYMENTS_UNIT = "ACH"
+PAYMENTS_UNIT = settings.BOCAGE_LOCAL_UNIT
 HOURS_UNIT = "HRS"
 MONTHS = 12
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
@@ -48,12 +49,12 @@ class MemberViewSet(viewsets.GenericViewSet):
         """Pay the next year of membership from one's own ACH account."""
         serializer = MembershipRenewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if serializer.validated_data["unit"] != "ACH":
+        if serializer.validated_data["unit"] != settings.BOCAGE_LOCAL_UNIT:
             raise InvalidInput(
                 fields={"unit": [_("Members renew online in ACH; euros are paid at an exchange office.")]}
             )
         member = selectors.member_of(request.user)
-        payment = services.membership_renew(member=member, unit="ACH", actor=request.user)
+        payment = services.membership_renew(member=member, unit=settings.BOCAGE_LOCAL_UNIT, actor=request.user)
         return Response(MembershipPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=MemberSerializer)

@@ -5,22 +5,43 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from config.territory import INSEE_CODE, POSTAL_CODE
 
 
 class Commune(models.Model):
     """A commune of the territory (the demo: the nine of the CC du Pays des Achards)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    postal_code = models.CharField(_("postal code"), max_length=5)
+    postal_code = models.CharField(
+        _("postal code"),
+        max_length=5,
+        validators=[RegexValidator(POSTAL_CODE, _("A postal code is five digits."))],
+    )
+    # The INSEE code names a commune for the open data (postal codes are shared by several).
+    insee_code = models.CharField(
+        _("INSEE code"),
+        max_length=5,
+        blank=True,
+        validators=[
+            RegexValidator(INSEE_CODE, _("An INSEE code is five characters: digits, or 2A/2B and three digits."))
+        ],
+    )
 
     class Meta:
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insee_code"], condition=~models.Q(insee_code=""), name="commune_insee_code_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.postal_code})"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -82,11 +83,14 @@ class MemberSerializer(serializers.ModelSerializer):
 class CommuneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commune
-        fields = ["id", "name", "postal_code"]
+        fields = ["id", "name", "postal_code", "insee_code"]
 
 
 class MembershipRenewSerializer(serializers.Serializer):
-    unit = serializers.ChoiceField(choices=[("ACH", "ACH"), ("EUR", "EUR")], default="ACH")
+    unit = serializers.ChoiceField(
+        choices=[(settings.BOCAGE_LOCAL_UNIT, settings.BOCAGE_LOCAL_UNIT), ("EUR", "EUR")],
+        default=settings.BOCAGE_LOCAL_UNIT,
+    )
 
 
 class MembershipPaymentSerializer(serializers.Serializer):

@@ -170,14 +170,14 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
 
     if member.status == Member.Status.CLOSED:
         raise MemberClosed()
-    if unit not in {"EUR", "ACH"}:
+    if unit not in {"EUR", settings.BOCAGE_LOCAL_UNIT}:
         raise InvalidInput(fields={"unit": [_("The membership fee is paid in EUR or ACH.")]})
     today = timezone.localdate()
     current_end = member.membership_expires_on
     starts_on = current_end + datetime.timedelta(days=1) if current_end and current_end >= today else today
     fee = Money(membership_fee(member), unit)
-    if unit == "ACH":
-        payer = Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit="ACH")
+    if unit == settings.BOCAGE_LOCAL_UNIT:
+        payer = Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT)
     else:
         payer = system_account(Account.SystemCode.WORLD, "EUR")
     fees = system_account(Account.SystemCode.FEES, unit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +22,7 @@ def membership(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     if request.method == "POST":
         try:
-            payment = services.membership_renew(member=member, unit="ACH", actor=request.user)
+            payment = services.membership_renew(member=member, unit=settings.BOCAGE_LOCAL_UNIT, actor=request.user)
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -68,7 +69,7 @@ def _tier_fields(data: dict[str, Any], unit: str) -> dict[str, Any]:
 @login_required
 def campaign_create(request: HttpRequest) -> HttpResponse:
     start = timezone.localtime().replace(second=0, microsecond=0) + datetime.timedelta(days=1)
-    initial = {"unit": "ACH", "starts_at": start, "deadline": start + datetime.timedelta(days=30)}
+    initial = {"unit": settings.BOCAGE_LOCAL_UNIT, "starts_at": start, "deadline": start + datetime.timedelta(days=30)}
     form_class = ShareCampaignForm if can_administer(request.user) else CampaignForm
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

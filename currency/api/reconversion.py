@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import path
 from djmoney.money import Money
@@ -25,7 +26,7 @@ from members.models import Member
 
 from .comptoir import CentsField, object_id
 
-ACH, EUR = "ACH", "EUR"
+ACH, EUR = settings.BOCAGE_LOCAL_UNIT, "EUR"
 
 
 class ReconversionSerializer(serializers.ModelSerializer):

@@ -141,12 +141,13 @@ def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: 
 
 
 def demurrage_apply(
-    *, unit: str = "ACH", period: str | None = None, now: datetime.datetime | None = None, actor: Actor = None
+    *, unit: str | None = None, period: str | None = None, now: datetime.datetime | None = None, actor: Actor = None
 ) -> int:
     """Charge every open member account of `unit` for `period` (default: the period that just
     ended); returns how many accounts were charged. Safe to run twice, concurrently, or again
     after a crash: each account is charged once per period.
     """
+    unit = unit or settings.BOCAGE_LOCAL_UNIT
     unit_config = get_unit(unit)
     if unit_config.demurrage is None:
         return 0

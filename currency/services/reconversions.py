@@ -28,7 +28,7 @@ from members.models import Member
 from members.services import MemberClosed
 
 FIAT_UNIT = "EUR"
-LOCAL_UNIT = "ACH"
+LOCAL_UNIT = settings.BOCAGE_LOCAL_UNIT
 
 
 class ReconversionBusinessesOnly(ApplicationError):

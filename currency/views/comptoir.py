@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -57,7 +58,7 @@ def _record(request: HttpRequest, form: ConversionForm) -> HttpResponse | None:
     messages.success(
         request,
         _("%(amount)s converted for %(member)s.")
-        % {"amount": get_unit("ACH").format(conversion.amount), "member": member.display_name},
+        % {"amount": get_unit(settings.BOCAGE_LOCAL_UNIT).format(conversion.amount), "member": member.display_name},
     )
     return redirect("conversion-receipt", conversion_id=conversion.pk)
 

@@ -39,7 +39,7 @@ def _staff_page(request: HttpRequest) -> HttpResponse:
 
 
 def _business_page(request: HttpRequest, member: Member, form: ReconversionRequestForm) -> HttpResponse:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit="ACH").first()
+    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT).first()
     context = {
         "member": member,
         "account": account,
@@ -61,7 +61,7 @@ def reconversion_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             reconversion = services.reconversion_request(
-                member=member, amount=Money(form.cleaned_data["amount"], "ACH"), actor=request.user
+                member=member, amount=Money(form.cleaned_data["amount"], settings.BOCAGE_LOCAL_UNIT), actor=request.user
             )
         except ApplicationError as exc:
             form.add_error("amount" if exc.code in {"invalid_amount", "insufficient_funds"} else None, str(exc.message))
@@ -69,7 +69,7 @@ def reconversion_list(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Your request for %(amount)s is recorded: the association will review it.")
-                % {"amount": get_unit("ACH").format(reconversion.amount)},
+                % {"amount": get_unit(settings.BOCAGE_LOCAL_UNIT).format(reconversion.amount)},
             )
             return redirect("reconversion-list")
     return _business_page(request, member, form)
