@@ -114,7 +114,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Default: memory of one process (the embedded run); with a Redis broker, the same Redis, so
 # every web process shares the counters. CACHE_URL overrides both.
 _BROKER_URL = env_str("CELERY_BROKER_URL", "")
-CACHE_URL = env_str("CACHE_URL", _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://")
+# Production needs a shared one (Redis, or db:// for Django's database cache): check --deploy
+# fails otherwise (config/checks.py), e.g. with RabbitMQ as the broker and no CACHE_URL.
+CACHE_URL = env_str("CACHE_URL", "") or (
+    _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://"
+)
 CACHES = {"default": cache_from_url(CACHE_URL)}
 
 AUTH_PASSWORD_VALIDATORS = [
