@@ -372,7 +372,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Proves a worker is consuming: /readyz and the admin pages say so when it stops (config.selectors).
-    "config-worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 60.0},
+    # Expires: the minutes a stopped worker missed are not worth a backlog to run on its return.
+    "config-worker-heartbeat": {
+        "task": "config.tasks.worker_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
     "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": 300.0},
     "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},

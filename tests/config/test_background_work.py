@@ -94,6 +94,7 @@ def test_the_beat_sends_the_heartbeat_every_minute_and_the_window_defaults_to_fi
     assert django_settings.CELERY_BEAT_SCHEDULE["config-worker-heartbeat"] == {
         "task": "config.tasks.worker_heartbeat",
         "schedule": 60.0,
+        "options": {"expires": 55},
     }
     assert django_settings.BOCAGE_WORKER_STALE_SECONDS == 300
 
