@@ -12,6 +12,7 @@ class ConfigAppConfig(AppConfig):
     def ready(self) -> None:
         # Here and not at import: ledger's models must be loaded, and web and Celery processes
         # both load the apps (the middleware alone would miss the workers).
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .metrics import connect_signals
 
         connect_signals()

@@ -8,7 +8,10 @@ short timeout:
 - every configured database answers `SELECT 1`;
 - the Celery broker accepts a connection (one attempt);
 - no migration of this code is left unapplied (cached once true: migrations are not unapplied
-  under a running process, and reading the migration graph on every probe would cost).
+  under a running process, and reading the migration graph on every probe would cost);
+- a Celery worker has stamped its heartbeat within BOCAGE_WORKER_STALE_SECONDS (the broker
+  accepting connections says nothing of whether anyone consumes): otherwise `worker` reads
+  "stopped since <UTC time of the last heartbeat>" or "never seen".
 
 Both answer JSON `{"status": "ok"|"error", "checks": {name: "ok" | "error: …"}}`, 200 or 503.
 No authentication, session, CSRF or throttling applies (plain Django views, GET only), and a 503
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -27,6 +31,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
+
+from .selectors import background_work_status
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,18 @@ def check_migrations() -> str:
     return "ok"
 
 
+def check_worker() -> str:
+    try:
+        work = background_work_status()
+    except Exception as error:
+        return _failure(error)
+    if not work.stopped:
+        return "ok"
+    if work.last_seen is None:
+        return "never seen"
+    return f"stopped since {work.last_seen.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
 def _failure(error: BaseException) -> str:
     # The class and the first line are enough for an operator; a DSN never appears in them.
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
@@ -107,7 +125,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "checks": {"process": "ok"}})
 
 
-CHECKS: dict[str, Callable[[], str]] = {"broker": check_broker, "migrations": check_migrations}
+CHECKS: dict[str, Callable[[], str]] = {"broker": check_broker, "migrations": check_migrations, "worker": check_worker}
+# These read tables: without the database they can only say so.
+NEEDS_DATABASE = {"migrations", "worker"}
 
 
 @never_cache
@@ -115,7 +135,7 @@ CHECKS: dict[str, Callable[[], str]] = {"broker": check_broker, "migrations": ch
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = check_databases()
     for name, check in CHECKS.items():
-        if name == "migrations" and checks.get("database") != "ok":
+        if name in NEEDS_DATABASE and checks.get("database") != "ok":
             checks[name] = "error: database unreachable"
             continue
         checks[name] = check()

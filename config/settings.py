@@ -115,7 +115,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Default: memory of one process (the embedded run); with a Redis broker, the same Redis, so
 # every web process shares the counters. CACHE_URL overrides both.
 _BROKER_URL = env_str("CELERY_BROKER_URL", "")
-CACHE_URL = env_str("CACHE_URL", _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://")
+# Production needs a shared one (Redis, or db:// for Django's database cache): check --deploy
+# fails otherwise (config/checks.py), e.g. with RabbitMQ as the broker and no CACHE_URL.
+CACHE_URL = env_str("CACHE_URL", "") or (
+    _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://"
+)
 CACHES = {"default": cache_from_url(CACHE_URL)}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -389,6 +393,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Exactly one beat sends, however many run: the others wait on a lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Proves a worker is consuming: /readyz and the admin pages say so when it stops (config.selectors).
+    # Expires: the minutes a stopped worker missed are not worth a backlog to run on its return.
+    "config-worker-heartbeat": {
+        "task": "config.tasks.worker_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
     "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": 300.0},
     "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},
@@ -436,6 +447,9 @@ BOCAGE_METRICS_TOKEN = env_str("BOCAGE_METRICS_TOKEN", "")
 BOCAGE_METRICS_LEDGER_GAUGES = env_bool("BOCAGE_METRICS_LEDGER_GAUGES", True)
 # /readyz: how long the broker may take to accept a connection, and the database to connect.
 BOCAGE_READYZ_BROKER_TIMEOUT = float(env_str("BOCAGE_READYZ_BROKER_TIMEOUT", "2"))
+# /readyz answers 503 naming `worker`, and the admin pages say background work is stopped, when no
+# worker has stamped its heartbeat (every minute, from the beat) for this long.
+BOCAGE_WORKER_STALE_SECONDS = env_int("BOCAGE_WORKER_STALE_SECONDS", 300)
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))

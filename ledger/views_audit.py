@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
+from config.selectors import background_work_status
 
 from . import books, exports
 from .models import Account, ExportJob
@@ -162,7 +163,11 @@ def export_list(request: HttpRequest) -> HttpResponse:
     _auditor_only(request)
     jobs = ExportJob.objects.select_related("requested_by").order_by("-created_at", "-id")[:50]
     form = FecForm(initial={"year": timezone.localdate().year - 1})
-    return render(request, "ledger/audit/exports.html", {"jobs": jobs, "fec_form": form})
+    return render(
+        request,
+        "ledger/audit/exports.html",
+        {"jobs": jobs, "fec_form": form, "background_stopped": background_work_status().stopped},
+    )
 
 
 @login_required
@@ -197,10 +202,18 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     percent = 100 * job.progress_done // job.progress_total if job.progress_total else 0
     if job.status == ExportJob.Status.DONE:
         percent = 100
+    # With no worker, "queued" would never change: the page says why and polls slowly instead.
+    waiting = running and background_work_status().stopped
     return render(
         request,
         "ledger/audit/export.html",
-        {"job": job, "running": running, "percent": percent, "file_name": os.path.basename(job.file.name or "")},
+        {
+            "job": job,
+            "running": running,
+            "waiting": waiting,
+            "percent": percent,
+            "file_name": os.path.basename(job.file.name or ""),
+        },
     )
 
 

@@ -29,19 +29,47 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
+    production = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "bocage.example"}
+    return manage("check", "--deploy", "--fail-level", "WARNING", **{**production, **env})
+
+
 def test_check_deploy_passes_with_the_production_settings():
-    result = manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="bocage.example",
-    )
+    # Production shares its throttle and lockout counters: a Redis (not connected to by the check).
+    result = check_deploy(CACHE_URL="redis://redis.internal:6379/1")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("cache_url", ["locmem://", "dummy://"])
+def test_check_deploy_fails_when_the_throttle_cache_is_not_shared_between_processes(cache_url):
+    # What a RabbitMQ deployment got silently: no Redis broker, so each process counted alone.
+    result = check_deploy(CACHE_URL=cache_url, CELERY_BROKER_URL="amqp://guest:guest@rabbitmq:5672//")
+
+    assert result.returncode == 1
+    assert "bocage.E001" in result.stderr
+    assert "limits are multiplied by the number of web processes" in result.stderr
+    assert "Set CACHE_URL" in result.stderr
+
+
+def test_with_rabbitmq_and_no_cache_url_check_deploy_fails():
+    result = check_deploy(CACHE_URL="", CELERY_BROKER_URL="amqp://guest:guest@rabbitmq:5672//")
+
+    assert result.returncode == 1
+    assert "bocage.E001" in result.stderr
+
+
+def test_django_database_cache_is_shared_and_passes_check_deploy():
+    result = check_deploy(CACHE_URL="db://", CELERY_BROKER_URL="amqp://guest:guest@rabbitmq:5672//")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_embedded_run_keeps_its_memory_cache_without_complaint():
+    result = manage("check", "--deploy", "--fail-level", "ERROR", DEBUG="true", CACHE_URL="locmem://")
+
+    assert "bocage.E001" not in result.stderr + result.stdout
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
@@ -62,5 +90,13 @@ def test_the_cache_url_names_the_backend():
         "KEY_PREFIX": "bocage",
     }
     assert cache_from_url("dummy://") == {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    assert cache_from_url("db://") == {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "bocage_cache",
+    }
+    assert cache_from_url("db://other_cache") == {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "other_cache",
+    }
     with pytest.raises(ValueError, match="unsupported scheme 'memcached'"):
         cache_from_url("memcached://x")

@@ -56,17 +56,17 @@ def test_healthz_answers_ok_without_touching_the_database(client, django_assert_
     assert "sessionid" not in response.cookies
 
 
-def test_readyz_is_ok_with_a_working_database_and_broker(client):
+def test_readyz_is_ok_with_a_working_database_broker_and_worker(client, worker_seen):
     response = client.get("/readyz")
 
     assert response.status_code == 200, response.content
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "broker": "ok", "migrations": "ok"},
+        "checks": {"database": "ok", "broker": "ok", "migrations": "ok", "worker": "ok"},
     }
 
 
-def test_readyz_answers_503_naming_the_broker_when_its_port_is_closed(client, settings, caplog):
+def test_readyz_answers_503_naming_the_broker_when_its_port_is_closed(client, settings, caplog, worker_seen):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
     caplog.set_level(logging.WARNING)
 
@@ -77,6 +77,7 @@ def test_readyz_answers_503_naming_the_broker_when_its_port_is_closed(client, se
     assert body["status"] == "error"
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["migrations"] == "ok"
+    assert body["checks"]["worker"] == "ok"
     assert body["checks"]["broker"].startswith("error: OperationalError")
     assert "Connection refused" in body["checks"]["broker"]
     # A probe seeing an outage is a warning naming the dependency, not a server error.
@@ -84,7 +85,7 @@ def test_readyz_answers_503_naming_the_broker_when_its_port_is_closed(client, se
     assert any("readiness check failed" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
 
 
-def test_readyz_answers_503_naming_the_database_when_it_cannot_be_reached(client, caplog):
+def test_readyz_answers_503_naming_the_database_when_it_cannot_be_reached(client, caplog, worker_seen):
     # The shared PostgreSQL stays up for the other test runs: this process's default alias is
     # pointed at a port where nothing listens (a fresh connection object), then given back.
     original_settings = connections.settings["default"]
@@ -108,6 +109,7 @@ def test_readyz_answers_503_naming_the_database_when_it_cannot_be_reached(client
     checks = response.json()["checks"]
     assert checks["database"].startswith("error: OperationalError")
     assert checks["migrations"] == "error: database unreachable"
+    assert checks["worker"] == "error: database unreachable"
     assert checks["broker"] == "ok"
     assert django_request_errors(caplog) == []
     # The test's own connection is back and usable.
@@ -123,7 +125,7 @@ def test_probes_accept_only_get(client):
 
 @requires_postgresql()
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
-def test_readyz_follows_a_private_redis_that_is_stopped_and_started_again(client, settings):
+def test_readyz_follows_a_private_redis_that_is_stopped_and_started_again(client, settings, worker_seen):
     if port_open(PRIVATE_REDIS_PORT):
         pytest.skip(f"port {PRIVATE_REDIS_PORT} is already taken by another process")
     start = [
@@ -225,7 +227,9 @@ class Relay:
 
 
 @requires_postgresql()
-def test_readyz_follows_a_database_that_goes_away_and_comes_back(client, caplog):
+# Committed: the probe's connection through the relay is not the test's, and must see the heartbeat.
+@pytest.mark.django_db(transaction=True)
+def test_readyz_follows_a_database_that_goes_away_and_comes_back(client, caplog, worker_seen):
     original_settings = connections.settings["default"]
     relay = Relay((original_settings.get("HOST") or "127.0.0.1", int(original_settings.get("PORT") or 5432)))
     through_relay = dict(original_settings)

@@ -149,7 +149,7 @@ def test_an_auditor_asks_for_an_fec_and_downloads_it_when_ready(
     assert logged_in(make_member(username="bruno").user).get(reverse("audit-export", args=[job.pk])).status_code == 404
 
 
-def test_a_running_export_page_refreshes_itself_and_shows_its_progress(auditor):
+def test_a_running_export_page_refreshes_itself_and_shows_its_progress(auditor, worker_seen):
     job = ExportJob.objects.create(
         kind=ExportJob.Kind.FEC,
         parameters={"year": 2026},

@@ -207,7 +207,7 @@ class World:
 
 
 @pytest.fixture
-def world(make_member, staff_user) -> World:
+def world(make_member, staff_user, worker_seen) -> World:
     def business(username: str, name: str) -> Member:
         member = make_member(kind=Member.Kind.BUSINESS, username=username, display_name=name)
         return member_update(member=member, actor=None, iban="FR1420041010050500013M02606", bic="PSSTFRPPLIL")

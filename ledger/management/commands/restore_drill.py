@@ -6,7 +6,10 @@ checks against the copy, each in a fresh process pointed at it by DATABASE_URL:
 
 1. `pg_restore --exit-on-error` of the archive;
 2. `manage.py migrate --check`: the copy's schema is the one this code expects;
-3. `manage.py verify_ledger`: every seal and invariant 1–7 hold on the restored rows.
+3. `manage.py verify_ledger`: every seal and invariant 1–7 hold on the restored rows;
+4. the media archive (`--media`, by default the `.media.tar.gz` that scripts/backup.sh writes
+   beside the dump) unpacked into a scratch directory, and every file a restored row names
+   (exports, photos) found in it.
 
 It prints a report, drops the scratch database (unless --keep) and exits non-zero if any step
 failed. Needs pg_restore of the server's major version (or newer) and the right to CREATE
@@ -19,6 +22,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,9 +32,10 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connections
+from django.db import connections, models
 from psycopg import sql
 
 SCRATCH_PREFIX = "bocage_restore_drill_"
@@ -51,15 +57,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dump", required=True, help="Path of a pg_dump -Fc archive (scripts/backup.sh).")
-        parser.add_argument("--keep", action="store_true", help="Keep the scratch database for inspection.")
+        parser.add_argument(
+            "--media",
+            help="Path of the media tar.gz (default: the dump's path ending .media.tar.gz, as backup.sh writes it).",
+        )
+        parser.add_argument(
+            "--no-media", action="store_true", help="Drill the database alone (a backup made with MEDIA_ROOT=)."
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="Keep the scratch database and media directory for inspection."
+        )
         parser.add_argument(
             "--database", default="default", help="Alias whose server receives the scratch database (default: default)."
         )
 
-    def handle(self, *args: Any, dump: str, keep: bool = False, database: str = "default", **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        dump: str,
+        media: str | None = None,
+        no_media: bool = False,
+        keep: bool = False,
+        database: str = "default",
+        **options: Any,
+    ) -> None:
         archive = Path(dump)
         if not archive.is_file():
             raise CommandError(f"no such archive: {archive}")
+        media_archive = None if no_media else Path(media) if media else _media_beside(archive)
+        if media_archive is not None and not media_archive.is_file():
+            raise CommandError(f"no media archive {media_archive} (--media FILE, or --no-media for the database alone)")
         pg_restore = shutil.which("pg_restore")
         if pg_restore is None:
             raise CommandError("pg_restore is not installed on this machine")
@@ -98,6 +125,13 @@ class Command(BaseCommand):
                 steps.append(_run("migrate --check", [*manage, "migrate", "--check", "--noinput"], env))
             if steps[-1].ok:
                 steps.append(_run("verify_ledger", [*manage, "verify_ledger", "--progress-every", "1000000"], env))
+            if steps[-1].ok and media_archive is not None:
+                media_dir = Path(tempfile.mkdtemp(prefix=f"{scratch}_media_"))
+                steps.append(_restore_media(media_archive, media_dir, server, scratch))
+                if keep:
+                    self.stdout.write(f"Kept the restored media in {media_dir} (remove it when done).")
+                else:
+                    shutil.rmtree(media_dir, ignore_errors=True)
         finally:
             if keep:
                 self.stdout.write(f"Kept the scratch database {scratch} (drop it when done).")
@@ -141,6 +175,53 @@ def _scratch_environment(server: dict[str, Any], scratch: str) -> dict[str, str]
     location = f"{host}:{port}" if port else host
     env["DATABASE_URL"] = f"postgres://{credentials}@{location}/{scratch}"
     return env
+
+
+def _media_beside(archive: Path) -> Path:
+    name = archive.name.removesuffix(".dump")
+    return archive.with_name(f"{name}.media.tar.gz")
+
+
+def _file_columns() -> list[tuple[str, str]]:
+    """(table, column) of every file field of this code's models: the rows that name media files."""
+    return [
+        (model._meta.db_table, field.column)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.FileField)
+    ]
+
+
+def _restore_media(media_archive: Path, media_dir: Path, server: dict[str, Any], scratch: str) -> Step:
+    """Unpack the media archive and find in it every file the restored database names."""
+    started = time.monotonic()
+    try:
+        with tarfile.open(media_archive, "r:gz") as tar:
+            # "data": no absolute paths, no way out of the directory, no devices or odd modes.
+            tar.extractall(media_dir, filter="data")
+        params: dict[str, Any] = {
+            "host": server.get("HOST") or None,
+            "port": server.get("PORT") or None,
+            "user": server.get("USER") or None,
+            "password": server.get("PASSWORD") or None,
+            "dbname": scratch,
+            "connect_timeout": 10,
+        }
+        named: list[str] = []
+        with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+            for table, column in _file_columns():
+                query = sql.SQL("SELECT {column} FROM {table} WHERE {column} <> ''").format(
+                    column=sql.Identifier(column), table=sql.Identifier(table)
+                )
+                named += [row[0] for row in conn.execute(query)]
+    except (OSError, tarfile.TarError, psycopg.Error) as error:
+        return Step("media", False, time.monotonic() - started, f"{type(error).__name__}: {error}")
+    restored = sum(1 for path in media_dir.rglob("*") if path.is_file())
+    missing = sorted(name for name in named if not (media_dir / name).is_file())
+    report = f"{restored} file(s) restored; {len(named) - len(missing)} of {len(named)} named by the database found"
+    if missing:
+        report += "\nmissing: " + ", ".join(missing[:20])
+    return Step("media", not missing, time.monotonic() - started, report)
 
 
 def _run(name: str, command: list[str], env: dict[str, str]) -> Step:

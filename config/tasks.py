@@ -1,0 +1,29 @@
+"""The worker heartbeat: the beat sends it every minute, and each worker stamps once as it starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+from celery.signals import worker_ready
+from django.db import connections
+
+from .services import worker_heartbeat_record
+
+
+@shared_task(name="config.tasks.worker_heartbeat", bind=True, acks_late=True, ignore_result=True)
+def worker_heartbeat(self: Task) -> None:
+    """Stamp the heartbeat; running it twice only stamps twice."""
+    worker_heartbeat_record(hostname=self.request.hostname or "", actor=None)
+
+
+@worker_ready.connect
+def stamp_on_worker_ready(sender: Any = None, **_kwargs: Any) -> None:
+    # A worker that just (re)started is seen at once, not a minute later at the beat's next send.
+    hostname = getattr(sender, "hostname", "") or ""
+    try:
+        worker_heartbeat_record(hostname=hostname, actor=None)
+    finally:
+        # This runs in the worker's main process, which forks the pool's children: it must not
+        # keep a database connection they could inherit.
+        connections.close_all()
