@@ -439,3 +439,28 @@ def test_a_subcategory_added_inline_is_audited_as_its_own_row(operator, world):
     [event] = AuditEvent.objects.filter(object_type="exchange.category")
     assert (event.action, event.object_id, event.actor) == ("category_create", str(child.pk), world["superuser"])
     assert event.details["changes"]["name_fr"] == [None, "Pain"]
+
+
+def test_a_reconversion_rejected_in_the_admin_needs_a_reason_and_is_audited(operator, world):
+    business = _business(world)
+    give_ach(business, "30.00")
+    reconversion = reconversion_request(member=business, amount=Money("30.00", "ACH"), actor=business.user)
+    url, chosen = admin_url(Reconversion, "changelist"), {"action": "reject", "_selected_action": [reconversion.pk]}
+
+    without_reason = operator.post(url, {**chosen, "reason": " "}, follow=True)
+
+    reconversion.refresh_from_db()
+    assert reconversion.status == Reconversion.Status.REQUESTED
+    audited = AuditEvent.objects.filter(object_type="currency.reconversion", object_id=str(reconversion.pk))
+    assert not audited.exists()
+    shown = [str(message) for message in without_reason.context["messages"]]
+    assert any("Indiquez pourquoi" in message for message in shown), shown
+
+    assert operator.post(url, {**chosen, "reason": "IBAN au nom d'un tiers"}).status_code == 302
+    reconversion.refresh_from_db()
+    assert (reconversion.status, reconversion.rejection_reason) == (
+        Reconversion.Status.REJECTED,
+        "IBAN au nom d'un tiers",
+    )
+    [event] = audited
+    assert (event.action, event.actor) == ("reconversion_reject", world["superuser"])
