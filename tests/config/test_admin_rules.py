@@ -197,19 +197,21 @@ class _FormReader(HTMLParser):
             self._select = name
         elif tag == "option" and self._select and "selected" in attr:
             self._add(self._select, attr.get("value", ""))
-        elif tag == "textarea" and name:
+        elif tag == "textarea" and name and "__prefix__" not in name:
             self._textarea = name
             self._add(name, "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
             self._select = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self._textarea:
+            # Django writes a newline after <textarea>, which browsers drop.
+            self.data[self._textarea][-1] = self.data[self._textarea][-1].removeprefix("\n")
             self._textarea = None
 
     def handle_data(self, data: str) -> None:
         if self._textarea:
-            self.data[self._textarea][-1] += data.removeprefix("\n") if not self.data[self._textarea][-1] else data
+            self.data[self._textarea][-1] += data
 
 
 def submitted_form(client: Client, url: str) -> dict[str, Any]:
