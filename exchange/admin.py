@@ -1,5 +1,5 @@
-"""Operators edit the category tree; listings are read-only except for moderation (hide, show
-again), which goes through the services; exchanges and reviews are read-only."""
+"""Operators edit the category tree (two levels, every save audited); listings are read-only except
+for moderation (hide, show again), which goes through the services; exchanges and reviews are read-only."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, run_service_action
 from config.errors import ApplicationError
-from ledger.admin import ReadOnlyAdmin, ReadOnlyInline
 from ledger.units import get_unit
 
 from .models import Category, Exchange, ExchangeEvent, Listing, ListingPhoto, Review
@@ -26,8 +26,22 @@ class SubcategoryInline(admin.TabularInline):
     verbose_name_plural = _("subcategories")
 
 
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["parent", "slug", "name_fr", "name_en", "position"]
+
+    def clean_parent(self) -> Category | None:
+        parent = self.cleaned_data.get("parent")
+        if parent is not None and self.instance.pk is not None and self.instance.children.exists():
+            raise forms.ValidationError(_("A category with subcategories stays at the top level (two levels)."))
+        return parent
+
+
+# Category: editable (two levels, model validation), every save audited, subcategories included (category_*).
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
+    form = CategoryAdminForm
     list_display = ["__str__", "slug", "name_en", "position"]
     list_editable = ["position"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
@@ -51,6 +65,7 @@ class ListingPhotoInline(ReadOnlyInline):
     readonly_fields = ["image", "width", "height", "position"]
 
 
+# Listing: read-only; hide and show again are actions calling listing_hide / listing_unhide.
 @admin.register(Listing)
 class ListingAdmin(ReadOnlyAdmin):
     list_display = ["id", "title", "kind", "category", "author", "commune", "shown_price", "status", "expires_on"]
@@ -81,9 +96,13 @@ class ListingAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Show the selected listings again"))
     def unhide(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
-        for listing in queryset:
-            listing_unhide(listing=listing, actor=request.user)
-        self.message_user(request, _("%(count)d listing(s) shown again.") % {"count": queryset.count()})
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda listing: listing_unhide(listing=listing, actor=request.user),
+            _("%(count)d listing(s) shown again."),
+        )
 
 
 class ExchangeEventInline(ReadOnlyInline):
@@ -92,6 +111,7 @@ class ExchangeEventInline(ReadOnlyInline):
     readonly_fields = ["created_at", "from_status", "to_status", "actor", "note"]
 
 
+# Exchange: read-only (with its events); every step is an exchange service.
 @admin.register(Exchange)
 class ExchangeAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "listing", "buyer", "seller", "shown_amount", "status"]
@@ -104,6 +124,7 @@ class ExchangeAdmin(ReadOnlyAdmin):
         return get_unit(exchange.unit).format(exchange.amount)
 
 
+# Review: read-only; reviews are written by their authors through the service.
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "author", "subject", "rating", "exchange"]

@@ -1,4 +1,7 @@
-"""Operators read the ledger here; every change goes through a service (admin actions)."""
+"""Operators read the ledger here; every change goes through a service (admin actions).
+
+ReadOnlyAdmin and ReadOnlyInline live in config.admin_helpers (imported here too, for the apps that
+import them from ledger)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_helpers import ReadOnlyAdmin
+from config.admin_helpers import ReadOnlyInline as ReadOnlyInline  # re-exported: other apps import it from here
 from config.errors import ApplicationError
 
 from . import services
@@ -14,28 +19,7 @@ from .models import Account, Entry, Hold, Transaction
 from .units import get_unit
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
+# Account: read-only; freeze/unfreeze are actions calling account_status_set (validated, audited).
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
     list_display = ["id", "label", "unit", "kind", "shown_balance", "shown_held", "status"]
@@ -85,6 +69,7 @@ class EntryInline(admin.TabularInline):
         return False
 
 
+# Transaction: read-only (with its entries); postings and reversals are services.
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "memo", "actor", "created_at", "reverses"]
@@ -93,6 +78,7 @@ class TransactionAdmin(ReadOnlyAdmin):
     inlines = [EntryInline]
 
 
+# Hold: read-only; holds are created, captured, voided and expired by services.
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
     list_display = ["id", "debit_account", "credit_account", "unit", "amount", "status", "expires_at"]
