@@ -16,7 +16,7 @@ from config.admin_helpers import AuditedAdmin, add_service_errors, run_service_a
 from config.errors import InvalidInput
 
 from .identity import IDENTITY_CLEANERS
-from .models import Member
+from .models import Commune, Member
 from .services import identity_clean, member_close, member_update
 
 PROFILE_FIELDS = ["display_name", "commune", "address", "phone", "activity", "description", "website", "in_directory"]
@@ -72,3 +72,13 @@ class MemberAdmin(AuditedAdmin):
             lambda member: member_close(member=member, actor=request.user),
             _("%(count)d member(s) closed."),
         )
+
+
+# Commune: editable (no service owns it; the model's validators check the postal and INSEE codes),
+# every save audited; a commune something refers to cannot be deleted (PROTECT). A territory's first
+# list comes from `manage.py setup_territory` (docs/FIRST_SETUP.md).
+@admin.register(Commune)
+class CommuneAdmin(AuditedAdmin):
+    list_display = ["name", "postal_code", "insee_code"]
+    search_fields = ["name", "postal_code", "insee_code"]
+    ordering = ["name"]

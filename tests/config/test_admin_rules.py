@@ -34,7 +34,7 @@ from currency.models import Comptoir, Reconversion, SepaExport
 from currency.services.reconversions import reconversion_request, sepa_export_create
 from exchange.models import Category
 from ledger.models import AuditEvent
-from members.models import Member
+from members.models import Commune, Member
 from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +94,11 @@ EDITABLE = {
         invalid={"iban": BAD_IBAN, "siren": BAD_SIREN},
         valid={"iban": "FR14 2004 1010 0505 0001 3M02 606"},
         after={"iban": "FR1420041010050500013M02606"},
+    ),
+    "members.commune": Editable(
+        make=lambda world: Commune.objects.create(name="Pouzauges", postal_code="85700", insee_code="85182"),
+        invalid={"insee_code": "8518X"},
+        valid={"postal_code": "85701"},
     ),
     "currency.comptoir": Editable(
         make=lambda world: Comptoir.objects.create(name="Comptoir de la mairie"),
