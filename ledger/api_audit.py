@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from config.errors import NotFound, PermissionDenied
 
-from . import books, exports
+from . import books, exports, fec
 from .models import ExportJob
 from .selectors import MAX_ID, can_read_everything
 from .serializers import as_decimal_text
@@ -41,6 +41,17 @@ class OnQuerySerializer(serializers.Serializer):
 class ExportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=sorted(exports.REQUESTABLE_KINDS))
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    entity = serializers.CharField(
+        required=False, max_length=20, help_text="FEC: `association` (default) or a cooperative's SIREN."
+    )
+    books = serializers.ChoiceField(
+        choices=exports.FEC_BOOKS,
+        required=False,
+        help_text="FEC: `statutory` (default: euros and the local currency) or `non_statutory` (hours, SEL units).",
+    )
+    encoding = serializers.ChoiceField(
+        choices=fec.ENCODINGS, required=False, help_text="FEC: `iso-8859-15` (default) or `utf-8`."
+    )
     account_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -124,7 +135,7 @@ class ExportListView(APIView):
 
     @extend_schema(request=ExportInputSerializer, responses={202: ExportJobSerializer})
     def post(self, request: Request) -> Response:
-        """Ask for an export: `{"kind": "fec", "year": 2026}` or a statement
+        """Ask for an export: `{"kind": "fec", "year": 2026}` (optional `entity`, `books`, `encoding`) or a statement
         (`statement_csv`/`statement_pdf` with `account_id`, `date_from`, `date_to`). 202: queued."""
         _reader(request)
         serializer = ExportInputSerializer(data=request.data)

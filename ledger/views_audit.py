@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 
-from . import books, exports
+from . import books, exports, fec
 from .models import Account, ExportJob
 from .selectors import can_read_everything
 
@@ -48,6 +48,24 @@ class RangeForm(forms.Form):
 
 class FecForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Fiscal year"), min_value=2000, max_value=2100)
+    entity = forms.ChoiceField(label=gettext_lazy("Legal entity"))
+    books = forms.ChoiceField(
+        label=gettext_lazy("Books"),
+        choices=[
+            (exports.BOOKS_STATUTORY, gettext_lazy("Statutory FEC (euros, local currency at par)")),
+            (exports.BOOKS_NON_STATUTORY, gettext_lazy("Non-statutory file (hours, SEL units)")),
+        ],
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Encoding"),
+        choices=[(fec.LATIN_9, "ISO-8859-15"), (fec.UTF_8, "UTF-8")],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        entity = self.fields["entity"]
+        assert isinstance(entity, forms.ChoiceField)
+        entity.choices = fec.fec_entities()  # the cooperatives as they are now, not at import
 
 
 def _auditor_only(request: HttpRequest) -> None:
@@ -168,10 +186,12 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def export_create(request: HttpRequest) -> HttpResponse:
-    """Queue an export: an FEC (`kind=fec`, `year`) or a statement (`account_id`, `date_from`, `date_to`)."""
+    """Queue an export: an FEC (`kind=fec`, `year`, `entity`, `books`, `encoding`) or a statement
+    (`account_id`, `date_from`, `date_to`)."""
     _auditor_only(request)
     kind = request.POST.get("kind", "")
-    parameters = {key: request.POST.get(key) for key in ("year", "account_id", "date_from", "date_to")}
+    keys = ("year", "entity", "books", "encoding", "account_id", "date_from", "date_to")
+    parameters = {key: request.POST.get(key) for key in keys}
     try:
         job = exports.export_request(kind=kind, parameters=parameters, actor=request.user)
     except ApplicationError as exc:
