@@ -7,14 +7,16 @@ not see. Auditors read everything and may ask for exports; they change nothing e
 
 from __future__ import annotations
 
+import datetime
 import os
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,13 +28,42 @@ from config.errors import ApplicationError
 from . import books, exports, fec
 from .models import Account, ExportJob
 from .selectors import can_read_everything
+from .units import all_units
 
 STATEMENT_PAGE_ROWS = 500
+TRIAL_BALANCE_PAGE_ROWS = 100
 SEARCH_RESULTS = 50
 
 
 class DayForm(forms.Form):
     on = forms.DateField(label=gettext_lazy("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TrialBalanceForm(DayForm):
+    unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ChoiceField)
+        unit.choices = [("", _("All units")), *((code, code) for code in all_units())]
+
+
+class _Counted:
+    """The accounts for the paginator, counted already by the totals' query: no second pass over
+    every account to count them."""
+
+    def __init__(self, accounts: QuerySet[Any], count: int) -> None:
+        self.accounts, self.total = accounts, count
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.accounts[key]
 
 
 class RangeForm(forms.Form):
@@ -86,18 +117,40 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/audit/home.html", {})
 
 
+def _trial_balance_day(request: HttpRequest) -> tuple[TrialBalanceForm, datetime.date, str]:
+    _auditor_only(request)
+    form = TrialBalanceForm(request.GET or None)
+    day, unit = timezone.localdate(), ""
+    if form.is_valid():
+        day = form.cleaned_data["on"] or day
+        unit = form.cleaned_data["unit"] or ""
+    return form, day, unit
+
+
 @login_required
 def trial_balance(request: HttpRequest) -> HttpResponse:
-    _auditor_only(request)
-    form = DayForm(request.GET or None)
-    day = timezone.localdate()
-    if form.is_valid() and form.cleaned_data["on"]:
-        day = form.cleaned_data["on"]
+    """The per-unit totals, then one page of accounts (of one unit, or all), in id order."""
+    form, day, unit = _trial_balance_day(request)
+    totals = books.trial_balance_totals(day)
+    count = sum(line.accounts for line in totals if line.unit == unit or not unit)
+    accounts: Any = _Counted(books.trial_balance_accounts(day, unit or None), count)
+    page = Paginator(accounts, TRIAL_BALANCE_PAGE_ROWS).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "ledger/audit/trial_balance.html",
-        {"form": form, "day": day, "units": books.trial_balance_on(day)},
+        {"form": form, "day": day, "unit": unit, "totals": totals, "page": page, "query": query.urlencode()},
     )
+
+
+@login_required
+def trial_balance_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every account's balance at the date, streamed: constant memory whatever the members."""
+    _form, day, _unit = _trial_balance_day(request)
+    response = StreamingHttpResponse(books.trial_balance_csv_lines(day), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="trial-balance-{day.isoformat()}.csv"'
+    return response
 
 
 @login_required
