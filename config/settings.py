@@ -347,16 +347,18 @@ BOCAGE_FEC_ACCOUNTS: dict[str, tuple[str, str]] = {
     "*.member": ("467000", "Adhérents - autres comptes"),
     "*": ("471000", "Compte d'attente"),
 }
-# One journal per unit: (JournalCode, JournalLib). Non-EUR journals also carry the amount in
-# Montantdevise/Idevise (Debit/Credit hold it too, one unit for one euro: ACH is backed 1:1; hours
-# and grains stay in their own journals). A unit not listed gets its code as journal.
+# One journal per unit: (JournalCode, JournalLib). Every amount is in euros: ACH is backed 1:1 and
+# written at par, so Montantdevise/Idevise stay empty (Idevise takes ISO 4217 codes only). Hours
+# and grains are not money: their journals go to the non-statutory file, never to the FEC. A unit
+# not listed gets its code as journal.
 BOCAGE_FEC_JOURNALS: dict[str, tuple[str, str]] = {
     "EUR": ("EUR", "Opérations en euros"),
     "ACH": ("ACH", "Monnaie locale (Achard)"),
     "HRS": ("HRS", "Banque de temps (heures)"),
     "GRN": ("GRN", "SEL (grains)"),
 }
-# The association's SIREN names the file (SIRENFECAAAAMMJJ.txt); empty: FECAAAAMMJJ.txt.
+# The association's SIREN names its file (SIRENFECAAAAMMJJ.txt); empty: FECAAAAMMJJ.txt. A
+# cooperative's FEC is named with its own SIREN (cooperative.Cooperative.siren).
 BOCAGE_FEC_SIREN = env_str("BOCAGE_FEC_SIREN", "")
 
 # Sealing (ledger.sealing): transactions younger than the lag wait for the next run, and the

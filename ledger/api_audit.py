@@ -22,11 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotFound, PermissionDenied
+from config.pagination import DefaultPagination
 
-from . import books, exports
+from . import books, exports, fec
 from .models import ExportJob
 from .selectors import MAX_ID, can_read_everything
 from .serializers import as_decimal_text
+from .units import all_units
 
 
 def _reader(request: Request) -> None:
@@ -41,6 +43,17 @@ class OnQuerySerializer(serializers.Serializer):
 class ExportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=sorted(exports.REQUESTABLE_KINDS))
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    entity = serializers.CharField(
+        required=False, max_length=20, help_text="FEC: `association` (default) or a cooperative's SIREN."
+    )
+    books = serializers.ChoiceField(
+        choices=exports.FEC_BOOKS,
+        required=False,
+        help_text="FEC: `statutory` (default: euros and the local currency) or `non_statutory` (hours, SEL units).",
+    )
+    encoding = serializers.ChoiceField(
+        choices=fec.ENCODINGS, required=False, help_text="FEC: `iso-8859-15` (default) or `utf-8`."
+    )
     account_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -77,41 +90,75 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return reverse("api-audit-export-file", args=[job.pk])
 
 
+class TrialBalanceQuerySerializer(OnQuerySerializer):
+    unit = serializers.ChoiceField(choices=[], required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        assert isinstance(unit, serializers.ChoiceField)
+        unit.choices = all_units()  # the units as configured, not at import
+
+
+class TrialBalancePagination(DefaultPagination):
+    """Limit/offset, counted by the totals' query already: no second pass over every account."""
+
+    known_count = 0
+
+    def get_count(self, queryset: Any) -> int:
+        return self.known_count
+
+
+def _account_line(account: Any) -> dict[str, Any]:
+    return {
+        "id": account.pk,
+        "label": account.label,
+        "kind": account.kind,
+        "system_code": account.system_code,
+        "holder": account.holder_id,
+        "balance": as_decimal_text(account.balance_on, account.unit),
+    }
+
+
 class TrialBalanceView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("on", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="YYYY-MM-DD; absent: today.")
+            OpenApiParameter("on", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="YYYY-MM-DD; absent: today."),
+            OpenApiParameter("unit", OpenApiTypes.STR, OpenApiParameter.QUERY, description="This unit's accounts."),
+            OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Accounts per page."),
+            OpenApiParameter("offset", OpenApiTypes.INT, OpenApiParameter.QUERY),
         ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
-        """Per unit, every account's balance at the end of the day (Europe/Paris); each unit sums to zero."""
+        """Per unit, the totals at the end of the day (Europe/Paris; each unit sums to zero) and
+        the accounts of this page; `results` lists the page's accounts (with their unit), `count`,
+        `next` and `previous` page through all of them, in id order, as the other lists do."""
         _reader(request)
-        serializer = OnQuerySerializer(data=request.query_params)
+        serializer = TrialBalanceQuerySerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         day: datetime.date = serializer.validated_data.get("on") or timezone.localdate()
-        units = []
-        for unit in books.trial_balance_on(day):
-            units.append(
-                {
-                    "unit": unit.unit,
-                    "debit_total": as_decimal_text(unit.debit_total, unit.unit),
-                    "credit_total": as_decimal_text(unit.credit_total, unit.unit),
-                    "total": as_decimal_text(unit.total, unit.unit),
-                    "accounts": [
-                        {
-                            "id": line.account.pk,
-                            "label": line.account.label,
-                            "kind": line.account.kind,
-                            "system_code": line.account.system_code,
-                            "holder": line.account.holder_id,
-                            "balance": as_decimal_text(line.balance, unit.unit),
-                        }
-                        for line in unit.lines
-                    ],
-                }
-            )
-        return Response({"on": day.isoformat(), "units": units})
+        only: str | None = serializer.validated_data.get("unit")
+        totals = books.trial_balance_totals(day)
+        paginator = TrialBalancePagination()
+        paginator.known_count = sum(line.accounts for line in totals if line.unit == only or not only)
+        page = paginator.paginate_queryset(books.trial_balance_accounts(day, only), request, view=self) or []
+        units = [
+            {
+                "unit": line.unit,
+                "accounts_count": line.accounts,
+                "debit_total": as_decimal_text(line.debit_total, line.unit),
+                "credit_total": as_decimal_text(line.credit_total, line.unit),
+                "total": as_decimal_text(line.total, line.unit),
+                # Kept from the unpaginated answer: this page's accounts of the unit.
+                "accounts": [_account_line(account) for account in page if account.unit == line.unit],
+            }
+            for line in totals
+        ]
+        envelope = paginator.get_paginated_response(
+            [{**_account_line(account), "unit": account.unit} for account in page]
+        ).data
+        return Response({"on": day.isoformat(), "units": units, **envelope})
 
 
 class ExportListView(APIView):
@@ -124,7 +171,7 @@ class ExportListView(APIView):
 
     @extend_schema(request=ExportInputSerializer, responses={202: ExportJobSerializer})
     def post(self, request: Request) -> Response:
-        """Ask for an export: `{"kind": "fec", "year": 2026}` or a statement
+        """Ask for an export: `{"kind": "fec", "year": 2026}` (optional `entity`, `books`, `encoding`) or a statement
         (`statement_csv`/`statement_pdf` with `account_id`, `date_from`, `date_to`). 202: queued."""
         _reader(request)
         serializer = ExportInputSerializer(data=request.data)

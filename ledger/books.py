@@ -3,7 +3,9 @@
 
 Days are local days (Europe/Paris): "on 31 March" means up to the end of that day there. A balance
 at a date is the `balance_after` of the account's last entry up to that moment (invariant 4 makes
-it the sum of every entry before it), found for every account in one query.
+it the sum of every entry before it): one probe of the index `entry_account_recent` per account,
+never a pass over every entry. The trial balance is read in pieces that stay small as members
+grow: the per-unit totals in one aggregate query, a page of accounts, or all of them streamed.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from django.db.models import Max, QuerySet
+from django.db import connection
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import formats, timezone
 from django.utils.html import escape
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -76,26 +80,126 @@ class UnitTrialBalance:
         return sum(line.balance for line in self.lines)
 
 
-def balances_on(day: datetime.date) -> QuerySet[Entry]:
-    """Each account's last entry up to the end of `day`: one query (a grouped subquery)."""
-    last_ids = (
-        Entry.objects.filter(transaction__created_at__lt=end_of_day(day))
-        .order_by()
-        .values("account_id")
-        .annotate(last=Max("id"))
-        .values("last")
+@dataclass(frozen=True)
+class UnitTotals:
+    """A unit's line of the trial balance's summary: how many accounts, their debit and credit."""
+
+    unit: str
+    accounts: int = 0
+    debit_total: int = 0  # the negative balances, as a positive number (minor units)
+    credit_total: int = 0
+
+    @property
+    def total(self) -> int:
+        """The sum of every balance of the unit: 0 in a sound ledger (invariant 1)."""
+        return self.credit_total - self.debit_total
+
+
+def _balance_at(moment: datetime.datetime) -> Subquery:
+    """The account's balance just before `moment`: its last entry's, found by the index (account, -id)."""
+    last = Entry.objects.filter(account_id=OuterRef("pk"), transaction__created_at__lt=moment).order_by("-id")
+    return Subquery(last.values("balance_after")[:1])
+
+
+def _with_balance_on(day: datetime.date) -> QuerySet[Any]:
+    """Accounts with `balance_on`, their balance at the end of `day`, None before their first entry."""
+    end = end_of_day(day)
+    if end <= timezone.now():
+        return Account.objects.annotate(balance_on=_balance_at(end))
+    # A day not over yet: nothing is dated after now (`at` only dates into the past), so the
+    # balance then is the account's own (invariant 4) — no entry to look up but whether there is one.
+    has_entry = Q(balance__lt=0) | Q(balance__gt=0) | Exists(Entry.objects.filter(account_id=OuterRef("pk")))
+    return Account.objects.annotate(
+        balance_on=Case(When(has_entry, then=F("balance")), default=None, output_field=BigIntegerField())
     )
-    return Entry.objects.filter(pk__in=last_ids).select_related("account__holder").order_by("account_id")
+
+
+def trial_balance_accounts(day: datetime.date, unit: str | None = None) -> QuerySet[Any]:
+    """Every account (of `unit`, if given) that had an entry by the end of `day`, as `balance_on`;
+    in id order, stable for pages. Lazy: slice it or iterate it."""
+    accounts = _with_balance_on(day).filter(balance_on__isnull=False)
+    if unit:
+        accounts = accounts.filter(unit=unit)
+    return accounts.select_related("holder").order_by("id")
+
+
+_TOTALS_SQL = (
+    "SELECT unit, COUNT(*), SUM(CASE WHEN balance_on < 0 THEN -balance_on ELSE 0 END), "
+    "SUM(CASE WHEN balance_on > 0 THEN balance_on ELSE 0 END) "
+    "FROM ({balances}) AS balances WHERE balance_on IS NOT NULL GROUP BY unit"
+)
+
+
+def trial_balance_totals(day: datetime.date) -> list[UnitTotals]:
+    """Per unit (every configured unit, in their order), the accounts, debit and credit at the end
+    of `day`: one aggregate query."""
+    balances = _with_balance_on(day).order_by().values("unit", "balance_on")
+    inner, params = balances.query.sql_with_params()
+    # Aggregated around the annotated query rather than by the ORM, which would repeat the
+    # per-account subquery in every aggregate.
+    if connection.vendor == "postgresql":
+        # OFFSET 0 keeps PostgreSQL from pulling the per-account subquery up into each aggregate
+        # (it would run it five times per account).
+        inner += " OFFSET 0"
+    sql = _TOTALS_SQL.format(balances=inner)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {row[0]: UnitTotals(row[0], int(row[1]), int(row[2]), int(row[3])) for row in cursor.fetchall()}
+    return [found.pop(code, UnitTotals(code)) for code in all_units()] + [found[code] for code in sorted(found)]
 
 
 def trial_balance_on(day: datetime.date) -> list[UnitTrialBalance]:
-    """Per unit, every account that had an entry by the end of `day`, with its balance then."""
+    """Per unit, every account that had an entry by the end of `day`, with its balance then: all
+    in memory, for small ledgers and tests; the pages read `trial_balance_accounts` in pieces."""
     units = {code: UnitTrialBalance(unit=code) for code in all_units()}
-    for entry in balances_on(day):
-        units.setdefault(entry.unit, UnitTrialBalance(unit=entry.unit)).lines.append(
-            AccountBalance(account=entry.account, balance=entry.balance_after)
+    for account in trial_balance_accounts(day):
+        units.setdefault(account.unit, UnitTrialBalance(unit=account.unit)).lines.append(
+            AccountBalance(account=account, balance=account.balance_on)
         )
     return list(units.values())
+
+
+class _Echo:
+    """A file that hands back what is written to it: csv.writer formats, the response streams."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def trial_balance_csv_header() -> list[str]:
+    return [_("Account"), _("Unit"), _("Kind"), _("Label"), _("Holder"), _("Debit"), _("Credit")]
+
+
+def trial_balance_csv_lines(day: datetime.date, *, chunk_size: int = 2000) -> Iterator[str]:
+    """Every account's balance at the end of `day`, as CSV lines for French spreadsheets (`;`,
+    UTF-8 BOM, decimal comma), read `chunk_size` accounts at a time: constant memory."""
+    language = get_language()  # the response streams after the request's language is let go
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    with override(language):
+        yield "\ufeff" + writer.writerow(trial_balance_csv_header())
+        columns = ("id", "unit", "kind", "system_code", "name", "holder_id", "holder__display_name", "balance_on")
+        kinds = {code: str(label) for code, label in (*Account.Kind.choices, *Account.SystemCode.choices)}
+        # Plain rows rather than model instances, and the accounts without an entry yet skipped
+        # here rather than filtered in SQL (which would look each balance up twice): the list of
+        # every account is bound by the time spent per row.
+        rows = _with_balance_on(day).order_by("id").values(*columns)
+        for row in rows.iterator(chunk_size=chunk_size):
+            balance, unit, code = row["balance_on"], row["unit"], row["system_code"]
+            if balance is None:
+                continue
+            kind = kinds.get(code or row["kind"], code or row["kind"])
+            label = row["name"] or row["holder__display_name"] or kind  # as Account.label
+            yield writer.writerow(
+                [
+                    row["id"],
+                    unit,
+                    kind,
+                    label,  # TODO(core.csv): a name people typed, to neutralise
+                    row["holder_id"] or "",
+                    decimal_comma(-balance, unit) if balance < 0 else "",
+                    decimal_comma(balance, unit) if balance > 0 else "",
+                ]
+            )
 
 
 # --- Statements ---------------------------------------------------------------------------------

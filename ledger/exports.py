@@ -59,10 +59,39 @@ def _day(value: Any, name: str) -> datetime.date:
         raise InvalidInput(fields={name: [_("Enter a date as YYYY-MM-DD.")]}) from None
 
 
+BOOKS_STATUTORY, BOOKS_NON_STATUTORY = "statutory", "non_statutory"
+FEC_BOOKS = (BOOKS_STATUTORY, BOOKS_NON_STATUTORY)
+
+
+def _fec_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Year, entity (the association or a cooperative's SIREN), statutory or not, encoding; a job
+    stored before the last three existed reads as the association's statutory FEC in ISO-8859-15."""
+    year = _year(parameters.get("year"))
+    entity = str(parameters.get("entity") or fec.ASSOCIATION).strip()
+    if entity not in {key for key, _name in fec.fec_entities()}:
+        raise InvalidInput(fields={"entity": [_("No such legal entity: the association or a cooperative's SIREN.")]})
+    books = str(parameters.get("books") or BOOKS_STATUTORY)
+    if books not in FEC_BOOKS:
+        raise InvalidInput(fields={"books": [_("Choose the statutory books or the non-statutory ones.")]})
+    if books == BOOKS_NON_STATUTORY and entity != fec.ASSOCIATION:
+        raise InvalidInput(fields={"books": [_("Hours and SEL units are in the association's books only.")]})
+    encoding = str(parameters.get("encoding") or fec.LATIN_9).lower()
+    if encoding not in fec.ENCODINGS:
+        raise InvalidInput(fields={"encoding": [_("Choose ISO-8859-15 or UTF-8.")]})
+    return {"year": year, "entity": entity, "books": books, "encoding": encoding}
+
+
+def fec_books_of(parameters: dict[str, Any]) -> fec.FecBooks:
+    return fec.FecBooks(
+        entity=parameters.get("entity") or fec.ASSOCIATION,
+        statutory=parameters.get("books", BOOKS_STATUTORY) == BOOKS_STATUTORY,
+    )
+
+
 def export_parameters_clean(kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """The job's parameters as stored (JSON), checked. Raises InvalidInput."""
     if kind == ExportJob.Kind.FEC:
-        return {"year": _year(parameters.get("year"))}
+        return _fec_parameters(parameters)
     if kind == ExportJob.Kind.VERIFICATION:
         return {}
     if kind in STATEMENT_KINDS:
@@ -143,9 +172,11 @@ def _build(job: ExportJob, path: str) -> str:
     progress = _progress_recorder(job.pk)
     parameters = job.parameters
     if job.kind == ExportJob.Kind.FEC:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            fec.fec_write(year=int(parameters["year"]), out=out, progress=progress)
-        return fec.fec_filename(int(parameters["year"]))
+        year, entity_books = int(parameters["year"]), fec_books_of(parameters)
+        encoding = parameters.get("encoding", fec.LATIN_9)
+        with open(path, "w", encoding=encoding, newline="") as out:
+            fec.fec_write(year=year, out=out, books=entity_books, encoding=encoding, progress=progress)
+        return fec.fec_filename(year, entity_books)
     if job.kind in STATEMENT_KINDS:
         statement = _statement(parameters)
         stem = f"statement-{statement.account.pk}-{statement.unit}-{parameters['date_from']}-{parameters['date_to']}"

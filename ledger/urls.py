@@ -23,6 +23,7 @@ from . import views_audit  # noqa: E402
 urlpatterns += [
     path("audit/", views_audit.audit_home, name="audit-home"),
     path("audit/trial-balance/", views_audit.trial_balance, name="audit-trial-balance"),
+    path("audit/trial-balance.csv", views_audit.trial_balance_csv, name="audit-trial-balance-csv"),
     path("audit/accounts/", views_audit.account_search, name="audit-accounts"),
     path("audit/accounts/<int:account_id>/", views_audit.account_statement, name="audit-statement"),
     path(

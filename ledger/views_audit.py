@@ -7,14 +7,16 @@ not see. Auditors read everything and may ask for exports; they change nothing e
 
 from __future__ import annotations
 
+import datetime
 import os
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,16 +26,45 @@ from django.views.decorators.http import require_POST
 from config.errors import ApplicationError
 from config.selectors import background_work_status
 
-from . import books, exports
+from . import books, exports, fec
 from .models import Account, ExportJob
 from .selectors import can_read_everything
+from .units import all_units
 
 STATEMENT_PAGE_ROWS = 500
+TRIAL_BALANCE_PAGE_ROWS = 100
 SEARCH_RESULTS = 50
 
 
 class DayForm(forms.Form):
     on = forms.DateField(label=gettext_lazy("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TrialBalanceForm(DayForm):
+    unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ChoiceField)
+        unit.choices = [("", _("All units")), *((code, code) for code in all_units())]
+
+
+class _Counted:
+    """The accounts for the paginator, counted already by the totals' query: no second pass over
+    every account to count them."""
+
+    def __init__(self, accounts: QuerySet[Any], count: int) -> None:
+        self.accounts, self.total = accounts, count
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.accounts[key]
 
 
 class RangeForm(forms.Form):
@@ -49,6 +80,24 @@ class RangeForm(forms.Form):
 
 class FecForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Fiscal year"), min_value=2000, max_value=2100)
+    entity = forms.ChoiceField(label=gettext_lazy("Legal entity"))
+    books = forms.ChoiceField(
+        label=gettext_lazy("Books"),
+        choices=[
+            (exports.BOOKS_STATUTORY, gettext_lazy("Statutory FEC (euros, local currency at par)")),
+            (exports.BOOKS_NON_STATUTORY, gettext_lazy("Non-statutory file (hours, SEL units)")),
+        ],
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Encoding"),
+        choices=[(fec.LATIN_9, "ISO-8859-15"), (fec.UTF_8, "UTF-8")],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        entity = self.fields["entity"]
+        assert isinstance(entity, forms.ChoiceField)
+        entity.choices = fec.fec_entities()  # the cooperatives as they are now, not at import
 
 
 def _auditor_only(request: HttpRequest) -> None:
@@ -69,18 +118,40 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/audit/home.html", {})
 
 
+def _trial_balance_day(request: HttpRequest) -> tuple[TrialBalanceForm, datetime.date, str]:
+    _auditor_only(request)
+    form = TrialBalanceForm(request.GET or None)
+    day, unit = timezone.localdate(), ""
+    if form.is_valid():
+        day = form.cleaned_data["on"] or day
+        unit = form.cleaned_data["unit"] or ""
+    return form, day, unit
+
+
 @login_required
 def trial_balance(request: HttpRequest) -> HttpResponse:
-    _auditor_only(request)
-    form = DayForm(request.GET or None)
-    day = timezone.localdate()
-    if form.is_valid() and form.cleaned_data["on"]:
-        day = form.cleaned_data["on"]
+    """The per-unit totals, then one page of accounts (of one unit, or all), in id order."""
+    form, day, unit = _trial_balance_day(request)
+    totals = books.trial_balance_totals(day)
+    count = sum(line.accounts for line in totals if line.unit == unit or not unit)
+    accounts: Any = _Counted(books.trial_balance_accounts(day, unit or None), count)
+    page = Paginator(accounts, TRIAL_BALANCE_PAGE_ROWS).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "ledger/audit/trial_balance.html",
-        {"form": form, "day": day, "units": books.trial_balance_on(day)},
+        {"form": form, "day": day, "unit": unit, "totals": totals, "page": page, "query": query.urlencode()},
     )
+
+
+@login_required
+def trial_balance_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every account's balance at the date, streamed: constant memory whatever the members."""
+    _form, day, _unit = _trial_balance_day(request)
+    response = StreamingHttpResponse(books.trial_balance_csv_lines(day), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="trial-balance-{day.isoformat()}.csv"'
+    return response
 
 
 @login_required
@@ -173,10 +244,12 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def export_create(request: HttpRequest) -> HttpResponse:
-    """Queue an export: an FEC (`kind=fec`, `year`) or a statement (`account_id`, `date_from`, `date_to`)."""
+    """Queue an export: an FEC (`kind=fec`, `year`, `entity`, `books`, `encoding`) or a statement
+    (`account_id`, `date_from`, `date_to`)."""
     _auditor_only(request)
     kind = request.POST.get("kind", "")
-    parameters = {key: request.POST.get(key) for key in ("year", "account_id", "date_from", "date_to")}
+    keys = ("year", "entity", "books", "encoding", "account_id", "date_from", "date_to")
+    parameters = {key: request.POST.get(key) for key in keys}
     try:
         job = exports.export_request(kind=kind, parameters=parameters, actor=request.user)
     except ApplicationError as exc:

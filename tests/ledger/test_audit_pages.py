@@ -140,7 +140,7 @@ def test_an_auditor_asks_for_an_fec_and_downloads_it_when_ready(
     assert 'http-equiv="refresh"' not in page
     assert reverse("audit-export-download", args=[job.pk]) in page
     download = client.get(reverse("audit-export-download", args=[job.pk]))
-    content = b"".join(download.streaming_content).decode("utf-8")
+    content = b"".join(download.streaming_content).decode("iso-8859-15")
     assert content.startswith("JournalCode\tJournalLib\t") and content.count("\r\n") == 5
     assert f"FEC{year}1231.txt" in download["Content-Disposition"]
     assert ledger_counts() == before  # asking for an export changes nothing in the books
@@ -255,3 +255,26 @@ def test_the_api_queues_an_export_reports_its_status_and_serves_the_file(
     refused = client.post("/api/audit/exports/", {"kind": "fec"}, format="json")
     assert (refused.status_code, refused.json()["code"]) == (400, "invalid")
     assert ExportJob.objects.count() == 1
+
+
+def test_an_auditor_picks_the_non_statutory_file_in_utf_8_on_the_exports_page(
+    alice, auditor, eager_celery, django_capture_on_commit_callbacks
+):
+    client = logged_in(auditor)
+    form = client.get(reverse("audit-exports")).content.decode()
+    assert 'name="entity"' in form and 'value="association"' in form and 'value="non_statutory"' in form
+    year = timezone.localdate().year
+    asked = {"kind": "fec", "year": year, "entity": "association", "books": "non_statutory", "encoding": "utf-8"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("audit-export-create"), asked)
+
+    job = ExportJob.objects.get()
+    assert (job.status, job.parameters) == (
+        "done",
+        {"year": year, "entity": "association", "books": "non_statutory", "encoding": "utf-8"},
+    )
+    assert job.file.name.endswith(f"NONSTATUTAIRE{year}1231.txt")
+    assert 'data-testid="non-statutory"' in client.get(reverse("audit-export", args=[job.pk])).content.decode()
+    refused = client.post(reverse("audit-export-create"), {**asked, "entity": "000000000"}, follow=True)
+    assert "No such legal entity" in refused.content.decode() and ExportJob.objects.count() == 1

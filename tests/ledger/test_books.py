@@ -6,10 +6,17 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from djmoney.money import Money
 
-from ledger.books import statement_csv_text, statement_for_range, statement_pdf, trial_balance_on
+from ledger.books import (
+    statement_csv_text,
+    statement_for_range,
+    statement_pdf,
+    trial_balance_csv_lines,
+    trial_balance_on,
+    trial_balance_totals,
+)
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from members.models import Member
@@ -138,3 +145,53 @@ def test_the_statement_pdf_lists_the_entries_and_both_balances(history):
     assert pdf.startswith(b"%PDF")
     for text in (b"Opening balance", b"Closing balance", b"Rendu", b"59,50 ACH", b"100,00 ACH", b"12,50 ACH"):
         assert text in pdf, text
+
+
+def test_the_trial_balance_totals_are_one_aggregate_query_over_every_account(history, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        day_2 = trial_balance_totals(DAY_2)
+
+    assert [(line.unit, line.accounts, line.debit_total, line.credit_total, line.total) for line in day_2] == [
+        ("EUR", 2, 10000, 10000, 0),
+        ("ACH", 3, 10000, 10000, 0),
+        ("HRS", 0, 0, 0, 0),
+        ("GRN", 0, 0, 0, 0),
+    ]
+    assert [line.accounts for line in trial_balance_totals(datetime.date(2026, 2, 28))] == [0, 0, 0, 0]
+
+
+def test_the_trial_balance_csv_streams_every_account_at_the_date(history):
+    alice, bruno = history
+    ids = {
+        name: account.pk for name, account in (("alice", account_of(alice, "ACH")), ("bruno", account_of(bruno, "ACH")))
+    }
+    system = {
+        code: system_account(code, unit).pk
+        for code, unit in (("world", "EUR"), ("guarantee_fund", "EUR"), ("issuance", "ACH"))
+    }
+
+    with translation.override("en"):
+        lines = list(trial_balance_csv_lines(DAY_2, chunk_size=2))
+
+    rows = [
+        (system["world"], f"{system['world']};EUR;World (outside the ledger);World (outside the ledger);;100,00;"),
+        (system["guarantee_fund"], f"{system['guarantee_fund']};EUR;Guarantee fund;Guarantee fund;;;100,00"),
+        (system["issuance"], f"{system['issuance']};ACH;Issuance;Issuance;;100,00;"),
+        (ids["alice"], f"{ids['alice']};ACH;Member account;Alice;{alice.pk};;57,50"),
+        (ids["bruno"], f"{ids['bruno']};ACH;Member account;Bruno;{bruno.pk};;42,50"),
+    ]
+    expected = [line for _id, line in sorted(rows)]  # in id order, as the pages
+    assert "".join(lines).split("\r\n") == ["\ufeffAccount;Unit;Kind;Label;Holder;Debit;Credit", *expected, ""]
+
+
+def test_a_day_not_over_reads_the_account_balances_and_agrees_with_the_entries_of_a_past_day(history):
+    past, today = DAY_3, timezone.localdate()  # nothing happened after DAY_3: both days read alike
+
+    assert trial_balance_totals(today) == trial_balance_totals(past)
+    assert [(unit.unit, balances_by_id(unit)) for unit in trial_balance_on(today)] == [
+        (unit.unit, balances_by_id(unit)) for unit in trial_balance_on(past)
+    ]
+
+
+def balances_by_id(unit) -> list[tuple[int, int]]:
+    return [(line.account.pk, line.balance) for line in unit.lines]

@@ -37,9 +37,9 @@ def fec_now() -> str:
     return out.getvalue()
 
 
-def stored(job: ExportJob) -> str:
+def stored(job: ExportJob, encoding: str = "utf-8") -> str:
     with job.file.open("rb") as handle:
-        return handle.read().decode("utf-8")
+        return handle.read().decode(encoding)
 
 
 def test_an_fec_export_runs_on_commit_and_stores_the_file_with_full_progress(
@@ -56,9 +56,14 @@ def test_an_fec_export_runs_on_commit_and_stores_the_file_with_full_progress(
 
     job.refresh_from_db()
     assert len(callbacks) == 1
-    assert (job.status, job.progress_done, job.progress_total, job.parameters) == ("done", 3, 3, {"year": year})
+    assert (job.status, job.progress_done, job.progress_total, job.parameters) == (
+        "done",
+        3,
+        3,
+        {"year": year, "entity": "association", "books": "statutory", "encoding": "iso-8859-15"},
+    )
     assert job.file.name.endswith(f"FEC{year}1231.txt")
-    assert stored(job) == fec_now()
+    assert stored(job, "iso-8859-15") == fec_now()
     assert job.finished_at is not None and job.requested_by == auditor
 
 
@@ -76,7 +81,7 @@ def test_a_job_already_done_is_not_redone(make_member, django_user_model):
 
     assert again is not None
     assert (again.file.name, again.finished_at, again.progress_total) == (first.file.name, first.finished_at, 1)
-    assert stored(again).count("\r\n") == 5  # the header and the first conversion's four lines
+    assert stored(again, "iso-8859-15").count("\r\n") == 5  # the header and the first conversion's four lines
 
 
 def test_a_job_that_died_half_way_is_restarted_from_scratch(make_member, django_user_model):
@@ -97,7 +102,7 @@ def test_a_job_that_died_half_way_is_restarted_from_scratch(make_member, django_
 
     assert done is not None
     assert (done.status, done.progress_done, done.progress_total, done.error) == ("done", 2, 2, "")
-    assert stored(done) == fec_now()
+    assert stored(done, "iso-8859-15") == fec_now()
 
 
 def test_a_statement_export_writes_the_csv_of_the_range(make_member, django_user_model, settings):

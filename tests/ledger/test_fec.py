@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from djmoney.money import Money
 
-from ledger.fec import fec_filename, fec_write
+from ledger.fec import FecBooks, fec_filename, fec_write
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from tests.conftest import account_of
@@ -64,10 +64,8 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
         aux_label: str,
         debit: str,
         credit: str,
-        foreign: bool = False,
     ) -> list[str]:
         journal_label = {"EUR": "Opérations en euros", "ACH": "Monnaie locale (Achard)"}[journal]
-        amount = debit if debit != "0,00" else credit
         return [
             journal,
             journal_label,
@@ -85,8 +83,8 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
             "",
             "",
             today,
-            amount if foreign else "",
-            journal if foreign else "",
+            "",  # the local currency is written in euros at par: no Montantdevise, no Idevise
+            "",
         ]
 
     bank, fund, fees, dues = "512000", "467100", "706000", "756000"
@@ -95,7 +93,7 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
         # A conversion: 100 € in the bank, set aside as guarantee; 100 ACH issued to Alice.
         line("EUR", "EUR000001", conv, bank, "Banque", "", "", "100,00", "0,00"),
         line("EUR", "EUR000001", conv, fund, "Fonds de garantie de la monnaie locale", "", "", "0,00", "100,00"),
-        line("ACH", "ACH000001", conv, issued, "Monnaie locale émise (contrepartie)", "", "", "100,00", "0,00", True),
+        line("ACH", "ACH000001", conv, issued, "Monnaie locale émise (contrepartie)", "", "", "100,00", "0,00"),
         line(
             "ACH",
             "ACH000001",
@@ -106,7 +104,6 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
             "Alice Martin",
             "0,00",
             "100,00",
-            True,
         ),
         # A payment: 40 ACH from Alice to the bakery.
         line(
@@ -119,7 +116,6 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
             "Alice Martin",
             "40,00",
             "0,00",
-            True,
         ),
         line(
             "ACH",
@@ -131,7 +127,6 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
             "La Boulangerie",
             "0,00",
             "40,00",
-            True,
         ),
         # A reconversion of 40 ACH with a 5 % fee: 38 € leave the bank, 2 € are earned.
         line("EUR", "EUR000002", reco, fund, "Fonds de garantie de la monnaie locale", "", "", "40,00", "0,00"),
@@ -147,9 +142,8 @@ def test_the_worked_example_gives_exactly_these_lines(make_member, django_user_m
             "La Boulangerie",
             "40,00",
             "0,00",
-            True,
         ),
-        line("ACH", "ACH000003", reco, issued, "Monnaie locale émise (contrepartie)", "", "", "0,00", "40,00", True),
+        line("ACH", "ACH000003", reco, issued, "Monnaie locale émise (contrepartie)", "", "", "0,00", "40,00"),
         # A membership fee of 10 € paid in euros.
         line("EUR", "EUR000003", memb, bank, "Banque", "", "", "10,00", "0,00"),
         line("EUR", "EUR000003", memb, dues, "Cotisations", "", "", "0,00", "10,00"),
@@ -180,10 +174,7 @@ def test_every_line_has_18_fields_and_every_ecriture_is_balanced(make_member, dj
         assert row[2].startswith(row[0])
         debit[row[2]] += amounts[0]
         credit[row[2]] += amounts[1]
-        if row[0] == "EUR":
-            assert row[16:] == ["", ""]
-        else:
-            assert row[16:] == [row[11] if amounts[0] else row[12], row[0]]
+        assert row[16:] == ["", ""]  # euros, and the local currency at par in euros
     assert debit == credit
     assert debit["EUR000004"] == Decimal("1234567.89")
     assert sorted(debit) == [
@@ -234,7 +225,7 @@ def test_the_fiscal_year_runs_from_1_january_to_31_december_in_paris(make_member
     assert {row[10] for row in rows_2026} == {"Change"}
 
 
-def test_hours_go_to_their_own_journal_with_the_unit_as_currency(make_member):
+def test_hours_leave_the_fec_for_the_non_statutory_file_in_their_own_journal(make_member):
     anna, basile = make_member(username="anna"), make_member(username="basile", display_name="Basile")
     transaction_post(
         legs=[(account_of(anna, "HRS"), -Money("1.5", "HRS")), (account_of(basile, "HRS"), Money("1.5", "HRS"))],
@@ -242,12 +233,37 @@ def test_hours_go_to_their_own_journal_with_the_unit_as_currency(make_member):
         memo="Jardinage",
         actor=None,
     )
+    year = timezone.localdate().year
+    other = io.StringIO()
+    fec_write(year=year, out=other, books=FecBooks(statutory=False))
 
-    rows = fec_rows(fec_text(timezone.localdate().year))
-
-    assert [(row[0], row[1], row[2], row[4], row[6], row[11], row[12], row[16], row[17]) for row in rows] == [
-        ("HRS", "Banque de temps (heures)", "HRS000001", "467400", str(anna.pk), "1,50", "0,00", "1,50", "HRS"),
-        ("HRS", "Banque de temps (heures)", "HRS000001", "467400", str(basile.pk), "0,00", "1,50", "1,50", "HRS"),
+    assert fec_text(year) == HEADER + "\r\n"
+    assert [
+        (row[0], row[1], row[2], row[4], row[6], row[11], row[12], row[16], row[17])
+        for row in fec_rows(other.getvalue())
+    ] == [
+        (
+            "HRS",
+            "Banque de temps (heures) (non statutaire)",
+            "HRS000001",
+            "467400",
+            str(anna.pk),
+            "1,50",
+            "0,00",
+            "",
+            "",
+        ),
+        (
+            "HRS",
+            "Banque de temps (heures) (non statutaire)",
+            "HRS000001",
+            "467400",
+            str(basile.pk),
+            "0,00",
+            "1,50",
+            "",
+            "",
+        ),
     ]
 
 
@@ -282,7 +298,7 @@ def test_the_command_streams_the_file_and_shows_progress_on_stderr(make_member, 
 
     call_command("export_fec", year=year, output=str(target), stderr=err)
 
-    assert target.read_bytes().decode("utf-8") == fec_text(year)
+    assert target.read_bytes().decode("iso-8859-15") == fec_text(year)
     assert "1/1 transactions" in err.getvalue()
     assert f"FEC {year}: 4 lines written to {target}" in err.getvalue()
     assert fec_filename(year) == f"248500530FEC{year}1231.txt"

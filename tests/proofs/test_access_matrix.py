@@ -480,6 +480,7 @@ ROUTES: dict[str, Route] = {
     "audit/log/": _r(AUDIT),
     "audit/log.csv": _r(AUDIT),
     "audit/trial-balance/": _r(AUDIT),
+    "audit/trial-balance.csv": _r(AUDIT),
     "audit/accounts/": _r(AUDIT),
     "audit/accounts/{account_id}/": _r(AUDIT),
     "audit/accounts/{account_id}/statement.csv": _r(AUDIT),
