@@ -333,11 +333,11 @@ BOCAGE_FEC_ACCOUNTS: dict[str, tuple[str, str]] = {
     "EUR.guarantee_fund": ("467100", "Fonds de garantie de la monnaie locale"),
     "EUR.fees": ("706000", "Prestations de services (commissions)"),
     "EUR.fees@membership": ("756000", "Cotisations"),
-    "ACH.fees": ("706000", "Prestations de services (commissions)"),
-    "ACH.fees@membership": ("756000", "Cotisations"),
-    "ACH.issuance": ("467900", "Monnaie locale émise (contrepartie)"),
-    "ACH.demurrage_fund": ("758000", "Produits divers de gestion courante (fonte)"),
-    "ACH.member": ("467300", "Adhérents - comptes en monnaie locale"),
+    f"{BOCAGE_LOCAL_UNIT}.fees": ("706000", "Prestations de services (commissions)"),
+    f"{BOCAGE_LOCAL_UNIT}.fees@membership": ("756000", "Cotisations"),
+    f"{BOCAGE_LOCAL_UNIT}.issuance": ("467900", "Monnaie locale émise (contrepartie)"),
+    f"{BOCAGE_LOCAL_UNIT}.demurrage_fund": ("758000", "Produits divers de gestion courante (fonte)"),
+    f"{BOCAGE_LOCAL_UNIT}.member": ("467300", "Adhérents - comptes en monnaie locale"),
     "HRS.member": ("467400", "Adhérents - banque de temps (heures)"),
     "GRN.member": ("467500", "Adhérents - SEL (grains)"),
     "*.capital": ("101300", "Capital souscrit - appelé, versé"),
@@ -353,13 +353,13 @@ BOCAGE_FEC_ACCOUNTS: dict[str, tuple[str, str]] = {
 # not listed gets its code as journal.
 BOCAGE_FEC_JOURNALS: dict[str, tuple[str, str]] = {
     "EUR": ("EUR", "Opérations en euros"),
-    "ACH": ("ACH", "Monnaie locale (Achard)"),
+    BOCAGE_LOCAL_UNIT: (BOCAGE_LOCAL_UNIT, f"Monnaie locale ({_TERRITORY.currency.name if _TERRITORY else 'Achard'})"),
     "HRS": ("HRS", "Banque de temps (heures)"),
     "GRN": ("GRN", "SEL (grains)"),
 }
 # The association's SIREN names its file (SIRENFECAAAAMMJJ.txt); empty: FECAAAAMMJJ.txt. A
 # cooperative's FEC is named with its own SIREN (cooperative.Cooperative.siren).
-BOCAGE_FEC_SIREN = env_str("BOCAGE_FEC_SIREN", "")
+BOCAGE_FEC_SIREN = env_str("BOCAGE_FEC_SIREN", _ASSOCIATION.siren if _ASSOCIATION else "")
 
 # Sealing (ledger.sealing): transactions younger than the lag wait for the next run, and the
 # sealer waits (PostgreSQL) up to LEDGER_SEAL_WAIT_SECONDS for the transactions in flight, so that
