@@ -127,7 +127,7 @@ def database_value(database: Path, sql: str, *parameters: Any) -> Any:
     return row[0] if row else None
 
 
-def poll(condition: Callable[[], bool], run: EmbeddedRun, what: str, timeout: float = 30) -> None:
+def poll(condition: Callable[[], bool], run: EmbeddedRun, what: str, timeout: float = 60) -> None:
     assert faults.wait_until(condition, timeout, step=0.2), f"{what}\n{run.output()[-4000:]}"
 
 
