@@ -1,9 +1,23 @@
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("bocage")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def declare_embedded_queue(sender: Any = None, **kwargs: Any) -> None:
+    # Before the worker forks its beat: see config.brokers.embedded_queue_declare.
+    from .brokers import embedded_queue_declare
+
+    embedded_queue_declare(
+        app.conf.broker_write_url or app.conf.broker_url,
+        queue=app.conf.task_default_queue,
+        transport_options=app.conf.broker_transport_options,
+    )

@@ -11,6 +11,7 @@ import moneyed
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from .brokers import broker_transport_options
 from .caches import cache_from_url
 from .env import env_bool, env_int, env_list, env_str
 from .logging import logging_config
@@ -379,14 +380,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A worker that dies mid-task (SIGKILL, a lost machine) leaves its message unacknowledged; Redis
-# hands it out again after this many seconds. Every task is safe to run twice, so a short timeout
-# only costs a duplicate run of a long task; a long one delays recovery. AMQP needs none of this.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
-    "socket_connect_timeout": 2,
-}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Each transport gets only the options it understands (config/brokers.py): Redis's visibility
+# timeout (CELERY_VISIBILITY_TIMEOUT seconds) would stop the embedded SQLAlchemy broker's worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
+    CELERY_BROKER_URL,
+    visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    connect_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
+)
 # Publishing from a web request gives up quickly when the broker is down (config.queueing logs it,
 # the beat's sweeps catch up): a payment must not wait for the broker.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
@@ -394,6 +395,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Exactly one beat sends, however many run: the others wait on a lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
+# How often the beat expires due holds and seals the ledger (a test of the embedded run shortens them).
+BOCAGE_HOLDS_EXPIRE_SECONDS = env_int("BOCAGE_HOLDS_EXPIRE_SECONDS", 60)
+BOCAGE_SEAL_INTERVAL_SECONDS = env_int("BOCAGE_SEAL_INTERVAL_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     # Proves a worker is consuming: /readyz and the admin pages say so when it stops (config.selectors).
     # Expires: the minutes a stopped worker missed are not worth a backlog to run on its return.
@@ -402,8 +406,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": 60.0},
-    "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": 300.0},
+    "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": float(BOCAGE_HOLDS_EXPIRE_SECONDS)},
+    "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": float(BOCAGE_SEAL_INTERVAL_SECONDS)},
     "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
