@@ -18,6 +18,8 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from config.mail import outbound_email_deliver, outbound_email_queue, outbound_emails_catch_up
 from config.models import OutboundEmail
+from tests.concurrency import race
+from tests.conftest import requires_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +246,20 @@ def test_staff_read_the_outbox_in_the_admin_and_cannot_change_it(client, django_
     assert client.post(f"/admin/config/outboundemail/{queued.pk}/change/", {"subject": "Autre"}).status_code == 403
     assert client.get("/admin/config/outboundemail/add/").status_code == 403
     assert OutboundEmail.objects.get().subject == "Bonjour"
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_twin_deliveries_racing_on_their_own_connections_send_one_mail(settings, eager_celery):
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    smtp_to(settings, port, timeout=5)  # nobody listens: refused, to be retried
+    queued = queue_one()
+    assert OutboundEmail.objects.get(pk=queued.pk).status == "pending"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboundEmail.objects.filter(pk=queued.pk).update(next_attempt_at=timezone.now())
+
+    outcomes = race([lambda: outbound_email_deliver(email_id=queued.pk)] * 8)
+
+    assert sorted(outcomes) == ["sent"] + ["skipped"] * 7
+    assert (OutboundEmail.objects.get(pk=queued.pk).attempts, len(mail.outbox)) == (2, 1)
