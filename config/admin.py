@@ -1,7 +1,8 @@
 """The third-party models' admins, held to the same rule as ours (config.admin_helpers): users and
 groups are editable with every change audited; tokens, login attempts and second-factor devices
-are read-only. `config` comes after auth, authtoken, axes and django_otp in INSTALLED_APPS, so
-their admins are registered by the time this module replaces them."""
+are read-only. Staff also read the outbox here: what was mailed, what waits, what failed and why.
+`config` comes after auth, authtoken, axes and django_otp in INSTALLED_APPS, so their admins are
+registered by the time this module replaces them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from rest_framework.authtoken.models import TokenProxy
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from config.typing import Actor
 from ledger.audit import audit_record
+
+from .models import OutboundEmail
 
 
 def _replace(model: type[models.Model], admin_class: type[admin.ModelAdmin]) -> None:
@@ -141,3 +144,15 @@ _replace(AccessLog, ReadOnlyAccessLogAdmin)
 _replace(AccessFailureLog, ReadOnlyAccessFailureLogAdmin)
 _replace(TOTPDevice, ReadOnlyTOTPDeviceAdmin)
 _replace(StaticDevice, ReadOnlyStaticDeviceAdmin)
+
+
+# config.OutboundEmail: read-only (a mail is written by the service that sends it and moved only by its delivery task).
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "subject", "recipients", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+
+    @admin.display(description=OutboundEmail._meta.get_field("to").verbose_name)
+    def recipients(self, message: OutboundEmail) -> str:
+        return ", ".join(message.to)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .brokers import broker_transport_options
 from .caches import cache_from_url
+from .email_url import email_settings
 from .env import env_bool, env_int, env_list, env_str
 from .logging import logging_config
 from .territory import territory_demurrage, territory_load, territory_unit_name
@@ -316,7 +317,8 @@ BOCAGE_ASSOCIATION_IBAN = env_str(
 BOCAGE_ASSOCIATION_BIC = env_str("BOCAGE_ASSOCIATION_BIC", _ASSOCIATION.bic if _ASSOCIATION else "AGRIFRPP")
 # Membership renewal reminders go out this many days before expiry.
 BOCAGE_MEMBERSHIP_REMINDER_DAYS = env_int("BOCAGE_MEMBERSHIP_REMINDER_DAYS", 30)
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Links in mails: the address the site is served at (the embedded run serves on $PORT).
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 # --- Books: the FEC (Fichier des Écritures Comptables, art. A47 A-1 LPF) ----------------------
 # Every ledger entry becomes one FEC line on an account of the plan comptable. The sign: a ledger
@@ -415,12 +417,29 @@ CELERY_BEAT_SCHEDULE = {
     "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},
     "crowdfunding-advance": {"task": "crowdfunding.tasks.campaigns_advance", "schedule": 60.0},
     "crowdfunding-updates-catch-up": {"task": "crowdfunding.tasks.campaign_updates_catch_up", "schedule": 300.0},
+    "config-mail-catch-up": {"task": "config.tasks.outbound_emails_catch_up", "schedule": 60.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
 }
 
 # --- Mail -----------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL (smtp://user:pass@host:587/?tls=1&timeout=10, smtps://…, console://, file:///dir) or
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL; always
+# an EMAIL_TIMEOUT (10 s). Embedded default: files in var/mail. Mail is queued in the outbox and
+# delivered by the worker (config/mail.py), never from a web process.
+_MAIL = email_settings(debug=DEBUG, var_dir=str(VAR_DIR))
+EMAIL_BACKEND: str = _MAIL["EMAIL_BACKEND"]
+EMAIL_FILE_PATH: str = _MAIL["EMAIL_FILE_PATH"]
+EMAIL_HOST: str = _MAIL["EMAIL_HOST"]
+EMAIL_PORT: int = _MAIL["EMAIL_PORT"]
+EMAIL_HOST_USER: str = _MAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD: str = _MAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS: bool = _MAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL: bool = _MAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT: int = _MAIL["EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Bocage <noreply@bocage.localhost>")
+# A failed delivery is retried after 1, 2, 4, 8… minutes; after this many attempts it is marked failed.
+BOCAGE_MAIL_RETRY_SECONDS = env_int("BOCAGE_MAIL_RETRY_SECONDS", 60)
+BOCAGE_MAIL_MAX_ATTEMPTS = env_int("BOCAGE_MAIL_MAX_ATTEMPTS", 8)
 
 # --- Production hardening (check --deploy is clean when DEBUG is off) -----------------------
 if not DEBUG:

@@ -1,4 +1,5 @@
-"""The worker heartbeat: the beat sends it every minute, and each worker stamps once as it starts."""
+"""Celery tasks of the project's own app: the worker heartbeat (the beat sends it every minute, and each
+worker stamps once as it starts) and mail delivery (config/mail.py). Each is safe to run twice."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
+from .mail import outbound_email_deliver, outbound_emails_catch_up
 from .services import worker_heartbeat_record
 
 
@@ -27,3 +29,15 @@ def stamp_on_worker_ready(sender: Any = None, **_kwargs: Any) -> None:
         # This runs in the worker's main process, which forks the pool's children: it must not
         # keep a database connection they could inherit.
         connections.close_all()
+
+
+@shared_task(name="config.tasks.outbound_email_send")
+def outbound_email_send(email_id: int) -> str:
+    """Deliver one queued mail (a retry is the sweep's job, after the backoff the row records)."""
+    return outbound_email_deliver(email_id=email_id)
+
+
+@shared_task(name="config.tasks.outbound_emails_catch_up")
+def outbound_emails_catch_up_task() -> int:
+    """Beat: re-queue the mails that never reached a worker or whose retry is due."""
+    return outbound_emails_catch_up()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -11,6 +12,7 @@ from members import api as members_api
 
 from . import health, metrics
 from .auth_api import TokenView
+from .mail import QueuedPasswordResetForm
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -44,6 +46,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before Django's own: the reset mail goes through the outbox (config/mail.py) like every mail.
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ledger.urls")),
     path("", include("members.urls")),

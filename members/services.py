@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from config.errors import ApplicationError, InvalidInput
+from config.mail import outbound_email_queue
 from config.typing import Actor, acting_user
 
 from .identity import IDENTITY_CLEANERS
@@ -242,21 +242,22 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
     )
     sent = 0
     for member in due.exclude(membership_reminder_sent_for=F("membership_expires_on")):
-        # Claim the reminder first: a second run never mails twice (a crash right after the claim
-        # loses that one reminder, which the member's dashboard still shows).
-        claimed = (
-            Member.objects.filter(pk=member.pk)
-            .exclude(membership_reminder_sent_for=member.membership_expires_on)
-            .update(membership_reminder_sent_for=member.membership_expires_on)
-        )
-        if not claimed or not member.user.email:
-            continue
-        with override(settings.LANGUAGE_CODE):
-            subject = _("Your Bocage membership ends on %(date)s") % {"date": member.membership_expires_on}
-            body = _(
-                "Hello %(name)s,\n\nyour membership of the association ends on %(date)s. Renew it at an "
-                "exchange office or from your account (%(url)s) to keep paying and being paid.\n\nBocage"
-            ) % {"name": member.display_name, "date": member.membership_expires_on, "url": settings.SITE_URL}
-        send_mail(subject, body, None, [member.user.email])
+        # The claim and the queued mail commit together: a second run never mails twice, and a
+        # crash loses no reminder (the outbox delivers what committed).
+        with transaction.atomic(durable=True):
+            claimed = (
+                Member.objects.filter(pk=member.pk)
+                .exclude(membership_reminder_sent_for=member.membership_expires_on)
+                .update(membership_reminder_sent_for=member.membership_expires_on)
+            )
+            if not claimed or not member.user.email:
+                continue
+            with override(settings.LANGUAGE_CODE):
+                subject = _("Your Bocage membership ends on %(date)s") % {"date": member.membership_expires_on}
+                body = _(
+                    "Hello %(name)s,\n\nyour membership of the association ends on %(date)s. Renew it at an "
+                    "exchange office or from your account (%(url)s) to keep paying and being paid.\n\nBocage"
+                ) % {"name": member.display_name, "date": member.membership_expires_on, "url": settings.SITE_URL}
+            outbound_email_queue(to=member.user.email, subject=subject, body=body)
         sent += 1
     return sent

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -23,6 +22,7 @@ from djmoney.money import Money
 
 from config.errors import InvalidInput, PermissionDenied
 from config.images import reencoded_jpeg
+from config.mail import outbound_email_queue
 from config.typing import Actor, acting_user
 from cooperative.models import College, ShareClass
 from cooperative.selectors import can_administer
@@ -558,10 +558,7 @@ def _when(moment: datetime.datetime) -> str:
 
 
 def _mail(address: str, subject: str, body: str) -> None:
-    def send() -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
-
-    transaction.on_commit(send)
+    outbound_email_queue(to=address, subject=subject, body=body)
 
 
 def _mail_owner(campaign: Campaign, subject: str, body: str) -> None:

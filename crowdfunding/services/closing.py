@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from config.errors import ApplicationError
+from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction
@@ -320,9 +320,7 @@ def campaigns_close_due(
 
 def _send_after_commit(address: str, subject: str, body: str) -> None:
     if address:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
-        )
+        outbound_email_queue(to=address, subject=subject, body=body)
 
 
 def _mail_owner_decision(campaign: Campaign) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from config.errors import InvalidInput
+from config.mail import outbound_email_queue
 from config.queueing import enqueue_on_commit
 from config.typing import Actor, acting_user
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
@@ -75,7 +75,7 @@ def campaign_update_deliver(*, update_id: int) -> int:
         try:
             with transaction.atomic():
                 UpdateDelivery.objects.create(update=update, member=member)
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+                outbound_email_queue(to=member.user.email, subject=subject, body=body)
         except IntegrityError:
             continue  # a concurrent run delivered it
         sent += 1

@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
 from config.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from config.mail import outbound_email_queue
 from config.typing import Actor, acting_user
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
 from ledger.audit import audit_record
@@ -175,13 +175,8 @@ def _check_visible(exchange: Exchange, roles: frozenset[str]) -> None:
 def _notify(recipient: Member, subject: str, body: str) -> None:
     """Mail the other party once the transaction has committed (never for a rolled-back change)."""
     email = recipient.user.email
-    if not email:
-        return
-
-    def send() -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
-
-    transaction.on_commit(send)
+    if email:
+        outbound_email_queue(to=email, subject=subject, body=body)
 
 
 def _other_party(exchange: Exchange, member: Member | None) -> Member:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -22,6 +21,7 @@ from djmoney.money import Money
 
 from config.errors import ApplicationError, InvalidInput, PermissionDenied
 from config.images import ImageTooLarge, InvalidImage, reencoded_jpeg
+from config.mail import outbound_email_queue
 from config.typing import Actor, acting_user
 from exchange.models import Category, Listing, ListingPhoto
 from ledger.audit import audit_record
@@ -153,16 +153,12 @@ def _clean_expires_on(expires_on: datetime.date) -> datetime.date:
 
 
 def _mail_author(listing: Listing, subject: Callable[[], str], body: Callable[[], str]) -> None:
-    """Queue a mail to the author after the commit, in the site's language."""
+    """Queue a mail to the author (sent once the action commits), in the site's language."""
     email = listing.author.user.email
     if not email:
         return
-
-    def send() -> None:
-        with override(settings.LANGUAGE_CODE):
-            send_mail(subject(), body(), None, [email])
-
-    transaction.on_commit(send)
+    with override(settings.LANGUAGE_CODE):
+        outbound_email_queue(to=email, subject=subject(), body=body())
 
 
 def _listing_url(listing: Listing) -> str:

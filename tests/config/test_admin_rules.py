@@ -64,6 +64,7 @@ def _business(world: dict[str, Any]) -> Member:
 # seed_demo or `extra_rows` below) so their change and delete pages are tried on a real one.
 READ_ONLY = {
     "authtoken.tokenproxy",
+    "config.outboundemail",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
@@ -155,7 +156,8 @@ def extra_rows() -> None:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The demo community (a row of nearly every model), seeded once for the module and rolled back at its end."""
-    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    # DEBUG: seed_demo makes the embedded demo only (it refuses with DEBUG off).
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], DEBUG=True)
     with django_db_blocker.unblock(), fast_hashing:
         atomic = transaction.atomic()
         atomic._from_testcase = True  # type: ignore[attr-defined]  # as in test_seed_demo: durable services nest

@@ -48,7 +48,8 @@ def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module (it takes a few seconds), in a transaction rolled back at the end."""
     from django.db import transaction
 
-    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    # DEBUG on: the embedded demo, the only place its README passwords exist.
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], DEBUG=True)
     with django_db_blocker.unblock(), fast_hashing:
         atomic = transaction.atomic()
         # As django.test.TestCase marks its class-wide atomic: the services' durable blocks may nest in it.

@@ -11,14 +11,16 @@ from __future__ import annotations
 import contextlib
 import datetime
 import random
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from djmoney.money import Money
 from stdnum import iban, luhn
@@ -466,12 +468,31 @@ MARKETPLACE: list[tuple[str, str, str, str, str, tuple[str, str] | None]] = [
 class Command(BaseCommand):
     help = "Load the demo community (members, comptoirs, six months of history). Safe to run again."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo although DEBUG is off. Its logins then get no known password: the "
+            "administrator a random one printed once, every other one none.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        # The README's passwords are public: they may exist only in the embedded demo (DEBUG on). A
+        # deployment that loaded them would hand its superuser to whoever read the README first.
+        self.embedded = bool(settings.DEBUG)
+        if not self.embedded and not options["allow_production"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production deployment, and seed_demo fills it with a "
+                "fictitious community. Pass --allow-production to load it anyway (its logins get no "
+                "known password)."
+            )
         user_model = get_user_model()
-        if not user_model.objects.filter(username="admin").exists():
-            user_model.objects.create_superuser("admin", "admin@bocage.localhost", ADMIN_PASSWORD)
+        admin_password = ADMIN_PASSWORD if self.embedded else secrets.token_urlsafe(18)
+        new_admin = not user_model.objects.filter(username="admin").exists()
+        if new_admin:
+            user_model.objects.create_superuser("admin", "admin@bocage.localhost", admin_password)
         if not user_model.objects.filter(username="auditrice").exists():
-            auditor = user_model.objects.create_user("auditrice", "audit@bocage.localhost", DEMO_PASSWORD)
+            auditor = user_model.objects.create_user("auditrice", "audit@bocage.localhost", self._password())
             auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
         admin = user_model.objects.get(username="admin")
         now = timezone.now()
@@ -488,6 +509,12 @@ class Command(BaseCommand):
         seed_cooperative(admin=admin, now=now)
 
         self.stdout.write(self.style.SUCCESS("Demo community ready."))
+        if not self.embedded:
+            self._forget_known_passwords()
+            self.stdout.write("  The demo logins have no password; give one with `manage.py changepassword NAME`.")
+            if new_admin:
+                self.stdout.write(f"  Administrator: admin / {admin_password}  (shown once: note it now)")
+            return
         self.stdout.write(f"  Residents (password {DEMO_PASSWORD!r}): " + ", ".join(SHOPPERS))
         self.stdout.write(
             "  Businesses and associations (same password): " + ", ".join(m.username for m in ORGANISATIONS)
@@ -555,7 +582,20 @@ class Command(BaseCommand):
             if changes:
                 member_update(member=member, actor=admin, **changes)
         if created:
-            user_model.objects.filter(pk__in=created).update(password=make_password(DEMO_PASSWORD))
+            user_model.objects.filter(pk__in=created).update(password=make_password(self._password()))
+
+    def _password(self) -> str | None:
+        """The README's demo password in the embedded demo; elsewhere none (an unusable password)."""
+        return DEMO_PASSWORD if self.embedded else None
+
+    def _forget_known_passwords(self) -> None:
+        """Outside the embedded demo, a login left with the README's password (a database first
+        seeded with DEBUG on) loses it."""
+        usernames = ["admin", "auditrice", *(c[3] for c in COMPTOIRS), *(m.username for m in DEMO_MEMBERS)]
+        for user in get_user_model().objects.filter(username__in=usernames):
+            if user.check_password(DEMO_PASSWORD) or user.check_password(ADMIN_PASSWORD):
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
 
     def _comptoirs(self) -> list[Any]:
         from currency.models import Comptoir
@@ -568,7 +608,7 @@ class Command(BaseCommand):
             )
             staff = user_model.objects.filter(username=username).first()
             if staff is None:
-                staff = user_model.objects.create_user(username, f"{username}@bocage.localhost", DEMO_PASSWORD)
+                staff = user_model.objects.create_user(username, f"{username}@bocage.localhost", self._password())
             if not comptoir.staff.filter(pk=staff.pk).exists():
                 comptoir.staff.add(staff)
             comptoirs.append(comptoir)
