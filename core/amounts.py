@@ -134,10 +134,10 @@ class AmountField(forms.Field):
             self.validators.append(MinValueValidator(Decimal(min_value)))
 
     def to_python(self, value: Any) -> Decimal | None:
-        if value in self.empty_values:
-            return None
         if isinstance(value, Decimal):  # an initial value, not typed
             return value
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
         try:
             return parse_amount(str(value), decimals=self.decimals, negative=self.negative, hours=self.hours)
         except AmountError:
@@ -176,3 +176,22 @@ class AmountsInUnitForm(forms.Form):
             if isinstance(field, AmountField) and field.hours:
                 refuse_duration_unless_hours(self, name, unit=unit if isinstance(unit, str) else None)
         return cleaned
+
+
+# A count typed by a person (shares, votes): ASCII digits only, as for amounts. A minus sign is
+# read so that the field's min_value says what is wrong ("greater than or equal to 0").
+_WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,12}$")
+
+
+def is_whole_number(text: str) -> bool:
+    """Whether `text` is a count in ASCII digits; `int()` would also take "1_0" and "١"."""
+    return bool(_WHOLE_NUMBER.match(text.strip()))
+
+
+class WholeNumberField(forms.IntegerField):
+    """A form field for a count: Django's IntegerField, but only ASCII digits ("1_0" is not 10)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not is_whole_number(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

@@ -108,7 +108,7 @@ class ListingForm(AmountsInUnitForm):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("unit") and data.get("price") is None:
+        if data.get("unit") and data.get("price") is None and "price" not in self.errors:
             self.add_error("price", _("Give a price in this unit, or choose “to be agreed”."))
         if not data.get("unit") and data.get("price") is not None:
             self.add_error("unit", _("Choose the unit of the price."))

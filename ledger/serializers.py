@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.amounts import AMOUNT_INVALID, AmountError, parse_amount
+from core.amounts import AMOUNT_INVALID, AmountError, is_whole_number, parse_amount
 
 from .models import Account, Entry, Hold, Transaction
 from .units import get_unit
@@ -58,6 +58,16 @@ class AmountInputField(serializers.Field):
 
     def to_representation(self, value: Any) -> str:
         return str(value)
+
+
+class WholeNumberInputField(serializers.IntegerField):
+    """A count (shares, votes): a JSON integer, or a string of ASCII digits; DRF's IntegerField
+    alone would also read "1_0" as 10, "١" as 1 and 1.0 as 1."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, (bool, float)) or (isinstance(data, str) and not is_whole_number(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class HolderSerializer(serializers.Serializer):
