@@ -100,3 +100,18 @@ def test_the_exchange_api_refuses_the_same_amounts_with_400_and_holds_nothing(al
     assert response.json()["fields"] == {"amount": [FRENCH_ERROR]}
     assert Exchange.objects.count() == 0
     assert Hold.objects.count() == 0
+
+
+@pytest.mark.parametrize("bound", ["price_min=1_0", "price_max=%EF%BC%91", "price_min=1e1", "price_min=-1"])
+def test_the_listing_search_api_refuses_such_price_bounds_with_400(alice, bound):
+    listing_of(alice, price=500)
+    response = api_client_for(alice.user).get(f"/api/listings/?{bound}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_the_listing_search_api_reads_a_price_bound_typed_the_french_way(alice):
+    cheap, dear = listing_of(alice, price=500, title="Pain"), listing_of(alice, price=150000, title="Vélo")
+    found = api_client_for(alice.user).get("/api/listings/", {"price_min": "1 000,50"}).json()["results"]
+    assert [item["id"] for item in found] == [dear.pk]
+    assert cheap.pk not in [item["id"] for item in found]
