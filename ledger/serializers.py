@@ -60,6 +60,20 @@ class AmountInputField(serializers.Field):
         return str(value)
 
 
+class StrictDecimalInputField(serializers.DecimalField):
+    """DRF's DecimalField for rates and ratios, its text first read by the one parser: a decimal
+    string of ASCII digits ("0.05"), as the schema says; DRF alone reads "1_0" as 10 and "١" as 1."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            parse_amount(data, localized=False)
+        except AmountError:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class WholeNumberInputField(serializers.IntegerField):
     """A count (shares, votes): a JSON integer, or a string of ASCII digits; DRF's IntegerField
     alone would also read "1_0" as 10, "١" as 1 and 1.0 as 1."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from crowdfunding.models import Campaign, MatchingPool, Pledge
+from crowdfunding.services.campaigns import campaign_submit
 from ledger.models import Hold
 from tests.conftest import account_of, api_client_for
-from tests.crowdfunding.helpers import live_campaign
+from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
 from tests.crowdfunding.test_pages_owner import campaign_form
 from tests.crowdfunding.test_pages_public import browse, ledger_counts
 from tests.currency.funding import give_ach
@@ -95,3 +96,39 @@ def test_the_pledge_api_refuses_the_same_inputs_with_400_and_holds_nothing(owner
     assert response.json()["fields"] == {"amount": [ENGLISH_ERROR]}
     assert Pledge.objects.count() == 0
     assert ledger_counts() == before
+
+
+@pytest.mark.parametrize("ratio", ["1_0", "\u0661", "\uff11", "1e0", 1])
+def test_a_matching_ratio_in_the_api_takes_only_a_decimal_string_and_creates_no_pool(owner, make_member, ratio):
+    campaign = live_campaign(owner)
+    sponsor = make_member(username="sponsor")
+    give_ach(sponsor, "100")
+    response = api_client_for(sponsor.user).post(
+        f"/api/campaigns/{campaign.pk}/matching-pools/", {"ratio": ratio, "total_cap": "25"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["ratio"]
+    assert MatchingPool.objects.count() == 0
+
+
+@pytest.mark.parametrize("fee_rate", ["0_05", "\u0660.05", "5e-2", 0.05])
+def test_a_fee_rate_in_the_api_takes_only_a_decimal_string_and_approves_nothing(owner, fee_rate):
+    draft = draft_campaign(owner)
+    campaign_submit(campaign=draft, actor=owner.user)
+    response = api_client_for(moderator()).post(
+        f"/api/campaigns/{draft.pk}/approve/", {"fee_rate": fee_rate}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["fee_rate"]
+    draft.refresh_from_db()
+    assert (draft.status, draft.escrow_account_id) == (Campaign.Status.SUBMITTED, None)
+
+
+def test_a_matching_ratio_on_the_page_with_arabic_indic_digits_is_a_form_error(owner, make_member):
+    campaign = live_campaign(owner)
+    sponsor = make_member(username="sponsor")
+    give_ach(sponsor, "100")
+    page = browse(sponsor.user).post(f"/campaigns/{campaign.pk}/pools/new/", {"ratio": "\u0661", "total_cap": "25"})
+    assert page.status_code == 422
+    assert page.context["pool_form"].errors["ratio"] == [ENGLISH_ERROR]
+    assert MatchingPool.objects.count() == 0
