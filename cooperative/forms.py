@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import College, Cooperative, ShareClass, Shareholder
+from core.amounts import WholeNumberField
 from members.models import Member
 
 MAX_SHARES = 1_000_000
@@ -25,7 +26,7 @@ def _date_field(label: Any, *, required: bool = False, help_text: Any = "") -> f
 
 
 def _quantity_field() -> forms.IntegerField:
-    return forms.IntegerField(
+    return WholeNumberField(
         label=_("Number of shares"),
         min_value=1,
         max_value=MAX_SHARES,
@@ -164,7 +165,7 @@ class TallyForm(forms.Form):
         self.colleges = colleges
         for college in colleges:
             for vote, label in (("for", _("For")), ("against", _("Against")), ("abstain", _("Abstentions"))):
-                self.fields[f"{vote}_{college.pk}"] = forms.IntegerField(
+                self.fields[f"{vote}_{college.pk}"] = WholeNumberField(
                     label=label,
                     min_value=0,
                     max_value=MAX_SHARES,

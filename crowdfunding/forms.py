@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import College, ShareClass
+from core.amounts import AmountField, AmountsInUnitForm
 from crowdfunding.models import Campaign, RewardTier
 from ledger.units import get_unit
 from members.models import Commune
@@ -16,10 +17,9 @@ from members.models import Commune
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
-def _amount_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=required, localize=True, max_digits=16, decimal_places=6, help_text=help_text
-    )
+def _amount_field(label: Any, *, required: bool = True, help_text: Any = "") -> AmountField:
+    # Durations ("1 h 30") are read, and AmountsInUnitForm refuses them unless the unit is hours.
+    return AmountField(label=label, required=required, hours=True, help_text=help_text)
 
 
 def _datetime_field(label: Any) -> forms.DateTimeField:
@@ -49,7 +49,7 @@ class CampaignFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(AmountsInUnitForm):
     title = forms.CharField(label=_("Title"), max_length=120)
     summary = forms.CharField(
         label=_("Summary"), max_length=300, help_text=_("One or two sentences, shown on the list of campaigns.")
@@ -110,7 +110,7 @@ class ShareCampaignForm(CampaignForm):
         unit.choices = [*_unit_choices(), ("EUR", f"{get_unit('EUR').name} (EUR)")]
 
 
-class TierForm(forms.Form):
+class TierForm(AmountsInUnitForm):
     title = forms.CharField(label=_("Reward"), max_length=120)
     description = forms.CharField(
         label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -140,7 +140,7 @@ class ImageForm(forms.Form):
     )
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(AmountsInUnitForm):
     """Back a campaign or change one's pledge; `pledge` says which (resent forms create nothing twice)."""
 
     pledge = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -153,7 +153,7 @@ class PledgeForm(forms.Form):
     )
 
     def __init__(self, *args: Any, tiers: list[RewardTier], unit: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, unit=unit, **kwargs)
         self.fields["amount"].help_text = _("In %(unit)s; at least the chosen reward’s minimum.") % {"unit": unit}
         self.fields["tier"].choices = [("", _("No reward")), *[(str(tier.pk), tier.title) for tier in tiers]]  # type: ignore[attr-defined]
 
@@ -162,12 +162,10 @@ class WithdrawForm(forms.Form):
     pledge = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class PoolForm(forms.Form):
-    ratio = forms.DecimalField(
+class PoolForm(AmountsInUnitForm):
+    ratio = AmountField(
         label=_("For each unit pledged, I add"),
-        localize=True,
-        max_digits=6,
-        decimal_places=3,
+        decimals=3,
         initial=1,
         help_text=_("1 = one for one; 0,5 = half."),
     )
@@ -186,13 +184,10 @@ class UpdateForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    fee_rate = forms.DecimalField(
+    fee_rate = AmountField(
         label=_("Platform fee rate"),
         required=False,
-        localize=True,
-        max_digits=5,
-        decimal_places=4,
-        min_value=0,
+        decimals=4,
         help_text=_("e.g. 0,03 for 3 percent; empty: the campaign’s current rate."),
     )
     comment = forms.CharField(

@@ -17,7 +17,7 @@ from cooperative.models import College, ShareClass
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
 from crowdfunding.services.campaigns import is_moderator
-from ledger.serializers import AmountInputField, MinorAmountField
+from ledger.serializers import AmountInputField, MinorAmountField, StrictDecimalInputField
 from ledger.units import get_unit
 from members.models import Commune
 
@@ -339,7 +339,7 @@ class CampaignPatchSerializer(CampaignInputSerializer):
 
 
 class CampaignApproveInputSerializer(serializers.Serializer):
-    fee_rate = serializers.DecimalField(
+    fee_rate = StrictDecimalInputField(
         max_digits=5,
         decimal_places=4,
         required=False,
@@ -394,7 +394,7 @@ class PledgeDeliveredInputSerializer(serializers.Serializer):
 
 
 class MatchingPoolInputSerializer(serializers.Serializer):
-    ratio = serializers.DecimalField(max_digits=6, decimal_places=3, help_text="1: one for one; 0.5: half.")
+    ratio = StrictDecimalInputField(max_digits=6, decimal_places=3, help_text="1: one for one; 0.5: half.")
     total_cap = AmountInputField()
     per_backer_cap = AmountInputField(required=False, allow_null=True)
     sponsor = serializers.IntegerField(

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import AmountField
+
 from .models import Comptoir, Conversion
 
 
@@ -29,11 +31,9 @@ class ConversionForm(IdempotentForm):
         help_text=_("The member's username."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount received (euros)"),
-        localize=True,
-        max_digits=12,
-        decimal_places=2,
+        decimals=2,
         min_value=Decimal("0.01"),
         help_text=_("The member receives as many ACH."),
     )
@@ -54,11 +54,9 @@ class DayForm(forms.Form):
 
 
 class ReconversionRequestForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount (ACH)"),
-        localize=True,
-        max_digits=12,
-        decimal_places=2,
+        decimals=2,
         min_value=Decimal("0.01"),
         help_text=_("Paid to your IBAN by bank transfer, minus the reconversion fee."),
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import AmountField, AmountsInUnitForm
 from ledger.units import all_units
 
 
@@ -13,9 +14,9 @@ def _request_unit_choices() -> list[tuple[str, str]]:
     return [(unit.code, f"{unit.name} ({unit.code})") for unit in all_units().values() if unit.member_account]
 
 
-class PaymentRequestForm(forms.Form):
+class PaymentRequestForm(AmountsInUnitForm):
     unit = forms.ChoiceField(label=_("Unit"), choices=_request_unit_choices, initial=settings.BOCAGE_LOCAL_UNIT)
-    amount = forms.DecimalField(label=_("Amount"), localize=True, max_digits=16, decimal_places=6)
+    amount = AmountField(label=_("Amount"), hours=True)
     memo = forms.CharField(
         label=_("Memo"), max_length=255, required=False, help_text=_("What the payer sees, e.g. “2 baguettes”.")
     )

@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
+from core.amounts import AMOUNT_INVALID, AmountError, duration_to_hours, parse_amount
 from ledger.units import get_unit
 
-HOURS_AND_MINUTES = re.compile(
-    r"""^(?:
-        (?P<hours>\d{1,5}) \s* (?:h|H|:) \s* (?P<minutes>\d{1,2})? \s* (?:min|mn|m)?   # 1 h 30, 1h30, 1:30, 2 h
-        | (?P<only_minutes>\d{1,5}) \s* (?:min|mn|m)                                  # 45 min
-    )$""",
-    re.VERBOSE,
-)
-DECIMAL_HOURS = re.compile(r"^\d{1,5}(?:[.,]\d{1,2})?$")
-
-
-def duration_to_hours(hours: int, minutes: int) -> Decimal:
-    """Hours and minutes as hours with the unit's two decimals (hundredths of an hour).
-
-    A minute is 1.67 hundredths: minutes are rounded half up to the nearest hundredth (at most
-    18 seconds off), and `Unit.format` shows the same minutes back ("1 h 20" stays "1 h 20").
-    """
-    hundredths = (Decimal(minutes) * 100 / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return Decimal(hours) + hundredths / 100
+# [0-9], never str.isdigit(): that takes Arabic-Indic and full-width digits too.
+ASCII_DIGITS = re.compile(r"^[0-9]{1,5}$")
 
 
 class HoursWidget(forms.MultiWidget):
@@ -64,7 +48,7 @@ class HoursField(forms.Field):
     """
 
     default_error_messages = {
-        "invalid": _("Enter a duration such as “1 h 30”, “45 min” or “1,5”."),
+        "invalid": AMOUNT_INVALID,
         "minutes": _("Minutes go from 0 to 59."),
     }
 
@@ -78,24 +62,16 @@ class HoursField(forms.Field):
             hours_text, minutes_text = (str(part or "").strip() for part in value)
             if not hours_text and not minutes_text:
                 return None
-            if not (hours_text or "0").isdigit() or not (minutes_text or "0").isdigit():
+            if not ASCII_DIGITS.match(hours_text or "0") or not ASCII_DIGITS.match(minutes_text or "0"):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             return self._money(int(hours_text or 0), int(minutes_text or 0))
         text = str(value or "").strip()
         if not text:
             return None
-        text = re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
-        match = HOURS_AND_MINUTES.match(text)
-        if match:
-            if match["only_minutes"] is not None:
-                return self._money(*divmod(int(match["only_minutes"]), 60))
-            return self._money(int(match["hours"]), int(match["minutes"] or 0))
-        if DECIMAL_HOURS.match(text):
-            try:
-                return Money(Decimal(text.replace(",", ".")), self.unit)
-            except InvalidOperation:
-                pass
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return Money(parse_amount(text, decimals=get_unit(self.unit).decimals, hours=True), self.unit)
+        except AmountError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def _money(self, hours: int, minutes: int) -> Money:
         if minutes > 59:

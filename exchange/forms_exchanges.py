@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import AmountField, AmountsInUnitForm
 from ledger.units import all_units
 
 
@@ -14,8 +15,8 @@ def _member_unit_choices() -> list[tuple[str, str]]:
     return [(unit.code, f"{unit.name} ({unit.code})") for unit in all_units().values() if unit.member_account]
 
 
-class ProposeForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), localize=True, max_digits=16, decimal_places=6)
+class ProposeForm(AmountsInUnitForm):
+    amount = AmountField(label=_("Amount"), hours=True)
     unit = forms.ChoiceField(label=_("Unit"), choices=_member_unit_choices, initial="GRN")
     message = forms.CharField(
         label=_("Message"),
@@ -26,7 +27,7 @@ class ProposeForm(forms.Form):
     )
 
     def __init__(self, *args: Any, listing_unit: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, unit=listing_unit or None, **kwargs)
         if listing_unit:  # the listing has a price: its unit is the exchange's
             del self.fields["unit"]
             self.fields["amount"].help_text = _("In %(unit)s; the listing's price is suggested.") % {
@@ -38,20 +39,15 @@ class DisputeForm(forms.Form):
     reason = forms.CharField(label=_("What is wrong?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(AmountsInUnitForm):
     OUTCOMES = [
         ("capture", _("Pay the seller in full")),
         ("partial", _("Pay part of the amount")),
         ("void", _("Pay nothing (release the hold)")),
     ]
     outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOMES)
-    amount = forms.DecimalField(
-        label=_("Amount to pay"),
-        localize=True,
-        max_digits=16,
-        decimal_places=6,
-        required=False,
-        help_text=_("Only for a partial payment."),
+    amount = AmountField(
+        label=_("Amount to pay"), required=False, hours=True, help_text=_("Only for a partial payment.")
     )
 
 

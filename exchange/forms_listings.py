@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import AmountField, AmountsInUnitForm
 from exchange.models import Category, Listing
 from exchange.selectors_listings import member_units
 from members.models import Commune
@@ -31,7 +32,7 @@ def _category_choices(empty_label: str) -> list[tuple[str, str]]:
     return choices
 
 
-class ListingSearchForm(forms.Form):
+class ListingSearchForm(AmountsInUnitForm):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("Offers and wants")), *Listing.Kind.choices]
@@ -41,8 +42,8 @@ class ListingSearchForm(forms.Form):
         label=_("Commune"), queryset=Commune.objects.all(), required=False, empty_label=_("Every commune")
     )
     unit = forms.ChoiceField(label=_("Unit"), required=False, choices=_unit_choices)
-    price_min = forms.DecimalField(label=_("Minimum price"), required=False, min_value=0, max_digits=16, localize=True)
-    price_max = forms.DecimalField(label=_("Maximum price"), required=False, min_value=0, max_digits=16, localize=True)
+    price_min = AmountField(label=_("Minimum price"), required=False, hours=True)
+    price_max = AmountField(label=_("Maximum price"), required=False, hours=True)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -65,7 +66,7 @@ def _default_expiry() -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=60)
 
 
-class ListingForm(forms.Form):
+class ListingForm(AmountsInUnitForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Listing.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(
@@ -80,12 +81,10 @@ class ListingForm(forms.Form):
         required=False,
         choices=lambda: [("", _("To be agreed")), *[(code, code) for code in member_units()]],
     )
-    price = forms.DecimalField(
+    price = AmountField(
         label=_("Price"),
         required=False,
-        min_value=0,
-        max_digits=16,
-        localize=True,
+        hours=True,
         help_text=_("Leave the unit empty for a price to be agreed."),
     )
     availability = forms.CharField(
@@ -109,7 +108,7 @@ class ListingForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("unit") and data.get("price") is None:
+        if data.get("unit") and data.get("price") is None and "price" not in self.errors:
             self.add_error("price", _("Give a price in this unit, or choose “to be agreed”."))
         if not data.get("unit") and data.get("price") is not None:
             self.add_error("unit", _("Choose the unit of the price."))

@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import AmountField, AmountsInUnitForm
+
 from .units import all_units
 
 
@@ -12,7 +14,7 @@ def _member_unit_choices() -> list[tuple[str, str]]:
     return [(unit.code, f"{unit.name} ({unit.code})") for unit in all_units().values() if unit.member_account]
 
 
-class PayForm(forms.Form):
+class PayForm(AmountsInUnitForm):
     recipient = forms.CharField(
         label=_("Recipient"),
         max_length=150,
@@ -20,7 +22,7 @@ class PayForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=_member_unit_choices)
-    amount = forms.DecimalField(label=_("Amount"), localize=True, max_digits=16, decimal_places=6)
+    amount = AmountField(label=_("Amount"), hours=True)
     memo = forms.CharField(label=_("Memo"), max_length=255, required=False)
     # One key per rendered form: a double click or a resubmitted page posts once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)

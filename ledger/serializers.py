@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.amounts import AMOUNT_INVALID, AmountError, is_whole_number, parse_amount
 
 from .models import Account, Entry, Hold, Transaction
 from .units import get_unit
@@ -38,33 +39,49 @@ class MinorAmountField(serializers.Field):
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "12.50"})
 class AmountInputField(serializers.Field):
-    """Accepts "12.50" or 12.5; anything that is not a finite number is malformed (400).
+    """An amount as a JSON string ("12.50"), read by the one parser (`core.amounts.parse_amount`).
 
-    Whether the number is acceptable (positive, not too many decimals) is the service's call,
-    answered with 422 invalid_amount. An exponent beyond ±MAX_EXPONENT is malformed too: no unit
-    can hold it, and scaling it to minor units would overflow decimal arithmetic (a 500).
+    A JSON number is malformed (400) like any other field of the wrong type: a float has already
+    lost digits, and the schema says string. Whether the amount is acceptable (positive, not too
+    many decimals for its unit) is the service's call, answered with 422 invalid_amount.
     """
 
-    MAX_EXPONENT = 1000
-
-    default_error_messages = {"invalid": _("Enter a number, for example “12.50”.")}
+    default_error_messages = {"invalid": AMOUNT_INVALID}
 
     def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
-            self.fail("invalid")
-        text = str(data).strip()
-        if len(text) > 40:
+        if not isinstance(data, str):
             self.fail("invalid")
         try:
-            value = Decimal(text)
-        except (InvalidOperation, ValueError):
+            return parse_amount(data, localized=False)
+        except AmountError:
             self.fail("invalid")
-        if not value.is_finite() or abs(value.adjusted()) > self.MAX_EXPONENT:
-            self.fail("invalid")
-        return value
 
     def to_representation(self, value: Any) -> str:
         return str(value)
+
+
+class StrictDecimalInputField(serializers.DecimalField):
+    """DRF's DecimalField for rates and ratios, its text first read by the one parser: a decimal
+    string of ASCII digits ("0.05"), as the schema says; DRF alone reads "1_0" as 10 and "١" as 1."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            parse_amount(data, localized=False)
+        except AmountError:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumberInputField(serializers.IntegerField):
+    """A count (shares, votes): a JSON integer, or a string of ASCII digits; DRF's IntegerField
+    alone would also read "1_0" as 10, "١" as 1 and 1.0 as 1."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, (bool, float)) or (isinstance(data, str) and not is_whole_number(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class HolderSerializer(serializers.Serializer):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from config.errors import ApplicationError, NotFound
+from core.csv import SafeWriter
 from members.models import Member
 
 from . import selectors, services
@@ -115,16 +115,11 @@ def statement(request: HttpRequest, account_id: int) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def statement_csv(request: HttpRequest, account_id: int) -> StreamingHttpResponse:
     account = _visible_account(request, account_id)
     unit = get_unit(account.unit)
-    writer = csv.writer(_Echo())
+    writer = SafeWriter()
 
     def rows() -> Iterator[str]:
         yield "\ufeff"  # lets spreadsheet programs read the UTF-8 accents right

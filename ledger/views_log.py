@@ -6,7 +6,6 @@ API (`ledger.api_log`) reads too, so the page, the CSV file and the API always a
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.typing import RequestUser
+from core.csv import SafeWriter
 
 from .models import AuditEvent
 from .selectors import can_read_everything
@@ -111,17 +111,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def audit_log_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered log for a spreadsheet: `;` between columns, UTF-8 with a BOM for the accents."""
     _reader_only(request.user)
     _form, events = _filters(request)
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(delimiter=";", lineterminator="\r\n")
 
     def rows() -> Iterator[str]:
         yield "\ufeff"

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from cooperative.assembly import MAJORITIES
 from cooperative.models import Cooperative
-from ledger.serializers import AmountInputField
+from ledger.serializers import AmountInputField, WholeNumberInputField
 
 from . import MAX_ID, MAX_MONTHS, MAX_SHARES
 
@@ -19,7 +19,7 @@ def _id_field(**kwargs: Any) -> serializers.IntegerField:
 
 
 def _quantity_field() -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_SHARES, help_text="A whole number of shares.")
+    return WholeNumberInputField(min_value=1, max_value=MAX_SHARES, help_text="A whole number of shares.")
 
 
 class VoteCountsSerializer(serializers.Serializer):
@@ -28,9 +28,9 @@ class VoteCountsSerializer(serializers.Serializer):
     # "for" is a Python keyword: the fields are named here rather than declared.
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
-            "for": serializers.IntegerField(min_value=0, max_value=MAX_SHARES, required=False, default=0),
-            "against": serializers.IntegerField(min_value=0, max_value=MAX_SHARES, required=False, default=0),
-            "abstain": serializers.IntegerField(min_value=0, max_value=MAX_SHARES, required=False, default=0),
+            "for": WholeNumberInputField(min_value=0, max_value=MAX_SHARES, required=False, default=0),
+            "against": WholeNumberInputField(min_value=0, max_value=MAX_SHARES, required=False, default=0),
+            "abstain": WholeNumberInputField(min_value=0, max_value=MAX_SHARES, required=False, default=0),
         }
 
 

@@ -8,7 +8,7 @@ BOM makes accents show right.
 
 from __future__ import annotations
 
-import csv
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,15 +18,14 @@ from django.utils.translation import gettext as _
 from cooperative import selectors
 from cooperative.models import Shareholder, ShareMovement
 from cooperative.pdf import register_pdf, subscription_certificate_pdf
+from core.csv import SafeWriter
 
 from ._common import cancelled_numbers, cooperative_or_404, day_on, readable, short
 
 
-def _decimal(cents: int) -> str:
-    """Euro cents as a spreadsheet reads them in French: `-40,00`, no thousands separator."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}{whole},{rest:02d}"
+def _decimal(cents: int) -> Decimal:
+    """Euro cents as a number, which the writer puts as French spreadsheets read it: `-40,00`."""
+    return Decimal(cents).scaleb(-2)
 
 
 def _name(shareholder: Shareholder | None) -> str:
@@ -39,7 +38,7 @@ def register_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="register-{cooperative.siren}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(response, decimal_comma=True, delimiter=";", lineterminator="\r\n")
     writer.writerow(
         [
             _("Number"),
@@ -87,7 +86,7 @@ def holdings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="holdings-{cooperative.siren}-{day.isoformat()}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(response, decimal_comma=True, delimiter=";", lineterminator="\r\n")
     writer.writerow(
         [
             _("Shareholder"),

@@ -155,7 +155,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = visible(request, pk)
-    form = PoolForm(request.POST)
+    form = PoolForm(request.POST, unit=campaign.unit)
     if form.is_valid():
         data = form.cleaned_data
         member = member_of(request.user)

@@ -3,7 +3,6 @@ deliver to whom, the backers as CSV, news to the backers."""
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
+from core.csv import SafeWriter
 from crowdfunding import selectors
 from crowdfunding.forms import UpdateForm
 from crowdfunding.models import Pledge
@@ -71,7 +71,7 @@ def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-backers.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(response, decimal_comma=True, delimiter=";", lineterminator="\r\n")
     writer.writerow(
         [
             _("Backer"),
@@ -93,7 +93,7 @@ def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 pledge.backer.user.email,
                 pledge.backer.commune.name if pledge.backer.commune else "",
                 pledge.tier.title if pledge.tier else "",
-                str(unit.to_decimal(pledge.amount)).replace(".", ","),
+                unit.to_decimal(pledge.amount),
                 campaign.unit,
                 pledge.get_status_display(),
                 _("yes") if pledge.anonymous else _("no"),

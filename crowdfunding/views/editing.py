@@ -174,7 +174,7 @@ def _tier(campaign: Campaign, tier_id: int) -> RewardTier:
 @require_POST
 def campaign_tier_create(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = owned(request, pk)
-    form = TierForm(request.POST, auto_id="tier-%s")
+    form = TierForm(request.POST, auto_id="tier-%s", unit=campaign.unit)
     if form.is_valid():
         try:
             tier_create(campaign=campaign, actor=request.user, **_tier_fields(form.cleaned_data, campaign.unit))
@@ -198,7 +198,7 @@ def campaign_tier_edit(request: HttpRequest, pk: int, tier_id: int) -> HttpRespo
         "stock": tier.stock,
         "estimated_delivery": tier.estimated_delivery,
     }
-    form = TierForm(request.POST or None, initial=initial)
+    form = TierForm(request.POST or None, initial=initial, unit=campaign.unit)
     if request.method == "POST" and form.is_valid():
         try:
             tier_update(tier=tier, actor=request.user, **_tier_fields(form.cleaned_data, campaign.unit))

@@ -6,8 +6,8 @@ chose to appear in it, the transparency figures are aggregates.
 
 from __future__ import annotations
 
-import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from django.urls import path
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import InvalidInput
+from core.csv import SafeWriter
 from ledger.units import get_unit
 from members.models import Commune, Member
 
@@ -180,8 +181,8 @@ def transparency_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
     """The open data as one long table: indicator, unit, commune, month, value."""
     rows: list[list[Any]] = []
     for code, line in data["units"].items():
-        rows.append(["circulation", code, "", "", line["circulation"]])
-        rows.append(["guarantee_fund", "EUR", "", "", line["guarantee_fund"]])
+        rows.append(["circulation", code, "", "", Decimal(line["circulation"])])
+        rows.append(["guarantee_fund", "EUR", "", "", Decimal(line["guarantee_fund"])])
         rows.append(["fully_backed", code, "", "", "yes" if line["backed"] else "no"])
     members = data["members"]
     rows.append(["active_members", "", "", "", members["active"]])
@@ -191,9 +192,9 @@ def transparency_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
         rows.append(["active_members", "", commune["commune"], "", commune["members"]])
         rows.append(["businesses", "", commune["commune"], "", commune["businesses"]])
     for month in data["monthly"]:
-        rows.append(["payments", month["payments_unit"], "", month["month"], month["payments"]])
+        rows.append(["payments", month["payments_unit"], "", month["month"], Decimal(month["payments"])])
         rows.append(["payments_count", "", "", month["month"], month["payments_count"]])
-        rows.append(["hours", month["hours_unit"], "", month["month"], month["hours"]])
+        rows.append(["hours", month["hours_unit"], "", month["month"], Decimal(month["hours"])])
     seal = data["latest_seal"]
     rows.append(["latest_seal_hash", "", "", "", seal["hash"] if seal else ""])
     return rows
@@ -208,7 +209,7 @@ class TransparencyCSVRenderer(BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = SafeWriter(out, lineterminator="\r\n")
         if isinstance(data, dict) and "units" in data:
             writer.writerow(CSV_COLUMNS)
             writer.writerows(transparency_csv_rows(data))

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import InvalidInput, NotFound
+from core.amounts import AmountField
 from exchange.models import Category, Listing, ListingPhoto
 from exchange.selectors_listings import listing_get_visible, listing_search, member_units
 from exchange.services.listings import (
@@ -59,6 +60,13 @@ class KindField(serializers.ChoiceField):
         super().__init__(choices=Listing.Kind.choices, **kwargs)
 
 
+@extend_schema_field({"type": "number"})
+class AmountFilter(django_filters.Filter):
+    """A price bound read by the one amount parser (core.amounts): "1_0" and "１" are not 10 and 1."""
+
+    field_class = AmountField
+
+
 class ListingFilter(django_filters.FilterSet):
     """The search's filters; `filter_queryset` hands them all to the `listing_search` selector."""
 
@@ -69,8 +77,8 @@ class ListingFilter(django_filters.FilterSet):
     )
     commune = django_filters.ModelChoiceFilter(queryset=Commune.objects.all(), help_text="Commune id.")
     unit = django_filters.ChoiceFilter(choices=[(code, code) for code in member_units()])
-    price_min = django_filters.NumberFilter(min_value=0, max_digits=20, decimal_places=2)
-    price_max = django_filters.NumberFilter(min_value=0, max_digits=20, decimal_places=2)
+    price_min = AmountFilter()
+    price_max = AmountFilter()
 
     class Meta:
         model = Listing

@@ -180,7 +180,7 @@ def exchange_dispute_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def exchange_resolve_page(request: HttpRequest, pk: int) -> HttpResponse:
     exchange = _visible(request, pk)
-    form = ResolveForm(request.POST)
+    form = ResolveForm(request.POST, unit=exchange.unit)
     if form.is_valid():
         data = form.cleaned_data
         amount = Money(data["amount"], exchange.unit) if data["amount"] is not None else None

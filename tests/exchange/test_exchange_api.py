@@ -100,7 +100,7 @@ def test_insufficient_available_is_422_and_the_exchange_stays_requested(pair):
         ({"amount": "abc"}, 400, "invalid"),
         ({"amount": "1e999999"}, 400, "invalid"),
         ({"amount": True}, 400, "invalid"),
-        ({"amount": "-3"}, 422, "invalid_amount"),
+        ({"amount": "-3"}, 400, "invalid"),
         ({"amount": "0.001"}, 422, "invalid_amount"),
         ({"message": "x" * 2001}, 400, "invalid"),
         ({"listing": 0}, 400, "invalid"),

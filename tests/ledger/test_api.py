@@ -424,11 +424,14 @@ def test_a_transfer_posts_both_entries_and_answers_201_with_the_transaction(fund
     assert balance(bob_ach) == (1250, 0)
 
 
-def test_an_amount_may_be_a_json_number(funded_alice, bob):
-    body = transfer_body(account_of(funded_alice, "ACH"), account_of(bob, "ACH"), 2.5)
-    response = post_transfer(api_client_for(funded_alice.user), body)
-    assert response.status_code == 201
-    assert response.json()["entries"][1]["amount"] == "2.50"
+@pytest.mark.parametrize("amount", [2.5, 2, 0.1])
+def test_an_amount_sent_as_a_json_number_answers_400_and_posts_nothing(amount, funded_alice, bob):
+    # The schema says string: a float has already lost digits before we see it.
+    before = ledger_state()
+    body = transfer_body(account_of(funded_alice, "ACH"), account_of(bob, "ACH"), amount)
+    body = assert_error(post_transfer(api_client_for(funded_alice.user), body), 400, "invalid")
+    assert body["fields"] == {"amount": ["Saisissez un montant en chiffres, par exemple « 12.50 »."]}
+    assert ledger_state() == before
 
 
 def test_memo_is_optional(funded_alice, bob):
@@ -655,7 +658,7 @@ def test_a_transfer_to_the_same_account_answers_422_same_account(funded_alice):
     assert ledger_state() == before
 
 
-@pytest.mark.parametrize("amount", ["-5", "0", "0.00", "1.001", "0.001", "1e309", "1e1000", "1e-1000", "-0"])
+@pytest.mark.parametrize("amount", ["0", "0.00", "1.001", "0.001"])
 def test_an_amount_the_unit_cannot_carry_answers_422_invalid_amount(amount, funded_alice, bob):
     before = ledger_state()
     response = post_transfer(
@@ -668,7 +671,11 @@ def test_an_amount_the_unit_cannot_carry_answers_422_invalid_amount(amount, fund
 
 @pytest.mark.parametrize(
     "amount",
-    ["abc", "NaN", "-NaN", "sNaN", "Infinity", "-inf", "", "  ", "1,50", "12.50 ACH", "1" * 41, None, True, [], {}],
+    [
+        *["abc", "NaN", "-NaN", "sNaN", "Infinity", "-inf", "", "  ", "1,50", "12.50 ACH", "1" * 41],
+        *[None, True, [], {}, 5],
+        *["-5", "-0", "+5", "1e309", "1e1000", "1e-1000", "1_0", "\u0661", "\uff11", "1 000", "1 h 30"],
+    ],
 )
 def test_an_amount_that_is_not_a_number_answers_400_and_posts_nothing(amount, funded_alice, bob):
     before = ledger_state()
@@ -1060,7 +1067,7 @@ def test_a_hold_expiring_in_the_past_answers_400_and_reserves_nothing(funded_ali
         ({"amount": "abc"}, 400, "invalid"),
         ({"amount": "NaN"}, 400, "invalid"),
         ({"amount": "0"}, 422, "invalid_amount"),
-        ({"amount": "-5"}, 422, "invalid_amount"),
+        ({"amount": "-5"}, 400, "invalid"),
         ({"amount": "1.001"}, 422, "invalid_amount"),
         ({"expires_at": "tomorrow"}, 400, "invalid"),
         ({"from_account": "abc"}, 400, "invalid"),
@@ -1181,9 +1188,9 @@ def test_a_resolved_hold_answers_422_hold_resolved(first, second, hold, staff_us
     [
         ("40.01", 422, "invalid_amount"),
         ("0", 422, "invalid_amount"),
-        ("-1", 422, "invalid_amount"),
+        ("-1", 400, "invalid"),
         ("1.001", 422, "invalid_amount"),
-        ("1e309", 422, "invalid_amount"),
+        ("1e309", 400, "invalid"),
         ("1e999999", 400, "invalid"),
         ("abc", 400, "invalid"),
         ("NaN", 400, "invalid"),

@@ -1,0 +1,197 @@
+"""The one amount parser: every form, API field and import reads typed amounts through it.
+
+What it accepts, everywhere (pages and API alike, so a figure copied from one works in the other):
+
+- ASCII digits only. Python's `Decimal` and `int` also take `"1_0"` (10), Arabic-Indic `"١"` and
+  full-width `"１"` digits, exponents (`"1e3"`), `"NaN"` and `"Infinity"`: all refused here.
+- At most one decimal separator, `,` or `.`, with digits on both sides: `1,5`, `1.5`, `12,50`.
+- Thousands grouped by a space, a no-break space (U+00A0) or a narrow no-break space (U+202F),
+  as French users type and as `Unit.format` writes them: `1 000,50`. Groups are of three digits;
+  `.` or `,` as thousands separators (`1.000,50`, `1,000.50`) are refused, being ambiguous.
+  With `localized=False` (the API, whose schema says a decimal string such as "12.50") only
+  `.` separates decimals and nothing groups thousands.
+- A minus sign only where the field allows negatives (none of the typed amounts does today);
+  a plus sign never.
+- At most `decimals` decimals when the caller knows the unit (trailing zeros do not count:
+  `12,500` is 12.50). Otherwise the unit's own check (`Unit.to_minor`) has the last word.
+- With `hours=True`, durations too: `1 h 30`, `1h30`, `1 h`, `1:30`, `45 min` (minutes 0–59,
+  except alone), turned into decimal hours with two decimals (`1 h 20` is 1.33, as
+  `Unit.format` shows it back). `1,5` is one hour and a half.
+
+Every refusal raises `AmountError` carrying the same message, `AMOUNT_INVALID`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+# "12.50" is read everywhere (pages and API), so the one message can show it.
+AMOUNT_INVALID = _("Enter an amount in digits, such as “12.50”.")
+
+# Longer than any amount a unit can hold (18 digits, spaces and decimals): bounded work per input.
+MAX_LENGTH = 40
+
+_SPACES = "\u0020\u00a0\u202f"
+# [0-9], never \d: in Python \d matches every Unicode decimal digit.
+_NUMBER = re.compile(
+    rf"""^(?P<sign>-)?
+    (?P<whole>[0-9]+|[0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+)
+    (?:[.,](?P<fraction>[0-9]+))?$""",
+    re.VERBOSE,
+)
+_PLAIN_NUMBER = re.compile(r"^(?P<sign>-)?(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]+))?$")
+_DURATION = re.compile(
+    rf"""^(?:
+        (?P<hours>[0-9]{{1,5}})[{_SPACES}]*(?:h|H|:)[{_SPACES}]*(?P<minutes>[0-9]{{1,2}})?[{_SPACES}]*(?:min|mn|m)?
+        | (?P<only_minutes>[0-9]{{1,5}})[{_SPACES}]*(?:min|mn|m)
+    )$""",
+    re.VERBOSE,
+)
+
+
+class AmountError(ValueError):
+    """An amount typed in a form, an API body or an import could not be read."""
+
+    code = "invalid"
+
+    def __init__(self) -> None:
+        super().__init__(str(AMOUNT_INVALID))
+        self.message = AMOUNT_INVALID
+
+
+def duration_to_hours(hours: int, minutes: int) -> Decimal:
+    """Hours and minutes as hours with two decimals (hundredths of an hour).
+
+    A minute is 1.67 hundredths: minutes are rounded half up to the nearest hundredth (at most
+    18 seconds off), and `Unit.format` shows the same minutes back ("1 h 20" stays "1 h 20").
+    """
+    hundredths = (Decimal(minutes) * 100 / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return Decimal(hours) + hundredths / 100
+
+
+def is_duration(text: str) -> bool:
+    """Whether `text` is written as a duration ("1 h 30", "45 min"), which only hours may be."""
+    return bool(_DURATION.match(text.strip()))
+
+
+def parse_amount(
+    text: str, *, decimals: int | None = None, negative: bool = False, hours: bool = False, localized: bool = True
+) -> Decimal:
+    """Reads a typed amount as a Decimal; raises AmountError for anything else (see the module)."""
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        raise AmountError
+    text = text.strip()
+    if hours:
+        duration = _DURATION.match(text)
+        if duration:
+            if duration["only_minutes"] is not None:
+                return duration_to_hours(*divmod(int(duration["only_minutes"]), 60))
+            minutes = int(duration["minutes"] or 0)
+            if minutes > 59:
+                raise AmountError
+            return duration_to_hours(int(duration["hours"]), minutes)
+    number = (_NUMBER if localized else _PLAIN_NUMBER).match(text)
+    if number is None or (number["sign"] and not negative):
+        raise AmountError
+    fraction = number["fraction"] or ""
+    if decimals is not None and len(fraction.rstrip("0")) > decimals:
+        raise AmountError
+    whole = re.sub(f"[{_SPACES}]", "", number["whole"])
+    return Decimal(f"{number['sign'] or ''}{whole}" + (f".{fraction}" if fraction else ""))
+
+
+class AmountField(forms.Field):
+    """A form field for an amount, cleaned by `parse_amount` to a Decimal (or None when empty).
+
+    `hours=True` also reads durations ("1 h 30"). A form whose unit is chosen in another field
+    turns `hours` on and refuses a duration for other units in its `clean()` (`is_duration`).
+    """
+
+    default_error_messages = {"invalid": AMOUNT_INVALID}
+
+    def __init__(
+        self,
+        *,
+        decimals: int | None = None,
+        negative: bool = False,
+        hours: bool = False,
+        min_value: Decimal | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.decimals, self.negative, self.hours = decimals, negative, hours
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
+        )
+        super().__init__(**kwargs)
+        if min_value is not None:
+            self.validators.append(MinValueValidator(Decimal(min_value)))
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, Decimal):  # an initial value, not typed
+            return value
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return parse_amount(str(value), decimals=self.decimals, negative=self.negative, hours=self.hours)
+        except AmountError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        # Shown back as the user's language writes it ("12,50" in French), which parses again.
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return formats.number_format(value, use_l10n=True)
+        return value
+
+
+# The unit whose amounts are durations, as `ledger.units.Unit.format` writes them ("1 h 30").
+HOURS_UNIT = "HRS"
+
+
+def refuse_duration_unless_hours(form: forms.Form, field_name: str, *, unit: str | None) -> None:
+    """For a form whose unit is chosen in another field: "1 h 30" is an amount only in hours."""
+    raw = form.data.get(form.add_prefix(field_name))
+    if unit != HOURS_UNIT and isinstance(raw, str) and is_duration(raw) and field_name in form.cleaned_data:
+        form.add_error(field_name, forms.ValidationError(AMOUNT_INVALID, code="invalid"))
+
+
+class AmountsInUnitForm(forms.Form):
+    """A form whose hours-aware amount fields (`AmountField(hours=True)`) take a duration only
+    when the unit is hours: the unit given to the form (`unit=`), or else its `unit` field."""
+
+    def __init__(self, *args: Any, unit: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.amount_unit = unit
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        unit = self.amount_unit or cleaned.get("unit")
+        for name, field in self.fields.items():
+            if isinstance(field, AmountField) and field.hours:
+                refuse_duration_unless_hours(self, name, unit=unit if isinstance(unit, str) else None)
+        return cleaned
+
+
+# A count typed by a person (shares, votes): ASCII digits only, as for amounts. A minus sign is
+# read so that the field's min_value says what is wrong ("greater than or equal to 0").
+_WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,12}$")
+
+
+def is_whole_number(text: str) -> bool:
+    """Whether `text` is a count in ASCII digits; `int()` would also take "1_0" and "١"."""
+    return bool(_WHOLE_NUMBER.match(text.strip()))
+
+
+class WholeNumberField(forms.IntegerField):
+    """A form field for a count: Django's IntegerField, but only ASCII digits ("1_0" is not 10)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not is_whole_number(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

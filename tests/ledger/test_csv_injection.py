@@ -1,0 +1,68 @@
+"""The member's statement CSV and the audit log CSV neutralise what people typed (core.csv)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from djmoney.money import Money
+
+from ledger.audit import audit_record
+from ledger.services import transfer_create
+from tests.conftest import account_of
+from tests.core.csv_checks import HOSTILE, column, is_neutralised, number, rows_of
+from tests.currency.funding import give_ach
+
+pytestmark = pytest.mark.django_db
+
+
+def statement_rows(member):
+    client = Client()
+    client.force_login(member.user)
+    return rows_of(client.get(f"/accounts/{account_of(member, 'ACH').pk}/statement.csv"), delimiter=",")
+
+
+def test_memos_in_the_statement_csv_are_neutralised_and_amounts_stay_numbers(make_member):
+    alice, bob = make_member(username="alice"), make_member(username="bob")
+    give_ach(alice, "100.00")
+    for memo in HOSTILE.values():
+        transfer_create(
+            from_account=account_of(alice, "ACH"),
+            to_account=account_of(bob, "ACH"),
+            amount=Money("2.50", "ACH"),
+            memo=memo,
+            actor=alice.user,
+        )
+    newest_first = list(reversed(HOSTILE.values()))
+    for member, sign in ((alice, -1), (bob, 1)):
+        rows = statement_rows(member)
+        paid = [row for row in rows[1:] if row[rows[0].index("kind")] == "transfer"]
+        memos = [row[rows[0].index("memo")] for row in paid]
+        assert all(is_neutralised(cell, typed) for cell, typed in zip(memos, newest_first, strict=True))
+        assert [number(row[rows[0].index("amount")]) for row in paid] == [sign * Decimal("2.50")] * len(HOSTILE)
+    assert [number(cell) for cell in column(statement_rows(alice), "balance_after")] == [
+        Decimal("85.00"),
+        Decimal("87.50"),
+        Decimal("90.00"),
+        Decimal("92.50"),
+        Decimal("95.00"),
+        Decimal("97.50"),
+        Decimal("100.00"),
+    ]
+
+
+def test_usernames_and_reasons_in_the_audit_log_csv_are_neutralised(make_member, django_user_model):
+    alice = make_member(username="alice")
+    auditor = django_user_model.objects.create_user(username="auditrice")
+    auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
+    staff = django_user_model.objects.create_user(username="-staff", is_staff=True)
+    for reason in HOSTILE.values():
+        audit_record(actor=staff, action="limit_change", target=account_of(alice, "ACH"), reason=reason)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(auditor)
+    rows = rows_of(client.get("/audit/log.csv?action=limit_change"))
+    assert column(rows, "By") == ["'-staff"] * len(HOSTILE)
+    reasons = column(rows, "Reason")
+    assert sorted(reasons) == sorted("'" + typed for typed in HOSTILE.values())
