@@ -10,7 +10,6 @@ grow: the per-unit totals in one aggregate query, a page of accounts, or all of 
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from collections.abc import Callable, Iterator
@@ -29,6 +28,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.csv import SafeWriter
 
 from .models import Account, Entry
 from .units import all_units, get_unit
@@ -159,13 +160,6 @@ def trial_balance_on(day: datetime.date) -> list[UnitTrialBalance]:
     return list(units.values())
 
 
-class _Echo:
-    """A file that hands back what is written to it: csv.writer formats, the response streams."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def trial_balance_csv_header() -> list[str]:
     return [_("Account"), _("Unit"), _("Kind"), _("Label"), _("Holder"), _("Debit"), _("Credit")]
 
@@ -174,7 +168,8 @@ def trial_balance_csv_lines(day: datetime.date, *, chunk_size: int = 2000) -> It
     """Every account's balance at the end of `day`, as CSV lines for French spreadsheets (`;`,
     UTF-8 BOM, decimal comma), read `chunk_size` accounts at a time: constant memory."""
     language = get_language()  # the response streams after the request's language is let go
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    # Without a file, the writer hands each line back for the response to stream.
+    writer = SafeWriter(decimal_comma=True, delimiter=";", lineterminator="\r\n")
     with override(language):
         yield "\ufeff" + writer.writerow(trial_balance_csv_header())
         columns = ("id", "unit", "kind", "system_code", "name", "holder_id", "holder__display_name", "balance_on")
@@ -194,10 +189,10 @@ def trial_balance_csv_lines(day: datetime.date, *, chunk_size: int = 2000) -> It
                     row["id"],
                     unit,
                     kind,
-                    label,  # TODO(core.csv): a name people typed, to neutralise
+                    label,
                     row["holder_id"] or "",
-                    decimal_comma(-balance, unit) if balance < 0 else "",
-                    decimal_comma(balance, unit) if balance > 0 else "",
+                    get_unit(unit).to_decimal(-balance) if balance < 0 else "",
+                    get_unit(unit).to_decimal(balance) if balance > 0 else "",
                 ]
             )
 
@@ -270,11 +265,12 @@ def statement_csv_write(statement: Statement, out: TextIO, *, progress: Progress
     number of entries written.
     """
     unit = statement.unit
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    to_decimal = get_unit(unit).to_decimal
+    writer = SafeWriter(out, decimal_comma=True, delimiter=";", lineterminator="\r\n")
     out.write("\ufeff")
     writer.writerow(statement_csv_header())
     writer.writerow(
-        [_day(statement.date_from), "", "", _("Opening balance"), "", "", decimal_comma(statement.opening, unit), unit]
+        [_day(statement.date_from), "", "", _("Opening balance"), "", "", to_decimal(statement.opening), unit]
     )
     total = statement.entries().count() if progress else 0
     written = 0
@@ -286,9 +282,9 @@ def statement_csv_write(statement: Statement, out: TextIO, *, progress: Progress
                 txn.pk,
                 txn.get_kind_display(),
                 txn.memo,
-                decimal_comma(-entry.amount, unit) if entry.amount < 0 else "",
-                decimal_comma(entry.amount, unit) if entry.amount > 0 else "",
-                decimal_comma(entry.balance_after, unit),
+                to_decimal(-entry.amount) if entry.amount < 0 else "",
+                to_decimal(entry.amount) if entry.amount > 0 else "",
+                to_decimal(entry.balance_after),
                 unit,
             ]
         )
@@ -296,7 +292,7 @@ def statement_csv_write(statement: Statement, out: TextIO, *, progress: Progress
         if progress and written % 2000 == 0:
             progress(written, total)
     writer.writerow(
-        [_day(statement.date_to), "", "", _("Closing balance"), "", "", decimal_comma(statement.closing, unit), unit]
+        [_day(statement.date_to), "", "", _("Closing balance"), "", "", to_decimal(statement.closing), unit]
     )
     if progress:
         progress(written, total)

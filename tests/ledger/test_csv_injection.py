@@ -66,3 +66,37 @@ def test_usernames_and_reasons_in_the_audit_log_csv_are_neutralised(make_member,
     assert column(rows, "By") == ["'-staff"] * len(HOSTILE)
     reasons = column(rows, "Reason")
     assert sorted(reasons) == sorted("'" + typed for typed in HOSTILE.values())
+
+
+def test_the_auditors_statement_and_trial_balance_csvs_neutralise_what_people_typed(make_member, django_user_model):
+    alice = make_member(username="alice", display_name='=HYPERLINK("http://x","Alice")')
+    bob = make_member(username="bob")
+    give_ach(alice, "10.00")
+    for memo in HOSTILE.values():
+        transfer_create(
+            from_account=account_of(alice, "ACH"),
+            to_account=account_of(bob, "ACH"),
+            amount=Money("1.00", "ACH"),
+            memo=memo,
+            actor=alice.user,
+        )
+    auditor = django_user_model.objects.create_user(username="auditrice")
+    auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(auditor)
+
+    statement = rows_of(client.get(f"/audit/accounts/{account_of(alice, 'ACH').pk}/statement.csv"))
+    paid = [row for row in statement[1:] if row[statement[0].index("Kind")] == "Transfer"]
+    assert sorted(row[statement[0].index("Description")] for row in paid) == sorted(
+        "'" + typed for typed in HOSTILE.values()
+    )
+    assert [number(row[statement[0].index("Debit")], decimal_comma=True) for row in paid] == [Decimal("1.00")] * 6
+    assert number(statement[-1][statement[0].index("Balance")], decimal_comma=True) == Decimal("4.00")
+
+    trial = rows_of(client.get("/audit/trial-balance.csv"))
+    alices = [row for row in trial[1:] if row[trial[0].index("Holder")] == str(alice.pk)]
+    assert {row[trial[0].index("Label")] for row in alices} == {"'" + alice.display_name}
+    ach = next(row for row in alices if row[trial[0].index("Unit")] == "ACH")
+    assert number(ach[trial[0].index("Credit")], decimal_comma=True) == Decimal("4.00")
+    issuance = next(row for row in trial[1:] if row[trial[0].index("Kind")] == "Issuance")
+    assert number(issuance[trial[0].index("Debit")], decimal_comma=True) == Decimal("10.00")
