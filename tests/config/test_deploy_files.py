@@ -52,9 +52,12 @@ def test_the_env_example_survives_set_a_and_a_shell_reads_what_systemd_reads():
 
 
 def test_the_env_example_passes_check_deploy(tmp_path):
-    # Its own directories stand in for /var/lib/bocage, which this machine does not have.
+    # Its own directories and secret files stand in for /var/lib/bocage and /etc/bocage, which this
+    # machine does not have.
+    (tmp_path / "email_password").write_text("relay-secret\n", encoding="utf-8")
     result = sourced(
-        f"SECRET_KEY={secrets.token_urlsafe(64)} BOCAGE_VAR_DIR={tmp_path} MEDIA_ROOT={tmp_path}/media",
+        f"SECRET_KEY={secrets.token_urlsafe(64)} BOCAGE_VAR_DIR={tmp_path} MEDIA_ROOT={tmp_path}/media"
+        f" EMAIL_HOST_PASSWORD_FILE={tmp_path}/email_password",
         sys.executable,
         "manage.py",
         "check",
