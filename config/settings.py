@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "djmoney",
@@ -141,6 +140,11 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# API tokens (members.ApiToken, several per user): each lasts this many days from its last use;
+# the use is written at most once per BOCAGE_API_TOKEN_TOUCH_SECONDS, not on every request.
+BOCAGE_API_TOKEN_DAYS = env_int("BOCAGE_API_TOKEN_DAYS", 30)
+BOCAGE_API_TOKEN_TOUCH_SECONDS = env_int("BOCAGE_API_TOKEN_TOUCH_SECONDS", 3600)
 
 # --- Second factor (django-otp: authenticator app + backup codes; members/otp.py) ---------------
 # On: staff and auditors (ledger.audit_ledger) give a code after the password, on the site and for

@@ -10,7 +10,7 @@ from ledger import api_log as ledger_api_log
 from members import api as members_api
 
 from . import health, metrics
-from .auth_api import TokenView
+from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -23,6 +23,8 @@ router.register("holds", ledger_api.HoldViewSet, basename="hold")
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("tokens/", ApiTokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("units/", ledger_api.UnitListView.as_view(), name="api-units"),
     path("communes/", members_api.CommuneListView.as_view(), name="api-communes"),
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.throttling import SensitiveRateThrottle
 from ledger.models import Transaction
+from members.models import ApiToken
 from tests.conftest import PASSWORD, api_client_for
 
 LOGIN = "/accounts/login/"
@@ -80,7 +80,7 @@ def test_the_token_endpoint_locks_out_after_five_failures_with_a_json_locked_out
     assert fifth.status_code == 429
     assert right.status_code == 429
     assert right.json() == {"code": "locked_out", "message": LOCKED_OUT}
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
 
 
 def test_failures_on_the_page_and_on_the_api_add_up(client, alice, settings):

@@ -9,7 +9,7 @@ may change, neither in number nor in content.
 Explicit exceptions, and why:
 
 - `POST /api/auth/token/`: obtaining one's own API token is how an auditor reads through the API;
-  it writes only a token row (authtoken, not one of our apps).
+  it writes only a token row (members.ApiToken) and the audit row of its issue.
 - `POST /api/cooperatives/{id}/assembly/tally/`: a computation (weighing votes) that records
   nothing; auditors are meant to run it. It must answer 200 and write nothing.
 - `POST /api/audit/exports/` (or any route under /api/audit/ that requests an export): auditors
@@ -70,7 +70,7 @@ WATCHED_APPS = ("ledger", "crowdfunding", "cooperative", "members", "currency", 
 
 # (method, route) → why the auditor may do it, and which models it may write.
 ALLOWED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("post", "api/auth/token/"): ("one's own API token (authtoken, not our apps)", ()),
+    ("post", "api/auth/token/"): ("one's own API token and its audit row", ("members.ApiToken", "ledger.AuditEvent")),
     ("post", "api/cooperatives/{pk}/assembly/tally/"): ("a computation that records nothing", ()),
 }
 # Refused by a business rule rather than by a permission, which says the same thing: a caller
