@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .api_errors import error_body
@@ -14,6 +19,10 @@ from .api_errors import error_body
 
 class LoginAttemptsBackend(AxesStandaloneBackend):
     """Counts failures of every login that comes through a request (page, API token).
+
+    Two locks: django-axes's, per username and address (guessing one member's password), and ours,
+    per address across usernames beyond a higher limit (password spraying: one password tried on
+    many usernames, each of which alone stays under the first limit). Either refuses for the cool-off.
 
     Authentication without a request (a shell, the test client's `login`) cannot be driven from
     the outside, so it is left to the next backend instead of being refused.
@@ -24,7 +33,22 @@ class LoginAttemptsBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)
+        super().authenticate(request, username, password, **kwargs)
+        if settings.AXES_ENABLED and address_failures(request) >= settings.BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT:
+            # Flagged as django-axes flags its own lockouts: its middleware answers with lockout_response.
+            request.axes_locked_out = True  # type: ignore[attr-defined]
+            raise AxesBackendPermissionDenied("too many failed logins from this address")
+        return None
+
+
+def address_failures(request: HttpRequest) -> int:
+    """Failed logins from the request's address within the cool-off, whatever the usernames."""
+    address = getattr(request, "axes_ip_address", None)
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    failures = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )
+    return failures["total"] or 0
 
 
 def locked_out_message() -> str:

@@ -133,6 +133,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying (one password on many usernames): this many failures from one address, whatever
+# the usernames, within the cool-off lock that address out too (config.security.LoginAttemptsBackend).
+BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (0: none).
