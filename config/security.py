@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -12,6 +13,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from .api_errors import error_body
@@ -63,3 +65,22 @@ def lockout_response(
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("locked_out", locked_out_message()), status=status)
     return render(request, "registration/locked_out.html", {"message": locked_out_message()}, status=status)
+
+
+class NoStoreWhenAuthenticatedMiddleware:
+    """`Cache-Control: no-store` on every answer to a logged-in caller (session or API token).
+
+    Balances, statements and personal data must not stay in a shared or back-button cache. Static
+    files never reach this middleware (WhiteNoise answers them first). DRF authenticates a token
+    inside the view and sets the Django request's user then, so the check is made on the way out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "Authorization" in request.headers:
+            add_never_cache_headers(response)
+        return response
