@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -36,4 +38,23 @@ def test_the_charts_page_and_the_sites_script_work_under_the_policy(page, live_s
     page.select_option("#language", "en")  # bocage.js submits the form: no inline onchange any more
 
     page.wait_for_function("document.documentElement.lang === 'en'")
+    assert found == []
+
+
+def test_the_admin_works_under_the_policy(page, live_server, staff_user, settings, make_member):
+    settings.BOCAGE_OTP_REQUIRED = False
+    staff_user.is_superuser = True
+    staff_user.save(update_fields=["is_superuser"])
+    make_member(username="alice")
+    found = violations_of(page)
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/members/member/")
+    page.check("#action-toggle")  # the admin's own script (actions.js) runs
+
+    assert page.locator("input.action-select:checked").count() == 1
     assert found == []
