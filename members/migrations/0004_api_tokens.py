@@ -10,6 +10,13 @@ from django.db import migrations, models
 from members import tokens
 
 
+def _aware(created, fallback):
+    # SQLite hands the raw column back as text; a column without time zone gives a naive UTC time.
+    if not isinstance(created, datetime.datetime):
+        return fallback
+    return created if created.tzinfo else created.replace(tzinfo=datetime.UTC)
+
+
 def adopt_authtoken_keys(apps, schema_editor):
     """Existing DRF authtoken tokens become ApiTokens under the same keys, so clients keep working.
 
@@ -32,7 +39,7 @@ def adopt_authtoken_keys(apps, schema_editor):
             digest=tokens.key_digest(key),
             device="API",
             password_fingerprint=tokens.password_fingerprint(users[user_id]),
-            created_at=created if not isinstance(created, str) else now,
+            created_at=_aware(created, now),
             expires_at=now + datetime.timedelta(days=settings.BOCAGE_API_TOKEN_DAYS),
         )
         for key, user_id, created in rows
