@@ -1,7 +1,7 @@
 """The third-party models' admins, held to the same rule as ours (config.admin_helpers): users and
-groups are editable with every change audited; tokens, login attempts and second-factor devices
+groups are editable with every change audited; login attempts and second-factor devices
 are read-only. Staff also read the outbox here: what was mailed, what waits, what failed and why.
-`config` comes after auth, authtoken, axes and django_otp in INSTALLED_APPS, so their admins are
+`config` comes after auth, axes and django_otp in INSTALLED_APPS, so their admins are
 registered by the time this module replaces them."""
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from config.typing import Actor
@@ -56,11 +54,6 @@ class BocageUserAdmin(AuditedAdmin, UserAdmin):
 
 # auth.Group: editable, audited (group_change / group_create with the permissions before and after).
 class BocageGroupAdmin(AuditedAdmin, GroupAdmin):
-    pass
-
-
-# authtoken.TokenProxy: read-only (a token is a member's credential: staff may not mint one for someone else).
-class ReadOnlyTokenAdmin(ReadOnlyAdmin, TokenAdmin):
     pass
 
 
@@ -138,7 +131,6 @@ class ReadOnlyStaticDeviceAdmin(SecondFactorRemoveMixin, ReadOnlyAdmin, StaticDe
 
 _replace(User, BocageUserAdmin)
 _replace(Group, BocageGroupAdmin)
-_replace(TokenProxy, ReadOnlyTokenAdmin)
 _replace(AccessAttempt, ReadOnlyAccessAttemptAdmin)
 _replace(AccessLog, ReadOnlyAccessLogAdmin)
 _replace(AccessFailureLog, ReadOnlyAccessFailureLogAdmin)

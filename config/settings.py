@@ -9,6 +9,7 @@ from typing import Any
 import dj_database_url
 import moneyed
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .brokers import broker_transport_options
@@ -39,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "djmoney",
@@ -63,6 +63,10 @@ MIDDLEWARE = [
     "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long cache; every page, the API docs and the
+    # admin get the Content-Security-Policy; answers to a logged-in caller are never stored.
+    "csp.middleware.CSPMiddleware",
+    "config.security.NoStoreWhenAuthenticatedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +145,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying (one password on many usernames): this many failures from one address, whatever
+# the usernames, within the cool-off lock that address out too (config.security.LoginAttemptsBackend).
+BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (0: none).
@@ -148,6 +155,30 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# API tokens (members.ApiToken, several per user): each lasts this many days from its last use;
+# the use is written at most once per BOCAGE_API_TOKEN_TOUCH_SECONDS, not on every request.
+BOCAGE_API_TOKEN_DAYS = env_int("BOCAGE_API_TOKEN_DAYS", 30)
+BOCAGE_API_TOKEN_TOUCH_SECONDS = env_int("BOCAGE_API_TOKEN_TOUCH_SECONDS", 3600)
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------------
+# Only this site's own files run or style a page: no inline script, no inline style (the pages'
+# behaviours are in static/js/bocage.js, driven by data- attributes). data: images are the
+# favicon and Swagger UI's icons; no page may be framed, nor post a form elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Second factor (django-otp: authenticator app + backup codes; members/otp.py) ---------------
 # On: staff and auditors (ledger.audit_ledger) give a code after the password, on the site and for

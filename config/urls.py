@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from ledger import api as ledger_api
@@ -11,7 +11,7 @@ from ledger import api_log as ledger_api_log
 from members import api as members_api
 
 from . import health, metrics
-from .auth_api import TokenView
+from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView
 from .mail import QueuedPasswordResetForm
 
 router = DefaultRouter(trailing_slash=True)
@@ -25,13 +25,20 @@ router.register("holds", ledger_api.HoldViewSet, basename="hold")
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("tokens/", ApiTokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("units/", ledger_api.UnitListView.as_view(), name="api-units"),
     path("communes/", members_api.CommuneListView.as_view(), name="api-communes"),
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
     path("audit-log/", ledger_api_log.AuditLogView.as_view(), name="api-audit-log"),
     path("audit/", include("ledger.api_audit")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's init script as a file (?script), not inline: the CSP allows it.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"),
+        name="api-docs",
+    ),
     path("", include("currency.api_urls")),
     path("", include("exchange.api_urls")),
     path("", include("crowdfunding.api_urls")),

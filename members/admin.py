@@ -12,12 +12,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_helpers import AuditedAdmin, add_service_errors, run_service_action
+from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin, add_service_errors, run_service_action
 from config.errors import InvalidInput
 
 from .identity import IDENTITY_CLEANERS
-from .models import Commune, Member
-from .services import identity_clean, member_close, member_update
+from .models import ApiToken, Commune, Member
+from .services import api_token_revoke, identity_clean, member_close, member_update
 
 PROFILE_FIELDS = ["display_name", "commune", "address", "phone", "activity", "description", "website", "in_directory"]
 
@@ -82,3 +82,24 @@ class CommuneAdmin(AuditedAdmin):
     list_display = ["name", "postal_code", "insee_code"]
     search_fields = ["name", "postal_code", "insee_code"]
     ordering = ["name"]
+
+
+# ApiToken: read-only (a token is issued by logging in through the API); staff may only revoke one, through
+# api_token_revoke (audited).
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ["id", "user", "device", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "device"]
+    fields = readonly_fields = ("user", "device", "created_at", "last_used_at", "expires_at", "revoked_at")
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.filter(revoked_at__isnull=True),
+            lambda token: api_token_revoke(token=token, actor=request.user),
+            _("%(count)d token(s) revoked."),
+        )

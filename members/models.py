@@ -130,3 +130,33 @@ class MembershipPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.period_start}–{self.period_end}"
+
+
+class ApiToken(models.Model):
+    """An API token of one user on one device (several per user), stored as the SHA-256 of its key.
+
+    A token answers while it is not revoked, not past `expires_at` and the user's password is the
+    one it was issued under (`password_fingerprint`): a password changed by any path (page, reset,
+    admin, shell) ends every token without a hook on each path. Use moves `expires_at` forward.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    # The key itself is shown once, when issued; a leaked table gives no usable token.
+    digest = models.CharField(max_length=64, unique=True)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.device or self.pk}"

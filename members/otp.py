@@ -39,6 +39,8 @@ from config.api_errors import error_body
 from config.errors import ApplicationError, InvalidInput, PermissionDenied
 from config.typing import Actor
 
+from .services import api_tokens_revoke_all
+
 BACKUP_CODE_COUNT = 10
 # The secret of an enrolment in progress: in the session until a code from it is confirmed.
 PENDING_KEY_SESSION_KEY = "bocage_otp_pending_key"
@@ -151,6 +153,8 @@ def second_factor_enrol(*, user: AbstractBaseUser, key: str, code: str, actor: A
             backup_device=backup.persistent_id,
             backup_codes=len(codes),
         )
+        # Tokens issued on the password alone would go on bypassing the factor just turned on.
+        api_tokens_revoke_all(user=user, actor=actor, reason="otp_device_add")
     return device, codes
 
 

@@ -4,6 +4,7 @@ from . import views, views_otp
 
 urlpatterns = [
     path("membership/", views.membership, name="membership"),
+    path("security/tokens/", views.api_tokens, name="api-tokens"),
     path("security/", views_otp.security, name="otp-security"),
     path("security/verify/", views_otp.verify, name="otp-verify"),
     path("security/enrol/", views_otp.enrol, name="otp-enrol"),

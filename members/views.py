@@ -40,3 +40,21 @@ def membership(request: HttpRequest) -> HttpResponse:
             "valid": member.membership_valid_on(),
         },
     )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens (one per device): when made, last used, until when; revoke one."""
+    if request.method == "POST":
+        try:
+            token = selectors.api_token_of(request.user, int(request.POST.get("token", "0") or 0))
+        except (NotFound, ValueError):
+            raise Http404 from None
+        services.api_token_revoke(token=token, actor=request.user)
+        messages.success(request, _("The token is revoked: the device using it must log in again."))
+        return redirect("api-tokens")
+    return render(
+        request,
+        "members/api_tokens.html",
+        {"tokens": selectors.api_tokens_live_of(request.user), "token_days": settings.BOCAGE_API_TOKEN_DAYS},
+    )

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from ledger.models import Account
 from members.models import Member
+from members.services import api_token_create
 
 UNIT = "HRS"
 LIMIT = 10**12
@@ -65,7 +65,7 @@ def populate(*, accounts: int, read_sizes: list[int]) -> Population:
     staff = get_user_model().objects.create_user(
         username="bench-staff", password=secrets.token_urlsafe(24), is_staff=True
     )
-    token = Token.objects.create(user=staff)
+    _token, key = api_token_create(user=staff, actor=None)
     return Population(
         account_ids=[a.pk for a in spread],
         hot_account_id=hot.pk,
@@ -73,5 +73,5 @@ def populate(*, accounts: int, read_sizes: list[int]) -> Population:
         world_account_id=world.pk,
         pad_account_id=pad.pk,
         actor_id=staff.pk,
-        token=token.key,
+        token=key,
     )

@@ -26,7 +26,6 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from djmoney.money import Money
-from rest_framework.authtoken.models import Token
 
 from crowdfunding.models import Campaign
 from crowdfunding.services.updates import campaign_update_post
@@ -35,6 +34,7 @@ from currency.services.reconversions import reconversion_request, sepa_export_cr
 from exchange.models import Category
 from ledger.models import AuditEvent
 from members.models import Commune, Member
+from members.services import api_token_create
 from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def _business(world: dict[str, Any]) -> Member:
 # The classification every registered admin model must be in. Read-only models need a row (from
 # seed_demo or `extra_rows` below) so their change and delete pages are tried on a real one.
 READ_ONLY = {
-    "authtoken.tokenproxy",
+    "members.apitoken",
     "config.outboundemail",
     "axes.accessattempt",
     "axes.accesslog",
@@ -124,8 +124,8 @@ EDITABLE = {
         after={"permissions": ["{view_member}"]},
     ),
 }
-# Admins whose change page takes another id than the row's primary key (DRF's token admin: the user's).
-OBJECT_ID: dict[str, Callable[[Any], Any]] = {"authtoken.tokenproxy": lambda token: token.user_id}
+# Admins whose change page takes another id than the row's primary key (none today).
+OBJECT_ID: dict[str, Callable[[Any], Any]] = {}
 
 REGISTERED = sorted(model._meta.label_lower for model in admin.site._registry)
 
@@ -134,7 +134,7 @@ def extra_rows() -> None:
     """Rows of the registered models seed_demo does not make, as their own code would make them."""
     member = Member.objects.order_by("pk").first()
     assert member is not None
-    Token.objects.create(user=member.user)
+    api_token_create(user=member.user, device="phone", actor=member.user)
     attempt = {"user_agent": "test", "ip_address": "203.0.113.9", "username": member.user.username}
     AccessAttempt.objects.create(**attempt, http_accept="*/*", path_info="/accounts/login/", failures_since_start=2)
     AccessLog.objects.create(**attempt, http_accept="*/*", path_info="/accounts/login/")

@@ -1,4 +1,4 @@
-"""API tokens: the one-query reader (PostgreSQL) answers as DRF's own TokenAuthentication does."""
+"""API tokens: the one-query reader (PostgreSQL) answers as DRF's own TokenAuthentication did."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
 
 from config.authentication import TokenAuthentication
+from members.services import api_token_create
 
 ME = "/api/members/me/"
 
@@ -23,16 +23,22 @@ def client_with(header: str, language: str = "en") -> APIClient:
 
 def test_a_token_authenticates_its_user_in_one_query(make_member):
     alice = make_member(username="alice")
-    token = Token.objects.create(user=alice.user)
+    token, key = api_token_create(user=alice.user, actor=None)
+    TokenAuthentication().authenticate_credentials(key)  # the first use is written; the next ones, hourly
 
     with CaptureQueriesContext(connection) as queries:
-        user, found = TokenAuthentication().authenticate_credentials(token.key)
+        user, found = TokenAuthentication().authenticate_credentials(key)
 
     assert (user.pk, user.username, user.is_active) == (alice.user.pk, "alice", True)
-    assert (found.key, found.user_id, found.created) == (token.key, alice.user.pk, token.created)
+    assert (found.pk, found.digest, found.user_id, found.created_at) == (
+        token.pk,
+        token.digest,
+        alice.user.pk,
+        token.created_at,
+    )
     assert found.user is user
     assert len(queries.captured_queries) == 1
-    response = client_with(f"Token {token.key}").get(ME)
+    response = client_with(f"Token {key}").get(ME)
     assert response.status_code == 200
     assert response.json()["username"] == "alice"
 
@@ -52,13 +58,13 @@ def test_an_unknown_token_is_refused_with_drfs_message(db, header, language, mes
 
 def test_the_token_of_an_inactive_user_is_refused(make_member):
     alice = make_member(username="alice")
-    token = Token.objects.create(user=alice.user)
+    _token, key = api_token_create(user=alice.user, actor=None)
     alice.user.is_active = False
     alice.user.save(update_fields=["is_active"])
 
     with translation.override("en"), pytest.raises(AuthenticationFailed) as refused:
-        TokenAuthentication().authenticate_credentials(token.key)
+        TokenAuthentication().authenticate_credentials(key)
     assert str(refused.value.detail) == "User inactive or deleted."
-    response = client_with(f"Token {token.key}").get(ME)
+    response = client_with(f"Token {key}").get(ME)
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.throttling import SensitiveRateThrottle
 from ledger.models import Transaction
+from members.models import ApiToken
 from tests.conftest import PASSWORD, api_client_for
 
 LOGIN = "/accounts/login/"
@@ -80,7 +80,7 @@ def test_the_token_endpoint_locks_out_after_five_failures_with_a_json_locked_out
     assert fifth.status_code == 429
     assert right.status_code == 429
     assert right.json() == {"code": "locked_out", "message": LOCKED_OUT}
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
 
 
 def test_failures_on_the_page_and_on_the_api_add_up(client, alice, settings):
@@ -134,3 +134,42 @@ def test_the_token_endpoint_is_throttled_per_address(alice, monkeypatch):
 
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
+
+
+def test_one_password_sprayed_over_many_usernames_locks_the_address_out(client, alice, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    settings.BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    answers = [login_page(client, "Summer2026!", username=f"user{n}").status_code for n in range(30)]
+
+    assert answers[:20] == [200] * 20  # each username alone stays far under its own limit
+    assert answers[20:] == [429] * 10
+    assert login_page(client, PASSWORD).status_code == 429  # the right password, from that address
+    assert SESSION_KEY not in client.session
+
+
+def test_spraying_the_token_endpoint_locks_the_address_out_and_gives_no_token(alice, settings):
+    settings.BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    api = APIClient()
+    answers = [
+        api.post(TOKEN, {"username": f"user{n}", "password": "Summer2026!"}, format="json").status_code
+        for n in range(30)
+    ]
+
+    assert answers[:20] == [400] * 20
+    assert answers[20:] == [429] * 10
+    right = api.post(TOKEN, {"username": "alice", "password": PASSWORD}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert right.json() == {"code": "locked_out", "message": LOCKED_OUT}
+    assert ApiToken.objects.count() == 0
+
+
+def test_a_sprayed_address_does_not_lock_out_a_member_from_another_address(client, alice, settings):
+    settings.BOCAGE_LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    for n in range(25):
+        login_page(client, "Summer2026!", username=f"user{n}")
+
+    elsewhere = client.post(LOGIN, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="192.0.2.44")
+    api = APIClient().post(TOKEN, {"username": "alice", "password": PASSWORD}, format="json", REMOTE_ADDR="192.0.2.45")
+
+    assert elsewhere.status_code == 302
+    assert client.session[SESSION_KEY] == str(alice.user.pk)
+    assert api.status_code == 200

@@ -42,8 +42,15 @@ def page(browser):
     context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})  # a phone
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every browser test also checks that the Content-Security-Policy blocked nothing the page needs.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy blocked: " + " | ".join(violations)
 
 
 def log_in(page, live_server, username: str, password: str) -> None:

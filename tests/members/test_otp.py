@@ -15,12 +15,13 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.errors import InvalidInput
 from ledger.models import AuditEvent
+from members.models import ApiToken
 from members.otp import PENDING_KEY_SESSION_KEY, second_factor_enrol
+from members.tokens import key_digest
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -285,14 +286,14 @@ def test_the_api_token_of_staff_needs_the_otp_token_and_a_wrong_one_counts_as_a_
     wrong = api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp_token": "000000"}, format="json")
     assert wrong.status_code == 401
     assert wrong.json()["code"] == "otp_invalid"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert AccessAttempt.objects.get(username="staff").failures_since_start == 1
 
     right = api.post(
         TOKEN, {"username": "staff", "password": PASSWORD, "otp_token": code_for(key, ahead=1)}, format="json"
     )
     assert right.status_code == 200
-    assert right.json()["token"] == Token.objects.get(user=staff_user).key
+    assert ApiToken.objects.get(user=staff_user).digest == key_digest(right.json()["token"])
 
 
 def test_the_api_token_locks_out_after_five_wrong_codes(staff_user, otp_on, settings):
@@ -307,7 +308,7 @@ def test_the_api_token_locks_out_after_five_wrong_codes(staff_user, otp_on, sett
     right = api.post(TOKEN, {**body, "otp_token": code_for(key, ahead=1)}, format="json")
 
     assert right.status_code == 429
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_wrong_password_is_refused_before_any_code_is_asked(staff_user, otp_on):

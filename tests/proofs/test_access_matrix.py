@@ -354,6 +354,8 @@ def _r(access: str, *own_writes: str, rows: bool = False) -> Route:
 ROUTES: dict[str, Route] = {
     # --- API: ledger, members, authentication, schema
     "api/auth/token/": _r(SESSION),
+    "api/tokens/": _r(OWN),  # one's own API tokens, never their keys
+    "api/tokens/{pk}/": _r(PRIVATE),  # DELETE revokes one's own; another's is 404
     "api/schema/": _r(PUBLIC),
     "api/docs/": _r(PUBLIC),
     "api/units/": _r(PUBLIC),
@@ -584,6 +586,7 @@ ROUTES: dict[str, Route] = {
     "readyz": _r(OPS),
     "metrics": _r(OPS),
     "security/": _r(SESSION),
+    "security/tokens/": _r(OWN),  # POST revokes one of one's own tokens
     "security/verify/": _r(SESSION),
     "security/enrol/": _r(SESSION),
     "security/backup-codes/": _r(SESSION),

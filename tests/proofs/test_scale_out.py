@@ -31,12 +31,12 @@ from typing import Any
 import requests
 from django.utils import timezone
 from djmoney.money import Money
-from rest_framework.authtoken.models import Token
 
 from ledger import services
 from ledger.idempotency import ledger_key
 from ledger.models import Account, Hold, Transaction
 from members.models import Member
+from members.services import api_token_create
 from tests.conftest import account_of
 from tests.currency.funding import give_ach
 
@@ -161,9 +161,9 @@ def build_town(make_member: Callable[..., Member]) -> tuple[dict[str, list[Perso
     """ACH members funded through the comptoir, HRS members at zero (floor −20 h), one hot shop."""
 
     def person(member: Member) -> Person:
-        token, _created = Token.objects.get_or_create(user=member.user)
+        _token, key = api_token_create(user=member.user, actor=None)
         accounts = dict(Account.objects.filter(holder=member, kind=Account.Kind.MEMBER).values_list("unit", "id"))
-        return Person(user_id=member.user.pk, token=token.key, accounts=accounts)
+        return Person(user_id=member.user.pk, token=key, accounts=accounts)
 
     shop = make_member(username="epicerie", kind=Member.Kind.BUSINESS)
     ach = [make_member(username=f"achards{i:02d}") for i in range(8)]

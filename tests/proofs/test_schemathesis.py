@@ -21,13 +21,13 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from config.wsgi import application
+from members.services import api_token_create
 from tests.currency.funding import give_ach
 
 EXAMPLES_PER_OPERATION = 5
@@ -134,7 +134,7 @@ def connection_kept_across_requests():
 
 
 def _token_headers(member) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=member.user).key}"}
+    return {"Authorization": f"Token {api_token_create(user=member.user, actor=None)[1]}"}
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "member_a", "member_b"])
