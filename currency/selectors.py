@@ -151,7 +151,7 @@ def sepa_export_get_visible(*, user: RequestUser, export_id: int) -> SepaExport:
     return export
 
 
-# --- backing (DESIGN.md, invariant 7) ---------------------------------------------------------
+# --- backing (docs/ARCHITECTURE.md, invariant 7) ---------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ledger's refusals, each with a stable code (DESIGN.md, Interfaces)."""
+"""The ledger's refusals, each with a stable code (docs/ARCHITECTURE.md, Interfaces)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,6 +1,6 @@
 """The ledger: accounts, transactions, entries, holds.
 
-Invariants (DESIGN.md), each enforced by the services and, on PostgreSQL, by the database
+Invariants (docs/ARCHITECTURE.md), each enforced by the services and, on PostgreSQL, by the database
 itself (triggers in migration 0002; CHECK/UNIQUE constraints below on every backend):
 
 1. Per transaction and per unit, entries sum to zero (deferred constraint trigger).

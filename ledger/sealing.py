@@ -1,4 +1,4 @@
-"""Seals: the tamper-evidence chain of the ledger (DESIGN.md, "Seals"; docs/SEALS.md).
+"""Seals: the tamper-evidence chain of the ledger (docs/ARCHITECTURE.md, "Seals"; docs/SEALS.md).
 
 A seal covers a contiguous range of transactions, in id order:
 

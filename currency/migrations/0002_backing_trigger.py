@@ -1,4 +1,4 @@
-"""Invariant 7 of DESIGN.md in the database: every backed unit is fully backed at every COMMIT.
+"""Invariant 7 of docs/ARCHITECTURE.md in the database: every backed unit is fully backed at every COMMIT.
 
 A deferred constraint trigger on ledger_entry: when a transaction has written an entry on an
 issuance account of a backed unit or on the EUR guarantee fund, COMMIT checks

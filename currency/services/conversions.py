@@ -1,6 +1,6 @@
 """Conversions at a comptoir: euros paid in, the same amount of ACH issued (1 € = 1 ACH).
 
-One ledger transaction per conversion (DESIGN.md, Flows): EUR world −x, guarantee_fund +x ·
+One ledger transaction per conversion (docs/ARCHITECTURE.md, Flows): EUR world −x, guarantee_fund +x ·
 ACH issuance −x, member +x. The Conversion row commits with it, or neither does.
 """
 

@@ -1,6 +1,6 @@
 """Reconversions ACH → € (businesses only): requested, approved (posted) or rejected, paid by SEPA.
 
-Approval posts the DESIGN.md flow in one ledger transaction: ACH business −x, issuance +x ·
+Approval posts the docs/ARCHITECTURE.md flow in one ledger transaction: ACH business −x, issuance +x ·
 EUR guarantee_fund −x, world +(x − fee), fees +fee. The row changes with it, or neither does.
 """
 

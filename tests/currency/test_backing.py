@@ -1,4 +1,4 @@
-"""Invariant 7 (DESIGN.md): the guarantee fund (EUR) equals the ACH in circulation, at every commit.
+"""Invariant 7 (docs/ARCHITECTURE.md): the guarantee fund (EUR) equals the ACH in circulation, at every commit.
 
 `check_backing` reports it everywhere; on PostgreSQL a deferred constraint trigger refuses, at
 COMMIT, any transaction that would break it (raw SQL here, as a buggy service or psql would).

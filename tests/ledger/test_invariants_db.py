@@ -1,4 +1,4 @@
-"""The database itself refuses what would break the ledger's invariants (DESIGN.md, 1–6).
+"""The database itself refuses what would break the ledger's invariants (docs/ARCHITECTURE.md, 1–6).
 
 Legitimate data comes from the services; the attacks are raw SQL, as a buggy service, a script
 or a hand in psql would write it. Deferred triggers fire at COMMIT, hence `transaction=True`.

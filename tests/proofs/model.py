@@ -6,7 +6,7 @@ within its limits, and leave each hold resolved at most once. The model knows no
 
 The stateful test (test_state_machine.py) also asks it beforehand why the ledger must refuse a
 posting or a hold (`posting_refusal`, `hold_refusal`): the rules are restated here from
-DESIGN.md, not imported from the services, so the two can disagree and the test can see it.
+docs/ARCHITECTURE.md, not imported from the services, so the two can disagree and the test can see it.
 """
 
 from __future__ import annotations
