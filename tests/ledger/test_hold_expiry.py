@@ -100,8 +100,9 @@ def test_a_hold_already_expired_by_the_sweep_answers_hold_expired_again(alice, b
     before = (money(alice), rows())
 
     for amount in (None, Money("15", "ACH")):
-        with pytest.raises(HoldExpired):
+        with pytest.raises(HoldExpired) as refused:
             hold_capture(hold=hold, actor=alice.user, amount=amount)
+        assert refused.value.code == "hold_expired"
 
     assert Hold.objects.get(pk=hold.pk).status == Hold.Status.EXPIRED
     assert (money(alice), rows()) == before
