@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # First: the request id and the timing cover every other middleware, redirects included.
     "config.request_id.RequestIdMiddleware",
     "config.metrics.MetricsMiddleware",
+    # Before anything reads the request: NUL characters (400) and oversized API bodies (413 JSON).
+    "config.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their long cache; every page, the API docs and the

@@ -11,6 +11,7 @@ __all__ = [
     "AccountNotFound",
     "AlreadyReversed",
     "HoldAlreadyResolved",
+    "HoldExpired",
     "IdempotencyKeyReused",
     "InsufficientFunds",
     "InvalidAmount",
@@ -66,6 +67,11 @@ class AlreadyReversed(ApplicationError):
 class HoldAlreadyResolved(ApplicationError):
     code = "hold_resolved"
     default_message = _("This hold has already been captured, voided or has expired.")
+
+
+class HoldExpired(HoldAlreadyResolved):
+    code = "hold_expired"
+    default_message = _("This hold has expired: the amount it reserved is available again, nothing was paid.")
 
 
 class MembershipExpired(ApplicationError):

@@ -42,6 +42,7 @@ from .errors import (
     AccountNotFound,
     AlreadyReversed,
     HoldAlreadyResolved,
+    HoldExpired,
     IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
@@ -1054,15 +1055,31 @@ def _lock_pending_hold(hold_id: int) -> Hold:
     return hold
 
 
+def _is_past_expiry(hold: Hold, now: datetime) -> bool:
+    # The same boundary as the sweep's `expires_at__lte`: at its deadline a hold is expired.
+    return hold.expires_at is not None and hold.expires_at <= now
+
+
 def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo: str = "") -> Hold:
     """Post the hold (in full, or `amount` of it) and release the rest.
 
-    Raises HoldAlreadyResolved, InvalidAmount, AccountFrozen, AccountClosed, LimitExceeded.
+    A hold past its expiry is expired on the spot, as the sweep would, and HoldExpired is raised:
+    the expiry commits although the capture is refused (unless the caller's own transaction,
+    around this one, is rolled back by the exception).
+
+    Raises HoldExpired, HoldAlreadyResolved, InvalidAmount, AccountFrozen, AccountClosed, LimitExceeded.
     """
 
-    def attempt() -> Hold:
+    def attempt() -> Hold | None:
         with transaction.atomic():
-            locked = _lock_pending_hold(hold.pk)
+            locked = Hold.objects.select_for_update().get(pk=hold.pk)
+            if locked.status == Hold.Status.EXPIRED:
+                raise HoldExpired()
+            if locked.status != Hold.Status.PENDING:
+                raise HoldAlreadyResolved()
+            if _is_past_expiry(locked, timezone.now()):
+                _hold_release(locked.pk, Hold.Status.EXPIRED, None)
+                return None  # refused after the block commits, so that the expiry stays
             unit = get_unit(locked.unit)
             minor = locked.amount if amount is None else unit.to_minor(amount)
             if minor <= 0 or minor > locked.amount:
@@ -1094,7 +1111,10 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
             )
             return locked
 
-    return with_retries(attempt)
+    captured = with_retries(attempt)
+    if captured is None:
+        raise HoldExpired()
+    return captured
 
 
 def _hold_release(hold_id: int, status: str, actor: Actor) -> Hold:
@@ -1124,7 +1144,7 @@ def hold_expire(*, hold_id: int, now: datetime | None = None) -> bool:
     def attempt() -> bool:
         with transaction.atomic():
             hold = Hold.objects.select_for_update().get(pk=hold_id)
-            if hold.status != Hold.Status.PENDING or hold.expires_at is None or hold.expires_at > now:
+            if hold.status != Hold.Status.PENDING or not _is_past_expiry(hold, now):
                 return False
             _hold_release(hold.pk, Hold.Status.EXPIRED, None)
             return True

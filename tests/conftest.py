@@ -27,6 +27,28 @@ def requires_postgresql() -> pytest.MarkDecorator:
     )
 
 
+def _let_the_test_flush_truncate_the_ledger() -> None:
+    """The test suite's flush, and only it, may TRUNCATE the append-only tables on PostgreSQL.
+
+    ledger/migrations/0010_refuse_truncate.py refuses TRUNCATE unless the session sets
+    bocage.allow_truncate in a database named test_…: the flush that ends each transactional test
+    sets it for its own transaction (SET LOCAL), so every other statement of the tests, like
+    every connection of a deployment, is still refused.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def test_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = sql_flush(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL bocage.allow_truncate = 'on'", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = test_flush  # type: ignore[method-assign]
+
+
+_let_the_test_flush_truncate_the_ledger()
+
+
 # Reference data the migrations load (communes, marketplace categories). A transactional test
 # (transaction=True, live_server) flushes every table when it ends, so the tests after it would
 # find them gone: put them back, the same way the migrations do, before each database test.

@@ -14,6 +14,7 @@ from djmoney.money import Money
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services import closing
 from crowdfunding.services.closing import campaign_decide, campaigns_close_due, pledge_settle
+from crowdfunding.services.pledges import pool_create
 from ledger import services as ledger_services
 from ledger.models import Account, Hold, Transaction
 from ledger.services import account_status_set, transfer_create
@@ -119,6 +120,38 @@ def test_the_command_closes_every_campaign_past_its_deadline_and_a_second_run_do
     succeeding.refresh_from_db()
     assert (ledger_rows(), kinds(), succeeding.payout_transaction_id) == after_first
     assert kinds()[Transaction.Kind.CAMPAIGN_PAYOUT] == 1
+
+
+def test_a_campaign_closed_a_week_late_captures_every_pledge_and_match(owner, backers, make_member):
+    # A capture past a hold's expiry is refused (hold_expired): pledges and matches carry none,
+    # the campaign's deadline is theirs, so a close delayed by a stopped beat still collects.
+    sponsor = make_member(username="cc-achards", kind=Member.Kind.ASSOCIATION)
+    give_ach(sponsor, "100")
+    campaign = live_campaign(owner, goal="50")
+    pool_create(campaign=campaign, sponsor=sponsor, actor=sponsor.user, ratio="1", total_cap=Money("50", "ACH"))
+    pledge(campaign, backers[0], "30")
+    pledge(campaign, backers[1], "20")
+    holds = Hold.objects.filter(credit_account=escrow_of(campaign))
+    assert list(holds.values_list("expires_at", flat=True)) == [None] * 4
+    now = timezone.now()
+    Campaign.objects.filter(pk=campaign.pk).update(
+        starts_at=now - datetime.timedelta(days=17), deadline=now - datetime.timedelta(days=7)
+    )
+
+    campaigns_close_due()
+
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.raised_total) == (Campaign.Status.PAID_OUT, 10000)
+    assert statuses(campaign) == [Pledge.Status.CAPTURED] * 2
+    assert (
+        sorted(holds.values_list("status", "captured_amount"))
+        == [(Hold.Status.CAPTURED, 2000)] * 2 + [(Hold.Status.CAPTURED, 3000)] * 2
+    )
+    assert (money_of(backers[0]), money_of(backers[1]), money_of(sponsor)) == (
+        (7000, 0, 7000),
+        (8000, 0, 8000),
+        (5000, 0, 5000),
+    )
 
 
 def test_closing_a_campaign_twice_posts_one_payout_and_captures_each_pledge_once(owner, backers):

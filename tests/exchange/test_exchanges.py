@@ -306,6 +306,22 @@ def test_the_ledgers_hold_expiry_never_touches_an_exchange_hold(pair):
 
 
 @pytest.mark.django_db
+def test_an_exchange_auto_captured_long_after_its_day_is_paid_in_full(pair):
+    # A capture past a hold's expiry is refused (hold_expired): an exchange's hold carries none,
+    # its deadline is the exchange's own auto_capture_at, so a beat stopped for weeks still pays.
+    seller, buyer = pair
+    exchange = _delivered(seller, buyer)
+    assert hold_of(exchange).expires_at is None
+    Exchange.objects.filter(pk=exchange.pk).update(auto_capture_at=timezone.now() - datetime.timedelta(days=30))
+
+    assert services.exchanges_auto_capture_due() == 1
+
+    exchange.refresh_from_db()
+    assert (exchange.status, hold_of(exchange).status) == (S.COMPLETED, Hold.Status.CAPTURED)
+    assert money_of(seller, "GRN") == (2000, 0, 52000)
+
+
+@pytest.mark.django_db
 def test_the_beat_task_runs_the_readable_rule_and_is_safe_twice(pair):
     from exchange.tasks import exchanges_auto_capture_due
 

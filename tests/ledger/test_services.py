@@ -680,7 +680,9 @@ def test_a_resolved_hold_cannot_be_resolved_again_and_nothing_is_written(alice, 
         else:
             services.hold_void(hold=hold, actor=None)
 
-    assert refused.value.code == "hold_resolved"
+    # Capturing an expired hold names why: the same answer as a capture that finds it past its expiry.
+    expected = "hold_expired" if (first, second) == ("expire", "capture") else "hold_resolved"
+    assert refused.value.code == expected
     assert ledger_state() == before
     assert services.hold_expire(hold_id=hold.pk, now=timezone.now() + timedelta(days=1)) is False
     assert ledger_state() == before

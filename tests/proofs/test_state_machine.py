@@ -607,7 +607,7 @@ class LedgerMachine(RuleBasedStateMachine):
         minor = {"full": hold.amount, "partial": 1 + n % hold.amount, "over": hold.amount + 1, "zero": 0}.get(part)
         amount = None if part == "full" else money(unit, minor or 0) if part != "other_unit" else money("EUR", n)
         if hold.status != "pending":
-            expect = refused("hold_resolved")
+            expect = refused("hold_expired" if hold.status == "expired" else "hold_resolved")
         elif part == "other_unit":
             expect = refused("unit_mismatch")
         elif part in {"over", "zero"}:
