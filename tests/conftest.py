@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from ledger.models import Account
@@ -54,6 +55,7 @@ _let_the_test_flush_truncate_the_ledger()
 # find them gone: put them back, the same way the migrations do, before each database test.
 REFERENCE_DATA = [
     ("members.migrations.0003_communes_of_the_pays_des_achards", "add_communes"),
+    ("members.migrations.0004_commune_insee_code", "add_insee_codes"),
     ("exchange.migrations.0002_categories", "add_categories"),
 ]
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "make_member", "staff_user", "django_user_model"}
@@ -71,6 +73,15 @@ def reference_data(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     for module, function in REFERENCE_DATA:
         getattr(importlib.import_module(module), function)(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # LocaleMiddleware activates a request's language in the thread and nothing deactivates it:
+    # a test that called a page in English must not leave the next test's services in English.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
