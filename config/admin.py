@@ -6,7 +6,6 @@ registered by the time this module replaces them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -18,7 +17,6 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from django_otp import devices_for_user
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
@@ -27,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from config.typing import Actor
 from ledger.audit import audit_record
+from members.otp import second_factors_remove_by_staff
 
 from .models import OutboundEmail
 
@@ -93,27 +92,12 @@ class ReadOnlyAccessFailureLogAdmin(ReadOnlyAdmin, AccessFailureLogAdmin):
     pass
 
 
-def second_factors_remove(*, user_ids: Iterable[int], actor: Actor) -> int:
-    """Remove the app and backup codes of these users (a lost phone: the owner enrols again at the
-    next login), audited like members.otp.second_factor_remove. Returns how many users. Raises nothing."""
-    removed_users = 0
-    for user_id in sorted(set(user_ids)):
-        with transaction.atomic():
-            user = User.objects.select_for_update().get(pk=user_id)
-            removed = [device.persistent_id for device in devices_for_user(user, confirmed=None)]
-            TOTPDevice.objects.filter(user=user).delete()
-            StaticDevice.objects.filter(user=user).delete()
-            audit_record(actor=actor, action="otp_device_remove", target=user, devices=removed)
-        removed_users += 1
-    return removed_users
-
-
 class SecondFactorRemoveMixin(admin.ModelAdmin):
     actions = ["remove_second_factor"]
 
     @admin.action(description=_("Remove the second factor of these devices' owners (lost phone)"))
     def remove_second_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        count = second_factors_remove(user_ids=queryset.values_list("user_id", flat=True), actor=request.user)
+        count = second_factors_remove_by_staff(user_ids=queryset.values_list("user_id", flat=True), actor=request.user)
         self.message_user(request, _("Second factor removed for %(count)d account(s).") % {"count": count})
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from binascii import unhexlify
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -180,8 +180,6 @@ def second_factor_remove(*, user: AbstractBaseUser, code: str, actor: Actor) -> 
     Raises PermissionDenied (the role requires a second factor), SecondFactorInvalid (wrong code),
     InvalidInput (nothing to remove); nothing is removed then.
     """
-    from ledger.audit import audit_record
-
     if otp_required_by_role(user):
         raise PermissionDenied(_("Your role requires a second factor: it cannot be removed."))
     if not has_second_factor(user):
@@ -189,11 +187,28 @@ def second_factor_remove(*, user: AbstractBaseUser, code: str, actor: Actor) -> 
     if second_factor_verify(user=user, code=code) is None:
         raise SecondFactorInvalid
     with transaction.atomic(durable=True):
-        get_user_model().objects.select_for_update().get(pk=user.pk)
-        removed = [device.persistent_id for device in devices_for_user(user, confirmed=None)]
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-        audit_record(actor=actor, action="otp_device_remove", target=user, devices=removed)
+        _devices_remove(user_id=user.pk, actor=actor)
+
+
+def second_factors_remove_by_staff(*, user_ids: Iterable[int], actor: Actor) -> int:
+    """A lost phone: remove the app and backup codes of these users, without their code (an
+    operator's action; the owner enrols again at the next login). Returns how many users."""
+    user_ids = sorted(set(user_ids))
+    for user_id in user_ids:
+        with transaction.atomic(durable=True):
+            _devices_remove(user_id=user_id, actor=actor)
+    return len(user_ids)
+
+
+def _devices_remove(*, user_id: int, actor: Actor) -> None:
+    from ledger.audit import audit_record
+
+    # The user's row lock makes a removal and an enrolment of one account take turns.
+    user = get_user_model().objects.select_for_update().get(pk=user_id)
+    removed = [device.persistent_id for device in devices_for_user(user, confirmed=None)]
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit_record(actor=actor, action="otp_device_remove", target=user, devices=removed)
 
 
 def second_factor_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
