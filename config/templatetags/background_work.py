@@ -13,6 +13,6 @@ register = template.Library()
 
 
 @register.inclusion_tag("includes/background_work_banner.html")
-def background_work_banner(style: str = "page") -> dict[str, Any]:
-    """`style="admin"` renders it as the admin's own warning message."""
-    return {"work": background_work_status(), "style": style}
+def background_work_banner(variant: str = "page") -> dict[str, Any]:
+    """`variant="admin"` renders it as the admin's own warning message."""
+    return {"work": background_work_status(), "variant": variant}

@@ -19,7 +19,6 @@ import json
 import multiprocessing
 import os
 import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -61,7 +60,8 @@ class Server:
         env = {
             **os.environ,
             "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
+            # The bench's API token is bound to the key it was issued under (members.tokens).
+            "SECRET_KEY": settings.SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "BOCAGE_THROTTLE_SENSITIVE": "1000000/second",
             "CACHE_URL": "locmem://",

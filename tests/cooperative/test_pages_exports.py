@@ -21,6 +21,12 @@ from tests.cooperative.helpers import administrator, college, found_scic, share_
 from tests.cooperative.test_pages_member import auditor, browse, days_ago, subscribed, writes
 
 
+def in_english(render, *args):
+    """A PDF made outside a request, in English (a request's language comes from its headers)."""
+    with translation.override("en"):
+        return render(*args)
+
+
 def pdf_text(data: bytes) -> str:
     """The strings drawn by the PDF's content streams (reportlab: ASCII85 + Flate, core fonts in WinAnsi)."""
     assert data.startswith(b"%PDF-")
@@ -152,7 +158,7 @@ def test_the_register_pdf_states_the_cooperative_the_movements_and_the_holdings(
         assert fact in flat(text), fact
     assert text.count("Hélène Bernard") == 3  # her subscription, the cession, her holding
 
-    earlier = pdf_text(register_pdf(story, days_ago(9)))
+    earlier = pdf_text(in_english(register_pdf, story, days_ago(9)))
     assert "Subscribed capital: 60,00 €." in earlier
     assert "Communauté de communes du Pays des Achards" not in earlier
 
@@ -169,7 +175,7 @@ def test_a_long_register_runs_over_pages_numbered_with_its_header_on_each(db, ma
             board_decision="CA",
             actor=administrator(),
         )
-    text = pdf_text(register_pdf(coop))
+    text = pdf_text(in_english(register_pdf, coop))
     pages = int(re.search(r"Page 1 of (\d+)", text).group(1))
     assert pages >= 2
     assert [f"Page {n} of {pages}" in text for n in range(1, pages + 1)] == [True] * pages
@@ -210,7 +216,7 @@ def test_the_certificate_is_for_its_shareholder_and_the_register_readers(story, 
 
 
 def test_a_legal_persons_certificate_gives_its_siren_and_address(story):
-    text = pdf_text(subscription_certificate_pdf(ShareMovement.objects.get(number=2)))
+    text = pdf_text(in_english(subscription_certificate_pdf, ShareMovement.objects.get(number=2)))
     for fact in [
         "Communauté de communes du Pays des Achards",
         "2 rue Michel-Breton, 85150 Les Achards",
@@ -224,7 +230,7 @@ def test_a_legal_persons_certificate_gives_its_siren_and_address(story):
 
 
 def test_a_cancelled_subscriptions_certificate_says_so(story):
-    text = pdf_text(subscription_certificate_pdf(ShareMovement.objects.get(number=3)))
+    text = pdf_text(in_english(subscription_certificate_pdf, ShareMovement.objects.get(number=3)))
     assert f"This subscription was cancelled by movement n° 5 of {en(days_ago(0))}." in text
 
 

@@ -249,7 +249,8 @@ class WebInstance(ProcessGroup):
             DJANGO_SETTINGS_MODULE="config.settings",
             DEBUG="false",
             SECURE_SSL_REDIRECT="false",
-            SECRET_KEY="scale-out-test-" + "k" * 50,
+            # The test's own key: API tokens are bound to the key they were issued under.
+            SECRET_KEY=settings.SECRET_KEY,
             ALLOWED_HOSTS="127.0.0.1",
             DATABASE_URL=test_database_url(),
             CELERY_BROKER_URL=self.broker_url,
