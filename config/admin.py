@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
-from config.typing import Actor
+from core.typing import Actor
 from ledger.audit import audit_record
 from members.otp import second_factors_remove_by_staff
 

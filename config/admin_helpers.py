@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from ledger.audit import audit_record
 
 # Values an audit row must never hold: a password's hash or the typed password itself.

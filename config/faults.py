@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from .api_errors import error_body
+from core.api_errors import error_body
 
 logger = logging.getLogger("bocage.faults")
 

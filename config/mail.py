@@ -27,8 +27,9 @@ from django.db.models import F, Q
 from django.template import loader
 from django.utils import timezone
 
+from core.queueing import enqueue
+
 from .models import OutboundEmail
-from .queueing import enqueue
 
 logger = logging.getLogger("bocage.mail")
 

@@ -49,7 +49,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .api_errors import error_body
+from core.api_errors import error_body
 
 logger = logging.getLogger(__name__)
 

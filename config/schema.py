@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Any operation may answer these through `config.api_errors.exception_handler` (bad input, no or
+# Any operation may answer these through `core.api_errors.exception_handler` (bad input, no or
 # wrong credentials, someone else's object, a conflict, a body too large, a wrong content type,
 # throttling); the schema says so, so clients and schemathesis know the shape of each.
 ERROR_RESPONSES = {

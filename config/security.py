@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from .api_errors import error_body
+from core.api_errors import error_body
 
 
 class LoginAttemptsBackend(AxesStandaloneBackend):

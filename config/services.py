@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from core.typing import Actor
+
 from .models import WorkerHeartbeat
-from .typing import Actor
 
 
 def worker_heartbeat_record(*, hostname: str, actor: Actor = None) -> WorkerHeartbeat:

@@ -299,13 +299,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
     # The sensitive API writes (token, transfers, holds, pledges, share requests: see
@@ -423,7 +423,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
     visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     connect_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
 )
-# Publishing from a web request gives up quickly when the broker is down (config.queueing logs it,
+# Publishing from a web request gives up quickly when the broker is down (core.queueing logs it,
 # the beat's sweeps catch up): a payment must not wait for the broker.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .api_errors import error_body
+from core.api_errors import error_body
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

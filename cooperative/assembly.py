@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .errors import InvalidCollegeWeights
 from .models import Cooperative

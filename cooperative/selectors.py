@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Case, IntegerField, Q, QuerySet, Sum, When
 from django.utils import timezone
 
-from config.typing import Actor, RequestUser, acting_user
+from core.typing import Actor, RequestUser, acting_user
 from ledger.selectors import can_read_everything
 
 from .errors import CooperativeNotFound

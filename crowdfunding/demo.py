@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from members.models import Member
 
 from .models import Campaign

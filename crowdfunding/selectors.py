@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from config.typing import RequestUser
+from core.typing import RequestUser
 from crowdfunding.errors import CampaignNotFound, PledgeNotFound
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from ledger.selectors import can_read_everything

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from config.errors import NotFound
-from config.typing import RequestUser
+from core.errors import NotFound
+from core.typing import RequestUser
 from ledger.models import Account
 from ledger.selectors import can_read_everything
 from ledger.units import UnitKind, all_units

@@ -6,8 +6,8 @@ import uuid
 
 from django.db.models import QuerySet
 
-from config.errors import NotFound
-from config.typing import RequestUser
+from core.errors import NotFound
+from core.typing import RequestUser
 from currency.models import PaymentRequest
 from ledger.selectors import can_read_everything
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from config.errors import NotFound
-from config.typing import RequestUser
+from core.errors import NotFound
+from core.typing import RequestUser
 from currency.models import ServiceRecord
 from ledger.models import Account
 from ledger.selectors import can_read_everything

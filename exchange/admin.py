@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, run_service_action
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from ledger.units import get_unit
 
 from .models import Category, Exchange, ExchangeEvent, Listing, ListingPhoto, Review

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Q, QuerySet
 
-from config.typing import RequestUser
+from core.typing import RequestUser
 from exchange.models import Exchange, Review
 from exchange.services.exchanges import ExchangeNotFound
 from ledger.selectors import can_read_everything

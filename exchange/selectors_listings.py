@@ -14,8 +14,8 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from config.errors import NotFound
-from config.typing import RequestUser
+from core.errors import NotFound
+from core.typing import RequestUser
 from exchange.models import Category, Listing
 from ledger.units import all_units
 from members.models import Commune

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_helpers import ReadOnlyAdmin
 from config.admin_helpers import ReadOnlyInline as ReadOnlyInline  # re-exported: other apps import it from here
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import services
 from .models import Account, Entry, Hold, Transaction

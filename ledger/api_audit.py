@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import NotFound, PermissionDenied
-from config.pagination import DefaultPagination
+from core.errors import NotFound, PermissionDenied
+from core.pagination import DefaultPagination
 
 from . import books, exports, fec
 from .models import ExportJob

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import models
 
-from config.typing import Actor, acting_user
+from core.typing import Actor, acting_user
 
 from .models import AuditEvent
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from ledger.units import InvalidAmount, UnitMismatch, UnknownUnit
 
 __all__ = [

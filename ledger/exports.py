@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.errors import InvalidInput, PermissionDenied
-from config.queueing import enqueue_on_commit
-from config.typing import Actor, acting_user
+from core.errors import InvalidInput, PermissionDenied
+from core.queueing import enqueue_on_commit
+from core.typing import Actor, acting_user
 
 from . import books, fec
 from .models import Account, ExportJob

@@ -28,8 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from config.api_errors import error_body
-from config.errors import ApplicationError, Conflict, InvalidInput
+from core.api_errors import error_body
+from core.errors import ApplicationError, Conflict, InvalidInput
 
 from .errors import IdempotencyKeyReused
 from .models import IdempotencyRecord

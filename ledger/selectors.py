@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
-from config.typing import RequestUser
+from core.typing import RequestUser
 from members.models import Member
 
 from .errors import AccountNotFound

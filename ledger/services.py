@@ -31,8 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput
-from config.typing import Actor, acting_user
+from core.errors import ApplicationError, InvalidInput
+from core.typing import Actor, acting_user
 from members.models import Member
 
 from .audit import audit_record

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class InvalidAmount(ApplicationError):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.errors import ApplicationError, NotFound
 from core.csv import SafeWriter
+from core.errors import ApplicationError, NotFound
 from members.models import Member
 
 from . import selectors, services

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.typing import RequestUser
 from core.csv import SafeWriter
+from core.typing import RequestUser
 
 from .models import AuditEvent
 from .selectors import can_read_everything

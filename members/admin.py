@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin, add_service_errors, run_service_action
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .identity import IDENTITY_CLEANERS
 from .models import ApiToken, Commune, Member

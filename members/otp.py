@@ -35,9 +35,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from config.api_errors import error_body
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
-from config.typing import Actor
+from core.api_errors import error_body
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.typing import Actor
 
 from .services import api_tokens_revoke_all
 

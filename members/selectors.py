@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from config.errors import NotFound
-from config.typing import RequestUser
+from core.errors import NotFound
+from core.typing import RequestUser
 
 from . import tokens
 from .models import ApiToken, Member

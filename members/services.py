@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.errors import ApplicationError, InvalidInput
 from config.mail import outbound_email_queue
-from config.typing import Actor, acting_user
+from core.errors import ApplicationError, InvalidInput
+from core.typing import Actor, acting_user
 
 from . import tokens
 from .identity import IDENTITY_CLEANERS

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 
 from . import selectors, services
 

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import otp
 

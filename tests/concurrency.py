@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connection
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def race(calls: list[Callable[[], Any]]) -> list[Any]:

@@ -12,8 +12,6 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from config.errors import InvalidInput, NotFound, PermissionDenied
-from config.typing import RequestUser
 from cooperative import selectors
 from cooperative.errors import CooperativeNotFound, RequestNotFound
 from cooperative.models import (
@@ -28,6 +26,8 @@ from cooperative.models import (
 from cooperative.serializers import MAX_ID
 from cooperative.serializers.inputs import OnQuerySerializer
 from cooperative.services.register import require_administrator
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.typing import RequestUser
 
 ON_PARAMETER = OpenApiParameter(
     "on", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False, description="YYYY-MM-DD; absent: today."

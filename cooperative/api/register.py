@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput, NotFound
 from cooperative import assembly, selectors
 from cooperative.models import College, Cooperative, ShareClass, Shareholder, ShareMovement
 from cooperative.serializers import UNIT
@@ -50,6 +49,7 @@ from cooperative.serializers.reads import (
 from cooperative.services import register as register_services
 from cooperative.services import requests as request_services
 from cooperative.services import setup
+from core.errors import InvalidInput, NotFound
 from members.models import Commune, Member
 
 from .common import (

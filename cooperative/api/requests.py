@@ -20,8 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput, PermissionDenied
-from config.typing import RequestUser
 from cooperative import selectors
 from cooperative.models import Cooperative, RedemptionRequest, ShareMovement, SubscriptionRequest
 from cooperative.serializers.inputs import (
@@ -38,6 +36,8 @@ from cooperative.serializers.reads import (
 )
 from cooperative.services import requests as services
 from cooperative.services.register import require_administrator
+from core.errors import InvalidInput, PermissionDenied
+from core.typing import RequestUser
 from members.models import Member
 
 from .common import (

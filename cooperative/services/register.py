@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.errors import InvalidInput, PermissionDenied
-from config.typing import Actor, acting_user
 from cooperative import selectors
 from cooperative.errors import (
     AboveMaximumHolding,
@@ -31,6 +29,8 @@ from cooperative.errors import (
     NotEnoughShares,
 )
 from cooperative.models import Cooperative, ShareClass, Shareholder, ShareMovement
+from core.errors import InvalidInput, PermissionDenied
+from core.typing import Actor, acting_user
 from ledger.audit import audit_record
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post, transaction_reverse, with_retries

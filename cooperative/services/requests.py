@@ -20,11 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import InvalidInput, PermissionDenied
-from config.typing import Actor, acting_user
 from cooperative import selectors
 from cooperative.errors import NotAdmitted, NotDueYet, NotEnoughShares, RequestNotPending
 from cooperative.models import College, Cooperative, RedemptionRequest, ShareClass, Shareholder, SubscriptionRequest
+from core.errors import InvalidInput, PermissionDenied
+from core.typing import Actor, acting_user
 from ledger.audit import audit_record
 from ledger.services import with_retries
 from members.models import Member

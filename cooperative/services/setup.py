@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.errors import InvalidInput
-from config.typing import Actor
 from cooperative.errors import InvalidCollegeWeights
 from cooperative.models import College, Cooperative, ShareClass, Shareholder, SubscriptionRequest
+from core.errors import InvalidInput
+from core.typing import Actor
 from ledger.audit import audit_record
 from ledger.models import Account
 from ledger.services import system_account

@@ -12,10 +12,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
 
-from config.errors import ApplicationError, NotFound
 from cooperative import selectors
 from cooperative.forms import DateForm
 from cooperative.models import Cooperative, Shareholder, ShareMovement
+from core.errors import ApplicationError, NotFound
 from members.models import Member
 
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
 from cooperative.forms import ApproveForm, PayForm, RejectForm
 from cooperative.models import Cooperative, RedemptionRequest, SubscriptionRequest
 from cooperative.services.requests import (
@@ -27,6 +26,7 @@ from cooperative.services.requests import (
     subscription_request_reject,
 )
 from cooperative.templatetags.cooperative_format import format_euros
+from core.errors import ApplicationError
 
 from ._common import add_service_error, administered, board_context, readable, short
 

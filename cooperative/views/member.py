@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
 from cooperative import selectors
 from cooperative.forms import RedemptionRequestForm, SubscriptionRequestForm
 from cooperative.models import Cooperative, RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
@@ -24,6 +23,7 @@ from cooperative.services.requests import (
     subscription_request_create,
 )
 from cooperative.templatetags.cooperative_format import format_euros
+from core.errors import ApplicationError
 
 from ._common import add_service_error, cancelled_numbers, cooperative_or_404, member_of, movements_of
 

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError
 from cooperative import selectors
 from cooperative.assembly import Tally, tally
 from cooperative.forms import AdmitForm, TallyForm, TransferForm
 from cooperative.models import Shareholder, ShareMovement
 from cooperative.services.register import share_transfer
 from cooperative.services.setup import college_weight_problems, shareholder_admit
+from core.errors import ApplicationError
 
 from ._common import add_service_error, administered, board_context, day_on, readable, short
 

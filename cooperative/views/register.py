@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
 from cooperative import selectors
 from cooperative.charts import Point, step_chart
 from cooperative.forms import CancelMovementForm
 from cooperative.models import Cooperative, ShareMovement
 from cooperative.services.register import movement_cancel
 from cooperative.templatetags.cooperative_format import format_euros
+from core.errors import ApplicationError
 
 from ._common import add_service_error, administered, board_context, cancelled_numbers, day_on, readable, short
 

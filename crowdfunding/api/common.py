@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from config.errors import NotFound, PermissionDenied
-from config.typing import RequestUser
+from core.errors import NotFound, PermissionDenied
+from core.typing import RequestUser
 from crowdfunding import selectors
 from crowdfunding.models import Campaign
 from crowdfunding.services.campaigns import member_of

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.serializers import (

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.errors import InvalidInput, PermissionDenied
-from config.images import reencoded_jpeg
 from config.mail import outbound_email_queue
-from config.typing import Actor, acting_user
 from cooperative.models import College, ShareClass
 from cooperative.selectors import can_administer
+from core.errors import InvalidInput, PermissionDenied
+from core.images import reencoded_jpeg
+from core.typing import Actor, acting_user
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
 from crowdfunding.models import Campaign, CampaignImage, RewardTier
 from crowdfunding.richtext import sanitise

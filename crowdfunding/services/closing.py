@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.errors import ApplicationError
 from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
+from core.errors import ApplicationError
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction
 from ledger.services import (

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
-from config.typing import Actor, acting_user
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.typing import Actor, acting_user
 from crowdfunding.errors import (
     AlreadyPledged,
     BelowTierMinimum,

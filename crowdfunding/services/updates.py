@@ -11,10 +11,10 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.errors import InvalidInput
 from config.mail import outbound_email_queue
-from config.queueing import enqueue_on_commit
-from config.typing import Actor, acting_user
+from core.errors import InvalidInput
+from core.queueing import enqueue_on_commit
+from core.typing import Actor, acting_user
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
 from crowdfunding.richtext import sanitise
 from members.models import Member

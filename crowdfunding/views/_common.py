@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from crowdfunding.selectors import Progress, campaign_get_owned, campaign_get_visible
 from ledger.units import get_unit

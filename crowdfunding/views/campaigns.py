@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, PermissionDenied
+from core.errors import ApplicationError, PermissionDenied
 from crowdfunding import selectors
 from crowdfunding.forms import CampaignFilterForm, CancelForm, PoolForm
 from crowdfunding.models import Campaign, MatchingPool, Pledge

@@ -14,8 +14,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
 from core.csv import SafeWriter
+from core.errors import ApplicationError
 from crowdfunding import selectors
 from crowdfunding.forms import UpdateForm
 from crowdfunding.models import Pledge

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, PermissionDenied
 from cooperative.selectors import can_administer
+from core.errors import ApplicationError, PermissionDenied
 from crowdfunding.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from crowdfunding.models import Campaign, RewardTier
 from crowdfunding.services.campaigns import (

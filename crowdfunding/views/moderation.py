@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError, NotFound
-from config.queueing import enqueue_on_commit
+from core.errors import ApplicationError, NotFound
+from core.queueing import enqueue_on_commit
 from crowdfunding import selectors
 from crowdfunding.forms import ApproveForm, CancelForm, SendBackForm
 from crowdfunding.models import Campaign

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, PermissionDenied
+from core.errors import ApplicationError, PermissionDenied
 from crowdfunding import selectors
 from crowdfunding.forms import PledgeForm, WithdrawForm
 from crowdfunding.models import Campaign, Pledge, RewardTier

@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput, NotFound
-from config.pagination import DefaultPagination
+from core.errors import InvalidInput, NotFound
+from core.pagination import DefaultPagination
 from currency import selectors
 from currency.models import Conversion
 from currency.services.conversions import conversion_create

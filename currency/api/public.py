@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput
 from core.csv import SafeWriter
+from core.errors import InvalidInput
 from ledger.units import get_unit
 from members.models import Commune, Member
 

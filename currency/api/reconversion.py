@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import DefaultPagination
+from core.pagination import DefaultPagination
 from currency import selectors
 from currency.models import Reconversion, SepaExport
 from currency.services import reconversions as services

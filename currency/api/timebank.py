@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import NotFound
+from core.errors import NotFound
 from currency.models import ServiceRecord
 from currency.selectors_timebank import service_record_get_visible, service_records_of
 from currency.services.timebank import (

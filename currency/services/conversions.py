@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
-from config.typing import Actor, acting_user
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.typing import Actor, acting_user
 from currency.models import Comptoir, Conversion
 from ledger.errors import AccountNotFound, IdempotencyKeyReused, InvalidAmount, MembershipExpired
 from ledger.models import Account, Transaction

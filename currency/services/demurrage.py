@@ -25,8 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError
-from config.typing import Actor
+from core.errors import ApplicationError
+from core.typing import Actor
 from currency.models import DemurrageCharge
 from ledger.models import Account, Transaction
 from ledger.services import Leg, lock_accounts, post_locked, request_fingerprint, system_account, with_retries

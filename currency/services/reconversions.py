@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
-from config.typing import Actor, acting_user
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.typing import Actor, acting_user
 from currency.models import Reconversion, SepaExport
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
 from ledger.audit import audit_record

@@ -18,9 +18,9 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.errors import ApplicationError
 from config.territory import CommuneSpec, OfficeSpec, Territory
-from config.typing import Actor
+from core.errors import ApplicationError
+from core.typing import Actor
 from currency.models import Comptoir
 from ledger.audit import audit_record
 from members.models import Commune

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
-from config.typing import Actor, acting_user
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.typing import Actor, acting_user
 from currency.models import ServiceRecord
 from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
 from ledger.models import Account, Transaction

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from currency import selectors
 from currency.forms_comptoir import ConversionForm, DayForm
 from currency.services.conversions import conversion_create

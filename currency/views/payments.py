@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from currency.forms_payments import PaymentRequestForm
 from currency.models import PaymentRequest
 from currency.qr import qr_svg

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from currency import selectors
 from currency.forms_comptoir import ReconversionRequestForm, RejectForm
 from currency.models import Reconversion

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from currency.forms_timebank import ServiceRecordForm, VolunteeringRewardForm
 from currency.selectors_timebank import (
     service_record_get_visible,

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput, NotFound
 from core.amounts import AmountField
+from core.errors import InvalidInput, NotFound
 from exchange.models import Category, Listing, ListingPhoto
 from exchange.selectors_listings import listing_get_visible, listing_search, member_units
 from exchange.services.listings import (

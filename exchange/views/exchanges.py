@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from exchange.forms_exchanges import DisputeForm, MessageForm, ProposeForm, ResolveForm, ReviewForm
 from exchange.models import Exchange, Listing, Review
 from exchange.selectors_exchanges import (

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from exchange.forms_listings import HideForm, ListingForm, ListingSearchForm
 from exchange.models import Category, Listing, ListingPhoto
 from exchange.selectors_listings import listing_get_visible, listing_search, listings_of_author

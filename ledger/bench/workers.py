@@ -139,7 +139,7 @@ def single_worker(spec: RunSpec, seed: int, barrier: Any, results: Any) -> None:
     from django.contrib.auth import get_user_model
     from djmoney.money import Money
 
-    from config.errors import ApplicationError
+    from core.errors import ApplicationError
     from ledger.models import Account
     from ledger.services import transfer_create
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from config.errors import ApplicationError
 from cooperative.assembly import tally
 from cooperative.models import College, Cooperative
 from cooperative.services.requests import share_subscribe
 from cooperative.services.setup import cooperative_create, shareholder_admit
+from core.errors import ApplicationError
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
 from tests.cooperative.test_worked_examples import redeemed
 

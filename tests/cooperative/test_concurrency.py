@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from djmoney.money import Money
 
-from config.errors import ApplicationError
 from cooperative.models import RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.selectors import capital_at
 from cooperative.services.requests import (
@@ -26,6 +25,7 @@ from cooperative.services.requests import (
     subscription_request_create,
     subscription_request_pay,
 )
+from core.errors import ApplicationError
 from ledger.models import Transaction
 from tests.concurrency import race
 from tests.conftest import requires_postgresql

@@ -9,7 +9,6 @@ import pytest
 from django.utils import translation
 from djmoney.money import Money
 
-from config.errors import ApplicationError
 from cooperative.models import College, Cooperative, ShareClass, Shareholder
 from cooperative.services.requests import subscription_request_create
 from cooperative.services.setup import (
@@ -19,6 +18,7 @@ from cooperative.services.setup import (
     share_class_create,
     shareholder_admit,
 )
+from core.errors import ApplicationError
 from ledger.models import Account
 from tests.cooperative.helpers import SIREN, administrator, college, found_scic
 from tests.cooperative.test_worked_examples import refused, subscribed

@@ -15,7 +15,6 @@ import pytest
 from django.utils import timezone, translation
 from djmoney.money import Money
 
-from config.errors import ApplicationError
 from cooperative.models import Cooperative, RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.selectors import capital_at, holdings_at
 from cooperative.services.register import movement_cancel, share_transfer
@@ -29,6 +28,7 @@ from cooperative.services.requests import (
     subscription_request_pay,
 )
 from cooperative.services.setup import shareholder_admit
+from core.errors import ApplicationError
 from ledger.models import Account, Entry, Transaction
 from ledger.services import system_account
 from members.models import Member

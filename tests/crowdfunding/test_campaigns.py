@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
 from crowdfunding.models import Campaign, RewardTier
 from crowdfunding.services.campaigns import (

@@ -15,7 +15,7 @@ import pytest
 from django.db.models import Sum
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.services.closing import campaign_decide, campaigns_close_due
 from crowdfunding.services.pledges import pledge_create, pool_create

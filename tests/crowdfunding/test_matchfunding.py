@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from crowdfunding.errors import OwnCampaign, PoolNotAllowed
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from crowdfunding.services.campaigns import campaign_submit

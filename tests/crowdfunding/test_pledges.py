@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from crowdfunding.errors import (
     AlreadyPledged,
     BelowTierMinimum,

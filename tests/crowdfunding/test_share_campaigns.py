@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import InvalidInput, PermissionDenied
 from cooperative import selectors as register
 from cooperative.models import ShareMovement, SubscriptionRequest
 from cooperative.services.requests import subscription_request_approve, subscription_request_pay
+from core.errors import InvalidInput, PermissionDenied
 from crowdfunding.errors import PoolNotAllowed
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit

@@ -8,7 +8,7 @@ import pytest
 from djmoney.money import Money
 
 from config.celery import app as celery_app
-from config.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from crowdfunding.models import Campaign, CampaignUpdate, UpdateDelivery
 from crowdfunding.services.campaigns import campaign_submit
 from crowdfunding.services.closing import campaigns_close_due

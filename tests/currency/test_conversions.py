@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from currency.models import Comptoir, Conversion
 from currency.selectors import comptoir_cash_report, local_day_bounds
 from ledger.models import Transaction

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from currency.models import PaymentRequest
 from currency.services.payments import (
     PaymentRequestCancelled,

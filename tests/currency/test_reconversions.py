@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from currency.models import Reconversion
 from currency.services.reconversions import (
     fee_for,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from currency.models import Reconversion, SepaExport
 from currency.sepa import NAMESPACE, SepaTransfer, build_pain_001, pain_001_problems, sepa_text
 from currency.services.reconversions import (

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone, translation
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from currency.forms_timebank import HoursField, HoursWidget, duration_to_hours
 from currency.models import ServiceRecord
 from currency.selectors_timebank import timebank_warning

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from exchange.models import Exchange, ExchangeEvent
 from exchange.services import exchanges as services
 from ledger.models import Hold

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
 from exchange.selectors_exchanges import exchange_get_visible, exchanges_of, member_rating
 from exchange.services import exchanges as services

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import Image
 
-from config.errors import PermissionDenied
+from core.errors import PermissionDenied
 from exchange.models import ListingPhoto
 from exchange.services.listings import (
     ImageTooLarge,

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import NotFound
+from core.errors import NotFound
 from exchange.models import Category, Listing
 from exchange.selectors_listings import _text_filter, listing_get_visible, listing_search
 from exchange.services.listings import listing_close, listing_hide, listing_pause

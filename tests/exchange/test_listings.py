@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from exchange.models import Category, Listing
 from exchange.services.listings import (
     ListingHidden,

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError
 from cooperative.models import RedemptionRequest, ShareMovement
 from cooperative.services import register as coop_register
 from cooperative.services import requests as coop_requests
 from cooperative.services.setup import shareholder_admit
+from core.errors import ApplicationError
 from crowdfunding.models import Campaign
 from crowdfunding.services import campaigns as cf_campaigns
 from crowdfunding.services.pledges import pool_create

@@ -22,7 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from ledger import services
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.units import get_unit

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from config.errors import InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from ledger import fec
 from ledger.exports import export_request, export_run
 from ledger.models import ExportJob

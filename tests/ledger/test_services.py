@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from djmoney.money import Money
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from ledger import services
 from ledger.errors import (
     AccountClosed,

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone, translation
 from djmoney.money import Money
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from ledger import services as ledger
 from ledger.errors import MembershipExpired
 from ledger.models import Account, Entry, Transaction

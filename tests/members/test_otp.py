@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 from rest_framework.test import APIClient
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from ledger.models import AuditEvent
 from members.models import ApiToken
 from members.otp import PENDING_KEY_SESSION_KEY, second_factor_enrol

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from crowdfunding.models import Campaign, Pledge, RewardTier
 from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_withdraw
 from exchange.models import Exchange, Listing

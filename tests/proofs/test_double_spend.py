@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from djmoney.money import Money
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from crowdfunding.models import Pledge, RewardTier
 from crowdfunding.services.pledges import pledge_create
 from ledger import services

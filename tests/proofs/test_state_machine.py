@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_withdraw
 from currency.models import Comptoir

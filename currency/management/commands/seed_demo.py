@@ -25,7 +25,7 @@ from django.utils import timezone
 from djmoney.money import Money
 from stdnum import iban, luhn
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from ledger import services
 from ledger.models import Account, Hold
 from members.models import Commune, Member, MembershipPayment

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from ledger.exports import BOOKS_NON_STATUTORY, BOOKS_STATUTORY, export_parameters_clean, fec_books_of
 from ledger.fec import ENCODINGS, LATIN_9, fec_filename, fec_write
 from ledger.models import ExportJob

@@ -1,0 +1,29 @@
+"""The layers of docs/ARCHITECTURE.md, read from the imports: the ground floor imports no app."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = {"config", "core", "members", "ledger", "currency", "exchange", "crowdfunding", "cooperative"}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The project's top-level packages a module imports (at the top or inside a function)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names & PROJECT
+
+
+def test_core_imports_no_app_of_the_project():
+    offending = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) - {"core"})
+        for path in sorted((ROOT / "core").rglob("*.py"))
+    }
+
+    assert {module: apps for module, apps in offending.items() if apps} == {}

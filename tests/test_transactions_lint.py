@@ -1,0 +1,102 @@
+"""House rule (docs/ARCHITECTURE.md, each app's shape): the top-level service owns its transaction with
+`transaction.atomic(durable=True)`; a bare `transaction.atomic()` is a savepoint or a nested block, and
+each one outside the tests and migrations is listed here with why it may not be durable. A new one fails
+until it is listed (or made durable), the way Zulip lints its transaction rules."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SAVEPOINT = "a savepoint around one step that may fail (a unique row, a refusal) while the caller goes on"
+PRIMITIVE = "a ledger primitive: other services post inside their own transaction, so it nests"
+NESTED = "also called inside another service's transaction (a flow, the seeder, the admin), so it nests"
+OWN_STEP = "a claim or a lease of its own, taken before slow work that must not hold the caller's transaction"
+READ = "one snapshot for a long read, inside the caller's transaction when there is one"
+
+ALLOWED = {
+    "config/admin.py:BocageUserAdmin.user_change_password": NESTED,  # Django's view, with its own atomic
+    "config/admin.py:access_attempts_forget": NESTED,
+    "crowdfunding/services/closing.py:_settle_share_pledge": SAVEPOINT,
+    "crowdfunding/services/pledges.py:_rematch": SAVEPOINT,
+    "crowdfunding/services/updates.py:campaign_update_deliver": SAVEPOINT,
+    "currency/services/territory.py:_communes_not_in_file": SAVEPOINT,
+    "exchange/services/exchanges.py:review_create": SAVEPOINT,
+    "ledger/bench/measure.py:_bulk_sql_load": OWN_STEP,
+    "ledger/exports.py:export_request": NESTED,
+    "ledger/exports.py:_claim": OWN_STEP,
+    "ledger/exports.py:export_run": OWN_STEP,
+    "ledger/idempotency.py:_claim": SAVEPOINT,
+    "ledger/idempotency.py:_run_in_one_transaction": NESTED,
+    "ledger/services.py:system_account": SAVEPOINT,
+    "ledger/services.py:account_status_set": PRIMITIVE,
+    "ledger/services.py:account_limits_set": PRIMITIVE,
+    "ledger/services.py:transaction_post.attempt": PRIMITIVE,
+    "ledger/services.py:transactions_post_batch.attempt": PRIMITIVE,
+    "ledger/services.py:transaction_reverse.attempt": PRIMITIVE,
+    "ledger/services.py:hold_create.attempt": PRIMITIVE,
+    "ledger/services.py:hold_capture.attempt": PRIMITIVE,
+    "ledger/services.py:hold_void.attempt": PRIMITIVE,
+    "ledger/services.py:hold_expire.attempt": PRIMITIVE,
+    "ledger/verification.py:verify_ledger": READ,
+    "members/otp.py:second_factor_verify": NESTED,
+    "members/services.py:member_create": NESTED,
+    "members/services.py:membership_renew": NESTED,
+    "members/services.py:member_close": NESTED,
+    "members/services.py:api_token_create": NESTED,
+    "members/services.py:api_token_revoke": NESTED,
+}
+
+
+def bare_atomics(path: Path) -> list[str]:
+    """`file:Outer.inner` for each `transaction.atomic()` called with no argument in the module."""
+    found: list[str] = []
+    scope: list[str] = []
+
+    class Visitor(ast.NodeVisitor):
+        def visit_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+            scope.append(node.name)
+            self.generic_visit(node)
+            scope.pop()
+
+        visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_scope
+
+        def visit_Call(self, node: ast.Call) -> None:
+            if ast.unparse(node.func) in {"transaction.atomic", "atomic"} and not node.args and not node.keywords:
+                found.append(f"{path.relative_to(ROOT)}:{'.'.join(scope)}")
+            self.generic_visit(node)
+
+    Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def project_modules() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [
+        ROOT / name
+        for name in listed.stdout.split()
+        if not name.startswith(("tests/", "scripts/")) and "/migrations/" not in name
+    ]
+
+
+def test_every_bare_atomic_is_listed_with_its_reason():
+    found = {place for path in project_modules() for place in bare_atomics(path)}
+
+    assert sorted(found - set(ALLOWED)) == [], "make it atomic(durable=True), or list it with its reason"
+    assert sorted(set(ALLOWED) - found) == [], "no longer there: take it off the list"
+
+
+def test_the_lint_sees_a_bare_atomic_and_lets_a_durable_one_pass(tmp_path, monkeypatch):
+    module = tmp_path / "service.py"
+    module.write_text(
+        "from django.db import transaction\n\n"
+        "def thing_create():\n    with transaction.atomic():\n        pass\n\n"
+        "def thing_update():\n    with transaction.atomic(durable=True):\n        pass\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setitem(globals(), "ROOT", tmp_path)
+
+    assert bare_atomics(module) == ["service.py:thing_create"]
