@@ -94,6 +94,8 @@ def outbound_email_deliver(*, email_id: int) -> str:
         attempts=F("attempts") + 1,
         claimed_until=None,
         last_error="",
+        # Sent: the body is no longer needed, and it may hold a password-reset link or personal data.
+        body="",
     )
     return "sent"
 

@@ -164,9 +164,22 @@ def test_the_password_reset_mail_goes_through_the_outbox(client, django_user_mod
         response = client.post("/accounts/password_reset/", {"email": "alice@bocage.test"})
     assert (response.status_code, response["Location"]) == (302, "/accounts/password_reset/done/")
     queued = OutboundEmail.objects.get()
-    assert (queued.to, queued.status) == (["alice@bocage.test"], "sent")
+    # Sent, the row keeps no body: its reset link must not stay readable in the database or the admin.
+    assert (queued.to, queued.status, queued.body) == (["alice@bocage.test"], "sent", "")
     assert [m.to for m in mail.outbox] == [["alice@bocage.test"]]
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_the_admin_never_shows_a_mails_body(client, django_user_model):
+    staff = django_user_model.objects.create_superuser("root", "root@bocage.test", "x")
+    client.force_login(staff)
+    queued = outbound_email_queue(to="alice@bocage.test", subject="Réinitialisation", body="/accounts/reset/secret/")
+
+    page = client.get(f"/admin/config/outboundemail/{queued.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Réinitialisation" in page.content.decode()
+    assert "/accounts/reset/secret/" not in page.content.decode()
 
 
 # --- failures -------------------------------------------------------------------------------
