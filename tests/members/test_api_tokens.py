@@ -205,6 +205,9 @@ def test_the_tokens_page_lists_and_revokes_ones_own_tokens_only(client, make_mem
     assert page.status_code == 200
     assert "Alice&#x27;s phone" in page.content.decode()
     assert "Bob" not in page.content.decode()
+    # On a phone the table stacks: each cell says what it is.
+    for label in ("Device", "Created", "Last used", "Expires"):
+        assert f'data-label="{label}"' in page.content.decode()
 
     assert client.post(PAGE, {"token": bobs.pk}).status_code == 404
     assert with_key(bobs_key).get(ME).status_code == 200
