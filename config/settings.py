@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "exchange",
     "crowdfunding",
     "cooperative",
+    # The top floor: the demo community and the benchmark (management commands only, no tables).
+    "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [

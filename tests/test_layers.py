@@ -6,7 +6,18 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = {"config", "core", "members", "ledger", "currency", "exchange", "crowdfunding", "cooperative"}
+PROJECT = {
+    "config",
+    "core",
+    "members",
+    "ledger",
+    "currency",
+    "exchange",
+    "crowdfunding",
+    "cooperative",
+    "demo",
+    "bench",
+}
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -27,3 +38,13 @@ def test_core_imports_no_app_of_the_project():
     }
 
     assert {module: apps for module, apps in offending.items() if apps} == {}
+
+
+def test_nothing_but_the_tests_imports_the_top_floor():
+    importers = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & {"demo", "bench"})
+        for package in PROJECT - {"demo", "bench"}
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+
+    assert {module: floors for module, floors in importers.items() if floors} == {}

@@ -25,7 +25,7 @@ ALLOWED = {
     "crowdfunding/services/updates.py:campaign_update_deliver": SAVEPOINT,
     "currency/services/territory.py:_communes_not_in_file": SAVEPOINT,
     "exchange/services/exchanges.py:review_create": SAVEPOINT,
-    "ledger/bench/measure.py:_bulk_sql_load": OWN_STEP,
+    "bench/measure.py:_bulk_sql_load": OWN_STEP,
     "ledger/exports.py:export_request": NESTED,
     "ledger/exports.py:_claim": OWN_STEP,
     "ledger/exports.py:export_run": OWN_STEP,

@@ -13,18 +13,17 @@ from typing import Any
 from django.utils import timezone
 from djmoney.money import Money
 
-from members.models import Commune, Member
-
-from .models import Cooperative
-from .services.register import share_transfer
-from .services.requests import (
+from cooperative.models import Cooperative
+from cooperative.services.register import share_transfer
+from cooperative.services.requests import (
     redemption_request_approve,
     redemption_request_create,
     redemption_request_pay,
     share_subscribe,
     subscription_request_create,
 )
-from .services.setup import colleges_define, cooperative_create, share_class_create, shareholder_admit
+from cooperative.services.setup import colleges_define, cooperative_create, share_class_create, shareholder_admit
+from members.models import Commune, Member
 
 # The SIREN of the demo SCIC (a valid check digit; not a real company).
 DEMO_SIREN = "732829320"

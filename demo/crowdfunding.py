@@ -14,12 +14,11 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import ApplicationError
+from crowdfunding.models import Campaign
+from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit, tier_create
+from crowdfunding.services.closing import campaign_close
+from crowdfunding.services.pledges import pledge_create, pool_create
 from members.models import Member
-
-from .models import Campaign
-from .services.campaigns import campaign_approve, campaign_create, campaign_submit, tier_create
-from .services.closing import campaign_close
-from .services.pledges import pledge_create, pool_create
 
 FABLAB_STORY = (
     "La Ruche ouvre un fablab partagé au cœur des Achards : imprimante 3D, découpeuse laser, "

@@ -502,8 +502,8 @@ class Command(BaseCommand):
         if not Hold.objects.filter(idempotency_key=STORY_DONE_KEY).exists():
             self._story(admin, comptoirs, now)
         # Demo campaigns (once): the app that owns them writes them through its own services.
-        from cooperative.demo import seed_cooperative
-        from crowdfunding.demo import seed_campaigns
+        from demo.cooperative import seed_cooperative
+        from demo.crowdfunding import seed_campaigns
 
         seed_campaigns(admin=admin, now=now)
         seed_cooperative(admin=admin, now=now)

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from currency.management.commands.seed_demo import ADMIN_PASSWORD, DEMO_PASSWORD
+from demo.management.commands.seed_demo import ADMIN_PASSWORD, DEMO_PASSWORD
 from members.models import Member
 
 pytestmark = pytest.mark.django_db

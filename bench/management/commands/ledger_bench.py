@@ -1,6 +1,6 @@
 """`python manage.py ledger_bench`: the ledger's throughput and latency against the psycopg floor (issue 9).
 
-Runs in its own database beside the configured one (see ledger.bench.database), prints a table
+Runs in its own database beside the configured one (see bench.database), prints a table
 and writes a JSON file. PostgreSQL is what counts; on SQLite it runs reduced and has no floor.
 """
 
@@ -20,10 +20,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
-from ledger.bench import database, measure, report
-from ledger.bench.http import HttpSpec, Server, drive
-from ledger.bench.population import populate
-from ledger.bench.workers import RunSpec, floor_worker, run_parallel, single_worker
+from bench import database, measure, report
+from bench.http import HttpSpec, Server, drive
+from bench.population import populate
+from bench.workers import RunSpec, floor_worker, run_parallel, single_worker
 
 FULL = {
     "accounts": 1000,

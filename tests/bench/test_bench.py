@@ -21,8 +21,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from djmoney.money import Money
 
+from bench import database
 from ledger import services
-from ledger.bench import database
 from ledger.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
