@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from djmoney.money import Money
 
@@ -14,8 +13,20 @@ from ledger.services import transfer_create
 from tests.conftest import account_of
 from tests.core.csv_checks import HOSTILE, column, is_neutralised, number, rows_of
 from tests.currency.funding import give_ach
+from tests.ledger.books_story import make_auditor
 
 pytestmark = pytest.mark.django_db
+
+
+def pay_each_hostile_memo(payer, payee, amount: str) -> None:
+    for memo in HOSTILE.values():
+        transfer_create(
+            from_account=account_of(payer, "ACH"),
+            to_account=account_of(payee, "ACH"),
+            amount=Money(amount, "ACH"),
+            memo=memo,
+            actor=payer.user,
+        )
 
 
 def statement_rows(member):
@@ -27,14 +38,7 @@ def statement_rows(member):
 def test_memos_in_the_statement_csv_are_neutralised_and_amounts_stay_numbers(make_member):
     alice, bob = make_member(username="alice"), make_member(username="bob")
     give_ach(alice, "100.00")
-    for memo in HOSTILE.values():
-        transfer_create(
-            from_account=account_of(alice, "ACH"),
-            to_account=account_of(bob, "ACH"),
-            amount=Money("2.50", "ACH"),
-            memo=memo,
-            actor=alice.user,
-        )
+    pay_each_hostile_memo(alice, bob, "2.50")
     newest_first = list(reversed(HOSTILE.values()))
     for member, sign in ((alice, -1), (bob, 1)):
         rows = statement_rows(member)
@@ -55,8 +59,7 @@ def test_memos_in_the_statement_csv_are_neutralised_and_amounts_stay_numbers(mak
 
 def test_usernames_and_reasons_in_the_audit_log_csv_are_neutralised(make_member, django_user_model):
     alice = make_member(username="alice")
-    auditor = django_user_model.objects.create_user(username="auditrice")
-    auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
+    auditor = make_auditor(django_user_model)
     staff = django_user_model.objects.create_user(username="-staff", is_staff=True)
     for reason in HOSTILE.values():
         audit_record(actor=staff, action="limit_change", target=account_of(alice, "ACH"), reason=reason)
@@ -72,16 +75,8 @@ def test_the_auditors_statement_and_trial_balance_csvs_neutralise_what_people_ty
     alice = make_member(username="alice", display_name='=HYPERLINK("http://x","Alice")')
     bob = make_member(username="bob")
     give_ach(alice, "10.00")
-    for memo in HOSTILE.values():
-        transfer_create(
-            from_account=account_of(alice, "ACH"),
-            to_account=account_of(bob, "ACH"),
-            amount=Money("1.00", "ACH"),
-            memo=memo,
-            actor=alice.user,
-        )
-    auditor = django_user_model.objects.create_user(username="auditrice")
-    auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
+    pay_each_hostile_memo(alice, bob, "1.00")
+    auditor = make_auditor(django_user_model)
     client = Client(headers={"accept-language": "en"})
     client.force_login(auditor)
 
