@@ -23,8 +23,8 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
+from core.audit import audit_record
 from core.typing import Actor
-from ledger.audit import audit_record
 from members.otp import second_factors_remove_by_staff
 
 from .models import OutboundEmail

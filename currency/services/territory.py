@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.territory import CommuneSpec, OfficeSpec, Territory
+from core.audit import audit_record
 from core.errors import ApplicationError
 from core.typing import Actor
 from currency.models import Comptoir
-from ledger.audit import audit_record
 from members.models import Commune
 
 
