@@ -24,10 +24,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from core.audit import audit_record
+from core.models import OutboundEmail
 from core.typing import Actor
 from members.otp import second_factors_remove_by_staff
-
-from .models import OutboundEmail
 
 
 def _replace(model: type[models.Model], admin_class: type[admin.ModelAdmin]) -> None:
@@ -122,7 +121,7 @@ _replace(TOTPDevice, ReadOnlyTOTPDeviceAdmin)
 _replace(StaticDevice, ReadOnlyStaticDeviceAdmin)
 
 
-# config.OutboundEmail: read-only (a mail is written by the service that sends it and moved only by its delivery task).
+# core.OutboundEmail: read-only (a mail is written by the service that sends it and moved only by its delivery task).
 # Never its body: a password-reset mail carries a link that logs in as its recipient.
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):

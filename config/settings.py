@@ -438,7 +438,7 @@ CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 BOCAGE_HOLDS_EXPIRE_SECONDS = env_int("BOCAGE_HOLDS_EXPIRE_SECONDS", 60)
 BOCAGE_SEAL_INTERVAL_SECONDS = env_int("BOCAGE_SEAL_INTERVAL_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
-    # Proves a worker is consuming: /readyz and the admin pages say so when it stops (config.selectors).
+    # Proves a worker is consuming: /readyz and the admin pages say so when it stops (core.heartbeat).
     # Expires: the minutes a stopped worker missed are not worth a backlog to run on its return.
     "config-worker-heartbeat": {
         "task": "config.tasks.worker_heartbeat",
@@ -462,7 +462,7 @@ CELERY_BEAT_SCHEDULE = {
 # EMAIL_URL (smtp://user:pass@host:587/?tls=1&timeout=10, smtps://…, console://, file:///dir) or
 # EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL; always
 # an EMAIL_TIMEOUT (10 s). Embedded default: files in var/mail. Mail is queued in the outbox and
-# delivered by the worker (config/mail.py), never from a web process.
+# delivered by the worker (core/mail.py, core/mail_delivery.py), never from a web process.
 _MAIL = email_settings(debug=DEBUG, var_dir=str(VAR_DIR))
 EMAIL_BACKEND: str = _MAIL["EMAIL_BACKEND"]
 EMAIL_FILE_PATH: str = _MAIL["EMAIL_FILE_PATH"]

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.mail import outbound_email_queue
 from core.errors import ApplicationError, InvalidInput
+from core.mail import outbound_email_queue
 from core.typing import Actor, acting_user
 
 from . import tokens

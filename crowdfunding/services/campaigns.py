@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.mail import outbound_email_queue
 from cooperative.models import College, ShareClass
 from cooperative.selectors import can_administer
 from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
 from core.images import reencoded_jpeg
+from core.mail import outbound_email_queue
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed

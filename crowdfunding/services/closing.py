@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
 from core.errors import ApplicationError
+from core.mail import outbound_email_queue
 from core.retries import with_retries
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
-from config.mail import outbound_email_queue
 from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from core.mail import outbound_email_queue
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review

@@ -64,7 +64,7 @@ def _business(world: dict[str, Any]) -> Member:
 # seed_demo or `extra_rows` below) so their change and delete pages are tried on a real one.
 READ_ONLY = {
     "members.apitoken",
-    "config.outboundemail",
+    "core.outboundemail",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
