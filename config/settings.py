@@ -12,12 +12,13 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from core.territory import territory_demurrage, territory_load, territory_unit_name
+
 from .brokers import broker_transport_options
 from .caches import cache_from_url
 from .email_url import email_settings
 from .env import env_bool, env_int, env_list, env_str
 from .logging import logging_config
-from .territory import territory_demurrage, territory_load, territory_unit_name
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("BOCAGE_VAR_DIR", str(BASE_DIR / "var")))
@@ -207,7 +208,7 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
-# --- The territory (config/territory.py, docs/FIRST_SETUP.md) -------------------------------
+# --- The territory (core/territory.py, docs/FIRST_SETUP.md) ---------------------------------
 # Another territory names its file here: its local currency and its association come from it (and
 # `manage.py setup_territory` writes its communes, offices and first administrator). Without it,
 # the Pays des Achards: the Achard (ACH).

@@ -823,7 +823,7 @@ def _batch_write_orm(
 
 
 def _count_batch(per_unit: dict[str, int]) -> None:
-    from config.metrics import record_postings  # imported here: the metrics stay optional to the ledger
+    from core.metrics import record_postings  # imported here: the metrics stay optional to the ledger
 
     for unit, count in per_unit.items():
         record_postings(unit=unit, kind=Transaction.Kind.TRANSFER, count=count)

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from config.territory import TerritoryFileError, territory_load
 from core.models import AuditEvent
+from core.territory import TerritoryFileError, territory_load
 from currency.models import Comptoir
 from members.models import Commune
 
