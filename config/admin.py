@@ -1,7 +1,6 @@
-"""The third-party models' admins, held to the same rule as ours (config.admin_helpers): users and
+"""The third-party models' admins, held to the same rule as ours (core.admin_helpers): users and
 groups are editable with every change audited; login attempts and second-factor devices
-are read-only. Staff also read the outbox here: what was mailed, what waits, what failed and why.
-`config` comes after auth, axes and django_otp in INSTALLED_APPS, so their admins are
+are read-only. `config` comes after auth, axes and django_otp in INSTALLED_APPS, so their admins are
 registered by the time this module replaces them."""
 
 from __future__ import annotations
@@ -22,12 +21,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin
+from core.admin_helpers import AuditedAdmin, ReadOnlyAdmin
+from core.audit import audit_record
 from core.typing import Actor
-from ledger.audit import audit_record
 from members.otp import second_factors_remove_by_staff
-
-from .models import OutboundEmail
 
 
 def _replace(model: type[models.Model], admin_class: type[admin.ModelAdmin]) -> None:
@@ -120,17 +117,3 @@ _replace(AccessLog, ReadOnlyAccessLogAdmin)
 _replace(AccessFailureLog, ReadOnlyAccessFailureLogAdmin)
 _replace(TOTPDevice, ReadOnlyTOTPDeviceAdmin)
 _replace(StaticDevice, ReadOnlyStaticDeviceAdmin)
-
-
-# config.OutboundEmail: read-only (a mail is written by the service that sends it and moved only by its delivery task).
-# Never its body: a password-reset mail carries a link that logs in as its recipient.
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "subject", "recipients", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
-    search_fields = ["subject"]
-    exclude = ["body"]
-
-    @admin.display(description=OutboundEmail._meta.get_field("to").verbose_name)
-    def recipients(self, message: OutboundEmail) -> str:
-        return ", ".join(message.to)

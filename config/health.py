@@ -32,7 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
-from .selectors import background_work_status
+from core.heartbeat import background_work_status
 
 logger = logging.getLogger(__name__)
 

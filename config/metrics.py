@@ -11,7 +11,8 @@ Postings and holds are counted from `post_save` signals on `ledger.Transaction` 
 rolled-back posting is never counted, and `ledger/services.py` needs no metrics code (its SQL
 fast path sends `post_save` itself). A posting's units are read in batches, never one query
 per payment (`_PendingPostings`). Paths that write with `bulk_create` (no signal) call
-`record_postings()` themselves; the gauge
+`core.metrics.record_postings()` themselves (the ledger's counters live in core/metrics.py, on
+the ground floor; this module exposes them); the gauge
 `bocage_ledger_last_transaction_id` counts every posting whatever the path
 (`rate(bocage_ledger_last_transaction_id[5m])` is postings per second).
 
@@ -50,6 +51,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from core.api_errors import error_body
+from core.metrics import record_hold, record_postings
 
 logger = logging.getLogger(__name__)
 
@@ -62,26 +64,11 @@ HTTP_LATENCY = Histogram(
     ["view", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-POSTINGS = Counter(
-    "bocage_ledger_postings",
-    "Ledger transactions by unit, kind and outcome (posted: committed; refused: a business rule said no).",
-    ["unit", "kind", "outcome"],
-)
-HOLDS = Counter("bocage_ledger_holds", "Hold events by unit: created, captured, voided, expired.", ["unit", "event"])
 CELERY_TASKS = Counter(
     "bocage_celery_tasks", "Celery task outcomes by task name: success, failure, retry.", ["task", "outcome"]
 )
 
 # --- Recording -----------------------------------------------------------------------------
-
-
-def record_postings(*, unit: str, kind: str, outcome: str = "posted", count: int = 1) -> None:
-    """Count postings; call it from `on_commit` for committed ones, or with outcome="refused"."""
-    POSTINGS.labels(unit=unit, kind=kind, outcome=outcome).inc(count)
-
-
-def record_hold(*, unit: str, event: str) -> None:
-    HOLDS.labels(unit=unit, event=event).inc()
 
 
 class _PendingPostings:

@@ -12,12 +12,13 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from core.territory import territory_demurrage, territory_load, territory_unit_name
+
 from .brokers import broker_transport_options
 from .caches import cache_from_url
 from .email_url import email_settings
 from .env import env_bool, env_int, env_list, env_str
 from .logging import logging_config
-from .territory import territory_demurrage, territory_load, territory_unit_name
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("BOCAGE_VAR_DIR", str(BASE_DIR / "var")))
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "core",
     "config",
     "members",
     "ledger",
@@ -206,7 +208,7 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
-# --- The territory (config/territory.py, docs/FIRST_SETUP.md) -------------------------------
+# --- The territory (core/territory.py, docs/FIRST_SETUP.md) ---------------------------------
 # Another territory names its file here: its local currency and its association come from it (and
 # `manage.py setup_territory` writes its communes, offices and first administrator). Without it,
 # the Pays des Achards: the Achard (ACH).
@@ -437,7 +439,7 @@ CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 BOCAGE_HOLDS_EXPIRE_SECONDS = env_int("BOCAGE_HOLDS_EXPIRE_SECONDS", 60)
 BOCAGE_SEAL_INTERVAL_SECONDS = env_int("BOCAGE_SEAL_INTERVAL_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
-    # Proves a worker is consuming: /readyz and the admin pages say so when it stops (config.selectors).
+    # Proves a worker is consuming: /readyz and the admin pages say so when it stops (core.heartbeat).
     # Expires: the minutes a stopped worker missed are not worth a backlog to run on its return.
     "config-worker-heartbeat": {
         "task": "config.tasks.worker_heartbeat",
@@ -461,7 +463,7 @@ CELERY_BEAT_SCHEDULE = {
 # EMAIL_URL (smtp://user:pass@host:587/?tls=1&timeout=10, smtps://…, console://, file:///dir) or
 # EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL; always
 # an EMAIL_TIMEOUT (10 s). Embedded default: files in var/mail. Mail is queued in the outbox and
-# delivered by the worker (config/mail.py), never from a web process.
+# delivered by the worker (core/mail.py, core/mail_delivery.py), never from a web process.
 _MAIL = email_settings(debug=DEBUG, var_dir=str(VAR_DIR))
 EMAIL_BACKEND: str = _MAIL["EMAIL_BACKEND"]
 EMAIL_FILE_PATH: str = _MAIL["EMAIL_FILE_PATH"]

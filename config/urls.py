@@ -6,13 +6,13 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from core.mail import QueuedPasswordResetForm
 from ledger import api as ledger_api
 from ledger import api_log as ledger_api_log
 from members import api as members_api
 
 from . import health, metrics
 from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView
-from .mail import QueuedPasswordResetForm
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -53,7 +53,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Before Django's own: the reset mail goes through the outbox (config/mail.py) like every mail.
+    # Before Django's own: the reset mail goes through the outbox (core/mail.py) like every mail.
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),

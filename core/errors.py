@@ -43,3 +43,8 @@ class Conflict(ApplicationError):
     code = "conflict"
     status = 409
     default_message = _("The same request is still being processed.")
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    default_message = _("This idempotency key was already used for a different request.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from config.admin_helpers import ReadOnlyAdmin, ReadOnlyInline
+from core.admin_helpers import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Campaign, CampaignUpdate, MatchingPool, Pledge, RewardTier
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from core.admin_helpers import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, run_service_action
 from core.errors import ApplicationError
 from ledger.units import get_unit
 

@@ -1,7 +1,4 @@
-"""Operators read the ledger here; every change goes through a service (admin actions).
-
-ReadOnlyAdmin and ReadOnlyInline live in config.admin_helpers (imported here too, for the apps that
-import them from ledger)."""
+"""Operators read the ledger here; every change goes through a service (admin actions)."""
 
 from __future__ import annotations
 
@@ -10,8 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_helpers import ReadOnlyAdmin
-from config.admin_helpers import ReadOnlyInline as ReadOnlyInline  # re-exported: other apps import it from here
+from core.admin_helpers import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 from . import services

@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 
 from . import selectors, services
-from .idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 from .models import Account, Hold, Transaction
 from .serializers import (
     AccountSerializer,

@@ -12,8 +12,8 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 
 from core.errors import InvalidInput, PermissionDenied
+from core.models import AuditEvent
 
-from .models import AuditEvent
 from .selectors import can_read_everything
 from .views_log import AuditLogFilterForm, audit_events_filtered
 

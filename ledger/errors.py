@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, IdempotencyKeyReused, NotFound
 from ledger.units import InvalidAmount, UnitMismatch, UnknownUnit
 
 __all__ = [
@@ -52,11 +52,6 @@ class SameAccount(ApplicationError):
 class UnbalancedTransaction(ApplicationError):
     code = "unbalanced"
     default_message = _("The entries of each unit must sum to zero.")
-
-
-class IdempotencyKeyReused(ApplicationError):
-    code = "idempotency_key_reused"
-    default_message = _("This idempotency key was already used for a different request.")
 
 
 class AlreadyReversed(ApplicationError):

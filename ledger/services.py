@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save
@@ -31,11 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from members.models import Member
 
-from .audit import audit_record
 from .errors import (
     AccountClosed,
     AccountFrozen,
@@ -54,10 +53,6 @@ from .errors import (
 )
 from .models import Account, Entry, Hold, Transaction
 from .units import Unit, all_units, get_unit
-
-T = TypeVar("T")
-MAX_ATTEMPTS = 6
-RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 # Limits of the system accounts, per code: (min_balance, max_balance); None = unbounded.
 SYSTEM_ACCOUNT_LIMITS: dict[str, tuple[int | None, int | None]] = {
@@ -93,32 +88,6 @@ class Leg:
     account_id: int
     amount: int
     unit: str
-
-
-# --- retries ----------------------------------------------------------------------------------
-
-
-def _is_retryable(exc: OperationalError) -> bool:
-    cause = exc.__cause__
-    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
-    if sqlstate in RETRYABLE_SQLSTATES:
-        return True
-    return "database is locked" in str(exc)
-
-
-def with_retries(operation: Callable[[], T]) -> T:
-    """Run `operation` (which opens its own atomic block) again on deadlock or serialization failure."""
-    if connection.in_atomic_block:
-        # Inside someone else's transaction: a retry would run in an aborted transaction.
-        return operation()
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return operation()
-        except OperationalError as exc:
-            if attempt == MAX_ATTEMPTS - 1 or not _is_retryable(exc):
-                raise
-            time.sleep(random.uniform(0, 0.005 * 2**attempt))
-    raise AssertionError("unreachable")
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -854,7 +823,7 @@ def _batch_write_orm(
 
 
 def _count_batch(per_unit: dict[str, int]) -> None:
-    from config.metrics import record_postings  # imported here: the metrics stay optional to the ledger
+    from core.metrics import record_postings  # imported here: the metrics stay optional to the ledger
 
     for unit, count in per_unit.items():
         record_postings(unit=unit, kind=Transaction.Kind.TRANSFER, count=count)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from config.selectors import background_work_status
 from core.errors import ApplicationError
+from core.heartbeat import background_work_status
 
 from . import books, exports, fec
 from .models import Account, ExportJob

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.csv import SafeWriter
+from core.models import AuditEvent
 from core.typing import RequestUser
 
-from .models import AuditEvent
 from .selectors import can_read_everything
 
 PAGE_SIZE = 50

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_helpers import AuditedAdmin, ReadOnlyAdmin, add_service_errors, run_service_action
+from core.admin_helpers import AuditedAdmin, ReadOnlyAdmin, add_service_errors, run_service_action
 from core.errors import InvalidInput
 
 from .identity import IDENTITY_CLEANERS

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.territory import INSEE_CODE, POSTAL_CODE
+from core.territory import INSEE_CODE, POSTAL_CODE
 
 
 class Commune(models.Model):

@@ -129,7 +129,7 @@ def second_factor_enrol(*, user: AbstractBaseUser, key: str, code: str, actor: A
     Raises InvalidInput (a second factor is already enrolled) and SecondFactorInvalid (wrong
     code): nothing is written then.
     """
-    from ledger.audit import audit_record
+    from core.audit import audit_record
 
     step = _totp_matches(key, normalise_code(code))
     if step is None:
@@ -160,7 +160,7 @@ def second_factor_enrol(*, user: AbstractBaseUser, key: str, code: str, actor: A
 
 def backup_codes_renew(*, user: AbstractBaseUser, actor: Actor) -> list[str]:
     """Replace the backup codes (the old ones stop working). Raises InvalidInput without a second factor."""
-    from ledger.audit import audit_record
+    from core.audit import audit_record
 
     with transaction.atomic(durable=True):
         get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -201,7 +201,7 @@ def second_factors_remove_by_staff(*, user_ids: Iterable[int], actor: Actor) -> 
 
 
 def _devices_remove(*, user_id: int, actor: Actor) -> None:
-    from ledger.audit import audit_record
+    from core.audit import audit_record
 
     # The user's row lock makes a removal and an enrolment of one account take turns.
     user = get_user_model().objects.select_for_update().get(pk=user_id)

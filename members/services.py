@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.mail import outbound_email_queue
 from core.errors import ApplicationError, InvalidInput
+from core.mail import outbound_email_queue
 from core.typing import Actor, acting_user
 
 from . import tokens
@@ -101,7 +101,7 @@ def member_create(
 
     Raises InvalidInput (unknown kind, username taken, invalid identity numbers).
     """
-    from ledger.audit import audit_record
+    from core.audit import audit_record
     from ledger.services import accounts_open_for_member
 
     user_model = get_user_model()
@@ -213,7 +213,7 @@ def member_close(*, member: Member, actor: Actor) -> Member:
 
     Raises MemberNotEmpty.
     """
-    from ledger.audit import audit_record
+    from core.audit import audit_record
     from ledger.models import Account, Hold
     from ledger.services import account_status_set
 
@@ -267,7 +267,7 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
 
 def api_token_create(*, user: Any, device: str = "", actor: Actor) -> tuple[ApiToken, str]:
     """Issue one more API token to `user` (one per device); returns it and its key, shown only now."""
-    from ledger.audit import audit_record
+    from core.audit import audit_record
 
     key = tokens.new_key()
     now = timezone.now()
@@ -286,7 +286,7 @@ def api_token_create(*, user: Any, device: str = "", actor: Actor) -> tuple[ApiT
 
 def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """Revoke one token; revoking it again changes nothing."""
-    from ledger.audit import audit_record
+    from core.audit import audit_record
 
     with transaction.atomic():
         now = timezone.now()
@@ -298,7 +298,7 @@ def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
 
 def api_tokens_revoke_all(*, user: Any, actor: Actor, reason: str) -> int:
     """Revoke every live token of `user` (closing, a second factor turned on); returns how many."""
-    from ledger.audit import audit_record
+    from core.audit import audit_record
 
     with transaction.atomic(savepoint=False):
         live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list("pk", flat=True))

@@ -134,6 +134,6 @@ def api_client_for(user) -> APIClient:
 @pytest.fixture
 def worker_seen(db) -> None:
     """A worker stamped its heartbeat just now: /readyz and the admin pages see background work running."""
-    from config.services import worker_heartbeat_record
+    from core.heartbeat import worker_heartbeat_record
 
     worker_heartbeat_record(hostname="test-worker@localhost", actor=None)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from config.selectors import background_work_status
+from core.heartbeat import background_work_status
 
 register = template.Library()
 

@@ -29,11 +29,12 @@ from cooperative.errors import (
     NotEnoughShares,
 )
 from cooperative.models import Cooperative, ShareClass, Shareholder, ShareMovement
+from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
+from core.retries import with_retries
 from core.typing import Actor, acting_user
-from ledger.audit import audit_record
 from ledger.models import Account, Transaction
-from ledger.services import system_account, transaction_post, transaction_reverse, with_retries
+from ledger.services import system_account, transaction_post, transaction_reverse
 
 K = ShareMovement.Kind
 

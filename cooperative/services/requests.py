@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from cooperative import selectors
 from cooperative.errors import NotAdmitted, NotDueYet, NotEnoughShares, RequestNotPending
 from cooperative.models import College, Cooperative, RedemptionRequest, ShareClass, Shareholder, SubscriptionRequest
+from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
+from core.retries import with_retries
 from core.typing import Actor, acting_user
-from ledger.audit import audit_record
-from ledger.services import with_retries
 from members.models import Member
 
 from .register import (

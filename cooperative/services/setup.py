@@ -13,9 +13,9 @@ from djmoney.money import Money
 
 from cooperative.errors import InvalidCollegeWeights
 from cooperative.models import College, Cooperative, ShareClass, Shareholder, SubscriptionRequest
+from core.audit import audit_record
 from core.errors import InvalidInput
 from core.typing import Actor
-from ledger.audit import audit_record
 from ledger.models import Account
 from ledger.services import system_account
 from members.identity import clean_siren

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotFound
+from core.idempotency import HEADER, idempotency_key_from, run_idempotent
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.serializers import (
@@ -36,7 +37,6 @@ from crowdfunding.serializers import (
     PledgeSerializer,
 )
 from crowdfunding.services import pledges as services
-from ledger.idempotency import HEADER, idempotency_key_from, run_idempotent
 from members.models import Member
 
 from .common import calling_member, checked_id, valid, visible_campaign

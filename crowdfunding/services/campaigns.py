@@ -20,18 +20,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.mail import outbound_email_queue
 from cooperative.models import College, ShareClass
 from cooperative.selectors import can_administer
+from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
 from core.images import reencoded_jpeg
+from core.mail import outbound_email_queue
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
 from crowdfunding.models import Campaign, CampaignImage, RewardTier
 from crowdfunding.richtext import sanitise
-from ledger.audit import audit_record
 from ledger.models import Account
-from ledger.services import system_account, with_retries
+from ledger.services import system_account
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
 

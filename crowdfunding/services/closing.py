@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
 from core.errors import ApplicationError
+from core.mail import outbound_email_queue
+from core.retries import with_retries
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction
 from ledger.services import (
@@ -39,7 +40,6 @@ from ledger.services import (
     system_account,
     transaction_post,
     transaction_reverse,
-    with_retries,
 )
 from ledger.units import get_unit
 

@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from djmoney.money import Money
 
+from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from crowdfunding.errors import (
     AlreadyPledged,
@@ -36,10 +38,9 @@ from crowdfunding.errors import (
     TierSoldOut,
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
-from ledger.audit import audit_record
 from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
-from ledger.services import hold_create, hold_void, lock_accounts, with_retries
+from ledger.services import hold_create, hold_void, lock_accounts
 from ledger.units import get_unit
 from members.models import Member
 

@@ -11,8 +11,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.mail import outbound_email_queue
 from core.errors import InvalidInput
+from core.mail import outbound_email_queue
 from core.queueing import enqueue_on_commit
 from core.typing import Actor, acting_user
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery

@@ -18,12 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotFound
+from core.idempotency import caller_id, idempotency_key_from, ledger_key, run_idempotent
 from core.pagination import DefaultPagination
 from currency import selectors
 from currency.models import Conversion
 from currency.services.conversions import conversion_create
 from ledger.api import IDEMPOTENCY_HEADER
-from ledger.idempotency import caller_id, idempotency_key_from, ledger_key, run_idempotent
 from ledger.serializers import AmountInputField
 from ledger.units import get_unit
 from members.models import Member

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.models import Comptoir, Conversion
 from ledger.errors import AccountNotFound, IdempotencyKeyReused, InvalidAmount, MembershipExpired
 from ledger.models import Account, Transaction
-from ledger.services import system_account, transaction_post, with_retries
+from ledger.services import system_account, transaction_post
 from ledger.units import get_unit
 from members.models import Member
 from members.services import MemberClosed

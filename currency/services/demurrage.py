@@ -26,10 +26,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.retries import with_retries
 from core.typing import Actor
 from currency.models import DemurrageCharge
 from ledger.models import Account, Transaction
-from ledger.services import Leg, lock_accounts, post_locked, request_fingerprint, system_account, with_retries
+from ledger.services import Leg, lock_accounts, post_locked, request_fingerprint, system_account
 from ledger.units import Unit, get_unit
 
 logger = logging.getLogger(__name__)

@@ -15,14 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
+from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.models import Reconversion, SepaExport
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
-from ledger.audit import audit_record
 from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
 from ledger.models import Account, Transaction
-from ledger.services import system_account, transaction_post, with_retries
+from ledger.services import system_account, transaction_post
 from ledger.units import get_unit
 from members.models import Member
 from members.services import MemberClosed

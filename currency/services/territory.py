@@ -1,6 +1,6 @@
 """A territory's first setup: its communes, its exchange offices and its first administrator.
 
-The file is read and checked by config.territory; its currency is configuration (the settings read
+The file is read and checked by core.territory; its currency is configuration (the settings read
 the same file through BOCAGE_TERRITORY_FILE), so this service only refuses a file whose currency
 is not the running one. Safe to run again: it brings the database to what the file says.
 """
@@ -18,11 +18,11 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.territory import CommuneSpec, OfficeSpec, Territory
+from core.audit import audit_record
 from core.errors import ApplicationError
+from core.territory import CommuneSpec, OfficeSpec, Territory
 from core.typing import Actor
 from currency.models import Comptoir
-from ledger.audit import audit_record
 from members.models import Commune
 
 

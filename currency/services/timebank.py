@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.models import ServiceRecord
 from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
 from ledger.models import Account, Transaction
-from ledger.services import transfer_create, with_retries
+from ledger.services import transfer_create
 from ledger.units import get_unit
 from members.models import Member
 

@@ -26,14 +26,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
-from config.mail import outbound_email_queue
+from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from core.mail import outbound_email_queue
+from core.retries import with_retries
 from core.typing import Actor, acting_user
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
-from ledger.audit import audit_record
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
-from ledger.services import hold_capture, hold_create, hold_void, with_retries
+from ledger.services import hold_capture, hold_create, hold_void
 from ledger.units import get_unit
 from members.models import Member
 

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
-from config.mail import outbound_email_queue
+from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.images import ImageTooLarge, InvalidImage, reencoded_jpeg
+from core.mail import outbound_email_queue
 from core.typing import Actor, acting_user
 from exchange.models import Category, Listing, ListingPhoto
-from ledger.audit import audit_record
 from ledger.errors import MembershipExpired
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member

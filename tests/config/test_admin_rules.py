@@ -27,12 +27,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from djmoney.money import Money
 
+from core.models import AuditEvent
 from crowdfunding.models import Campaign
 from crowdfunding.services.updates import campaign_update_post
 from currency.models import Comptoir, Reconversion, SepaExport
 from currency.services.reconversions import reconversion_request, sepa_export_create
 from exchange.models import Category
-from ledger.models import AuditEvent
 from members.models import Commune, Member
 from members.services import api_token_create
 from tests.currency.funding import give_ach
@@ -64,7 +64,7 @@ def _business(world: dict[str, Any]) -> Member:
 # seed_demo or `extra_rows` below) so their change and delete pages are tried on a real one.
 READ_ONLY = {
     "members.apitoken",
-    "config.outboundemail",
+    "core.outboundemail",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",

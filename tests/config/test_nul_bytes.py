@@ -10,7 +10,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from ledger.models import AuditEvent, Transaction
+from core.models import AuditEvent
+from ledger.models import Transaction
 from members.models import Member
 from tests.conftest import PASSWORD, account_of
 from tests.proofs import test_access_matrix as matrix

@@ -15,12 +15,12 @@ from django.utils import timezone
 from djmoney.money import Money
 from PIL import Image
 
+from core.models import IdempotencyRecord
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
 from crowdfunding.services.campaigns import campaign_approve, campaign_image_add, campaign_submit
 from crowdfunding.services.closing import campaign_close
 from crowdfunding.services.pledges import pledge_create
 from crowdfunding.services.updates import campaign_update_post
-from ledger.idempotency import IdempotencyRecord
 from ledger.models import Account, Entry, Hold, Transaction
 from members.models import Commune, Member
 from tests.conftest import PASSWORD, account_of, api_client_for

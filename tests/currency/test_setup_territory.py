@@ -12,9 +12,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from config.territory import TerritoryFileError, territory_load
+from core.models import AuditEvent
+from core.territory import TerritoryFileError, territory_load
 from currency.models import Comptoir
-from ledger.models import AuditEvent
 from members.models import Commune
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,8 @@ from djmoney.money import Money
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from ledger.models import Account, Entry, Hold, IdempotencyRecord, Transaction
+from core.models import IdempotencyRecord
+from ledger.models import Account, Entry, Hold, Transaction
 from ledger.services import (
     account_limits_set,
     account_status_set,

@@ -17,7 +17,9 @@ from cooperative.models import RedemptionRequest, ShareMovement
 from cooperative.services import register as coop_register
 from cooperative.services import requests as coop_requests
 from cooperative.services.setup import shareholder_admit
+from core.audit import audit_record
 from core.errors import ApplicationError
+from core.models import AuditEvent
 from crowdfunding.models import Campaign
 from crowdfunding.services import campaigns as cf_campaigns
 from crowdfunding.services.pledges import pool_create
@@ -31,8 +33,7 @@ from currency.services.reconversions import (
 from exchange.models import Exchange, Listing
 from exchange.services import exchanges as exchange_services
 from exchange.services.listings import listing_hide, listing_unhide
-from ledger.audit import audit_record
-from ledger.models import Account, AuditEvent, Transaction
+from ledger.models import Account, Transaction
 from ledger.services import account_limits_set, account_status_set, transaction_reverse
 from members.models import Member
 from members.services import member_close, member_create, member_update

@@ -46,6 +46,7 @@ from rest_framework.test import APIClient
 
 from cooperative.models import Cooperative, ShareMovement
 from cooperative.services import requests as coop_requests
+from core.models import AuditEvent
 from crowdfunding.services.campaigns import campaign_submit
 from crowdfunding.services.pledges import pledge_create, pool_create
 from currency.models import Comptoir
@@ -53,7 +54,7 @@ from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_request
 from currency.services.timebank import service_record_create
 from exchange.services import exchanges as exchange_services
-from ledger.models import Account, AuditEvent, ExportJob
+from ledger.models import Account, ExportJob
 from ledger.services import hold_create
 from members.models import ApiToken, Member
 from members.services import member_update
@@ -67,12 +68,12 @@ pytestmark = pytest.mark.django_db
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 REFUSED = {401, 403, 404, 405}
-WATCHED_APPS = ("ledger", "crowdfunding", "cooperative", "members", "currency", "exchange")
+WATCHED_APPS = ("core", "ledger", "crowdfunding", "cooperative", "members", "currency", "exchange")
 
 # (method, route) → why the auditor may do it, and which models it may write.
 ALLOWED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("post", "api/auth/token/"): ("one's own API token and its audit row", ("members.ApiToken", "ledger.AuditEvent")),
-    ("delete", "api/tokens/{pk}/"): ("revoking one's own API token", ("members.ApiToken", "ledger.AuditEvent")),
+    ("post", "api/auth/token/"): ("one's own API token and its audit row", ("members.ApiToken", "core.AuditEvent")),
+    ("delete", "api/tokens/{pk}/"): ("revoking one's own API token", ("members.ApiToken", "core.AuditEvent")),
     ("post", "api/cooperatives/{pk}/assembly/tally/"): ("a computation that records nothing", ()),
 }
 # Refused by a business rule rather than by a permission, which says the same thing: a caller

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from djmoney.money import Money
 
-from ledger.audit import audit_record
+from core.audit import audit_record
 from ledger.services import transfer_create
 from tests.conftest import account_of
 from tests.core.csv_checks import HOSTILE, column, is_neutralised, number, rows_of

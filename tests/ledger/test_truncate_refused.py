@@ -15,7 +15,8 @@ from django.db import DatabaseError, connection, transaction
 from djmoney.money import Money
 
 from cooperative.models import ShareMovement
-from ledger.models import AuditEvent, Entry, Hold, Seal, Transaction
+from core.models import AuditEvent
+from ledger.models import Entry, Hold, Seal, Transaction
 from ledger.services import account_status_set, hold_create, transfer_create
 from tests.conftest import account_of, requires_postgresql
 from tests.cooperative.helpers import found_scic, shareholder_with_shares

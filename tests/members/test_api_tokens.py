@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
-from ledger.models import AuditEvent
+from core.models import AuditEvent
 from members.models import ApiToken
 from members.services import api_token_create, member_close
 from members.tokens import key_digest

@@ -18,7 +18,7 @@ from django_otp.util import random_hex
 from rest_framework.test import APIClient
 
 from core.errors import InvalidInput
-from ledger.models import AuditEvent
+from core.models import AuditEvent
 from members.models import ApiToken
 from members.otp import PENDING_KEY_SESSION_KEY, second_factor_enrol
 from members.tokens import key_digest

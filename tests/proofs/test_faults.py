@@ -29,6 +29,7 @@ from django.utils import timezone
 from djmoney.money import Money
 from rest_framework.test import APIClient
 
+from core.models import IdempotencyRecord
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge
 from crowdfunding.services.pledges import pledge_create
 from crowdfunding.services.updates import campaign_update_post, campaign_updates_catch_up
@@ -36,7 +37,7 @@ from currency.models import DemurrageCharge
 from currency.services.demurrage import demurrage_amount, demurrage_apply, demurrage_due_period
 from ledger import services
 from ledger.exports import export_request, exports_catch_up
-from ledger.models import Account, Entry, ExportJob, Hold, IdempotencyRecord, Seal, Transaction
+from ledger.models import Account, Entry, ExportJob, Hold, Seal, Transaction
 from ledger.verification import verify_ledger
 from members.models import Member
 from tests.conftest import account_of

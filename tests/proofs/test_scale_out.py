@@ -32,8 +32,8 @@ import requests
 from django.utils import timezone
 from djmoney.money import Money
 
+from core.idempotency import ledger_key
 from ledger import services
-from ledger.idempotency import ledger_key
 from ledger.models import Account, Hold, Transaction
 from members.models import Member
 from members.services import api_token_create

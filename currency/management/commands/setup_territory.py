@@ -10,8 +10,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.territory import TerritoryFileError, territory_load
 from core.errors import ApplicationError
+from core.territory import TerritoryFileError, territory_load
 from currency.services.territory import territory_setup
 
 

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from config.mail import outbound_email_deliver, outbound_email_queue, outbound_emails_catch_up
-from config.models import OutboundEmail
+from core.mail import outbound_email_queue
+from core.mail_delivery import outbound_email_deliver
+from core.models import OutboundEmail
+from core.tasks import outbound_emails_catch_up
 from tests.concurrency import race
 from tests.conftest import requires_postgresql
 
@@ -145,14 +147,14 @@ def test_the_sweep_delivers_what_the_broker_never_got_and_only_once(django_captu
     assert (queued.status, len(mail.outbox)) == ("sent", 1)
 
 
-def test_no_module_but_config_mail_sends_mail_itself():
+def test_no_module_but_the_mail_delivery_sends_mail_itself():
     root = Path(__file__).resolve().parents[2]
     sender = re.compile(r"django\.core\.mail(?!\.backends)|from django\.core import mail")
     offenders = [
         str(path.relative_to(root))
         for path in root.glob("[!.]*/**/*.py")
         if path.parts[len(root.parts)] not in {"tests", ".venv", "var"}
-        and path.relative_to(root) != Path("config/mail.py")
+        and path.relative_to(root) != Path("core/mail_delivery.py")
         and sender.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
@@ -175,7 +177,7 @@ def test_the_admin_never_shows_a_mails_body(client, django_user_model):
     client.force_login(staff)
     queued = outbound_email_queue(to="alice@bocage.test", subject="Réinitialisation", body="/accounts/reset/secret/")
 
-    page = client.get(f"/admin/config/outboundemail/{queued.pk}/change/")
+    page = client.get(f"/admin/core/outboundemail/{queued.pk}/change/")
 
     assert page.status_code == 200
     assert "Réinitialisation" in page.content.decode()
@@ -253,11 +255,11 @@ def test_staff_read_the_outbox_in_the_admin_and_cannot_change_it(client, django_
     django_user_model.objects.create_superuser("root", "root@bocage.test", "bocage-test-password-1")
     queued = queue_one()
     client.login(username="root", password="bocage-test-password-1")
-    listing = client.get("/admin/config/outboundemail/")
+    listing = client.get("/admin/core/outboundemail/")
     assert listing.status_code == 200 and "Bonjour" in listing.content.decode()
-    assert client.get(f"/admin/config/outboundemail/{queued.pk}/change/").status_code == 200
-    assert client.post(f"/admin/config/outboundemail/{queued.pk}/change/", {"subject": "Autre"}).status_code == 403
-    assert client.get("/admin/config/outboundemail/add/").status_code == 403
+    assert client.get(f"/admin/core/outboundemail/{queued.pk}/change/").status_code == 200
+    assert client.post(f"/admin/core/outboundemail/{queued.pk}/change/", {"subject": "Autre"}).status_code == 403
+    assert client.get("/admin/core/outboundemail/add/").status_code == 403
     assert OutboundEmail.objects.get().subject == "Bonjour"
 
 

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 from ledger.models import ExportJob
 from tests.ledger.books_story import make_auditor
 from tests.proofs import faults

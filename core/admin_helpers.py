@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 
+from core.audit import audit_record
 from core.errors import ApplicationError
-from ledger.audit import audit_record
 
 # Values an audit row must never hold: a password's hash or the typed password itself.
 SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})

@@ -28,12 +28,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from core.api_errors import error_body
-from core.errors import ApplicationError, Conflict, InvalidInput
-
-from .errors import IdempotencyKeyReused
+from .api_errors import error_body
+from .errors import ApplicationError, Conflict, IdempotencyKeyReused, InvalidInput
 from .models import IdempotencyRecord
-from .services import with_retries
+from .retries import with_retries
 
 logger = logging.getLogger("bocage.idempotency")
 

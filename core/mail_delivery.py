@@ -1,14 +1,11 @@
-"""The one way mail leaves Bocage: a service queues it, a Celery worker delivers it.
+"""Mail delivery, the worker's side of the outbox (core/mail.py queues, core/tasks.py runs this).
 
-`outbound_email_queue` writes an OutboundEmail row in the caller's transaction (a rolled-back action
-mails nobody; a committed one always has its message) and queues the delivery task after commit.
-`outbound_email_deliver` runs in the worker: it takes a lease on the row, sends with EMAIL_TIMEOUT,
-and records the outcome. A web process never opens an SMTP connection, so a slow or hanging mail
-server can never hold a web worker. When the broker was down, or a delivery failed for a reason
-that may pass (timeout, 4xx, connection refused), the beat's sweep re-queues the message once it is
-due again, with a doubling backoff; a permanent refusal (5xx) or too many attempts mark it failed.
+`outbound_email_deliver` takes a lease on the row, sends with EMAIL_TIMEOUT, and records the
+outcome; `outbound_emails_due` lists what the beat's sweep should queue again. A failure that may
+pass (timeout, 4xx, connection refused) is retried with a doubling backoff; a permanent refusal
+(5xx) or too many attempts mark the message failed.
 
-No other module imports django.core.mail's senders (tests/config/test_mail.py checks it).
+No other module imports django.core.mail's senders (tests/core/test_mail.py checks it).
 """
 
 from __future__ import annotations
@@ -16,53 +13,15 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
-from django.db import transaction
 from django.db.models import F, Q
-from django.template import loader
 from django.utils import timezone
-
-from core.queueing import enqueue
 
 from .models import OutboundEmail
 
 logger = logging.getLogger("bocage.mail")
-
-LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# The task queued on commit normally delivers within seconds; the sweep leaves it this long first.
-QUEUE_GRACE_SECONDS = 60
-
-
-def outbound_email_queue(*, to: str | Sequence[str], subject: str, body: str, from_email: str = "") -> OutboundEmail:
-    """Record a mail to send and queue its delivery once the surrounding transaction commits."""
-    recipients = [to] if isinstance(to, str) else list(to)
-    now = timezone.now()
-    with transaction.atomic(savepoint=False):
-        message = OutboundEmail.objects.create(
-            from_email=from_email or settings.DEFAULT_FROM_EMAIL,
-            to=recipients,
-            subject=subject,
-            body=body,
-            next_attempt_at=now + datetime.timedelta(seconds=QUEUE_GRACE_SECONDS),
-        )
-        transaction.on_commit(lambda: _dispatch(message.pk))
-    return message
-
-
-def _dispatch(email_id: int) -> None:
-    if settings.EMAIL_BACKEND == LOCMEM_BACKEND:
-        # Django's test mailbox is this process's memory: a worker elsewhere could never fill it,
-        # and delivering to it is no network I/O.
-        outbound_email_deliver(email_id=email_id)
-        return
-    from .tasks import outbound_email_send
-
-    enqueue(outbound_email_send, email_id)
 
 
 def outbound_email_deliver(*, email_id: int) -> str:
@@ -138,32 +97,11 @@ def _record_failure(message: OutboundEmail, error: Exception) -> str:
     return "failed" if permanent else "retry"
 
 
-def outbound_emails_catch_up(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
-    """Re-queue the unsent mails that are due (broker down at commit, or a failure's backoff over)."""
-    now = now or timezone.now()
-    due = (
+def outbound_emails_due(*, now: datetime.datetime, limit: int) -> list[int]:
+    """The unsent mails that are due (broker down at commit, or a failure's backoff over), oldest first."""
+    return list(
         OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    from .tasks import outbound_email_send
-
-    return sum(enqueue(outbound_email_send, email_id) for email_id in due)
-
-
-class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's password reset, its mail going through the outbox like every other one."""
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        outbound_email_queue(to=to_email, subject=subject, body=body, from_email=from_email or "")

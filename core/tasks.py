@@ -1,16 +1,21 @@
-"""Celery tasks of the project's own app: the worker heartbeat (the beat sends it every minute, and each
-worker stamps once as it starts) and mail delivery (config/mail.py). Each is safe to run twice."""
+"""Celery tasks of the ground floor: the worker heartbeat (the beat sends it every minute, and each
+worker stamps once as it starts) and mail delivery (core/mail.py queues, core/mail_delivery.py
+sends). Each is safe to run twice. Their names are the ones they had under config/, which the beat
+schedule and any message still queued use."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.db import connections
+from django.utils import timezone
 
-from .mail import outbound_email_deliver, outbound_emails_catch_up
-from .services import worker_heartbeat_record
+from .heartbeat import worker_heartbeat_record
+from .mail_delivery import outbound_email_deliver, outbound_emails_due
+from .queueing import enqueue
 
 
 @shared_task(name="config.tasks.worker_heartbeat", bind=True, acks_late=True, ignore_result=True)
@@ -35,6 +40,12 @@ def stamp_on_worker_ready(sender: Any = None, **_kwargs: Any) -> None:
 def outbound_email_send(email_id: int) -> str:
     """Deliver one queued mail (a retry is the sweep's job, after the backoff the row records)."""
     return outbound_email_deliver(email_id=email_id)
+
+
+def outbound_emails_catch_up(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Queue again the unsent mails that are due (broker down at commit, or a failure's backoff over)."""
+    due = outbound_emails_due(now=now or timezone.now(), limit=limit)
+    return sum(enqueue(outbound_email_send, email_id) for email_id in due)
 
 
 @shared_task(name="config.tasks.outbound_emails_catch_up")

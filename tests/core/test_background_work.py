@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.models import WorkerHeartbeat
-from config.selectors import background_work_status
-from config.tasks import worker_heartbeat
+from core.heartbeat import background_work_status
+from core.models import WorkerHeartbeat
+from core.tasks import worker_heartbeat
 from ledger.models import ExportJob
 from tests.ledger.books_story import make_auditor
 

@@ -1,0 +1,11 @@
+"""The ground floor as a Django app: its tables are the audit log, API idempotency, the mail
+outbox and the worker heartbeat, which every app above it uses."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    label = "core"
+    verbose_name = _("Core")

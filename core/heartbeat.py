@@ -1,0 +1,47 @@
+"""Is background work running? A Celery worker stamps a heartbeat row (the beat sends the task every
+minute, and each worker stamps once as it starts); /readyz, the exports pages and the admin's
+banner read it. Operational state only: the write and the read of one row live together here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import WorkerHeartbeat
+from .typing import Actor
+
+
+def worker_heartbeat_record(*, hostname: str, actor: Actor = None) -> WorkerHeartbeat:
+    """Stamp "a worker ran just now" (one row, overwritten; safe twice or concurrently). Raises nothing of its own.
+
+    No audit row: this is a liveness probe written every minute by the system, not an action of
+    anyone's; the audit log would drown in it.
+    """
+    heartbeat = WorkerHeartbeat(id=WorkerHeartbeat.SINGLETON_ID, seen_at=timezone.now(), hostname=hostname[:255])
+    # An upsert, not get-then-save: two workers stamping the first row at once must not collide.
+    WorkerHeartbeat.objects.bulk_create(
+        [heartbeat], update_conflicts=True, unique_fields=["id"], update_fields=["seen_at", "hostname"]
+    )
+    return heartbeat
+
+
+@dataclass(frozen=True)
+class BackgroundWork:
+    stopped: bool
+    # The last heartbeat of any worker (None: no worker has ever run against this database).
+    last_seen: datetime | None
+
+
+def background_work_status() -> BackgroundWork:
+    """Whether no worker has been seen for BOCAGE_WORKER_STALE_SECONDS, and since when.
+
+    The one rule for /readyz, the exports pages and the admin's banner.
+    """
+    last_seen = WorkerHeartbeat.objects.values_list("seen_at", flat=True).first()
+    if last_seen is None:
+        return BackgroundWork(stopped=True, last_seen=None)
+    stale_after = timedelta(seconds=settings.BOCAGE_WORKER_STALE_SECONDS)
+    return BackgroundWork(stopped=timezone.now() - last_seen > stale_after, last_seen=last_seen)
