@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cooperative.models import College, ShareClass
+from core.api import MAX_ID
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
 from crowdfunding.services.campaigns import is_moderator
@@ -23,7 +24,6 @@ from members.models import Commune
 
 CAMPAIGN_STATUSES = ", ".join(Campaign.Status.values)
 PLEDGE_STATUSES = ", ".join(Pledge.Status.values)
-MAX_ID = 2**63 - 1  # the largest row id: beyond, SQLite overflows
 
 
 class CampaignAmountField(MinorAmountField):

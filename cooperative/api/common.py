@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
 from rest_framework.request import Request
 
 from cooperative import selectors
@@ -23,27 +21,15 @@ from cooperative.models import (
     ShareMovement,
     SubscriptionRequest,
 )
-from cooperative.serializers import MAX_ID
 from cooperative.serializers.inputs import OnQuerySerializer
 from cooperative.services.register import require_administrator
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.api import checked_id, valid
+from core.errors import InvalidInput, PermissionDenied
 from core.typing import RequestUser
 
 ON_PARAMETER = OpenApiParameter(
     "on", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False, description="YYYY-MM-DD; absent: today."
 )
-
-
-def checked_id(value: int) -> int:
-    if not 0 < value <= MAX_ID:
-        raise NotFound()
-    return value
-
-
-def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def day_asked(request: Request) -> datetime.date | None:

@@ -49,6 +49,7 @@ from cooperative.serializers.reads import (
 from cooperative.services import register as register_services
 from cooperative.services import requests as request_services
 from cooperative.services import setup
+from core.api import checked_id, valid
 from core.errors import InvalidInput, NotFound
 from members.models import Commune, Member
 
@@ -56,7 +57,6 @@ from .common import (
     ON_PARAMETER,
     administered,
     cancellations,
-    checked_id,
     college_of,
     cooperative_for,
     day_asked,
@@ -64,7 +64,6 @@ from .common import (
     share_class_of,
     shareholder_in,
     subscription_requests_visible,
-    valid,
 )
 
 READERS = "Administrators and auditors; 403 for anyone else."

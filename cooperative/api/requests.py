@@ -36,6 +36,7 @@ from cooperative.serializers.reads import (
 )
 from cooperative.services import requests as services
 from cooperative.services.register import require_administrator
+from core.api import valid
 from core.errors import InvalidInput, PermissionDenied
 from core.typing import RequestUser
 from members.models import Member
@@ -50,7 +51,6 @@ from .common import (
     shareholder_in,
     subscription_request_for,
     subscription_requests_visible,
-    valid,
 )
 
 VISIBILITY = "Your own requests; every request for administrators and auditors."

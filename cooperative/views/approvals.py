@@ -27,8 +27,9 @@ from cooperative.services.requests import (
 )
 from cooperative.templatetags.cooperative_format import format_euros
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
-from ._common import add_service_error, administered, board_context, readable, short
+from ._common import administered, board_context, readable, short
 
 SR = SubscriptionRequest.Status
 RR = RedemptionRequest.Status

@@ -24,8 +24,9 @@ from cooperative.services.requests import (
 )
 from cooperative.templatetags.cooperative_format import format_euros
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
-from ._common import add_service_error, cancelled_numbers, cooperative_or_404, member_of, movements_of
+from ._common import cancelled_numbers, cooperative_or_404, member_of, movements_of
 
 # Refusals about the number of shares typed (the rest are shown above the form).
 QUANTITY_ERRORS = {"above_maximum_holding", "below_minimum_holding", "not_enough_shares", "lockup_not_over"}

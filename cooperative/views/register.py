@@ -21,8 +21,9 @@ from cooperative.models import Cooperative, ShareMovement
 from cooperative.services.register import movement_cancel
 from cooperative.templatetags.cooperative_format import format_euros
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
-from ._common import add_service_error, administered, board_context, cancelled_numbers, day_on, readable, short
+from ._common import administered, board_context, cancelled_numbers, day_on, readable, short
 
 
 def _register_page(

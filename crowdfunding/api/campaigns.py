@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import checked_id, valid
 from core.errors import NotFound, PermissionDenied
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, RewardTier
@@ -49,7 +50,7 @@ from crowdfunding.services.updates import campaign_update_post
 from ledger.selectors import can_read_everything
 from members.models import Commune
 
-from .common import calling_member, checked_id, valid, visible_campaign
+from .common import calling_member, visible_campaign
 
 READ_ANYONE = [permissions.IsAuthenticatedOrReadOnly]
 

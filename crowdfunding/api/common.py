@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rest_framework import serializers
-
-from core.errors import NotFound, PermissionDenied
+from core.api import checked_id
+from core.errors import PermissionDenied
 from core.typing import RequestUser
 from crowdfunding import selectors
 from crowdfunding.models import Campaign
 from crowdfunding.services.campaigns import member_of
 from members.models import Member
-
-# The largest id a database row can have: beyond, the URL names nothing (and SQLite would overflow).
-MAX_ID = 2**63 - 1
-
-
-def checked_id(value: int) -> int:
-    if not 0 < value <= MAX_ID:
-        raise NotFound()
-    return value
-
-
-def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def visible_campaign(user: RequestUser, pk: int) -> Campaign:

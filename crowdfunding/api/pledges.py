@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import checked_id, valid
 from core.errors import InvalidInput, NotFound
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
@@ -39,7 +40,7 @@ from crowdfunding.services import pledges as services
 from ledger.idempotency import HEADER, idempotency_key_from, run_idempotent
 from members.models import Member
 
-from .common import calling_member, checked_id, valid, visible_campaign
+from .common import calling_member, visible_campaign
 
 OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(
     HEADER,

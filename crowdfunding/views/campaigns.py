@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, PermissionDenied
+from core.forms import add_service_error
 from crowdfunding import selectors
 from crowdfunding.forms import CampaignFilterForm, CancelForm, PoolForm
 from crowdfunding.models import Campaign, MatchingPool, Pledge
@@ -25,7 +26,6 @@ from crowdfunding.services.pledges import pool_close, pool_create
 
 from ._common import (
     S,
-    add_service_error,
     days_text,
     funding_model_explained,
     pledge_explained,

@@ -18,6 +18,7 @@ from djmoney.money import Money
 
 from cooperative.selectors import can_administer
 from core.errors import ApplicationError, PermissionDenied
+from core.forms import add_service_error
 from crowdfunding.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from crowdfunding.models import Campaign, RewardTier
 from crowdfunding.services.campaigns import (
@@ -35,7 +36,7 @@ from crowdfunding.services.campaigns import (
 )
 from ledger.units import get_unit
 
-from ._common import S, add_service_error, owned
+from ._common import S, owned
 
 IMAGE_STATUSES = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE}
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, PermissionDenied
+from core.forms import add_service_error
 from crowdfunding import selectors
 from crowdfunding.forms import PledgeForm, WithdrawForm
 from crowdfunding.models import Campaign, Pledge, RewardTier
@@ -23,7 +24,7 @@ from ledger.models import Account
 from ledger.selectors import accounts_visible_to
 from ledger.units import get_unit
 
-from ._common import add_service_error, fmt, hold_explained, visible, when
+from ._common import fmt, hold_explained, visible, when
 
 # Refusals that are about the amount typed (the rest are shown above the form).
 AMOUNT_ERRORS = {"insufficient_funds", "limit_exceeded", "invalid_amount", "unit_mismatch"}
