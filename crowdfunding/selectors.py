@@ -12,6 +12,7 @@ from core.typing import RequestUser
 from crowdfunding.errors import CampaignNotFound, PledgeNotFound
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from ledger.selectors import can_read_everything
+from members.selectors import member_or_none
 
 S = Campaign.Status
 # Seen by everyone, logged in or not: what a moderator has let out (a cancelled campaign stays
@@ -21,9 +22,7 @@ LISTED_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.PAID_OUT]
 
 
 def _member_id(user: RequestUser) -> int | None:
-    if not user.is_authenticated:
-        return None
-    member = getattr(user, "member", None)
+    member = member_or_none(user)
     return member.pk if member is not None else None
 
 

@@ -15,7 +15,6 @@ from cooperative import selectors
 from cooperative.forms import DateForm
 from cooperative.models import Cooperative, Shareholder, ShareMovement
 from core.errors import NotFound
-from members.models import Member
 
 
 def cooperative_or_404(pk: int) -> Cooperative:
@@ -44,12 +43,6 @@ def administered(request: HttpRequest, pk: int) -> Cooperative:
 def board_context(request: HttpRequest, cooperative: Cooperative, section: str) -> dict[str, Any]:
     """What every administrator page needs: the tabs, and whether to show the forms."""
     return {"cooperative": cooperative, "section": section, "can_administer": selectors.can_administer(request.user)}
-
-
-def member_of(request: HttpRequest) -> Member | None:
-    if not request.user.is_authenticated:
-        return None
-    return Member.objects.filter(user__pk=request.user.pk).first()
 
 
 def movements_of(shareholder: Shareholder) -> QuerySet[ShareMovement]:

@@ -25,8 +25,9 @@ from cooperative.services.requests import (
 from cooperative.templatetags.cooperative_format import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error
+from members.selectors import member_or_none
 
-from ._common import cancelled_numbers, cooperative_or_404, member_of, movements_of
+from ._common import cancelled_numbers, cooperative_or_404, movements_of
 
 # Refusals about the number of shares typed (the rest are shown above the form).
 QUANTITY_ERRORS = {"above_maximum_holding", "below_minimum_holding", "not_enough_shares", "lockup_not_over"}
@@ -141,7 +142,7 @@ def _my_shares_page(
     redeem_form: RedemptionRequestForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    member = member_of(request)
+    member = member_or_none(request.user)
     shareholder = selectors.shareholder_of(cooperative, request.user)
     holdings = _holdings(cooperative, shareholder)
     movements: list[ShareMovement] = list(movements_of(shareholder)) if shareholder else []
@@ -235,7 +236,7 @@ def redemption_request_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscription_request_cancel_page(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     cooperative = cooperative_or_404(pk)
-    member = member_of(request)
+    member = member_or_none(request.user)
     share_request = SubscriptionRequest.objects.filter(cooperative=cooperative, pk=request_id, member=member).first()
     if member is None or share_request is None:
         raise Http404
@@ -251,7 +252,7 @@ def subscription_request_cancel_page(request: HttpRequest, pk: int, request_id: 
 @login_required
 def subscribe(request: HttpRequest, pk: int) -> HttpResponse:
     cooperative = cooperative_or_404(pk)
-    member = member_of(request)
+    member = member_or_none(request.user)
     shareholder = selectors.shareholder_of(cooperative, request.user)
     newcomer = shareholder is None or shareholder.status != Shareholder.Status.ADMITTED
     if member is None and request.method == "POST":

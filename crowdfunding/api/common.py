@@ -7,8 +7,8 @@ from core.errors import PermissionDenied
 from core.typing import RequestUser
 from crowdfunding import selectors
 from crowdfunding.models import Campaign
-from crowdfunding.services.campaigns import member_of
 from members.models import Member
+from members.selectors import member_or_none
 
 
 def visible_campaign(user: RequestUser, pk: int) -> Campaign:
@@ -18,7 +18,7 @@ def visible_campaign(user: RequestUser, pk: int) -> Campaign:
 
 def calling_member(user: RequestUser, refusal: str) -> Member:
     """The caller's member; 403 with `refusal` for a user who is none (staff or auditor accounts)."""
-    member = member_of(user) if user.is_authenticated else None
+    member = member_or_none(user)
     if member is None:
         raise PermissionDenied(refusal)
     return member

@@ -34,6 +34,7 @@ from ledger.models import Account
 from ledger.services import system_account, with_retries
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
+from members.selectors import member_or_none
 
 S = Campaign.Status
 MAX_IMAGES = 6
@@ -45,13 +46,6 @@ SHARE_UNIT = "EUR"  # cooperative shares are paid in euros
 
 
 # --- who ------------------------------------------------------------------------------------
-
-
-def member_of(actor: Actor) -> Member | None:
-    user = acting_user(actor)
-    if user is None:
-        return None
-    return Member.objects.filter(user__pk=user.pk).first()
 
 
 def is_moderator(actor: Actor) -> bool:
@@ -68,7 +62,7 @@ def _require_moderator(actor: Actor) -> User:
 
 
 def _require_owner(campaign: Campaign, actor: Actor) -> None:
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != campaign.owner_id:
         raise PermissionDenied(_("Only the campaign's owner may do this."))
 
@@ -180,7 +174,7 @@ def campaign_create(
     With `share_class` (and the `share_college` newcomers join), it raises cooperative shares, in
     euros: only an administrator of that cooperative's register may start one.
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != owner.pk:
         raise PermissionDenied(_("You may only start a campaign for yourself."))
     if owner.status != Member.Status.ACTIVE:

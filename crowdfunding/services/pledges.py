@@ -42,8 +42,9 @@ from ledger.models import Account, Hold
 from ledger.services import hold_create, hold_void, lock_accounts, with_retries
 from ledger.units import get_unit
 from members.models import Member
+from members.selectors import member_or_none
 
-from .campaigns import _minor, is_moderator, member_of
+from .campaigns import _minor, is_moderator
 
 S = Campaign.Status
 UNSET: Any = object()
@@ -236,7 +237,7 @@ def pool_create(
     The pledges already running are matched at once, oldest first, until the cap is reached.
     Raises PermissionDenied, PoolNotAllowed, InvalidInput (one active pool per campaign), OwnCampaign.
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     if not is_moderator(actor) and (member is None or member.pk != sponsor.pk):
         raise PermissionDenied(_("Only the sponsor or a moderator may add a matching pool."))
     ratio_value = _ratio(ratio)
@@ -289,7 +290,7 @@ def pool_create(
 
 def pool_close(*, pool: MatchingPool, actor: Actor) -> MatchingPool:
     """No new matches from this pool; the matches already made stand. Raises PermissionDenied."""
-    member = member_of(actor)
+    member = member_or_none(actor)
     if not is_moderator(actor) and (member is None or member.pk != pool.sponsor_id):
         raise PermissionDenied(_("Only the sponsor or a moderator may close a matching pool."))
     with transaction.atomic(durable=True):
@@ -320,7 +321,7 @@ def pledge_create(
     InvalidInput, BelowTierMinimum, TierSoldOut, and the ledger's refusals (InsufficientFunds,
     MembershipExpired, AccountFrozen…); nothing is written when refused.
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != backer.pk:
         raise PermissionDenied(_("You may only pledge for yourself."))
 
@@ -360,7 +361,7 @@ def pledge_create(
 
 
 def _lock_own_active_pledge(pledge: Pledge, actor: Actor) -> tuple[Campaign, Pledge]:
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != pledge.backer_id:
         raise PermissionDenied(_("Only the backer may change a pledge."))
     campaign = _lock_open_campaign(pledge.campaign_id)
@@ -440,7 +441,7 @@ def pledge_mark_delivered(*, pledge: Pledge, delivered: bool = True, actor: Acto
 
     Raises PermissionDenied, PledgeNotActive (only collected pledges have rewards to deliver).
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     campaign = pledge.campaign
     if not is_moderator(actor) and (member is None or member.pk != campaign.owner_id):
         raise PermissionDenied(_("Only the campaign's owner may record deliveries."))

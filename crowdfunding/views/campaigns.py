@@ -21,8 +21,9 @@ from core.forms import add_service_error
 from crowdfunding import selectors
 from crowdfunding.forms import CampaignFilterForm, CancelForm, PoolForm
 from crowdfunding.models import Campaign, MatchingPool, Pledge
-from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR, is_moderator, member_of
+from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR, is_moderator
 from crowdfunding.services.pledges import pool_close, pool_create
+from members.selectors import member_or_none
 
 from ._common import (
     S,
@@ -89,7 +90,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, campaign: Campaign, **forms: Any) -> dict[str, Any]:
     user = request.user
-    member = member_of(user)
+    member = member_or_none(user)
     progress = selectors.campaign_progress(campaign)
     is_owner = member is not None and member.pk == campaign.owner_id
     moderator = is_moderator(user)
@@ -158,7 +159,7 @@ def campaign_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = PoolForm(request.POST, unit=campaign.unit)
     if form.is_valid():
         data = form.cleaned_data
-        member = member_of(request.user)
+        member = member_or_none(request.user)
         try:
             if member is None:
                 raise PermissionDenied(_("Only members may sponsor a campaign."))

@@ -29,12 +29,12 @@ from crowdfunding.services.campaigns import (
     campaign_image_remove,
     campaign_submit,
     campaign_update,
-    member_of,
     tier_create,
     tier_delete,
     tier_update,
 )
 from ledger.units import get_unit
+from members.selectors import member_or_none
 
 from ._common import S, owned
 
@@ -74,7 +74,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form_class = ShareCampaignForm if can_administer(request.user) else CampaignForm
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        member = member_of(request.user)
+        member = member_or_none(request.user)
         shares = {
             name: form.cleaned_data[name] for name in ("share_class", "share_college") if form.cleaned_data.get(name)
         }
