@@ -25,7 +25,7 @@ from cooperative.services.requests import (
     subscription_request_pay,
     subscription_request_reject,
 )
-from cooperative.templatetags.cooperative_format import format_euros
+from core.amounts import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error
 

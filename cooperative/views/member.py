@@ -22,7 +22,7 @@ from cooperative.services.requests import (
     subscription_request_cancel,
     subscription_request_create,
 )
-from cooperative.templatetags.cooperative_format import format_euros
+from core.amounts import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error
 from members.selectors import member_or_none

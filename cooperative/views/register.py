@@ -19,7 +19,7 @@ from cooperative.charts import Point, step_chart
 from cooperative.forms import CancelMovementForm
 from cooperative.models import Cooperative, ShareMovement
 from cooperative.services.register import movement_cancel
-from cooperative.templatetags.cooperative_format import format_euros
+from core.amounts import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error
 

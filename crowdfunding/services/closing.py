@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +28,7 @@ from django.utils.translation import override
 
 from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
+from core.amounts import fee_for
 from core.errors import ApplicationError
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction
@@ -202,10 +202,6 @@ def campaign_settle_pledges(*, campaign: Campaign, progress: Progress | None = N
 
 
 # --- 3. pay out -----------------------------------------------------------------------------
-
-
-def fee_for(amount: int, rate: Decimal) -> int:
-    return int((Decimal(amount) * rate).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def campaign_payout(*, campaign_id: int) -> bool:
