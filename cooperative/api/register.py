@@ -63,7 +63,6 @@ from .common import (
     register_readable,
     share_class_of,
     shareholder_in,
-    subscription_requests_visible,
 )
 
 READERS = "Administrators and auditors; 403 for anyone else."
@@ -360,7 +359,7 @@ class SubscriptionsView(APIView):
             paid_on=data["paid_on"],
             actor=request.user,
         )
-        issued = subscription_requests_visible(request.user, cooperative).get(pk=issued.pk)
+        issued = selectors.subscription_requests_visible(request.user, cooperative).get(pk=issued.pk)
         return Response(SubscriptionRequestSerializer(issued).data, status=status.HTTP_201_CREATED)
 
 

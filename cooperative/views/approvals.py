@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cooperative import selectors
 from cooperative.forms import ApproveForm, PayForm, RejectForm
 from cooperative.models import Cooperative, RedemptionRequest, SubscriptionRequest
 from cooperative.services.requests import (
@@ -46,15 +47,11 @@ def _forms(prefix: str, pk: int, bound: dict[str, forms.Form]) -> dict[str, form
 def _queue_page(
     request: HttpRequest, cooperative: Cooperative, *, status: int = 200, bound_for: str = "", **bound: forms.Form
 ) -> HttpResponse:
-    subscriptions = (
-        SubscriptionRequest.objects.filter(cooperative=cooperative, status__in=[SR.REQUESTED, SR.APPROVED])
-        .select_related("member", "shareholder__member", "share_class", "college")
-        .order_by("requested_at", "id")
+    subscriptions = selectors.subscription_requests_visible(request.user, cooperative).filter(
+        status__in=[SR.REQUESTED, SR.APPROVED]
     )
-    redemptions = (
-        RedemptionRequest.objects.filter(cooperative=cooperative, status__in=[RR.REQUESTED, RR.APPROVED])
-        .select_related("shareholder__member", "share_class")
-        .order_by("requested_at", "id")
+    redemptions = selectors.redemption_requests_visible(request.user, cooperative).filter(
+        status__in=[RR.REQUESTED, RR.APPROVED]
     )
     today = timezone.localdate()
     context = board_context(request, cooperative, "approvals")

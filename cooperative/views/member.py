@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cooperative import selectors
 from cooperative.forms import RedemptionRequestForm, SubscriptionRequestForm
-from cooperative.models import Cooperative, RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
+from cooperative.models import Cooperative, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.services.requests import (
     redemption_request_create,
     subscription_request_cancel,
@@ -160,20 +160,9 @@ def _my_shares_page(
     ]
     if redeem_form is None and holdings:
         redeem_form = RedemptionRequestForm(share_classes=[row["share_class"] for row in holdings])
-    subscription_requests = (
-        SubscriptionRequest.objects.filter(cooperative=cooperative, member=member)
-        .select_related("share_class", "college", "movement")
-        .order_by("-requested_at", "-id")
-        if member
-        else SubscriptionRequest.objects.none()
-    )
-    redemption_requests = (
-        RedemptionRequest.objects.filter(shareholder=shareholder)
-        .select_related("share_class", "movement")
-        .order_by("-requested_at", "-id")
-        if shareholder
-        else RedemptionRequest.objects.none()
-    )
+    newest_first = ("-requested_at", "-id")
+    subscription_requests = selectors.subscription_requests_own(request.user, cooperative).order_by(*newest_first)
+    redemption_requests = selectors.redemption_requests_own(request.user, cooperative).order_by(*newest_first)
     return render(
         request,
         "cooperative/my_shares.html",
@@ -236,9 +225,8 @@ def redemption_request_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscription_request_cancel_page(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     cooperative = cooperative_or_404(pk)
-    member = member_or_none(request.user)
-    share_request = SubscriptionRequest.objects.filter(cooperative=cooperative, pk=request_id, member=member).first()
-    if member is None or share_request is None:
+    share_request = selectors.subscription_requests_own(request.user, cooperative).filter(pk=request_id).first()
+    if share_request is None:
         raise Http404
     try:
         subscription_request_cancel(request=share_request, actor=request.user)

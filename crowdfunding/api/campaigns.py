@@ -119,8 +119,9 @@ class CampaignListView(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         data = valid(CampaignInputSerializer, request.data)
+        raises_shares = data.get("share_class") is not None or data.get("share_college") is not None
+        unit = services.campaign_unit(data.pop("unit"), raises_shares=raises_shares)
         owner = calling_member(request.user, _("Only members may start a campaign."))
-        unit = data.pop("unit")
         created = services.campaign_create(owner=owner, unit=unit, actor=request.user, **_money_fields(data, unit))
         return campaign_out(request, created, status.HTTP_201_CREATED)
 
@@ -173,6 +174,8 @@ class CampaignDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         campaign = visible_campaign(request.user, pk)
         data = valid(CampaignPatchSerializer, request.data)
+        if "unit" in data:
+            data["unit"] = services.campaign_unit(data["unit"], raises_shares=campaign.raises_shares)
         unit = data.get("unit", campaign.unit)
         changed = services.campaign_update(campaign=campaign, actor=request.user, **_money_fields(data, unit))
         return campaign_out(request, changed)

@@ -91,6 +91,18 @@ def _unit(code: str) -> str:
     return code
 
 
+def campaign_unit(code: str, *, raises_shares: bool) -> str:
+    """The unit a campaign may raise: euros for cooperative shares, else one of the campaign units.
+
+    Raises InvalidInput on "unit". The API reads amounts in this unit, so it asks before the service runs.
+    """
+    if raises_shares:
+        if code != SHARE_UNIT:
+            raise InvalidInput(fields={"unit": [_("Cooperative shares are paid in euros.")]})
+        return SHARE_UNIT
+    return _unit(code)
+
+
 def _minor(amount: Money | None, unit: str, field: str, required: bool = True) -> int | None:
     if amount is None:
         if required:
@@ -181,9 +193,7 @@ def campaign_create(
         raise PermissionDenied(_("A closed member cannot start a campaign."))
     if share_class is not None or share_college is not None:
         _check_share_campaign(share_class, share_college, actor)
-        unit = SHARE_UNIT
-    else:
-        unit = _unit(unit)
+    unit = campaign_unit(unit, raises_shares=share_class is not None or share_college is not None)
     goal_minor = _minor(goal, unit, "goal")
     assert goal_minor is not None
     stretch_minor = _minor(stretch_goal, unit, "stretch_goal", required=False)
@@ -247,10 +257,10 @@ def campaign_update(*, campaign: Campaign, actor: Actor, **changes: Any) -> Camp
         _require_owner(locked, actor)
         if locked.status != S.DRAFT:
             raise CampaignNotEditable()
-        if "unit" in changes and locked.raises_shares and changes["unit"] != SHARE_UNIT:
-            raise InvalidInput(fields={"unit": [_("Cooperative shares are paid in euros.")]})
+        if "unit" in changes:
+            unit = campaign_unit(changes["unit"], raises_shares=locked.raises_shares)
         if "unit" in changes and not locked.raises_shares:
-            locked.unit = _unit(changes["unit"])
+            locked.unit = unit
             locked.fee_rate = _fee_rate(None, locked.unit)
             if locked.tiers.exists() and "goal" not in changes:
                 raise InvalidInput(fields={"unit": [_("Give the goal again in the new unit.")]})
