@@ -15,17 +15,16 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from config.mail import outbound_email_queue
 from cooperative.models import College, ShareClass
 from cooperative.selectors import can_administer
 from core.errors import InvalidInput, PermissionDenied
 from core.images import reencoded_jpeg
 from core.typing import Actor, acting_user
+from crowdfunding import notifications
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
 from crowdfunding.models import Campaign, CampaignImage, RewardTier
 from crowdfunding.richtext import sanitise
@@ -35,6 +34,8 @@ from ledger.services import system_account, with_retries
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
 from members.selectors import member_or_none
+
+from .closing import campaign_settle_pledges
 
 S = Campaign.Status
 MAX_IMAGES = 6
@@ -305,11 +306,11 @@ def campaign_submit(*, campaign: Campaign, actor: Actor) -> Campaign:
         locked.status = S.SUBMITTED
         locked.save()
         for moderator in User.objects.filter(is_staff=True, is_active=True).exclude(email=""):
-            _mail(
+            notifications.mail(
                 moderator.email,
                 _("Campaign to review: “%(title)s”") % {"title": locked.title},
                 _("%(owner)s submitted a campaign. Review it: %(url)s")
-                % {"owner": locked.owner.display_name, "url": _url("campaign-moderation")},
+                % {"owner": locked.owner.display_name, "url": notifications.campaign_url("campaign-moderation")},
             )
         return locked
 
@@ -347,10 +348,10 @@ def campaign_approve(*, campaign: Campaign, actor: Actor, fee_rate: Any = None, 
             status=locked.status,
             fee_rate=locked.fee_rate,
         )
-        _mail_owner(
+        notifications.mail_owner(
             locked,
             _("Your campaign “%(title)s” is approved") % {"title": locked.title},
-            _("It opens to backers on %(start)s.") % {"start": _when(locked.starts_at)},
+            _("It opens to backers on %(start)s.") % {"start": notifications.when(locked.starts_at)},
         )
         return locked
 
@@ -372,7 +373,7 @@ def campaign_send_back(*, campaign: Campaign, actor: Actor, comment: str) -> Cam
         locked.moderated_at = timezone.now()
         locked.save()
         audit_record(actor=actor, action="campaign_send_back", target=locked, reason=comment)
-        _mail_owner(
+        notifications.mail_owner(
             locked,
             _("Your campaign “%(title)s” needs changes") % {"title": locked.title},
             _("A moderator wrote:\n\n%(comment)s") % {"comment": comment},
@@ -386,8 +387,6 @@ def campaign_cancel(*, campaign: Campaign, actor: Actor, reason: str) -> Campaig
     Every running pledge is then released (here, and by the closing task if this dies half-way).
     Raises PermissionDenied, TransitionNotAllowed, InvalidInput (no reason).
     """
-    from .closing import campaign_settle_pledges
-
     reason = _text(reason, "reason", 500)
     moderator = is_moderator(actor)
 
@@ -548,24 +547,3 @@ def campaign_image_remove(*, image: CampaignImage, actor: Actor) -> None:
         stored = image.image
         CampaignImage.objects.filter(pk=image.pk).delete()
         transaction.on_commit(lambda: stored.delete(save=False))
-
-
-# --- mail -----------------------------------------------------------------------------------
-
-
-def _url(name: str, **kwargs: Any) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
-
-
-def _when(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
-
-
-def _mail(address: str, subject: str, body: str) -> None:
-    outbound_email_queue(to=address, subject=subject, body=body)
-
-
-def _mail_owner(campaign: Campaign, subject: str, body: str) -> None:
-    email = campaign.owner.user.email
-    if email:
-        _mail(email, subject, f"{body}\n\n{_url('campaign-detail', pk=campaign.pk)}")
