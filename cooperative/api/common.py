@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
 from cooperative import selectors
+from cooperative.api.serializers.inputs import OnQuerySerializer
 from cooperative.errors import CooperativeNotFound
 from cooperative.models import (
     College,
@@ -18,7 +19,6 @@ from cooperative.models import (
     Shareholder,
     ShareMovement,
 )
-from cooperative.serializers.inputs import OnQuerySerializer
 from cooperative.services.register import require_administrator
 from core.api import checked_id, valid
 from core.errors import InvalidInput, PermissionDenied

@@ -22,9 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperative import assembly, selectors
-from cooperative.models import College, Cooperative, ShareClass, Shareholder, ShareMovement
-from cooperative.serializers import UNIT
-from cooperative.serializers.inputs import (
+from cooperative.api.serializers import UNIT
+from cooperative.api.serializers.inputs import (
     CollegesInputSerializer,
     CooperativeInputSerializer,
     MovementCancelInputSerializer,
@@ -34,7 +33,7 @@ from cooperative.serializers.inputs import (
     SubscribeInputSerializer,
     TallyInputSerializer,
 )
-from cooperative.serializers.reads import (
+from cooperative.api.serializers.reads import (
     CapitalSerializer,
     CollegesSerializer,
     CooperativeSerializer,
@@ -46,6 +45,7 @@ from cooperative.serializers.reads import (
     TallySerializer,
     VotersSerializer,
 )
+from cooperative.models import College, Cooperative, ShareClass, Shareholder, ShareMovement
 from cooperative.services import register as register_services
 from cooperative.services import requests as request_services
 from cooperative.services import setup

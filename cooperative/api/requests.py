@@ -21,19 +21,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperative import selectors
-from cooperative.models import Cooperative, RedemptionRequest, ShareMovement, SubscriptionRequest
-from cooperative.serializers.inputs import (
+from cooperative.api.serializers.inputs import (
     BoardApprovalInputSerializer,
     BoardRejectionInputSerializer,
     RedemptionRequestInputSerializer,
     SharePaymentInputSerializer,
     SubscriptionRequestInputSerializer,
 )
-from cooperative.serializers.reads import (
+from cooperative.api.serializers.reads import (
     MySharesSerializer,
     RedemptionRequestSerializer,
     SubscriptionRequestSerializer,
 )
+from cooperative.models import Cooperative, RedemptionRequest, ShareMovement, SubscriptionRequest
 from cooperative.services import requests as services
 from cooperative.services.register import require_administrator
 from core.api import valid

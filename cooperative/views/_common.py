@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
 
 from cooperative import selectors
-from cooperative.forms import DateForm
 from cooperative.models import Cooperative, Shareholder, ShareMovement
+from cooperative.views.forms import DateForm
 from core.errors import NotFound
 
 

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cooperative import selectors
-from cooperative.forms import ApproveForm, PayForm, RejectForm
 from cooperative.models import Cooperative, RedemptionRequest, SubscriptionRequest
 from cooperative.services.requests import (
     redemption_request_approve,
@@ -26,6 +25,7 @@ from cooperative.services.requests import (
     subscription_request_pay,
     subscription_request_reject,
 )
+from cooperative.views.forms import ApproveForm, PayForm, RejectForm
 from core.amounts import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error

@@ -15,13 +15,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cooperative import selectors
-from cooperative.forms import RedemptionRequestForm, SubscriptionRequestForm
 from cooperative.models import Cooperative, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.services.requests import (
     redemption_request_create,
     subscription_request_cancel,
     subscription_request_create,
 )
+from cooperative.views.forms import RedemptionRequestForm, SubscriptionRequestForm
 from core.amounts import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from cooperative import selectors
 from cooperative.assembly import Tally, tally
-from cooperative.forms import AdmitForm, TallyForm, TransferForm
 from cooperative.models import Shareholder, ShareMovement
 from cooperative.services.register import share_transfer
 from cooperative.services.setup import college_weight_problems, shareholder_admit
+from cooperative.views.forms import AdmitForm, TallyForm, TransferForm
 from core.errors import ApplicationError
 from core.forms import add_service_error
 

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from cooperative import selectors
 from cooperative.charts import Point, step_chart
-from cooperative.forms import CancelMovementForm
 from cooperative.models import Cooperative, ShareMovement
 from cooperative.services.register import movement_cancel
+from cooperative.views.forms import CancelMovementForm
 from core.amounts import format_euros
 from core.errors import ApplicationError
 from core.forms import add_service_error

@@ -27,8 +27,7 @@ from rest_framework.views import APIView
 from core.api import checked_id, valid
 from core.errors import NotFound, PermissionDenied
 from crowdfunding import selectors
-from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, RewardTier
-from crowdfunding.serializers import (
+from crowdfunding.api.serializers import (
     CampaignApproveInputSerializer,
     CampaignCancelInputSerializer,
     CampaignDetailSerializer,
@@ -45,6 +44,7 @@ from crowdfunding.serializers import (
     RewardTierSerializer,
     SendBackInputSerializer,
 )
+from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, RewardTier
 from crowdfunding.services import campaigns as services
 from crowdfunding.services.updates import campaign_update_post
 from ledger.selectors import can_read_everything

@@ -27,8 +27,7 @@ from rest_framework.views import APIView
 from core.api import checked_id, valid
 from core.errors import InvalidInput, NotFound
 from crowdfunding import selectors
-from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
-from crowdfunding.serializers import (
+from crowdfunding.api.serializers import (
     MatchingPoolInputSerializer,
     MatchingPoolSerializer,
     PledgeDeliveredInputSerializer,
@@ -36,6 +35,7 @@ from crowdfunding.serializers import (
     PledgePatchSerializer,
     PledgeSerializer,
 )
+from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.services import pledges as services
 from ledger.idempotency import HEADER, idempotency_key_from, run_idempotent
 from members.models import Member

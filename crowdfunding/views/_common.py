@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -168,7 +167,3 @@ def pledge_explained(pledge: Pledge) -> str:
     if campaign.status == S.FAILED:
         return _("Released on %(date)s because the campaign did not reach its goal: nothing was taken.") % params
     return _("Released on %(date)s: nothing was taken.") % params
-
-
-def detail_url(campaign: Campaign) -> str:
-    return reverse("campaign-detail", kwargs={"pk": campaign.pk})

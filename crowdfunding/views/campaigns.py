@@ -19,10 +19,10 @@ from djmoney.money import Money
 from core.errors import ApplicationError, PermissionDenied
 from core.forms import add_service_error
 from crowdfunding import selectors
-from crowdfunding.forms import CampaignFilterForm, CancelForm, PoolForm
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR, is_moderator
 from crowdfunding.services.pledges import pool_close, pool_create
+from crowdfunding.views.forms import CampaignFilterForm, CancelForm, PoolForm
 from members.selectors import member_or_none
 
 from ._common import (

@@ -18,10 +18,10 @@ from core.csv import SafeWriter
 from core.errors import ApplicationError
 from core.forms import add_service_error
 from crowdfunding import selectors
-from crowdfunding.forms import UpdateForm
 from crowdfunding.models import Pledge
 from crowdfunding.services.pledges import pledge_mark_delivered
 from crowdfunding.services.updates import campaign_update_post
+from crowdfunding.views.forms import UpdateForm
 from ledger.units import get_unit
 
 from ._common import owned, progress_bar

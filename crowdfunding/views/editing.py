@@ -19,7 +19,6 @@ from djmoney.money import Money
 from cooperative.selectors import can_administer
 from core.errors import ApplicationError, PermissionDenied
 from core.forms import add_service_error
-from crowdfunding.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from crowdfunding.models import Campaign, RewardTier
 from crowdfunding.services.campaigns import (
     campaign_create as campaign_create_service,
@@ -33,6 +32,7 @@ from crowdfunding.services.campaigns import (
     tier_delete,
     tier_update,
 )
+from crowdfunding.views.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from ledger.units import get_unit
 from members.selectors import member_or_none
 

@@ -18,10 +18,10 @@ from core.errors import ApplicationError, NotFound
 from core.forms import add_service_error
 from core.queueing import enqueue_on_commit
 from crowdfunding import selectors
-from crowdfunding.forms import ApproveForm, CancelForm, SendBackForm
 from crowdfunding.models import Campaign
 from crowdfunding.services.campaigns import campaign_approve, campaign_cancel, campaign_send_back, is_moderator
 from crowdfunding.tasks import campaign_close_now
+from crowdfunding.views.forms import ApproveForm, CancelForm, SendBackForm
 
 from ._common import S, redirect_next
 

@@ -16,9 +16,9 @@ from djmoney.money import Money
 from core.errors import ApplicationError, PermissionDenied
 from core.forms import add_service_error
 from crowdfunding import selectors
-from crowdfunding.forms import PledgeForm, WithdrawForm
 from crowdfunding.models import Campaign, Pledge, RewardTier
 from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_withdraw
+from crowdfunding.views.forms import PledgeForm, WithdrawForm
 from ledger.models import Account
 from ledger.selectors import accounts_visible_to
 from ledger.units import get_unit
