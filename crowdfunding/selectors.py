@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from core.typing import RequestUser
+from core.typing import Actor, RequestUser, acting_user
 from crowdfunding.errors import CampaignNotFound, PledgeNotFound
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from ledger.selectors import can_read_everything
@@ -19,6 +19,11 @@ S = Campaign.Status
 # visible, so its backers can read why their pledge was released).
 PUBLIC_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.FAILED, S.PAID_OUT, S.CANCELLED]
 LISTED_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.PAID_OUT]
+
+
+def is_moderator(actor: Actor) -> bool:
+    user = acting_user(actor)
+    return bool(user is not None and user.is_active and user.is_staff)
 
 
 def _member_id(user: RequestUser) -> int | None:

@@ -46,6 +46,7 @@ from crowdfunding.api.serializers import (
 )
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, RewardTier
 from crowdfunding.services import campaigns as services
+from crowdfunding.services import tiers
 from crowdfunding.services.updates import campaign_update_post
 from ledger.selectors import can_read_everything
 from members.models import Commune
@@ -263,7 +264,7 @@ class CampaignTiersView(APIView):
         campaign = visible_campaign(request.user, pk)
         data = valid(RewardTierInputSerializer, request.data)
         data["minimum"] = Money(data["minimum"], campaign.unit)
-        tier = services.tier_create(campaign=campaign, actor=request.user, **data)
+        tier = tiers.tier_create(campaign=campaign, actor=request.user, **data)
         return Response(RewardTierSerializer(_tier_of(campaign, tier.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -277,13 +278,13 @@ class TierDetailView(APIView):
         data = valid(RewardTierPatchSerializer, request.data)
         if "minimum" in data:
             data["minimum"] = Money(data["minimum"], campaign.unit)
-        services.tier_update(tier=tier, actor=request.user, **data)
+        tiers.tier_update(tier=tier, actor=request.user, **data)
         return Response(RewardTierSerializer(_tier_of(campaign, tier.pk)).data)
 
     @extend_schema(request=None, responses={204: None}, description="The owner removes a reward from a draft.")
     def delete(self, request: Request, pk: int, tier_id: int) -> Response:
         campaign = visible_campaign(request.user, pk)
-        services.tier_delete(tier=_tier_of(campaign, tier_id), actor=request.user)
+        tiers.tier_delete(tier=_tier_of(campaign, tier_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

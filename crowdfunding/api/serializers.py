@@ -15,7 +15,7 @@ from cooperative.models import College, ShareClass
 from core.api import MAX_ID
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
-from crowdfunding.services.campaigns import is_moderator
+from crowdfunding.selectors import is_moderator
 from ledger.serializers import AmountInputField, MinorAmountField, StrictDecimalInputField
 from ledger.units import get_unit
 from members.models import Commune

@@ -36,6 +36,7 @@ from crowdfunding.errors import (
     TierSoldOut,
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
+from crowdfunding.selectors import is_moderator
 from ledger.audit import audit_record
 from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
@@ -44,7 +45,7 @@ from ledger.units import get_unit
 from members.models import Member
 from members.selectors import member_or_none
 
-from .campaigns import _minor, is_moderator
+from .checks import amount_minor
 
 S = Campaign.Status
 UNSET: Any = object()
@@ -252,8 +253,8 @@ def pool_create(
             if sponsor.pk == locked.owner_id:
                 raise OwnCampaign(_("The owner cannot match their own campaign's pledges."))
             _member_account(sponsor, locked.unit)
-            total = _minor(total_cap, locked.unit, "total_cap")
-            per_backer = _minor(per_backer_cap, locked.unit, "per_backer_cap", required=False)
+            total = amount_minor(total_cap, locked.unit, "total_cap")
+            per_backer = amount_minor(per_backer_cap, locked.unit, "per_backer_cap", required=False)
             assert total is not None
             if MatchingPool.objects.filter(campaign=locked, status=MatchingPool.Status.ACTIVE).exists():
                 raise InvalidInput(_("This campaign already has an active matching pool: close it first."))

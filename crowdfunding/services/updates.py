@@ -12,7 +12,7 @@ from crowdfunding.models import Campaign, CampaignUpdate
 from crowdfunding.richtext import sanitise
 from crowdfunding.tasks import campaign_update_send
 
-from .campaigns import _require_owner, _text
+from .checks import clean_text, require_owner
 
 
 def campaign_update_post(*, campaign: Campaign, title: str, body: str, actor: Actor) -> CampaignUpdate:
@@ -20,17 +20,17 @@ def campaign_update_post(*, campaign: Campaign, title: str, body: str, actor: Ac
 
     Raises PermissionDenied (not the owner), InvalidInput (empty, too long, campaign still a draft).
     """
-    _require_owner(campaign, actor)
+    require_owner(campaign, actor)
     if campaign.status in {Campaign.Status.DRAFT, Campaign.Status.SUBMITTED}:
         raise InvalidInput(_("News can be posted once the campaign is approved."))
-    cleaned = sanitise(_text(body, "body", 10000))
+    cleaned = sanitise(clean_text(body, "body", 10000))
     if not cleaned:
         raise InvalidInput(fields={"body": [_("This field is required.")]})
     user = acting_user(actor)
     assert user is not None
     with transaction.atomic(durable=True):
         update = CampaignUpdate.objects.create(
-            campaign=campaign, author=user, title=_text(title, "title", 150), body=cleaned
+            campaign=campaign, author=user, title=clean_text(title, "title", 150), body=cleaned
         )
         enqueue_on_commit(campaign_update_send, update.pk)
     return update

@@ -20,7 +20,8 @@ from core.errors import ApplicationError, PermissionDenied
 from core.forms import add_service_error
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, MatchingPool, Pledge
-from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR, is_moderator
+from crowdfunding.selectors import is_moderator
+from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR
 from crowdfunding.services.pledges import pool_close, pool_create
 from crowdfunding.views.forms import CampaignFilterForm, CancelForm, PoolForm
 from members.selectors import member_or_none

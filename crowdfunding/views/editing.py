@@ -28,10 +28,8 @@ from crowdfunding.services.campaigns import (
     campaign_image_remove,
     campaign_submit,
     campaign_update,
-    tier_create,
-    tier_delete,
-    tier_update,
 )
+from crowdfunding.services.tiers import tier_create, tier_delete, tier_update
 from crowdfunding.views.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from ledger.units import get_unit
 from members.selectors import member_or_none

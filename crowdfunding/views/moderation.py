@@ -19,7 +19,8 @@ from core.forms import add_service_error
 from core.queueing import enqueue_on_commit
 from crowdfunding import selectors
 from crowdfunding.models import Campaign
-from crowdfunding.services.campaigns import campaign_approve, campaign_cancel, campaign_send_back, is_moderator
+from crowdfunding.selectors import is_moderator
+from crowdfunding.services.campaigns import campaign_approve, campaign_cancel, campaign_send_back
 from crowdfunding.tasks import campaign_close_now
 from crowdfunding.views.forms import ApproveForm, CancelForm, SendBackForm
 
