@@ -22,9 +22,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.amounts import format_euros
+
 from . import selectors
 from .models import Cooperative, Shareholder, ShareMovement
-from .templatetags.cooperative_format import format_euros
 
 _REPLACEMENTS = str.maketrans({"\u202f": "\u00a0", "\u2212": "-", "\u2192": "->", "\u2009": " "})
 

@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from django.db.models import Case, IntegerField, Q, QuerySet, Sum, When
 from django.utils import timezone
 
+from core.api import checked_id
 from core.typing import Actor, RequestUser, acting_user
 from ledger.selectors import can_read_everything
 
-from .errors import CooperativeNotFound
-from .models import College, Cooperative, RedemptionRequest, ShareClass, Shareholder, ShareMovement
+from .errors import CooperativeNotFound, RequestNotFound
+from .models import (
+    College,
+    Cooperative,
+    RedemptionRequest,
+    ShareClass,
+    Shareholder,
+    ShareMovement,
+    SubscriptionRequest,
+)
 
 ADMIN_PERMISSION = "cooperative.administer_register"
 
@@ -179,3 +188,54 @@ def pending_redemptions(shareholder: Shareholder, share_class: ShareClass) -> in
         status__in=[RedemptionRequest.Status.REQUESTED, RedemptionRequest.Status.APPROVED],
     ).aggregate(n=Sum("quantity"))["n"]
     return int(pending or 0)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def subscription_requests_visible(user: RequestUser, cooperative: Cooperative) -> QuerySet[SubscriptionRequest]:
+    """Every request for administrators and auditors; a member's own otherwise (none for a visitor)."""
+    requests = SubscriptionRequest.objects.filter(cooperative=cooperative).select_related(
+        "member", "college", "share_class", "movement", "shareholder__member"
+    )
+    if not can_read_register(user):
+        requests = requests.filter(member__user_id=user.pk) if user.is_authenticated else requests.none()
+    return requests.order_by("requested_at", "id")
+
+
+def redemption_requests_visible(user: RequestUser, cooperative: Cooperative) -> QuerySet[RedemptionRequest]:
+    """Every request for administrators and auditors; a shareholder's own otherwise (none for a visitor)."""
+    requests = RedemptionRequest.objects.filter(cooperative=cooperative).select_related(
+        "shareholder__member", "share_class", "movement"
+    )
+    if not can_read_register(user):
+        if not user.is_authenticated:
+            return requests.none()
+        requests = requests.filter(shareholder__member__user_id=user.pk)
+    return requests.order_by("requested_at", "id")
+
+
+def subscription_requests_own(user: RequestUser, cooperative: Cooperative) -> QuerySet[SubscriptionRequest]:
+    """The caller's own requests only, even for an administrator who is also a member."""
+    return subscription_requests_visible(user, cooperative).filter(Q(member__user_id=user.pk))
+
+
+def redemption_requests_own(user: RequestUser, cooperative: Cooperative) -> QuerySet[RedemptionRequest]:
+    """The caller's own requests only, even for an administrator who is also a shareholder."""
+    return redemption_requests_visible(user, cooperative).filter(Q(shareholder__member__user_id=user.pk))
+
+
+def subscription_request_get_visible(user: RequestUser, cooperative: Cooperative, pk: int) -> SubscriptionRequest:
+    """The request if the caller may see it; RequestNotFound otherwise, whether it exists or not."""
+    found = subscription_requests_visible(user, cooperative).filter(pk=checked_id(pk)).first()
+    if found is None:
+        raise RequestNotFound()
+    return found
+
+
+def redemption_request_get_visible(user: RequestUser, cooperative: Cooperative, pk: int) -> RedemptionRequest:
+    """The request if the caller may see it; RequestNotFound otherwise, whether it exists or not."""
+    found = redemption_requests_visible(user, cooperative).filter(pk=checked_id(pk)).first()
+    if found is None:
+        raise RequestNotFound()
+    return found

@@ -195,3 +195,21 @@ class WholeNumberField(forms.IntegerField):
         if isinstance(value, str) and value.strip() and not is_whole_number(value):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+# --- computing and writing amounts -------------------------------------------------------------
+
+
+def fee_for(amount: int, rate: Decimal) -> int:
+    """A fee in minor units: `amount` (minor units) × `rate`, rounded to the minor unit, half up."""
+    return int((Decimal(amount) * rate).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def format_euros(cents: int | None) -> str:
+    """`6000` → `60,00 €`, the French way; thousands grouped by a narrow no-break space, a real minus sign."""
+    if cents is None:
+        return "—"
+    sign = "−" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")
+    return f"{sign}{grouped},{rest:02d}\u00a0€"

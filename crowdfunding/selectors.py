@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from core.typing import RequestUser
+from core.typing import Actor, RequestUser, acting_user
 from crowdfunding.errors import CampaignNotFound, PledgeNotFound
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from ledger.selectors import can_read_everything
+from members.selectors import member_or_none
 
 S = Campaign.Status
 # Seen by everyone, logged in or not: what a moderator has let out (a cancelled campaign stays
@@ -20,10 +21,13 @@ PUBLIC_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.FAILED, S.PAID_OUT, S.CANC
 LISTED_STATUSES = [S.APPROVED, S.LIVE, S.SUCCEEDED, S.PAID_OUT]
 
 
+def is_moderator(actor: Actor) -> bool:
+    user = acting_user(actor)
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 def _member_id(user: RequestUser) -> int | None:
-    if not user.is_authenticated:
-        return None
-    member = getattr(user, "member", None)
+    member = member_or_none(user)
     return member.pk if member is not None else None
 
 

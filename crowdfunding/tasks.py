@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .notifications import campaign_update_deliver, campaign_updates_catch_up
 from .services.campaigns import campaigns_open_due
 from .services.closing import campaign_close, campaigns_close_due
-from .services.updates import campaign_update_deliver, campaign_updates_catch_up
 
 
 @shared_task

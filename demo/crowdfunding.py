@@ -15,9 +15,10 @@ from djmoney.money import Money
 
 from core.errors import ApplicationError
 from crowdfunding.models import Campaign
-from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit, tier_create
+from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit
 from crowdfunding.services.closing import campaign_close
 from crowdfunding.services.pledges import pledge_create, pool_create
+from crowdfunding.services.tiers import tier_create
 from members.models import Member
 
 FABLAB_STORY = (

@@ -11,13 +11,7 @@ from exchange.models import Exchange, Review
 from exchange.services.exchanges import ExchangeNotFound
 from ledger.selectors import can_read_everything
 from members.models import Member
-
-
-def member_of(user: RequestUser) -> Member | None:
-    """The member of a signed-in user (None for anonymous visitors and staff without a member)."""
-    if not user.is_authenticated:
-        return None
-    return Member.objects.filter(user_id=user.pk).first()
+from members.selectors import member_or_none
 
 
 def exchanges_of(member: Member) -> QuerySet[Exchange]:
@@ -33,7 +27,7 @@ def exchanges_visible_to(user: RequestUser) -> QuerySet[Exchange]:
     """Its two parties see an exchange; staff and auditors (who read every hold) see them all."""
     if can_read_everything(user):
         return Exchange.objects.select_related("listing", "buyer", "seller", "hold").order_by("-id")
-    member = member_of(user)
+    member = member_or_none(user)
     if member is None:
         return Exchange.objects.none()
     return exchanges_of(member)

@@ -21,12 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import MAX_ID
 from core.errors import NotFound, PermissionDenied
 from core.pagination import DefaultPagination
 
 from . import books, exports, fec
 from .models import ExportJob
-from .selectors import MAX_ID, can_read_everything
+from .selectors import can_read_everything
 from .serializers import as_decimal_text
 from .units import all_units
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
+from core.api import MAX_ID
 from core.typing import RequestUser
 from members.models import Member
 
@@ -68,9 +69,6 @@ def account_get_payee(*, account_id: int) -> Account:
     if account is None:
         raise AccountNotFound()
     return account
-
-
-MAX_ID = 2**63 - 1  # the largest row id (bigint): beyond, no such row
 
 
 def transfer_parties(*, user: RequestUser, from_account_id: int, to_account_id: int) -> tuple[Account, Account]:

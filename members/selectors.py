@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core.errors import NotFound
-from core.typing import RequestUser
+from core.typing import Actor, RequestUser, acting_user
 
 from . import tokens
 from .models import ApiToken, Member
 
 
+def member_or_none(actor: Actor) -> Member | None:
+    """The member of this user; None for the system, an anonymous visitor or a user who is no member (staff)."""
+    user = acting_user(actor)
+    return None if user is None else Member.objects.filter(user_id=user.pk).first()
+
+
 def member_of(user: RequestUser) -> Member:
-    member = Member.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+    """The member of this user; NotFound for anyone who is none."""
+    member = member_or_none(user)
     if member is None:
         raise NotFound()
     return member

@@ -22,7 +22,7 @@ ALLOWED = {
     "config/admin.py:access_attempts_forget": NESTED,
     "crowdfunding/services/closing.py:_settle_share_pledge": SAVEPOINT,
     "crowdfunding/services/pledges.py:_rematch": SAVEPOINT,
-    "crowdfunding/services/updates.py:campaign_update_deliver": SAVEPOINT,
+    "crowdfunding/notifications.py:campaign_update_deliver": SAVEPOINT,
     "currency/services/territory.py:_communes_not_in_file": SAVEPOINT,
     "exchange/services/exchanges.py:review_create": SAVEPOINT,
     "bench/measure.py:_bulk_sql_load": OWN_STEP,

@@ -3,47 +3,30 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
 from rest_framework.request import Request
 
 from cooperative import selectors
-from cooperative.errors import CooperativeNotFound, RequestNotFound
+from cooperative.api.serializers.inputs import OnQuerySerializer
+from cooperative.errors import CooperativeNotFound
 from cooperative.models import (
     College,
     Cooperative,
-    RedemptionRequest,
     ShareClass,
     Shareholder,
     ShareMovement,
-    SubscriptionRequest,
 )
-from cooperative.serializers import MAX_ID
-from cooperative.serializers.inputs import OnQuerySerializer
 from cooperative.services.register import require_administrator
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.api import checked_id, valid
+from core.errors import InvalidInput, PermissionDenied
 from core.typing import RequestUser
 
 ON_PARAMETER = OpenApiParameter(
     "on", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False, description="YYYY-MM-DD; absent: today."
 )
-
-
-def checked_id(value: int) -> int:
-    if not 0 < value <= MAX_ID:
-        raise NotFound()
-    return value
-
-
-def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def day_asked(request: Request) -> datetime.date | None:
@@ -104,39 +87,3 @@ def cancellations(movements: list[ShareMovement]) -> dict[int, int]:
     """{movement id: number of the movement that cancels it} for these movements."""
     rows = ShareMovement.objects.filter(reverses__in=[movement.pk for movement in movements])
     return {reverses_id: number for reverses_id, number in rows.values_list("reverses_id", "number")}
-
-
-def subscription_requests_visible(user: RequestUser, cooperative: Cooperative) -> QuerySet[SubscriptionRequest]:
-    """Every request for administrators and auditors; a member's own otherwise."""
-    requests = SubscriptionRequest.objects.filter(cooperative=cooperative).select_related(
-        "member", "college", "share_class", "movement"
-    )
-    if not selectors.can_read_register(user):
-        requests = requests.filter(member__user_id=user.pk) if user.is_authenticated else requests.none()
-    return requests.order_by("requested_at", "id")
-
-
-def redemption_requests_visible(user: RequestUser, cooperative: Cooperative) -> QuerySet[RedemptionRequest]:
-    requests = RedemptionRequest.objects.filter(cooperative=cooperative).select_related(
-        "shareholder__member", "share_class", "movement"
-    )
-    if not selectors.can_read_register(user):
-        if not user.is_authenticated:
-            return requests.none()
-        requests = requests.filter(shareholder__member__user_id=user.pk)
-    return requests.order_by("requested_at", "id")
-
-
-def subscription_request_for(user: RequestUser, cooperative: Cooperative, pk: int) -> SubscriptionRequest:
-    """The request if the caller may see it; 404 otherwise, whether it exists or not."""
-    found = subscription_requests_visible(user, cooperative).filter(pk=checked_id(pk)).first()
-    if found is None:
-        raise RequestNotFound()
-    return found
-
-
-def redemption_request_for(user: RequestUser, cooperative: Cooperative, pk: int) -> RedemptionRequest:
-    found = redemption_requests_visible(user, cooperative).filter(pk=checked_id(pk)).first()
-    if found is None:
-        raise RequestNotFound()
-    return found

@@ -22,9 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperative import assembly, selectors
-from cooperative.models import College, Cooperative, ShareClass, Shareholder, ShareMovement
-from cooperative.serializers import UNIT
-from cooperative.serializers.inputs import (
+from cooperative.api.serializers import UNIT
+from cooperative.api.serializers.inputs import (
     CollegesInputSerializer,
     CooperativeInputSerializer,
     MovementCancelInputSerializer,
@@ -34,7 +33,7 @@ from cooperative.serializers.inputs import (
     SubscribeInputSerializer,
     TallyInputSerializer,
 )
-from cooperative.serializers.reads import (
+from cooperative.api.serializers.reads import (
     CapitalSerializer,
     CollegesSerializer,
     CooperativeSerializer,
@@ -46,9 +45,11 @@ from cooperative.serializers.reads import (
     TallySerializer,
     VotersSerializer,
 )
+from cooperative.models import College, Cooperative, ShareClass, Shareholder, ShareMovement
 from cooperative.services import register as register_services
 from cooperative.services import requests as request_services
 from cooperative.services import setup
+from core.api import checked_id, valid
 from core.errors import InvalidInput, NotFound
 from members.models import Commune, Member
 
@@ -56,15 +57,12 @@ from .common import (
     ON_PARAMETER,
     administered,
     cancellations,
-    checked_id,
     college_of,
     cooperative_for,
     day_asked,
     register_readable,
     share_class_of,
     shareholder_in,
-    subscription_requests_visible,
-    valid,
 )
 
 READERS = "Administrators and auditors; 403 for anyone else."
@@ -361,7 +359,7 @@ class SubscriptionsView(APIView):
             paid_on=data["paid_on"],
             actor=request.user,
         )
-        issued = subscription_requests_visible(request.user, cooperative).get(pk=issued.pk)
+        issued = selectors.subscription_requests_visible(request.user, cooperative).get(pk=issued.pk)
         return Response(SubscriptionRequestSerializer(issued).data, status=status.HTTP_201_CREATED)
 
 

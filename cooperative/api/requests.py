@@ -21,21 +21,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperative import selectors
-from cooperative.models import Cooperative, RedemptionRequest, ShareMovement, SubscriptionRequest
-from cooperative.serializers.inputs import (
+from cooperative.api.serializers.inputs import (
     BoardApprovalInputSerializer,
     BoardRejectionInputSerializer,
     RedemptionRequestInputSerializer,
     SharePaymentInputSerializer,
     SubscriptionRequestInputSerializer,
 )
-from cooperative.serializers.reads import (
+from cooperative.api.serializers.reads import (
     MySharesSerializer,
     RedemptionRequestSerializer,
     SubscriptionRequestSerializer,
 )
+from cooperative.models import Cooperative, RedemptionRequest, ShareMovement, SubscriptionRequest
 from cooperative.services import requests as services
 from cooperative.services.register import require_administrator
+from core.api import valid
 from core.errors import InvalidInput, PermissionDenied
 from core.typing import RequestUser
 from members.models import Member
@@ -44,13 +45,8 @@ from .common import (
     cancellations,
     college_of,
     cooperative_for,
-    redemption_request_for,
-    redemption_requests_visible,
     share_class_of,
     shareholder_in,
-    subscription_request_for,
-    subscription_requests_visible,
-    valid,
 )
 
 VISIBILITY = "Your own requests; every request for administrators and auditors."
@@ -72,11 +68,16 @@ def _filtered(request: Request, requests: QuerySet[Any], statuses: list[str]) ->
 
 
 def subscription_out(user: RequestUser, cooperative: Cooperative, pk: int, code: int = 200) -> Response:
-    return Response(SubscriptionRequestSerializer(subscription_request_for(user, cooperative, pk)).data, status=code)
+    return Response(
+        SubscriptionRequestSerializer(selectors.subscription_request_get_visible(user, cooperative, pk)).data,
+        status=code,
+    )
 
 
 def redemption_out(user: RequestUser, cooperative: Cooperative, pk: int, code: int = 200) -> Response:
-    return Response(RedemptionRequestSerializer(redemption_request_for(user, cooperative, pk)).data, status=code)
+    return Response(
+        RedemptionRequestSerializer(selectors.redemption_request_get_visible(user, cooperative, pk)).data, status=code
+    )
 
 
 # --- subscriptions --------------------------------------------------------------------------
@@ -87,7 +88,7 @@ class SubscriptionRequestsView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[SubscriptionRequest]:
         cooperative = cooperative_for(self.request.user, self.kwargs["pk"])
-        requests = subscription_requests_visible(self.request.user, cooperative)
+        requests = selectors.subscription_requests_visible(self.request.user, cooperative)
         return _filtered(self.request, requests, SubscriptionRequest.Status.values)
 
     @extend_schema(
@@ -143,7 +144,7 @@ class SubscriptionApproveView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = subscription_request_for(request.user, cooperative, rid)
+        found = selectors.subscription_request_get_visible(request.user, cooperative, rid)
         require_administrator(request.user)
         data = valid(BoardApprovalInputSerializer, request.data)
         services.subscription_request_approve(
@@ -160,7 +161,7 @@ class SubscriptionRejectView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = subscription_request_for(request.user, cooperative, rid)
+        found = selectors.subscription_request_get_visible(request.user, cooperative, rid)
         require_administrator(request.user)
         data = valid(BoardRejectionInputSerializer, request.data)
         services.subscription_request_reject(request=found, reason=data["reason"], actor=request.user)
@@ -177,7 +178,7 @@ class SubscriptionPayView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = subscription_request_for(request.user, cooperative, rid)
+        found = selectors.subscription_request_get_visible(request.user, cooperative, rid)
         require_administrator(request.user)
         data = valid(SharePaymentInputSerializer, request.data)
         services.subscription_request_pay(request=found, paid_on=data["paid_on"], actor=request.user)
@@ -192,7 +193,7 @@ class SubscriptionCancelView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = subscription_request_for(request.user, cooperative, rid)
+        found = selectors.subscription_request_get_visible(request.user, cooperative, rid)
         services.subscription_request_cancel(request=found, actor=request.user)
         return subscription_out(request.user, cooperative, found.pk)
 
@@ -205,7 +206,7 @@ class RedemptionRequestsView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[RedemptionRequest]:
         cooperative = cooperative_for(self.request.user, self.kwargs["pk"])
-        requests = redemption_requests_visible(self.request.user, cooperative)
+        requests = selectors.redemption_requests_visible(self.request.user, cooperative)
         return _filtered(self.request, requests, RedemptionRequest.Status.values)
 
     @extend_schema(
@@ -255,7 +256,7 @@ class RedemptionApproveView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = redemption_request_for(request.user, cooperative, rid)
+        found = selectors.redemption_request_get_visible(request.user, cooperative, rid)
         require_administrator(request.user)
         data = valid(BoardApprovalInputSerializer, request.data)
         services.redemption_request_approve(
@@ -272,7 +273,7 @@ class RedemptionRejectView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = redemption_request_for(request.user, cooperative, rid)
+        found = selectors.redemption_request_get_visible(request.user, cooperative, rid)
         require_administrator(request.user)
         data = valid(BoardRejectionInputSerializer, request.data)
         services.redemption_request_reject(request=found, reason=data["reason"], actor=request.user)
@@ -289,7 +290,7 @@ class RedemptionPayView(APIView):
     )
     def post(self, request: Request, pk: int, rid: int) -> Response:
         cooperative = cooperative_for(request.user, pk)
-        found = redemption_request_for(request.user, cooperative, rid)
+        found = selectors.redemption_request_get_visible(request.user, cooperative, rid)
         require_administrator(request.user)
         data = valid(SharePaymentInputSerializer, request.data)
         services.redemption_request_pay(request=found, paid_on=data["paid_on"], actor=request.user)
@@ -318,17 +319,14 @@ class MySharesView(APIView):
                     holdings.append({"share_class": share_class, "shares": shares, "value": value})
             mine = Q(from_shareholder=shareholder) | Q(to_shareholder=shareholder)
             movements = list(selectors.register(cooperative).filter(mine))
-        # Only the caller's own requests here, even for an administrator who is also a member.
-        asked_by_caller = Q(member__user_id=request.user.pk)
-        redeemed_by_caller = Q(shareholder__member__user_id=request.user.pk)
         data = {
             "shareholder": shareholder,
             "holdings": holdings,
             "total_shares": sum(int(holding["shares"]) for holding in holdings),
             "total_value": sum(int(holding["value"]) for holding in holdings),
             "movements": movements,
-            "subscription_requests": subscription_requests_visible(request.user, cooperative).filter(asked_by_caller),
-            "redemption_requests": redemption_requests_visible(request.user, cooperative).filter(redeemed_by_caller),
+            "subscription_requests": selectors.subscription_requests_own(request.user, cooperative),
+            "redemption_requests": selectors.redemption_requests_own(request.user, cooperative),
         }
         context = {"cancelled_by": cancellations(movements)}
         return Response(MySharesSerializer(data, context=context).data)

@@ -9,13 +9,13 @@ records the numbered movement, all in one database transaction.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from djmoney.money import Money
 
 from cooperative import selectors
 from cooperative.errors import (
@@ -35,6 +35,7 @@ from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post, transaction_reverse
+from ledger.units import get_unit
 
 K = ShareMovement.Kind
 
@@ -166,7 +167,8 @@ def holder_status_follow(shareholder: Shareholder) -> None:
 
 
 def _euros(cents: int) -> str:
-    return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
+    """`40000` → `400,00 €` in a refusal's message (plain spaces, as the messages have always read)."""
+    return f"{Decimal(cents).scaleb(-2):,.2f} €".replace(",", " ").replace(".", ",")
 
 
 def _record(
@@ -207,7 +209,7 @@ def _record(
 
 def _post_capital(cooperative: Cooperative, cents: int, *, memo: str, key: str, kind: str) -> Transaction:
     """EUR world → capital account (cents > 0: paid in) or capital → world (cents < 0: repaid)."""
-    amount = Money(cents, "EUR") / 100
+    amount = get_unit("EUR").to_money(cents)
     world = system_account(Account.SystemCode.WORLD, "EUR")
     return transaction_post(
         legs=[(world, -amount), (cooperative.capital_account, amount)],

@@ -28,6 +28,7 @@ from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from members.models import Member
+from members.selectors import member_or_none
 
 from .register import (
     _check_quantity,
@@ -49,11 +50,6 @@ SR = SubscriptionRequest.Status
 RR = RedemptionRequest.Status
 
 
-def _member_of(actor: Actor) -> Member | None:
-    user = acting_user(actor)
-    return None if user is None else Member.objects.filter(user__pk=user.pk).first()
-
-
 # --- subscriptions --------------------------------------------------------------------------
 
 
@@ -73,7 +69,7 @@ def subscription_request_create(
     Raises PermissionDenied, InvalidInput, AboveMaximumHolding, BelowMinimumHolding.
     """
     quantity = _check_quantity(quantity)
-    own = _member_of(actor)
+    own = member_or_none(actor)
     if member is None:
         member = own
     if member is None or (member != own and not selectors.can_administer(actor)):
@@ -210,7 +206,7 @@ def subscription_request_reject(*, request: SubscriptionRequest, reason: str, ac
 
 def subscription_request_cancel(*, request: SubscriptionRequest, actor: Actor) -> SubscriptionRequest:
     """The member withdraws a request not yet paid. Raises PermissionDenied, RequestNotPending."""
-    member = _member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != request.member_id:
         raise PermissionDenied(_("Only the member who asked may cancel this request."))
     with transaction.atomic(durable=True):
@@ -343,7 +339,7 @@ def redemption_request_create(
     Raises PermissionDenied, InvalidInput, NotEnoughShares, BelowMinimumHolding, LockUpNotOver.
     """
     quantity = _check_quantity(quantity)
-    member = _member_of(actor)
+    member = member_or_none(actor)
     if not selectors.can_administer(actor) and (member is None or member.pk != shareholder.member_id):
         raise PermissionDenied(_("You may only ask to redeem your own shares."))
 

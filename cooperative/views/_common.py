@@ -6,17 +6,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
 
 from cooperative import selectors
-from cooperative.forms import DateForm
 from cooperative.models import Cooperative, Shareholder, ShareMovement
-from core.errors import ApplicationError, NotFound
-from members.models import Member
+from cooperative.views.forms import DateForm
+from core.errors import NotFound
 
 
 def cooperative_or_404(pk: int) -> Cooperative:
@@ -47,12 +45,6 @@ def board_context(request: HttpRequest, cooperative: Cooperative, section: str) 
     return {"cooperative": cooperative, "section": section, "can_administer": selectors.can_administer(request.user)}
 
 
-def member_of(request: HttpRequest) -> Member | None:
-    if not request.user.is_authenticated:
-        return None
-    return Member.objects.filter(user__pk=request.user.pk).first()
-
-
 def movements_of(shareholder: Shareholder) -> QuerySet[ShareMovement]:
     """A shareholder's lines of the register, in order."""
     return selectors.register(shareholder.cooperative).filter(
@@ -67,20 +59,6 @@ def cancelled_numbers(cooperative: Cooperative) -> dict[int, int]:
             "reverses__number", "number"
         )
     )
-
-
-def add_service_error(form: forms.Form, exc: ApplicationError, field_for: dict[str, str] | None = None) -> None:
-    """Put a refusal on the form: on its fields when the service names them, else where `field_for` says."""
-    for name, errors in (exc.fields or {}).items():
-        target = name if name in form.fields else None
-        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-            form.add_error(target, str(error))
-    if exc.fields and exc.code == "invalid":
-        return  # the field errors say it all
-    target = (field_for or {}).get(exc.code)
-    if target not in form.fields or target in (exc.fields or {}):
-        target = None
-    form.add_error(target, str(exc.message))
 
 
 def day_on(request: HttpRequest) -> tuple[DateForm, datetime.date | None]:

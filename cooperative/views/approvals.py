@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperative.forms import ApproveForm, PayForm, RejectForm
+from cooperative import selectors
 from cooperative.models import Cooperative, RedemptionRequest, SubscriptionRequest
 from cooperative.services.requests import (
     redemption_request_approve,
@@ -25,10 +25,12 @@ from cooperative.services.requests import (
     subscription_request_pay,
     subscription_request_reject,
 )
-from cooperative.templatetags.cooperative_format import format_euros
+from cooperative.views.forms import ApproveForm, PayForm, RejectForm
+from core.amounts import format_euros
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
-from ._common import add_service_error, administered, board_context, readable, short
+from ._common import administered, board_context, readable, short
 
 SR = SubscriptionRequest.Status
 RR = RedemptionRequest.Status
@@ -45,15 +47,11 @@ def _forms(prefix: str, pk: int, bound: dict[str, forms.Form]) -> dict[str, form
 def _queue_page(
     request: HttpRequest, cooperative: Cooperative, *, status: int = 200, bound_for: str = "", **bound: forms.Form
 ) -> HttpResponse:
-    subscriptions = (
-        SubscriptionRequest.objects.filter(cooperative=cooperative, status__in=[SR.REQUESTED, SR.APPROVED])
-        .select_related("member", "shareholder__member", "share_class", "college")
-        .order_by("requested_at", "id")
+    subscriptions = selectors.subscription_requests_visible(request.user, cooperative).filter(
+        status__in=[SR.REQUESTED, SR.APPROVED]
     )
-    redemptions = (
-        RedemptionRequest.objects.filter(cooperative=cooperative, status__in=[RR.REQUESTED, RR.APPROVED])
-        .select_related("shareholder__member", "share_class")
-        .order_by("requested_at", "id")
+    redemptions = selectors.redemption_requests_visible(request.user, cooperative).filter(
+        status__in=[RR.REQUESTED, RR.APPROVED]
     )
     today = timezone.localdate()
     context = board_context(request, cooperative, "approvals")

@@ -15,17 +15,19 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cooperative import selectors
-from cooperative.forms import RedemptionRequestForm, SubscriptionRequestForm
-from cooperative.models import Cooperative, RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
+from cooperative.models import Cooperative, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.services.requests import (
     redemption_request_create,
     subscription_request_cancel,
     subscription_request_create,
 )
-from cooperative.templatetags.cooperative_format import format_euros
+from cooperative.views.forms import RedemptionRequestForm, SubscriptionRequestForm
+from core.amounts import format_euros
 from core.errors import ApplicationError
+from core.forms import add_service_error
+from members.selectors import member_or_none
 
-from ._common import add_service_error, cancelled_numbers, cooperative_or_404, member_of, movements_of
+from ._common import cancelled_numbers, cooperative_or_404, movements_of
 
 # Refusals about the number of shares typed (the rest are shown above the form).
 QUANTITY_ERRORS = {"above_maximum_holding", "below_minimum_holding", "not_enough_shares", "lockup_not_over"}
@@ -140,7 +142,7 @@ def _my_shares_page(
     redeem_form: RedemptionRequestForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    member = member_of(request)
+    member = member_or_none(request.user)
     shareholder = selectors.shareholder_of(cooperative, request.user)
     holdings = _holdings(cooperative, shareholder)
     movements: list[ShareMovement] = list(movements_of(shareholder)) if shareholder else []
@@ -158,20 +160,9 @@ def _my_shares_page(
     ]
     if redeem_form is None and holdings:
         redeem_form = RedemptionRequestForm(share_classes=[row["share_class"] for row in holdings])
-    subscription_requests = (
-        SubscriptionRequest.objects.filter(cooperative=cooperative, member=member)
-        .select_related("share_class", "college", "movement")
-        .order_by("-requested_at", "-id")
-        if member
-        else SubscriptionRequest.objects.none()
-    )
-    redemption_requests = (
-        RedemptionRequest.objects.filter(shareholder=shareholder)
-        .select_related("share_class", "movement")
-        .order_by("-requested_at", "-id")
-        if shareholder
-        else RedemptionRequest.objects.none()
-    )
+    newest_first = ("-requested_at", "-id")
+    subscription_requests = selectors.subscription_requests_own(request.user, cooperative).order_by(*newest_first)
+    redemption_requests = selectors.redemption_requests_own(request.user, cooperative).order_by(*newest_first)
     return render(
         request,
         "cooperative/my_shares.html",
@@ -234,9 +225,8 @@ def redemption_request_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscription_request_cancel_page(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     cooperative = cooperative_or_404(pk)
-    member = member_of(request)
-    share_request = SubscriptionRequest.objects.filter(cooperative=cooperative, pk=request_id, member=member).first()
-    if member is None or share_request is None:
+    share_request = selectors.subscription_requests_own(request.user, cooperative).filter(pk=request_id).first()
+    if share_request is None:
         raise Http404
     try:
         subscription_request_cancel(request=share_request, actor=request.user)
@@ -250,7 +240,7 @@ def subscription_request_cancel_page(request: HttpRequest, pk: int, request_id: 
 @login_required
 def subscribe(request: HttpRequest, pk: int) -> HttpResponse:
     cooperative = cooperative_or_404(pk)
-    member = member_of(request)
+    member = member_or_none(request.user)
     shareholder = selectors.shareholder_of(cooperative, request.user)
     newcomer = shareholder is None or shareholder.status != Shareholder.Status.ADMITTED
     if member is None and request.method == "POST":

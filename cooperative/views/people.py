@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 
 from cooperative import selectors
 from cooperative.assembly import Tally, tally
-from cooperative.forms import AdmitForm, TallyForm, TransferForm
 from cooperative.models import Shareholder, ShareMovement
 from cooperative.services.register import share_transfer
 from cooperative.services.setup import college_weight_problems, shareholder_admit
+from cooperative.views.forms import AdmitForm, TallyForm, TransferForm
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
-from ._common import add_service_error, administered, board_context, day_on, readable, short
+from ._common import administered, board_context, day_on, readable, short
 
 QUANTITY_ERRORS = {"above_maximum_holding", "below_minimum_holding", "not_enough_shares"}
 TRANSFER_FIELD_FOR = {code: "quantity" for code in QUANTITY_ERRORS} | {"not_admitted": "to_shareholder"}

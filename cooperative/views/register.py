@@ -16,13 +16,14 @@ from django.views.decorators.http import require_POST
 
 from cooperative import selectors
 from cooperative.charts import Point, step_chart
-from cooperative.forms import CancelMovementForm
 from cooperative.models import Cooperative, ShareMovement
 from cooperative.services.register import movement_cancel
-from cooperative.templatetags.cooperative_format import format_euros
+from cooperative.views.forms import CancelMovementForm
+from core.amounts import format_euros
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
-from ._common import add_service_error, administered, board_context, cancelled_numbers, day_on, readable, short
+from ._common import administered, board_context, cancelled_numbers, day_on, readable, short
 
 
 def _register_page(

@@ -24,10 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import checked_id, valid
 from core.errors import NotFound, PermissionDenied
 from crowdfunding import selectors
-from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, RewardTier
-from crowdfunding.serializers import (
+from crowdfunding.api.serializers import (
     CampaignApproveInputSerializer,
     CampaignCancelInputSerializer,
     CampaignDetailSerializer,
@@ -44,12 +44,14 @@ from crowdfunding.serializers import (
     RewardTierSerializer,
     SendBackInputSerializer,
 )
+from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, RewardTier
 from crowdfunding.services import campaigns as services
+from crowdfunding.services import tiers
 from crowdfunding.services.updates import campaign_update_post
 from ledger.selectors import can_read_everything
 from members.models import Commune
 
-from .common import calling_member, checked_id, valid, visible_campaign
+from .common import calling_member, visible_campaign
 
 READ_ANYONE = [permissions.IsAuthenticatedOrReadOnly]
 
@@ -118,8 +120,9 @@ class CampaignListView(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         data = valid(CampaignInputSerializer, request.data)
+        raises_shares = data.get("share_class") is not None or data.get("share_college") is not None
+        unit = services.campaign_unit(data.pop("unit"), raises_shares=raises_shares)
         owner = calling_member(request.user, _("Only members may start a campaign."))
-        unit = data.pop("unit")
         created = services.campaign_create(owner=owner, unit=unit, actor=request.user, **_money_fields(data, unit))
         return campaign_out(request, created, status.HTTP_201_CREATED)
 
@@ -172,6 +175,8 @@ class CampaignDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         campaign = visible_campaign(request.user, pk)
         data = valid(CampaignPatchSerializer, request.data)
+        if "unit" in data:
+            data["unit"] = services.campaign_unit(data["unit"], raises_shares=campaign.raises_shares)
         unit = data.get("unit", campaign.unit)
         changed = services.campaign_update(campaign=campaign, actor=request.user, **_money_fields(data, unit))
         return campaign_out(request, changed)
@@ -259,7 +264,7 @@ class CampaignTiersView(APIView):
         campaign = visible_campaign(request.user, pk)
         data = valid(RewardTierInputSerializer, request.data)
         data["minimum"] = Money(data["minimum"], campaign.unit)
-        tier = services.tier_create(campaign=campaign, actor=request.user, **data)
+        tier = tiers.tier_create(campaign=campaign, actor=request.user, **data)
         return Response(RewardTierSerializer(_tier_of(campaign, tier.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -273,13 +278,13 @@ class TierDetailView(APIView):
         data = valid(RewardTierPatchSerializer, request.data)
         if "minimum" in data:
             data["minimum"] = Money(data["minimum"], campaign.unit)
-        services.tier_update(tier=tier, actor=request.user, **data)
+        tiers.tier_update(tier=tier, actor=request.user, **data)
         return Response(RewardTierSerializer(_tier_of(campaign, tier.pk)).data)
 
     @extend_schema(request=None, responses={204: None}, description="The owner removes a reward from a draft.")
     def delete(self, request: Request, pk: int, tier_id: int) -> Response:
         campaign = visible_campaign(request.user, pk)
-        services.tier_delete(tier=_tier_of(campaign, tier_id), actor=request.user)
+        tiers.tier_delete(tier=_tier_of(campaign, tier_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -24,11 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import checked_id, valid
 from core.errors import InvalidInput, NotFound
 from core.idempotency import HEADER, idempotency_key_from, run_idempotent
 from crowdfunding import selectors
-from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
-from crowdfunding.serializers import (
+from crowdfunding.api.serializers import (
     MatchingPoolInputSerializer,
     MatchingPoolSerializer,
     PledgeDeliveredInputSerializer,
@@ -36,10 +36,11 @@ from crowdfunding.serializers import (
     PledgePatchSerializer,
     PledgeSerializer,
 )
+from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.services import pledges as services
 from members.models import Member
 
-from .common import calling_member, checked_id, valid, visible_campaign
+from .common import calling_member, visible_campaign
 
 OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(
     HEADER,

@@ -1,4 +1,4 @@
-"""Campaigns: write, submit, moderate (approve, send back, cancel), tiers, images, opening.
+"""Campaigns: write, submit, moderate (approve, send back, cancel), images, opening.
 
 draft → submitted → approved (starts later) / live → succeeded / failed → paid out; a moderator
 may send a submitted campaign back to draft with comments, or cancel it at any point before it is
@@ -8,14 +8,12 @@ decided (every pledge is then released). Each transition locks the campaign row 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -25,135 +23,37 @@ from cooperative.selectors import can_administer
 from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
 from core.images import reencoded_jpeg
-from core.mail import outbound_email_queue
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from crowdfunding import notifications
 from crowdfunding.errors import CampaignNotEditable, TransitionNotAllowed
-from crowdfunding.models import Campaign, CampaignImage, RewardTier
+from crowdfunding.models import Campaign, CampaignImage
 from crowdfunding.richtext import sanitise
+from crowdfunding.selectors import is_moderator
 from ledger.models import Account
 from ledger.services import system_account
-from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
+from members.selectors import member_or_none
+
+from .checks import (
+    amount_minor,
+    campaign_unit,
+    check_dates,
+    check_funding_model,
+    check_goals,
+    clean_text,
+    fee_rate_of,
+    lock_campaign,
+    require_moderator,
+    require_owner,
+)
+from .closing import campaign_settle_pledges
 
 S = Campaign.Status
 MAX_IMAGES = 6
-UNSET: Any = object()
 # Before a decision a moderator may cancel; the owner may withdraw a campaign nobody backs yet.
 CANCELLABLE_BY_MODERATOR = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE}
 CANCELLABLE_BY_OWNER = {S.DRAFT, S.SUBMITTED}
-SHARE_UNIT = "EUR"  # cooperative shares are paid in euros
-
-
-# --- who ------------------------------------------------------------------------------------
-
-
-def member_of(actor: Actor) -> Member | None:
-    user = acting_user(actor)
-    if user is None:
-        return None
-    return Member.objects.filter(user__pk=user.pk).first()
-
-
-def is_moderator(actor: Actor) -> bool:
-    user = acting_user(actor)
-    return bool(user is not None and user.is_active and user.is_staff)
-
-
-def _require_moderator(actor: Actor) -> User:
-    if not is_moderator(actor):
-        raise PermissionDenied(_("Only a moderator may do this."))
-    user = acting_user(actor)
-    assert user is not None
-    return user
-
-
-def _require_owner(campaign: Campaign, actor: Actor) -> None:
-    member = member_of(actor)
-    if member is None or member.pk != campaign.owner_id:
-        raise PermissionDenied(_("Only the campaign's owner may do this."))
-
-
-# --- cleaning -------------------------------------------------------------------------------
-
-
-def _text(value: str | None, field: str, max_length: int, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(fields={field: [_("This field is required.")]})
-    if len(text) > max_length:
-        raise InvalidInput(fields={field: [_("At most %(count)d characters.") % {"count": max_length}]})
-    return text
-
-
-def _unit(code: str) -> str:
-    if code not in settings.BOCAGE_CAMPAIGN_UNITS:
-        raise InvalidInput(
-            fields={"unit": [_("Campaigns raise %(units)s.") % {"units": ", ".join(settings.BOCAGE_CAMPAIGN_UNITS)}]}
-        )
-    try:
-        get_unit(code)
-    except UnknownUnit:
-        raise InvalidInput(fields={"unit": [_("This unit does not exist.")]}) from None
-    return code
-
-
-def _minor(amount: Money | None, unit: str, field: str, required: bool = True) -> int | None:
-    if amount is None:
-        if required:
-            raise InvalidInput(fields={field: [_("This field is required.")]})
-        return None
-    try:
-        minor = get_unit(unit).to_minor(amount)
-    except InvalidAmount as exc:
-        raise InvalidInput(fields={field: [str(exc.message)]}) from None
-    except Exception as exc:  # UnitMismatch: an amount in another unit
-        if getattr(exc, "code", "") == "unit_mismatch":
-            raise InvalidInput(fields={field: [str(exc)]}) from None
-        raise
-    if minor <= 0:
-        raise InvalidInput(fields={field: [_("The amount must be greater than zero.")]})
-    return minor
-
-
-def _fee_rate(value: Any, unit: str) -> Decimal:
-    if value is None:
-        return Decimal(settings.BOCAGE_CAMPAIGN_FEE_RATES.get(unit, "0"))
-    try:
-        rate = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(fields={"fee_rate": [_("A rate such as 0.05 for 5 %.")]}) from None
-    if not rate.is_finite() or rate < 0 or rate > Decimal("0.2") or rate.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise InvalidInput(fields={"fee_rate": [_("A rate between 0 and 0.2, at most four decimals.")]})
-    return rate
-
-
-def _dates(starts_at: datetime.datetime, deadline: datetime.datetime) -> None:
-    if deadline <= starts_at:
-        raise InvalidInput(fields={"deadline": [_("The deadline must come after the start.")]})
-    if deadline - starts_at > datetime.timedelta(days=settings.BOCAGE_CAMPAIGN_MAX_DAYS):
-        raise InvalidInput(
-            fields={
-                "deadline": [
-                    _("A campaign runs for at most %(days)d days.") % {"days": settings.BOCAGE_CAMPAIGN_MAX_DAYS}
-                ]
-            }
-        )
-
-
-def _goals(goal: int, stretch_goal: int | None) -> None:
-    if stretch_goal is not None and stretch_goal <= goal:
-        raise InvalidInput(fields={"stretch_goal": [_("The stretch goal must be above the goal.")]})
-
-
-def _model(value: str) -> str:
-    if value not in Campaign.Model.values:
-        raise InvalidInput(fields={"funding_model": [_("Choose all or nothing, or keep it all.")]})
-    return value
-
-
-def _locked(campaign: Campaign) -> Campaign:
-    return Campaign.objects.select_for_update().get(pk=campaign.pk)
 
 
 # --- writing a campaign ---------------------------------------------------------------------
@@ -181,29 +81,27 @@ def campaign_create(
     With `share_class` (and the `share_college` newcomers join), it raises cooperative shares, in
     euros: only an administrator of that cooperative's register may start one.
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != owner.pk:
         raise PermissionDenied(_("You may only start a campaign for yourself."))
     if owner.status != Member.Status.ACTIVE:
         raise PermissionDenied(_("A closed member cannot start a campaign."))
     if share_class is not None or share_college is not None:
         _check_share_campaign(share_class, share_college, actor)
-        unit = SHARE_UNIT
-    else:
-        unit = _unit(unit)
-    goal_minor = _minor(goal, unit, "goal")
+    unit = campaign_unit(unit, raises_shares=share_class is not None or share_college is not None)
+    goal_minor = amount_minor(goal, unit, "goal")
     assert goal_minor is not None
-    stretch_minor = _minor(stretch_goal, unit, "stretch_goal", required=False)
-    _goals(goal_minor, stretch_minor)
-    _dates(starts_at, deadline)
-    cleaned_story = sanitise(_text(story, "story", 20000))
+    stretch_minor = amount_minor(stretch_goal, unit, "stretch_goal", required=False)
+    check_goals(goal_minor, stretch_minor)
+    check_dates(starts_at, deadline)
+    cleaned_story = sanitise(clean_text(story, "story", 20000))
     if not cleaned_story:
         raise InvalidInput(fields={"story": [_("Tell the story of your project.")]})
     with transaction.atomic(durable=True):
         return Campaign.objects.create(
             owner=owner,
-            title=_text(title, "title", 120),
-            summary=_text(summary, "summary", 300),
+            title=clean_text(title, "title", 120),
+            summary=clean_text(summary, "summary", 300),
             story=cleaned_story,
             commune=commune if commune is not None else owner.commune,
             unit=unit,
@@ -211,8 +109,8 @@ def campaign_create(
             stretch_goal=stretch_minor,
             starts_at=starts_at,
             deadline=deadline,
-            funding_model=_model(funding_model),
-            fee_rate=Decimal(0) if share_class is not None else _fee_rate(None, unit),
+            funding_model=check_funding_model(funding_model),
+            fee_rate=Decimal(0) if share_class is not None else fee_rate_of(None, unit),
             share_class=share_class,
             share_college=share_college,
         )
@@ -250,40 +148,40 @@ def campaign_update(*, campaign: Campaign, actor: Actor, **changes: Any) -> Camp
     if unknown:
         raise InvalidInput(fields={name: [_("This field cannot be changed.")] for name in sorted(unknown)})
     with transaction.atomic(durable=True):
-        locked = _locked(campaign)
-        _require_owner(locked, actor)
+        locked = lock_campaign(campaign)
+        require_owner(locked, actor)
         if locked.status != S.DRAFT:
             raise CampaignNotEditable()
-        if "unit" in changes and locked.raises_shares and changes["unit"] != SHARE_UNIT:
-            raise InvalidInput(fields={"unit": [_("Cooperative shares are paid in euros.")]})
+        if "unit" in changes:
+            unit = campaign_unit(changes["unit"], raises_shares=locked.raises_shares)
         if "unit" in changes and not locked.raises_shares:
-            locked.unit = _unit(changes["unit"])
-            locked.fee_rate = _fee_rate(None, locked.unit)
+            locked.unit = unit
+            locked.fee_rate = fee_rate_of(None, locked.unit)
             if locked.tiers.exists() and "goal" not in changes:
                 raise InvalidInput(fields={"unit": [_("Give the goal again in the new unit.")]})
         if "title" in changes:
-            locked.title = _text(changes["title"], "title", 120)
+            locked.title = clean_text(changes["title"], "title", 120)
         if "summary" in changes:
-            locked.summary = _text(changes["summary"], "summary", 300)
+            locked.summary = clean_text(changes["summary"], "summary", 300)
         if "story" in changes:
-            story = sanitise(_text(changes["story"], "story", 20000))
+            story = sanitise(clean_text(changes["story"], "story", 20000))
             if not story:
                 raise InvalidInput(fields={"story": [_("Tell the story of your project.")]})
             locked.story = story
         if "commune" in changes:
             locked.commune = changes["commune"]
         if "goal" in changes:
-            goal = _minor(changes["goal"], locked.unit, "goal")
+            goal = amount_minor(changes["goal"], locked.unit, "goal")
             assert goal is not None
             locked.goal = goal
         if "stretch_goal" in changes:
-            locked.stretch_goal = _minor(changes["stretch_goal"], locked.unit, "stretch_goal", required=False)
+            locked.stretch_goal = amount_minor(changes["stretch_goal"], locked.unit, "stretch_goal", required=False)
         if "funding_model" in changes:
-            locked.funding_model = _model(changes["funding_model"])
+            locked.funding_model = check_funding_model(changes["funding_model"])
         locked.starts_at = changes.get("starts_at", locked.starts_at)
         locked.deadline = changes.get("deadline", locked.deadline)
-        _dates(locked.starts_at, locked.deadline)
-        _goals(locked.goal, locked.stretch_goal)
+        check_dates(locked.starts_at, locked.deadline)
+        check_goals(locked.goal, locked.stretch_goal)
         locked.save()
         return locked
 
@@ -291,8 +189,8 @@ def campaign_update(*, campaign: Campaign, actor: Actor, **changes: Any) -> Camp
 def campaign_submit(*, campaign: Campaign, actor: Actor) -> Campaign:
     """The owner sends a draft to the moderators. Raises PermissionDenied, TransitionNotAllowed, InvalidInput."""
     with transaction.atomic(durable=True):
-        locked = _locked(campaign)
-        _require_owner(locked, actor)
+        locked = lock_campaign(campaign)
+        require_owner(locked, actor)
         if locked.status == S.SUBMITTED:
             return locked
         if locked.status != S.DRAFT:
@@ -302,11 +200,11 @@ def campaign_submit(*, campaign: Campaign, actor: Actor) -> Campaign:
         locked.status = S.SUBMITTED
         locked.save()
         for moderator in User.objects.filter(is_staff=True, is_active=True).exclude(email=""):
-            _mail(
+            notifications.mail(
                 moderator.email,
                 _("Campaign to review: “%(title)s”") % {"title": locked.title},
                 _("%(owner)s submitted a campaign. Review it: %(url)s")
-                % {"owner": locked.owner.display_name, "url": _url("campaign-moderation")},
+                % {"owner": locked.owner.display_name, "url": notifications.campaign_url("campaign-moderation")},
             )
         return locked
 
@@ -316,9 +214,9 @@ def campaign_approve(*, campaign: Campaign, actor: Actor, fee_rate: Any = None, 
 
     Raises PermissionDenied, TransitionNotAllowed, InvalidInput (deadline passed, fee rate).
     """
-    user = _require_moderator(actor)
+    user = require_moderator(actor)
     with transaction.atomic(durable=True):
-        locked = _locked(campaign)
+        locked = lock_campaign(campaign)
         if locked.status in {S.APPROVED, S.LIVE}:
             return locked
         if locked.status != S.SUBMITTED:
@@ -327,14 +225,14 @@ def campaign_approve(*, campaign: Campaign, actor: Actor, fee_rate: Any = None, 
         if locked.deadline <= now:
             raise InvalidInput(fields={"deadline": [_("The deadline has passed: send the campaign back.")]})
         if fee_rate is not None:
-            locked.fee_rate = _fee_rate(fee_rate, locked.unit)
+            locked.fee_rate = fee_rate_of(fee_rate, locked.unit)
         locked.escrow_account = system_account(
             Account.SystemCode.ESCROW, locked.unit, reference=f"campaign:{locked.pk}"
         )
         locked.status = S.LIVE if locked.starts_at <= now else S.APPROVED
         locked.moderated_by = user
         locked.moderated_at = now
-        locked.moderation_comment = _text(comment, "comment", 2000, required=False)
+        locked.moderation_comment = clean_text(comment, "comment", 2000, required=False)
         locked.save()
         audit_record(
             actor=actor,
@@ -344,10 +242,10 @@ def campaign_approve(*, campaign: Campaign, actor: Actor, fee_rate: Any = None, 
             status=locked.status,
             fee_rate=locked.fee_rate,
         )
-        _mail_owner(
+        notifications.mail_owner(
             locked,
             _("Your campaign “%(title)s” is approved") % {"title": locked.title},
-            _("It opens to backers on %(start)s.") % {"start": _when(locked.starts_at)},
+            _("It opens to backers on %(start)s.") % {"start": notifications.when(locked.starts_at)},
         )
         return locked
 
@@ -357,10 +255,10 @@ def campaign_send_back(*, campaign: Campaign, actor: Actor, comment: str) -> Cam
 
     Raises PermissionDenied, TransitionNotAllowed, InvalidInput (no comment).
     """
-    user = _require_moderator(actor)
-    comment = _text(comment, "comment", 2000)
+    user = require_moderator(actor)
+    comment = clean_text(comment, "comment", 2000)
     with transaction.atomic(durable=True):
-        locked = _locked(campaign)
+        locked = lock_campaign(campaign)
         if locked.status != S.SUBMITTED:
             raise TransitionNotAllowed()
         locked.status = S.DRAFT
@@ -369,7 +267,7 @@ def campaign_send_back(*, campaign: Campaign, actor: Actor, comment: str) -> Cam
         locked.moderated_at = timezone.now()
         locked.save()
         audit_record(actor=actor, action="campaign_send_back", target=locked, reason=comment)
-        _mail_owner(
+        notifications.mail_owner(
             locked,
             _("Your campaign “%(title)s” needs changes") % {"title": locked.title},
             _("A moderator wrote:\n\n%(comment)s") % {"comment": comment},
@@ -383,16 +281,14 @@ def campaign_cancel(*, campaign: Campaign, actor: Actor, reason: str) -> Campaig
     Every running pledge is then released (here, and by the closing task if this dies half-way).
     Raises PermissionDenied, TransitionNotAllowed, InvalidInput (no reason).
     """
-    from .closing import campaign_settle_pledges
-
-    reason = _text(reason, "reason", 500)
+    reason = clean_text(reason, "reason", 500)
     moderator = is_moderator(actor)
 
     def attempt() -> Campaign:
         with transaction.atomic(durable=True):
-            locked = _locked(campaign)
+            locked = lock_campaign(campaign)
             if not moderator:
-                _require_owner(locked, actor)
+                require_owner(locked, actor)
             if locked.status == S.CANCELLED:
                 return locked
             allowed = CANCELLABLE_BY_MODERATOR if moderator else CANCELLABLE_BY_OWNER
@@ -420,97 +316,6 @@ def campaigns_open_due(now: datetime.datetime | None = None) -> int:
     return Campaign.objects.filter(status=S.APPROVED, starts_at__lte=now, deadline__gt=now).update(status=S.LIVE)
 
 
-# --- tiers ----------------------------------------------------------------------------------
-
-
-def _editable_for_tiers(campaign: Campaign, actor: Actor) -> Campaign:
-    locked = _locked(campaign)
-    _require_owner(locked, actor)
-    if locked.status != S.DRAFT:
-        raise CampaignNotEditable()
-    return locked
-
-
-def _tier_fields(
-    campaign: Campaign,
-    *,
-    title: Any,
-    description: Any,
-    minimum: Money | None,
-    stock: Any,
-    estimated_delivery: datetime.date | None,
-) -> dict[str, Any]:
-    if stock is not None and (isinstance(stock, bool) or not isinstance(stock, int) or stock < 1 or stock > 100000):
-        raise InvalidInput(fields={"stock": [_("A number from 1 to 100000, or empty for unlimited.")]})
-    return {
-        "title": _text(title, "title", 120),
-        "description": _text(description, "description", 2000, required=False),
-        "minimum": _minor(minimum, campaign.unit, "minimum"),
-        "stock": stock,
-        "estimated_delivery": estimated_delivery,
-    }
-
-
-def tier_create(
-    *,
-    campaign: Campaign,
-    title: str,
-    minimum: Money,
-    description: str = "",
-    stock: int | None = None,
-    estimated_delivery: datetime.date | None = None,
-    actor: Actor,
-) -> RewardTier:
-    """The owner adds a reward to a draft. Raises PermissionDenied, CampaignNotEditable, InvalidInput."""
-    with transaction.atomic(durable=True):
-        locked = _editable_for_tiers(campaign, actor)
-        fields = _tier_fields(
-            locked,
-            title=title,
-            description=description,
-            minimum=minimum,
-            stock=stock,
-            estimated_delivery=estimated_delivery,
-        )
-        position = (locked.tiers.aggregate(top=Max("position"))["top"] or 0) + 1
-        return RewardTier.objects.create(campaign=locked, position=position, **fields)
-
-
-def tier_update(
-    *,
-    tier: RewardTier,
-    actor: Actor,
-    title: Any = UNSET,
-    minimum: Any = UNSET,
-    description: Any = UNSET,
-    stock: Any = UNSET,
-    estimated_delivery: Any = UNSET,
-) -> RewardTier:
-    """The owner changes a reward of a draft. Raises PermissionDenied, CampaignNotEditable, InvalidInput."""
-    with transaction.atomic(durable=True):
-        locked = _editable_for_tiers(tier.campaign, actor)
-        current = RewardTier.objects.select_for_update().get(pk=tier.pk)
-        fields = _tier_fields(
-            locked,
-            title=current.title if title is UNSET else title,
-            description=current.description if description is UNSET else description,
-            minimum=get_unit(locked.unit).to_money(current.minimum) if minimum is UNSET else minimum,
-            stock=current.stock if stock is UNSET else stock,
-            estimated_delivery=current.estimated_delivery if estimated_delivery is UNSET else estimated_delivery,
-        )
-        for name, value in fields.items():
-            setattr(current, name, value)
-        current.save()
-        return current
-
-
-def tier_delete(*, tier: RewardTier, actor: Actor) -> None:
-    """The owner removes a reward from a draft. Raises PermissionDenied, CampaignNotEditable."""
-    with transaction.atomic(durable=True):
-        _editable_for_tiers(tier.campaign, actor)
-        RewardTier.objects.filter(pk=tier.pk).delete()
-
-
 # --- images ---------------------------------------------------------------------------------
 
 
@@ -521,14 +326,14 @@ def campaign_image_add(*, campaign: Campaign, upload: Any, alt_text: str = "", a
     """
     content = reencoded_jpeg(upload)
     with transaction.atomic(durable=True):
-        locked = _locked(campaign)
-        _require_owner(locked, actor)
+        locked = lock_campaign(campaign)
+        require_owner(locked, actor)
         if locked.status not in {S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE}:
             raise CampaignNotEditable(_("A finished campaign's images can no longer change."))
         if locked.images.count() >= MAX_IMAGES:
             raise InvalidInput(_("A campaign has at most %(count)d images.") % {"count": MAX_IMAGES})
         position = (locked.images.aggregate(top=Max("position"))["top"] or 0) + 1
-        image = CampaignImage(campaign=locked, alt_text=_text(alt_text, "alt_text", 200, required=False))
+        image = CampaignImage(campaign=locked, alt_text=clean_text(alt_text, "alt_text", 200, required=False))
         image.position = position
         image.image.save(content.name, content, save=False)
         image.save()
@@ -538,31 +343,10 @@ def campaign_image_add(*, campaign: Campaign, upload: Any, alt_text: str = "", a
 def campaign_image_remove(*, image: CampaignImage, actor: Actor) -> None:
     """Raises PermissionDenied, CampaignNotEditable."""
     with transaction.atomic(durable=True):
-        locked = _locked(image.campaign)
-        _require_owner(locked, actor)
+        locked = lock_campaign(image.campaign)
+        require_owner(locked, actor)
         if locked.status not in {S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE}:
             raise CampaignNotEditable(_("A finished campaign's images can no longer change."))
         stored = image.image
         CampaignImage.objects.filter(pk=image.pk).delete()
         transaction.on_commit(lambda: stored.delete(save=False))
-
-
-# --- mail -----------------------------------------------------------------------------------
-
-
-def _url(name: str, **kwargs: Any) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
-
-
-def _when(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
-
-
-def _mail(address: str, subject: str, body: str) -> None:
-    outbound_email_queue(to=address, subject=subject, body=body)
-
-
-def _mail_owner(campaign: Campaign, subject: str, body: str) -> None:
-    email = campaign.owner.user.email
-    if email:
-        _mail(email, subject, f"{body}\n\n{_url('campaign-detail', pk=campaign.pk)}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -28,9 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from cooperative.services.requests import subscription_request_for_campaign
+from core.amounts import fee_for
 from core.errors import ApplicationError
-from core.mail import outbound_email_queue
 from core.retries import with_retries
+from crowdfunding import notifications
 from crowdfunding.models import Campaign, Pledge
 from ledger.models import Account, Hold, Transaction
 from ledger.services import (
@@ -42,8 +42,6 @@ from ledger.services import (
     transaction_reverse,
 )
 from ledger.units import get_unit
-
-from .campaigns import _url
 
 S = Campaign.Status
 Progress = Callable[[int, int], None]
@@ -86,7 +84,7 @@ def campaign_decide(*, campaign_id: int, now: datetime.datetime | None = None) -
             campaign.raised_total = total
             campaign.decided_at = now
             campaign.save()
-            _mail_owner_decision(campaign)
+            notifications.mail_owner_decision(campaign)
             return True
 
     return with_retries(attempt)
@@ -148,7 +146,7 @@ def pledge_settle(*, pledge_id: int) -> bool:
             if not campaign.raises_shares:
                 pledge.settle_error = ""
             pledge.save()
-            _mail_backer(pledge, campaign)
+            notifications.mail_backer(pledge, campaign)
             return True
 
     try:
@@ -204,10 +202,6 @@ def campaign_settle_pledges(*, campaign: Campaign, progress: Progress | None = N
 # --- 3. pay out -----------------------------------------------------------------------------
 
 
-def fee_for(amount: int, rate: Decimal) -> int:
-    return int((Decimal(amount) * rate).to_integral_value(rounding=ROUND_HALF_UP))
-
-
 def campaign_payout(*, campaign_id: int) -> bool:
     """Pay the escrow out to the owner, less the fee; False if not due (or refused, recorded)."""
 
@@ -261,7 +255,7 @@ def campaign_payout(*, campaign_id: int) -> bool:
             campaign.paid_out_at = timezone.now()
             campaign.payout_error = ""
             campaign.save()
-            _mail_owner_paid(campaign)
+            notifications.mail_owner_paid(campaign)
             return True
 
     try:
@@ -313,66 +307,3 @@ def campaigns_close_due(
         total.pledges_refused += report.pledges_refused
         total.paid_out += report.paid_out
     return total
-
-
-# --- mail (after commit; in the site's language) --------------------------------------------
-
-
-def _send_after_commit(address: str, subject: str, body: str) -> None:
-    if address:
-        outbound_email_queue(to=address, subject=subject, body=body)
-
-
-def _mail_owner_decision(campaign: Campaign) -> None:
-    unit = get_unit(campaign.unit)
-    with override(settings.LANGUAGE_CODE):
-        params = {
-            "title": campaign.title,
-            "raised": unit.format(campaign.raised_total),
-            "goal": unit.format(campaign.goal),
-        }
-        if campaign.status == S.SUCCEEDED:
-            subject = _("Your campaign “%(title)s” succeeded") % params
-            body = _("%(raised)s pledged for a goal of %(goal)s. The pledges are being collected.") % params
-        else:
-            subject = _("Your campaign “%(title)s” did not reach its goal") % params
-            body = _("%(raised)s pledged for a goal of %(goal)s. Every pledge is released.") % params
-        body = f"{body}\n\n{_url('campaign-detail', pk=campaign.pk)}"
-    _send_after_commit(campaign.owner.user.email, subject, body)
-
-
-def _mail_owner_paid(campaign: Campaign) -> None:
-    unit = get_unit(campaign.unit)
-    with override(settings.LANGUAGE_CODE):
-        subject = _("Campaign “%(title)s”: paid out") % {"title": campaign.title}
-        body = _("%(amount)s paid to your account (platform fee %(fee)s).") % {
-            "amount": unit.format(campaign.payout_amount),
-            "fee": unit.format(campaign.fee_amount),
-        }
-    _send_after_commit(campaign.owner.user.email, subject, body)
-
-
-def _mail_backer(pledge: Pledge, campaign: Campaign) -> None:
-    unit = get_unit(campaign.unit)
-    with override(settings.LANGUAGE_CODE):
-        params = {"title": campaign.title, "amount": unit.format(pledge.amount), "shares": pledge.shares or 0}
-        if pledge.status == Pledge.Status.CAPTURED and campaign.raises_shares:
-            subject = _("“%(title)s” succeeded: your share subscription is requested") % params
-            body = (
-                _(
-                    "Your pledge of %(amount)s became a request for %(shares)d shares of the cooperative. Once its "
-                    "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded."
-                )
-                % params
-            )
-        elif pledge.status == Pledge.Status.CAPTURED:
-            subject = _("“%(title)s” succeeded: your pledge is collected") % params
-            body = _("Your pledge of %(amount)s to “%(title)s” has been collected. Thank you!") % params
-        elif campaign.status == S.CANCELLED:
-            subject = _("“%(title)s” was cancelled: your pledge is released") % params
-            body = _("Your pledge of %(amount)s to “%(title)s” is released: nothing was taken.") % params
-        else:
-            subject = _("“%(title)s” did not reach its goal: your pledge is released") % params
-            body = _("Your pledge of %(amount)s to “%(title)s” is released: nothing was taken.") % params
-        body = f"{body}\n\n{_url('campaign-detail', pk=campaign.pk)}"
-    _send_after_commit(pledge.backer.user.email, subject, body)

@@ -38,13 +38,15 @@ from crowdfunding.errors import (
     TierSoldOut,
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
+from crowdfunding.selectors import is_moderator
 from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.services import hold_create, hold_void, lock_accounts
 from ledger.units import get_unit
 from members.models import Member
+from members.selectors import member_or_none
 
-from .campaigns import _minor, is_moderator, member_of
+from .checks import amount_minor
 
 S = Campaign.Status
 UNSET: Any = object()
@@ -237,7 +239,7 @@ def pool_create(
     The pledges already running are matched at once, oldest first, until the cap is reached.
     Raises PermissionDenied, PoolNotAllowed, InvalidInput (one active pool per campaign), OwnCampaign.
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     if not is_moderator(actor) and (member is None or member.pk != sponsor.pk):
         raise PermissionDenied(_("Only the sponsor or a moderator may add a matching pool."))
     ratio_value = _ratio(ratio)
@@ -252,8 +254,8 @@ def pool_create(
             if sponsor.pk == locked.owner_id:
                 raise OwnCampaign(_("The owner cannot match their own campaign's pledges."))
             _member_account(sponsor, locked.unit)
-            total = _minor(total_cap, locked.unit, "total_cap")
-            per_backer = _minor(per_backer_cap, locked.unit, "per_backer_cap", required=False)
+            total = amount_minor(total_cap, locked.unit, "total_cap")
+            per_backer = amount_minor(per_backer_cap, locked.unit, "per_backer_cap", required=False)
             assert total is not None
             if MatchingPool.objects.filter(campaign=locked, status=MatchingPool.Status.ACTIVE).exists():
                 raise InvalidInput(_("This campaign already has an active matching pool: close it first."))
@@ -290,7 +292,7 @@ def pool_create(
 
 def pool_close(*, pool: MatchingPool, actor: Actor) -> MatchingPool:
     """No new matches from this pool; the matches already made stand. Raises PermissionDenied."""
-    member = member_of(actor)
+    member = member_or_none(actor)
     if not is_moderator(actor) and (member is None or member.pk != pool.sponsor_id):
         raise PermissionDenied(_("Only the sponsor or a moderator may close a matching pool."))
     with transaction.atomic(durable=True):
@@ -321,7 +323,7 @@ def pledge_create(
     InvalidInput, BelowTierMinimum, TierSoldOut, and the ledger's refusals (InsufficientFunds,
     MembershipExpired, AccountFrozen…); nothing is written when refused.
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != backer.pk:
         raise PermissionDenied(_("You may only pledge for yourself."))
 
@@ -361,7 +363,7 @@ def pledge_create(
 
 
 def _lock_own_active_pledge(pledge: Pledge, actor: Actor) -> tuple[Campaign, Pledge]:
-    member = member_of(actor)
+    member = member_or_none(actor)
     if member is None or member.pk != pledge.backer_id:
         raise PermissionDenied(_("Only the backer may change a pledge."))
     campaign = _lock_open_campaign(pledge.campaign_id)
@@ -441,7 +443,7 @@ def pledge_mark_delivered(*, pledge: Pledge, delivered: bool = True, actor: Acto
 
     Raises PermissionDenied, PledgeNotActive (only collected pledges have rewards to deliver).
     """
-    member = member_of(actor)
+    member = member_or_none(actor)
     campaign = pledge.campaign
     if not is_moderator(actor) and (member is None or member.pk != campaign.owner_id):
         raise PermissionDenied(_("Only the campaign's owner may record deliveries."))

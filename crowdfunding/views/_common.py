@@ -7,16 +7,14 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.errors import ApplicationError, NotFound
+from core.errors import NotFound
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from crowdfunding.selectors import Progress, campaign_get_owned, campaign_get_visible
 from ledger.units import get_unit
@@ -37,22 +35,6 @@ def owned(request: HttpRequest, pk: int) -> Campaign:
         return campaign_get_owned(user=request.user, campaign_id=pk)
     except NotFound:
         raise Http404 from None
-
-
-def add_service_error(form: forms.Form, exc: ApplicationError, field_for: dict[str, str] | None = None) -> None:
-    """Put a refusal on the form: on its fields when the service names them, else where `field_for` says."""
-    for name, errors in (exc.fields or {}).items():
-        target = name if name in form.fields else None
-        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-            form.add_error(target, str(error))
-    if exc.fields and exc.code == "invalid":
-        return  # the field errors say it all; the generic "request is invalid" would only add noise
-    target = (field_for or {}).get(exc.code)
-    if target not in form.fields:
-        target = None
-    if target is not None and target in (exc.fields or {}):
-        return  # already said on that field
-    form.add_error(target, str(exc.message))
 
 
 def redirect_next(request: HttpRequest, default: str) -> Any:
@@ -185,7 +167,3 @@ def pledge_explained(pledge: Pledge) -> str:
     if campaign.status == S.FAILED:
         return _("Released on %(date)s because the campaign did not reach its goal: nothing was taken.") % params
     return _("Released on %(date)s: nothing was taken.") % params
-
-
-def detail_url(campaign: Campaign) -> str:
-    return reverse("campaign-detail", kwargs={"pk": campaign.pk})

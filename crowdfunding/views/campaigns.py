@@ -17,15 +17,17 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, PermissionDenied
+from core.forms import add_service_error
 from crowdfunding import selectors
-from crowdfunding.forms import CampaignFilterForm, CancelForm, PoolForm
 from crowdfunding.models import Campaign, MatchingPool, Pledge
-from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR, is_moderator, member_of
+from crowdfunding.selectors import is_moderator
+from crowdfunding.services.campaigns import CANCELLABLE_BY_MODERATOR
 from crowdfunding.services.pledges import pool_close, pool_create
+from crowdfunding.views.forms import CampaignFilterForm, CancelForm, PoolForm
+from members.selectors import member_or_none
 
 from ._common import (
     S,
-    add_service_error,
     days_text,
     funding_model_explained,
     pledge_explained,
@@ -89,7 +91,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, campaign: Campaign, **forms: Any) -> dict[str, Any]:
     user = request.user
-    member = member_of(user)
+    member = member_or_none(user)
     progress = selectors.campaign_progress(campaign)
     is_owner = member is not None and member.pk == campaign.owner_id
     moderator = is_moderator(user)
@@ -158,7 +160,7 @@ def campaign_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = PoolForm(request.POST, unit=campaign.unit)
     if form.is_valid():
         data = form.cleaned_data
-        member = member_of(request.user)
+        member = member_or_none(request.user)
         try:
             if member is None:
                 raise PermissionDenied(_("Only members may sponsor a campaign."))

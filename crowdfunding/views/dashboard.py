@@ -16,14 +16,15 @@ from django.views.decorators.http import require_POST
 
 from core.csv import SafeWriter
 from core.errors import ApplicationError
+from core.forms import add_service_error
 from crowdfunding import selectors
-from crowdfunding.forms import UpdateForm
 from crowdfunding.models import Pledge
 from crowdfunding.services.pledges import pledge_mark_delivered
 from crowdfunding.services.updates import campaign_update_post
+from crowdfunding.views.forms import UpdateForm
 from ledger.units import get_unit
 
-from ._common import add_service_error, owned, progress_bar
+from ._common import owned, progress_bar
 
 # Pledges whose reward is (or will be) due: running ones until the deadline, collected ones after.
 REWARD_DUE = {Pledge.Status.ACTIVE, Pledge.Status.CAPTURED}

@@ -18,7 +18,7 @@ from djmoney.money import Money
 
 from cooperative.selectors import can_administer
 from core.errors import ApplicationError, PermissionDenied
-from crowdfunding.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
+from core.forms import add_service_error
 from crowdfunding.models import Campaign, RewardTier
 from crowdfunding.services.campaigns import (
     campaign_create as campaign_create_service,
@@ -28,14 +28,13 @@ from crowdfunding.services.campaigns import (
     campaign_image_remove,
     campaign_submit,
     campaign_update,
-    member_of,
-    tier_create,
-    tier_delete,
-    tier_update,
 )
+from crowdfunding.services.tiers import tier_create, tier_delete, tier_update
+from crowdfunding.views.forms import CampaignForm, ImageForm, ShareCampaignForm, TierForm
 from ledger.units import get_unit
+from members.selectors import member_or_none
 
-from ._common import S, add_service_error, owned
+from ._common import S, owned
 
 IMAGE_STATUSES = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE}
 
@@ -73,7 +72,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form_class = ShareCampaignForm if can_administer(request.user) else CampaignForm
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        member = member_of(request.user)
+        member = member_or_none(request.user)
         shares = {
             name: form.cleaned_data[name] for name in ("share_class", "share_college") if form.cleaned_data.get(name)
         }

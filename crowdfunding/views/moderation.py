@@ -15,14 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
+from core.forms import add_service_error
 from core.queueing import enqueue_on_commit
 from crowdfunding import selectors
-from crowdfunding.forms import ApproveForm, CancelForm, SendBackForm
 from crowdfunding.models import Campaign
-from crowdfunding.services.campaigns import campaign_approve, campaign_cancel, campaign_send_back, is_moderator
+from crowdfunding.selectors import is_moderator
+from crowdfunding.services.campaigns import campaign_approve, campaign_cancel, campaign_send_back
 from crowdfunding.tasks import campaign_close_now
+from crowdfunding.views.forms import ApproveForm, CancelForm, SendBackForm
 
-from ._common import S, add_service_error, redirect_next
+from ._common import S, redirect_next
 
 
 def _require_moderator(request: HttpRequest) -> None:

@@ -14,16 +14,17 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, PermissionDenied
+from core.forms import add_service_error
 from crowdfunding import selectors
-from crowdfunding.forms import PledgeForm, WithdrawForm
 from crowdfunding.models import Campaign, Pledge, RewardTier
-from crowdfunding.services.campaigns import member_of
 from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_withdraw
+from crowdfunding.views.forms import PledgeForm, WithdrawForm
 from ledger.models import Account
 from ledger.selectors import accounts_visible_to
 from ledger.units import get_unit
+from members.selectors import member_or_none
 
-from ._common import add_service_error, fmt, hold_explained, visible, when
+from ._common import fmt, hold_explained, visible, when
 
 # Refusals that are about the amount typed (the rest are shown above the form).
 AMOUNT_ERRORS = {"insufficient_funds", "limit_exceeded", "invalid_amount", "unit_mismatch"}
@@ -31,7 +32,7 @@ FIELD_FOR = {code: "amount" for code in AMOUNT_ERRORS} | {"tier_sold_out": "tier
 
 
 def _account(request: HttpRequest, campaign: Campaign) -> Account | None:
-    member = member_of(request.user)
+    member = member_or_none(request.user)
     if member is None:
         return None
     return accounts_visible_to(request.user).filter(kind=Account.Kind.MEMBER, holder=member, unit=campaign.unit).first()
@@ -83,7 +84,7 @@ def _save(request: HttpRequest, campaign: Campaign, form: PledgeForm, tiers: lis
     # The form's choices are this campaign's rewards, so a tier given is one of them.
     tier = next((tier for tier in tiers if tier.pk == data["tier"]), None)
     amount = Money(data["amount"], campaign.unit)
-    member = member_of(request.user)
+    member = member_or_none(request.user)
     if member is None:
         raise PermissionDenied(_("Only members back campaigns."))
     if data["pledge"]:

@@ -6,7 +6,7 @@ EUR guarantee_fund −x, world +(x − fee), fees +fee. The row changes with it,
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
+from core.amounts import fee_for as fee_at_rate
 from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.retries import with_retries
@@ -54,8 +55,7 @@ class NothingToExport(ApplicationError):
 
 def fee_for(amount: int) -> int:
     """The reconversion fee in cents: amount × rate, rounded to the cent, half up."""
-    rate = Decimal(str(settings.BOCAGE_RECONVERSION_FEE_RATE))
-    return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return fee_at_rate(amount, Decimal(str(settings.BOCAGE_RECONVERSION_FEE_RATE)))
 
 
 def _require_staff(actor: Actor, message: str) -> None:

@@ -21,10 +21,11 @@ from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
-from exchange.selectors_exchanges import exchange_get_visible, exchanges_visible_to, member_of
+from exchange.selectors_exchanges import exchange_get_visible, exchanges_visible_to
 from exchange.services import exchanges as services
 from ledger.serializers import AmountInputField, MinorAmountField
 from ledger.units import get_unit
+from members.selectors import member_or_none
 
 
 class PartySerializer(serializers.Serializer):
@@ -174,7 +175,7 @@ class ExchangeListView(APIView):
         listing = Listing.objects.filter(pk=data["listing"]).exclude(status=Listing.Status.HIDDEN).first()
         if listing is None:
             raise NotFound(_("Listing not found."))
-        proposer = member_of(request.user)
+        proposer = member_or_none(request.user)
         if proposer is None:
             raise PermissionDenied(_("Only members propose exchanges."))
         amount = None

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +36,7 @@ from ledger.models import Account, Hold
 from ledger.services import hold_capture, hold_create, hold_void
 from ledger.units import get_unit
 from members.models import Member
+from members.selectors import member_or_none
 
 __all__ = [
     "ACTIONS",
@@ -130,18 +130,12 @@ class NotReviewable(ApplicationError):
 # --- roles ------------------------------------------------------------------------------------
 
 
-def _member_of(user: User | None) -> Member | None:
-    if user is None:
-        return None
-    return Member.objects.filter(user__pk=user.pk).first()
-
-
 def roles_of(exchange: Exchange, actor: Actor) -> frozenset[str]:
     """What the actor is to this exchange; empty for a stranger."""
     user = acting_user(actor)
     if user is None:
         return frozenset({Role.SYSTEM}) if actor is None else frozenset()
-    member = _member_of(user)
+    member = member_or_none(user)
     roles: set[str] = set()
     if member is not None:
         if member.pk == exchange.buyer_id:
@@ -185,7 +179,7 @@ def _other_party(exchange: Exchange, member: Member | None) -> Member:
 
 
 def _notify_parties(exchange: Exchange, actor: Actor, subject: str) -> None:
-    member = _member_of(acting_user(actor))
+    member = member_or_none(actor)
     recipients = [exchange.buyer, exchange.seller] if member is None else [_other_party(exchange, member)]
     body = _("%(subject)s\n\nExchange #%(id)s: “%(title)s”.") % {
         "subject": subject,
@@ -522,7 +516,7 @@ def exchange_message_post(*, exchange: Exchange, body: str, actor: Actor) -> Exc
         raise InvalidInput(fields={"body": [_("Write a message.")]})
     if len(body) > 2000:
         raise InvalidInput(fields={"body": [_("At most 2000 characters.")]})
-    author = _member_of(acting_user(actor))
+    author = member_or_none(actor)
     assert author is not None
     with transaction.atomic(durable=True):
         message = ExchangeMessage.objects.create(exchange=exchange, author=author, body=body)
@@ -560,7 +554,7 @@ def review_create(*, exchange: Exchange, rating: Any, comment: str = "", actor: 
         raise InvalidInput(fields={"comment": [_("At most 2000 characters.")]})
     if not exchange_is_reviewable(exchange):
         raise NotReviewable()
-    author = _member_of(acting_user(actor))
+    author = member_or_none(actor)
     assert author is not None
     subject = _other_party(exchange, author)
     if Review.objects.filter(exchange=exchange, author=author).exists():

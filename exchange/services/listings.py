@@ -28,6 +28,7 @@ from exchange.models import Category, Listing, ListingPhoto
 from ledger.errors import MembershipExpired
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
+from members.selectors import member_or_none
 
 __all__ = [
     "MAX_PHOTOS",
@@ -81,7 +82,7 @@ class TooManyPhotos(ApplicationError):
 def _publishing_member(actor: Actor) -> Member:
     """The actor's member, if it may publish: active, with a valid membership."""
     user = acting_user(actor)
-    member = getattr(user, "member", None) if user is not None else None
+    member = member_or_none(user)
     if member is None:
         raise PermissionDenied(_("Only members may publish listings."))
     if member.status != Member.Status.ACTIVE:

@@ -22,13 +22,13 @@ from exchange.models import Exchange, Listing, Review
 from exchange.selectors_exchanges import (
     exchange_get_visible,
     exchanges_visible_to,
-    member_of,
     member_rating,
     reviews_of,
 )
 from exchange.services import exchanges as services
 from ledger.units import get_unit
 from members.models import Member
+from members.selectors import member_or_none
 
 # The simple transitions, one button each (dispute and resolve have their own forms).
 BUTTONS = {
@@ -48,7 +48,7 @@ DONE = {
 
 
 def _member(request: HttpRequest) -> Member | None:
-    return member_of(request.user)
+    return member_or_none(request.user)
 
 
 def _visible(request: HttpRequest, pk: int) -> Exchange:

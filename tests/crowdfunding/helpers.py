@@ -10,7 +10,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from crowdfunding.models import Campaign, RewardTier
-from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit, tier_create
+from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit
+from crowdfunding.services.tiers import tier_create
 from members.models import Member
 
 MODERATOR_PASSWORD = "bocage-test-password-1"

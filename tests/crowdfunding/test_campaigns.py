@@ -21,11 +21,9 @@ from crowdfunding.services.campaigns import (
     campaign_submit,
     campaign_update,
     campaigns_open_due,
-    tier_create,
-    tier_delete,
-    tier_update,
 )
 from crowdfunding.services.closing import campaigns_close_due
+from crowdfunding.services.tiers import tier_create, tier_delete, tier_update
 from ledger.models import Account
 from members.models import Member
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator, past_deadline

@@ -10,10 +10,11 @@ from djmoney.money import Money
 from config.celery import app as celery_app
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from crowdfunding.models import Campaign, CampaignUpdate, UpdateDelivery
+from crowdfunding.notifications import campaign_update_deliver
 from crowdfunding.services.campaigns import campaign_submit
 from crowdfunding.services.closing import campaigns_close_due
 from crowdfunding.services.pledges import pledge_create, pledge_withdraw
-from crowdfunding.services.updates import campaign_update_deliver, campaign_update_post
+from crowdfunding.services.updates import campaign_update_post
 from members.models import Member
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator, past_deadline
 from tests.currency.funding import give_ach

@@ -31,8 +31,9 @@ from rest_framework.test import APIClient
 
 from core.models import IdempotencyRecord
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge
+from crowdfunding.notifications import campaign_updates_catch_up
 from crowdfunding.services.pledges import pledge_create
-from crowdfunding.services.updates import campaign_update_post, campaign_updates_catch_up
+from crowdfunding.services.updates import campaign_update_post
 from currency.models import DemurrageCharge
 from currency.services.demurrage import demurrage_amount, demurrage_apply, demurrage_due_period
 from ledger import services

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cooperative.models import College, ShareClass
+from core.api import MAX_ID
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
-from crowdfunding.services.campaigns import is_moderator
+from crowdfunding.selectors import is_moderator
 from ledger.serializers import AmountInputField, MinorAmountField, StrictDecimalInputField
 from ledger.units import get_unit
 from members.models import Commune
 
 CAMPAIGN_STATUSES = ", ".join(Campaign.Status.values)
 PLEDGE_STATUSES = ", ".join(Pledge.Status.values)
-MAX_ID = 2**63 - 1  # the largest row id: beyond, SQLite overflows
 
 
 class CampaignAmountField(MinorAmountField):
@@ -320,16 +318,6 @@ class CampaignInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="With share_class: the college new shareholders ask to join.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unit = attrs.get("unit")
-        allowed = (
-            [*settings.BOCAGE_CAMPAIGN_UNITS, "EUR"] if attrs.get("share_class") else settings.BOCAGE_CAMPAIGN_UNITS
-        )
-        if unit is not None and unit not in allowed:
-            units = ", ".join(allowed)
-            raise serializers.ValidationError({"unit": [_("Campaigns raise %(units)s.") % {"units": units}]})
-        return attrs
 
 
 class CampaignPatchSerializer(CampaignInputSerializer):

@@ -9,9 +9,10 @@ from rest_framework import serializers
 
 from cooperative.assembly import MAJORITIES
 from cooperative.models import Cooperative
+from core.api import MAX_ID
 from ledger.serializers import AmountInputField, WholeNumberInputField
 
-from . import MAX_ID, MAX_MONTHS, MAX_SHARES
+from . import MAX_MONTHS, MAX_SHARES
 
 
 def _id_field(**kwargs: Any) -> serializers.IntegerField:

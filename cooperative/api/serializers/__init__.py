@@ -18,7 +18,6 @@ from rest_framework import serializers
 from ledger.units import get_unit
 
 UNIT = "EUR"
-MAX_ID = 2**63 - 1  # the largest row id: beyond, SQLite overflows
 MAX_SHARES = 1_000_000  # the services' own ceiling on a quantity
 MAX_MONTHS = 1200
 CENT = Decimal("0.01")
