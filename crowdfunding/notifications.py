@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from config.mail import outbound_email_queue
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.mail import outbound_email_queue
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
 from ledger.units import get_unit
 from members.models import Member
