@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
-from exchange.selectors_exchanges import exchange_get_visible, exchanges_visible_to, member_of
+from exchange.selectors.exchanges import exchange_get_visible, exchanges_visible_to, member_of
 from exchange.services import exchanges as services
 from ledger.serializers import AmountInputField, MinorAmountField
 from ledger.units import get_unit

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from exchange.forms_exchanges import DisputeForm, MessageForm, ProposeForm, ResolveForm, ReviewForm
 from exchange.models import Exchange, Listing, Review
-from exchange.selectors_exchanges import (
+from exchange.selectors.exchanges import (
     exchange_get_visible,
     exchanges_visible_to,
     member_of,
@@ -27,6 +26,7 @@ from exchange.selectors_exchanges import (
     reviews_of,
 )
 from exchange.services import exchanges as services
+from exchange.views.forms_exchanges import DisputeForm, MessageForm, ProposeForm, ResolveForm, ReviewForm
 from ledger.units import get_unit
 from members.models import Member
 

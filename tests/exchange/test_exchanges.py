@@ -11,7 +11,7 @@ from djmoney.money import Money
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
-from exchange.selectors_exchanges import exchange_get_visible, exchanges_of, member_rating
+from exchange.selectors.exchanges import exchange_get_visible, exchanges_of, member_rating
 from exchange.services import exchanges as services
 from ledger.errors import InsufficientFunds, InvalidAmount, UnitMismatch
 from ledger.models import Hold, Transaction

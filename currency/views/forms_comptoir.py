@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField
-
-from .models import Comptoir, Conversion
+from currency.models import Comptoir, Conversion
 
 
 class IdempotentForm(forms.Form):
