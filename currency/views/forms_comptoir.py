@@ -1,4 +1,4 @@
-"""Forms of the exchange-office and reconversion pages (lane A). Forms parse; services decide."""
+"""Forms of the exchange-office and reconversion pages. Forms parse; services decide."""
 
 from __future__ import annotations
 
