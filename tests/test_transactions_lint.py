@@ -26,7 +26,7 @@ ALLOWED = {
     "currency/services/territory.py:_communes_not_in_file": SAVEPOINT,
     "exchange/services/exchanges.py:review_create": SAVEPOINT,
     "bench/measure.py:_bulk_sql_load": OWN_STEP,
-    "ledger/exports.py:export_request": NESTED,
+    "ledger/export_requests.py:export_request": NESTED,
     "ledger/exports.py:_claim": OWN_STEP,
     "ledger/exports.py:export_run": OWN_STEP,
     "ledger/idempotency.py:_claim": SAVEPOINT,
