@@ -24,7 +24,7 @@ ALLOWED = {
     "crowdfunding/services/pledges.py:_rematch": SAVEPOINT,
     "crowdfunding/services/updates.py:campaign_update_deliver": SAVEPOINT,
     "currency/services/territory.py:_communes_not_in_file": SAVEPOINT,
-    "exchange/services/exchanges.py:review_create": SAVEPOINT,
+    "exchange/services/reviews.py:review_create": SAVEPOINT,
     "bench/measure.py:_bulk_sql_load": OWN_STEP,
     "ledger/export_requests.py:export_request": NESTED,
     "ledger/exports.py:_claim": OWN_STEP,

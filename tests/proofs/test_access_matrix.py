@@ -56,7 +56,7 @@ from currency.services.reconversions import reconversion_approve, reconversion_r
 from currency.services.timebank import service_record_create
 from exchange.services import exchanges as exchange_services
 from exchange.services.listings import listing_photo_add
-from exchange.services.exchanges import exchange_message_post
+from exchange.services.reviews import exchange_message_post
 from ledger.export_requests import export_request
 from ledger.services import hold_create, transfer_create
 from members.models import Member
