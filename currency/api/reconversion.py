@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from core.pagination import DefaultPagination
 from currency.models import Reconversion, SepaExport
 from currency.selectors.reconversions import (
+    may_manage_reconversions,
     reconversion_get_visible,
     reconversions_visible_to,
     sepa_export_get_visible,
@@ -151,7 +152,7 @@ class ReadsEverythingOrStaff(permissions.BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return can_read_everything(request.user)
-        return bool(request.user and request.user.is_staff)
+        return may_manage_reconversions(request.user)
 
 
 class SepaExportListCreateView(APIView):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
+from core.typing import RequestUser
 from ledger.models import Account
 from ledger.units import UnitKind, all_units
 
@@ -38,3 +39,8 @@ def check_backing() -> list[BackingLine]:
     circulation = {code: -_system_balance(Account.SystemCode.ISSUANCE, code) for code in backed}
     ok = fund == sum(circulation.values())
     return [BackingLine(unit=code, circulation=circulation[code], guarantee_fund=fund, ok=ok) for code in backed]
+
+
+def backing_visible_to(user: RequestUser) -> list[BackingLine] | None:
+    """The backing panel of the exchange-office page: staff see it, anyone else None."""
+    return check_backing() if user.is_staff else None

@@ -8,6 +8,20 @@ from core.errors import NotFound
 from core.typing import RequestUser
 from currency.models import Reconversion, SepaExport
 from ledger.selectors import can_read_everything
+from members.models import Member
+
+
+def may_manage_reconversions(user: RequestUser) -> bool:
+    """Staff approve and reject reconversions and put them into SEPA files (auditors only read)."""
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def reconversion_business_of(user: RequestUser) -> Member | None:
+    """The business the user asks reconversions for: their own member if it is a business, else None."""
+    member = Member.objects.filter(user__pk=user.pk).first() if user.pk else None
+    if member is None or member.kind != Member.Kind.BUSINESS:
+        return None
+    return member
 
 
 def reconversions_visible_to(user: RequestUser) -> QuerySet[Reconversion]:

@@ -18,6 +18,7 @@ from djmoney.money import Money
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
 from currency.models import Reconversion, SepaExport
+from currency.selectors.reconversions import may_manage_reconversions
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
 from ledger.audit import audit_record
 from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
@@ -58,7 +59,7 @@ def fee_for(amount: int) -> int:
 
 
 def _require_staff(actor: Actor, message: str) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_staff:
+    if actor is None or not may_manage_reconversions(actor):
         raise PermissionDenied(message)
 
 

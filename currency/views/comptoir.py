@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from currency.selectors.backing import check_backing
+from currency.selectors.backing import backing_visible_to
 from currency.selectors.comptoirs import (
     comptoir_cash_report,
     comptoir_get_for,
@@ -91,7 +91,7 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
             "recent": recent,
             "members": members,
             "today": today,
-            "backing": check_backing() if request.user.is_staff else None,
+            "backing": backing_visible_to(request.user),
         },
     )
 

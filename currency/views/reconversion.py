@@ -19,6 +19,8 @@ from core.errors import ApplicationError, NotFound
 from currency.models import Reconversion
 from currency.selectors.backing import check_backing
 from currency.selectors.reconversions import (
+    may_manage_reconversions,
+    reconversion_business_of,
     reconversion_get_visible,
     reconversions_visible_to,
     sepa_export_get_visible,
@@ -58,10 +60,10 @@ def _business_page(request: HttpRequest, member: Member, form: ReconversionReque
 
 @login_required
 def reconversion_list(request: HttpRequest) -> HttpResponse:
-    if request.user.is_staff:
+    if may_manage_reconversions(request.user):
         return _staff_page(request)
-    member = Member.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
-    if member is None or member.kind != Member.Kind.BUSINESS:
+    member = reconversion_business_of(request.user)
+    if member is None:
         return render(request, "currency/reconversion/businesses_only.html", status=403)
     form = ReconversionRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -82,7 +84,7 @@ def reconversion_list(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if not request.user.is_staff:
+    if not may_manage_reconversions(request.user):
         raise DjangoPermissionDenied
 
 
