@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import DefaultPagination
+from currency.errors import ReconversionBusinessesOnly
 from currency.models import Reconversion, SepaExport
 from currency.selectors.reconversions import (
     may_manage_reconversions,
@@ -93,7 +94,7 @@ class SepaExportSerializer(serializers.ModelSerializer):
 def _own_member(request: Request) -> Member:
     member = Member.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
     if member is None:
-        raise services.ReconversionBusinessesOnly()
+        raise ReconversionBusinessesOnly()
     return member
 
 

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override
 from djmoney.money import Money
 
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
+from currency.errors import IbanMissing, NothingToExport, ReconversionBusinessesOnly, ReconversionNotPending
 from currency.models import Reconversion, SepaExport
 from currency.selectors.reconversions import may_manage_reconversions
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
@@ -30,26 +31,6 @@ from members.services import MemberClosed
 
 FIAT_UNIT = "EUR"
 LOCAL_UNIT = settings.BOCAGE_LOCAL_UNIT
-
-
-class ReconversionBusinessesOnly(ApplicationError):
-    code = "reconversion_businesses_only"
-    default_message = gettext_lazy("Only businesses may turn ACH back into euros.")
-
-
-class IbanMissing(ApplicationError):
-    code = "iban_missing"
-    default_message = gettext_lazy("Add an IBAN to your profile first: the euros are paid by bank transfer.")
-
-
-class ReconversionNotPending(ApplicationError):
-    code = "reconversion_not_pending"
-    default_message = gettext_lazy("This reconversion has already been decided.")
-
-
-class NothingToExport(ApplicationError):
-    code = "nothing_to_export"
-    default_message = gettext_lazy("No approved reconversion is waiting for a transfer.")
 
 
 def fee_for(amount: int) -> int:
