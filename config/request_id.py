@@ -40,10 +40,6 @@ def sane_request_id(value: str | None) -> str | None:
     return None
 
 
-def current_request_id() -> str | None:
-    return request_id_var.get()
-
-
 class RequestIdFilter(logging.Filter):
     """Adds `request_id` and, inside a Celery task, `task_id` and `task_name` to every record."""
 

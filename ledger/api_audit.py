@@ -25,7 +25,7 @@ from core.api import MAX_ID
 from core.errors import NotFound, PermissionDenied
 from core.pagination import DefaultPagination
 
-from . import books, exports, fec
+from . import books, export_requests, exports, fec
 from .models import ExportJob
 from .selectors import can_read_everything
 from .serializers import as_decimal_text
@@ -179,7 +179,7 @@ class ExportListView(APIView):
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
         kind = data.pop("kind")
-        job = exports.export_request(kind=kind, parameters=data, actor=request.user)
+        job = export_requests.export_request(kind=kind, parameters=data, actor=request.user)
         return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -1,6 +1,7 @@
 """Exports made in the background (Celery): an FEC for a fiscal year, an account statement (CSV, PDF).
 
-`export_request` records an ExportJob and queues `ledger.tasks.run_export` once it commits;
+`ledger.export_requests.export_request` records an ExportJob and queues `ledger.tasks.run_export`
+once it commits (from a module of its own: the task runs this one, which never imports the tasks);
 `export_run` builds the file in chunks, moving `progress_done/progress_total` as it goes (the job's
 page shows them), stores the file and marks the job done — or failed, with the reason.
 
@@ -25,9 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from core.errors import InvalidInput, PermissionDenied
-from core.queueing import enqueue_on_commit
-from core.typing import Actor, acting_user
+from core.errors import InvalidInput
 
 from . import books, fec
 from .models import Account, ExportJob
@@ -107,23 +106,6 @@ def export_parameters_clean(kind: str, parameters: dict[str, Any]) -> dict[str, 
             raise InvalidInput(fields={"date_to": [_("The end date is before the start date.")]})
         return {"account_id": account_id, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
     raise InvalidInput(fields={"kind": [_("Unknown export.")]})
-
-
-def export_request(*, kind: str, parameters: dict[str, Any], actor: Actor) -> ExportJob:
-    """Record an export for an auditor or staff and queue it once committed.
-
-    Raises PermissionDenied (anyone else), InvalidInput (kind, year, account, dates).
-    """
-    from .tasks import run_export
-
-    user = acting_user(actor)
-    if user is None or not can_read_everything(user):
-        raise PermissionDenied(_("Only auditors and administrators may export the books."))
-    cleaned = export_parameters_clean(kind, parameters)
-    with transaction.atomic():
-        job = ExportJob.objects.create(kind=kind, parameters=cleaned, requested_by=user)
-        enqueue_on_commit(run_export, job.pk)
-    return job
 
 
 def export_visible_to(user: Any, job_id: int) -> ExportJob | None:

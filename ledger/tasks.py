@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import sealing, services
+from . import exports, sealing, services
 
 
 @shared_task(name="ledger.tasks.holds_expire_due", acks_late=True)
@@ -22,15 +22,11 @@ def seal_ledger() -> int:
 @shared_task(name="ledger.tasks.run_export", acks_late=True)
 def run_export(job_id: int) -> str | None:
     """Build an export's file (FEC, statement); a job already done is not redone, one that died restarts."""
-    from .exports import export_run
-
-    job = export_run(job_id=job_id)
+    job = exports.export_run(job_id=job_id)
     return job.status if job is not None else None
 
 
 @shared_task(name="ledger.tasks.exports_catch_up", acks_late=True)
 def exports_catch_up() -> int:
     """Beat: build the exports whose task never reached a worker (broker down when they were asked)."""
-    from .exports import exports_catch_up as catch_up
-
-    return catch_up()
+    return exports.exports_catch_up()

@@ -161,7 +161,3 @@ def get_unit(code: str) -> Unit:
         return all_units()[code]
     except KeyError:
         raise UnknownUnit(_("Unknown unit “%(code)s”.") % {"code": code}) from None
-
-
-def unit_choices() -> list[tuple[str, str]]:
-    return [(code, unit.name) for code, unit in all_units().items()]

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from core.heartbeat import background_work_status
 
-from . import books, exports, fec
+from . import books, export_requests, exports, fec
 from .models import Account, ExportJob
 from .selectors import can_read_everything
 from .units import all_units
@@ -251,7 +251,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
     keys = ("year", "entity", "books", "encoding", "account_id", "date_from", "date_to")
     parameters = {key: request.POST.get(key) for key in keys}
     try:
-        job = exports.export_request(kind=kind, parameters=parameters, actor=request.user)
+        job = export_requests.export_request(kind=kind, parameters=parameters, actor=request.user)
     except ApplicationError as exc:
         problems = [str(error) for errors in (exc.fields or {}).values() for error in errors] or [str(exc.message)]
         for problem in problems:

@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 from core.errors import InvalidInput, NotFound
 from core.idempotency import caller_id, idempotency_key_from, ledger_key, run_idempotent
 from core.pagination import DefaultPagination
-from currency import selectors
 from currency.models import Conversion
+from currency.selectors.comptoirs import comptoir_cash_report, comptoir_get_for, conversions_on, conversions_visible_to
 from currency.services.conversions import conversion_create
 from ledger.api import IDEMPOTENCY_HEADER
 from ledger.serializers import AmountInputField
@@ -142,14 +142,14 @@ class ConversionListCreateView(APIView):
         description="Conversions you may see: staff all, a comptoir's staff theirs, a member their own.",
     )
     def get(self, request: Request) -> Response:
-        conversions = selectors.conversions_visible_to(request.user)
+        conversions = conversions_visible_to(request.user)
         comptoir = request.query_params.get("comptoir")
         if comptoir:
             if not comptoir.isdigit():
                 raise InvalidInput(fields={"comptoir": [_("Give a comptoir id.")]})
             conversions = conversions.filter(comptoir_id=int(comptoir))
         if request.query_params.get("day"):
-            conversions = selectors.conversions_on(conversions, _day(request.query_params.get("day")))
+            conversions = conversions_on(conversions, _day(request.query_params.get("day")))
         paginator = DefaultPagination()
         page = paginator.paginate_queryset(conversions, request, view=self)
         return paginator.get_paginated_response(ConversionSerializer(page, many=True).data)
@@ -167,7 +167,7 @@ class ConversionListCreateView(APIView):
         data = serializer.validated_data
 
         def handler() -> Response:
-            comptoir = selectors.comptoir_get_for(user=request.user, comptoir_id=data["comptoir"])
+            comptoir = comptoir_get_for(user=request.user, comptoir_id=data["comptoir"])
             conversion = conversion_create(
                 comptoir=comptoir,
                 member=_member(data),
@@ -184,8 +184,8 @@ class ConversionListCreateView(APIView):
 class CashReportView(APIView):
     @extend_schema(parameters=[DAY], responses=CashReportSerializer)
     def get(self, request: Request, pk: str) -> Response:
-        comptoir = selectors.comptoir_get_for(user=request.user, comptoir_id=object_id(pk))
-        report = selectors.comptoir_cash_report(comptoir=comptoir, day=_day(request.query_params.get("day")))
+        comptoir = comptoir_get_for(user=request.user, comptoir_id=object_id(pk))
+        report = comptoir_cash_report(comptoir=comptoir, day=_day(request.query_params.get("day")))
         return Response(CashReportSerializer(report).data)
 
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from currency.models import PaymentRequest
-from currency.selectors_payments import payment_request_by_token, payment_requests_of
+from currency.selectors.payments import payment_request_by_token, payment_requests_of
 from currency.services.payments import payment_request_cancel, payment_request_create, payment_request_pay
 from ledger import selectors as ledger_selectors
 from ledger.serializers import AmountInputField

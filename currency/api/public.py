@@ -22,10 +22,9 @@ from rest_framework.views import APIView
 
 from core.csv import SafeWriter
 from core.errors import InvalidInput
+from currency.selectors import public as selectors_public
 from ledger.units import get_unit
 from members.models import Commune, Member
-
-from .. import selectors_public
 
 # --- directory --------------------------------------------------------------------------------
 

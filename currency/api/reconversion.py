@@ -17,8 +17,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import DefaultPagination
-from currency import selectors
+from currency.errors import ReconversionBusinessesOnly
 from currency.models import Reconversion, SepaExport
+from currency.selectors.reconversions import (
+    may_manage_reconversions,
+    reconversion_get_visible,
+    reconversions_visible_to,
+    sepa_export_get_visible,
+    sepa_exports_visible_to,
+)
 from currency.services import reconversions as services
 from ledger.selectors import can_read_everything
 from ledger.serializers import AmountInputField
@@ -87,7 +94,7 @@ class SepaExportSerializer(serializers.ModelSerializer):
 def _own_member(request: Request) -> Member:
     member = Member.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
     if member is None:
-        raise services.ReconversionBusinessesOnly()
+        raise ReconversionBusinessesOnly()
     return member
 
 
@@ -97,7 +104,7 @@ class ReconversionListCreateView(APIView):
     @extend_schema(responses=ReconversionSerializer(many=True), description="Your own requests (staff: every request).")
     def get(self, request: Request) -> Response:
         paginator = DefaultPagination()
-        page = paginator.paginate_queryset(selectors.reconversions_visible_to(request.user), request, view=self)
+        page = paginator.paginate_queryset(reconversions_visible_to(request.user), request, view=self)
         return paginator.get_paginated_response(ReconversionSerializer(page, many=True).data)
 
     @extend_schema(
@@ -121,7 +128,7 @@ class ReconversionApproveView(APIView):
 
     @extend_schema(request=None, responses=ReconversionSerializer)
     def post(self, request: Request, pk: str) -> Response:
-        reconversion = selectors.reconversion_get_visible(user=request.user, reconversion_id=object_id(pk))
+        reconversion = reconversion_get_visible(user=request.user, reconversion_id=object_id(pk))
         approved = services.reconversion_approve(reconversion=reconversion, actor=request.user)
         return Response(ReconversionSerializer(approved).data)
 
@@ -131,7 +138,7 @@ class ReconversionRejectView(APIView):
 
     @extend_schema(request=RejectInputSerializer, responses=ReconversionSerializer)
     def post(self, request: Request, pk: str) -> Response:
-        reconversion = selectors.reconversion_get_visible(user=request.user, reconversion_id=object_id(pk))
+        reconversion = reconversion_get_visible(user=request.user, reconversion_id=object_id(pk))
         serializer = RejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rejected = services.reconversion_reject(
@@ -146,7 +153,7 @@ class ReadsEverythingOrStaff(permissions.BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return can_read_everything(request.user)
-        return bool(request.user and request.user.is_staff)
+        return may_manage_reconversions(request.user)
 
 
 class SepaExportListCreateView(APIView):
@@ -156,7 +163,7 @@ class SepaExportListCreateView(APIView):
     @extend_schema(responses=SepaExportSerializer(many=True))
     def get(self, request: Request) -> Response:
         paginator = DefaultPagination()
-        page = paginator.paginate_queryset(selectors.sepa_exports_visible_to(request.user), request, view=self)
+        page = paginator.paginate_queryset(sepa_exports_visible_to(request.user), request, view=self)
         return paginator.get_paginated_response(SepaExportSerializer(page, many=True).data)
 
     @extend_schema(
@@ -176,7 +183,7 @@ class SepaExportXmlView(APIView):
         responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="pain.001.001.03")}
     )
     def get(self, request: Request, pk: str) -> Any:
-        export = selectors.sepa_export_get_visible(user=request.user, export_id=object_id(pk))
+        export = sepa_export_get_visible(user=request.user, export_id=object_id(pk))
         response = HttpResponse(export.xml, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export.message_id}.xml"'
         return response

@@ -4,7 +4,7 @@ A deferred constraint trigger on ledger_entry: when a transaction has written an
 issuance account of a backed unit or on the EUR guarantee fund, COMMIT checks
 guarantee_fund(EUR).balance = −(sum of the issuance balances of the backed units), and raises
 (SQLSTATE 23514, check_violation) otherwise. The backed units are read from the settings when
-the migration runs. PostgreSQL only: SQLite has no deferred triggers (currency.selectors.
+the migration runs. PostgreSQL only: SQLite has no deferred triggers (currency.selectors.backing.
 check_backing and `verify_ledger` check it there).
 """
 

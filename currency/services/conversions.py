@@ -11,12 +11,13 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override
 from djmoney.money import Money
 
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from currency.errors import ComptoirInactive
 from currency.models import Comptoir, Conversion
 from ledger.errors import AccountNotFound, IdempotencyKeyReused, InvalidAmount, MembershipExpired
 from ledger.models import Account, Transaction
@@ -27,11 +28,6 @@ from members.services import MemberClosed
 
 FIAT_UNIT = "EUR"
 LOCAL_UNIT = settings.BOCAGE_LOCAL_UNIT
-
-
-class ComptoirInactive(ApplicationError):
-    code = "comptoir_inactive"
-    default_message = gettext_lazy("This exchange office is closed.")
 
 
 def may_record_at(user: Actor, comptoir: Comptoir) -> bool:

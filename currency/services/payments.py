@@ -13,12 +13,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from currency.errors import PaymentRequestCancelled, PaymentRequestExpired, PaymentRequestPaid
 from currency.models import PaymentRequest
 from ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, InvalidAmount, UnitMismatch
 from ledger.models import Account
@@ -26,28 +26,10 @@ from ledger.services import transfer_create
 from ledger.units import get_unit
 
 __all__ = [
-    "PaymentRequestCancelled",
-    "PaymentRequestExpired",
-    "PaymentRequestPaid",
     "payment_request_cancel",
     "payment_request_create",
     "payment_request_pay",
 ]
-
-
-class PaymentRequestPaid(ApplicationError):
-    code = "payment_request_paid"
-    default_message = gettext_lazy("This payment request has already been paid.")
-
-
-class PaymentRequestExpired(ApplicationError):
-    code = "payment_request_expired"
-    default_message = gettext_lazy("This payment request has expired.")
-
-
-class PaymentRequestCancelled(ApplicationError):
-    code = "payment_request_cancelled"
-    default_message = gettext_lazy("This payment request was cancelled.")
 
 
 def _may_act_for(account: Account, actor: Actor) -> bool:

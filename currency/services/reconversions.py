@@ -12,15 +12,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override
 from djmoney.money import Money
 
 from core.amounts import fee_for as fee_at_rate
 from core.audit import audit_record
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from currency.errors import IbanMissing, NothingToExport, ReconversionBusinessesOnly, ReconversionNotPending
 from currency.models import Reconversion, SepaExport
+from currency.selectors.reconversions import may_manage_reconversions
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
 from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
 from ledger.models import Account, Transaction
@@ -33,33 +35,13 @@ FIAT_UNIT = "EUR"
 LOCAL_UNIT = settings.BOCAGE_LOCAL_UNIT
 
 
-class ReconversionBusinessesOnly(ApplicationError):
-    code = "reconversion_businesses_only"
-    default_message = gettext_lazy("Only businesses may turn ACH back into euros.")
-
-
-class IbanMissing(ApplicationError):
-    code = "iban_missing"
-    default_message = gettext_lazy("Add an IBAN to your profile first: the euros are paid by bank transfer.")
-
-
-class ReconversionNotPending(ApplicationError):
-    code = "reconversion_not_pending"
-    default_message = gettext_lazy("This reconversion has already been decided.")
-
-
-class NothingToExport(ApplicationError):
-    code = "nothing_to_export"
-    default_message = gettext_lazy("No approved reconversion is waiting for a transfer.")
-
-
 def fee_for(amount: int) -> int:
     """The reconversion fee in cents: amount × rate, rounded to the cent, half up."""
     return fee_at_rate(amount, Decimal(str(settings.BOCAGE_RECONVERSION_FEE_RATE)))
 
 
 def _require_staff(actor: Actor, message: str) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_staff:
+    if actor is None or not may_manage_reconversions(actor):
         raise PermissionDenied(message)
 
 

@@ -16,24 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
-from core.errors import ApplicationError
 from core.territory import CommuneSpec, OfficeSpec, Territory
 from core.typing import Actor
+from currency.errors import TerritoryInvalid, TerritoryMismatch
 from currency.models import Comptoir
 from members.models import Commune
-
-
-class TerritoryMismatch(ApplicationError):
-    code = "territory_mismatch"
-    default_message = gettext_lazy("The running settings do not use this territory's currency.")
-
-
-class TerritoryInvalid(ApplicationError):
-    code = "territory_invalid"
-    default_message = gettext_lazy("The territory's file cannot be applied.")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import template
 
-from currency.selectors_demurrage import demurrage_preview, demurrage_preview_date
+from currency.selectors.demurrage import demurrage_preview, demurrage_preview_date
 from currency.selectors_timebank import timebank_warning
 from ledger.models import Account
 from ledger.units import get_unit

@@ -16,9 +16,17 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from currency import selectors
-from currency.forms_comptoir import ConversionForm, DayForm
+from currency.selectors.backing import backing_visible_to
+from currency.selectors.comptoirs import (
+    comptoir_cash_report,
+    comptoir_get_for,
+    comptoirs_for,
+    conversion_get_visible,
+    conversions_on,
+    conversions_visible_to,
+)
 from currency.services.conversions import conversion_create
+from currency.views.forms_comptoir import ConversionForm, DayForm
 from ledger.units import get_unit
 from members.models import Member
 
@@ -26,7 +34,7 @@ FORM_ERRORS = {"invalid_amount": "amount", "unit_mismatch": "amount", "member_cl
 
 
 def _comptoirs_or_403(request: HttpRequest):
-    comptoirs = selectors.comptoirs_for(request.user)
+    comptoirs = comptoirs_for(request.user)
     if not comptoirs.exists():
         raise DjangoPermissionDenied
     return comptoirs
@@ -72,9 +80,7 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
         if response is not None:
             return response
     today = timezone.localdate()
-    recent = selectors.conversions_on(
-        selectors.conversions_visible_to(request.user).filter(comptoir__in=comptoirs), today
-    )[:20]
+    recent = conversions_on(conversions_visible_to(request.user).filter(comptoir__in=comptoirs), today)[:20]
     members = Member.objects.filter(status=Member.Status.ACTIVE).select_related("user").order_by("display_name")[:500]
     return render(
         request,
@@ -85,7 +91,7 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
             "recent": recent,
             "members": members,
             "today": today,
-            "backing": selectors.check_backing() if request.user.is_staff else None,
+            "backing": backing_visible_to(request.user),
         },
     )
 
@@ -93,7 +99,7 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def conversion_receipt(request: HttpRequest, conversion_id: int) -> HttpResponse:
     try:
-        conversion = selectors.conversion_get_visible(user=request.user, conversion_id=conversion_id)
+        conversion = conversion_get_visible(user=request.user, conversion_id=conversion_id)
     except NotFound:
         raise Http404 from None
     return render(request, "currency/comptoir/receipt.html", {"conversion": conversion})
@@ -102,11 +108,11 @@ def conversion_receipt(request: HttpRequest, conversion_id: int) -> HttpResponse
 @login_required
 def cash_report(request: HttpRequest, comptoir_id: int) -> HttpResponse:
     try:
-        comptoir = selectors.comptoir_get_for(user=request.user, comptoir_id=comptoir_id)
+        comptoir = comptoir_get_for(user=request.user, comptoir_id=comptoir_id)
     except NotFound:
         raise Http404 from None
     day_form = DayForm(request.GET or {"day": timezone.localdate().isoformat()})
-    report = selectors.comptoir_cash_report(comptoir=comptoir, day=day_form.day_or_today())
+    report = comptoir_cash_report(comptoir=comptoir, day=day_form.day_or_today())
     return render(request, "currency/comptoir/report.html", {"report": report, "day_form": day_form})
 
 

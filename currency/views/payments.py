@@ -17,16 +17,16 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from currency.forms_payments import PaymentRequestForm
 from currency.models import PaymentRequest
 from currency.qr import qr_svg
-from currency.selectors_payments import payment_request_by_token, payment_request_get_for_payee, payment_requests_of
+from currency.selectors.payments import payment_request_by_token, payment_request_get_for_payee, payment_requests_of
 from currency.services.payments import (
     payment_request_cancel,
     payment_request_create,
     payment_request_is_expired,
     payment_request_pay,
 )
+from currency.views.forms_payments import PaymentRequestForm
 from ledger import selectors as ledger_selectors
 from ledger.models import Account
 from ledger.units import get_unit

@@ -10,9 +10,9 @@ from django.urls import path
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from currency.selectors import public as selectors_public
 from ledger.units import get_unit
 
-from .. import selectors_public
 from ..charts import Bar, bar_chart
 
 

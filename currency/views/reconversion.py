@@ -16,24 +16,32 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from currency import selectors
-from currency.forms_comptoir import ReconversionRequestForm, RejectForm
 from currency.models import Reconversion
+from currency.selectors.backing import check_backing
+from currency.selectors.reconversions import (
+    may_manage_reconversions,
+    reconversion_business_of,
+    reconversion_get_visible,
+    reconversions_visible_to,
+    sepa_export_get_visible,
+    sepa_exports_visible_to,
+)
 from currency.services import reconversions as services
+from currency.views.forms_comptoir import ReconversionRequestForm, RejectForm
 from ledger.models import Account
 from ledger.units import get_unit
 from members.models import Member
 
 
 def _staff_page(request: HttpRequest) -> HttpResponse:
-    queue = selectors.reconversions_visible_to(request.user)
+    queue = reconversions_visible_to(request.user)
     context = {
         "requested": queue.filter(status=Reconversion.Status.REQUESTED).order_by("id"),
         "approved": queue.filter(status=Reconversion.Status.APPROVED).order_by("id"),
         "decided": queue.exclude(status__in=[Reconversion.Status.REQUESTED, Reconversion.Status.APPROVED])[:50],
-        "exports": selectors.sepa_exports_visible_to(request.user)[:50],
+        "exports": sepa_exports_visible_to(request.user)[:50],
         "reject_form": RejectForm(),
-        "backing": selectors.check_backing(),
+        "backing": check_backing(),
     }
     return render(request, "currency/reconversion/staff.html", context)
 
@@ -44,7 +52,7 @@ def _business_page(request: HttpRequest, member: Member, form: ReconversionReque
         "member": member,
         "account": account,
         "form": form,
-        "requests": selectors.reconversions_visible_to(request.user)[:50],
+        "requests": reconversions_visible_to(request.user)[:50],
         "fee_rate": f"{(Decimal(str(settings.BOCAGE_RECONVERSION_FEE_RATE)) * 100).normalize():f}\u202f%",
     }
     return render(request, "currency/reconversion/business.html", context)
@@ -52,10 +60,10 @@ def _business_page(request: HttpRequest, member: Member, form: ReconversionReque
 
 @login_required
 def reconversion_list(request: HttpRequest) -> HttpResponse:
-    if request.user.is_staff:
+    if may_manage_reconversions(request.user):
         return _staff_page(request)
-    member = Member.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
-    if member is None or member.kind != Member.Kind.BUSINESS:
+    member = reconversion_business_of(request.user)
+    if member is None:
         return render(request, "currency/reconversion/businesses_only.html", status=403)
     form = ReconversionRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -76,13 +84,13 @@ def reconversion_list(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if not request.user.is_staff:
+    if not may_manage_reconversions(request.user):
         raise DjangoPermissionDenied
 
 
 def _reconversion(request: HttpRequest, reconversion_id: int) -> Reconversion:
     try:
-        return selectors.reconversion_get_visible(user=request.user, reconversion_id=reconversion_id)
+        return reconversion_get_visible(user=request.user, reconversion_id=reconversion_id)
     except NotFound:
         raise Http404 from None
 
@@ -148,7 +156,7 @@ def sepa_export(request: HttpRequest) -> HttpResponse:
 def sepa_export_xml(request: HttpRequest, export_id: int) -> HttpResponse:
     _staff_only(request)
     try:
-        export = selectors.sepa_export_get_visible(user=request.user, export_id=export_id)
+        export = sepa_export_get_visible(user=request.user, export_id=export_id)
     except NotFound:
         raise Http404 from None
     response = HttpResponse(export.xml, content_type="application/xml; charset=utf-8")

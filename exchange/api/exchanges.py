@@ -21,8 +21,9 @@ from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
-from exchange.selectors_exchanges import exchange_get_visible, exchanges_visible_to
+from exchange.selectors.exchanges import exchange_get_visible, exchanges_visible_to
 from exchange.services import exchanges as services
+from exchange.services import reviews, transitions
 from ledger.serializers import AmountInputField, MinorAmountField
 from ledger.units import get_unit
 from members.selectors import member_or_none
@@ -87,10 +88,10 @@ class ExchangeSerializer(serializers.ModelSerializer):
     def get_hold_status(self, obj: Exchange) -> str | None:
         return obj.hold.status if obj.hold_id is not None and obj.hold is not None else None
 
-    @extend_schema_field({"type": "array", "items": {"type": "string", "enum": services.ACTIONS}})
+    @extend_schema_field({"type": "array", "items": {"type": "string", "enum": transitions.ACTIONS}})
     def get_actions(self, obj: Exchange) -> list[str]:
         request = self.context.get("request")
-        return services.exchange_actions_for(obj, request.user) if request is not None else []
+        return transitions.exchange_actions_for(obj, request.user) if request is not None else []
 
 
 class ExchangeDetailSerializer(ExchangeSerializer):
@@ -116,7 +117,7 @@ class DisputeInputSerializer(serializers.Serializer):
 
 
 class ResolveInputSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=services.RESOLVE_OUTCOMES)
+    outcome = serializers.ChoiceField(choices=transitions.RESOLVE_OUTCOMES)
     amount = AmountInputField(required=False, help_text="The amount to capture, for outcome “partial”.")
 
 
@@ -269,7 +270,7 @@ class ExchangeMessagesView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         exchange = exchange_get_visible(request.user, pk)
         data = _valid(MessageSerializer, request.data)
-        message = services.exchange_message_post(exchange=exchange, body=data["body"], actor=request.user)
+        message = reviews.exchange_message_post(exchange=exchange, body=data["body"], actor=request.user)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
@@ -282,7 +283,7 @@ class ExchangeReviewsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         exchange = exchange_get_visible(request.user, pk)
         data = _valid(ReviewInputSerializer, request.data)
-        review = services.review_create(
+        review = reviews.review_create(
             exchange=exchange, rating=data["rating"], comment=data["comment"], actor=request.user
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

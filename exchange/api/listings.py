@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from core.amounts import AmountField
 from core.errors import InvalidInput, NotFound
 from exchange.models import Category, Listing, ListingPhoto
-from exchange.selectors_listings import listing_get_visible, listing_search, member_units
+from exchange.selectors.listings import listing_get_visible, listing_search, member_units
 from exchange.services.listings import (
     listing_close,
     listing_create,

@@ -1,7 +1,7 @@
 """A GIN expression index for the marketplace's full-text search, on PostgreSQL only.
 
 The expression is the one Django writes for `SearchVector("title", "description",
-config="french")` (exchange.selectors_listings.search_vector), so the planner uses it.
+config="french")` (exchange.selectors.listings.search_vector), so the planner uses it.
 SQLite has no full-text index: the search falls back to icontains there.
 """
 

@@ -1,2 +1,3 @@
-"""Every write of the SEL marketplace: `listings` (listings, photos, moderation) and `exchanges`
-(the exchange state machine, its holds, messages and reviews)."""
+"""Every write of the SEL marketplace: `listings` (listings, photos, moderation, expiry),
+`exchanges` (the exchange state machine and its holds, its table and roles in `transitions`) and
+`reviews` (the parties' messages and reviews)."""

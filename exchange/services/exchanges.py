@@ -1,4 +1,5 @@
-"""The exchange state machine: every transition is one row of TRANSITIONS, checked under a row lock.
+"""The exchange state machine's writes: every transition is one row of `transitions.TRANSITIONS`,
+checked under a row lock.
 
 requested → accepted (the buyer's amount is held towards the seller) → delivered (the seller says
 so) → completed (the buyer confirms: the hold is captured). Declined, cancelled (hold voided),
@@ -14,181 +15,41 @@ lock and finds the exchange completed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override
 from djmoney.money import Money
 
 from core.audit import audit_record
-from core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
-from core.mail import outbound_email_queue
+from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
-from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
+from exchange.errors import ListingNotAvailable, TransitionNotAllowed
+from exchange.models import Exchange, ExchangeEvent, Listing
+from exchange.notifications import exchange_parties_notify, member_notify
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.services import hold_capture, hold_create, hold_void
 from ledger.units import get_unit
 from members.models import Member
-from members.selectors import member_or_none
+
+from .transitions import RESOLVE_OUTCOMES, TRANSITIONS, S, acting_member, already_done, check_visible, roles_of
 
 __all__ = [
-    "ACTIONS",
-    "RESOLVE_OUTCOMES",
-    "TRANSITIONS",
-    "AlreadyReviewed",
-    "ExchangeNotFound",
-    "ListingNotAvailable",
-    "NotReviewable",
-    "Role",
-    "TransitionNotAllowed",
     "exchange_accept",
-    "exchange_actions_for",
     "exchange_cancel",
     "exchange_confirm",
     "exchange_decline",
     "exchange_deliver",
     "exchange_dispute",
-    "exchange_is_reviewable",
-    "exchange_message_post",
     "exchange_propose",
     "exchange_resolve",
     "exchanges_auto_capture_due",
-    "review_create",
-    "roles_of",
 ]
-
-S = Exchange.Status
-
-
-class Role:
-    BUYER = "buyer"
-    SELLER = "seller"
-    REQUESTER = "requester"
-    NON_REQUESTER = "non_requester"
-    MODERATOR = "moderator"  # staff who is not a party
-    SYSTEM = "system"  # Celery beat (automatic capture)
-
-
-PARTY = frozenset({Role.BUYER, Role.SELLER})
-
-
-@dataclass(frozen=True)
-class Transition:
-    to_status: str
-    allowed: frozenset[str]
-
-
-# (from_status, action) → (to_status, who may). Nothing else moves an exchange.
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.REQUESTED, "accept"): Transition(S.ACCEPTED, frozenset({Role.NON_REQUESTER})),
-    (S.REQUESTED, "decline"): Transition(S.DECLINED, frozenset({Role.NON_REQUESTER})),
-    (S.REQUESTED, "cancel"): Transition(S.CANCELLED, PARTY),
-    (S.ACCEPTED, "cancel"): Transition(S.CANCELLED, PARTY),
-    (S.ACCEPTED, "deliver"): Transition(S.DELIVERED, frozenset({Role.SELLER})),
-    (S.ACCEPTED, "dispute"): Transition(S.DISPUTED, PARTY),
-    (S.DELIVERED, "confirm"): Transition(S.COMPLETED, frozenset({Role.BUYER})),
-    (S.DELIVERED, "dispute"): Transition(S.DISPUTED, PARTY),
-    (S.DELIVERED, "auto_capture"): Transition(S.COMPLETED, frozenset({Role.SYSTEM})),
-    (S.DISPUTED, "resolve"): Transition(S.RESOLVED, frozenset({Role.MODERATOR})),
-}
-# What people do (auto_capture is the system's).
-ACTIONS = ["accept", "decline", "cancel", "deliver", "confirm", "dispute", "resolve"]
-RESOLVE_OUTCOMES = ["capture", "partial", "void"]
-
-
-class TransitionNotAllowed(ApplicationError):
-    code = "transition_not_allowed"
-    default_message = gettext_lazy("This action is not possible on this exchange now, or not for you.")
-
-
-class ExchangeNotFound(NotFound):
-    default_message = gettext_lazy("Exchange not found.")
-
-
-class ListingNotAvailable(ApplicationError):
-    code = "listing_not_available"
-    default_message = gettext_lazy("This listing is not open to exchanges.")
-
-
-class AlreadyReviewed(ApplicationError):
-    code = "already_reviewed"
-    default_message = gettext_lazy("You have already reviewed this exchange.")
-
-
-class NotReviewable(ApplicationError):
-    code = "not_reviewable"
-    default_message = gettext_lazy("An exchange can be reviewed once it has been paid.")
-
-
-# --- roles ------------------------------------------------------------------------------------
-
-
-def roles_of(exchange: Exchange, actor: Actor) -> frozenset[str]:
-    """What the actor is to this exchange; empty for a stranger."""
-    user = acting_user(actor)
-    if user is None:
-        return frozenset({Role.SYSTEM}) if actor is None else frozenset()
-    member = member_or_none(user)
-    roles: set[str] = set()
-    if member is not None:
-        if member.pk == exchange.buyer_id:
-            roles.add(Role.BUYER)
-        if member.pk == exchange.seller_id:
-            roles.add(Role.SELLER)
-        if roles:
-            roles.add(Role.REQUESTER if member.pk == exchange.requested_by_id else Role.NON_REQUESTER)
-    if user.is_staff and not roles:
-        roles.add(Role.MODERATOR)
-    return frozenset(roles)
-
-
-def exchange_actions_for(exchange: Exchange, actor: Actor) -> list[str]:
-    """The actions the actor may perform now (the page shows these buttons only)."""
-    roles = roles_of(exchange, actor)
-    return [
-        action
-        for action in ACTIONS
-        if (rule := TRANSITIONS.get((exchange.status, action))) is not None and rule.allowed & roles
-    ]
-
-
-def _check_visible(exchange: Exchange, roles: frozenset[str]) -> None:
-    if not roles:
-        raise ExchangeNotFound()
-
-
-# --- notifications ----------------------------------------------------------------------------
-
-
-def _notify(recipient: Member, subject: str, body: str) -> None:
-    """Mail the other party once the transaction has committed (never for a rolled-back change)."""
-    email = recipient.user.email
-    if email:
-        outbound_email_queue(to=email, subject=subject, body=body)
-
-
-def _other_party(exchange: Exchange, member: Member | None) -> Member:
-    return exchange.seller if member is not None and member.pk == exchange.buyer_id else exchange.buyer
-
-
-def _notify_parties(exchange: Exchange, actor: Actor, subject: str) -> None:
-    member = member_or_none(actor)
-    recipients = [exchange.buyer, exchange.seller] if member is None else [_other_party(exchange, member)]
-    body = _("%(subject)s\n\nExchange #%(id)s: “%(title)s”.") % {
-        "subject": subject,
-        "id": exchange.pk,
-        "title": exchange.listing.title,
-    }
-    for recipient in recipients:
-        _notify(recipient, subject, body)
-
 
 # --- proposing --------------------------------------------------------------------------------
 
@@ -244,7 +105,7 @@ def exchange_propose(
             message=message,
         )
         ExchangeEvent.objects.create(exchange=exchange, actor=user, from_status="", to_status=S.REQUESTED)
-        _notify(
+        member_notify(
             listing.author,
             _("New exchange proposal on “%(title)s”") % {"title": listing.title},
             _("%(who)s proposes %(amount)s.\n\n%(message)s")
@@ -271,10 +132,10 @@ def _transition(
         with transaction.atomic(durable=True):
             locked = Exchange.objects.select_for_update().get(pk=exchange.pk)
             roles = roles_of(locked, actor)
-            _check_visible(locked, roles)
+            check_visible(locked, roles)
             rule = TRANSITIONS.get((locked.status, action))
             if rule is None or not rule.allowed & roles:
-                if _already_done(locked.status, action, roles):
+                if already_done(locked.status, action, roles):
                     return locked  # the same transition again: nothing to do
                 raise TransitionNotAllowed()
             from_status = locked.status
@@ -290,16 +151,10 @@ def _transition(
                 note=note[:500],
             )
             if subject:
-                _notify_parties(locked, actor, subject)
+                exchange_parties_notify(locked, acting_member(actor), subject)
             return locked
 
     return with_retries(attempt)
-
-
-def _already_done(status: str, action: str, roles: frozenset[str]) -> bool:
-    return any(
-        key[1] == action and rule.to_status == status and rule.allowed & roles for key, rule in TRANSITIONS.items()
-    )
 
 
 def _accounts(exchange: Exchange) -> tuple[Account, Account]:
@@ -482,7 +337,7 @@ def _auto_capture_one(exchange_id: int, now: datetime) -> bool:
                 to_status=rule.to_status,
                 note="auto_capture",
             )
-            _notify_parties(locked, None, _("Your exchange was paid automatically (no confirmation in time)"))
+            exchange_parties_notify(locked, None, _("Your exchange was paid automatically (no confirmation in time)"))
             return True
 
     return with_retries(attempt)
@@ -500,69 +355,3 @@ def exchanges_auto_capture_due(now: datetime | None = None) -> int:
         .values_list("id", flat=True)
     )
     return sum(1 for exchange_id in due if _auto_capture_one(exchange_id, now))
-
-
-# --- messages and reviews ---------------------------------------------------------------------
-
-
-def exchange_message_post(*, exchange: Exchange, body: str, actor: Actor) -> ExchangeMessage:
-    """A party writes to the other. Raises ExchangeNotFound, PermissionDenied (moderator), InvalidInput."""
-    roles = roles_of(exchange, actor)
-    _check_visible(exchange, roles)
-    if not roles & PARTY:
-        raise PermissionDenied(_("Only the two parties write on an exchange."))
-    body = (body or "").strip()
-    if not body:
-        raise InvalidInput(fields={"body": [_("Write a message.")]})
-    if len(body) > 2000:
-        raise InvalidInput(fields={"body": [_("At most 2000 characters.")]})
-    author = member_or_none(actor)
-    assert author is not None
-    with transaction.atomic(durable=True):
-        message = ExchangeMessage.objects.create(exchange=exchange, author=author, body=body)
-        recipient = _other_party(exchange, author)
-        _notify(
-            recipient,
-            _("New message on exchange #%(id)s") % {"id": exchange.pk},
-            _("%(who)s wrote:\n\n%(body)s") % {"who": author.display_name, "body": body},
-        )
-    return message
-
-
-def exchange_is_reviewable(exchange: Exchange) -> bool:
-    if exchange.status == S.COMPLETED:
-        return True
-    return (
-        exchange.status == S.RESOLVED
-        and exchange.hold_id is not None
-        and Hold.objects.filter(pk=exchange.hold_id, captured_amount__gt=0).exists()
-    )
-
-
-def review_create(*, exchange: Exchange, rating: Any, comment: str = "", actor: Actor) -> Review:
-    """A party reviews the other once the exchange is paid (one review each, rating 1 to 5).
-
-    Raises ExchangeNotFound, PermissionDenied (not a party), NotReviewable, AlreadyReviewed, InvalidInput.
-    """
-    roles = roles_of(exchange, actor)
-    _check_visible(exchange, roles)
-    if not roles & PARTY:
-        raise PermissionDenied(_("Only the two parties review an exchange."))
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidInput(fields={"rating": [_("Give a rating from 1 to 5.")]})
-    if len(comment) > 2000:
-        raise InvalidInput(fields={"comment": [_("At most 2000 characters.")]})
-    if not exchange_is_reviewable(exchange):
-        raise NotReviewable()
-    author = member_or_none(actor)
-    assert author is not None
-    subject = _other_party(exchange, author)
-    if Review.objects.filter(exchange=exchange, author=author).exists():
-        raise AlreadyReviewed()
-    try:
-        with transaction.atomic():
-            return Review.objects.create(
-                exchange=exchange, author=author, subject=subject, rating=rating, comment=comment.strip()
-            )
-    except IntegrityError:  # a concurrent second review: the unique constraint decides
-        raise AlreadyReviewed() from None

@@ -7,24 +7,21 @@ are serialised; the checks run under that lock. Mail goes out after the commit.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
 from djmoney.money import Money
 
 from core.audit import audit_record
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
-from core.images import ImageTooLarge, InvalidImage, reencoded_jpeg
-from core.mail import outbound_email_queue
+from core.errors import InvalidInput, PermissionDenied
+from core.images import reencoded_jpeg
 from core.typing import Actor, acting_user
+from exchange.errors import ListingHidden, ListingNotActive, ListingNotEditable, TooManyPhotos
 from exchange.models import Category, Listing, ListingPhoto
+from exchange.notifications import listing_author_mail, listing_expired_mail, listing_url
 from ledger.errors import MembershipExpired
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
@@ -32,12 +29,6 @@ from members.selectors import member_or_none
 
 __all__ = [
     "MAX_PHOTOS",
-    "ImageTooLarge",
-    "InvalidImage",
-    "ListingHidden",
-    "ListingNotActive",
-    "ListingNotEditable",
-    "TooManyPhotos",
     "listing_close",
     "listing_create",
     "listing_hide",
@@ -54,26 +45,6 @@ MAX_PHOTOS = 6
 # A listing is published for at most this long; the author renews it by editing the date.
 MAX_DURATION_DAYS = 365
 UNSET: Any = object()
-
-
-class ListingNotEditable(ApplicationError):
-    code = "listing_not_editable"
-    default_message = gettext_lazy("This listing is closed: it can no longer be changed.")
-
-
-class ListingHidden(ApplicationError):
-    code = "listing_hidden"
-    default_message = gettext_lazy("This listing was hidden by a moderator: it cannot be changed.")
-
-
-class ListingNotActive(ApplicationError):
-    code = "listing_not_active"
-    default_message = gettext_lazy("Only an active listing can be paused.")
-
-
-class TooManyPhotos(ApplicationError):
-    code = "too_many_photos"
-    default_message = gettext_lazy("A listing has at most 6 photos.")
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -151,19 +122,6 @@ def _clean_expires_on(expires_on: datetime.date) -> datetime.date:
             fields={"expires_on": [_("A listing lasts at most %(days)d days.") % {"days": MAX_DURATION_DAYS}]}
         )
     return expires_on
-
-
-def _mail_author(listing: Listing, subject: Callable[[], str], body: Callable[[], str]) -> None:
-    """Queue a mail to the author (sent once the action commits), in the site's language."""
-    email = listing.author.user.email
-    if not email:
-        return
-    with override(settings.LANGUAGE_CODE):
-        outbound_email_queue(to=email, subject=subject(), body=body())
-
-
-def _listing_url(listing: Listing) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("listing-detail", kwargs={"pk": listing.pk})
 
 
 # --- publishing and editing -------------------------------------------------------------------
@@ -328,7 +286,7 @@ def listing_hide(*, listing: Listing, actor: Actor, reason: str) -> Listing:
         locked.save(update_fields=["status", "hidden_reason", "hidden_by", "updated_at"])
         audit_record(actor=actor, action="listing_hide", target=locked, reason=reason)
         title = locked.title
-        _mail_author(
+        listing_author_mail(
             locked,
             lambda: _("Your listing “%(title)s” was hidden") % {"title": title},
             lambda: (
@@ -336,7 +294,7 @@ def listing_hide(*, listing: Listing, actor: Actor, reason: str) -> Listing:
                     "Hello %(name)s,\n\na moderator hid your listing “%(title)s” for this reason:\n\n%(reason)s\n\n"
                     "%(url)s\n\nBocage"
                 )
-                % {"name": locked.author.display_name, "title": title, "reason": reason, "url": _listing_url(locked)}
+                % {"name": locked.author.display_name, "title": title, "reason": reason, "url": listing_url(locked)}
             ),
         )
         return locked
@@ -430,20 +388,5 @@ def listings_expire_due(now: datetime.datetime | None = None) -> int:
             listing.expiry_notified = True
             listing.save(update_fields=["status", "expiry_notified", "updated_at"])
             if notify:
-                _mail_expired(listing)
+                listing_expired_mail(listing)
     return len(due)
-
-
-def _mail_expired(listing: Listing) -> None:
-    title, name, url = listing.title, listing.author.display_name, _listing_url(listing)
-    _mail_author(
-        listing,
-        lambda: _("Your listing “%(title)s” has expired") % {"title": title},
-        lambda: (
-            _(
-                "Hello %(name)s,\n\nyour listing “%(title)s” has expired and no longer appears in the "
-                "marketplace. Give it a new expiry date to publish it again:\n\n%(url)s\n\nBocage"
-            )
-            % {"name": name, "title": title, "url": url}
-        ),
-    )

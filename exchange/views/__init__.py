@@ -1,1 +1,1 @@
-"""Pages of the marketplace, one module per part (each exports urlpatterns)."""
+"""Pages of the marketplace, one module per part (each exports urlpatterns), and their forms (`forms_*`)."""

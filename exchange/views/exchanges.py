@@ -17,15 +17,16 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from exchange.forms_exchanges import DisputeForm, MessageForm, ProposeForm, ResolveForm, ReviewForm
 from exchange.models import Exchange, Listing, Review
-from exchange.selectors_exchanges import (
+from exchange.selectors.exchanges import (
     exchange_get_visible,
     exchanges_visible_to,
     member_rating,
     reviews_of,
 )
 from exchange.services import exchanges as services
+from exchange.services import reviews, transitions
+from exchange.views.forms_exchanges import DisputeForm, MessageForm, ProposeForm, ResolveForm, ReviewForm
 from ledger.units import get_unit
 from members.models import Member
 from members.selectors import member_or_none
@@ -112,7 +113,7 @@ def exchange_propose_page(request: HttpRequest, listing_id: int) -> HttpResponse
 def _detail_context(request: HttpRequest, exchange: Exchange) -> dict[str, Any]:
     member = _member(request)
     is_party = member is not None and member.pk in {exchange.buyer_id, exchange.seller_id}
-    actions = services.exchange_actions_for(exchange, request.user)
+    actions = transitions.exchange_actions_for(exchange, request.user)
     reviewed = is_party and Review.objects.filter(exchange=exchange, author=member).exists()
     return {
         "exchange": exchange,
@@ -125,7 +126,7 @@ def _detail_context(request: HttpRequest, exchange: Exchange) -> dict[str, Any]:
         "events": list(exchange.events.select_related("actor")),
         "thread": list(exchange.messages.select_related("author")),
         "reviews": list(exchange.reviews.select_related("author", "subject")),
-        "can_review": is_party and not reviewed and services.exchange_is_reviewable(exchange),
+        "can_review": is_party and not reviewed and reviews.exchange_is_reviewable(exchange),
         "message_form": MessageForm(),
         "dispute_form": DisputeForm(),
         "resolve_form": ResolveForm(),
@@ -201,7 +202,7 @@ def exchange_message_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            services.exchange_message_post(exchange=exchange, body=form.cleaned_data["body"], actor=request.user)
+            reviews.exchange_message_post(exchange=exchange, body=form.cleaned_data["body"], actor=request.user)
         except ApplicationError as exc:
             form.add_error("body", str(exc.message))
         else:
@@ -217,9 +218,7 @@ def exchange_review_page(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.review_create(
-                exchange=exchange, rating=data["rating"], comment=data["comment"], actor=request.user
-            )
+            reviews.review_create(exchange=exchange, rating=data["rating"], comment=data["comment"], actor=request.user)
         except ApplicationError as exc:
             form.add_error(None, str(exc.message))
         else:

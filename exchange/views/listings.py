@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
-from exchange.forms_listings import HideForm, ListingForm, ListingSearchForm
 from exchange.models import Category, Listing, ListingPhoto
-from exchange.selectors_listings import listing_get_visible, listing_search, listings_of_author
+from exchange.selectors.listings import listing_get_visible, listing_search, listings_of_author
 from exchange.services.listings import (
     listing_close,
     listing_create,
@@ -32,6 +31,7 @@ from exchange.services.listings import (
     listing_unhide,
     listing_update,
 )
+from exchange.views.forms_listings import HideForm, ListingForm, ListingSearchForm
 from ledger.units import get_unit
 
 PAGE_SIZE = 20

@@ -7,7 +7,7 @@ from decimal import Decimal
 from djmoney.money import Money
 
 from currency.models import Comptoir, Conversion
-from currency.selectors import check_backing
+from currency.selectors.backing import check_backing
 from currency.services.conversions import conversion_create
 from ledger.models import Account, Entry, Transaction
 from ledger.services import system_account

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from djmoney.money import Money
 
-from currency.selectors import check_backing
+from currency.selectors.backing import check_backing
 from ledger.models import Account, Entry, Transaction
 from ledger.services import system_account, transaction_post, transfer_create
 from tests.conftest import account_of, requires_postgresql

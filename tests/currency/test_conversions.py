@@ -11,7 +11,7 @@ from djmoney.money import Money
 
 from core.errors import ApplicationError
 from currency.models import Comptoir, Conversion
-from currency.selectors import comptoir_cash_report, local_day_bounds
+from currency.selectors.comptoirs import comptoir_cash_report, local_day_bounds
 from ledger.models import Transaction
 from members.models import Member
 from members.services import member_close

@@ -12,7 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from currency.models import DemurrageCharge
-from currency.selectors_demurrage import demurrage_preview, demurrage_preview_date
+from currency.selectors.demurrage import demurrage_preview, demurrage_preview_date
 from currency.services import demurrage as demurrage_service
 from currency.services.demurrage import (
     demurrage_apply,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from currency.selectors_public import directory, directory_activities
+from currency.selectors.public import directory, directory_activities
 from members.models import Commune, Member
 from members.services import member_close, member_update
 

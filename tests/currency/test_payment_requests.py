@@ -12,11 +12,9 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import ApplicationError
+from currency.errors import PaymentRequestCancelled, PaymentRequestExpired, PaymentRequestPaid
 from currency.models import PaymentRequest
 from currency.services.payments import (
-    PaymentRequestCancelled,
-    PaymentRequestExpired,
-    PaymentRequestPaid,
     payment_request_cancel,
     payment_request_create,
     payment_request_pay,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from currency.models import Comptoir
-from currency.selectors_public import transparency_figures
+from currency.selectors.public import transparency_figures
 from currency.services.conversions import conversion_create
 from ledger import services
 from ledger.models import Account, Entry

@@ -13,7 +13,7 @@ from stdnum import iban
 from stdnum.fr import siren, siret
 
 from currency.models import Comptoir, Conversion
-from currency.selectors_public import directory, transparency_figures
+from currency.selectors.public import directory, transparency_figures
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.selectors import trial_balance
 from members.models import Commune, Member, MembershipPayment

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from currency.models import Comptoir, Conversion, PaymentRequest
-from currency.selectors import check_backing
+from currency.selectors.backing import check_backing
 from ledger import services as ledger
 from ledger.models import Account
 from members.models import Commune, Member

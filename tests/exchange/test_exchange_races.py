@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from exchange.errors import TransitionNotAllowed
 from exchange.models import Exchange, ExchangeEvent
 from exchange.services import exchanges as services
 from ledger.models import Hold, Transaction
@@ -74,14 +75,14 @@ def test_delivery_racing_two_cancellations_leaves_one_consistent_outcome(make_me
     exchange.refresh_from_db()
     hold = Hold.objects.get()
     if exchange.status == S.CANCELLED:
-        assert isinstance(deliver, services.TransitionNotAllowed)
+        assert isinstance(deliver, TransitionNotAllowed)
         assert [cancel_by_buyer.status, cancel_by_seller.status] == [S.CANCELLED, S.CANCELLED]
         assert hold.status == Hold.Status.VOIDED
         assert money_of(buyer, "GRN") == (0, 0, 50000)
     else:
         assert (exchange.status, hold.status, deliver.status) == (S.DELIVERED, Hold.Status.PENDING, S.DELIVERED)
-        assert isinstance(cancel_by_buyer, services.TransitionNotAllowed)
-        assert isinstance(cancel_by_seller, services.TransitionNotAllowed)
+        assert isinstance(cancel_by_buyer, TransitionNotAllowed)
+        assert isinstance(cancel_by_seller, TransitionNotAllowed)
         assert money_of(buyer, "GRN") == (0, 3000, 47000)
     assert Transaction.objects.count() == 0
 

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from core.errors import ApplicationError
+from exchange.errors import TransitionNotAllowed
 from exchange.models import Exchange, ExchangeEvent
 from exchange.services import exchanges as services
+from exchange.services import transitions
 from ledger.models import Hold
 from tests.exchange.test_exchange_support import hold_of, listing_of, propose, snapshot
 
@@ -22,7 +24,7 @@ STATUSES = list(S.values)
 ACTIONS = ["accept", "decline", "cancel", "deliver", "confirm", "dispute", "resolve"]
 ROLES = ["buyer", "seller", "stranger", "moderator"]
 
-# Written out by hand, independently of services.TRANSITIONS: (status, action, role) → new status.
+# Written out by hand, independently of transitions.TRANSITIONS: (status, action, role) → new status.
 ALLOWED: dict[tuple[str, str, str], str] = {
     (S.REQUESTED, "accept", "seller"): S.ACCEPTED,
     (S.REQUESTED, "decline", "seller"): S.DECLINED,
@@ -108,7 +110,7 @@ def _exchange_in(status: str, parties: dict[str, Any]) -> Exchange:
 def test_the_table_covers_exactly_what_the_service_allows():
     from_service = {
         (status, action)
-        for (status, action), rule in services.TRANSITIONS.items()
+        for (status, action), rule in transitions.TRANSITIONS.items()
         if action != "auto_capture" and rule.allowed
     }
     assert from_service == {(status, action) for status, action, _role in ALLOWED}
@@ -154,7 +156,7 @@ def test_on_a_want_the_author_is_the_buyer_and_accepts_what_the_seller_requested
     exchange = propose(listing_of(author, kind="want", unit="HRS", price=150), proposer)
     assert (exchange.buyer, exchange.seller, exchange.requested_by) == (author, proposer, proposer)
     before = snapshot()
-    with pytest.raises(services.TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed):
         services.exchange_accept(exchange=exchange, actor=proposer.user)
     assert snapshot() == before
     accepted = services.exchange_accept(exchange=exchange, actor=author.user)
@@ -166,5 +168,5 @@ def test_on_a_want_the_author_is_the_buyer_and_accepts_what_the_seller_requested
 @pytest.mark.django_db
 def test_the_system_can_only_auto_capture(parties):
     exchange = _exchange_in(S.DELIVERED, parties)
-    with pytest.raises(services.TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed):
         services.exchange_confirm(exchange=exchange, actor=None)

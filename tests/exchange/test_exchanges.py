@@ -10,9 +10,11 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from exchange.errors import AlreadyReviewed, ListingNotAvailable, NotReviewable
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
-from exchange.selectors_exchanges import exchange_get_visible, exchanges_of, member_rating
+from exchange.selectors.exchanges import exchange_get_visible, exchanges_of, member_rating
 from exchange.services import exchanges as services
+from exchange.services import reviews
 from ledger.errors import InsufficientFunds, InvalidAmount, UnitMismatch
 from ledger.models import Hold, Transaction
 from tests.currency.funding import give_ach
@@ -124,7 +126,7 @@ def test_a_proposal_is_refused_on_bad_amounts_own_listings_and_inactive_listings
         services.exchange_propose(listing=listing, proposer=buyer, amount=None, message="", actor=seller.user)
     listing.status = Listing.Status.PAUSED
     listing.save()
-    with pytest.raises(services.ListingNotAvailable):
+    with pytest.raises(ListingNotAvailable):
         propose(listing, buyer)
     assert Exchange.objects.count() == 0
     assert ExchangeEvent.objects.count() == 0
@@ -201,8 +203,8 @@ def test_a_moderator_resolves_a_dispute_by_voiding(pair, staff_user):
     resolved = services.exchange_resolve(exchange=disputed, outcome="void", actor=staff_user)
     assert (resolved.status, hold_of(resolved).status) == (S.RESOLVED, Hold.Status.VOIDED)
     assert money_of(buyer, "GRN") == (0, 0, 50000)
-    with pytest.raises(services.NotReviewable):
-        services.review_create(exchange=resolved, rating=1, comment="", actor=buyer.user)
+    with pytest.raises(NotReviewable):
+        reviews.review_create(exchange=resolved, rating=1, comment="", actor=buyer.user)
 
 
 @pytest.mark.django_db
@@ -218,14 +220,14 @@ def test_a_dispute_needs_a_reason(pair):
 def test_messages_are_for_the_two_parties(pair, make_member, staff_user):
     seller, buyer = pair
     exchange = propose(listing_of(seller), buyer)
-    message = services.exchange_message_post(exchange=exchange, body=" Mardi ? ", actor=seller.user)
+    message = reviews.exchange_message_post(exchange=exchange, body=" Mardi ? ", actor=seller.user)
     assert (message.author, message.body) == (seller, "Mardi ?")
     with pytest.raises(NotFound):
-        services.exchange_message_post(exchange=exchange, body="Coucou", actor=make_member().user)
+        reviews.exchange_message_post(exchange=exchange, body="Coucou", actor=make_member().user)
     with pytest.raises(PermissionDenied):
-        services.exchange_message_post(exchange=exchange, body="Coucou", actor=staff_user)
+        reviews.exchange_message_post(exchange=exchange, body="Coucou", actor=staff_user)
     with pytest.raises(InvalidInput):
-        services.exchange_message_post(exchange=exchange, body="", actor=buyer.user)
+        reviews.exchange_message_post(exchange=exchange, body="", actor=buyer.user)
     assert ExchangeMessage.objects.count() == 1
 
 
@@ -233,20 +235,20 @@ def test_messages_are_for_the_two_parties(pair, make_member, staff_user):
 def test_each_side_reviews_once_after_completion_and_the_rating_is_averaged(pair, make_member):
     seller, buyer = pair
     exchange = _delivered(seller, buyer)
-    with pytest.raises(services.NotReviewable):
-        services.review_create(exchange=exchange, rating=5, comment="", actor=buyer.user)
+    with pytest.raises(NotReviewable):
+        reviews.review_create(exchange=exchange, rating=5, comment="", actor=buyer.user)
     exchange = services.exchange_confirm(exchange=exchange, actor=buyer.user)
     with pytest.raises(InvalidInput):
-        services.review_create(exchange=exchange, rating=6, comment="", actor=buyer.user)
-    review = services.review_create(exchange=exchange, rating=5, comment="Délicieux", actor=buyer.user)
+        reviews.review_create(exchange=exchange, rating=6, comment="", actor=buyer.user)
+    review = reviews.review_create(exchange=exchange, rating=5, comment="Délicieux", actor=buyer.user)
     assert (review.author, review.subject, review.rating) == (buyer, seller, 5)
-    with pytest.raises(services.AlreadyReviewed):
-        services.review_create(exchange=exchange, rating=4, comment="", actor=buyer.user)
+    with pytest.raises(AlreadyReviewed):
+        reviews.review_create(exchange=exchange, rating=4, comment="", actor=buyer.user)
     with pytest.raises(NotFound):
-        services.review_create(exchange=exchange, rating=4, comment="", actor=make_member().user)
+        reviews.review_create(exchange=exchange, rating=4, comment="", actor=make_member().user)
     other = services.exchange_confirm(exchange=_delivered(seller, buyer), actor=buyer.user)
-    services.review_create(exchange=other, rating=4, comment="", actor=buyer.user)
-    services.review_create(exchange=other, rating=3, comment="", actor=seller.user)
+    reviews.review_create(exchange=other, rating=4, comment="", actor=buyer.user)
+    reviews.review_create(exchange=other, rating=3, comment="", actor=seller.user)
     assert Review.objects.count() == 3
     assert member_rating(seller) == (Decimal("4.5"), 2)
     assert member_rating(buyer) == (Decimal("3.0"), 1)
@@ -271,7 +273,7 @@ def test_the_other_party_gets_an_email_at_each_step_after_commit(pair, mailoutbo
     with django_capture_on_commit_callbacks(execute=True):
         exchange = propose(listing_of(seller), buyer)
         exchange = services.exchange_accept(exchange=exchange, actor=seller.user)
-        services.exchange_message_post(exchange=exchange, body="Demain", actor=buyer.user)
+        reviews.exchange_message_post(exchange=exchange, body="Demain", actor=buyer.user)
         exchange = services.exchange_deliver(exchange=exchange, actor=seller.user)
         services.exchange_confirm(exchange=exchange, actor=buyer.user)
     assert [mail.to for mail in mailoutbox] == [

@@ -10,14 +10,10 @@ from django.utils import translation
 from PIL import Image
 
 from core.errors import PermissionDenied
+from core.images import ImageTooLarge, InvalidImage
+from exchange.errors import TooManyPhotos
 from exchange.models import ListingPhoto
-from exchange.services.listings import (
-    ImageTooLarge,
-    InvalidImage,
-    TooManyPhotos,
-    listing_photo_add,
-    listing_photo_remove,
-)
+from exchange.services.listings import listing_photo_add, listing_photo_remove
 from tests.exchange.test_listings import publish
 
 

@@ -13,7 +13,7 @@ from djmoney.money import Money
 
 from core.errors import NotFound
 from exchange.models import Category, Listing
-from exchange.selectors_listings import _text_filter, listing_get_visible, listing_search
+from exchange.selectors.listings import _text_filter, listing_get_visible, listing_search
 from exchange.services.listings import listing_close, listing_hide, listing_pause
 from members.models import Commune
 from tests.conftest import requires_postgresql

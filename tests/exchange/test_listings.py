@@ -11,11 +11,9 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import InvalidInput, PermissionDenied
+from exchange.errors import ListingHidden, ListingNotActive, ListingNotEditable
 from exchange.models import Category, Listing
 from exchange.services.listings import (
-    ListingHidden,
-    ListingNotActive,
-    ListingNotEditable,
     listing_close,
     listing_create,
     listing_hide,

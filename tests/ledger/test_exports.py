@@ -11,7 +11,8 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from core.errors import InvalidInput, PermissionDenied
 from ledger import fec
-from ledger.exports import export_request, export_run
+from ledger.export_requests import export_request
+from ledger.exports import export_run
 from ledger.models import ExportJob
 from tests.conftest import account_of
 from tests.currency.funding import give_ach

@@ -55,9 +55,9 @@ from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_approve, reconversion_request, sepa_export_create
 from currency.services.timebank import service_record_create
 from exchange.services import exchanges as exchange_services
-from exchange.services.exchanges import exchange_message_post
 from exchange.services.listings import listing_photo_add
-from ledger.exports import export_request
+from exchange.services.reviews import exchange_message_post
+from ledger.export_requests import export_request
 from ledger.services import hold_create, transfer_create
 from members.models import Member
 from members.services import member_update

@@ -37,7 +37,8 @@ from crowdfunding.services.updates import campaign_update_post
 from currency.models import DemurrageCharge
 from currency.services.demurrage import demurrage_amount, demurrage_apply, demurrage_due_period
 from ledger import services
-from ledger.exports import export_request, exports_catch_up
+from ledger.export_requests import export_request
+from ledger.exports import exports_catch_up
 from ledger.models import Account, Entry, ExportJob, Hold, Seal, Transaction
 from ledger.verification import verify_ledger
 from members.models import Member

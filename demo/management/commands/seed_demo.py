@@ -676,6 +676,7 @@ class Command(BaseCommand):
         """Offers and wants in the SEL, and one exchange carried through to a review."""
         from exchange.models import Category, Listing
         from exchange.services import exchanges as trades
+        from exchange.services import reviews
         from exchange.services.listings import listing_create
 
         if Listing.objects.exists():
@@ -705,7 +706,7 @@ class Command(BaseCommand):
             trade = trades.exchange_accept(exchange=trade, actor=seller)
             trade = trades.exchange_deliver(exchange=trade, actor=seller)
             trade = trades.exchange_confirm(exchange=trade, actor=buyer.user)
-            trades.review_create(exchange=trade, rating=5, comment="Légumes superbes, merci !", actor=buyer.user)
+            reviews.review_create(exchange=trade, rating=5, comment="Légumes superbes, merci !", actor=buyer.user)
 
     def _reconversions(self, admin: Any, members: dict[str, Member]) -> None:
         """Two businesses turn ACH back into euros: one paid by a SEPA file, one waiting for approval."""

@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Count, Q, QuerySet
 
 from core.typing import RequestUser
+from exchange.errors import ExchangeNotFound
 from exchange.models import Exchange, Review
-from exchange.services.exchanges import ExchangeNotFound
 from ledger.selectors import can_read_everything
 from members.models import Member
 from members.selectors import member_or_none

@@ -1,4 +1,4 @@
-"""Forms of the exchange-office and reconversion pages (lane A). Forms parse; services decide."""
+"""Forms of the exchange-office and reconversion pages. Forms parse; services decide."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField
-
-from .models import Comptoir, Conversion
+from currency.models import Comptoir, Conversion
 
 
 class IdempotentForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Reads of the local currency: comptoirs and their cash, reconversions, SEPA exports, backing."""
+"""Reads of the exchange offices: the comptoirs a user works at, conversions, the day's cash report."""
 
 from __future__ import annotations
 
@@ -10,16 +10,8 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from core.typing import RequestUser
-from ledger.models import Account
+from currency.models import Comptoir, Conversion
 from ledger.selectors import can_read_everything
-from ledger.units import UnitKind, all_units
-
-from .models import Comptoir, Conversion, Reconversion, SepaExport
-
-FIAT_UNIT = "EUR"
-
-
-# --- comptoirs and conversions ----------------------------------------------------------------
 
 
 def comptoirs_for(user: RequestUser) -> QuerySet[Comptoir]:
@@ -115,67 +107,3 @@ def comptoir_cash_report(*, comptoir: Comptoir, day: datetime.date) -> CashRepor
         for method in Conversion.PaymentMethod
     ]
     return CashReport(comptoir=comptoir, day=day, lines=lines, conversions=list(day_conversions))
-
-
-# --- reconversions ----------------------------------------------------------------------------
-
-
-def reconversions_visible_to(user: RequestUser) -> QuerySet[Reconversion]:
-    """Staff: all; a member: their own."""
-    reconversions = Reconversion.objects.select_related("member", "export").order_by("-id")
-    if not user.is_authenticated:
-        return reconversions.none()
-    if user.is_staff:
-        return reconversions
-    return reconversions.filter(member__user_id=user.pk)
-
-
-def reconversion_get_visible(*, user: RequestUser, reconversion_id: int) -> Reconversion:
-    reconversion = reconversions_visible_to(user).filter(pk=reconversion_id).first()
-    if reconversion is None:
-        raise NotFound()
-    return reconversion
-
-
-def sepa_exports_visible_to(user: RequestUser) -> QuerySet[SepaExport]:
-    """Staff, and auditors who read every payment the association makes."""
-    if not can_read_everything(user):
-        return SepaExport.objects.none()
-    return SepaExport.objects.order_by("-id")
-
-
-def sepa_export_get_visible(*, user: RequestUser, export_id: int) -> SepaExport:
-    export = sepa_exports_visible_to(user).filter(pk=export_id).first()
-    if export is None:
-        raise NotFound()
-    return export
-
-
-# --- backing (docs/ARCHITECTURE.md, invariant 7) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BackingLine:
-    unit: str
-    circulation: int  # minor units of the backed unit: −(issuance balance)
-    guarantee_fund: int  # cents of EUR in the guarantee fund
-    ok: bool
-
-
-def _system_balance(code: str, unit: str) -> int:
-    total = Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit).aggregate(
-        total=Sum("balance")
-    )["total"]
-    return int(total or 0)
-
-
-def check_backing() -> list[BackingLine]:
-    """Per backed unit: the currency in circulation, the guarantee fund, and whether they match.
-
-    The guarantee fund backs every backed unit together: `ok` when it equals their total circulation.
-    """
-    backed = [unit.code for unit in all_units().values() if unit.kind == UnitKind.BACKED]
-    fund = _system_balance(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT)
-    circulation = {code: -_system_balance(Account.SystemCode.ISSUANCE, code) for code in backed}
-    ok = fund == sum(circulation.values())
-    return [BackingLine(unit=code, circulation=circulation[code], guarantee_fund=fund, ok=ok) for code in backed]

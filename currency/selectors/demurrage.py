@@ -7,7 +7,6 @@ import datetime
 from django.utils import timezone
 from djmoney.money import Money
 
-from currency.models import DemurrageCharge
 from currency.services.demurrage import demurrage_amount, demurrage_next_run
 from ledger.models import Account
 from ledger.units import get_unit
@@ -32,7 +31,3 @@ def demurrage_preview_date(account: Account, today: datetime.date | None = None)
     if unit.demurrage is None:
         return None
     return demurrage_next_run(unit, today or timezone.localdate())
-
-
-def demurrage_charges_of(account: Account) -> list[DemurrageCharge]:
-    return list(DemurrageCharge.objects.filter(account=account).order_by("-id")[:20])

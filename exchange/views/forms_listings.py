@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField, AmountsInUnitForm
 from exchange.models import Category, Listing
-from exchange.selectors_listings import member_units
+from exchange.selectors.listings import member_units
 from members.models import Commune
 
 

@@ -145,13 +145,3 @@ def listings_of_author(*, user: RequestUser) -> QuerySet[Listing]:
         .prefetch_related("photos")
         .order_by("-created_at", "-id")
     )
-
-
-def categories_tree() -> list[tuple[Category, list[Category]]]:
-    """Top-level categories, each with its children, in order."""
-    categories = list(Category.objects.all())
-    children: dict[int, list[Category]] = {}
-    for category in categories:
-        if category.parent_id is not None:
-            children.setdefault(category.parent_id, []).append(category)
-    return [(category, children.get(category.pk, [])) for category in categories if category.parent_id is None]

@@ -6,14 +6,10 @@ import uuid
 
 from django.db.models import QuerySet
 
-from core.errors import NotFound
 from core.typing import RequestUser
+from currency.errors import PaymentRequestNotFound
 from currency.models import PaymentRequest
 from ledger.selectors import can_read_everything
-
-
-class PaymentRequestNotFound(NotFound):
-    code = "not_found"
 
 
 def payment_requests_of(user: RequestUser) -> QuerySet[PaymentRequest]:
