@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "members",
     "ledger",
     "currency",
+    "timebank",
     "exchange",
     "crowdfunding",
     "cooperative",

@@ -1,1 +1,1 @@
-"""Pages of the local currency and the time bank, one module per flow (each exports urlpatterns)."""
+"""Pages of the local currency, one module per flow (each exports urlpatterns)."""
