@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "members",
     "ledger",
     "currency",
+    "timebank",
     "exchange",
     "crowdfunding",
     "cooperative",

@@ -1,11 +1,10 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import comptoir, payments, public, reconversion, timebank
+from .api import comptoir, payments, public, reconversion
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *comptoir.urlpatterns,
     *reconversion.urlpatterns,
     *payments.urlpatterns,
-    *timebank.urlpatterns,
     *public.urlpatterns,
 ]

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class CurrencyConfig(AppConfig):
     name = "currency"
-    verbose_name = _("Local currency and time bank")
+    verbose_name = _("Local currency")

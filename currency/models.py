@@ -1,9 +1,8 @@
-"""The local currency's and the time bank's operations, on top of the ledger.
+"""The local currency's operations, on top of the ledger.
 
 Comptoirs convert euros into ACH; businesses reconvert ACH into euros (queued, approved, paid by
 SEPA credit transfer); demurrage melts idle ACH once per period; payment requests let a business
-be paid by a QR code; service records let the time bank's members ask for the hours they gave.
-Every movement of value is a ledger transaction, linked from the row that explains it.
+be paid by a QR code. Every movement of value is a ledger transaction, linked from the row that explains it.
 """
 
 from __future__ import annotations
@@ -196,42 +195,3 @@ class PaymentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"payment request #{self.pk}"
-
-
-class ServiceRecord(models.Model):
-    """Time bank: the provider records hours given; the receiver confirms (and pays) or declines."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for confirmation")
-        CONFIRMED = "confirmed", _("Confirmed and paid")
-        DECLINED = "declined", _("Declined")
-
-    provider = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="services_given")
-    receiver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="services_received")
-    unit = models.CharField(_("unit"), max_length=8, default="HRS")
-    amount = models.BigIntegerField(_("hours (hundredths)"))
-    description = models.CharField(_("description"), max_length=255)
-    performed_on = models.DateField(_("performed on"), default=timezone.localdate)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    transaction = models.OneToOneField(
-        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="service_record"
-    )
-
-    class Meta:
-        verbose_name = _("service record")
-        verbose_name_plural = _("service records")
-        ordering = ["-id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="service_record_amount_positive"),
-            models.CheckConstraint(condition=~Q(provider=models.F("receiver")), name="service_record_two_members"),
-            models.CheckConstraint(
-                condition=Q(status="confirmed", transaction__isnull=False)
-                | (~Q(status="confirmed") & Q(transaction__isnull=True)),
-                name="service_record_confirmed_iff_posted",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"service record #{self.pk}"

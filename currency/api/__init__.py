@@ -1,1 +1,1 @@
-"""API of the local currency and the time bank, one module per flow (each exports urlpatterns)."""
+"""API of the local currency, one module per flow (each exports urlpatterns)."""

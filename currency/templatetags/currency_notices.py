@@ -1,6 +1,6 @@
-"""`{% account_notices account %}`: what the dashboard should tell about one account.
-
-ACH: the demurrage coming at the end of the period; HRS: the warning near a time-bank limit.
+"""`{% account_notices account %}`: what the dashboard should tell about one account's local
+currency (ACH: the demurrage coming at the end of the period). The time bank's warning near a
+limit is its own tag (`timebank_notices`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 from django import template
 
 from currency.selectors.demurrage import demurrage_preview, demurrage_preview_date
-from currency.selectors_timebank import timebank_warning
 from ledger.models import Account
 from ledger.units import get_unit
 
@@ -25,5 +24,4 @@ def account_notices(account: Account) -> dict[str, Any]:
         "account": account,
         "demurrage": unit.format(unit.to_minor(preview)) if preview is not None else None,
         "demurrage_on": demurrage_preview_date(account) if preview is not None else None,
-        "warning": timebank_warning(account),
     }

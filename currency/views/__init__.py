@@ -1,2 +1,2 @@
-"""Pages of the local currency and the time bank, one module per flow (each exports urlpatterns),
-and their forms (`forms_*`)."""
+"""Pages of the local currency, one module per flow (each exports urlpatterns), and their forms
+(`forms_*`)."""

@@ -1,13 +1,11 @@
-"""The comptoir, payment-request and time-bank inputs read amounts through the one parser."""
+"""The comptoir and payment-request inputs read amounts through the one parser."""
 
 from __future__ import annotations
-
-import datetime
 
 import pytest
 from django.test import Client
 
-from currency.models import Conversion, PaymentRequest, ServiceRecord
+from currency.models import Conversion, PaymentRequest
 from ledger.models import Entry
 from tests.conftest import account_of, api_client_for
 
@@ -80,29 +78,3 @@ def test_a_payment_request_in_hours_takes_1_h_30_and_one_in_ach_refuses_it(make_
     assert refused.status_code == 200
     assert refused.context["form"].errors["amount"] == [FRENCH_ERROR]
     assert PaymentRequest.objects.count() == 1
-
-
-@pytest.mark.parametrize("hours", ["1_5", "\u0661", "1e0", 1.5])
-def test_the_time_bank_api_refuses_the_same_inputs_with_400_and_records_nothing(make_member, hours):
-    louis = make_member(username="louis")
-    camille = make_member(username="camille")
-    body = {"receiver": camille.pk, "hours": hours, "description": "Tonte", "performed_on": str(datetime.date.today())}
-    response = api_client_for(louis.user).post("/api/service-records/", body, format="json")
-    assert response.status_code == 400
-    assert response.json()["fields"] == {"hours": [FRENCH_ERROR]}
-    assert ServiceRecord.objects.count() == 0
-
-
-def test_the_time_bank_form_refuses_arabic_indic_digits_it_used_to_read_as_hours(make_member):
-    louis = make_member(username="louis")
-    make_member(username="camille")
-    body = {
-        "action": "record",
-        "record-receiver": "camille",
-        "record-hours": "\u0661 h 30",
-        "record-description": "Tonte",
-        "record-performed_on": datetime.date.today().isoformat(),
-    }
-    page = client_for(louis.user).post("/timebank/", body)
-    assert page.status_code == 200
-    assert ServiceRecord.objects.count() == 0

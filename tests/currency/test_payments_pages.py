@@ -1,8 +1,6 @@
-"""Pages of payment requests, the time bank and the dashboard notices, in French and in English."""
+"""Pages of payment requests and the dashboard notices, in French and in English."""
 
 from __future__ import annotations
-
-import datetime
 
 import pytest
 from django.template import Context, Template
@@ -10,10 +8,9 @@ from django.test import Client
 from django.utils import translation
 from djmoney.money import Money
 
-from currency.models import PaymentRequest, ServiceRecord
+from currency.models import PaymentRequest
 from currency.services.payments import payment_request_create
 from ledger.models import Transaction
-from ledger.services import transfer_create
 from members.models import Member
 from tests.conftest import PASSWORD, account_of
 
@@ -101,88 +98,10 @@ def test_the_pay_page_in_english_and_in_french(bakery, camille):
     assert "Confirm payment" not in french
 
 
-def test_the_time_bank_page_records_a_service_and_the_receiver_confirms_it(make_member):
-    louis = make_member(username="louis", display_name="Louis")
-    camille = make_member(username="camille", display_name="Camille")
-    page = client_for(louis, "en").get("/timebank/")
-    assert page.status_code == 200 and "Record a service I gave" in page.content.decode()
-
-    sent = client_for(louis).post(
-        "/timebank/",
-        {
-            "action": "record",
-            "record-receiver": "camille",
-            "record-hours": "1 h 30",
-            "record-description": "Tonte",
-            "record-performed_on": datetime.date.today().isoformat(),
-        },
-    )
-    assert sent.status_code == 302, sent.content.decode()
-    record = ServiceRecord.objects.get()
-    assert record.amount == 150
-
-    receiver_page = client_for(camille, "en").get("/timebank/").content.decode()
-    assert "Tonte" in receiver_page and "1 h 30" in receiver_page
-    assert client_for(louis).post(f"/timebank/records/{record.pk}/confirm/").status_code == 302
-    assert ServiceRecord.objects.get().status == ServiceRecord.Status.PENDING  # only the receiver confirms
-    assert client_for(camille).post(f"/timebank/records/{record.pk}/confirm/").status_code == 302
-    assert account_of(louis, "HRS").balance == 150
-    assert client_for(camille).post(f"/timebank/records/{record.pk}/confirm/").status_code == 302
-    assert Transaction.objects.count() == 1
-
-
-def test_a_bad_duration_is_a_form_error_in_french(make_member):
-    louis = make_member(username="louis")
-    make_member(username="camille")
-    page = client_for(louis).post(
-        "/timebank/",
-        {
-            "action": "record",
-            "record-receiver": "camille",
-            "record-hours": "1 h 75",
-            "record-description": "Tonte",
-            "record-performed_on": datetime.date.today().isoformat(),
-        },
-    )
-    assert page.status_code == 200
-    assert 'lang="fr"' in page.content.decode() and 'class="field invalid"' in page.content.decode()
-    assert ServiceRecord.objects.count() == 0
-
-
-def test_an_association_rewards_a_volunteer_from_the_page(make_member):
-    association = make_member(kind=Member.Kind.ASSOCIATION, username="comite")
-    louis = make_member(username="louis")
-    page = client_for(association).get("/timebank/").content.decode()
-    assert 'id="reward-form"' in page
-    assert 'id="reward-form"' not in client_for(louis).get("/timebank/").content.decode()
-    form = {
-        "action": "reward",
-        "reward-idempotency_key": "k1",
-        "reward-volunteer": "louis",
-        "reward-hours_h": "2",
-        "reward-hours_min": "30",
-        "reward-description": "Buvette",
-    }
-    assert client_for(association).post("/timebank/", form).status_code == 302
-    assert client_for(association).post("/timebank/", form).status_code == 302  # same form again: posted once
-    assert account_of(louis, "HRS").balance == 250
-
-
-def test_the_notices_tag_shows_demurrage_and_the_time_bank_warning(make_member):
+def test_the_notices_tag_shows_demurrage(make_member):
     camille = make_member(username="camille")
-    louis = make_member(username="louis")
     give_ach(camille, "1100.00")
-    transfer_create(
-        from_account=account_of(camille, "HRS"),
-        to_account=account_of(louis, "HRS"),
-        amount=Money("16", "HRS"),
-        actor=None,
-    )
     template = Template("{% load currency_notices %}{% account_notices account %}")
     with translation.override("en"):
         ach = template.render(Context({"account": account_of(camille, "ACH")}))
-        hrs = template.render(Context({"account": account_of(camille, "HRS")}))
-        calm = template.render(Context({"account": account_of(louis, "HRS")}))
     assert "20,00 ACH" in ach and "demurrage-preview-ACH" in ach  # 2 % of (1 100 − 100)
-    assert "Only 4 h left before your credit limit of −20 h." in hrs
-    assert calm.strip() == ""

@@ -52,7 +52,6 @@ from crowdfunding.services.pledges import pledge_create, pool_create
 from currency.models import Comptoir
 from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_request
-from currency.services.timebank import service_record_create
 from exchange.services import exchanges as exchange_services
 from ledger.models import Account, ExportJob
 from ledger.services import hold_create
@@ -63,12 +62,13 @@ from tests.cooperative.helpers import college, found_scic, share_class, sharehol
 from tests.crowdfunding.helpers import draft_campaign, live_campaign
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import category_for_tests, listing_of, propose
+from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 REFUSED = {401, 403, 404, 405}
-WATCHED_APPS = ("core", "ledger", "crowdfunding", "cooperative", "members", "currency", "exchange")
+WATCHED_APPS = ("core", "ledger", "crowdfunding", "cooperative", "members", "currency", "timebank", "exchange")
 
 # (method, route) → why the auditor may do it, and which models it may write.
 ALLOWED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {

@@ -53,7 +53,6 @@ from currency.models import Comptoir
 from currency.services.conversions import conversion_create
 from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_approve, reconversion_request, sepa_export_create
-from currency.services.timebank import service_record_create
 from exchange.services import exchanges as exchange_services
 from exchange.services.listings import listing_photo_add
 from exchange.services.reviews import exchange_message_post
@@ -66,6 +65,7 @@ from tests.cooperative.helpers import college, found_scic, share_class, sharehol
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import listing_of, propose
+from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
 

@@ -9,28 +9,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
-from currency.forms_timebank import ServiceRecordForm, VolunteeringRewardForm
-from currency.selectors_timebank import (
+from ledger import selectors as ledger_selectors
+from ledger.units import get_unit
+from members.models import Member
+from timebank.selectors import (
     service_record_get_visible,
     service_records_asked,
     service_records_to_confirm,
     timebank_warning,
 )
-from currency.services.timebank import (
+from timebank.services import (
     service_record_confirm,
     service_record_create,
     service_record_decline,
     volunteering_reward,
 )
-from ledger import selectors as ledger_selectors
-from ledger.units import get_unit
-from members.models import Member
+from timebank.views.forms import ServiceRecordForm, VolunteeringRewardForm
 
 FIELD_OF_CODE = {"invalid_amount": "hours", "insufficient_funds": "hours", "limit_exceeded": "hours"}
 
@@ -124,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
     account = ledger_selectors.own_accounts(request.user).filter(unit="HRS").first()
     return render(
         request,
-        "currency/timebank/home.html",
+        "timebank/home.html",
         {
             "account": account,
             "warning": timebank_warning(account) if account is not None else None,
@@ -174,10 +173,3 @@ def record_confirm(request: HttpRequest, record_id: int) -> HttpResponse:
 @require_POST
 def record_decline(request: HttpRequest, record_id: int) -> HttpResponse:
     return _decide(request, record_id, confirm=False)
-
-
-urlpatterns = [
-    path("timebank/", home, name="timebank-home"),
-    path("timebank/records/<int:record_id>/confirm/", record_confirm, name="service-record-confirm"),
-    path("timebank/records/<int:record_id>/decline/", record_decline, name="service-record-decline"),
-]

@@ -21,7 +21,7 @@ ASCII_DIGITS = re.compile(r"^[0-9]{1,5}$")
 class HoursWidget(forms.MultiWidget):
     """Two number inputs: hours and minutes."""
 
-    template_name = "currency/timebank/hours_widget.html"
+    template_name = "timebank/hours_widget.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         widgets: dict[str, forms.Widget | type[forms.Widget]] = {

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 from core.typing import RequestUser
-from currency.models import ServiceRecord
 from ledger.models import Account
 from ledger.selectors import can_read_everything
 from ledger.units import get_unit
+from timebank.models import ServiceRecord
 
 
 def service_records_of(user: RequestUser) -> QuerySet[ServiceRecord]:

@@ -13,23 +13,20 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
-from currency.models import ServiceRecord
 from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
 from ledger.models import Account, Transaction
 from ledger.services import transfer_create
 from ledger.units import get_unit
 from members.models import Member
+from timebank.errors import NotAnAssociation, ServiceRecordConfirmed, ServiceRecordDeclined
+from timebank.models import ServiceRecord
 
 __all__ = [
-    "NotAnAssociation",
-    "ServiceRecordConfirmed",
-    "ServiceRecordDeclined",
     "service_record_confirm",
     "service_record_create",
     "service_record_decline",
@@ -37,21 +34,6 @@ __all__ = [
 ]
 
 TIME_UNIT = "HRS"
-
-
-class ServiceRecordConfirmed(ApplicationError):
-    code = "service_record_confirmed"
-    default_message = gettext_lazy("This service has already been confirmed and paid.")
-
-
-class ServiceRecordDeclined(ApplicationError):
-    code = "service_record_declined"
-    default_message = gettext_lazy("This service record was declined.")
-
-
-class NotAnAssociation(ApplicationError):
-    code = "not_an_association"
-    default_message = gettext_lazy("Only an association's time account can reward volunteers.")
 
 
 def _is_user_of(member: Member, actor: Actor) -> bool:

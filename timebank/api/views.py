@@ -1,72 +1,33 @@
-"""API of the time bank: service records (ask, confirm, decline) and volunteering rewards."""
+"""API views of the time bank: service records (ask, confirm, decline) and volunteering rewards."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path
 from djmoney.money import Money
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import NotFound
-from currency.models import ServiceRecord
-from currency.selectors_timebank import service_record_get_visible, service_records_of
-from currency.services.timebank import (
+from ledger import selectors as ledger_selectors
+from ledger.serializers import TransactionSerializer
+from members.models import Member
+from timebank.api.serializers import (
+    ServiceRecordInputSerializer,
+    ServiceRecordSerializer,
+    VolunteeringRewardInputSerializer,
+)
+from timebank.models import ServiceRecord
+from timebank.selectors import service_record_get_visible, service_records_of
+from timebank.services import (
     service_record_confirm,
     service_record_create,
     service_record_decline,
     volunteering_reward,
 )
-from ledger import selectors as ledger_selectors
-from ledger.serializers import AmountInputField, TransactionSerializer
-from ledger.units import get_unit
-from members.models import Member
-
-
-class ServiceRecordSerializer(serializers.ModelSerializer):
-    hours = serializers.SerializerMethodField()
-    provider_name = serializers.CharField(source="provider.display_name", read_only=True)
-    receiver_name = serializers.CharField(source="receiver.display_name", read_only=True)
-
-    class Meta:
-        model = ServiceRecord
-        fields = [
-            "id",
-            "provider",
-            "provider_name",
-            "receiver",
-            "receiver_name",
-            "unit",
-            "hours",
-            "description",
-            "performed_on",
-            "status",
-            "created_at",
-            "decided_at",
-            "transaction",
-        ]
-
-    @extend_schema_field({"type": "string", "format": "decimal", "example": "1.50"})
-    def get_hours(self, obj: ServiceRecord) -> str:
-        return str(get_unit(obj.unit).to_decimal(obj.amount))
-
-
-class ServiceRecordInputSerializer(serializers.Serializer):
-    receiver = serializers.IntegerField(min_value=1, help_text="The member who received the service.")
-    hours = AmountInputField(help_text="Decimal hours: 1.5 is 1 h 30.")
-    description = serializers.CharField(max_length=255)
-    performed_on = serializers.DateField(required=False, allow_null=True, default=None)
-
-
-class VolunteeringRewardInputSerializer(serializers.Serializer):
-    association_account = serializers.IntegerField(min_value=1)
-    member_account = serializers.IntegerField(min_value=1)
-    hours = AmountInputField()
-    description = serializers.CharField(max_length=200)
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -159,12 +120,3 @@ class VolunteeringRewardView(APIView):
             actor=request.user,
         )
         return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
-
-
-urlpatterns = [
-    path("service-records/", ServiceRecordListView.as_view(), name="api-service-records"),
-    path("service-records/<int:pk>/", ServiceRecordDetailView.as_view(), name="api-service-record"),
-    path("service-records/<int:pk>/confirm/", ServiceRecordConfirmView.as_view(), name="api-service-record-confirm"),
-    path("service-records/<int:pk>/decline/", ServiceRecordDeclineView.as_view(), name="api-service-record-decline"),
-    path("volunteering-rewards/", VolunteeringRewardView.as_view(), name="api-volunteering-rewards"),
-]

@@ -1,34 +1,27 @@
 """Time bank: the provider asks, the receiver confirms (hours move once) or declines; associations
-reward volunteers; the hours + minutes field; the warning near a limit."""
+reward volunteers; the same through the API."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import ApplicationError
-from currency.forms_timebank import HoursField, HoursWidget, duration_to_hours
-from currency.models import ServiceRecord
-from currency.selectors_timebank import timebank_warning
-from currency.services.timebank import (
-    ServiceRecordConfirmed,
-    ServiceRecordDeclined,
+from ledger.errors import InsufficientFunds, SameAccount
+from ledger.models import Entry, Transaction
+from members.models import Member
+from tests.conftest import account_of, api_client_for
+from timebank.errors import ServiceRecordConfirmed, ServiceRecordDeclined
+from timebank.models import ServiceRecord
+from timebank.services import (
     service_record_confirm,
     service_record_create,
     service_record_decline,
     volunteering_reward,
 )
-from ledger.errors import InsufficientFunds, SameAccount
-from ledger.models import Entry, Transaction
-from ledger.services import transfer_create
-from ledger.units import get_unit
-from members.models import Member
-from tests.conftest import account_of, api_client_for
-
-HRS = get_unit("HRS")
 
 
 @pytest.fixture
@@ -54,49 +47,6 @@ def record(provider: Member, receiver: Member, hours: str = "1.5") -> ServiceRec
 
 def counts() -> tuple[int, int]:
     return Transaction.objects.count(), Entry.objects.count()
-
-
-# --- the hours + minutes field ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "minor"),
-    [
-        ("1 h 30", 150),
-        ("1h30", 150),
-        ("1:30", 150),
-        ("2 h", 200),
-        ("0 h 45", 75),
-        ("45 min", 75),
-        ("1,5", 150),
-        ("1.25", 125),
-        ("0 h 20", 33),
-        ("1 h 59", 198),
-        (["1", "30"], 150),
-        (["", "15"], 25),
-    ],
-)
-def test_the_hours_field_reads_hours_and_minutes_or_decimal_hours(text, minor):
-    assert HRS.to_minor(HoursField().clean(text)) == minor
-
-
-@pytest.mark.parametrize("text", ["1 h 60", "abc", "1.555", "-1", "1 h 30 h", ["1", "75"], ["x", "1"]])
-def test_the_hours_field_refuses_what_is_not_a_duration(text):
-    with pytest.raises(Exception) as refused:
-        HoursField().clean(text)
-    assert refused.typename == "ValidationError"
-
-
-def test_every_minute_shows_back_as_the_same_minute():
-    for minute in range(60):
-        minor = HRS.to_minor(Money(duration_to_hours(1, minute), "HRS"))
-        assert HRS.format(minor) == (f"1 h {minute:02d}" if minute else "1 h")
-
-
-def test_the_two_inputs_widget_reads_hours_and_minutes():
-    field = HoursField(widget=HoursWidget)
-    value = field.widget.value_from_datadict({"hours_h": "2", "hours_min": "15"}, {}, "hours")
-    assert HRS.to_minor(field.clean(value)) == 225
 
 
 # --- service records --------------------------------------------------------------------------
@@ -209,30 +159,6 @@ def test_an_association_rewards_a_volunteer(make_member, louis, staff_user):
         )
     assert not_theirs.value.code == "permission_denied"
     assert account_of(louis, "HRS").balance == 400
-
-
-# --- the warning near a limit -----------------------------------------------------------------
-
-
-@translation.override("en")
-def test_the_warning_appears_within_five_hours_of_either_limit(louis, camille):
-    assert timebank_warning(account_of(louis, "HRS")) is None
-    transfer_create(
-        from_account=account_of(camille, "HRS"),
-        to_account=account_of(louis, "HRS"),
-        amount=Money("15", "HRS"),
-        actor=None,
-    )
-    assert timebank_warning(account_of(camille, "HRS")) == "Only 5 h left before your credit limit of −20 h."
-    assert timebank_warning(account_of(louis, "HRS")) is None
-    transfer_create(
-        from_account=account_of(camille, "HRS"),
-        to_account=account_of(louis, "HRS"),
-        amount=Money("5", "HRS"),
-        actor=None,
-    )
-    assert "reached your credit limit" in timebank_warning(account_of(camille, "HRS"))
-    assert timebank_warning(account_of(louis, "ACH")) is None
 
 
 # --- API --------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Pages of the time bank (pages.py) and their forms (forms.py); routes in urls.py."""
