@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "config",
     "members",
     "ledger",
+    "membership",
     "currency",
     "exchange",
     "crowdfunding",
