@@ -4,8 +4,11 @@ pays the fee (in ACH online, in euros at the association) in one transaction wit
 from __future__ import annotations
 
 import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -15,7 +18,7 @@ from ledger.models import Account, Entry, Transaction
 from members.models import Member
 from membership.models import MembershipPayment
 from membership.services import membership_renew
-from tests.conftest import account_of, api_client_for
+from tests.conftest import account_of, api_client_for, requires_postgresql
 from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
@@ -141,5 +144,28 @@ def test_renewing_the_same_year_twice_gives_back_the_first_payment_and_posts_onc
     again = membership_renew(member=stale, unit="ACH", actor=None)
     assert again == first
     assert MembershipPayment.objects.count() == 1
+    assert Transaction.objects.filter(kind="membership").count() == 1
+    assert account_of(member, "ACH").balance == 7000
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_renewals_of_one_year_commit_one_posting_with_its_one_payment(make_member):
+    member = make_member(kind=Member.Kind.BUSINESS)
+    give_ach(member, "120")
+    barrier = threading.Barrier(4)
+
+    def renew(_: int) -> int:
+        try:
+            stale = Member.objects.get(pk=member.pk)
+            barrier.wait(timeout=30)
+            return membership_renew(member=stale, unit="ACH", actor=None).pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        payments = set(pool.map(renew, range(4)))
+
+    assert payments == {MembershipPayment.objects.get().pk}
     assert Transaction.objects.filter(kind="membership").count() == 1
     assert account_of(member, "ACH").balance == 7000
