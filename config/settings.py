@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "config",
     "members",
     "ledger",
+    "membership",
     "currency",
     "timebank",
     "exchange",

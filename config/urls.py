@@ -10,6 +10,7 @@ from core.mail import QueuedPasswordResetForm
 from ledger import api as ledger_api
 from ledger import api_log as ledger_api_log
 from members import api as members_api
+from membership import api as membership_api
 
 from . import health, metrics
 from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView
@@ -18,7 +19,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 # No `.json` twins of the routes: the viewsets' actions take no `format` argument (a 500 on POST).
 router.include_format_suffixes = False
-router.register("members", members_api.MemberViewSet, basename="member")
+router.register("members", membership_api.MemberViewSet, basename="member")
 router.register("accounts", ledger_api.AccountViewSet, basename="account")
 router.register("transactions", ledger_api.TransactionViewSet, basename="transaction")
 router.register("holds", ledger_api.HoldViewSet, basename="hold")
@@ -63,6 +64,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ledger.urls")),
     path("", include("members.urls")),
+    path("", include("membership.urls")),
     path("", include("currency.urls")),
     path("", include("timebank.urls")),
     path("", include("exchange.urls")),

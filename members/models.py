@@ -1,4 +1,5 @@
-"""Members: the people and organisations that hold accounts, where they live, their membership."""
+"""Members: the people and organisations that hold accounts, where they live, until when their
+membership runs (the fees paid are membership/'s)."""
 
 from __future__ import annotations
 
@@ -102,34 +103,6 @@ class Member(models.Model):
         if self.membership_expires_on is None:
             return False
         return (day or timezone.localdate()) <= self.membership_expires_on
-
-
-class MembershipPayment(models.Model):
-    """One yearly membership fee paid (adhésion), in EUR or ACH, posted to the fees account."""
-
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="membership_payments")
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("until"))
-    unit = models.CharField(_("unit"), max_length=8)
-    amount = models.BigIntegerField(_("amount (minor units)"))
-    # The ledger transaction of the fee (members does not import ledger: kept as an id).
-    transaction_id = models.BigIntegerField(_("transaction"), unique=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("membership payment")
-        verbose_name_plural = _("membership payments")
-        ordering = ["-period_end", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["member", "period_start"], name="membership_one_payment_per_period"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="membership_amount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member} {self.period_start}–{self.period_end}"
 
 
 class ApiToken(models.Model):

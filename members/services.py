@@ -3,39 +3,30 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
+from core.audit import audit_record
 from core.errors import ApplicationError, InvalidInput
-from core.mail import outbound_email_queue
 from core.typing import Actor, acting_user
 
 from . import tokens
 from .identity import IDENTITY_CLEANERS
-from .models import ApiToken, Commune, Member, MembershipPayment
+from .models import ApiToken, Commune, Member
 
-# Opening a member opens its accounts, a fee is posted, closing needs empty accounts: the ledger
-# owns accounts and postings, so these few writes call its services (imported where used, since
-# the ledger's models import this app's).
+# The flows that reach the ledger (joining opens accounts, the fee is posted, closing needs empty
+# accounts) sit above it, in membership/: this app imports neither.
 
 
 class MemberClosed(ApplicationError):
     code = "member_closed"
     default_message = _("This member is closed.")
-
-
-class MemberNotEmpty(ApplicationError):
-    code = "member_not_empty"
-    default_message = _("A member can be closed only with zero balances and no open hold.")
 
 
 IDENTITY_KINDS: dict[str, set[str]] = {
@@ -71,7 +62,7 @@ def identity_clean(*, kind: str, numbers: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def _one_year_from(day: datetime.date) -> datetime.date:
+def one_year_from(day: datetime.date) -> datetime.date:
     """The last day of a yearly membership starting on `day` (29 February falls back to the 28th)."""
     try:
         return day.replace(year=day.year + 1) - datetime.timedelta(days=1)
@@ -95,14 +86,13 @@ def member_create(
     membership_starts_on: datetime.date | None = None,
     **identity: str,
 ) -> Member:
-    """Create a user, its member (first year of membership) and its accounts.
+    """Create a user and its member (first year of membership), without accounts: joining
+    (membership.services.member_join) calls this and opens them in the same transaction.
 
     A None password leaves the user unable to log in until one is set.
 
     Raises InvalidInput (unknown kind, username taken, invalid identity numbers).
     """
-    from core.audit import audit_record
-    from ledger.services import accounts_open_for_member
 
     user_model = get_user_model()
     if kind not in Member.Kind.values:
@@ -130,10 +120,9 @@ def member_create(
             phone=phone,
             activity=activity,
             in_directory=in_directory,
-            membership_expires_on=_one_year_from(starts_on),
+            membership_expires_on=one_year_from(starts_on),
             **numbers,
         )
-        accounts_open_for_member(member=member, actor=actor)
         creator = acting_user(actor)
         if creator is not None and creator.is_staff:
             audit_record(actor=actor, action="member_create", target=member, kind=kind, username=username)
@@ -153,80 +142,11 @@ def member_update(*, member: Member, actor: Actor, **changes: Any) -> Member:
     return member
 
 
-def membership_fee(member: Member) -> Decimal:
-    return Decimal(settings.BOCAGE_MEMBERSHIP_FEES[member.kind])
+def member_closed_mark(*, member: Member, actor: Actor) -> Member:
+    """Mark a member closed and end its API tokens, inside the closing flow's transaction
+    (membership.services.member_close, which first closes its accounts)."""
 
-
-def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPayment:
-    """Pay a year of membership: from the member's ACH account, or in euros received by the
-    association (EUR world → fees). The new year starts the day after the current one ends.
-
-    Raises MemberClosed, InvalidInput (unit), and the ledger's refusals (insufficient_funds).
-    """
-    from djmoney.money import Money
-
-    from ledger.models import Account
-    from ledger.services import system_account, transaction_post
-    from ledger.units import get_unit
-
-    if member.status == Member.Status.CLOSED:
-        raise MemberClosed()
-    if unit not in {"EUR", settings.BOCAGE_LOCAL_UNIT}:
-        raise InvalidInput(fields={"unit": [_("The membership fee is paid in EUR or ACH.")]})
-    today = timezone.localdate()
-    current_end = member.membership_expires_on
-    starts_on = current_end + datetime.timedelta(days=1) if current_end and current_end >= today else today
-    fee = Money(membership_fee(member), unit)
-    if unit == settings.BOCAGE_LOCAL_UNIT:
-        payer = Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT)
-    else:
-        payer = system_account(Account.SystemCode.WORLD, "EUR")
-    fees = system_account(Account.SystemCode.FEES, unit)
-    with override(settings.LANGUAGE_CODE):
-        memo = _("Membership %(start)s – %(end)s") % {"start": starts_on, "end": _one_year_from(starts_on)}
-    txn = transaction_post(
-        legs=[(payer, -fee), (fees, fee)],
-        kind="membership",
-        memo=memo,
-        actor=actor,
-        idempotency_key=f"membership:{member.pk}:{starts_on.isoformat()}",
-    )
-    with transaction.atomic():
-        payment, _created = MembershipPayment.objects.get_or_create(
-            member=member,
-            period_start=starts_on,
-            defaults={
-                "period_end": _one_year_from(starts_on),
-                "unit": unit,
-                "amount": get_unit(unit).to_minor(fee),
-                "transaction_id": txn.pk,
-                "actor": acting_user(actor),
-            },
-        )
-        Member.objects.filter(pk=member.pk).update(membership_expires_on=payment.period_end)
-    member.membership_expires_on = payment.period_end
-    return payment
-
-
-def member_close(*, member: Member, actor: Actor) -> Member:
-    """Close a member: every account must be at zero with no open hold. Nothing leaves the ledger.
-
-    Raises MemberNotEmpty.
-    """
-    from core.audit import audit_record
-    from ledger.models import Account, Hold
-    from ledger.services import account_status_set
-
-    with transaction.atomic():
-        accounts = list(Account.objects.select_for_update().filter(kind=Account.Kind.MEMBER, holder=member))
-        open_holds = Hold.objects.filter(status=Hold.Status.PENDING).filter(
-            debit_account__in=accounts
-        ) | Hold.objects.filter(status=Hold.Status.PENDING, credit_account__in=accounts)
-        if any(account.balance != 0 or account.held != 0 for account in accounts) or open_holds.exists():
-            raise MemberNotEmpty()
-        for account in accounts:
-            if account.status != Account.Status.CLOSED:
-                account_status_set(account=account, status=Account.Status.CLOSED, actor=actor)
+    with transaction.atomic(savepoint=False):
         member.status = Member.Status.CLOSED
         member.closed_at = timezone.now()
         member.save(update_fields=["status", "closed_at"])
@@ -235,39 +155,8 @@ def member_close(*, member: Member, actor: Actor) -> Member:
     return member
 
 
-def membership_reminders_send(*, today: datetime.date | None = None) -> int:
-    """E-mail every active member whose membership ends within the reminder window, once per expiry."""
-    today = today or timezone.localdate()
-    horizon = today + datetime.timedelta(days=settings.BOCAGE_MEMBERSHIP_REMINDER_DAYS)
-    due = Member.objects.select_related("user").filter(
-        status=Member.Status.ACTIVE, membership_expires_on__gte=today, membership_expires_on__lte=horizon
-    )
-    sent = 0
-    for member in due.exclude(membership_reminder_sent_for=F("membership_expires_on")):
-        # The claim and the queued mail commit together: a second run never mails twice, and a
-        # crash loses no reminder (the outbox delivers what committed).
-        with transaction.atomic(durable=True):
-            claimed = (
-                Member.objects.filter(pk=member.pk)
-                .exclude(membership_reminder_sent_for=member.membership_expires_on)
-                .update(membership_reminder_sent_for=member.membership_expires_on)
-            )
-            if not claimed or not member.user.email:
-                continue
-            with override(settings.LANGUAGE_CODE):
-                subject = _("Your Bocage membership ends on %(date)s") % {"date": member.membership_expires_on}
-                body = _(
-                    "Hello %(name)s,\n\nyour membership of the association ends on %(date)s. Renew it at an "
-                    "exchange office or from your account (%(url)s) to keep paying and being paid.\n\nBocage"
-                ) % {"name": member.display_name, "date": member.membership_expires_on, "url": settings.SITE_URL}
-            outbound_email_queue(to=member.user.email, subject=subject, body=body)
-        sent += 1
-    return sent
-
-
 def api_token_create(*, user: Any, device: str = "", actor: Actor) -> tuple[ApiToken, str]:
     """Issue one more API token to `user` (one per device); returns it and its key, shown only now."""
-    from core.audit import audit_record
 
     key = tokens.new_key()
     now = timezone.now()
@@ -286,7 +175,6 @@ def api_token_create(*, user: Any, device: str = "", actor: Actor) -> tuple[ApiT
 
 def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """Revoke one token; revoking it again changes nothing."""
-    from core.audit import audit_record
 
     with transaction.atomic():
         now = timezone.now()
@@ -298,7 +186,6 @@ def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
 
 def api_tokens_revoke_all(*, user: Any, actor: Actor, reason: str) -> int:
     """Revoke every live token of `user` (closing, a second factor turned on); returns how many."""
-    from core.audit import audit_record
 
     with transaction.atomic(savepoint=False):
         live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list("pk", flat=True))

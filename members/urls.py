@@ -3,7 +3,6 @@ from django.urls import path
 from . import views, views_otp
 
 urlpatterns = [
-    path("membership/", views.membership, name="membership"),
     path("security/tokens/", views.api_tokens, name="api-tokens"),
     path("security/", views_otp.security, name="otp-security"),
     path("security/verify/", views_otp.verify, name="otp-verify"),

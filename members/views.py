@@ -1,4 +1,4 @@
-"""Member pages: my membership (adhésion) and its renewal in ACH."""
+"""Member pages: the user's API tokens (the membership page is membership/'s)."""
 
 from __future__ import annotations
 
@@ -9,37 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, NotFound
+from core.errors import NotFound
 
 from . import selectors, services
-
-
-@login_required
-def membership(request: HttpRequest) -> HttpResponse:
-    try:
-        member = selectors.member_of(request.user)
-    except NotFound:
-        raise Http404 from None
-    if request.method == "POST":
-        try:
-            payment = services.membership_renew(member=member, unit=settings.BOCAGE_LOCAL_UNIT, actor=request.user)
-        except ApplicationError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(
-                request, _("Thank you! Your membership now runs until %(date)s.") % {"date": payment.period_end}
-            )
-        return redirect("membership")
-    return render(
-        request,
-        "members/membership.html",
-        {
-            "member": member,
-            "fee": services.membership_fee(member),
-            "payments": member.membership_payments.all()[:10],
-            "valid": member.membership_valid_on(),
-        },
-    )
 
 
 @login_required

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from ledger.models import Account
 from members.models import Member
-from members.services import member_create
+from membership.services import member_join
 
 PASSWORD = "bocage-test-password-1"
 _counter = itertools.count(1)
@@ -103,7 +103,7 @@ def fresh_cache():
 def make_member(db) -> Callable[..., Member]:
     def make(kind: str = Member.Kind.INDIVIDUAL, username: str | None = None, **extra) -> Member:
         username = username or f"member{next(_counter)}"
-        return member_create(
+        return member_join(
             actor=None,
             username=username,
             password=PASSWORD,

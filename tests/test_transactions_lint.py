@@ -44,8 +44,8 @@ ALLOWED = {
     "ledger/verification.py:verify_ledger": READ,
     "members/otp.py:second_factor_verify": NESTED,
     "members/services.py:member_create": NESTED,
-    "members/services.py:membership_renew": NESTED,
-    "members/services.py:member_close": NESTED,
+    "membership/services.py:member_join": NESTED,
+    "membership/services.py:member_close": NESTED,
     "members/services.py:api_token_create": NESTED,
     "members/services.py:api_token_revoke": NESTED,
 }

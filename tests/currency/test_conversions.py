@@ -14,7 +14,7 @@ from currency.models import Comptoir, Conversion
 from currency.selectors.comptoirs import comptoir_cash_report, local_day_bounds
 from ledger.models import Transaction
 from members.models import Member
-from members.services import member_close
+from membership.services import member_close
 from tests.conftest import account_of
 
 from ._exchange import assert_backed, balance, convert, ledger_snapshot, make_comptoir, system_balances

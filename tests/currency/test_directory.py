@@ -7,7 +7,8 @@ from django.test import Client
 
 from currency.selectors.public import directory, directory_activities
 from members.models import Commune, Member
-from members.services import member_close, member_update
+from members.services import member_update
+from membership.services import member_close
 
 pytestmark = pytest.mark.django_db
 

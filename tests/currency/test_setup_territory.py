@@ -211,9 +211,9 @@ from currency.services.conversions import conversion_create
 from ledger.models import Account
 from ledger.units import get_unit
 from members.models import Commune
-from members.services import member_create
+from membership.services import member_join
 
-member = member_create(actor=None, username="anna", password=None, display_name="Anna", kind="individual",
+member = member_join(actor=None, username="anna", password=None, display_name="Anna", kind="individual",
                        commune=Commune.objects.get(name="Pouzauges"))
 conversion_create(comptoir=Comptoir.objects.get(), member=member, amount=Money(Decimal("25.50"), "EUR"),
                   payment_method="cash", actor=User.objects.get(username="guichet"))

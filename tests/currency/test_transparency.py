@@ -17,7 +17,7 @@ from currency.services.conversions import conversion_create
 from ledger import services
 from ledger.models import Account, Entry
 from members.models import Commune, Member
-from members.services import member_close, membership_renew
+from membership.services import member_close, membership_renew
 from tests.conftest import account_of, api_client_for
 
 pytestmark = pytest.mark.django_db

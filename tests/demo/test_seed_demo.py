@@ -16,7 +16,8 @@ from currency.models import Comptoir, Conversion
 from currency.selectors.public import directory, transparency_figures
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.selectors import trial_balance
-from members.models import Commune, Member, MembershipPayment
+from members.models import Commune, Member
+from membership.models import MembershipPayment
 
 pytestmark = pytest.mark.django_db
 

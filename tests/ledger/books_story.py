@@ -15,7 +15,8 @@ from currency.services.reconversions import reconversion_approve, reconversion_r
 from ledger.models import Transaction
 from ledger.services import transfer_create
 from members.models import Member
-from members.services import member_update, membership_renew
+from members.services import member_update
+from membership.services import membership_renew
 from tests.conftest import account_of
 
 

@@ -36,7 +36,8 @@ from exchange.services.listings import listing_hide, listing_unhide
 from ledger.models import Account, Transaction
 from ledger.services import account_limits_set, account_status_set, transaction_reverse
 from members.models import Member
-from members.services import member_close, member_create, member_update
+from members.services import member_update
+from membership.services import member_close, member_join
 from tests.conftest import PASSWORD, account_of, api_client_for
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
@@ -156,9 +157,7 @@ def test_the_event_is_in_the_same_transaction_as_the_action_so_a_rollback_remove
 
 def test_staff_creating_and_closing_a_member_records_both_and_a_refused_close_nothing(staff_user):
     since = last_id()
-    member = member_create(
-        actor=staff_user, username="bruno", password=PASSWORD, display_name="Bruno", kind="individual"
-    )
+    member = member_join(actor=staff_user, username="bruno", password=PASSWORD, display_name="Bruno", kind="individual")
     accounts = list(Account.objects.filter(holder=member).order_by("id"))
     member_close(member=member, actor=staff_user)
     assert events_since(since) == [
@@ -173,7 +172,7 @@ def test_staff_creating_and_closing_a_member_records_both_and_a_refused_close_no
 
 def test_a_member_signing_up_and_a_refused_close_record_nothing(make_member, staff_user):
     since = last_id()
-    member = make_member(username="claire")  # member_create by the system (sign-up, fixtures)
+    member = make_member(username="claire")  # member_join by the system (sign-up, fixtures)
     assert events_since(since) == []
     give_ach(member, "1")
     refused(lambda: member_close(member=member, actor=staff_user), "member_not_empty")

@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 
 from core.models import AuditEvent
 from members.models import ApiToken
-from members.services import api_token_create, member_close
+from members.services import api_token_create
 from members.tokens import key_digest
+from membership.services import member_close
 from tests.conftest import PASSWORD
 from tests.members.test_otp import enrol
 

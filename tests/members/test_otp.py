@@ -19,8 +19,9 @@ from rest_framework.test import APIClient
 
 from core.errors import InvalidInput
 from core.models import AuditEvent
+from ledger import selectors as ledger_selectors
 from members.models import ApiToken
-from members.otp import PENDING_KEY_SESSION_KEY, second_factor_enrol
+from members.otp import AUDIT_PERMISSION, PENDING_KEY_SESSION_KEY, second_factor_enrol
 from members.tokens import key_digest
 from tests.conftest import PASSWORD
 
@@ -390,3 +391,8 @@ def test_staff_cannot_remove_a_required_second_factor(staff_user, otp_on):
     assert TOTPDevice.objects.filter(user=staff_user).count() == 1
     assert StaticToken.objects.filter(device__user=staff_user).count() == 10
     assert otp_events(staff_user) == ["otp_device_add"]
+
+
+def test_the_second_factor_names_the_ledger_s_own_permission_to_read_everything():
+    # members/ does not import the ledger, so it names the permission by its string: the same one.
+    assert AUDIT_PERMISSION == ledger_selectors.AUDIT_PERMISSION

@@ -28,8 +28,10 @@ from stdnum import iban, luhn
 from core.errors import ApplicationError
 from ledger import services
 from ledger.models import Account, Hold
-from members.models import Commune, Member, MembershipPayment
-from members.services import member_create, member_update, membership_renew
+from members.models import Commune, Member
+from members.services import member_update
+from membership.models import MembershipPayment
+from membership.services import member_join, membership_renew
 
 DEMO_PASSWORD = "bocage-demo"
 ADMIN_PASSWORD = "bocage-admin"
@@ -555,7 +557,7 @@ class Command(BaseCommand):
                 "in_directory": demo.in_directory,
             }
             if demo.username not in existing:
-                member = member_create(
+                member = member_join(
                     actor=admin,
                     username=demo.username,
                     # Hashed once for everyone below: forty key derivations would take most of a minute.

@@ -1,8 +1,11 @@
+"""The membership's Celery tasks."""
+
 from celery import shared_task
 
 from . import services
 
 
+# The name it had when it lived in members/: the beat schedule and queued messages carry it.
 @shared_task(name="members.tasks.membership_reminders_send", acks_late=True)
 def membership_reminders_send() -> int:
     """Renewal reminders, once per member and expiry date however often it runs."""

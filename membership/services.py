@@ -1,0 +1,181 @@
+"""The membership's flows, above the ledger: joining (the member and its accounts), the yearly fee
+and its renewal, the renewal reminders, closing a member with its accounts."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from djmoney.money import Money
+
+from core.errors import InvalidInput
+from core.mail import outbound_email_queue
+from core.typing import Actor, acting_user
+from ledger.models import Account, Hold
+from ledger.services import (
+    account_status_set,
+    accounts_open_for_member,
+    system_account,
+    transaction_post,
+    with_retries,
+)
+from ledger.units import get_unit
+from members.models import Commune, Member
+from members.services import MemberClosed, member_closed_mark, member_create, one_year_from
+
+from .errors import MemberNotEmpty
+from .models import MembershipPayment
+
+
+def member_join(
+    *,
+    actor: Actor,
+    username: str,
+    password: str | None,
+    display_name: str,
+    kind: str,
+    email: str = "",
+    commune: Commune | None = None,
+    address: str = "",
+    phone: str = "",
+    activity: str = "",
+    in_directory: bool = False,
+    membership_starts_on: datetime.date | None = None,
+    **identity: str,
+) -> Member:
+    """Create a user, its member (first year of membership) and its accounts, together.
+
+    A None password leaves the user unable to log in until one is set.
+
+    Raises InvalidInput (unknown kind, username taken, invalid identity numbers).
+    """
+    with transaction.atomic():
+        member = member_create(
+            actor=actor,
+            username=username,
+            password=password,
+            display_name=display_name,
+            kind=kind,
+            email=email,
+            commune=commune,
+            address=address,
+            phone=phone,
+            activity=activity,
+            in_directory=in_directory,
+            membership_starts_on=membership_starts_on,
+            **identity,
+        )
+        accounts_open_for_member(member=member, actor=actor)
+    return member
+
+
+def membership_fee(member: Member) -> Decimal:
+    return Decimal(settings.BOCAGE_MEMBERSHIP_FEES[member.kind])
+
+
+def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPayment:
+    """Pay a year of membership: from the member's ACH account, or in euros received by the
+    association (EUR world → fees). The new year starts the day after the current one ends. The
+    fee's posting and the payment row commit together; paying the same year again gives back the
+    same payment.
+
+    Raises MemberClosed, InvalidInput (unit), and the ledger's refusals (insufficient_funds).
+    """
+    if member.status == Member.Status.CLOSED:
+        raise MemberClosed()
+    if unit not in {"EUR", settings.BOCAGE_LOCAL_UNIT}:
+        raise InvalidInput(fields={"unit": [_("The membership fee is paid in EUR or ACH.")]})
+    today = timezone.localdate()
+    current_end = member.membership_expires_on
+    starts_on = current_end + datetime.timedelta(days=1) if current_end and current_end >= today else today
+    ends_on = one_year_from(starts_on)
+    fee = Money(membership_fee(member), unit)
+    if unit == settings.BOCAGE_LOCAL_UNIT:
+        payer = Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT)
+    else:
+        payer = system_account(Account.SystemCode.WORLD, "EUR")
+    fees = system_account(Account.SystemCode.FEES, unit)
+    with override(settings.LANGUAGE_CODE):
+        memo = _("Membership %(start)s – %(end)s") % {"start": starts_on, "end": ends_on}
+
+    def attempt() -> MembershipPayment:
+        with transaction.atomic(durable=True):
+            txn = transaction_post(
+                legs=[(payer, -fee), (fees, fee)],
+                kind="membership",
+                memo=memo,
+                actor=actor,
+                idempotency_key=f"membership:{member.pk}:{starts_on.isoformat()}",
+            )
+            payment, _created = MembershipPayment.objects.get_or_create(
+                member=member,
+                period_start=starts_on,
+                defaults={
+                    "period_end": ends_on,
+                    "unit": unit,
+                    "amount": get_unit(unit).to_minor(fee),
+                    "transaction_id": txn.pk,
+                    "actor": acting_user(actor),
+                },
+            )
+            Member.objects.filter(pk=member.pk).update(membership_expires_on=payment.period_end)
+            return payment
+
+    payment = with_retries(attempt)
+    member.membership_expires_on = payment.period_end
+    return payment
+
+
+def member_close(*, member: Member, actor: Actor) -> Member:
+    """Close a member: every account must be at zero with no open hold. Nothing leaves the ledger.
+
+    Raises MemberNotEmpty.
+    """
+    with transaction.atomic():
+        accounts = list(Account.objects.select_for_update().filter(kind=Account.Kind.MEMBER, holder=member))
+        open_holds = Hold.objects.filter(status=Hold.Status.PENDING).filter(
+            debit_account__in=accounts
+        ) | Hold.objects.filter(status=Hold.Status.PENDING, credit_account__in=accounts)
+        if any(account.balance != 0 or account.held != 0 for account in accounts) or open_holds.exists():
+            raise MemberNotEmpty()
+        for account in accounts:
+            if account.status != Account.Status.CLOSED:
+                account_status_set(account=account, status=Account.Status.CLOSED, actor=actor)
+        member_closed_mark(member=member, actor=actor)
+    return member
+
+
+def membership_reminders_send(*, today: datetime.date | None = None) -> int:
+    """E-mail every active member whose membership ends within the reminder window, once per expiry."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.BOCAGE_MEMBERSHIP_REMINDER_DAYS)
+    due = Member.objects.select_related("user").filter(
+        status=Member.Status.ACTIVE, membership_expires_on__gte=today, membership_expires_on__lte=horizon
+    )
+    sent = 0
+    for member in due.exclude(membership_reminder_sent_for=F("membership_expires_on")):
+        # The claim and the queued mail commit together: a second run never mails twice, and a
+        # crash loses no reminder (the outbox delivers what committed).
+        with transaction.atomic(durable=True):
+            claimed = (
+                Member.objects.filter(pk=member.pk)
+                .exclude(membership_reminder_sent_for=member.membership_expires_on)
+                .update(membership_reminder_sent_for=member.membership_expires_on)
+            )
+            if not claimed or not member.user.email:
+                continue
+            with override(settings.LANGUAGE_CODE):
+                subject = _("Your Bocage membership ends on %(date)s") % {"date": member.membership_expires_on}
+                body = _(
+                    "Hello %(name)s,\n\nyour membership of the association ends on %(date)s. Renew it at an "
+                    "exchange office or from your account (%(url)s) to keep paying and being paid.\n\nBocage"
+                ) % {"name": member.display_name, "date": member.membership_expires_on, "url": settings.SITE_URL}
+            outbound_email_queue(to=member.user.email, subject=subject, body=body)
+        sent += 1
+    return sent
