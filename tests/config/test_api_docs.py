@@ -1,4 +1,4 @@
-"""The API schema: valid OpenAPI 3, served as JSON, and its docs page."""
+"""The API schema over HTTP: valid OpenAPI 3, served as JSON on request, and its docs page."""
 
 from __future__ import annotations
 
