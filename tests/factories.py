@@ -13,7 +13,7 @@ import datetime
 from typing import Any
 
 import factory
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -35,17 +35,19 @@ PASSWORD = "bocage-test-password-1"
 SIREN = "732829320"
 
 
-def member_account(member: Member, unit: str) -> Account:
+def account_of(member: Member, unit: str) -> Account:
     """The member's own account in `unit` (member_create opened it)."""
     return Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=unit)
 
 
-def fund(account: Account, amount: str, *, memo: str = "test conversion") -> Transaction:
+def fund(
+    account: Account, amount: str, *, memo: str = "test conversion", at: datetime.datetime | None = None
+) -> Transaction:
     """Put `amount` on a member account by one real posting, as the flow that issues the unit does.
 
     ACH is a conversion (euros from the world into the guarantee fund, ACH from issuance to the
     member: invariant 7, ACH only against euros); the other units (hours, green points) come
-    from their issuance account.
+    from their issuance account. `at` dates it in the past, as transaction_post allows.
     """
     unit = account.unit
     if unit == "ACH":
@@ -59,6 +61,7 @@ def fund(account: Account, amount: str, *, memo: str = "test conversion") -> Tra
             kind=Transaction.Kind.CONVERSION,
             memo=memo,
             actor=None,
+            at=at,
         )
     return transaction_post(
         legs=[
@@ -74,6 +77,13 @@ def staff(username: str, email: str = "") -> User:
     """A staff user (moderator, register administrator), made once per test."""
     user = User.objects.filter(username=username).first()
     return user or User.objects.create_user(username=username, password=PASSWORD, is_staff=True, email=email)
+
+
+def auditor_user(username: str = "auditrice") -> User:
+    """A user with the ledger's audit permission (reads everything, writes nothing), made once per test."""
+    user = User.objects.filter(username=username).first() or User.objects.create_user(username, password=PASSWORD)
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="ledger", codename="audit_ledger"))
+    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
 
 
 def moderator() -> User:
@@ -132,7 +142,7 @@ class AccountFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class: type[Account], *args: Any, **fields: Any) -> Account:
-        account = member_account(fields["holder"], fields["unit"])
+        account = account_of(fields["holder"], fields["unit"])
         if Money(fields["balance"], fields["unit"]).amount:
             fund(account, fields["balance"], memo=fields["memo"])
             account.refresh_from_db()
@@ -230,7 +240,7 @@ class PledgeFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class: type[Pledge], *args: Any, **fields: Any) -> Pledge:
         campaign, backer = fields["campaign"], fields["backer"]
-        account = member_account(backer, campaign.unit)
+        account = account_of(backer, campaign.unit)
         account.refresh_from_db()
         missing = Money(fields["amount"], campaign.unit).amount * 100 - account.available
         if missing > 0:

@@ -24,7 +24,8 @@ from tests.factories import (
     PledgeFactory,
     RewardTierFactory,
     ShareClassFactory,
-    member_account,
+    account_of,
+    auditor_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_a_factory_account_holds_the_exact_balance_through_one_real_posting(unit
     account = AccountFactory(unit=unit, balance="42.50")
 
     assert (account.kind, account.unit, account.balance, account.held) == (Account.Kind.MEMBER, unit, 4250, 0)
-    assert account == member_account(account.holder, unit)
+    assert account == account_of(account.holder, unit)
     [entry] = Entry.objects.filter(account=account)
     assert (entry.amount, entry.balance_after) == (4250, 4250)
     assert Transaction.objects.count() == 1
@@ -106,7 +107,7 @@ def test_a_factory_pledge_holds_the_amount_on_an_account_funded_for_it():
     pledge = PledgeFactory(amount="25")
 
     assert (pledge.status, pledge.amount, pledge.campaign.status) == (Pledge.Status.ACTIVE, 2500, Campaign.Status.LIVE)
-    account = member_account(pledge.backer, "ACH")
+    account = account_of(pledge.backer, "ACH")
     assert (account.balance, account.held, account.available) == (2500, 2500, 0)
     assert Hold.objects.get().status == Hold.Status.PENDING
     assert verify_ledger().ok
@@ -135,3 +136,11 @@ def test_a_factory_cooperative_has_its_share_classes_and_colleges():
         ("Soutiens", 10),
     ]
     assert college.name == "Soutiens"
+
+
+def test_a_factory_auditor_may_audit_the_ledger_and_is_made_once():
+    auditor = auditor_user("auditrice")
+
+    assert auditor.has_perm("ledger.audit_ledger")
+    assert (auditor.is_staff, auditor.is_superuser) == (False, False)
+    assert auditor_user("auditrice").pk == auditor.pk

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from djmoney.money import Money
 
 from ledger.models import Hold
 from ledger.services import hold_create
-from tests.conftest import PASSWORD, account_of
+from tests.conftest import account_of
+from tests.factories import auditor_user
 from tests.ledger.api.support import issue
 
 
@@ -30,9 +29,7 @@ def carol(make_member):
 
 @pytest.fixture
 def auditor(db):
-    user = get_user_model().objects.create_user(username="auditor", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(content_type__app_label="ledger", codename="audit_ledger"))
-    return get_user_model().objects.get(pk=user.pk)  # fresh: no stale permission cache
+    return auditor_user("auditor")
 
 
 @pytest.fixture
