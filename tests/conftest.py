@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import itertools
 from collections.abc import Callable
 
 import pytest
@@ -12,12 +11,9 @@ from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from ledger.models import Account
 from members.models import Member
-from membership.services import member_join
-
-PASSWORD = "bocage-test-password-1"
-_counter = itertools.count(1)
+from tests.factories import PASSWORD, MemberFactory
+from tests.factories import account_of as account_of  # the tests import it from here
 
 
 def requires_postgresql() -> pytest.MarkDecorator:
@@ -102,15 +98,9 @@ def fresh_cache():
 @pytest.fixture
 def make_member(db) -> Callable[..., Member]:
     def make(kind: str = Member.Kind.INDIVIDUAL, username: str | None = None, **extra) -> Member:
-        username = username or f"member{next(_counter)}"
-        return member_join(
-            actor=None,
-            username=username,
-            password=PASSWORD,
-            display_name=extra.pop("display_name", username.capitalize()),
-            kind=kind,
-            **extra,
-        )
+        if username is not None:
+            extra["username"] = username
+        return MemberFactory(kind=kind, **extra)
 
     return make
 
@@ -118,10 +108,6 @@ def make_member(db) -> Callable[..., Member]:
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_user(username="staff", password=PASSWORD, is_staff=True)
-
-
-def account_of(member: Member, unit: str) -> Account:
-    return Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=unit)
 
 
 def api_client_for(user) -> APIClient:

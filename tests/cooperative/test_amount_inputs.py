@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cooperative.models import Cooperative, ShareClass
+from tests.cooperative.api_support import assert_error, client, snapshot, url
 from tests.cooperative.helpers import college, found_scic, share_class
-from tests.cooperative.test_api_register import admin, assert_error, client, coop, snapshot, url
 from tests.cooperative.test_pages_member import browse, writes
 
 pytestmark = pytest.mark.django_db
 
-__all__ = ["admin", "coop"]  # fixtures, used by name
 
 ENGLISH_AMOUNT_ERROR = "Enter an amount in digits, such as “12.50”."
 

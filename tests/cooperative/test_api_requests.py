@@ -17,28 +17,11 @@ from cooperative.selectors import capital_at
 from cooperative.services.register import months_after, months_before
 from cooperative.services.requests import redemption_request_approve, redemption_request_create
 from ledger.models import Account, Transaction
+from tests.cooperative.api_support import BAD_QUANTITIES, assert_error, client, ok, populate, snapshot, subscribe, url
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
-from tests.cooperative.test_api_register import (
-    BAD_QUANTITIES,
-    admin,
-    alice,
-    assert_error,
-    auditor,
-    bob,
-    client,
-    coop,
-    held,
-    ok,
-    populate,
-    snapshot,
-    strict,
-    subscribe,
-    url,
-)
 
 pytestmark = pytest.mark.django_db
 
-__all__ = ["admin", "alice", "auditor", "bob", "coop", "held", "strict"]  # fixtures, used by name
 
 SUBSCRIPTIONS = "subscription-requests"
 REDEMPTIONS = "redemption-requests"

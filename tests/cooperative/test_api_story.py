@@ -16,11 +16,9 @@ from django.utils import timezone
 from cooperative.models import Cooperative
 from cooperative.services.register import months_before
 from ledger.models import Account, Entry
-from tests.cooperative.test_api_register import COOPERATIVES, admin, alice, auditor, bob, client, ok, url
+from tests.cooperative.api_support import COOPERATIVES, client, ok, url
 
 pytestmark = pytest.mark.django_db
-
-__all__ = ["admin", "alice", "auditor", "bob"]  # fixtures, used by name
 
 DAY = datetime.timedelta(days=1)
 

@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from djmoney.money import Money
@@ -23,9 +21,10 @@ from crowdfunding.services.pledges import pledge_create
 from crowdfunding.services.updates import campaign_update_post
 from ledger.models import Account, Entry, Hold, Transaction
 from members.models import Commune, Member
-from tests.conftest import PASSWORD, account_of, api_client_for
+from tests.conftest import account_of, api_client_for
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator, past_deadline
 from tests.currency.funding import give_ach
+from tests.factories import auditor_user
 
 CAMPAIGNS = "/api/campaigns/"
 BAD_AMOUNTS = ["abc", "NaN", "1e309", "-5", "0", "1.234"]
@@ -74,9 +73,7 @@ def money_of(member: Member, unit: str = "ACH") -> tuple[int, int]:
 
 
 def make_auditor() -> Any:
-    user = get_user_model().objects.create_user(username="auditrice", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(content_type__app_label="ledger", codename="audit_ledger"))
-    return get_user_model().objects.get(pk=user.pk)  # fresh: no stale permission cache
+    return auditor_user("auditrice")
 
 
 def ids(response: Any) -> list[int]:

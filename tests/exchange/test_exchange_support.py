@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import datetime
+from decimal import Decimal
 
 from djmoney.money import Money
 
-from exchange.models import Category, Exchange, Listing
+from exchange.models import Exchange, Listing
 from exchange.services.exchanges import exchange_propose
 from ledger.models import Account, Hold, Transaction
 from members.models import Member
 from tests.conftest import account_of
-
-
-def category_for_tests() -> Category:
-    # The listings lane may add categories by data migration later: our own slug never clashes.
-    category, _created = Category.objects.get_or_create(
-        slug="test-cat", defaults={"name_fr": "Catégorie de test", "name_en": "Test category"}
-    )
-    return category
+from tests.factories import ListingFactory
 
 
 def listing_of(
     author: Member, *, kind: str = Listing.Kind.OFFER, unit: str = "GRN", price: int | None = 2000, title: str = ""
 ) -> Listing:
-    return Listing.objects.create(
-        author=author,
-        kind=kind,
-        title=title or "Pain au levain",
-        description="Deux miches par semaine.",
-        category=category_for_tests(),
-        unit=unit if price is not None else "",
-        price=price,
-        expires_on=datetime.date.today() + datetime.timedelta(days=60),
-    )
+    """A listing `author` publishes (price in minor units, None for no price)."""
+    money = None if price is None else Money(Decimal(price).scaleb(-2), unit)
+    return ListingFactory(author=author, kind=kind, title=title or "Pain au levain", price=money)
 
 
 def propose(listing: Listing, proposer: Member, amount: str | None = None, unit: str | None = None) -> Exchange:

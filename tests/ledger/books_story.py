@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from djmoney.money import Money
 
 from currency.models import Comptoir, Reconversion
@@ -18,6 +18,7 @@ from members.models import Member
 from members.services import member_update
 from membership.services import membership_renew
 from tests.conftest import account_of
+from tests.factories import auditor_user
 
 
 @dataclass
@@ -31,9 +32,7 @@ class Story:
 
 
 def make_auditor(django_user_model, username: str = "auditrice") -> User:
-    user = django_user_model.objects.create_user(username=username, password="x")
-    user.user_permissions.add(Permission.objects.get(content_type__app_label="ledger", codename="audit_ledger"))
-    return django_user_model.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+    return auditor_user(username)
 
 
 def worked_example(make_member, django_user_model, staff_user, settings) -> Story:

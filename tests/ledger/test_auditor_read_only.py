@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from djmoney.money import Money
@@ -61,7 +61,8 @@ from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign
 from tests.currency.funding import give_ach
-from tests.exchange.test_exchange_support import category_for_tests, listing_of, propose
+from tests.exchange.test_exchange_support import listing_of, propose
+from tests.factories import auditor_user, category_for_tests
 from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
@@ -143,9 +144,7 @@ def png() -> io.BytesIO:
 
 
 def make_auditor(username: str) -> User:
-    user = User.objects.filter(username=username).first() or User.objects.create_user(username, password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
-    return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+    return auditor_user(username)
 
 
 @pytest.fixture

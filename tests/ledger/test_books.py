@@ -21,6 +21,7 @@ from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from members.models import Member
 from tests.conftest import account_of
+from tests.factories import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +34,7 @@ def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def convert(member: Member, amount: str, when: datetime.datetime) -> Transaction:
-    return transaction_post(
-        legs=[
-            (system_account(Account.SystemCode.WORLD, "EUR"), -Money(amount, "EUR")),
-            (system_account(Account.SystemCode.GUARANTEE_FUND, "EUR"), Money(amount, "EUR")),
-            (system_account(Account.SystemCode.ISSUANCE, "ACH"), -Money(amount, "ACH")),
-            (account_of(member, "ACH"), Money(amount, "ACH")),
-        ],
-        kind=Transaction.Kind.CONVERSION,
-        memo="Change au comptoir",
-        actor=None,
-        at=when,
-    )
+    return fund(account_of(member, "ACH"), amount, memo="Change au comptoir", at=when)
 
 
 def pay(payer: Member, payee: Member, amount: str, when: datetime.datetime, memo: str = "") -> Transaction:

@@ -18,7 +18,7 @@ from ledger.services import hold_capture, hold_create, holds_expire_due
 from members.models import Member
 from tests.conftest import account_of, api_client_for
 from tests.currency.funding import give_ach
-from tests.ledger.test_api import assert_error
+from tests.ledger.api.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

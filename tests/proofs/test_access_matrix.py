@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -65,6 +65,7 @@ from tests.cooperative.helpers import college, found_scic, share_class, sharehol
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import listing_of, propose
+from tests.factories import auditor_user
 from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
@@ -105,9 +106,7 @@ def png() -> SimpleUploadedFile:
 
 
 def make_auditor(username: str) -> User:
-    user = User.objects.create_user(username, password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
-    return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+    return auditor_user(username)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The exchange offices' and reconversions' API: status codes, JSON money, nothing half-written."""
+"""The exchange offices' (comptoirs') and reconversions' API: status codes, JSON money, nothing half-written."""
 
 from __future__ import annotations
 
