@@ -8,7 +8,7 @@ from djmoney.money import Money
 
 from cooperative.models import Cooperative
 from crowdfunding.models import Campaign, Pledge
-from currency.selectors import check_backing
+from currency.selectors.backing import check_backing
 from exchange.models import Listing
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.verification import verify_ledger
