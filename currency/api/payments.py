@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import path, reverse
 from djmoney.money import Money
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -12,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import valid
 from currency.models import PaymentRequest
 from currency.selectors.payments import payment_request_by_token, payment_requests_of
 from currency.services.payments import payment_request_cancel, payment_request_create, payment_request_pay
@@ -67,12 +66,6 @@ class PayInputSerializer(serializers.Serializer):
     from_account = serializers.IntegerField(min_value=1)
 
 
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _out(request: Request, payment_request: PaymentRequest, code: int = status.HTTP_200_OK) -> Response:
     return Response(PaymentRequestSerializer(payment_request, context={"request": request}).data, status=code)
 
@@ -89,7 +82,7 @@ class PaymentRequestListView(APIView):
         description="Ask to be paid into one of your member accounts; share `pay_url` (e.g. as a QR code).",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(PaymentRequestInputSerializer, request.data)
+        data = valid(PaymentRequestInputSerializer, request.data)
         payee = ledger_selectors.account_get_payable_by(user=request.user, account_id=data["account"])
         created = payment_request_create(
             payee_account=payee,
@@ -116,7 +109,7 @@ class PaymentRequestPayView(APIView):
     )
     def post(self, request: Request, token: str) -> Response:
         payment_request = payment_request_by_token(token=token)
-        data = _valid(PayInputSerializer, request.data)
+        data = valid(PayInputSerializer, request.data)
         payer = ledger_selectors.account_get_payable_by(user=request.user, account_id=data["from_account"])
         return _out(request, payment_request_pay(request=payment_request, payer_account=payer, actor=request.user))
 

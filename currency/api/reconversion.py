@@ -30,6 +30,7 @@ from currency.services import reconversions as services
 from ledger.selectors import can_read_everything
 from ledger.serializers import AmountInputField
 from members.models import Member
+from members.selectors import member_or_none
 
 from .comptoir import CentsField, object_id
 
@@ -92,7 +93,7 @@ class SepaExportSerializer(serializers.ModelSerializer):
 
 
 def _own_member(request: Request) -> Member:
-    member = Member.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
+    member = member_or_none(request.user)
     if member is None:
         raise ReconversionBusinessesOnly()
     return member

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from djmoney.money import Money
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import valid
 from core.errors import NotFound
 from ledger import selectors as ledger_selectors
 from ledger.serializers import TransactionSerializer
@@ -28,12 +27,6 @@ from timebank.services import (
     service_record_decline,
     volunteering_reward,
 )
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _member(member_id: int) -> Member:
@@ -59,7 +52,7 @@ class ServiceRecordListView(APIView):
         description="Record a service you gave; the receiver confirms (and pays the hours) or declines.",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(ServiceRecordInputSerializer, request.data)
+        data = valid(ServiceRecordInputSerializer, request.data)
         provider = Member.objects.filter(user__username=request.user.get_username()).first()
         if provider is None:
             raise NotFound()
@@ -107,7 +100,7 @@ class VolunteeringRewardView(APIView):
         description="An association (or staff) pays a volunteer in hours from the association's time account.",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(VolunteeringRewardInputSerializer, request.data)
+        data = valid(VolunteeringRewardInputSerializer, request.data)
         association_account = ledger_selectors.account_get_payable_by(
             user=request.user, account_id=data["association_account"]
         )

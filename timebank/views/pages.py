@@ -17,6 +17,7 @@ from core.errors import ApplicationError, NotFound
 from ledger import selectors as ledger_selectors
 from ledger.units import get_unit
 from members.models import Member
+from members.selectors import member_or_none
 from timebank.selectors import (
     service_record_get_visible,
     service_records_asked,
@@ -32,10 +33,6 @@ from timebank.services import (
 from timebank.views.forms import ServiceRecordForm, VolunteeringRewardForm
 
 FIELD_OF_CODE = {"invalid_amount": "hours", "insufficient_funds": "hours", "limit_exceeded": "hours"}
-
-
-def _member_of(request: HttpRequest) -> Member | None:
-    return Member.objects.filter(user__username=request.user.get_username()).first()
 
 
 def _member_named(username: str) -> Member | None:
@@ -105,7 +102,7 @@ def _reward(request: HttpRequest, form: VolunteeringRewardForm, me: Member | Non
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    me = _member_of(request)
+    me = member_or_none(request.user)
     may_reward = request.user.is_staff or (me is not None and me.kind == Member.Kind.ASSOCIATION)
     record_form = ServiceRecordForm(
         request.POST if request.POST.get("action") == "record" else None,
