@@ -13,7 +13,7 @@ from members.models import Member
 
 from .errors import AccountNotFound
 from .models import Account, Entry, Hold, Transaction
-from .services import _account_columns, _bigint_array  # the SQL fragments the posting path builds too
+from .services.locking import account_columns, bigint_array  # the SQL fragments the posting path builds too
 from .units import all_units
 
 AUDIT_PERMISSION = "ledger.audit_ledger"
@@ -96,11 +96,11 @@ PARTY_HOLDER_FIELDS = ("id", "user_id", "membership_expires_on")
 
 @functools.cache
 def _accounts_with_holders_sql() -> tuple[str, list[str]]:
-    names, account_columns = _account_columns()
+    names, account_sql = account_columns()
     member_columns = {field.attname: field.column for field in Member._meta.concrete_fields}
     holder_columns = ", ".join(f"m.{member_columns[name]}" for name in PARTY_HOLDER_FIELDS)
     sql = (
-        f"SELECT {account_columns}, {holder_columns} FROM {Account._meta.db_table} a "  # noqa: S608 - names from the models
+        f"SELECT {account_sql}, {holder_columns} FROM {Account._meta.db_table} a "  # noqa: S608 - names from the models
         f"LEFT JOIN {Member._meta.db_table} m ON m.id = a.holder_id WHERE a.id = ANY(%s::bigint[])"
     )
     return sql, names
@@ -113,7 +113,7 @@ def _member_accounts_with_holders(ids: list[int]) -> dict[int, Account]:
         return {}
     sql, names = _accounts_with_holders_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_bigint_array(ids)])
+        cursor.execute(sql, [bigint_array(ids)])
         rows = cursor.fetchall()
     found = {}
     for row in rows:
