@@ -166,6 +166,7 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
     from djmoney.money import Money
 
     from ledger.models import Account
+    from ledger.selectors import member_account
     from ledger.services import system_account, transaction_post
     from ledger.units import get_unit
 
@@ -178,7 +179,7 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
     starts_on = current_end + datetime.timedelta(days=1) if current_end and current_end >= today else today
     fee = Money(membership_fee(member), unit)
     if unit == settings.BOCAGE_LOCAL_UNIT:
-        payer = Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT)
+        payer = member_account(member, settings.BOCAGE_LOCAL_UNIT)
     else:
         payer = system_account(Account.SystemCode.WORLD, "EUR")
     fees = system_account(Account.SystemCode.FEES, unit)
@@ -214,14 +215,14 @@ def member_close(*, member: Member, actor: Actor) -> Member:
     Raises MemberNotEmpty.
     """
     from ledger.audit import audit_record
-    from ledger.models import Account, Hold
+    from ledger.locks import member_accounts_lock
+    from ledger.models import Account
+    from ledger.selectors import holds_pending_on
     from ledger.services import account_status_set
 
     with transaction.atomic():
-        accounts = list(Account.objects.select_for_update().filter(kind=Account.Kind.MEMBER, holder=member))
-        open_holds = Hold.objects.filter(status=Hold.Status.PENDING).filter(
-            debit_account__in=accounts
-        ) | Hold.objects.filter(status=Hold.Status.PENDING, credit_account__in=accounts)
+        accounts = member_accounts_lock(member)
+        open_holds = holds_pending_on(accounts)
         if any(account.balance != 0 or account.held != 0 for account in accounts) or open_holds.exists():
             raise MemberNotEmpty()
         for account in accounts:

@@ -31,7 +31,10 @@ from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
 from core.errors import ApplicationError
 from crowdfunding.models import Campaign, Pledge
+from ledger.errors import AccountNotFound
+from ledger.locks import hold_lock
 from ledger.models import Account, Hold, Transaction
+from ledger.selectors import member_account
 from ledger.services import (
     hold_capture,
     hold_void,
@@ -97,7 +100,7 @@ def campaign_decide(*, campaign_id: int, now: datetime.datetime | None = None) -
 
 def _capture_or_keep(hold_id: int, memo: str) -> int:
     """Capture a pending hold; returns what was collected (a hold voided meanwhile collects 0)."""
-    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
         hold = hold_capture(hold=hold, actor=None, memo=memo)
     return hold.captured_amount if hold.status == Hold.Status.CAPTURED else 0
@@ -105,7 +108,7 @@ def _capture_or_keep(hold_id: int, memo: str) -> int:
 
 def _release(hold_id: int, key: str) -> None:
     """Void a pending hold; a hold captured behind the campaign's back is refunded by a reversal."""
-    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
         hold_void(hold=hold, actor=None)
     elif hold.status == Hold.Status.CAPTURED and hold.capture_transaction is not None:
@@ -232,11 +235,10 @@ def campaign_payout(*, campaign_id: int) -> bool:
                 campaign.status = S.FAILED  # nothing could be collected after all
                 campaign.save()
                 return True
-            owner_account = Account.objects.filter(
-                kind=Account.Kind.MEMBER, holder_id=campaign.owner_id, unit=campaign.unit
-            ).first()
-            if owner_account is None:
-                raise ApplicationError(_("The owner has no account in %(unit)s.") % {"unit": campaign.unit})
+            try:
+                owner_account = member_account(campaign.owner_id, campaign.unit)
+            except AccountNotFound:
+                raise ApplicationError(_("The owner has no account in %(unit)s.") % {"unit": campaign.unit}) from None
             fee = fee_for(collected, campaign.fee_rate)
             unit = get_unit(campaign.unit)
             legs = [(escrow, unit.to_money(-collected)), (owner_account, unit.to_money(collected - fee))]

@@ -37,8 +37,9 @@ from crowdfunding.errors import (
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from ledger.audit import audit_record
-from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
+from ledger.errors import AccountNotFound, InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
+from ledger.selectors import member_account
 from ledger.services import hold_create, hold_void, lock_accounts, with_retries
 from ledger.units import get_unit
 from members.models import Member
@@ -71,10 +72,10 @@ def _day(moment: Any) -> str:
 
 
 def _member_account(member: Member, unit: str) -> Account:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=unit).first()
-    if account is None:
-        raise NoAccountInUnit()
-    return account
+    try:
+        return member_account(member, unit)
+    except AccountNotFound:
+        raise NoAccountInUnit() from None
 
 
 def _amount(campaign: Campaign, amount: Money | None) -> int:
@@ -186,9 +187,11 @@ def _rematch(pledge: Pledge, campaign: Campaign, actor: Actor) -> None:
     wanted = match_for(pool, pledge.amount, pool.matched_total)
     if pool.status == MatchingPool.Status.CLOSED:
         wanted = min(wanted, previous_match)
-    sponsor_account = Account.objects.filter(kind=Account.Kind.MEMBER, holder_id=pool.sponsor_id, unit=campaign.unit)
-    account = sponsor_account.first()
-    if wanted <= 0 or account is None:
+    try:
+        account = member_account(pool.sponsor_id, campaign.unit)
+    except AccountNotFound:
+        return
+    if wanted <= 0:
         return
     locked = lock_accounts([account.pk])[account.pk]
     if locked.available is not None:

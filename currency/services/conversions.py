@@ -17,8 +17,9 @@ from djmoney.money import Money
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
 from currency.models import Comptoir, Conversion
-from ledger.errors import AccountNotFound, IdempotencyKeyReused, InvalidAmount, MembershipExpired
+from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired
 from ledger.models import Account, Transaction
+from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post, with_retries
 from ledger.units import get_unit
 from members.models import Member
@@ -81,9 +82,7 @@ def conversion_create(
     if minor <= 0:
         raise InvalidAmount(_("The amount must be greater than zero."))
     local = get_unit(LOCAL_UNIT)
-    member_account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=LOCAL_UNIT).first()
-    if member_account is None:
-        raise AccountNotFound(_("%(member)s has no %(unit)s account.") % {"member": member, "unit": LOCAL_UNIT})
+    local_account = member_account(member, LOCAL_UNIT)
     ledger_key = f"conversion:{idempotency_key}" if idempotency_key else None
     with override(settings.LANGUAGE_CODE):  # the books read the same whoever's language recorded it
         memo = _("Conversion at %(comptoir)s (%(method)s)") % {
@@ -105,7 +104,7 @@ def conversion_create(
                 (system_account(Account.SystemCode.WORLD, FIAT_UNIT), -euros.to_money(minor)),
                 (system_account(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT), euros.to_money(minor)),
                 (system_account(Account.SystemCode.ISSUANCE, LOCAL_UNIT), -local.to_money(minor)),
-                (member_account, local.to_money(minor)),
+                (local_account, local.to_money(minor)),
             ]
             txn = transaction_post(
                 legs=legs,

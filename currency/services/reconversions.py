@@ -20,8 +20,9 @@ from core.typing import Actor, acting_user
 from currency.models import Reconversion, SepaExport
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
 from ledger.audit import audit_record
-from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
+from ledger.errors import InsufficientFunds, InvalidAmount
 from ledger.models import Account, Transaction
+from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post, with_retries
 from ledger.units import get_unit
 from members.models import Member
@@ -62,13 +63,6 @@ def _require_staff(actor: Actor, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _member_account(member: Member) -> Account:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=LOCAL_UNIT).first()
-    if account is None:
-        raise AccountNotFound(_("%(member)s has no %(unit)s account.") % {"member": member, "unit": LOCAL_UNIT})
-    return account
-
-
 def reconversion_request(*, member: Member, amount: Money, actor: Actor) -> Reconversion:
     """A business asks to turn `amount` ACH into euros, paid to its IBAN.
 
@@ -89,7 +83,7 @@ def reconversion_request(*, member: Member, amount: Money, actor: Actor) -> Reco
     if minor <= 0:
         raise InvalidAmount(_("The amount must be greater than zero."))
     with transaction.atomic(durable=True):
-        account = _member_account(member)
+        account = member_account(member, LOCAL_UNIT)
         available = account.available
         if available is not None and minor > available:
             raise InsufficientFunds(
@@ -126,7 +120,7 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
             amount = locked.amount
             fee = fee_for(amount)
             legs = [
-                (_member_account(locked.member), -local.to_money(amount)),
+                (member_account(locked.member, LOCAL_UNIT), -local.to_money(amount)),
                 (system_account(Account.SystemCode.ISSUANCE, LOCAL_UNIT), local.to_money(amount)),
                 (system_account(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT), -euros.to_money(amount)),
             ]

@@ -33,6 +33,7 @@ from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, R
 from ledger.audit import audit_record
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
+from ledger.selectors import hold_get, member_account
 from ledger.services import hold_capture, hold_create, hold_void, with_retries
 from ledger.units import get_unit
 from members.models import Member
@@ -308,10 +309,7 @@ def _already_done(status: str, action: str, roles: frozenset[str]) -> bool:
 
 
 def _accounts(exchange: Exchange) -> tuple[Account, Account]:
-    def account(member_id: int) -> Account:
-        return Account.objects.get(kind=Account.Kind.MEMBER, holder_id=member_id, unit=exchange.unit)
-
-    return account(exchange.buyer_id), account(exchange.seller_id)
+    return member_account(exchange.buyer_id, exchange.unit), member_account(exchange.seller_id, exchange.unit)
 
 
 def exchange_accept(*, exchange: Exchange, actor: Actor) -> Exchange:
@@ -389,7 +387,7 @@ def exchange_deliver(*, exchange: Exchange, actor: Actor) -> Exchange:
 
 def _hold(locked: Exchange) -> Hold:
     assert locked.hold_id is not None  # accepted, delivered and disputed exchanges have one (a constraint)
-    return Hold.objects.get(pk=locked.hold_id)
+    return hold_get(locked.hold_id)
 
 
 def _capture(actor: Actor, amount: Money | None = None) -> Callable[[Exchange], None]:
@@ -540,7 +538,7 @@ def exchange_is_reviewable(exchange: Exchange) -> bool:
     return (
         exchange.status == S.RESOLVED
         and exchange.hold_id is not None
-        and Hold.objects.filter(pk=exchange.hold_id, captured_amount__gt=0).exists()
+        and hold_get(exchange.hold_id).captured_amount > 0
     )
 
 

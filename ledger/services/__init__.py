@@ -6,6 +6,7 @@ accounts); `checks` holds the rules they share and `retries` the bounded retry o
 names below are the public ones: callers write `from ledger.services import transfer_create`.
 """
 
+from ledger.locks import lock_accounts
 from ledger.services.accounts import (
     SYSTEM_ACCOUNT_LIMITS,
     account_limits_set,
@@ -18,7 +19,6 @@ from ledger.services.accounts import (
 from ledger.services.batch import BatchTransfer, transactions_post_batch
 from ledger.services.checks import Leg, request_fingerprint
 from ledger.services.holds import hold_capture, hold_create, hold_expire, hold_void, holds_expire_due
-from ledger.services.locking import lock_accounts
 from ledger.services.postings import post_locked, transaction_post, transaction_reverse, transfer_create
 from ledger.services.retries import MAX_ATTEMPTS, with_retries
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from core.typing import Actor
 from ledger.audit import audit_record
 from ledger.errors import AccountClosed, InsufficientFunds, LimitExceeded
+from ledger.locks import account_lock
 from ledger.models import Account
 from ledger.units import Unit, all_units, get_unit
 from members.models import Member
@@ -89,7 +90,7 @@ def system_account(code: str, unit: str, reference: str = "") -> Account:
 def account_status_set(*, account: Account, status: str, actor: Actor) -> Account:
     """Freeze, unfreeze or close an account. Closing needs a zero balance and no open hold."""
     with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
+        locked = account_lock(account.pk)
         if status == Account.Status.CLOSED and (locked.balance != 0 or locked.held != 0):
             raise AccountClosed(_("Only an account with a zero balance and no open hold can be closed."))
         if locked.status == Account.Status.CLOSED and status != Account.Status.CLOSED:
@@ -110,7 +111,7 @@ def account_status_set(*, account: Account, status: str, actor: Actor) -> Accoun
 def account_limits_set(*, account: Account, min_balance: int | None, max_balance: int | None, actor: Actor) -> Account:
     """Change an account's limits; refused if its current balance would break them."""
     with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
+        locked = account_lock(account.pk)
         if min_balance is not None and locked.balance - locked.held < min_balance:
             raise InsufficientFunds(_("The balance is already below this lower limit."))
         if max_balance is not None and locked.balance > max_balance:

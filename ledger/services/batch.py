@@ -15,9 +15,9 @@ from djmoney.money import Money
 
 from core.typing import Actor, acting_user
 from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired, SameAccount
+from ledger.locks import LockedRow, bigint_array, lock_batch_accounts, text_array
 from ledger.models import Account, Entry, Transaction
 from ledger.services.checks import check_limits, check_open, check_unit, request_fingerprint
-from ledger.services.locking import LockedRow, bigint_array, lock_batch_accounts, text_array
 from ledger.services.retries import with_retries
 from ledger.units import get_unit
 from members.models import Member

@@ -13,6 +13,7 @@ from djmoney.money import Money
 from core.errors import InvalidInput
 from core.typing import Actor, acting_user
 from ledger.errors import HoldAlreadyResolved, HoldExpired, InvalidAmount
+from ledger.locks import hold_lock, lock_accounts
 from ledger.models import Account, Hold, Transaction
 from ledger.services.checks import (
     Leg,
@@ -23,7 +24,6 @@ from ledger.services.checks import (
     replay_or_raise_duplicate,
     request_fingerprint,
 )
-from ledger.services.locking import lock_accounts
 from ledger.services.postings import post_locked
 from ledger.services.retries import with_retries
 from ledger.units import get_unit
@@ -83,7 +83,7 @@ def hold_create(
 
 
 def _lock_pending_hold(hold_id: int) -> Hold:
-    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    hold = hold_lock(hold_id)
     if hold.status != Hold.Status.PENDING:
         raise HoldAlreadyResolved()
     return hold
@@ -106,7 +106,7 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
 
     def attempt() -> Hold | None:
         with transaction.atomic():
-            locked = Hold.objects.select_for_update().get(pk=hold.pk)
+            locked = hold_lock(hold.pk)
             if locked.status == Hold.Status.EXPIRED:
                 raise HoldExpired()
             if locked.status != Hold.Status.PENDING:
@@ -177,7 +177,7 @@ def hold_expire(*, hold_id: int, now: datetime | None = None) -> bool:
 
     def attempt() -> bool:
         with transaction.atomic():
-            hold = Hold.objects.select_for_update().get(pk=hold_id)
+            hold = hold_lock(hold_id)
             if hold.status != Hold.Status.PENDING or not _is_past_expiry(hold, now):
                 return False
             _hold_release(hold.pk, Hold.Status.EXPIRED, None)

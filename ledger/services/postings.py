@@ -29,6 +29,7 @@ from core.errors import ApplicationError
 from core.typing import Actor, acting_user
 from ledger.audit import audit_record
 from ledger.errors import AlreadyReversed
+from ledger.locks import lock_accounts, lock_accounts_and_key
 from ledger.models import Account, Entry, Transaction
 from ledger.services.checks import (
     Leg,
@@ -42,7 +43,6 @@ from ledger.services.checks import (
     request_fingerprint,
     validate_legs,
 )
-from ledger.services.locking import lock_accounts, lock_accounts_and_key
 from ledger.services.retries import with_retries
 
 # An entry to write: (account_id, unit, amount, balance_after).

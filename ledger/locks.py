@@ -1,4 +1,22 @@
-"""Locking the accounts a posting touches, in ascending id order, in one round trip."""
+"""Every row lock on the ledger's rows, taken here and nowhere else.
+
+Why: a posting checks limits and writes balances under the lock, so two writers of one account
+queue instead of both reading the old balance; the check and the write happen on the locked row.
+
+The order, the same for everyone (so that two flows cannot wait on each other):
+
+1. a domain row of the calling app first (a campaign, an exchange, a payment request), in its
+   own `locks.py` or service;
+2. then holds, one at a time, by id (`hold_lock`);
+3. then accounts, all of them in one statement, in ascending id order (`lock_accounts`,
+   `lock_accounts_and_key`, `lock_batch_accounts`, `member_accounts_lock`). An account locked
+   alone (`account_lock`) is the only ledger row its service locks.
+
+Accounts are locked FOR NO KEY UPDATE on PostgreSQL: writers of an account still queue, but the
+foreign-key checks of rows that only point at it (a hold towards it) do not, so they cannot
+deadlock against the id order. SQLite locks the whole database at the first write: the same
+calls are harmless there. Other apps lock ledger rows only through these functions.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +26,8 @@ from typing import Any
 from django.db import connection
 
 from ledger.errors import AccountNotFound
-from ledger.models import Account
+from ledger.models import Account, Hold
+from members.models import Member
 
 
 def account_columns(only: Sequence[str] | None = None) -> tuple[list[str], str]:
@@ -136,3 +155,18 @@ def lock_batch_accounts(account_ids: set[int]) -> dict[int, LockedRow]:
         locked = lock_accounts(account_ids).values()
         rows = [LockedRow(**{name: getattr(account, name) for name in names}) for account in locked]
     return {row.id: row for row in rows}
+
+
+def account_lock(account_id: int) -> Account:
+    """Lock one account (FOR UPDATE) to change its status or its limits."""
+    return Account.objects.select_for_update().get(pk=account_id)
+
+
+def member_accounts_lock(member: Member) -> list[Account]:
+    """Lock every account of a member (FOR UPDATE), in ascending id order."""
+    return list(Account.objects.select_for_update().filter(kind=Account.Kind.MEMBER, holder=member).order_by("id"))
+
+
+def hold_lock(hold_id: int) -> Hold:
+    """Lock a hold (FOR UPDATE) before resolving it: a hold resolves exactly once."""
+    return Hold.objects.select_for_update().get(pk=hold_id)
