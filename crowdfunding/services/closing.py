@@ -102,7 +102,7 @@ def _capture_or_keep(hold_id: int, memo: str) -> int:
     """Capture a pending hold; returns what was collected (a hold voided meanwhile collects 0)."""
     hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
-        hold = hold_capture(hold=hold, actor=None, memo=memo)
+        hold = hold_capture(hold=hold, actor=None, memo=memo, flow=True)
     return hold.captured_amount if hold.status == Hold.Status.CAPTURED else 0
 
 
@@ -110,7 +110,7 @@ def _release(hold_id: int, key: str) -> None:
     """Void a pending hold; a hold captured behind the campaign's back is refunded by a reversal."""
     hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
-        hold_void(hold=hold, actor=None)
+        hold_void(hold=hold, actor=None, flow=True)
     elif hold.status == Hold.Status.CAPTURED and hold.capture_transaction is not None:
         transaction_reverse(transaction_to_reverse=hold.capture_transaction, actor=None, idempotency_key=key)
 

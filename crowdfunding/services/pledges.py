@@ -178,7 +178,7 @@ def _rematch(pledge: Pledge, campaign: Campaign, actor: Actor) -> None:
         return
     pool = MatchingPool.objects.select_for_update().get(pk=pool_id)
     if pledge.match_hold_id is not None:
-        hold_void(hold=Hold(pk=pledge.match_hold_id), actor=actor)
+        hold_void(hold=Hold(pk=pledge.match_hold_id), actor=actor, flow=True)
         MatchingPool.objects.filter(pk=pool.pk).update(matched_total=F("matched_total") - previous_match)
         pool.matched_total -= previous_match
     pledge.match_hold, pledge.match_amount, pledge.pool = None, 0, None
@@ -405,7 +405,7 @@ def pledge_change(
                 locked.shares = _shares(campaign, minor)
                 locked.amount = minor
             elif minor != locked.amount:
-                hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
+                hold_void(hold=Hold(pk=locked.hold_id), actor=actor, flow=True)
                 locked.version += 1
                 account = _member_account(locked.backer, campaign.unit)
                 locked.hold = _hold_pledge(campaign, account, minor, f"pledge:{locked.pk}:v{locked.version}", actor)
@@ -427,7 +427,7 @@ def pledge_withdraw(*, pledge: Pledge, actor: Actor) -> Pledge:
         with transaction.atomic(durable=True):
             campaign, locked = _lock_own_active_pledge(pledge, actor)
             if locked.hold_id is not None:
-                hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
+                hold_void(hold=Hold(pk=locked.hold_id), actor=actor, flow=True)
             _release_tier(locked.tier_id)
             locked.status = Pledge.Status.WITHDRAWN
             locked.resolved_at = timezone.now()

@@ -357,7 +357,7 @@ def exchange_cancel(*, exchange: Exchange, actor: Actor) -> Exchange:
 
     def void(locked: Exchange) -> None:
         if locked.hold_id is not None:
-            hold_void(hold=_hold(locked), actor=actor)
+            hold_void(hold=_hold(locked), actor=actor, flow=True)
         locked.closed_at = timezone.now()
 
     return _transition(
@@ -392,7 +392,7 @@ def _hold(locked: Exchange) -> Hold:
 
 def _capture(actor: Actor, amount: Money | None = None) -> Callable[[Exchange], None]:
     def capture(locked: Exchange) -> None:
-        hold_capture(hold=_hold(locked), actor=actor, amount=amount)
+        hold_capture(hold=_hold(locked), actor=actor, amount=amount, flow=True)
         locked.closed_at = timezone.now()
 
     return capture
@@ -449,9 +449,9 @@ def exchange_resolve(*, exchange: Exchange, outcome: str, amount: Money | None =
 
     def resolve(locked: Exchange) -> None:
         if outcome == "void":
-            hold_void(hold=_hold(locked), actor=actor)
+            hold_void(hold=_hold(locked), actor=actor, flow=True)
         else:
-            hold_capture(hold=_hold(locked), actor=actor, amount=amount if outcome == "partial" else None)
+            hold_capture(hold=_hold(locked), actor=actor, amount=amount if outcome == "partial" else None, flow=True)
         locked.closed_at = timezone.now()
         # Inside the exchange's atomic block: a resolution that fails leaves no event.
         audit_record(actor=actor, action="dispute_resolve", target=locked, reason=locked.dispute_reason, outcome=note)
@@ -474,7 +474,7 @@ def _auto_capture_one(exchange_id: int, now: datetime) -> bool:
             if locked.status != S.DELIVERED or locked.auto_capture_at is None or locked.auto_capture_at > now:
                 return False  # confirmed, disputed or done by a concurrent run meanwhile
             rule = TRANSITIONS[(S.DELIVERED, "auto_capture")]
-            hold_capture(hold=_hold(locked), actor=None)
+            hold_capture(hold=_hold(locked), actor=None, flow=True)
             locked.status = rule.to_status
             locked.closed_at = timezone.now()
             locked.save()

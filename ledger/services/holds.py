@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
 from ledger.errors import HoldAlreadyResolved, HoldExpired, InvalidAmount
 from ledger.locks import hold_lock, lock_accounts
@@ -82,6 +82,26 @@ def hold_create(
         return replay_or_raise_duplicate(Hold, idempotency_key, request_hash, exc)
 
 
+def _check_may_resolve(hold: Hold, actor: Actor, side: str) -> None:
+    """The payer may capture (pay), the payee may void (release); staff may do either.
+
+    Holds towards a system account (a campaign's escrow) belong to their flow: only that flow's
+    service resolves them (`flow=True`), so a pledge cannot be paid early or released behind it.
+    The system itself (actor None: the expiry sweep, a task) is no party and is not asked.
+    """
+    if actor is None:
+        return
+    if hold.credit_account.kind == Account.Kind.SYSTEM:
+        raise PermissionDenied(_("This hold belongs to a campaign pledge: change the pledge on the campaign."))
+    if actor.is_authenticated and actor.is_staff:
+        return
+    account = hold.debit_account if side == "payer" else hold.credit_account
+    if not actor.is_authenticated or account.holder is None or account.holder.user_id != actor.pk:
+        if side == "payer":
+            raise PermissionDenied(_("Only the paying side (or staff) may capture a hold."))
+        raise PermissionDenied(_("Only the receiving side (or staff) may void a hold."))
+
+
 def _lock_pending_hold(hold_id: int) -> Hold:
     hold = hold_lock(hold_id)
     if hold.status != Hold.Status.PENDING:
@@ -94,15 +114,22 @@ def _is_past_expiry(hold: Hold, now: datetime) -> bool:
     return hold.expires_at is not None and hold.expires_at <= now
 
 
-def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo: str = "") -> Hold:
+def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo: str = "", flow: bool = False) -> Hold:
     """Post the hold (in full, or `amount` of it) and release the rest.
+
+    Only the paying side or staff may capture, and no one a hold towards a system account
+    (PermissionDenied, nothing written), unless `flow`: a domain flow (an exchange, a campaign)
+    that resolves the hold under its own rules.
 
     A hold past its expiry is expired on the spot, as the sweep would, and HoldExpired is raised:
     the expiry commits although the capture is refused (unless the caller's own transaction,
     around this one, is rolled back by the exception).
 
-    Raises HoldExpired, HoldAlreadyResolved, InvalidAmount, AccountFrozen, AccountClosed, LimitExceeded.
+    Raises PermissionDenied, HoldExpired, HoldAlreadyResolved, InvalidAmount, AccountFrozen,
+    AccountClosed, LimitExceeded.
     """
+    if not flow:
+        _check_may_resolve(hold, actor, "payer")
 
     def attempt() -> Hold | None:
         with transaction.atomic():
@@ -161,8 +188,14 @@ def _hold_release(hold_id: int, status: str, actor: Actor) -> Hold:
     return locked
 
 
-def hold_void(*, hold: Hold, actor: Actor) -> Hold:
-    """Release a pending hold: nothing is posted. Raises HoldAlreadyResolved."""
+def hold_void(*, hold: Hold, actor: Actor, flow: bool = False) -> Hold:
+    """Release a pending hold: nothing is posted.
+
+    Only the receiving side or staff may void, and no one a hold towards a system account, unless
+    `flow` (as for hold_capture). Raises PermissionDenied, HoldAlreadyResolved.
+    """
+    if not flow:
+        _check_may_resolve(hold, actor, "payee")
 
     def attempt() -> Hold:
         with transaction.atomic():
