@@ -15,6 +15,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from currency.kinds import PAYMENT_REQUEST, SERVICE
+from ledger.kinds import HOLD_CAPTURE, TRANSFER
 from ledger.models import Account, Entry
 from ledger.models import Seal as LedgerSeal
 from ledger.units import UnitKind, all_units
@@ -25,7 +27,7 @@ DIRECTORY_KINDS = (Member.Kind.BUSINESS, Member.Kind.ASSOCIATION)
 # Transactions that are members paying members (a conversion, a fee, demurrage or a reversal is
 # not): plain transfers, captured holds (SEL exchanges, pledges), paid payment requests and
 # confirmed time-bank services. A new flow that posts under a kind of its own is added here.
-PAYMENT_KINDS = ("transfer", "hold_capture", "payment_request", "service")
+PAYMENT_KINDS = (TRANSFER, HOLD_CAPTURE, PAYMENT_REQUEST, SERVICE)
 PAYMENTS_UNIT = settings.BOCAGE_LOCAL_UNIT
 HOURS_UNIT = "HRS"
 MONTHS = 12

@@ -30,10 +30,11 @@ from django.utils.translation import override
 from config.mail import outbound_email_queue
 from cooperative.services.requests import subscription_request_for_campaign
 from core.errors import ApplicationError
+from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from crowdfunding.models import Campaign, Pledge
 from ledger.errors import AccountNotFound
 from ledger.locks import hold_lock
-from ledger.models import Account, Hold, Transaction
+from ledger.models import Account, Hold
 from ledger.selectors import member_account
 from ledger.services import (
     hold_capture,
@@ -251,7 +252,7 @@ def campaign_payout(*, campaign_id: int) -> bool:
                 }
             txn = transaction_post(
                 legs=[leg for leg in legs if leg[1].amount != 0],
-                kind=Transaction.Kind.CAMPAIGN_PAYOUT,
+                kind=CAMPAIGN_PAYOUT,
                 memo=memo,
                 actor=None,
                 idempotency_key=f"campaign:{campaign.pk}:payout",

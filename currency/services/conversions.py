@@ -16,9 +16,10 @@ from djmoney.money import Money
 
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
+from currency.kinds import CONVERSION
 from currency.models import Comptoir, Conversion
 from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired
-from ledger.models import Account, Transaction
+from ledger.models import Account
 from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post, with_retries
 from ledger.units import get_unit
@@ -108,7 +109,7 @@ def conversion_create(
             ]
             txn = transaction_post(
                 legs=legs,
-                kind=Transaction.Kind.CONVERSION,
+                kind=CONVERSION,
                 memo=memo,
                 actor=user,
                 idempotency_key=ledger_key,

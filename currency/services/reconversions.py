@@ -17,11 +17,12 @@ from djmoney.money import Money
 
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
+from currency.kinds import RECONVERSION
 from currency.models import Reconversion, SepaExport
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
 from ledger.audit import audit_record
 from ledger.errors import InsufficientFunds, InvalidAmount
-from ledger.models import Account, Transaction
+from ledger.models import Account
 from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post, with_retries
 from ledger.units import get_unit
@@ -132,7 +133,7 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
                 memo = _("Reconversion #%(id)s of %(member)s") % {"id": locked.pk, "member": locked.member}
             txn = transaction_post(
                 legs=legs,
-                kind=Transaction.Kind.RECONVERSION,
+                kind=RECONVERSION,
                 memo=memo,
                 actor=actor,
                 idempotency_key=f"reconversion:{locked.pk}",

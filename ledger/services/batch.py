@@ -15,6 +15,7 @@ from djmoney.money import Money
 
 from core.typing import Actor, acting_user
 from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired, SameAccount
+from ledger.kinds import TRANSFER
 from ledger.locks import LockedRow, bigint_array, lock_batch_accounts, text_array
 from ledger.models import Account, Entry, Transaction
 from ledger.services.checks import check_limits, check_open, check_unit, request_fingerprint
@@ -43,7 +44,7 @@ def _batch_request_hash(transfer: BatchTransfer, minor: int) -> str:
     # The same fingerprint as transfer_create's, so a key first used by either answers both.
     legs = [(transfer.from_account_id, -minor, str(transfer.amount.currency))]
     legs.append((transfer.to_account_id, minor, str(transfer.amount.currency)))
-    return request_fingerprint(["post", Transaction.Kind.TRANSFER, transfer.memo, legs])
+    return request_fingerprint(["post", TRANSFER, transfer.memo, legs])
 
 
 def _batch_check_payers(accounts: dict[int, LockedRow], payer_ids: set[int]) -> None:
@@ -119,7 +120,7 @@ def _batch_write_postgresql(
     created_at: datetime,
 ) -> list[Transaction]:
     """One statement (BATCH_SQL); returns the new transactions in the order of `rows`."""
-    kind = Transaction.Kind.TRANSFER
+    kind = TRANSFER
     memos = [row[0].memo[:255] for row in rows]
     keys = [row[0].idempotency_key for row in rows]
     hashes = [row[3] for row in rows]
@@ -147,7 +148,7 @@ def _batch_write_postgresql(
         ids, txn_count, entry_count, balance_count = cursor.fetchone()
     assert (txn_count, entry_count, balance_count) == (len(rows), len(entries), len(moved))
     # The rows as written, without a query to read them back.
-    names = ["id", "kind", "memo", "actor_id", "created_at", "idempotency_key", "request_hash", "reverses_id"]
+    names = ["id", "kind_id", "memo", "actor_id", "created_at", "idempotency_key", "request_hash", "reverses_id"]
     return [
         Transaction.from_db(connection.alias, names, (pk, kind, memo, actor_id, created_at, key, request_hash, None))
         for pk, memo, key, request_hash in zip(ids, memos, keys, hashes, strict=True)
@@ -166,7 +167,7 @@ def _batch_write_orm(
     posted = Transaction.objects.bulk_create(
         [
             Transaction(
-                kind=Transaction.Kind.TRANSFER,
+                kind_id=TRANSFER,
                 memo=transfer.memo[:255],
                 actor_id=actor_id,
                 idempotency_key=transfer.idempotency_key,
@@ -196,7 +197,7 @@ def _count_batch(per_unit: dict[str, int]) -> None:
     from config.metrics import record_postings  # imported here: the metrics stay optional to the ledger
 
     for unit, count in per_unit.items():
-        record_postings(unit=unit, kind=Transaction.Kind.TRANSFER, count=count)
+        record_postings(unit=unit, kind=TRANSFER, count=count)
 
 
 def transactions_post_batch(

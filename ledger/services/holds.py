@@ -13,8 +13,9 @@ from djmoney.money import Money
 from core.errors import InvalidInput, PermissionDenied
 from core.typing import Actor, acting_user
 from ledger.errors import HoldAlreadyResolved, HoldExpired, InvalidAmount
+from ledger.kinds import HOLD_CAPTURE
 from ledger.locks import hold_lock, lock_accounts
-from ledger.models import Account, Hold, Transaction
+from ledger.models import Account, Hold
 from ledger.services.checks import (
     Leg,
     check_limits,
@@ -155,7 +156,7 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
                     Leg(account_id=locked.credit_account_id, amount=minor, unit=locked.unit),
                 ],
                 accounts=accounts,
-                kind=Transaction.Kind.HOLD_CAPTURE,
+                kind=HOLD_CAPTURE,
                 memo=memo or locked.memo,
                 actor=actor,
                 idempotency_key=f"hold-capture:{locked.pk}",

@@ -29,6 +29,7 @@ from core.errors import ApplicationError
 from core.typing import Actor, acting_user
 from ledger.audit import audit_record
 from ledger.errors import AlreadyReversed
+from ledger.kinds import POSTING, REVERSAL, TRANSFER
 from ledger.locks import lock_accounts, lock_accounts_and_key
 from ledger.models import Account, Entry, Transaction
 from ledger.services.checks import (
@@ -74,7 +75,7 @@ def post_locked(
         check_limits(account, delta, -held_release.get(account_id, 0))
 
     txn = Transaction(
-        kind=kind,
+        kind_id=kind,
         memo=memo[:255],
         actor=acting_user(actor),
         idempotency_key=idempotency_key,
@@ -130,7 +131,7 @@ def _write_posting_postgresql(txn: Transaction, entries: list[EntryRow], moves: 
         cursor.execute(
             POSTING_SQL,
             [
-                txn.kind,
+                txn.kind_id,
                 txn.memo,
                 txn.actor_id,
                 txn.created_at,
@@ -199,7 +200,7 @@ def _write_posting_orm(
 def transaction_post(
     *,
     legs: Iterable[tuple[Account | int, Money]],
-    kind: str = Transaction.Kind.POSTING,
+    kind: str = POSTING,
     memo: str = "",
     actor: Actor,
     idempotency_key: str | None = None,
@@ -267,7 +268,7 @@ def transfer_create(
     check_pair(from_account, to_account, amount)
     return transaction_post(
         legs=[(from_account, -amount), (to_account, amount)],
-        kind=Transaction.Kind.TRANSFER,
+        kind=TRANSFER,
         memo=memo,
         actor=actor,
         idempotency_key=idempotency_key,
@@ -298,7 +299,7 @@ def transaction_reverse(
             reversal = post_locked(
                 legs=legs,
                 accounts=accounts,
-                kind=Transaction.Kind.REVERSAL,
+                kind=REVERSAL,
                 memo=memo,
                 actor=actor,
                 idempotency_key=idempotency_key,

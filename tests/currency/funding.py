@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from djmoney.money import Money
 
+from currency.kinds import CONVERSION
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from members.models import Member
@@ -19,7 +20,7 @@ def give_ach(member: Member, amount: str) -> Transaction:
             (system_account(Account.SystemCode.ISSUANCE, "ACH"), -Money(amount, "ACH")),
             (account_of(member, "ACH"), Money(amount, "ACH")),
         ],
-        kind=Transaction.Kind.CONVERSION,
+        kind=CONVERSION,
         memo="test conversion",
         actor=None,
     )

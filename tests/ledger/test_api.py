@@ -22,6 +22,7 @@ from djmoney.money import Money
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
+from ledger.kinds import HOLD_CAPTURE, TRANSFER
 from ledger.models import Account, Entry, Hold, IdempotencyRecord, Transaction
 from ledger.services import (
     account_limits_set,
@@ -82,7 +83,7 @@ def expected_transaction(txn: Transaction, actor: str) -> dict[str, Any]:
     entries = Entry.objects.filter(transaction=txn).order_by("id")
     return {
         "id": txn.pk,
-        "kind": txn.kind,
+        "kind": txn.kind_id,
         "memo": txn.memo,
         "actor": actor,
         "created_at": txn.created_at,
@@ -412,7 +413,7 @@ def test_a_transfer_posts_both_entries_and_answers_201_with_the_transaction(fund
     alice_ach, bob_ach = account_of(funded_alice, "ACH"), account_of(bob, "ACH")
     response = post_transfer(api_client_for(funded_alice.user), transfer_body(alice_ach, bob_ach, "12.50"))
     assert response.status_code == 201
-    txn = Transaction.objects.get(kind=Transaction.Kind.TRANSFER)
+    txn = Transaction.objects.get(kind=TRANSFER)
     assert with_parsed_dates(response.json(), "created_at") == expected_transaction(txn, "alice")
     assert [(entry["account"], entry["amount"], entry["balance_after"]) for entry in response.json()["entries"]] == [
         (alice_ach.pk, "-12.50", "87.50"),
@@ -479,7 +480,7 @@ def test_a_replay_returns_the_byte_identical_answer_and_posts_nothing(funded_ali
     assert second["Idempotent-Replayed"] == "true"
     assert ledger_state() == after_first
     assert balance(account_of(bob, "ACH")) == (700, 0)
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -1127,7 +1128,7 @@ def test_a_partial_capture_posts_that_amount_and_releases_the_rest(hold, funded_
     )
     assert balance(account_of(funded_alice, "ACH")) == (8450, 0)
     assert balance(account_of(bob, "ACH")) == (1550, 0)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
 
 
 def test_the_payee_voids_a_hold_and_nothing_is_posted(hold, funded_alice, bob):
@@ -1301,7 +1302,7 @@ def test_ten_concurrent_twins_of_a_transfer_then_of_a_hold_each_write_once_and_a
     assert [status for status, _ in answers] == [201] * 10, answers
     assert all(answer == answers[0][1] for _, answer in answers)
     assert Transaction.objects.count() == transactions_before + 1
-    assert answers[0][1]["id"] == Transaction.objects.get(kind=Transaction.Kind.TRANSFER).pk
+    assert answers[0][1]["id"] == Transaction.objects.get(kind=TRANSFER).pk
     assert balance(account_of(alice, "ACH")) == (9000, 0)
     assert balance(account_of(bob, "ACH")) == (1000, 0)
     retry = post_transfer(api_client_for(alice.user), body, "concurrent-key")

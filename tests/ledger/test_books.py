@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone, translation
 from djmoney.money import Money
 
+from currency.kinds import CONVERSION
 from ledger.books import (
     statement_csv_text,
     statement_for_range,
@@ -17,6 +18,7 @@ from ledger.books import (
     trial_balance_on,
     trial_balance_totals,
 )
+from ledger.kinds import TRANSFER
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from members.models import Member
@@ -40,7 +42,7 @@ def convert(member: Member, amount: str, when: datetime.datetime) -> Transaction
             (system_account(Account.SystemCode.ISSUANCE, "ACH"), -Money(amount, "ACH")),
             (account_of(member, "ACH"), Money(amount, "ACH")),
         ],
-        kind=Transaction.Kind.CONVERSION,
+        kind=CONVERSION,
         memo="Change au comptoir",
         actor=None,
         at=when,
@@ -50,7 +52,7 @@ def convert(member: Member, amount: str, when: datetime.datetime) -> Transaction
 def pay(payer: Member, payee: Member, amount: str, when: datetime.datetime, memo: str = "") -> Transaction:
     return transaction_post(
         legs=[(account_of(payer, "ACH"), -Money(amount, "ACH")), (account_of(payee, "ACH"), Money(amount, "ACH"))],
-        kind=Transaction.Kind.TRANSFER,
+        kind=TRANSFER,
         memo=memo,
         actor=None,
         at=when,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import InvalidInput
+from currency.kinds import CONVERSION
 from ledger import services
 from ledger.errors import (
     AccountClosed,
@@ -23,6 +24,7 @@ from ledger.errors import (
     UnbalancedTransaction,
     UnitMismatch,
 )
+from ledger.kinds import HOLD_CAPTURE, REVERSAL, TRANSFER
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.selectors import trial_balance
 from tests.conftest import account_of
@@ -55,7 +57,7 @@ def fund_ach(account: Account, amount: str) -> Transaction:
             (services.system_account(Account.SystemCode.ISSUANCE, "ACH"), Money(f"-{amount}", "ACH")),
             (account, Money(amount, "ACH")),
         ],
-        kind=Transaction.Kind.CONVERSION,
+        kind=CONVERSION,
         actor=None,
     )
 
@@ -84,7 +86,7 @@ def test_a_transfer_moves_the_exact_amount_and_records_the_balance_after_each_en
     refresh(payer, payee)
     assert (payer.balance, payer.held, payer.available) == (-150, 0, 1850)
     assert (payee.balance, payee.held, payee.available) == (150, 0, 2150)
-    assert first.kind == Transaction.Kind.TRANSFER
+    assert first.kind_id == TRANSFER
     assert first.memo == "Jardinage"
     assert first.actor == staff_user
     assert second.actor is None
@@ -282,7 +284,7 @@ def test_a_conversion_posts_four_entries_in_two_units_each_summing_to_zero(alice
     member.refresh_from_db()
     assert (world.balance, fund.balance, issuance.balance, member.balance) == (-5000, 5000, -5000, 5000)
     assert fund.balance == -issuance.balance  # every ACH is backed by a euro
-    assert txn.kind == Transaction.Kind.CONVERSION
+    assert txn.kind_id == CONVERSION
     assert sorted(txn.entries.values_list("account_id", "unit", "amount", "balance_after")) == sorted(
         [
             (world.pk, "EUR", -5000, -5000),
@@ -429,10 +431,10 @@ def test_a_replayed_posting_returns_the_first_transaction(alice):
         (services.system_account(Account.SystemCode.ISSUANCE, "ACH"), Money("-5", "ACH")),
         (member, Money("5", "ACH")),
     ]
-    first = services.transaction_post(legs=legs, kind=Transaction.Kind.CONVERSION, actor=None, idempotency_key="c-1")
+    first = services.transaction_post(legs=legs, kind=CONVERSION, actor=None, idempotency_key="c-1")
     before = ledger_state()
 
-    replay = services.transaction_post(legs=legs, kind=Transaction.Kind.CONVERSION, actor=None, idempotency_key="c-1")
+    replay = services.transaction_post(legs=legs, kind=CONVERSION, actor=None, idempotency_key="c-1")
 
     assert replay.pk == first.pk
     assert ledger_state() == before
@@ -467,7 +469,7 @@ def test_a_reversal_posts_the_opposite_entries_linked_to_the_original(alice, bru
 
     refresh(payer, payee)
     assert (payer.balance, payee.balance) == (0, 0)
-    assert reversal.kind == Transaction.Kind.REVERSAL
+    assert reversal.kind_id == REVERSAL
     assert reversal.reverses_id == original.pk
     original.refresh_from_db()
     assert original.reversed_by == reversal
@@ -588,7 +590,7 @@ def test_a_captured_hold_posts_its_full_amount_and_releases_it(alice, bruno, sta
     assert (payee.balance, payee.held) == (500, 0)
     assert (captured.status, captured.captured_amount, captured.resolved_by) == (Hold.Status.CAPTURED, 500, staff_user)
     txn = captured.capture_transaction
-    assert (txn.kind, txn.memo) == (Transaction.Kind.HOLD_CAPTURE, "Cours")
+    assert (txn.kind_id, txn.memo) == (HOLD_CAPTURE, "Cours")
     assert list(txn.entries.order_by("id").values_list("account_id", "amount", "balance_after")) == [
         (payer.pk, -500, -500),
         (payee.pk, 500, 500),

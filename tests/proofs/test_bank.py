@@ -31,6 +31,7 @@ from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_w
 from exchange.models import Exchange, Listing
 from exchange.services import exchanges as sel
 from ledger import services
+from ledger.kinds import HOLD_CAPTURE, REVERSAL
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.verification import verify_ledger
 from members.models import Member
@@ -324,7 +325,7 @@ def assert_invariants_hold() -> None:
 
     # Each hold resolved at most once: one capture posting per captured hold, none for the others.
     captured = Hold.objects.filter(status=Hold.Status.CAPTURED)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == captured.count()
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == captured.count()
     for hold in captured.select_related("capture_transaction"):
         assert hold.capture_transaction is not None
         assert hold.capture_transaction.idempotency_key == f"hold-capture:{hold.pk}"
@@ -336,7 +337,7 @@ def assert_invariants_hold() -> None:
     assert not Hold.objects.exclude(status=Hold.Status.CAPTURED).filter(capture_transaction__isnull=False).exists()
     assert not Hold.objects.exclude(status=Hold.Status.PENDING).filter(resolved_at__isnull=True).exists()
     # A transaction is reversed at most once, and the reversal mirrors it.
-    for reversal in Transaction.objects.filter(kind=Transaction.Kind.REVERSAL).select_related("reverses"):
+    for reversal in Transaction.objects.filter(kind=REVERSAL).select_related("reverses"):
         assert reversal.reverses is not None
         mirrored = sorted((a, -x) for a, x in reversal.reverses.entries.values_list("account_id", "amount"))
         assert sorted(reversal.entries.values_list("account_id", "amount")) == mirrored
