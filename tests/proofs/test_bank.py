@@ -33,6 +33,7 @@ from exchange.services import exchanges as sel
 from ledger import services
 from ledger.kinds import HOLD_CAPTURE, REVERSAL
 from ledger.models import Account, Entry, Hold, Transaction
+from ledger.units import get_unit
 from ledger.verification import verify_ledger
 from members.models import Member
 from tests.conftest import account_of, requires_postgresql
@@ -126,7 +127,7 @@ def _pair(rng: random.Random, town: Town, unit: str) -> tuple[Account, Account]:
 
 def _amount(rng: random.Random, unit: str) -> Money:
     top = {"ACH": 1500, "HRS": 600, "GRN": 6000}[unit]
-    return services.get_unit(unit).to_money(rng.randrange(25, top, 25))
+    return get_unit(unit).to_money(rng.randrange(25, top, 25))
 
 
 def one_operation(rng: random.Random, town: Town, counter: Counter) -> None:
@@ -163,7 +164,7 @@ def one_operation(rng: random.Random, town: Town, counter: Counter) -> None:
         if choice < 0.35:
             attempt(lambda: services.hold_capture(hold=hold, actor=None), counter, "capture")
         elif choice < 0.7:
-            part = services.get_unit(hold.unit).to_money(max(1, hold.amount // rng.choice([2, 3, 4])))
+            part = get_unit(hold.unit).to_money(max(1, hold.amount // rng.choice([2, 3, 4])))
             attempt(lambda: services.hold_capture(hold=hold, actor=None, amount=part), counter, "capture_partial")
         else:
             attempt(lambda: services.hold_void(hold=hold, actor=None), counter, "void")
