@@ -139,7 +139,7 @@ def transaction_saved(sender: type, instance: Any, created: bool, using: str = D
     """post_save of ledger.Transaction: count it by unit once it has committed."""
     if created and not kwargs.get("raw"):
         transaction.on_commit(
-            partial(pending_postings.add, instance.pk, instance.kind, using), using=using, robust=True
+            partial(pending_postings.add, instance.pk, instance.kind_id, using), using=using, robust=True
         )
 
 

@@ -335,7 +335,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemberKindEnum": "members.models.Member.Kind",
         "AccountKindEnum": "ledger.models.Account.Kind",
-        "TransactionKindEnum": "ledger.models.Transaction.Kind",
+        "TransactionKindEnum": "ledger.kinds.choices",
         "AccountStatusEnum": "ledger.models.Account.Status",
         "HoldStatusEnum": "ledger.models.Hold.Status",
     },

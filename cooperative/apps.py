@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CooperativeConfig(AppConfig):
     name = "cooperative"
     verbose_name = _("Cooperative")
+
+    def ready(self) -> None:
+        from ledger.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)

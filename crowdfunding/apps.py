@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CrowdfundingConfig(AppConfig):
     name = "crowdfunding"
     verbose_name = _("Crowdfunding")
+
+    def ready(self) -> None:
+        from ledger.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CurrencyConfig(AppConfig):
     name = "currency"
     verbose_name = _("Local currency")
+
+    def ready(self) -> None:
+        from ledger.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)

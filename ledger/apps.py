@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = _("Ledger")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import kinds
+
+        kinds.register(*kinds.LEDGER_KINDS)
+        post_migrate.connect(kinds.kinds_sync, sender=self, dispatch_uid="ledger.kinds_sync")

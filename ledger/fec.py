@@ -35,6 +35,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import override
 
+from . import kinds
 from .books import start_of_day
 from .models import Account, Entry, Transaction
 from .units import UnitKind, all_units, get_unit
@@ -259,7 +260,7 @@ def _ecriture_lines(
 ) -> Iterable[list[str]]:
     day = timezone.localtime(txn["created_at"]).strftime("%Y%m%d")
     kind = txn["kind"]
-    kind_label = str(Transaction.Kind(kind).label) if kind in Transaction.Kind.values else kind
+    kind_label = kinds.label(kind)
     label = _clean(txn["memo"]) or _clean(kind_label)
     for unit in sorted({entry["unit"] for entry in entries}, key=_journal_order):
         journal_code, journal_label = journal_of(unit, statutory)

@@ -12,6 +12,7 @@ itself (triggers in migration 0002; CHECK/UNIQUE constraints below on every back
 5. Transactions and entries are append-only (UPDATE/DELETE rejected by triggers). A mistake is
    corrected by a reversing transaction; a transaction is reversed at most once (UNIQUE).
 6. One idempotency key, at most one transaction (UNIQUE).
+7. A transaction's kind is one that an app registered (foreign key to TransactionKind; ledger.kinds).
 
 Amounts are integers in the unit's minor units (see ledger.units): exact on every backend.
 """
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 
+from . import kinds
 from .units import Unit, get_unit
 
 
@@ -118,23 +120,32 @@ class Account(models.Model):
         return self.balance - self.held - self.min_balance
 
 
-class Transaction(models.Model):
-    class Kind(models.TextChoices):
-        TRANSFER = "transfer", _("Transfer")
-        POSTING = "posting", _("Posting")
-        HOLD_CAPTURE = "hold_capture", _("Hold captured")
-        REVERSAL = "reversal", _("Reversal")
-        CONVERSION = "conversion", _("Conversion")
-        RECONVERSION = "reconversion", _("Reconversion")
-        DEMURRAGE = "demurrage", _("Demurrage")
-        MEMBERSHIP = "membership", _("Membership fee")
-        PAYMENT_REQUEST = "payment_request", _("Payment request")
-        SERVICE = "service", _("Time bank service")
-        CAMPAIGN_PAYOUT = "campaign_payout", _("Campaign payout")
-        SHARE_SUBSCRIPTION = "share_subscription", _("Share subscription")
-        SHARE_REDEMPTION = "share_redemption", _("Share redemption")
+class TransactionKind(models.Model):
+    """A kind of transaction, registered by the app that owns it (ledger.kinds); its label is
+    translated from the registration, not stored."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=20, primary_key=True)
+
+    class Meta:
+        verbose_name = _("transaction kind")
+        verbose_name_plural = _("transaction kinds")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return kinds.label(self.code)
+
+
+class Transaction(models.Model):
+    # A foreign key (column "kind", the code): a kind no app registered is refused by the database.
+    kind = models.ForeignKey(
+        TransactionKind,
+        on_delete=models.PROTECT,
+        to_field="code",
+        db_column="kind",
+        db_index=False,
+        related_name="+",
+        verbose_name=_("kind"),
+    )
     memo = models.CharField(_("memo"), max_length=255, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -156,6 +167,10 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.memo}".strip()
+
+    def get_kind_display(self) -> str:
+        """The kind's translated label, as its app registered it (no query: the code is the column)."""
+        return kinds.label(self.kind_id)
 
 
 class Entry(models.Model):

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from core.api import MAX_ID
 from core.typing import RequestUser
 from members.models import Member
 
 from .errors import AccountNotFound
+from .locks import account_columns, bigint_array  # the SQL fragments the posting path builds too
 from .models import Account, Entry, Hold, Transaction
-from .services import _account_columns, _bigint_array  # the SQL fragments the posting path builds too
 from .units import all_units
 
 AUDIT_PERMISSION = "ledger.audit_ledger"
@@ -94,11 +95,11 @@ PARTY_HOLDER_FIELDS = ("id", "user_id", "membership_expires_on")
 
 @functools.cache
 def _accounts_with_holders_sql() -> tuple[str, list[str]]:
-    names, account_columns = _account_columns()
+    names, account_sql = account_columns()
     member_columns = {field.attname: field.column for field in Member._meta.concrete_fields}
     holder_columns = ", ".join(f"m.{member_columns[name]}" for name in PARTY_HOLDER_FIELDS)
     sql = (
-        f"SELECT {account_columns}, {holder_columns} FROM {Account._meta.db_table} a "  # noqa: S608 - names from the models
+        f"SELECT {account_sql}, {holder_columns} FROM {Account._meta.db_table} a "  # noqa: S608 - names from the models
         f"LEFT JOIN {Member._meta.db_table} m ON m.id = a.holder_id WHERE a.id = ANY(%s::bigint[])"
     )
     return sql, names
@@ -111,7 +112,7 @@ def _member_accounts_with_holders(ids: list[int]) -> dict[int, Account]:
         return {}
     sql, names = _accounts_with_holders_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_bigint_array(ids)])
+        cursor.execute(sql, [bigint_array(ids)])
         rows = cursor.fetchall()
     found = {}
     for row in rows:
@@ -121,6 +122,40 @@ def _member_accounts_with_holders(ids: list[int]) -> dict[int, Account]:
             account.holder = Member.from_db(connection.alias, list(PARTY_HOLDER_FIELDS), holder)
         found[account.pk] = account
     return found
+
+
+def member_account(member: Member | int, unit: str) -> Account:
+    """The member's account in `unit` (a member or a member id), whatever its status: a posting
+    refuses a frozen or a closed one with its own error.
+
+    Raises AccountNotFound ("<member> has no <unit> account.") when the member has none.
+    """
+    holder = {"holder_id": member} if isinstance(member, int) else {"holder": member}
+    account = Account.objects.filter(kind=Account.Kind.MEMBER, unit=unit, **holder).first()
+    if account is None:
+        name = member if isinstance(member, Member) else Member.objects.filter(pk=member).first()
+        raise AccountNotFound(_("%(member)s has no %(unit)s account.") % {"member": name, "unit": unit})
+    return account
+
+
+def account_get(account_id: int) -> Account:
+    """An account with its holder, for a flow that already knows it by id. Raises AccountNotFound."""
+    account = Account.objects.select_related("holder").filter(pk=account_id).first()
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def hold_get(hold_id: int) -> Hold:
+    """A hold, for a flow that already knows it by id (no lock: `ledger.locks.hold_lock` locks)."""
+    return Hold.objects.get(pk=hold_id)
+
+
+def holds_pending_on(accounts: list[Account]) -> QuerySet[Hold]:
+    """The pending holds from or towards any of these accounts."""
+    return Hold.objects.filter(
+        Q(debit_account__in=accounts) | Q(credit_account__in=accounts), status=Hold.Status.PENDING
+    )
 
 
 def member_account_for_unit(*, username: str, unit: str) -> Account:

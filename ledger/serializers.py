@@ -122,7 +122,7 @@ class EntrySerializer(serializers.ModelSerializer):
     balance_after = MinorAmountField()
     created_at = serializers.DateTimeField(source="transaction.created_at", read_only=True)
     memo = serializers.CharField(source="transaction.memo", read_only=True)
-    kind = serializers.CharField(source="transaction.kind", read_only=True)
+    kind = serializers.CharField(source="transaction.kind_id", read_only=True)
 
     class Meta:
         model = Entry
@@ -167,7 +167,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         actor = instance.actor
         return {
             "id": instance.pk,
-            "kind": instance.kind,
+            "kind": instance.kind_id,
             "memo": instance.memo,
             "actor": actor.username if actor is not None else None,
             "created_at": _DATETIME.to_representation(instance.created_at),

@@ -129,7 +129,7 @@ def statement_csv(request: HttpRequest, account_id: int) -> StreamingHttpRespons
                 [
                     timezone.localtime(entry.transaction.created_at).isoformat(timespec="seconds"),
                     entry.transaction_id,
-                    entry.transaction.kind,
+                    entry.transaction.kind_id,
                     entry.transaction.memo,
                     unit.to_decimal(entry.amount),
                     unit.to_decimal(entry.balance_after),

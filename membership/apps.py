@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MembershipConfig(AppConfig):
     name = "membership"
     verbose_name = _("Membership")
+
+    def ready(self) -> None:
+        from ledger.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)

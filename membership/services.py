@@ -16,18 +16,21 @@ from djmoney.money import Money
 
 from core.errors import InvalidInput
 from core.mail import outbound_email_queue
+from core.retries import with_retries
 from core.typing import Actor, acting_user
-from ledger.models import Account, Hold
+from ledger.locks import member_accounts_lock
+from ledger.models import Account
+from ledger.selectors import holds_pending_on, member_account
 from ledger.services import (
     account_status_set,
     accounts_open_for_member,
     system_account,
     transaction_post,
-    with_retries,
 )
 from ledger.units import get_unit
 from members.models import Commune, Member
 from members.services import MemberClosed, member_closed_mark, member_create, one_year_from
+from membership.kinds import MEMBERSHIP
 
 from .errors import MemberNotEmpty
 from .models import MembershipPayment
@@ -97,7 +100,7 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
     ends_on = one_year_from(starts_on)
     fee = Money(membership_fee(member), unit)
     if unit == settings.BOCAGE_LOCAL_UNIT:
-        payer = Account.objects.get(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT)
+        payer = member_account(member, settings.BOCAGE_LOCAL_UNIT)
     else:
         payer = system_account(Account.SystemCode.WORLD, "EUR")
     fees = system_account(Account.SystemCode.FEES, unit)
@@ -108,7 +111,7 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
         with transaction.atomic(durable=True):
             txn = transaction_post(
                 legs=[(payer, -fee), (fees, fee)],
-                kind="membership",
+                kind=MEMBERSHIP,
                 memo=memo,
                 actor=actor,
                 idempotency_key=f"membership:{member.pk}:{starts_on.isoformat()}",
@@ -138,10 +141,8 @@ def member_close(*, member: Member, actor: Actor) -> Member:
     Raises MemberNotEmpty.
     """
     with transaction.atomic():
-        accounts = list(Account.objects.select_for_update().filter(kind=Account.Kind.MEMBER, holder=member))
-        open_holds = Hold.objects.filter(status=Hold.Status.PENDING).filter(
-            debit_account__in=accounts
-        ) | Hold.objects.filter(status=Hold.Status.PENDING, credit_account__in=accounts)
+        accounts = member_accounts_lock(member)
+        open_holds = holds_pending_on(accounts)
         if any(account.balance != 0 or account.held != 0 for account in accounts) or open_holds.exists():
             raise MemberNotEmpty()
         for account in accounts:

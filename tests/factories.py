@@ -23,6 +23,7 @@ from crowdfunding.models import Campaign, Pledge, RewardTier
 from crowdfunding.services.campaigns import campaign_approve, campaign_create, campaign_submit
 from crowdfunding.services.pledges import pledge_create
 from crowdfunding.services.tiers import tier_create
+from currency.kinds import CONVERSION
 from exchange.models import Category, Listing
 from exchange.services.listings import listing_create
 from ledger.models import Account, Transaction
@@ -59,7 +60,7 @@ def fund(
                 (system_account(Account.SystemCode.ISSUANCE, "ACH"), -Money(amount, "ACH")),
                 (account, Money(amount, "ACH")),
             ],
-            kind=Transaction.Kind.CONVERSION,
+            kind=CONVERSION,
             memo=memo,
             actor=None,
             at=at,

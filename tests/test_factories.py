@@ -8,6 +8,7 @@ from djmoney.money import Money
 
 from cooperative.models import Cooperative
 from crowdfunding.models import Campaign, Pledge
+from currency.kinds import CONVERSION
 from currency.selectors.backing import check_backing
 from exchange.models import Listing
 from ledger.models import Account, Entry, Hold, Transaction
@@ -70,7 +71,7 @@ def test_local_currency_from_a_factory_is_backed_by_euros_in_the_guarantee_fund(
 
     [line] = check_backing()
     assert (line.unit, line.circulation, line.guarantee_fund, line.ok) == ("ACH", 12025, 12025, True)
-    assert Transaction.objects.filter(kind=Transaction.Kind.CONVERSION).count() == 2
+    assert Transaction.objects.filter(kind=CONVERSION).count() == 2
 
 
 def test_an_account_with_no_balance_posts_nothing():

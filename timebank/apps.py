@@ -6,3 +6,10 @@ class TimebankConfig(AppConfig):
     name = "timebank"
     label = "timebank"
     verbose_name = _("Time bank")
+
+    def ready(self) -> None:
+        from ledger.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)

@@ -20,6 +20,7 @@ from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
 from ledger.models import Account, Transaction
+from ledger.selectors import member_account
 from ledger.services import transfer_create
 from ledger.units import get_unit
 from members.models import Member
@@ -52,10 +53,10 @@ def _hours(hours: Money) -> int:
 
 
 def _time_account(member: Member) -> Account:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=TIME_UNIT).first()
-    if account is None:
-        raise AccountNotFound(_("%(member)s has no time account.") % {"member": member})
-    return account
+    try:
+        return member_account(member, TIME_UNIT)
+    except AccountNotFound:
+        raise AccountNotFound(_("%(member)s has no time account.") % {"member": member}) from None
 
 
 def service_record_create(

@@ -28,6 +28,7 @@ from cooperative.errors import (
     NotAdmitted,
     NotEnoughShares,
 )
+from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
 from cooperative.models import Cooperative, ShareClass, Shareholder, ShareMovement
 from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
@@ -260,7 +261,7 @@ def subscription_record_locked(
         memo=_("Subscription of %(quantity)d %(code)s shares by %(name)s")
         % {"quantity": quantity, "code": share_class.code, "name": shareholder.display_name},
         key=idempotency_key,
-        kind=Transaction.Kind.SHARE_SUBSCRIPTION,
+        kind=SHARE_SUBSCRIPTION,
     )
     return _record(
         cooperative=cooperative,
@@ -366,7 +367,7 @@ def redemption_record_locked(
         memo=_("Redemption of %(quantity)d %(code)s shares of %(name)s")
         % {"quantity": quantity, "code": share_class.code, "name": shareholder.display_name},
         key=idempotency_key,
-        kind=Transaction.Kind.SHARE_REDEMPTION,
+        kind=SHARE_REDEMPTION,
     )
     return _record(
         cooperative=cooperative,

@@ -31,8 +31,12 @@ from core.amounts import fee_for
 from core.errors import ApplicationError
 from core.retries import with_retries
 from crowdfunding import notifications
+from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from crowdfunding.models import Campaign, Pledge
-from ledger.models import Account, Hold, Transaction
+from ledger.errors import AccountNotFound
+from ledger.locks import hold_lock
+from ledger.models import Account, Hold
+from ledger.selectors import member_account
 from ledger.services import (
     hold_capture,
     hold_void,
@@ -95,17 +99,17 @@ def campaign_decide(*, campaign_id: int, now: datetime.datetime | None = None) -
 
 def _capture_or_keep(hold_id: int, memo: str) -> int:
     """Capture a pending hold; returns what was collected (a hold voided meanwhile collects 0)."""
-    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
-        hold = hold_capture(hold=hold, actor=None, memo=memo)
+        hold = hold_capture(hold=hold, actor=None, memo=memo, flow=True)
     return hold.captured_amount if hold.status == Hold.Status.CAPTURED else 0
 
 
 def _release(hold_id: int, key: str) -> None:
     """Void a pending hold; a hold captured behind the campaign's back is refunded by a reversal."""
-    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
-        hold_void(hold=hold, actor=None)
+        hold_void(hold=hold, actor=None, flow=True)
     elif hold.status == Hold.Status.CAPTURED and hold.capture_transaction is not None:
         transaction_reverse(transaction_to_reverse=hold.capture_transaction, actor=None, idempotency_key=key)
 
@@ -226,11 +230,10 @@ def campaign_payout(*, campaign_id: int) -> bool:
                 campaign.status = S.FAILED  # nothing could be collected after all
                 campaign.save()
                 return True
-            owner_account = Account.objects.filter(
-                kind=Account.Kind.MEMBER, holder_id=campaign.owner_id, unit=campaign.unit
-            ).first()
-            if owner_account is None:
-                raise ApplicationError(_("The owner has no account in %(unit)s.") % {"unit": campaign.unit})
+            try:
+                owner_account = member_account(campaign.owner_id, campaign.unit)
+            except AccountNotFound:
+                raise ApplicationError(_("The owner has no account in %(unit)s.") % {"unit": campaign.unit}) from None
             fee = fee_for(collected, campaign.fee_rate)
             unit = get_unit(campaign.unit)
             legs = [(escrow, unit.to_money(-collected)), (owner_account, unit.to_money(collected - fee))]
@@ -243,7 +246,7 @@ def campaign_payout(*, campaign_id: int) -> bool:
                 }
             txn = transaction_post(
                 legs=[leg for leg in legs if leg[1].amount != 0],
-                kind=Transaction.Kind.CAMPAIGN_PAYOUT,
+                kind=CAMPAIGN_PAYOUT,
                 memo=memo,
                 actor=None,
                 idempotency_key=f"campaign:{campaign.pk}:payout",

@@ -39,8 +39,9 @@ from crowdfunding.errors import (
 )
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.selectors import is_moderator
-from ledger.errors import InvalidAmount, MembershipExpired, UnitMismatch
+from ledger.errors import AccountNotFound, InvalidAmount, MembershipExpired, UnitMismatch
 from ledger.models import Account, Hold
+from ledger.selectors import member_account
 from ledger.services import hold_create, hold_void, lock_accounts
 from ledger.units import get_unit
 from members.models import Member
@@ -74,10 +75,10 @@ def _day(moment: Any) -> str:
 
 
 def _member_account(member: Member, unit: str) -> Account:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=unit).first()
-    if account is None:
-        raise NoAccountInUnit()
-    return account
+    try:
+        return member_account(member, unit)
+    except AccountNotFound:
+        raise NoAccountInUnit() from None
 
 
 def _amount(campaign: Campaign, amount: Money | None) -> int:
@@ -180,7 +181,7 @@ def _rematch(pledge: Pledge, campaign: Campaign, actor: Actor) -> None:
         return
     pool = MatchingPool.objects.select_for_update().get(pk=pool_id)
     if pledge.match_hold_id is not None:
-        hold_void(hold=Hold(pk=pledge.match_hold_id), actor=actor)
+        hold_void(hold=Hold(pk=pledge.match_hold_id), actor=actor, flow=True)
         MatchingPool.objects.filter(pk=pool.pk).update(matched_total=F("matched_total") - previous_match)
         pool.matched_total -= previous_match
     pledge.match_hold, pledge.match_amount, pledge.pool = None, 0, None
@@ -189,9 +190,11 @@ def _rematch(pledge: Pledge, campaign: Campaign, actor: Actor) -> None:
     wanted = match_for(pool, pledge.amount, pool.matched_total)
     if pool.status == MatchingPool.Status.CLOSED:
         wanted = min(wanted, previous_match)
-    sponsor_account = Account.objects.filter(kind=Account.Kind.MEMBER, holder_id=pool.sponsor_id, unit=campaign.unit)
-    account = sponsor_account.first()
-    if wanted <= 0 or account is None:
+    try:
+        account = member_account(pool.sponsor_id, campaign.unit)
+    except AccountNotFound:
+        return
+    if wanted <= 0:
         return
     locked = lock_accounts([account.pk])[account.pk]
     if locked.available is not None:
@@ -405,7 +408,7 @@ def pledge_change(
                 locked.shares = _shares(campaign, minor)
                 locked.amount = minor
             elif minor != locked.amount:
-                hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
+                hold_void(hold=Hold(pk=locked.hold_id), actor=actor, flow=True)
                 locked.version += 1
                 account = _member_account(locked.backer, campaign.unit)
                 locked.hold = _hold_pledge(campaign, account, minor, f"pledge:{locked.pk}:v{locked.version}", actor)
@@ -427,7 +430,7 @@ def pledge_withdraw(*, pledge: Pledge, actor: Actor) -> Pledge:
         with transaction.atomic(durable=True):
             campaign, locked = _lock_own_active_pledge(pledge, actor)
             if locked.hold_id is not None:
-                hold_void(hold=Hold(pk=locked.hold_id), actor=actor)
+                hold_void(hold=Hold(pk=locked.hold_id), actor=actor, flow=True)
             _release_tier(locked.tier_id)
             locked.status = Pledge.Status.WITHDRAWN
             locked.resolved_at = timezone.now()

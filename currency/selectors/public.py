@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from ledger import kinds
 from ledger.models import Account, Entry
 from ledger.models import Seal as LedgerSeal
 from ledger.units import UnitKind, all_units
@@ -22,10 +23,6 @@ from members.models import Commune, Member
 
 DIRECTORY_KINDS = (Member.Kind.BUSINESS, Member.Kind.ASSOCIATION)
 
-# Transactions that are members paying members (a conversion, a fee, demurrage or a reversal is
-# not): plain transfers, captured holds (SEL exchanges, pledges), paid payment requests and
-# confirmed time-bank services. A new flow that posts under a kind of its own is added here.
-PAYMENT_KINDS = ("transfer", "hold_capture", "payment_request", "service")
 PAYMENTS_UNIT = settings.BOCAGE_LOCAL_UNIT
 HOURS_UNIT = "HRS"
 MONTHS = 12
@@ -178,7 +175,9 @@ def monthly_figures(*, today: datetime.date | None = None, months: int = MONTHS)
             account__kind=Account.Kind.MEMBER,
             amount__gt=0,
             unit__in=[PAYMENTS_UNIT, HOURS_UNIT],
-            transaction__kind__in=PAYMENT_KINDS,
+            # Members paying members: the kinds their apps registered as such (plain transfers,
+            # captured holds, paid payment requests, time-bank services…), not a conversion or a fee.
+            transaction__kind__in=kinds.member_payment_kinds(),
             transaction__created_at__gte=since,
         )
         .annotate(month=TruncMonth("transaction__created_at", tzinfo=tz))

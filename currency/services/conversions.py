@@ -18,9 +18,11 @@ from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.errors import ComptoirInactive
+from currency.kinds import CONVERSION
 from currency.models import Comptoir, Conversion
-from ledger.errors import AccountNotFound, IdempotencyKeyReused, InvalidAmount, MembershipExpired
-from ledger.models import Account, Transaction
+from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired
+from ledger.models import Account
+from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post
 from ledger.units import get_unit
 from members.models import Member
@@ -78,9 +80,7 @@ def conversion_create(
     if minor <= 0:
         raise InvalidAmount(_("The amount must be greater than zero."))
     local = get_unit(LOCAL_UNIT)
-    member_account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=LOCAL_UNIT).first()
-    if member_account is None:
-        raise AccountNotFound(_("%(member)s has no %(unit)s account.") % {"member": member, "unit": LOCAL_UNIT})
+    local_account = member_account(member, LOCAL_UNIT)
     ledger_key = f"conversion:{idempotency_key}" if idempotency_key else None
     with override(settings.LANGUAGE_CODE):  # the books read the same whoever's language recorded it
         memo = _("Conversion at %(comptoir)s (%(method)s)") % {
@@ -102,11 +102,11 @@ def conversion_create(
                 (system_account(Account.SystemCode.WORLD, FIAT_UNIT), -euros.to_money(minor)),
                 (system_account(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT), euros.to_money(minor)),
                 (system_account(Account.SystemCode.ISSUANCE, LOCAL_UNIT), -local.to_money(minor)),
-                (member_account, local.to_money(minor)),
+                (local_account, local.to_money(minor)),
             ]
             txn = transaction_post(
                 legs=legs,
-                kind=Transaction.Kind.CONVERSION,
+                kind=CONVERSION,
                 memo=memo,
                 actor=user,
                 idempotency_key=ledger_key,

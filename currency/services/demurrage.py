@@ -29,7 +29,8 @@ from core.errors import ApplicationError
 from core.retries import with_retries
 from core.typing import Actor
 from currency.models import DemurrageCharge
-from ledger.models import Account, Transaction
+from ledger.kinds import POSTING
+from ledger.models import Account
 from ledger.services import Leg, lock_accounts, post_locked, request_fingerprint, system_account
 from ledger.units import Unit, get_unit
 
@@ -124,7 +125,7 @@ def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: 
                     Leg(account_id=fund.pk, amount=amount, unit=unit),
                 ],
                 accounts=accounts,
-                kind=Transaction.Kind.POSTING,
+                kind=POSTING,
                 memo=memo,
                 actor=actor,
                 idempotency_key=key,

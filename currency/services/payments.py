@@ -22,6 +22,7 @@ from currency.errors import PaymentRequestCancelled, PaymentRequestExpired, Paym
 from currency.models import PaymentRequest
 from ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, InvalidAmount, UnitMismatch
 from ledger.models import Account
+from ledger.selectors import account_get
 from ledger.services import transfer_create
 from ledger.units import get_unit
 
@@ -106,7 +107,7 @@ def payment_request_pay(*, request: PaymentRequest, payer_account: Account, acto
         with transaction.atomic(durable=True):
             locked = PaymentRequest.objects.select_for_update().get(pk=request.pk)
             _check_payable(locked, timezone.now())
-            payee = Account.objects.select_related("holder").get(pk=locked.payee_account_id)
+            payee = account_get(locked.payee_account_id)
             unit = get_unit(payee.unit)
             amount = unit.to_money(locked.amount)
             # The request row is locked first, then the transfer locks the two accounts: one
@@ -133,7 +134,7 @@ def payment_request_cancel(*, request: PaymentRequest, actor: Actor) -> PaymentR
 
     Raises PermissionDenied (not the payee), PaymentRequestPaid.
     """
-    payee = Account.objects.select_related("holder").get(pk=request.payee_account_id)
+    payee = account_get(request.payee_account_id)
     if not _may_act_for(payee, actor):
         raise PermissionDenied(_("Only the payee may cancel a payment request."))
 

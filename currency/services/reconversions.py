@@ -21,11 +21,13 @@ from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.errors import IbanMissing, NothingToExport, ReconversionBusinessesOnly, ReconversionNotPending
+from currency.kinds import RECONVERSION
 from currency.models import Reconversion, SepaExport
 from currency.selectors.reconversions import may_manage_reconversions
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
-from ledger.errors import AccountNotFound, InsufficientFunds, InvalidAmount
-from ledger.models import Account, Transaction
+from ledger.errors import InsufficientFunds, InvalidAmount
+from ledger.models import Account
+from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post
 from ledger.units import get_unit
 from members.models import Member
@@ -43,13 +45,6 @@ def fee_for(amount: int) -> int:
 def _require_staff(actor: Actor, message: str) -> None:
     if actor is None or not may_manage_reconversions(actor):
         raise PermissionDenied(message)
-
-
-def _member_account(member: Member) -> Account:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=LOCAL_UNIT).first()
-    if account is None:
-        raise AccountNotFound(_("%(member)s has no %(unit)s account.") % {"member": member, "unit": LOCAL_UNIT})
-    return account
 
 
 def reconversion_request(*, member: Member, amount: Money, actor: Actor) -> Reconversion:
@@ -72,7 +67,7 @@ def reconversion_request(*, member: Member, amount: Money, actor: Actor) -> Reco
     if minor <= 0:
         raise InvalidAmount(_("The amount must be greater than zero."))
     with transaction.atomic(durable=True):
-        account = _member_account(member)
+        account = member_account(member, LOCAL_UNIT)
         available = account.available
         if available is not None and minor > available:
             raise InsufficientFunds(
@@ -109,7 +104,7 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
             amount = locked.amount
             fee = fee_for(amount)
             legs = [
-                (_member_account(locked.member), -local.to_money(amount)),
+                (member_account(locked.member, LOCAL_UNIT), -local.to_money(amount)),
                 (system_account(Account.SystemCode.ISSUANCE, LOCAL_UNIT), local.to_money(amount)),
                 (system_account(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT), -euros.to_money(amount)),
             ]
@@ -121,7 +116,7 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
                 memo = _("Reconversion #%(id)s of %(member)s") % {"id": locked.pk, "member": locked.member}
             txn = transaction_post(
                 legs=legs,
-                kind=Transaction.Kind.RECONVERSION,
+                kind=RECONVERSION,
                 memo=memo,
                 actor=actor,
                 idempotency_key=f"reconversion:{locked.pk}",

@@ -28,7 +28,9 @@ from currency.selectors.reconversions import (
 )
 from currency.services import reconversions as services
 from currency.views.forms_comptoir import ReconversionRequestForm, RejectForm
+from ledger.errors import AccountNotFound
 from ledger.models import Account
+from ledger.selectors import member_account
 from ledger.units import get_unit
 from members.models import Member
 
@@ -47,7 +49,10 @@ def _staff_page(request: HttpRequest) -> HttpResponse:
 
 
 def _business_page(request: HttpRequest, member: Member, form: ReconversionRequestForm) -> HttpResponse:
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, holder=member, unit=settings.BOCAGE_LOCAL_UNIT).first()
+    try:
+        account: Account | None = member_account(member, settings.BOCAGE_LOCAL_UNIT)
+    except AccountNotFound:
+        account = None
     context = {
         "member": member,
         "account": account,

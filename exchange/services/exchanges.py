@@ -33,6 +33,7 @@ from exchange.models import Exchange, ExchangeEvent, Listing
 from exchange.notifications import exchange_parties_notify, member_notify
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
+from ledger.selectors import hold_get, member_account
 from ledger.services import hold_capture, hold_create, hold_void
 from ledger.units import get_unit
 from members.models import Member
@@ -158,10 +159,7 @@ def _transition(
 
 
 def _accounts(exchange: Exchange) -> tuple[Account, Account]:
-    def account(member_id: int) -> Account:
-        return Account.objects.get(kind=Account.Kind.MEMBER, holder_id=member_id, unit=exchange.unit)
-
-    return account(exchange.buyer_id), account(exchange.seller_id)
+    return member_account(exchange.buyer_id, exchange.unit), member_account(exchange.seller_id, exchange.unit)
 
 
 def exchange_accept(*, exchange: Exchange, actor: Actor) -> Exchange:
@@ -209,7 +207,7 @@ def exchange_cancel(*, exchange: Exchange, actor: Actor) -> Exchange:
 
     def void(locked: Exchange) -> None:
         if locked.hold_id is not None:
-            hold_void(hold=_hold(locked), actor=actor)
+            hold_void(hold=_hold(locked), actor=actor, flow=True)
         locked.closed_at = timezone.now()
 
     return _transition(
@@ -239,12 +237,12 @@ def exchange_deliver(*, exchange: Exchange, actor: Actor) -> Exchange:
 
 def _hold(locked: Exchange) -> Hold:
     assert locked.hold_id is not None  # accepted, delivered and disputed exchanges have one (a constraint)
-    return Hold.objects.get(pk=locked.hold_id)
+    return hold_get(locked.hold_id)
 
 
 def _capture(actor: Actor, amount: Money | None = None) -> Callable[[Exchange], None]:
     def capture(locked: Exchange) -> None:
-        hold_capture(hold=_hold(locked), actor=actor, amount=amount)
+        hold_capture(hold=_hold(locked), actor=actor, amount=amount, flow=True)
         locked.closed_at = timezone.now()
 
     return capture
@@ -301,9 +299,9 @@ def exchange_resolve(*, exchange: Exchange, outcome: str, amount: Money | None =
 
     def resolve(locked: Exchange) -> None:
         if outcome == "void":
-            hold_void(hold=_hold(locked), actor=actor)
+            hold_void(hold=_hold(locked), actor=actor, flow=True)
         else:
-            hold_capture(hold=_hold(locked), actor=actor, amount=amount if outcome == "partial" else None)
+            hold_capture(hold=_hold(locked), actor=actor, amount=amount if outcome == "partial" else None, flow=True)
         locked.closed_at = timezone.now()
         # Inside the exchange's atomic block: a resolution that fails leaves no event.
         audit_record(actor=actor, action="dispute_resolve", target=locked, reason=locked.dispute_reason, outcome=note)
@@ -326,7 +324,7 @@ def _auto_capture_one(exchange_id: int, now: datetime) -> bool:
             if locked.status != S.DELIVERED or locked.auto_capture_at is None or locked.auto_capture_at > now:
                 return False  # confirmed, disputed or done by a concurrent run meanwhile
             rule = TRANSITIONS[(S.DELIVERED, "auto_capture")]
-            hold_capture(hold=_hold(locked), actor=None)
+            hold_capture(hold=_hold(locked), actor=None, flow=True)
             locked.status = rule.to_status
             locked.closed_at = timezone.now()
             locked.save()

@@ -31,6 +31,7 @@ from ledger.errors import (
     SameAccount,
     UnitMismatch,
 )
+from ledger.kinds import TRANSFER
 from ledger.models import Account, Entry, Transaction
 from ledger.verification import verify_ledger
 from tests.conftest import account_of, requires_postgresql
@@ -73,7 +74,7 @@ def test_a_batch_posts_every_transfer_with_exact_balances_and_a_chained_balance_
     for account in trio:
         account.refresh_from_db()
     assert (a.balance, b.balance, c.balance) == (-550, 250, 300)
-    assert [txn.kind for txn in posted] == [Transaction.Kind.TRANSFER] * 4
+    assert [txn.kind_id for txn in posted] == [TRANSFER] * 4
     assert list(
         Entry.objects.filter(transaction__in=posted).order_by("id").values_list("account_id", "amount", "balance_after")
     ) == [

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from djmoney.money import Money
 
+from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
 from cooperative.models import RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.selectors import capital_at
 from cooperative.services.requests import (
@@ -77,7 +78,7 @@ def test_sixteen_approvals_and_payments_at_once_are_numbered_one_to_sixteen(make
     for request in issued.select_related("movement", "share_class"):
         assert (movement_of(request).quantity, movement_of(request).capital_delta) == (request.quantity, request.amount)
     assert Shareholder.objects.filter(status=Shareholder.Status.ADMITTED).count() == MEMBERS
-    assert Transaction.objects.filter(kind=Transaction.Kind.SHARE_SUBSCRIPTION).count() == MEMBERS
+    assert Transaction.objects.filter(kind=SHARE_SUBSCRIPTION).count() == MEMBERS
     assert expected_capital == 16 * 10000 + 15 * 2000  # 16 A shares, 15 B shares
     assert_books(cooperative, expected_capital)
 
@@ -111,7 +112,7 @@ def test_redemptions_racing_never_take_the_capital_below_its_floor(make_member):
     assert RedemptionRequest.objects.filter(status=RedemptionRequest.Status.PAID).count() == 3
     assert RedemptionRequest.objects.filter(status=RedemptionRequest.Status.APPROVED).count() == 5
     assert Shareholder.objects.filter(status=Shareholder.Status.LEFT).count() == 3
-    assert Transaction.objects.filter(kind=Transaction.Kind.SHARE_REDEMPTION).count() == 3
+    assert Transaction.objects.filter(kind=SHARE_REDEMPTION).count() == 3
 
 
 def test_payments_of_the_same_request_racing_issue_its_shares_once(make_member):
@@ -131,7 +132,7 @@ def test_payments_of_the_same_request_racing_issue_its_shares_once(make_member):
     assert codes(outcomes, "issued") == Counter({"issued": 4})
     assert {outcome.movement_id for outcome in outcomes} == {ShareMovement.objects.get().pk}
     assert numbers() == [1]
-    assert Transaction.objects.filter(kind=Transaction.Kind.SHARE_SUBSCRIPTION).count() == 1
+    assert Transaction.objects.filter(kind=SHARE_SUBSCRIPTION).count() == 1
     assert_books(cooperative, 30000)
 
 

@@ -147,7 +147,7 @@ def test_the_board_approves_a_newcomer_and_marks_the_payment(db, helene):
     movement = ShareMovement.objects.get()
     assert (waiting.status, waiting.movement) == ("issued", movement)
     assert (movement.number, movement.kind, movement.quantity, movement.capital_delta) == (1, "subscription", 3, 6000)
-    assert (movement.board_decision, movement.ledger_transaction.kind) == ("CA du 12/03/2026", "share_subscription")
+    assert (movement.board_decision, movement.ledger_transaction.kind_id) == ("CA du 12/03/2026", "share_subscription")
     assert (shares_of(holder), capital_at(coop)) == (3, 6000)
     assert "No subscription waits." in response.content.decode()
 

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import translation
 
+from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
 from cooperative.models import RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.services.register import months_after, months_before
 from cooperative.services.requests import (
@@ -207,7 +208,7 @@ def test_paying_a_request_twice_issues_its_shares_once(make_member):
 
     assert (again.pk, again.status, again.movement_id) == (request.pk, "issued", request.movement_id)
     assert ShareMovement.objects.count() == 1
-    assert Transaction.objects.filter(kind=Transaction.Kind.SHARE_SUBSCRIPTION).count() == 1
+    assert Transaction.objects.filter(kind=SHARE_SUBSCRIPTION).count() == 1
     assert_books(cooperative, 8000)
 
 
@@ -268,7 +269,7 @@ def test_paying_a_redemption_twice_repays_once(make_member):
     again = redemption_request_pay(request=paid, actor=administrator(), paid_on=D(2023, 2, 2))
 
     assert (again.status, again.movement_id) == ("paid", paid.movement_id)
-    assert Transaction.objects.filter(kind=Transaction.Kind.SHARE_REDEMPTION).count() == 1
+    assert Transaction.objects.filter(kind=SHARE_REDEMPTION).count() == 1
     assert_books(cooperative, 0)
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone, translation
 from djmoney.money import Money
 
+from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
 from cooperative.models import Cooperative, RedemptionRequest, Shareholder, ShareMovement, SubscriptionRequest
 from cooperative.selectors import capital_at, holdings_at
 from cooperative.services.register import movement_cancel, share_transfer
@@ -29,6 +30,7 @@ from cooperative.services.requests import (
 )
 from cooperative.services.setup import shareholder_admit
 from core.errors import ApplicationError
+from ledger.kinds import REVERSAL
 from ledger.models import Account, Entry, Transaction
 from ledger.services import system_account
 from members.models import Member
@@ -286,7 +288,7 @@ def test_the_life_of_the_scic_subscriptions_a_transfer_a_redemption_and_a_cancel
         None,
     )
     assert first.ledger_transaction is not None
-    assert first.ledger_transaction.kind == Transaction.Kind.SHARE_SUBSCRIPTION
+    assert first.ledger_transaction.kind_id == SHARE_SUBSCRIPTION
     assert first.ledger_transaction.idempotency_key == f"coop-subscription:{request.pk}"
     assert first.ledger_transaction.memo == "Subscription of 10 A shares by Alice Martin"
     assert capital_legs(first.ledger_transaction, cooperative) == [("world", -100000), ("capital", 100000)]
@@ -357,7 +359,7 @@ def test_the_life_of_the_scic_subscriptions_a_transfer_a_redemption_and_a_cancel
     )
     assert (repaid.from_shareholder, repaid.to_shareholder, repaid.board_decision) == (bruno_holder, None, "CA 2024-03")
     assert repaid.ledger_transaction is not None
-    assert repaid.ledger_transaction.kind == Transaction.Kind.SHARE_REDEMPTION
+    assert repaid.ledger_transaction.kind_id == SHARE_REDEMPTION
     assert capital_legs(repaid.ledger_transaction, cooperative) == [("world", 10000), ("capital", -10000)]
     bruno_holder.refresh_from_db()
     assert bruno_holder.status == Shareholder.Status.LEFT
@@ -392,7 +394,7 @@ def test_the_life_of_the_scic_subscriptions_a_transfer_a_redemption_and_a_cancel
         timezone.localdate(),
     )
     assert cancellation.ledger_transaction is not None
-    assert cancellation.ledger_transaction.kind == Transaction.Kind.REVERSAL
+    assert cancellation.ledger_transaction.kind_id == REVERSAL
     assert cancellation.ledger_transaction.reverses == mistake.movement.ledger_transaction
     assert capital_legs(cancellation.ledger_transaction, cooperative) == [("world", 4000), ("capital", -4000)]
     assert_books(cooperative, 300000)

@@ -11,11 +11,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from djmoney.money import Money
 
+from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services import closing
 from crowdfunding.services.closing import campaign_decide, campaigns_close_due, pledge_settle
 from crowdfunding.services.pledges import pool_create
 from ledger import services as ledger_services
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Account, Hold, Transaction
 from ledger.services import account_status_set, transfer_create
 from members.models import Member
@@ -119,7 +121,7 @@ def test_the_command_closes_every_campaign_past_its_deadline_and_a_second_run_do
     ]
     succeeding.refresh_from_db()
     assert (ledger_rows(), kinds(), succeeding.payout_transaction_id) == after_first
-    assert kinds()[Transaction.Kind.CAMPAIGN_PAYOUT] == 1
+    assert kinds()[CAMPAIGN_PAYOUT] == 1
 
 
 def test_a_campaign_closed_a_week_late_captures_every_pledge_and_match(owner, backers, make_member):
@@ -165,7 +167,7 @@ def test_closing_a_campaign_twice_posts_one_payout_and_captures_each_pledge_once
     assert (first.decided, first.pledges_settled, first.paid_out) == (1, 4, 1)
     assert (second.campaigns, second.decided, second.pledges_settled, second.paid_out) == (0, 0, 0, 0)
     assert (ledger_rows(), kinds()) == after_first
-    assert (after_first[1][Transaction.Kind.HOLD_CAPTURE], after_first[1][Transaction.Kind.CAMPAIGN_PAYOUT]) == (4, 1)
+    assert (after_first[1][HOLD_CAPTURE], after_first[1][CAMPAIGN_PAYOUT]) == (4, 1)
     # Each step on its own, once more: still nothing.
     assert campaign_decide(campaign_id=campaign.pk, now=moment) is False
     assert [pledge_settle(pledge_id=pk) for pk in Pledge.objects.values_list("pk", flat=True)] == [False] * 4
@@ -206,7 +208,7 @@ def test_a_close_that_died_after_settling_some_pledges_is_finished_by_the_next_r
 
     assert (report.campaigns, report.decided, report.pledges_settled, report.paid_out) == (1, 0, 2, 1)
     assert statuses(campaign) == [Pledge.Status.CAPTURED] * 4
-    assert (kinds()[Transaction.Kind.HOLD_CAPTURE], kinds()[Transaction.Kind.CAMPAIGN_PAYOUT]) == (4, 1)
+    assert (kinds()[HOLD_CAPTURE], kinds()[CAMPAIGN_PAYOUT]) == (4, 1)
     campaign.refresh_from_db()
     assert (campaign.status, campaign.payout_amount, campaign.fee_amount) == (Campaign.Status.PAID_OUT, 9700, 300)
     assert balance_of(escrow_of(campaign)) == (0, 0)
@@ -234,7 +236,7 @@ def test_a_close_killed_in_the_middle_of_a_capture_settles_each_pledge_once_when
     campaign.refresh_from_db()
     assert (campaign.status, campaign.payout_transaction) == (Campaign.Status.SUCCEEDED, None)
     assert statuses(campaign) == [Pledge.Status.CAPTURED] * 2 + [Pledge.Status.ACTIVE] * 2
-    assert kinds()[Transaction.Kind.HOLD_CAPTURE] == 2
+    assert kinds()[HOLD_CAPTURE] == 2
     assert Hold.objects.filter(status=Hold.Status.PENDING).count() == 2
     assert money_of(backers[2]) == (10000, 2500, 7500)
 
@@ -244,7 +246,7 @@ def test_a_close_killed_in_the_middle_of_a_capture_settles_each_pledge_once_when
 
     assert (report.decided, report.pledges_settled, report.paid_out) == (0, 2, 1)
     assert statuses(campaign) == [Pledge.Status.CAPTURED] * 4
-    assert (kinds()[Transaction.Kind.HOLD_CAPTURE], kinds()[Transaction.Kind.CAMPAIGN_PAYOUT]) == (4, 1)
+    assert (kinds()[HOLD_CAPTURE], kinds()[CAMPAIGN_PAYOUT]) == (4, 1)
     assert money_of(owner) == (9700, 0, 9700)
     one_outcome_each(campaign)
 
@@ -293,7 +295,7 @@ def test_a_settle_refused_for_a_frozen_account_blocks_the_payout_until_a_later_r
         10185,
     )
     assert money_of(backers[1]) == (6500, 0, 6500)
-    assert (kinds()[Transaction.Kind.HOLD_CAPTURE], kinds()[Transaction.Kind.CAMPAIGN_PAYOUT]) == (3, 1)
+    assert (kinds()[HOLD_CAPTURE], kinds()[CAMPAIGN_PAYOUT]) == (3, 1)
     one_outcome_each(campaign)
 
 
@@ -350,7 +352,7 @@ def test_a_payout_refused_at_the_owners_upper_limit_is_recorded_and_paid_by_a_la
     )
     assert money_of(owner, "HRS") == (9550, 0, 11550)
     assert balance_of(escrow_of(campaign)) == (0, 0)
-    assert kinds()[Transaction.Kind.CAMPAIGN_PAYOUT] == 1
+    assert kinds()[CAMPAIGN_PAYOUT] == 1
     assert campaigns_close_due(now=moment).campaigns == 0
 
 

@@ -16,9 +16,11 @@ from django.db.models import Sum
 from djmoney.money import Money
 
 from core.errors import ApplicationError
+from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from crowdfunding.models import Campaign, MatchingPool, Pledge, RewardTier
 from crowdfunding.services.closing import campaign_decide, campaigns_close_due
 from crowdfunding.services.pledges import pledge_create, pool_create
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Account, Hold, Transaction
 from members.models import Member
 from tests.concurrency import race
@@ -125,7 +127,7 @@ def test_two_closing_runs_racing_pay_out_once_and_settle_each_pledge_once(make_m
         11640,
     )
     kinds = Counter(Transaction.objects.values_list("kind", flat=True))
-    assert (kinds[Transaction.Kind.HOLD_CAPTURE], kinds[Transaction.Kind.CAMPAIGN_PAYOUT]) == (8, 1)
+    assert (kinds[HOLD_CAPTURE], kinds[CAMPAIGN_PAYOUT]) == (8, 1)
     assert set(Pledge.objects.values_list("status", flat=True)) == {Pledge.Status.CAPTURED}
     assert set(Hold.objects.values_list("status", flat=True)) == {Hold.Status.CAPTURED}
     assert [(account_of(b, "ACH").balance, account_of(b, "ACH").held) for b in backers] == [(8500, 0)] * 8

@@ -15,10 +15,12 @@ from djmoney.money import Money
 from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
+from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services.campaigns import campaign_approve, campaign_submit
 from crowdfunding.services.pledges import pledge_create
 from crowdfunding.tasks import campaign_close_now, campaigns_advance
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Account, Transaction
 from members.models import Member
 from tests.conftest import account_of
@@ -72,7 +74,7 @@ def test_the_beat_task_opens_the_campaigns_whose_start_came_and_closes_those_pas
     assert (ending.raised_total, ending.fee_amount, ending.payout_amount) == (6000, 180, 5820)
     assert account_of(owner, "ACH").balance == 5820
     kinds = Counter(Transaction.objects.values_list("kind", flat=True))
-    assert (kinds[Transaction.Kind.HOLD_CAPTURE], kinds[Transaction.Kind.CAMPAIGN_PAYOUT]) == (3, 1)
+    assert (kinds[HOLD_CAPTURE], kinds[CAMPAIGN_PAYOUT]) == (3, 1)
 
 
 @pytest.mark.skipif(
@@ -114,4 +116,4 @@ def test_a_real_worker_closes_a_campaign_sent_through_the_broker(make_member):
     assert account_of(owner, "ACH").balance == 5820
     escrow = Account.objects.get(pk=campaign.escrow_account_id)
     assert (escrow.balance, escrow.held) == (0, 0)
-    assert Transaction.objects.filter(kind=Transaction.Kind.CAMPAIGN_PAYOUT).count() == 1
+    assert Transaction.objects.filter(kind=CAMPAIGN_PAYOUT).count() == 1

@@ -11,10 +11,12 @@ import pytest
 from django.db.models import Q
 from djmoney.money import Money
 
+from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from crowdfunding.models import Campaign, MatchingPool, Pledge
 from crowdfunding.services.campaigns import campaign_cancel
 from crowdfunding.services.closing import campaigns_close_due
 from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_withdraw, pool_create
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.services import system_account
 from members.models import Member
@@ -130,7 +132,7 @@ def test_an_all_or_nothing_campaign_that_succeeds_pays_the_owner_less_a_three_pe
     # Three captures (backer → escrow) and one payout (escrow → owner and fees).
     assert ledger_rows() == (rows_before[0] + 4, rows_before[1] + 3 * 2 + 3, rows_before[2] + 3)
     payout = campaign.payout_transaction
-    assert payout is not None and payout.kind == Transaction.Kind.CAMPAIGN_PAYOUT
+    assert payout is not None and payout.kind_id == CAMPAIGN_PAYOUT
     escrow = escrow_of(campaign)
     assert sorted(payout.entries.values_list("account_id", "amount")) == sorted(
         [
@@ -141,7 +143,7 @@ def test_an_all_or_nothing_campaign_that_succeeds_pays_the_owner_less_a_three_pe
     )
     # Each backer's statement says why the money left.
     capture = Entry.objects.filter(account=account_of(alice, "ACH")).latest("id").transaction
-    assert capture.kind == Transaction.Kind.HOLD_CAPTURE
+    assert capture.kind_id == HOLD_CAPTURE
     assert capture.memo == (
         f"Pledge to “Un fablab aux Achards” (campaign #{campaign.pk}) collected: the campaign succeeded"
     )
@@ -321,7 +323,7 @@ def test_a_pledge_raised_lowered_and_withdrawn_moves_its_match_and_the_pool_tota
     # Every replaced hold was voided: one pending pledge hold and one pending match hold remain.
     assert Hold.objects.filter(status=Hold.Status.PENDING).count() == 2
     assert Hold.objects.filter(status=Hold.Status.VOIDED).count() == 3 + 1 + 3 + 1
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 0
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 0
 
     campaigns_close_due(now=past_deadline(campaign))
     campaign.refresh_from_db()

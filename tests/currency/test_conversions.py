@@ -10,9 +10,9 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.errors import ApplicationError
+from currency.kinds import CONVERSION
 from currency.models import Comptoir, Conversion
 from currency.selectors.comptoirs import comptoir_cash_report, local_day_bounds
-from ledger.models import Transaction
 from members.models import Member
 from membership.services import member_close
 from tests.conftest import account_of
@@ -43,7 +43,7 @@ def test_a_conversion_moves_euros_into_the_fund_and_issues_as_many_ach(make_memb
         camille,
     )
     txn = conversion.transaction
-    assert txn.kind == Transaction.Kind.CONVERSION
+    assert txn.kind_id == CONVERSION
     assert sorted((entry.account.system_code or "member", entry.unit, entry.amount) for entry in txn.entries.all()) == [
         ("guarantee_fund", "EUR", 5000),
         ("issuance", "ACH", -5000),

@@ -20,6 +20,7 @@ from currency.services.payments import (
     payment_request_pay,
 )
 from ledger.errors import InsufficientFunds, InvalidAmount, SameAccount
+from ledger.kinds import TRANSFER
 from ledger.models import Entry, Transaction
 from members.models import Member
 from tests.conftest import account_of, api_client_for, requires_postgresql
@@ -191,7 +192,7 @@ def test_api_create_get_pay_then_pay_again(bakery, camille):
     again = payer.post(f"{REQUESTS}{token}/pay/", {"from_account": account_of(camille, "ACH").pk}, format="json")
     assert again.status_code == 422
     assert again.json()["code"] == "payment_request_paid"
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 1
     assert [item["token"] for item in business.get(REQUESTS).json()] == [token]
     assert payer.get(REQUESTS).json() == []
 
@@ -228,7 +229,7 @@ def test_api_status_codes(bakery, camille, make_member):
     PaymentRequest.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     expired = payer.post(f"{REQUESTS}{expiring.token}/pay/", {"from_account": account_of(camille, "ACH").pk})
     assert expired.status_code == 422 and expired.json()["code"] == "payment_request_expired"
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 0
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 0
 
 
 # --- concurrency ------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def test_two_payers_paying_one_request_at_once_post_exactly_one_transaction(make
 
     assert failures == []
     assert outcomes == Counter({"paid": 1, "payment_request_paid": 11})
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 1
     paid = PaymentRequest.objects.get(pk=request.pk)
     assert paid.status == PaymentRequest.Status.PAID
     assert account_of(bakery, "ACH").balance == 1500

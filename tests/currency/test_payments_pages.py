@@ -10,6 +10,7 @@ from djmoney.money import Money
 
 from currency.models import PaymentRequest
 from currency.services.payments import payment_request_create
+from ledger.kinds import TRANSFER
 from ledger.models import Transaction
 from members.models import Member
 from tests.conftest import PASSWORD, account_of
@@ -80,7 +81,7 @@ def test_a_member_opens_the_link_and_confirms_the_payment(bakery, camille):
 
     again = client.post(f"/pay/r/{request.token}/")
     assert again.status_code == 422
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 1
     assert 'id="confirm-payment"' not in again.content.decode()
 
 

@@ -8,6 +8,7 @@ import pytest
 from djmoney.money import Money
 
 from core.errors import ApplicationError
+from currency.kinds import RECONVERSION
 from currency.models import Reconversion
 from currency.services.reconversions import (
     fee_for,
@@ -82,7 +83,7 @@ def test_a_reconversion_is_requested_approved_and_posted_with_the_fee(bakery, st
         "fees_eur": 201,
     }
     txn = approved.transaction
-    assert txn is not None and txn.kind == Transaction.Kind.RECONVERSION
+    assert txn is not None and txn.kind_id == RECONVERSION
     assert sorted((entry.account.system_code or "member", entry.unit, entry.amount) for entry in txn.entries.all()) == [
         ("fees", "EUR", 201),
         ("guarantee_fund", "EUR", -4010),
@@ -206,6 +207,6 @@ def test_approving_twice_posts_once(bakery, staff_user):
     reconversion_approve(reconversion=request, actor=staff_user)
     with pytest.raises(ApplicationError):
         reconversion_approve(reconversion=request, actor=staff_user)
-    assert Transaction.objects.filter(kind=Transaction.Kind.RECONVERSION).count() == 1
+    assert Transaction.objects.filter(kind=RECONVERSION).count() == 1
     assert balance(account_of(bakery, "ACH")) == 9000
     assert_backed()

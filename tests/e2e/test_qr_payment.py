@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from currency.models import PaymentRequest
+from ledger.kinds import TRANSFER
 from ledger.models import Transaction
 from members.models import Member
 from tests.conftest import PASSWORD, account_of
@@ -50,7 +51,7 @@ def test_a_member_pays_a_business_by_its_qr_code_and_both_balances_move(browser,
 
     assert account_of(camille, "ACH").balance == 3750
     assert account_of(bakery, "ACH").balance == 1250
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 1
     assert PaymentRequest.objects.get().status == PaymentRequest.Status.PAID
 
     # The shop's page refreshes by itself and shows the request paid.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Category, Exchange, Listing
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Hold, Transaction
 from tests.conftest import PASSWORD, account_of
 
@@ -77,7 +78,7 @@ def test_an_offer_is_proposed_accepted_delivered_confirmed_and_paid(browser, liv
     page_b.wait_for_selector(".exchange[data-status=completed]")
     assert page_b.locator("[data-testid=timeline] li").count() == 4
 
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     for page, member, balance in [(page_b, bruno, "−20,00 GRN"), (page_a, alice, "20,00 GRN")]:
         account = account_of(member, "GRN")
         page.goto(f"{live_server.url}/accounts/{account.pk}/statement/")

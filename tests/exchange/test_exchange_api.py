@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Exchange, ExchangeMessage, Review
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Hold, Transaction
 from tests.conftest import api_client_for
 from tests.exchange.test_exchange_support import listing_of, money_of, snapshot
@@ -47,7 +48,7 @@ def test_a_whole_exchange_through_the_api(pair):
     )
     again = as_buyer.post(f"/api/exchanges/{exchange_id}/confirm/")
     assert (again.status_code, again.json()["status"]) == (200, "completed")
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert [event["to_status"] for event in again.json()["events"]] == [
         "requested",
         "accepted",

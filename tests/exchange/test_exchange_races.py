@@ -14,6 +14,7 @@ from django.utils import timezone
 from exchange.errors import TransitionNotAllowed
 from exchange.models import Exchange, ExchangeEvent
 from exchange.services import exchanges as services
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Hold, Transaction
 from tests.conftest import requires_postgresql
 from tests.exchange.test_exchange_support import listing_of, money_of, propose
@@ -54,7 +55,7 @@ def test_two_confirmations_at_once_capture_the_hold_exactly_once(make_member):
     exchange, seller, buyer = _delivered(make_member)
     outcomes = _race([lambda: services.exchange_confirm(exchange=exchange, actor=buyer.user)] * 4)
     assert [getattr(outcome, "status", outcome) for outcome in outcomes] == [S.COMPLETED] * 4
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert Hold.objects.get().status == Hold.Status.CAPTURED
     assert ExchangeEvent.objects.filter(exchange=exchange, to_status=S.COMPLETED).count() == 1
     assert money_of(buyer, "GRN") == (-3000, 0, 47000)
@@ -93,7 +94,7 @@ def test_auto_capture_run_twice_and_concurrently_posts_once(make_member):
     outcomes = _race([services.exchanges_auto_capture_due] * 3)
     assert sorted(outcomes) == [0, 0, 1]
     assert services.exchanges_auto_capture_due() == 0
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert money_of(seller, "GRN") == (3000, 0, 53000)
 
 
@@ -104,7 +105,7 @@ def test_auto_capture_racing_the_buyers_confirmation_posts_once(make_member):
         [services.exchanges_auto_capture_due, lambda: services.exchange_confirm(exchange=exchange, actor=buyer.user)]
     )
     assert not any(isinstance(outcome, Exception) for outcome in outcomes)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert Exchange.objects.get(pk=exchange.pk).status == S.COMPLETED
 
 

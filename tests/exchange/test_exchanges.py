@@ -16,6 +16,7 @@ from exchange.selectors.exchanges import exchange_get_visible, exchanges_of, mem
 from exchange.services import exchanges as services
 from exchange.services import reviews
 from ledger.errors import InsufficientFunds, InvalidAmount, UnitMismatch
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Hold, Transaction
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import hold_of, listing_of, money_of, propose, snapshot
@@ -48,7 +49,7 @@ def test_balances_held_and_available_at_each_step_of_a_grn_exchange(pair):
     assert exchange.status == S.COMPLETED
     assert money_of(buyer, "GRN") == (-2500, 0, 47500)
     assert money_of(seller, "GRN") == (2500, 0, 52500)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert [(e.from_status, e.to_status) for e in ExchangeEvent.objects.filter(exchange=exchange)] == [
         ("", "requested"),
         ("requested", "accepted"),
@@ -57,7 +58,7 @@ def test_balances_held_and_available_at_each_step_of_a_grn_exchange(pair):
     ]
     again = services.exchange_confirm(exchange=exchange, actor=buyer.user)
     assert again.status == S.COMPLETED
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert ExchangeEvent.objects.filter(exchange=exchange).count() == 4
 
 
@@ -157,13 +158,13 @@ def test_auto_capture_pays_due_deliveries_once_and_leaves_the_others(pair, make_
     assert services.exchanges_auto_capture_due() == 0
     statuses = dict(Exchange.objects.values_list("pk", "status"))
     assert statuses == {due.pk: S.COMPLETED, not_yet.pk: S.DELIVERED, disputed.pk: S.DISPUTED}
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
     assert money_of(seller, "GRN") == (2000, 0, 52000)
     event = ExchangeEvent.objects.filter(exchange=due).latest("id")
     assert (event.actor, event.to_status, event.note) == (None, S.COMPLETED, "auto_capture")
     # The buyer confirming afterwards changes nothing.
     assert services.exchange_confirm(exchange=due, actor=buyer.user).status == S.COMPLETED
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
 
 
 @pytest.mark.django_db
@@ -332,4 +333,4 @@ def test_the_beat_task_runs_the_readable_rule_and_is_safe_twice(pair):
     Exchange.objects.filter(pk=exchange.pk).update(auto_capture_at=timezone.now() - datetime.timedelta(seconds=1))
     assert exchanges_auto_capture_due.apply().get() == 1
     assert exchanges_auto_capture_due.apply().get() == 0
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from ledger.kinds import TRANSFER
 from ledger.models import Entry, Transaction
 from members.models import Member
 from tests.conftest import PASSWORD, account_of, api_client_for
@@ -58,7 +59,7 @@ def test_a_malformed_amount_on_the_pay_page_is_a_form_error_and_moves_nothing(al
     assert page.status_code == 200
     assert page.context["form"].errors["amount"] == [FRENCH_ERROR]
     assert Entry.objects.count() == entries
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 0
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 0
 
 
 @pytest.mark.parametrize("amount", ["1_0", "\u0661", "\uff11", "1e3", 10])

@@ -17,6 +17,7 @@ from ledger.books import (
     trial_balance_on,
     trial_balance_totals,
 )
+from ledger.kinds import TRANSFER
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from members.models import Member
@@ -40,7 +41,7 @@ def convert(member: Member, amount: str, when: datetime.datetime) -> Transaction
 def pay(payer: Member, payee: Member, amount: str, when: datetime.datetime, memo: str = "") -> Transaction:
     return transaction_post(
         legs=[(account_of(payer, "ACH"), -Money(amount, "ACH")), (account_of(payee, "ACH"), Money(amount, "ACH"))],
-        kind=Transaction.Kind.TRANSFER,
+        kind=TRANSFER,
         memo=memo,
         actor=None,
         at=when,

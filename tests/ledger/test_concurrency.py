@@ -24,6 +24,7 @@ from djmoney.money import Money
 
 from core.errors import ApplicationError
 from ledger import services
+from ledger.kinds import TRANSFER
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.units import get_unit
 from tests.conftest import account_of, requires_postgresql
@@ -170,7 +171,7 @@ def test_thousands_of_concurrent_transfers_near_the_limits_keep_the_books_exact(
     assert refusals.get("refused:limit_exceeded", 0) > 0
     assert Transaction.objects.count() - transactions_before == outcomes["posted"]
     assert Entry.objects.count() - entries_before == 2 * outcomes["posted"]
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == outcomes["posted"] + 11
+    assert Transaction.objects.filter(kind=TRANSFER).count() == outcomes["posted"] + 11
     assert_books_are_sound()
 
 

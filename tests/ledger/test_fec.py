@@ -15,12 +15,14 @@ from django.core.management import call_command
 from django.utils import timezone
 from djmoney.money import Money
 
+from currency.kinds import CONVERSION
 from ledger.fec import FecBooks, fec_filename, fec_write
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post
 from tests.conftest import account_of
 from tests.currency.funding import give_ach
 from tests.ledger.books_story import worked_example
+from timebank.kinds import SERVICE
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +207,7 @@ def test_the_fiscal_year_runs_from_1_january_to_31_december_in_paris(make_member
                 (issuance, -Money(amount, "ACH")),
                 (mine, Money(amount, "ACH")),
             ],
-            kind=Transaction.Kind.CONVERSION,
+            kind=CONVERSION,
             actor=None,
             at=at,
         )
@@ -229,7 +231,7 @@ def test_hours_leave_the_fec_for_the_non_statutory_file_in_their_own_journal(mak
     anna, basile = make_member(username="anna"), make_member(username="basile", display_name="Basile")
     transaction_post(
         legs=[(account_of(anna, "HRS"), -Money("1.5", "HRS")), (account_of(basile, "HRS"), Money("1.5", "HRS"))],
-        kind=Transaction.Kind.SERVICE,
+        kind=SERVICE,
         memo="Jardinage",
         actor=None,
     )

@@ -21,11 +21,13 @@ from djmoney.money import Money
 
 from cooperative.models import Cooperative
 from ledger.fec import FEC_COLUMNS, FecBooks, fec_filename, fec_write
+from ledger.kinds import POSTING, TRANSFER
 from ledger.models import Account, ExportJob, Transaction
 from ledger.services import system_account, transaction_post
 from tests.conftest import account_of, api_client_for
 from tests.cooperative.helpers import SIREN, found_scic, shareholder_with_shares
 from tests.ledger.books_story import make_auditor, worked_example
+from timebank.kinds import SERVICE
 
 pytestmark = pytest.mark.django_db
 
@@ -107,13 +109,13 @@ def books(make_member, django_user_model, staff_user, settings) -> Books:
     anna, basile = make_member(username="anna"), make_member(username="basile", display_name="Basile")
     transaction_post(
         legs=[(account_of(anna, "HRS"), -Money("1.5", "HRS")), (account_of(basile, "HRS"), Money("1.5", "HRS"))],
-        kind=Transaction.Kind.SERVICE,
+        kind=SERVICE,
         memo="Jardinage",
         actor=None,
     )
     transaction_post(
         legs=[(account_of(anna, "GRN"), -Money("30", "GRN")), (account_of(basile, "GRN"), Money("30", "GRN"))],
-        kind=Transaction.Kind.TRANSFER,
+        kind=TRANSFER,
         memo="Confitures",
         actor=None,
     )
@@ -124,7 +126,7 @@ def books(make_member, django_user_model, staff_user, settings) -> Books:
             (account_of(basile, "HRS"), -Money("0.5", "HRS")),
             (account_of(anna, "HRS"), Money("0.5", "HRS")),
         ],
-        kind=Transaction.Kind.POSTING,
+        kind=POSTING,
         memo=MEMO,
         actor=None,
     )
@@ -134,7 +136,7 @@ def books(make_member, django_user_model, staff_user, settings) -> Books:
             (system_account(Account.SystemCode.WORLD, "EUR"), -Money("7", "EUR")),
             (system_account(Account.SystemCode.FEES, "EUR"), Money("7", "EUR")),
         ],
-        kind=Transaction.Kind.POSTING,
+        kind=POSTING,
         memo="Facture de janvier saisie en retard",
         actor=None,
         at=datetime.datetime(year, 1, 2, 10, tzinfo=PARIS),

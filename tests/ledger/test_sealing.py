@@ -33,7 +33,7 @@ def canonical(txn: Transaction) -> bytes:
 
     created = txn.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     lines = [
-        f"T|{txn.pk}|{text(txn.kind)}|{created}|{text(txn.memo)}|{text(txn.reverses_id)}|"
+        f"T|{txn.pk}|{text(txn.kind_id)}|{created}|{text(txn.memo)}|{text(txn.reverses_id)}|"
         f"{text(txn.idempotency_key)}|{text(txn.actor_id)}\n"
     ]
     for entry in Entry.objects.filter(transaction=txn).order_by("id"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from djmoney.money import Money
 
+from currency.kinds import CONVERSION
 from ledger import services
 from ledger.errors import InsufficientFunds
 from ledger.models import Account, Entry, Hold, Transaction
@@ -104,7 +105,7 @@ def test_a_payment_to_the_wrong_neighbour_is_reversed_and_paid_again(make_member
             (issuance, Money("-60", "ACH")),
             (francois, Money("60", "ACH")),
         ],
-        kind=Transaction.Kind.CONVERSION,
+        kind=CONVERSION,
         actor=staff_user,
     )
     # He means to pay Gaëlle 42,50 ACH for vegetables, but picks Hugo.

@@ -31,7 +31,9 @@ from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_w
 from exchange.models import Exchange, Listing
 from exchange.services import exchanges as sel
 from ledger import services
+from ledger.kinds import HOLD_CAPTURE, REVERSAL
 from ledger.models import Account, Entry, Hold, Transaction
+from ledger.units import get_unit
 from ledger.verification import verify_ledger
 from members.models import Member
 from tests.conftest import account_of, requires_postgresql
@@ -125,7 +127,7 @@ def _pair(rng: random.Random, town: Town, unit: str) -> tuple[Account, Account]:
 
 def _amount(rng: random.Random, unit: str) -> Money:
     top = {"ACH": 1500, "HRS": 600, "GRN": 6000}[unit]
-    return services.get_unit(unit).to_money(rng.randrange(25, top, 25))
+    return get_unit(unit).to_money(rng.randrange(25, top, 25))
 
 
 def one_operation(rng: random.Random, town: Town, counter: Counter) -> None:
@@ -162,7 +164,7 @@ def one_operation(rng: random.Random, town: Town, counter: Counter) -> None:
         if choice < 0.35:
             attempt(lambda: services.hold_capture(hold=hold, actor=None), counter, "capture")
         elif choice < 0.7:
-            part = services.get_unit(hold.unit).to_money(max(1, hold.amount // rng.choice([2, 3, 4])))
+            part = get_unit(hold.unit).to_money(max(1, hold.amount // rng.choice([2, 3, 4])))
             attempt(lambda: services.hold_capture(hold=hold, actor=None, amount=part), counter, "capture_partial")
         else:
             attempt(lambda: services.hold_void(hold=hold, actor=None), counter, "void")
@@ -324,7 +326,7 @@ def assert_invariants_hold() -> None:
 
     # Each hold resolved at most once: one capture posting per captured hold, none for the others.
     captured = Hold.objects.filter(status=Hold.Status.CAPTURED)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == captured.count()
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == captured.count()
     for hold in captured.select_related("capture_transaction"):
         assert hold.capture_transaction is not None
         assert hold.capture_transaction.idempotency_key == f"hold-capture:{hold.pk}"
@@ -336,7 +338,7 @@ def assert_invariants_hold() -> None:
     assert not Hold.objects.exclude(status=Hold.Status.CAPTURED).filter(capture_transaction__isnull=False).exists()
     assert not Hold.objects.exclude(status=Hold.Status.PENDING).filter(resolved_at__isnull=True).exists()
     # A transaction is reversed at most once, and the reversal mirrors it.
-    for reversal in Transaction.objects.filter(kind=Transaction.Kind.REVERSAL).select_related("reverses"):
+    for reversal in Transaction.objects.filter(kind=REVERSAL).select_related("reverses"):
         assert reversal.reverses is not None
         mirrored = sorted((a, -x) for a, x in reversal.reverses.entries.values_list("account_id", "amount"))
         assert sorted(reversal.entries.values_list("account_id", "amount")) == mirrored

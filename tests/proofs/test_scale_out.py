@@ -35,6 +35,7 @@ from djmoney.money import Money
 from core.idempotency import ledger_key
 from ledger import services
 from ledger.models import Account, Hold, Transaction
+from ledger.units import get_unit
 from members.models import Member
 from members.services import api_token_create
 from tests.conftest import account_of
@@ -150,11 +151,11 @@ HEADER = "Idempotency-Key"
 
 
 def major(unit: str, minor: int) -> str:
-    return str(services.get_unit(unit).to_money(minor).amount)
+    return str(get_unit(unit).to_money(minor).amount)
 
 
 def minor_of(unit: str, amount: str) -> int:
-    return services.get_unit(unit).to_minor(Decimal(amount))
+    return get_unit(unit).to_minor(Decimal(amount))
 
 
 def build_town(make_member: Callable[..., Member]) -> tuple[dict[str, list[Person]], Person, list[int]]:

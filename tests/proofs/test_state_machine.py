@@ -43,11 +43,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from core.errors import ApplicationError
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services.pledges import pledge_change, pledge_create, pledge_withdraw
+from currency.kinds import CONVERSION
 from currency.models import Comptoir
 from currency.services.conversions import conversion_create
 from exchange.models import Exchange, Listing
 from exchange.services import exchanges as sel
 from ledger import services
+from ledger.kinds import HOLD_CAPTURE, POSTING, REVERSAL, TRANSFER
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.units import get_unit
 from members.models import Member
@@ -276,7 +278,7 @@ def check_invariants(model: Ledger, baseline_transactions: int, guarantee_fund: 
     }
     assert holds == model.hold_states(), "holds differ from the model's"
     captured = sum(1 for status, _ in holds.values() if status == Hold.Status.CAPTURED)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == captured, "a hold paid twice"
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == captured, "a hold paid twice"
     assert Transaction.objects.count() == baseline_transactions + model.transactions, "a refusal or replay wrote"
     assert books["accounts"][guarantee_fund][1] == -books["accounts"][issuance][1], "ACH not fully backed"
     fire_deferred_checks()
@@ -458,7 +460,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 expect = keyed
             else:
                 refusal = self.model.posting_refusal(legs)
-                expect = refused(refusal) if refusal else Expect(postings=[Posting(Transaction.Kind.TRANSFER, legs)])
+                expect = refused(refusal) if refusal else Expect(postings=[Posting(TRANSFER, legs)])
         result, code = self.call(
             "transfer",
             lambda: services.transfer_create(
@@ -514,9 +516,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 expect = refused("unit_mismatch")
             else:
                 refusal = self.model.posting_refusal(minor_legs)
-                expect = (
-                    refused(refusal) if refusal else Expect(postings=[Posting(Transaction.Kind.POSTING, minor_legs)])
-                )
+                expect = refused(refusal) if refusal else Expect(postings=[Posting(POSTING, minor_legs)])
         result, code = self.call(
             f"post_{shape}", lambda: services.transaction_post(legs=legs, actor=None, idempotency_key=key)
         )
@@ -535,11 +535,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expect = refused("already_reversed")
         else:
             refusal = self.model.posting_refusal(mirrored)
-            expect = (
-                refused(refusal)
-                if refusal
-                else Expect(postings=[Posting(Transaction.Kind.REVERSAL, mirrored, reverses=original)])
-            )
+            expect = refused(refusal) if refusal else Expect(postings=[Posting(REVERSAL, mirrored, reverses=original)])
         result, code = self.call(
             "reverse",
             lambda: services.transaction_reverse(
@@ -619,9 +615,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expect = (
                 refused(refusal)
                 if refusal
-                else Expect(
-                    postings=[Posting(Transaction.Kind.HOLD_CAPTURE, legs)], resolved=[(hold_id, "captured", minor)]
-                )
+                else Expect(postings=[Posting(HOLD_CAPTURE, legs)], resolved=[(hold_id, "captured", minor)])
             )
         _, code = self.call("capture", lambda: services.hold_capture(hold=Hold(pk=hold_id), actor=None, amount=amount))
         self.settle("capture", expect, code)
@@ -686,7 +680,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 expect = keyed
             else:
                 refusal = self.model.posting_refusal(legs)
-                expect = refused(refusal) if refusal else Expect(postings=[Posting(Transaction.Kind.CONVERSION, legs)])
+                expect = refused(refusal) if refusal else Expect(postings=[Posting(CONVERSION, legs)])
         result, code = self.call(
             "conversion",
             lambda: conversion_create(
@@ -754,7 +748,7 @@ class LedgerMachine(RuleBasedStateMachine):
                     refused(refusal)
                     if refusal
                     else Expect(
-                        postings=[Posting(Transaction.Kind.HOLD_CAPTURE, legs)],
+                        postings=[Posting(HOLD_CAPTURE, legs)],
                         resolved=[(exchange.hold, "captured", exchange.amount)],
                     )
                 )

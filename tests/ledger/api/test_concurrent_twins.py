@@ -13,6 +13,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from core.models import IdempotencyRecord
+from ledger.kinds import TRANSFER
 from ledger.models import Hold, Transaction
 from tests.conftest import account_of, api_client_for, requires_postgresql
 from tests.ledger.api.support import (
@@ -57,7 +58,7 @@ def test_ten_concurrent_twins_of_a_transfer_then_of_a_hold_each_write_once_and_a
     assert [status for status, _ in answers] == [201] * 10, answers
     assert all(answer == answers[0][1] for _, answer in answers)
     assert Transaction.objects.count() == transactions_before + 1
-    assert answers[0][1]["id"] == Transaction.objects.get(kind=Transaction.Kind.TRANSFER).pk
+    assert answers[0][1]["id"] == Transaction.objects.get(kind=TRANSFER).pk
     assert balance(account_of(alice, "ACH")) == (9000, 0)
     assert balance(account_of(bob, "ACH")) == (1000, 0)
     retry = post_transfer(api_client_for(alice.user), body, "concurrent-key")

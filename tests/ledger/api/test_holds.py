@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.services import (
     account_status_set,
@@ -162,7 +163,7 @@ def test_a_partial_capture_posts_that_amount_and_releases_the_rest(hold, funded_
     )
     assert balance(account_of(funded_alice, "ACH")) == (8450, 0)
     assert balance(account_of(bob, "ACH")) == (1550, 0)
-    assert Transaction.objects.filter(kind=Transaction.Kind.HOLD_CAPTURE).count() == 1
+    assert Transaction.objects.filter(kind=HOLD_CAPTURE).count() == 1
 
 
 def test_the_payee_voids_a_hold_and_nothing_is_posted(hold, funded_alice, bob):

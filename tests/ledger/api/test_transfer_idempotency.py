@@ -7,6 +7,7 @@ import json
 import pytest
 
 from core.models import IdempotencyRecord
+from ledger.kinds import TRANSFER
 from ledger.models import Transaction
 from tests.conftest import account_of, api_client_for
 from tests.ledger.api.support import (
@@ -56,7 +57,7 @@ def test_a_replay_returns_the_byte_identical_answer_and_posts_nothing(funded_ali
     assert second["Idempotent-Replayed"] == "true"
     assert ledger_state() == after_first
     assert balance(account_of(bob, "ACH")) == (700, 0)
-    assert Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).count() == 1
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from djmoney.money import Money
 
 from core.models import IdempotencyRecord
+from ledger.kinds import TRANSFER
 from ledger.models import Account, Transaction
 from ledger.services import (
     account_limits_set,
@@ -32,7 +33,7 @@ def test_a_transfer_posts_both_entries_and_answers_201_with_the_transaction(fund
     alice_ach, bob_ach = account_of(funded_alice, "ACH"), account_of(bob, "ACH")
     response = post_transfer(api_client_for(funded_alice.user), transfer_body(alice_ach, bob_ach, "12.50"))
     assert response.status_code == 201
-    txn = Transaction.objects.get(kind=Transaction.Kind.TRANSFER)
+    txn = Transaction.objects.get(kind=TRANSFER)
     assert with_parsed_dates(response.json(), "created_at") == expected_transaction(txn, "alice")
     assert [(entry["account"], entry["amount"], entry["balance_after"]) for entry in response.json()["entries"]] == [
         (alice_ach.pk, "-12.50", "87.50"),

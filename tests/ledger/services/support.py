@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from djmoney.money import Money
 
+from currency.kinds import CONVERSION
 from ledger import services
 from ledger.models import Account, Entry, Hold, Transaction
 
@@ -33,6 +34,6 @@ def fund_ach(account: Account, amount: str) -> Transaction:
             (services.system_account(Account.SystemCode.ISSUANCE, "ACH"), Money(f"-{amount}", "ACH")),
             (account, Money(amount, "ACH")),
         ],
-        kind=Transaction.Kind.CONVERSION,
+        kind=CONVERSION,
         actor=None,
     )

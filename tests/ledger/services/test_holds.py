@@ -19,6 +19,7 @@ from ledger.errors import (
     InvalidAmount,
     LimitExceeded,
 )
+from ledger.kinds import HOLD_CAPTURE
 from ledger.models import Account, Hold, Transaction
 from tests.conftest import account_of
 from tests.ledger.services.support import hrs, ledger_state, refresh
@@ -104,7 +105,7 @@ def test_a_captured_hold_posts_its_full_amount_and_releases_it(alice, bruno, sta
     assert (payee.balance, payee.held) == (500, 0)
     assert (captured.status, captured.captured_amount, captured.resolved_by) == (Hold.Status.CAPTURED, 500, staff_user)
     txn = captured.capture_transaction
-    assert (txn.kind, txn.memo) == (Transaction.Kind.HOLD_CAPTURE, "Cours")
+    assert (txn.kind, txn.memo) == (HOLD_CAPTURE, "Cours")
     assert list(txn.entries.order_by("id").values_list("account_id", "amount", "balance_after")) == [
         (payer.pk, -500, -500),
         (payee.pk, 500, 500),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from djmoney.money import Money
 
+from currency.kinds import CONVERSION
 from ledger import services
 from ledger.errors import IdempotencyKeyReused
-from ledger.models import Account, Hold, Transaction
+from ledger.models import Account, Hold
 from tests.conftest import account_of
 from tests.ledger.services.support import hrs, ledger_state, refresh
 
@@ -57,10 +58,10 @@ def test_a_replayed_posting_returns_the_first_transaction(alice):
         (services.system_account(Account.SystemCode.ISSUANCE, "ACH"), Money("-5", "ACH")),
         (member, Money("5", "ACH")),
     ]
-    first = services.transaction_post(legs=legs, kind=Transaction.Kind.CONVERSION, actor=None, idempotency_key="c-1")
+    first = services.transaction_post(legs=legs, kind=CONVERSION, actor=None, idempotency_key="c-1")
     before = ledger_state()
 
-    replay = services.transaction_post(legs=legs, kind=Transaction.Kind.CONVERSION, actor=None, idempotency_key="c-1")
+    replay = services.transaction_post(legs=legs, kind=CONVERSION, actor=None, idempotency_key="c-1")
 
     assert replay.pk == first.pk
     assert ledger_state() == before

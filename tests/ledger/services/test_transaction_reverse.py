@@ -10,6 +10,7 @@ from ledger.errors import (
     AlreadyReversed,
     InsufficientFunds,
 )
+from ledger.kinds import REVERSAL
 from ledger.models import Transaction
 from tests.conftest import account_of
 from tests.ledger.services.support import fund_ach, hrs, ledger_state, refresh
@@ -25,7 +26,7 @@ def test_a_reversal_posts_the_opposite_entries_linked_to_the_original(alice, bru
 
     refresh(payer, payee)
     assert (payer.balance, payee.balance) == (0, 0)
-    assert reversal.kind == Transaction.Kind.REVERSAL
+    assert reversal.kind == REVERSAL
     assert reversal.reverses_id == original.pk
     original.refresh_from_db()
     assert original.reversed_by == reversal

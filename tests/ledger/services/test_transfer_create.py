@@ -13,6 +13,7 @@ from ledger.errors import (
     SameAccount,
     UnitMismatch,
 )
+from ledger.kinds import TRANSFER
 from ledger.models import Entry, Transaction
 from tests.conftest import account_of
 from tests.ledger.services.support import fund_ach, hrs, ledger_state, refresh
@@ -31,7 +32,7 @@ def test_a_transfer_moves_the_exact_amount_and_records_the_balance_after_each_en
     refresh(payer, payee)
     assert (payer.balance, payer.held, payer.available) == (-150, 0, 1850)
     assert (payee.balance, payee.held, payee.available) == (150, 0, 2150)
-    assert first.kind == Transaction.Kind.TRANSFER
+    assert first.kind == TRANSFER
     assert first.memo == "Jardinage"
     assert first.actor == staff_user
     assert second.actor is None

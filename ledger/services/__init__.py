@@ -1,0 +1,46 @@
+"""Every write to the ledger. Nothing else creates or changes a ledger row.
+
+The package is split by behaviour: `postings` (a posting, a transfer, a reversal), `batch` (many
+transfers at once), `holds` (two-phase transfers), `accounts` (opening, status, limits, system
+accounts); `checks` holds the rules they share and `retries` the bounded retry on deadlock. The
+names below are the public ones: callers write `from ledger.services import transfer_create`.
+"""
+
+from ledger.locks import lock_accounts
+from ledger.services.accounts import (
+    SYSTEM_ACCOUNT_LIMITS,
+    account_limits_set,
+    account_open,
+    account_status_set,
+    accounts_open_for_member,
+    system_account,
+    unit_for,
+)
+from ledger.services.batch import BatchTransfer, transactions_post_batch
+from ledger.services.checks import Leg, request_fingerprint
+from ledger.services.holds import hold_capture, hold_create, hold_expire, hold_void, holds_expire_due
+from ledger.services.postings import post_locked, transaction_post, transaction_reverse, transfer_create
+
+__all__ = [
+    "SYSTEM_ACCOUNT_LIMITS",
+    "BatchTransfer",
+    "Leg",
+    "account_limits_set",
+    "account_open",
+    "account_status_set",
+    "accounts_open_for_member",
+    "hold_capture",
+    "hold_create",
+    "hold_expire",
+    "hold_void",
+    "holds_expire_due",
+    "lock_accounts",
+    "post_locked",
+    "request_fingerprint",
+    "system_account",
+    "transaction_post",
+    "transaction_reverse",
+    "transactions_post_batch",
+    "transfer_create",
+    "unit_for",
+]

@@ -1,0 +1,238 @@
+"""Holds (two-phase transfers): reserve, capture in full or in part, void, expire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from core.errors import InvalidInput, PermissionDenied
+from core.retries import with_retries
+from core.typing import Actor, acting_user
+from ledger.errors import HoldAlreadyResolved, HoldExpired, InvalidAmount
+from ledger.kinds import HOLD_CAPTURE
+from ledger.locks import hold_lock, lock_accounts
+from ledger.models import Account, Hold
+from ledger.services.checks import (
+    Leg,
+    check_limits,
+    check_open,
+    check_pair,
+    existing_for_key,
+    replay_or_raise_duplicate,
+    request_fingerprint,
+)
+from ledger.services.postings import post_locked
+from ledger.units import get_unit
+
+
+def hold_create(
+    *,
+    from_account: Account,
+    to_account: Account,
+    amount: Money,
+    memo: str = "",
+    actor: Actor,
+    expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Hold:
+    """Reserve `amount` on from_account towards to_account (raises `held`).
+
+    Raises SameAccount, UnitMismatch, InvalidAmount, AccountFrozen, AccountClosed,
+    InsufficientFunds, IdempotencyKeyReused.
+    """
+    minor = check_pair(from_account, to_account, amount)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput(
+            _("The expiry date must be in the future."), fields={"expires_at": [_("Must be in the future.")]}
+        )
+    request_hash = request_fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
+
+    def attempt() -> Hold:
+        with transaction.atomic():
+            # Only the debit side is locked: holds towards a busy payee do not queue on it.
+            debit = lock_accounts([from_account.pk])[from_account.pk]
+            existing = existing_for_key(Hold, idempotency_key, request_hash)
+            if existing is not None:
+                return existing
+            credit = Account.objects.get(pk=to_account.pk)
+            check_open(debit)
+            check_open(credit)
+            check_limits(debit, 0, minor)
+            hold = Hold.objects.create(
+                debit_account=debit,
+                credit_account=credit,
+                unit=debit.unit,
+                amount=minor,
+                memo=memo[:255],
+                actor=acting_user(actor),
+                expires_at=expires_at,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+            )
+            Account.objects.filter(pk=debit.pk).update(held=F("held") + minor)
+            return hold
+
+    try:
+        return with_retries(attempt)
+    except IntegrityError as exc:
+        return replay_or_raise_duplicate(Hold, idempotency_key, request_hash, exc)
+
+
+def _check_may_resolve(hold: Hold, actor: Actor, side: str) -> None:
+    """The payer may capture (pay), the payee may void (release); staff may do either.
+
+    Holds towards a system account (a campaign's escrow) belong to their flow: only that flow's
+    service resolves them (`flow=True`), so a pledge cannot be paid early or released behind it.
+    The system itself (actor None: the expiry sweep, a task) is no party and is not asked.
+    """
+    if actor is None:
+        return
+    if hold.credit_account.kind == Account.Kind.SYSTEM:
+        raise PermissionDenied(_("This hold belongs to a campaign pledge: change the pledge on the campaign."))
+    if actor.is_authenticated and actor.is_staff:
+        return
+    account = hold.debit_account if side == "payer" else hold.credit_account
+    if not actor.is_authenticated or account.holder is None or account.holder.user_id != actor.pk:
+        if side == "payer":
+            raise PermissionDenied(_("Only the paying side (or staff) may capture a hold."))
+        raise PermissionDenied(_("Only the receiving side (or staff) may void a hold."))
+
+
+def _lock_pending_hold(hold_id: int) -> Hold:
+    hold = hold_lock(hold_id)
+    if hold.status != Hold.Status.PENDING:
+        raise HoldAlreadyResolved()
+    return hold
+
+
+def _is_past_expiry(hold: Hold, now: datetime) -> bool:
+    # The same boundary as the sweep's `expires_at__lte`: at its deadline a hold is expired.
+    return hold.expires_at is not None and hold.expires_at <= now
+
+
+def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo: str = "", flow: bool = False) -> Hold:
+    """Post the hold (in full, or `amount` of it) and release the rest.
+
+    Only the paying side or staff may capture, and no one a hold towards a system account
+    (PermissionDenied, nothing written), unless `flow`: a domain flow (an exchange, a campaign)
+    that resolves the hold under its own rules.
+
+    A hold past its expiry is expired on the spot, as the sweep would, and HoldExpired is raised:
+    the expiry commits although the capture is refused (unless the caller's own transaction,
+    around this one, is rolled back by the exception).
+
+    Raises PermissionDenied, HoldExpired, HoldAlreadyResolved, InvalidAmount, AccountFrozen,
+    AccountClosed, LimitExceeded.
+    """
+    if not flow:
+        _check_may_resolve(hold, actor, "payer")
+
+    def attempt() -> Hold | None:
+        with transaction.atomic():
+            locked = hold_lock(hold.pk)
+            if locked.status == Hold.Status.EXPIRED:
+                raise HoldExpired()
+            if locked.status != Hold.Status.PENDING:
+                raise HoldAlreadyResolved()
+            if _is_past_expiry(locked, timezone.now()):
+                _hold_release(locked.pk, Hold.Status.EXPIRED, None)
+                return None  # refused after the block commits, so that the expiry stays
+            unit = get_unit(locked.unit)
+            minor = locked.amount if amount is None else unit.to_minor(amount)
+            if minor <= 0 or minor > locked.amount:
+                raise InvalidAmount(
+                    _("The amount to capture must be more than zero and at most %(max)s.")
+                    % {"max": unit.format(locked.amount)}
+                )
+            accounts = lock_accounts([locked.debit_account_id, locked.credit_account_id])
+            txn = post_locked(
+                legs=[
+                    Leg(account_id=locked.debit_account_id, amount=-minor, unit=locked.unit),
+                    Leg(account_id=locked.credit_account_id, amount=minor, unit=locked.unit),
+                ],
+                accounts=accounts,
+                kind=HOLD_CAPTURE,
+                memo=memo or locked.memo,
+                actor=actor,
+                idempotency_key=f"hold-capture:{locked.pk}",
+                request_hash=request_fingerprint(["capture", locked.pk]),
+                held_release={locked.debit_account_id: locked.amount},
+            )
+            locked.status = Hold.Status.CAPTURED
+            locked.captured_amount = minor
+            locked.capture_transaction = txn
+            locked.resolved_at = timezone.now()
+            locked.resolved_by = acting_user(actor)
+            locked.save(
+                update_fields=["status", "captured_amount", "capture_transaction", "resolved_at", "resolved_by"]
+            )
+            return locked
+
+    captured = with_retries(attempt)
+    if captured is None:
+        raise HoldExpired()
+    return captured
+
+
+def _hold_release(hold_id: int, status: str, actor: Actor) -> Hold:
+    locked = _lock_pending_hold(hold_id)
+    Account.objects.filter(pk=locked.debit_account_id).update(held=F("held") - locked.amount)
+    locked.status = status
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = acting_user(actor)
+    locked.save(update_fields=["status", "resolved_at", "resolved_by"])
+    return locked
+
+
+def hold_void(*, hold: Hold, actor: Actor, flow: bool = False) -> Hold:
+    """Release a pending hold: nothing is posted.
+
+    Only the receiving side or staff may void, and no one a hold towards a system account, unless
+    `flow` (as for hold_capture). Raises PermissionDenied, HoldAlreadyResolved.
+    """
+    if not flow:
+        _check_may_resolve(hold, actor, "payee")
+
+    def attempt() -> Hold:
+        with transaction.atomic():
+            return _hold_release(hold.pk, Hold.Status.VOIDED, actor)
+
+    return with_retries(attempt)
+
+
+def hold_expire(*, hold_id: int, now: datetime | None = None) -> bool:
+    """Expire one hold past its deadline; False (and nothing written) if it is not due or resolved."""
+    now = now or timezone.now()
+
+    def attempt() -> bool:
+        with transaction.atomic():
+            hold = hold_lock(hold_id)
+            if hold.status != Hold.Status.PENDING or not _is_past_expiry(hold, now):
+                return False
+            _hold_release(hold.pk, Hold.Status.EXPIRED, None)
+            return True
+
+    return with_retries(attempt)
+
+
+def holds_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Expire every pending hold past its deadline; safe to run twice or concurrently."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        due = list(
+            Hold.objects.filter(status=Hold.Status.PENDING, expires_at__lte=now)
+            .order_by("expires_at", "id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not due:
+            return expired
+        progressed = sum(1 for hold_id in due if hold_expire(hold_id=hold_id, now=now))
+        expired += progressed
+        if progressed == 0:
+            return expired
