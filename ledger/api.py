@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import valid
 from core.errors import InvalidInput, NotFound
 from core.idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 
@@ -37,12 +38,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description="A unique key per operation (UUID)."
 )
 OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
-
-
-def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _object_id(raw: Any) -> int:
@@ -119,7 +114,7 @@ class TransferView(APIView):
     )
     def post(self, request: Request) -> Response:
         key = idempotency_key_from(request)
-        data = _valid(TransferInputSerializer, request.data)
+        data = valid(TransferInputSerializer, request.data)
 
         def handler() -> Response:
             payer, payee = selectors.transfer_parties(
@@ -154,7 +149,7 @@ class TransactionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def reverse(self, request: Request, pk: str) -> Response:
         original = self.get_object()
-        data = _valid(ReverseInputSerializer, request.data)
+        data = valid(ReverseInputSerializer, request.data)
         reversal = services.transaction_reverse(transaction_to_reverse=original, actor=request.user, memo=data["memo"])
         return Response(TransactionSerializer(reversal).data, status=status.HTTP_201_CREATED)
 
@@ -176,7 +171,7 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def create(self, request: Request) -> Response:
         key = request.headers.get(HEADER, "").strip() and idempotency_key_from(request)
-        data = _valid(HoldInputSerializer, request.data)
+        data = valid(HoldInputSerializer, request.data)
 
         def handler() -> Response:
             payer, payee = selectors.transfer_parties(
@@ -199,7 +194,7 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def capture(self, request: Request, pk: str) -> Response:
         hold = self.get_object()
-        data = _valid(CaptureInputSerializer, request.data)
+        data = valid(CaptureInputSerializer, request.data)
         amount = data.get("amount")
         captured = services.hold_capture(
             hold=hold, actor=request.user, amount=Money(amount, hold.unit) if amount is not None else None

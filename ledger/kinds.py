@@ -94,3 +94,20 @@ def kinds_sync(*, using: str = DEFAULT_DB_ALIAS, apps: Any = None, **_kwargs: An
 def choices() -> list[tuple[str, str]]:
     """(code, label) of every registered kind, in the order of registration (the API schema's enum)."""
     return [(spec.code, str(spec.label)) for spec in _registered.values()]
+
+
+def kinds_migration(codes: list[str]) -> Any:
+    """The migration operation by which an app adds its kinds' rows (idempotent); migrating back
+    deletes those no transaction uses. An app's migration: `operations = [kinds_migration([...])]`."""
+    from django.db import migrations
+
+    def insert(apps: Any, schema_editor: Any) -> None:
+        kinds_insert(apps.get_model("ledger", "TransactionKind"), codes, using=schema_editor.connection.alias)
+
+    def delete_unused(apps: Any, schema_editor: Any) -> None:
+        db = schema_editor.connection.alias
+        used = apps.get_model("ledger", "Transaction").objects.using(db).filter(kind__in=codes).values("kind")
+        model = apps.get_model("ledger", "TransactionKind")
+        model.objects.using(db).filter(code__in=codes).exclude(code__in=used).delete()
+
+    return migrations.RunPython(insert, delete_unused)

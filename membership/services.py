@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +29,7 @@ from ledger.services import (
     transaction_post,
 )
 from ledger.units import get_unit
-from members.models import Commune, Member
+from members.models import Member
 from members.services import MemberClosed, member_closed_mark, member_create, one_year_from
 from membership.kinds import MEMBERSHIP
 
@@ -36,44 +37,15 @@ from .errors import MemberNotEmpty
 from .models import MembershipPayment
 
 
-def member_join(
-    *,
-    actor: Actor,
-    username: str,
-    password: str | None,
-    display_name: str,
-    kind: str,
-    email: str = "",
-    commune: Commune | None = None,
-    address: str = "",
-    phone: str = "",
-    activity: str = "",
-    in_directory: bool = False,
-    membership_starts_on: datetime.date | None = None,
-    **identity: str,
-) -> Member:
-    """Create a user, its member (first year of membership) and its accounts, together.
+def member_join(*, actor: Actor, **fields: Any) -> Member:
+    """Join: a user and its member (first year of membership), through members' member_create
+    (whose fields these are), and the member's ledger accounts, in one transaction.
 
-    A None password leaves the user unable to log in until one is set.
-
-    Raises InvalidInput (unknown kind, username taken, invalid identity numbers).
+    Raises what member_create raises (InvalidInput: unknown kind, username taken, invalid
+    identity numbers).
     """
     with transaction.atomic():
-        member = member_create(
-            actor=actor,
-            username=username,
-            password=password,
-            display_name=display_name,
-            kind=kind,
-            email=email,
-            commune=commune,
-            address=address,
-            phone=phone,
-            activity=activity,
-            in_directory=in_directory,
-            membership_starts_on=membership_starts_on,
-            **identity,
-        )
+        member = member_create(actor=actor, **fields)
         accounts_open_for_member(member=member, actor=actor)
     return member
 

@@ -2,24 +2,10 @@
 
 from django.db import migrations
 
-KINDS = ["share_subscription", "share_redemption"]
-
-
-def insert_kinds(apps, schema_editor):
-    db = schema_editor.connection.alias
-    TransactionKind = apps.get_model("ledger", "TransactionKind")
-    TransactionKind.objects.using(db).bulk_create([TransactionKind(code=code) for code in KINDS], ignore_conflicts=True)
-
-
-def delete_unused_kinds(apps, schema_editor):
-    db = schema_editor.connection.alias
-    Transaction = apps.get_model("ledger", "Transaction")
-    TransactionKind = apps.get_model("ledger", "TransactionKind")
-    used = Transaction.objects.using(db).filter(kind__in=KINDS).values("kind")
-    TransactionKind.objects.using(db).filter(code__in=KINDS).exclude(code__in=used).delete()
+from ledger.kinds import kinds_migration
 
 
 class Migration(migrations.Migration):
     dependencies = [("cooperative", "0002_register_append_only"), ("ledger", "0012_transaction_kind_table")]
 
-    operations = [migrations.RunPython(insert_kinds, delete_unused_kinds)]
+    operations = [kinds_migration(["share_subscription", "share_redemption"])]

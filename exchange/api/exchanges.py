@@ -8,7 +8,6 @@ exchange the caller is no party to 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import valid
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, Review
 from exchange.selectors.exchanges import exchange_get_visible, exchanges_visible_to
@@ -145,12 +145,6 @@ class ReviewInputSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _out(request: Request, exchange: Exchange, code: int = status.HTTP_200_OK) -> Response:
     exchange = exchange_get_visible(request.user, exchange.pk)  # fresh, with its relations
     return Response(ExchangeDetailSerializer(exchange, context={"request": request}).data, status=code)
@@ -172,7 +166,7 @@ class ExchangeListView(APIView):
         "Without `amount`, the listing's price.",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(ProposeInputSerializer, request.data)
+        data = valid(ProposeInputSerializer, request.data)
         listing = Listing.objects.filter(pk=data["listing"]).exclude(status=Listing.Status.HIDDEN).first()
         if listing is None:
             raise NotFound(_("Listing not found."))
@@ -237,7 +231,7 @@ class ExchangeDisputeView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         exchange = exchange_get_visible(request.user, pk)
-        data = _valid(DisputeInputSerializer, request.data)
+        data = valid(DisputeInputSerializer, request.data)
         return _out(request, services.exchange_dispute(exchange=exchange, reason=data["reason"], actor=request.user))
 
 
@@ -249,7 +243,7 @@ class ExchangeResolveView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         exchange = exchange_get_visible(request.user, pk)
-        data = _valid(ResolveInputSerializer, request.data)
+        data = valid(ResolveInputSerializer, request.data)
         amount = Money(data["amount"], exchange.unit) if "amount" in data else None
         resolved = services.exchange_resolve(
             exchange=exchange, outcome=data["outcome"], amount=amount, actor=request.user
@@ -269,7 +263,7 @@ class ExchangeMessagesView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         exchange = exchange_get_visible(request.user, pk)
-        data = _valid(MessageSerializer, request.data)
+        data = valid(MessageSerializer, request.data)
         message = reviews.exchange_message_post(exchange=exchange, body=data["body"], actor=request.user)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -282,7 +276,7 @@ class ExchangeReviewsView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         exchange = exchange_get_visible(request.user, pk)
-        data = _valid(ReviewInputSerializer, request.data)
+        data = valid(ReviewInputSerializer, request.data)
         review = reviews.review_create(
             exchange=exchange, rating=data["rating"], comment=data["comment"], actor=request.user
         )

@@ -3,8 +3,6 @@ confirm or decline the services I received, and reward volunteers (associations,
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
+from core.forms import add_service_error
 from ledger import selectors as ledger_selectors
 from ledger.units import get_unit
 from members.models import Member
@@ -39,14 +38,6 @@ def _member_named(username: str) -> Member | None:
     return Member.objects.filter(user__username=username).first()
 
 
-def _form_error(form: Any, exc: ApplicationError) -> None:
-    if exc.fields:
-        for field, errors in exc.fields.items():
-            form.add_error(field if field in form.fields else None, [str(error) for error in errors])
-        return
-    form.add_error(FIELD_OF_CODE.get(exc.code), str(exc.message))
-
-
 def _record_service(request: HttpRequest, form: ServiceRecordForm, me: Member) -> bool:
     data = form.cleaned_data
     receiver = _member_named(data["receiver"])
@@ -63,7 +54,7 @@ def _record_service(request: HttpRequest, form: ServiceRecordForm, me: Member) -
             actor=request.user,
         )
     except ApplicationError as exc:
-        _form_error(form, exc)
+        add_service_error(form, exc, FIELD_OF_CODE)
         return False
     messages.success(request, _("Service recorded: %(receiver)s will be asked to confirm it.") % {"receiver": receiver})
     return True
@@ -94,7 +85,7 @@ def _reward(request: HttpRequest, form: VolunteeringRewardForm, me: Member | Non
         form.add_error(None, _("This member has no time account."))
         return False
     except ApplicationError as exc:
-        _form_error(form, exc)
+        add_service_error(form, exc, FIELD_OF_CODE)
         return False
     messages.success(request, _("%(volunteer)s was rewarded.") % {"volunteer": volunteer})
     return True

@@ -56,7 +56,7 @@ def expected_transaction(txn: Transaction, actor: str) -> dict[str, Any]:
     entries = Entry.objects.filter(transaction=txn).order_by("id")
     return {
         "id": txn.pk,
-        "kind": txn.kind,
+        "kind": txn.kind_id,
         "memo": txn.memo,
         "actor": actor,
         "created_at": txn.created_at,

@@ -105,7 +105,7 @@ def test_a_captured_hold_posts_its_full_amount_and_releases_it(alice, bruno, sta
     assert (payee.balance, payee.held) == (500, 0)
     assert (captured.status, captured.captured_amount, captured.resolved_by) == (Hold.Status.CAPTURED, 500, staff_user)
     txn = captured.capture_transaction
-    assert (txn.kind, txn.memo) == (HOLD_CAPTURE, "Cours")
+    assert (txn.kind_id, txn.memo) == (HOLD_CAPTURE, "Cours")
     assert list(txn.entries.order_by("id").values_list("account_id", "amount", "balance_after")) == [
         (payer.pk, -500, -500),
         (payee.pk, 500, 500),

@@ -32,7 +32,7 @@ def test_a_conversion_posts_four_entries_in_two_units_each_summing_to_zero(alice
     member.refresh_from_db()
     assert (world.balance, fund.balance, issuance.balance, member.balance) == (-5000, 5000, -5000, 5000)
     assert fund.balance == -issuance.balance  # every ACH is backed by a euro
-    assert txn.kind == CONVERSION
+    assert txn.kind_id == CONVERSION
     assert sorted(txn.entries.values_list("account_id", "unit", "amount", "balance_after")) == sorted(
         [
             (world.pk, "EUR", -5000, -5000),

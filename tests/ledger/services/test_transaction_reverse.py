@@ -26,7 +26,7 @@ def test_a_reversal_posts_the_opposite_entries_linked_to_the_original(alice, bru
 
     refresh(payer, payee)
     assert (payer.balance, payee.balance) == (0, 0)
-    assert reversal.kind == REVERSAL
+    assert reversal.kind_id == REVERSAL
     assert reversal.reverses_id == original.pk
     original.refresh_from_db()
     assert original.reversed_by == reversal

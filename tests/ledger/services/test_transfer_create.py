@@ -32,7 +32,7 @@ def test_a_transfer_moves_the_exact_amount_and_records_the_balance_after_each_en
     refresh(payer, payee)
     assert (payer.balance, payer.held, payer.available) == (-150, 0, 1850)
     assert (payee.balance, payee.held, payee.available) == (150, 0, 2150)
-    assert first.kind == TRANSFER
+    assert first.kind_id == TRANSFER
     assert first.memo == "Jardinage"
     assert first.actor == staff_user
     assert second.actor is None
