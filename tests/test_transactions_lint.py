@@ -21,7 +21,7 @@ ALLOWED = {
     "config/admin.py:BocageUserAdmin.user_change_password": NESTED,  # Django's view, with its own atomic
     "config/admin.py:access_attempts_forget": NESTED,
     "crowdfunding/services/closing.py:_settle_share_pledge": SAVEPOINT,
-    "crowdfunding/services/pledges.py:_rematch": SAVEPOINT,
+    "crowdfunding/services/pledges/matching.py:_rematch": SAVEPOINT,
     "crowdfunding/notifications.py:campaign_update_deliver": SAVEPOINT,
     "currency/services/territory.py:_communes_not_in_file": SAVEPOINT,
     "exchange/services/reviews.py:review_create": SAVEPOINT,

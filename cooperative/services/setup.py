@@ -21,7 +21,7 @@ from ledger.services import system_account
 from members.identity import clean_siren
 from members.models import Commune, Member
 
-from .register import lock_cooperative, require_administrator
+from .register.rules import lock_cooperative, require_administrator
 
 # SCIC: each college weighs between 10 % and 50 % of the votes (Code de commerce / loi 1947, art. 19 octies).
 SCIC_WEIGHT_RANGE = (10, 50)
