@@ -53,3 +53,21 @@ def embedded_queue_declare(url: str, *, queue: str, transport_options: dict[str,
             return
         except IntegrityError:
             continue  # another process created it at this very moment: it exists now
+
+
+def inherited_broker_connections_forget() -> None:
+    """In a process just forked (the beat a worker runs with -B, a pool child), drop the SQLAlchemy
+    broker's connections inherited from the parent, without closing them under the parent.
+
+    kombu's SQLAlchemy transport keeps one engine per URL for the whole process, with its pooled
+    connections. A forked child that reuses a SQLite connection its parent opened breaks SQLite's
+    rule (a connection never crosses a fork): it fails with "disk I/O error", and that transport's
+    channel then stays disconnected, so an embedded beat never sends again. After this the child
+    opens connections of its own. Nothing to do for another transport.
+    """
+    try:
+        from kombu.transport.sqlalchemy import Channel
+    except ImportError:  # SQLAlchemy is not installed: no such broker in this process
+        return
+    for engine, _session in list(Channel._engines.values()):
+        engine.dispose(close=False)

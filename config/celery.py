@@ -10,6 +10,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.beat_init.connect
+@signals.worker_process_init.connect
+def forget_inherited_broker_connections(sender: Any = None, **kwargs: Any) -> None:
+    # A beat forked by its worker (-B) or a pool child: see config.brokers.inherited_broker_connections_forget.
+    from .brokers import inherited_broker_connections_forget
+
+    inherited_broker_connections_forget()
+
+
 @signals.worker_init.connect
 @signals.beat_init.connect
 def declare_embedded_queue(sender: Any = None, **kwargs: Any) -> None:
