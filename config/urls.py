@@ -7,10 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from core.mail import QueuedPasswordResetForm
-from ledger import api as ledger_api
-from ledger import api_log as ledger_api_log
-from members import api as members_api
-from membership import api as membership_api
+from ledger.api import ledger as ledger_api
+from ledger.api import log as ledger_api_log
+from members.api import communes as members_api
+from membership.api import members as membership_api
 
 from . import health, metrics
 from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView
@@ -32,7 +32,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("communes/", members_api.CommuneListView.as_view(), name="api-communes"),
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
     path("audit-log/", ledger_api_log.AuditLogView.as_view(), name="api-audit-log"),
-    path("audit/", include("ledger.api_audit")),
+    path("audit/", include("ledger.api.audit")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), not inline: the CSP allows it.
     path(

@@ -1,5 +1,5 @@
 """The ground floor's admin: staff read the outbox here (what was mailed, what waits, what failed
-and why). The audit log has its own pages (ledger/views_log.py); the heartbeat and idempotency
+and why). The audit log has its own pages (ledger/views/log.py); the heartbeat and idempotency
 records are not shown."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from .views import pages as views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -10,7 +10,7 @@ urlpatterns = [
 ]
 
 # The audit log (staff and auditors).
-from . import views_log  # noqa: E402
+from .views import log as views_log  # noqa: E402
 
 urlpatterns += [
     path("audit/log/", views_log.audit_log, name="audit-log"),
@@ -18,7 +18,7 @@ urlpatterns += [
 ]
 
 # The books and exports (staff and auditors).
-from . import views_audit  # noqa: E402
+from .views import audit as views_audit  # noqa: E402
 
 urlpatterns += [
     path("audit/", views_audit.audit_home, name="audit-home"),

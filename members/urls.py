@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_otp
+from .views import otp as views_otp
+from .views import tokens as views
 
 urlpatterns = [
     path("security/tokens/", views.api_tokens, name="api-tokens"),

@@ -16,7 +16,7 @@ from core.api import MAX_ID
 from crowdfunding import selectors
 from crowdfunding.models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, RewardTier
 from crowdfunding.selectors import is_moderator
-from ledger.serializers import AmountInputField, MinorAmountField, StrictDecimalInputField
+from ledger.api.serializers import AmountInputField, MinorAmountField, StrictDecimalInputField
 from ledger.units import get_unit
 from members.models import Commune
 

@@ -23,8 +23,8 @@ from core.pagination import DefaultPagination
 from currency.models import Conversion
 from currency.selectors.comptoirs import comptoir_cash_report, comptoir_get_for, conversions_on, conversions_visible_to
 from currency.services.conversions import conversion_create
-from ledger.api import IDEMPOTENCY_HEADER
-from ledger.serializers import AmountInputField
+from ledger.api.ledger import IDEMPOTENCY_HEADER
+from ledger.api.serializers import AmountInputField
 from ledger.units import get_unit
 from members.models import Member
 

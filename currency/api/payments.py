@@ -15,7 +15,7 @@ from currency.models import PaymentRequest
 from currency.selectors.payments import payment_request_by_token, payment_requests_of
 from currency.services.payments import payment_request_cancel, payment_request_create, payment_request_pay
 from ledger import selectors as ledger_selectors
-from ledger.serializers import AmountInputField
+from ledger.api.serializers import AmountInputField
 from ledger.units import get_unit
 
 DECIMAL_STRING = {"type": "string", "format": "decimal", "example": "12.50"}

@@ -27,8 +27,8 @@ from currency.selectors.reconversions import (
     sepa_exports_visible_to,
 )
 from currency.services import reconversions as services
+from ledger.api.serializers import AmountInputField
 from ledger.selectors import can_read_everything
-from ledger.serializers import AmountInputField
 from members.models import Member
 from members.selectors import member_or_none
 

@@ -24,7 +24,7 @@ from exchange.models import Exchange, ExchangeEvent, ExchangeMessage, Listing, R
 from exchange.selectors.exchanges import exchange_get_visible, exchanges_visible_to
 from exchange.services import exchanges as services
 from exchange.services import reviews, transitions
-from ledger.serializers import AmountInputField, MinorAmountField
+from ledger.api.serializers import AmountInputField, MinorAmountField
 from ledger.units import get_unit
 from members.selectors import member_or_none
 

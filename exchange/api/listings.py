@@ -32,7 +32,7 @@ from exchange.services.listings import (
     listing_resume,
     listing_update,
 )
-from ledger.serializers import AmountInputField
+from ledger.api.serializers import AmountInputField
 from ledger.units import get_unit
 from members.models import Commune
 

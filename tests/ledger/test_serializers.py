@@ -9,8 +9,8 @@ from djmoney.money import Money
 from rest_framework import serializers
 
 from ledger import services
+from ledger.api.serializers import TransactionEntrySerializer, TransactionSerializer
 from ledger.models import Entry, Transaction
-from ledger.serializers import TransactionEntrySerializer, TransactionSerializer
 from tests.conftest import account_of
 from tests.currency.funding import give_ach
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ledger import views_audit
 from ledger.models import Account, Entry
+from ledger.views import audit as views_audit
 from tests.conftest import account_of, api_client_for
 from tests.currency.funding import give_ach
 from tests.ledger.books_story import make_auditor

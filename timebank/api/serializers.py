@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ledger.serializers import AmountInputField
+from ledger.api.serializers import AmountInputField
 from ledger.units import get_unit
 from timebank.models import ServiceRecord
 

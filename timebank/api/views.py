@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from core.api import valid
 from core.errors import NotFound
 from ledger import selectors as ledger_selectors
-from ledger.serializers import TransactionSerializer
+from ledger.api.serializers import TransactionSerializer
 from members.models import Member
 from timebank.api.serializers import (
     ServiceRecordInputSerializer,

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from cooperative.assembly import MAJORITIES
 from cooperative.models import Cooperative
 from core.api import MAX_ID
-from ledger.serializers import AmountInputField, WholeNumberInputField
+from ledger.api.serializers import AmountInputField, WholeNumberInputField
 
 from . import MAX_MONTHS, MAX_SHARES
 

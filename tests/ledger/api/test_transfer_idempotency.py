@@ -75,7 +75,7 @@ def test_a_transfer_whose_answer_fails_leaves_neither_posting_nor_answer_and_its
         raise RuntimeError("the answer could not be built")
 
     with monkeypatch.context() as patch:
-        patch.setattr("ledger.serializers.TransactionSerializer.to_representation", broken)
+        patch.setattr("ledger.api.serializers.TransactionSerializer.to_representation", broken)
         assert post_transfer(client, body, "pay-once").status_code == 500
 
     assert ledger_state() == before

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError, NotFound
 from members import selectors
 
-from . import services
+from .. import services
 
 
 @login_required

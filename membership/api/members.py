@@ -13,10 +13,10 @@ from rest_framework.response import Response
 
 from core.errors import InvalidInput, NotFound
 from members import selectors
+from members.api.serializers import MemberCreateSerializer
 from members.models import Member
-from members.serializers import MemberCreateSerializer
 
-from . import services
+from .. import services
 from .serializers import MemberSerializer, MembershipPaymentSerializer, MembershipRenewSerializer
 
 

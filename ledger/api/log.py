@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from core.errors import InvalidInput, PermissionDenied
 from core.models import AuditEvent
 
-from .selectors import can_read_everything
-from .views_log import AuditLogFilterForm, audit_events_filtered
+from ..selectors import can_read_everything
+from ..views.log import AuditLogFilterForm, audit_events_filtered
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

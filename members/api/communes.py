@@ -1,5 +1,5 @@
 """Members' API: the communes of the territory. The members themselves (/api/members/) are served
-by membership/api.py, whose actions reach the ledger."""
+by membership/api/members.py, whose actions reach the ledger."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Commune
+from ..models import Commune
 from .serializers import CommuneSerializer
 
 

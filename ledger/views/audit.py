@@ -26,10 +26,10 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from core.heartbeat import background_work_status
 
-from . import books, export_requests, exports, fec
-from .models import Account, ExportJob
-from .selectors import can_read_everything
-from .units import all_units
+from .. import books, export_requests, exports, fec
+from ..models import Account, ExportJob
+from ..selectors import can_read_everything
+from ..units import all_units
 
 STATEMENT_PAGE_ROWS = 500
 TRIAL_BALANCE_PAGE_ROWS = 100

@@ -1,7 +1,7 @@
 """The audit log for staff and auditors: browse it with filters, newest first, and export it as CSV.
 
 Everyone else gets a 404, as for any page they may not see. The filters are one form, which the
-API (`ledger.api_log`) reads too, so the page, the CSV file and the API always agree.
+API (`ledger.api.log`) reads too, so the page, the CSV file and the API always agree.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from core.csv import SafeWriter
 from core.models import AuditEvent
 from core.typing import RequestUser
 
-from .selectors import can_read_everything
+from ..selectors import can_read_everything
 
 PAGE_SIZE = 50
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import Commune, Member
+from ..models import Commune, Member
 
 
 class MemberCreateSerializer(serializers.Serializer):

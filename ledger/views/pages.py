@@ -16,10 +16,10 @@ from core.csv import SafeWriter
 from core.errors import ApplicationError, NotFound
 from members.models import Member
 
-from . import selectors, services
+from .. import selectors, services
+from ..models import Account
+from ..units import get_unit
 from .forms import PayForm
-from .models import Account
-from .units import get_unit
 
 STATEMENT_PAGE_SIZE = 50
 

@@ -11,8 +11,8 @@ from rest_framework import serializers
 
 from core.amounts import AMOUNT_INVALID, AmountError, is_whole_number, parse_amount
 
-from .models import Account, Entry, Hold, Transaction
-from .units import get_unit
+from ..models import Account, Entry, Hold, Transaction
+from ..units import get_unit
 
 
 def as_decimal_text(minor: int, unit: str) -> str:

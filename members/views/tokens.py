@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 
-from . import selectors, services
+from .. import selectors, services
 
 
 @login_required

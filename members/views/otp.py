@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import ApplicationError
 
-from . import otp
+from .. import otp
 
 
 class CodeForm(forms.Form):

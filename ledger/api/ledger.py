@@ -19,8 +19,9 @@ from core.api import valid
 from core.errors import InvalidInput, NotFound
 from core.idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 
-from . import selectors, services
-from .models import Hold, Transaction
+from .. import selectors, services
+from ..models import Hold, Transaction
+from ..units import all_units
 from .serializers import (
     AccountSerializer,
     CaptureInputSerializer,
@@ -32,7 +33,6 @@ from .serializers import (
     TransferInputSerializer,
     UnitSerializer,
 )
-from .units import all_units
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description="A unique key per operation (UUID)."

@@ -8,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ledger.serializers import AccountSerializer
+from ledger.api.serializers import AccountSerializer
 from ledger.units import get_unit
 from members.models import Member
 

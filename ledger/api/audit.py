@@ -25,11 +25,11 @@ from core.api import MAX_ID
 from core.errors import NotFound, PermissionDenied
 from core.pagination import DefaultPagination
 
-from . import books, export_requests, exports, fec
-from .models import ExportJob
-from .selectors import can_read_everything
+from .. import books, export_requests, exports, fec
+from ..models import ExportJob
+from ..selectors import can_read_everything
+from ..units import all_units
 from .serializers import as_decimal_text
-from .units import all_units
 
 
 def _reader(request: Request) -> None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField, AmountsInUnitForm
 
-from .units import all_units
+from ..units import all_units
 
 
 def _member_unit_choices() -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""Pages of the ledger: the dashboard, payments, statements, the audit log and the books."""

@@ -1,0 +1,1 @@
+"""Pages of members: API tokens and the second factor (security)."""

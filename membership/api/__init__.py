@@ -1,0 +1,1 @@
+"""REST API of membership, under /api/members/: joining, one's own member, renewing, closing."""

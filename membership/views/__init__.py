@@ -1,0 +1,1 @@
+"""Pages of membership: the member's own membership page."""
