@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from djmoney.money import Money
 
 from ledger import selectors, services
-from ledger.models import Account, Transaction
+from ledger.models import Account
 from ledger.sealing import seal_pending
 
 from .population import Population
@@ -218,7 +218,7 @@ def reads(population: Population, *, repeat: int) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE ledger_entry, ledger_transaction, ledger_account")  # what autovacuum would do
     operations = {
-        size: _read_operations(staff, Account.objects.get(pk=account_id))
+        size: _read_operations(staff, selectors.account_get(account_id))
         for size, account_id in population.read_account_ids.items()
     }
     kinds = ("balance_read", "statement_page", "statement_page_deep")
@@ -276,7 +276,7 @@ def verify_in_child() -> dict[str, Any]:
 
 
 def transaction_count() -> int:
-    return Transaction.objects.count()
+    return selectors.transaction_count()
 
 
 # --- profile ----------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def _http_queries(population: Population) -> dict[str, Any]:
 def profile_posting(population: Population, *, transfers: int) -> dict[str, Any]:
     """Queries per posting (Django's CaptureQueriesContext, BEGIN/COMMIT not counted) and cProfile."""
     actor = get_user_model().objects.get(pk=population.actor_id)
-    accounts = {a.pk: a for a in Account.objects.select_related("holder").filter(pk__in=population.account_ids[:2])}
+    accounts = selectors.accounts_with_holders(population.account_ids[:2])
     payer, payee = (accounts[pk] for pk in population.account_ids[:2])
     amount = Money(Decimal("0.01"), population.unit)
 

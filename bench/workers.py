@@ -140,13 +140,13 @@ def single_worker(spec: RunSpec, seed: int, barrier: Any, results: Any) -> None:
     from djmoney.money import Money
 
     from core.errors import ApplicationError
-    from ledger.models import Account
+    from ledger.selectors import accounts_with_holders
     from ledger.services import transfer_create
 
     rng = random.Random(seed)
     actor = get_user_model().objects.get(pk=spec.actor_id)
     ids = set(spec.account_ids) | ({spec.hot_account_id} if spec.hot_account_id else set())
-    accounts = {a.pk: a for a in Account.objects.select_related("holder").filter(pk__in=ids)}
+    accounts = accounts_with_holders(ids)
     errors = done = 0
     barrier.wait()
     started = time.monotonic()

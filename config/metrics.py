@@ -35,7 +35,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from prometheus_client import (
@@ -103,19 +102,14 @@ class _PendingPostings:
             self.flush()
 
     def flush(self) -> None:
-        from ledger.models import Entry
+        from ledger.selectors import posting_units
 
         with self._lock:
             items, self._items, self._oldest = self._items, {}, None
         for using, postings in items.items():
             kinds = dict(postings)
             try:
-                pairs = set(
-                    Entry.objects.using(using)
-                    .filter(transaction_id__in=list(kinds))
-                    .values_list("transaction_id", "unit")
-                    .distinct()
-                )
+                pairs = posting_units(list(kinds), using=using)
             except Exception:  # A metric must never break the request or task that posted.
                 logger.warning("metrics: could not read the units of %d postings", len(kinds), exc_info=True)
                 continue
@@ -236,23 +230,13 @@ class LedgerCollector(Collector):
     """A few cheap figures read when Prometheus scrapes: system balances, pending holds, last id."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from ledger.models import Account, Hold, Transaction
+        from ledger import selectors
         from ledger.units import get_unit
 
         try:
-            system = list(
-                Account.objects.filter(kind=Account.Kind.SYSTEM)
-                .values("unit", "system_code")
-                .annotate(total=Sum("balance"))
-                .order_by("unit", "system_code")
-            )
-            pending = list(
-                Hold.objects.filter(status=Hold.Status.PENDING)
-                .values("unit")
-                .annotate(count=Count("id"), total=Sum("amount"))
-                .order_by("unit")
-            )
-            last = Transaction.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            system = selectors.system_balances_by_unit()
+            pending = selectors.pending_holds_by_unit()
+            last = selectors.last_transaction_id()
         except Exception:  # The database is down: /readyz says so; /metrics still answers.
             logger.warning("metrics: ledger gauges unavailable", exc_info=True)
             return

@@ -22,8 +22,8 @@ from currency.models import Comptoir
 from demo.currency import COMPTOIRS, PURCHASES, SUPPLIES, convert
 from demo.members import BUSINESSES, HISTORY_DAYS, SEED, SHOPPERS
 from demo.timebank import SERVICES, TIME_BANK
-from ledger import services
-from ledger.models import Account, Hold
+from ledger import selectors, services
+from ledger.models import Account
 from members.models import Member
 
 # The story's last write; once it exists the story has been told and is not told again.
@@ -127,14 +127,14 @@ def story_events(*, now: datetime.datetime, rng: random.Random) -> list[Event]:
 
 def story_told() -> bool:
     """Whether an earlier run has told the story (its last write exists)."""
-    return Hold.objects.filter(idempotency_key=STORY_DONE_KEY).exists()
+    return selectors.hold_exists(idempotency_key=STORY_DONE_KEY)
 
 
 def member_accounts() -> dict[tuple[str, str], Account]:
     """Every member's account, by (login, unit)."""
     return {
         (account.holder.user.username, account.unit): account
-        for account in Account.objects.filter(kind=Account.Kind.MEMBER).select_related("holder__user")
+        for account in selectors.member_accounts_with_holders()
         if account.holder is not None
     }
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Count, Exists, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from core.api import MAX_ID
 from core.typing import RequestUser
 from members.models import Member
 
+from . import kinds
 from .errors import AccountNotFound
 from .locks import account_columns, bigint_array  # the SQL fragments the posting path builds too
-from .models import Account, Entry, Hold, Transaction
+from .models import Account, Entry, Hold, Seal, Transaction
 from .units import all_units
 
 AUDIT_PERMISSION = "ledger.audit_ledger"
@@ -223,3 +228,129 @@ def trial_balance() -> list[TrialBalanceLine]:
             TrialBalanceLine(unit=code, debit_balances=-negative, credit_balances=positive, accounts=accounts.count())
         )
     return lines
+
+
+# --- Reads for the other apps (they never query ledger rows themselves) --------------------------
+
+
+def system_balance(code: str, unit: str) -> int:
+    """The balance of the main system account `code` in `unit` (reference ""), 0 when it is absent.
+
+    A read: it never opens the account (`ledger.services.system_account` would).
+    """
+    balance = (
+        Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference="")
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return balance or 0
+
+
+def system_balance_total(code: str, unit: str) -> int:
+    """The sum of the balances of every system account `code` in `unit`, whatever its reference."""
+    total = Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit).aggregate(
+        total=Sum("balance")
+    )["total"]
+    return int(total or 0)
+
+
+def member_payment_totals(
+    *, units: list[str], since: datetime.datetime, tz: datetime.tzinfo
+) -> QuerySet[Entry, dict[str, Any]]:
+    """Members paying members since `since`, per month (in `tz`) and unit: rows of `month`, `unit`,
+    `total` (what the payees received: the positive entries on member accounts) and `transactions`.
+
+    Payments are the kinds the apps registered as member payments (plain transfers, captured holds,
+    paid payment requests, time-bank services…), not a conversion or a fee. One query.
+    """
+    return (
+        Entry.objects.filter(
+            account__kind=Account.Kind.MEMBER,
+            amount__gt=0,
+            unit__in=units,
+            transaction__kind__in=kinds.member_payment_kinds(),
+            transaction__created_at__gte=since,
+        )
+        .annotate(month=TruncMonth("transaction__created_at", tzinfo=tz))
+        .values("month", "unit")
+        .annotate(total=Sum("amount"), transactions=Count("transaction", distinct=True))
+        .order_by()
+    )
+
+
+def open_member_account_ids(
+    *, unit: str, balance_above: int, after_id: int, limit: int, unless: QuerySet[Any, Any] | None = None
+) -> list[int]:
+    """Ids of the open member accounts of `unit` whose balance is above `balance_above`, after
+    `after_id`, in id order, at most `limit` (a batch). `unless`: the caller's query correlated on the
+    account (`OuterRef("pk")`); an account it finds a row for is skipped (NOT EXISTS, one query in all)."""
+    accounts = Account.objects.filter(
+        kind=Account.Kind.MEMBER, unit=unit, status=Account.Status.OPEN, balance__gt=balance_above, pk__gt=after_id
+    )
+    if unless is not None:
+        accounts = accounts.exclude(Exists(unless))
+    return list(accounts.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def member_accounts_with_holders() -> QuerySet[Account]:
+    """Every member account, its holder and the holder's user joined."""
+    return Account.objects.filter(kind=Account.Kind.MEMBER).select_related("holder__user")
+
+
+def accounts_with_holders(ids: Iterable[int]) -> dict[int, Account]:
+    """These accounts by id, their holders joined (one query)."""
+    return {account.pk: account for account in Account.objects.select_related("holder").filter(pk__in=ids)}
+
+
+def hold_exists(*, idempotency_key: str) -> bool:
+    """Whether a hold was placed under this idempotency key."""
+    return Hold.objects.filter(idempotency_key=idempotency_key).exists()
+
+
+def hold_captured(hold_id: int) -> bool:
+    """Whether this hold was captured, in part or in full."""
+    return Hold.objects.filter(pk=hold_id, captured_amount__gt=0).exists()
+
+
+def transaction_count() -> int:
+    return Transaction.objects.count()
+
+
+def last_transaction_id() -> int:
+    """The id of the latest posting, 0 when there is none."""
+    return Transaction.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def posting_units(transaction_ids: list[int], *, using: str = DEFAULT_DB_ALIAS) -> set[tuple[int, str]]:
+    """The distinct (transaction id, unit) pairs of these postings' entries (one query)."""
+    return set(
+        Entry.objects.using(using)
+        .filter(transaction_id__in=transaction_ids)
+        .values_list("transaction_id", "unit")
+        .distinct()
+    )
+
+
+def system_balances_by_unit() -> list[dict[str, Any]]:
+    """Per unit and system code: the sum of the system accounts' balances (`unit`, `system_code`, `total`)."""
+    return list(
+        Account.objects.filter(kind=Account.Kind.SYSTEM)
+        .values("unit", "system_code")
+        .annotate(total=Sum("balance"))
+        .order_by("unit", "system_code")
+    )
+
+
+def pending_holds_by_unit() -> list[dict[str, Any]]:
+    """Per unit: how many holds are pending and their total (`unit`, `count`, `total`)."""
+    return list(
+        Hold.objects.filter(status=Hold.Status.PENDING)
+        .values("unit")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by("unit")
+    )
+
+
+def latest_seal() -> Seal | None:
+    """The most recent seal of the ledger, None before the first."""
+    return Seal.objects.order_by("-sequence").first()

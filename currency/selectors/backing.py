@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
-
 from core.typing import RequestUser
+from ledger import selectors as ledger_selectors
 from ledger.models import Account
 from ledger.units import UnitKind, all_units
 
@@ -22,21 +21,14 @@ class BackingLine:
     ok: bool
 
 
-def _system_balance(code: str, unit: str) -> int:
-    total = Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit).aggregate(
-        total=Sum("balance")
-    )["total"]
-    return int(total or 0)
-
-
 def check_backing() -> list[BackingLine]:
     """Per backed unit: the currency in circulation, the guarantee fund, and whether they match.
 
     The guarantee fund backs every backed unit together: `ok` when it equals their total circulation.
     """
     backed = [unit.code for unit in all_units().values() if unit.kind == UnitKind.BACKED]
-    fund = _system_balance(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT)
-    circulation = {code: -_system_balance(Account.SystemCode.ISSUANCE, code) for code in backed}
+    fund = ledger_selectors.system_balance_total(Account.SystemCode.GUARANTEE_FUND, FIAT_UNIT)
+    circulation = {code: -ledger_selectors.system_balance_total(Account.SystemCode.ISSUANCE, code) for code in backed}
     ok = fund == sum(circulation.values())
     return [BackingLine(unit=code, circulation=circulation[code], guarantee_fund=fund, ok=ok) for code in backed]
 

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from ledger import kinds
-from ledger.models import Account, Entry
-from ledger.models import Seal as LedgerSeal
+from ledger import selectors as ledger_selectors
+from ledger.models import Account
 from ledger.units import UnitKind, all_units
 from members.models import Commune, Member
 
@@ -114,23 +112,13 @@ class TransparencyFigures:
     generated_at: datetime.datetime = field(default_factory=timezone.now)
 
 
-def _system_balance(code: str, unit: str) -> int:
-    # A read must not open the account (ledger.services.system_account would): absent means zero.
-    balance = (
-        Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, unit=unit, reference="")
-        .values_list("balance", flat=True)
-        .first()
-    )
-    return balance or 0
-
-
 def backed_units() -> list[BackedUnitFigures]:
     """Per backed unit: the currency in circulation and the euros that guarantee it."""
-    fund = _system_balance(Account.SystemCode.GUARANTEE_FUND, "EUR")
+    fund = ledger_selectors.system_balance(Account.SystemCode.GUARANTEE_FUND, "EUR")
     return [
         BackedUnitFigures(
             unit=unit.code,
-            circulation=-_system_balance(Account.SystemCode.ISSUANCE, unit.code),
+            circulation=-ledger_selectors.system_balance(Account.SystemCode.ISSUANCE, unit.code),
             guarantee_fund=fund,
         )
         for unit in all_units().values()
@@ -170,21 +158,7 @@ def monthly_figures(*, today: datetime.date | None = None, months: int = MONTHS)
     current = _month_start(today or timezone.localdate())
     first = _months_back(current, months - 1)
     since = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
-    rows = (
-        Entry.objects.filter(
-            account__kind=Account.Kind.MEMBER,
-            amount__gt=0,
-            unit__in=[PAYMENTS_UNIT, HOURS_UNIT],
-            # Members paying members: the kinds their apps registered as such (plain transfers,
-            # captured holds, paid payment requests, time-bank services…), not a conversion or a fee.
-            transaction__kind__in=kinds.member_payment_kinds(),
-            transaction__created_at__gte=since,
-        )
-        .annotate(month=TruncMonth("transaction__created_at", tzinfo=tz))
-        .values("month", "unit")
-        .annotate(total=Sum("amount"), transactions=Count("transaction", distinct=True))
-        .order_by()
-    )
+    rows = ledger_selectors.member_payment_totals(units=[PAYMENTS_UNIT, HOURS_UNIT], since=since, tz=tz)
     totals: dict[tuple[datetime.date, str], tuple[int, int]] = {}
     for row in rows:
         month = row["month"]
@@ -201,7 +175,7 @@ def monthly_figures(*, today: datetime.date | None = None, months: int = MONTHS)
 
 def latest_seal() -> Seal | None:
     """The most recent ledger seal, to publish its hash (None before the first seal)."""
-    seal = LedgerSeal.objects.order_by("-sequence").first()
+    seal = ledger_selectors.latest_seal()
     if seal is None:
         return None
     return Seal(

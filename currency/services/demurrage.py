@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,7 @@ from core.typing import Actor
 from currency.models import DemurrageCharge
 from ledger.kinds import POSTING
 from ledger.models import Account
+from ledger.selectors import open_member_account_ids
 from ledger.services import Leg, lock_accounts, post_locked, request_fingerprint, system_account
 from ledger.units import Unit, get_unit
 
@@ -159,13 +161,12 @@ def demurrage_apply(
     charged = 0
     after_id = 0
     while True:
-        due = list(
-            Account.objects.filter(
-                kind=Account.Kind.MEMBER, unit=unit, status=Account.Status.OPEN, balance__gt=exempt, pk__gt=after_id
-            )
-            .exclude(demurrage_charges__period=period)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
+        due = open_member_account_ids(
+            unit=unit,
+            balance_above=exempt,
+            after_id=after_id,
+            limit=BATCH_SIZE,
+            unless=DemurrageCharge.objects.filter(account_id=OuterRef("pk"), period=period),
         )
         if not due:
             return charged

@@ -13,7 +13,7 @@ from core.typing import Actor
 from exchange.errors import AlreadyReviewed, NotReviewable
 from exchange.models import Exchange, ExchangeMessage, Review
 from exchange.notifications import member_notify, other_party
-from ledger.models import Hold
+from ledger import selectors as ledger_selectors
 
 from .transitions import PARTY, S, acting_member, check_visible, roles_of
 
@@ -50,7 +50,7 @@ def exchange_is_reviewable(exchange: Exchange) -> bool:
     return (
         exchange.status == S.RESOLVED
         and exchange.hold_id is not None
-        and Hold.objects.filter(pk=exchange.hold_id, captured_amount__gt=0).exists()
+        and ledger_selectors.hold_captured(exchange.hold_id)
     )
 
 
