@@ -1,4 +1,4 @@
-"""The parts of `python manage.py ledger_bench` (issue 9): its own database, the psycopg floor,
+"""The parts of `python manage.py ledger_bench`: its own database, the psycopg floor,
 the Django workloads, the HTTP run through gunicorn, and the report with its targets.
 
 The benchmark never touches the configured database's rows: it creates a sibling database

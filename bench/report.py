@@ -1,4 +1,4 @@
-"""Targets of issue 9, each judged against the figures of the same run, and the printed table."""
+"""The benchmark's targets, each judged against the figures of the same run, and the printed table."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members import otp, selectors, services
+from members.errors import SecondFactorInvalid, SecondFactorRequired
 from members.models import ApiToken
 
 
@@ -59,10 +60,10 @@ class TokenView(APIView):
         if otp.second_factor_needed(user):
             code = serializer.validated_data.get("otp_token", "")
             if not code.strip():
-                raise otp.SecondFactorRequired(fields={"otp_token": [str(otp.SecondFactorRequired.default_message)]})
+                raise SecondFactorRequired(fields={"otp_token": [str(SecondFactorRequired.default_message)]})
             if otp.second_factor_verify(user=user, code=code) is None:
                 otp.second_factor_failed(request._request, user)
-                raise otp.SecondFactorInvalid
+                raise SecondFactorInvalid
         device = serializer.validated_data.get("device") or request.headers.get("User-Agent", "")
         _token, key = services.api_token_create(user=user, device=device, actor=user)
         return Response({"token": key})

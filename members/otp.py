@@ -26,7 +26,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -37,9 +36,10 @@ from django_otp.util import random_hex
 
 from core.api_errors import error_body
 from core.audit import audit_record
-from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.typing import Actor
 
+from .errors import SecondFactorInvalid
 from .services import api_tokens_revoke_all
 
 BACKUP_CODE_COUNT = 10
@@ -52,18 +52,6 @@ PENDING_KEY_SESSION_KEY = "bocage_otp_pending_key"
 NEW_CODES_SESSION_KEY = "bocage_otp_new_codes"
 TOTP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup"
-
-
-class SecondFactorRequired(ApplicationError):
-    code = "otp_required"
-    status = 401
-    default_message = gettext_lazy("This account needs a second factor: send the code of your authenticator app.")
-
-
-class SecondFactorInvalid(ApplicationError):
-    code = "otp_invalid"
-    status = 401
-    default_message = gettext_lazy("This code is wrong or has already been used.")
 
 
 def otp_required_by_role(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.errors import ApplicationError, InvalidInput
+from core.errors import InvalidInput
 from core.typing import Actor, acting_user
 
 from . import tokens
@@ -22,11 +22,6 @@ from .models import ApiToken, Commune, Member
 
 # The flows that reach the ledger (joining opens accounts, the fee is posted, closing needs empty
 # accounts) sit above it, in membership/: this app imports neither.
-
-
-class MemberClosed(ApplicationError):
-    code = "member_closed"
-    default_message = _("This member is closed.")
 
 
 IDENTITY_KINDS: dict[str, set[str]] = {

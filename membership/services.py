@@ -29,8 +29,9 @@ from ledger.services import (
     transaction_post,
 )
 from ledger.units import get_unit
+from members.errors import MemberClosed
 from members.models import Member
-from members.services import MemberClosed, member_closed_mark, member_create, one_year_from
+from members.services import member_closed_mark, member_create, one_year_from
 from membership.kinds import MEMBERSHIP
 
 from .errors import MemberNotEmpty

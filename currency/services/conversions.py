@@ -25,8 +25,8 @@ from ledger.models import Account
 from ledger.selectors import member_account
 from ledger.services import system_account, transaction_post
 from ledger.units import get_unit
+from members.errors import MemberClosed
 from members.models import Member
-from members.services import MemberClosed
 
 FIAT_UNIT = "EUR"
 LOCAL_UNIT = settings.BOCAGE_LOCAL_UNIT

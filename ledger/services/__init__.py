@@ -14,7 +14,6 @@ from ledger.services.accounts import (
     account_status_set,
     accounts_open_for_member,
     system_account,
-    unit_for,
 )
 from ledger.services.batch import BatchTransfer, transactions_post_batch
 from ledger.services.checks import Leg, request_fingerprint
@@ -42,5 +41,4 @@ __all__ = [
     "transaction_reverse",
     "transactions_post_batch",
     "transfer_create",
-    "unit_for",
 ]

@@ -10,7 +10,7 @@ from core.typing import Actor
 from ledger.errors import AccountClosed, InsufficientFunds, LimitExceeded
 from ledger.locks import account_lock
 from ledger.models import Account
-from ledger.units import Unit, all_units, get_unit
+from ledger.units import all_units, get_unit
 from members.models import Member
 
 # Limits of the system accounts, per code: (min_balance, max_balance); None = unbounded.
@@ -122,7 +122,3 @@ def account_limits_set(*, account: Account, min_balance: int | None, max_balance
         new = {"min_balance": min_balance, "max_balance": max_balance}
         audit_record(actor=actor, action="limit_change", target=locked, old=old, new=new)
         return locked
-
-
-def unit_for(account: Account) -> Unit:
-    return get_unit(account.unit)

@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.errors import ApplicationError
 
 from .. import otp
+from ..errors import SecondFactorInvalid
 
 
 class CodeForm(forms.Form):
@@ -80,7 +81,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             # The lockout page follows (django-axes' middleware); this session must log in again.
             logout(request)
-        form.add_error("code", str(otp.SecondFactorInvalid.default_message))
+        form.add_error("code", str(SecondFactorInvalid.default_message))
     return render(request, "registration/otp_verify.html", {"form": form, "next": next_url})
 
 
@@ -102,7 +103,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 code=form.cleaned_data["code"],
                 actor=user,
             )
-        except otp.SecondFactorInvalid as exc:
+        except SecondFactorInvalid as exc:
             form.add_error("code", str(exc.message))
         except ApplicationError as exc:
             messages.error(request, str(exc.message))

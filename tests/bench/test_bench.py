@@ -1,4 +1,4 @@
-"""Issue 9: the batch posting service, the fewer-round-trip posting path, and `ledger_bench --quick`.
+"""The batch posting service, the fewer-round-trip posting path, and `ledger_bench --quick`.
 
 Timings are never asserted: the benchmark is run for its JSON (every workload present, the bench
 ledger verifying clean, the bench database gone afterwards), not for its figures.

@@ -1,4 +1,4 @@
-"""Shared helpers of the exchange-office and reconversion tests (lane A): set up through services."""
+"""Shared helpers of the exchange-office and reconversion tests set up through services."""
 
 from __future__ import annotations
 

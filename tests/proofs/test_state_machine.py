@@ -1,4 +1,4 @@
-"""Hypothesis stateful test of the ledger services, with the pure-Python model alongside (issue 8).
+"""Hypothesis stateful test of the ledger services, with the pure-Python model alongside.
 
 A `RuleBasedStateMachine` drives the real services — transfers, multi-leg postings, reversals,
 holds (captured in full or in part, voided, expired by the clock), freezing, conversions of euros

@@ -1,4 +1,4 @@
-"""`python manage.py ledger_bench`: the ledger's throughput and latency against the psycopg floor (issue 9).
+"""`python manage.py ledger_bench`: the ledger's throughput and latency against the psycopg floor.
 
 Runs in its own database beside the configured one (see bench.database), prints a table
 and writes a JSON file. PostgreSQL is what counts; on SQLite it runs reduced and has no floor.

@@ -1,0 +1,24 @@
+"""The domain errors of members/, with their stable codes (core.api_errors turns them into JSON)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import ApplicationError
+
+
+class MemberClosed(ApplicationError):
+    code = "member_closed"
+    default_message = _("This member is closed.")
+
+
+class SecondFactorRequired(ApplicationError):
+    code = "otp_required"
+    status = 401
+    default_message = _("This account needs a second factor: send the code of your authenticator app.")
+
+
+class SecondFactorInvalid(ApplicationError):
+    code = "otp_invalid"
+    status = 401
+    default_message = _("This code is wrong or has already been used.")
