@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import valid
+from core.api import checked_id, valid
 from core.errors import InvalidInput, NotFound
 from core.idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 
@@ -46,9 +46,7 @@ def _object_id(raw: Any) -> int:
         value = int(raw)
     except (TypeError, ValueError):
         raise NotFound() from None
-    if value <= 0 or value >= 2**63:
-        raise NotFound()
-    return value
+    return checked_id(value)
 
 
 class UnitListView(APIView):
