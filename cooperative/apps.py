@@ -7,8 +7,11 @@ class CooperativeConfig(AppConfig):
     verbose_name = _("Cooperative")
 
     def ready(self) -> None:
+        from core.inbox import register as register_inbox
         from ledger.kinds import register
 
+        from .inbox import requests_to_approve
         from .kinds import KINDS
 
         register(*KINDS)
+        register_inbox(requests_to_approve)

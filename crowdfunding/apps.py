@@ -7,8 +7,11 @@ class CrowdfundingConfig(AppConfig):
     verbose_name = _("Crowdfunding")
 
     def ready(self) -> None:
+        from core.inbox import register as register_inbox
         from ledger.kinds import register
 
+        from .inbox import campaigns_ending_soon, campaigns_to_moderate
         from .kinds import KINDS
 
         register(*KINDS)
+        register_inbox(campaigns_ending_soon, campaigns_to_moderate)

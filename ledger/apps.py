@@ -9,7 +9,11 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.inbox import register as register_inbox
+
         from . import kinds
+        from .inbox import audit_shortcut, failed_exports
 
         kinds.register(*kinds.LEDGER_KINDS)
+        register_inbox(failed_exports, audit_shortcut)
         post_migrate.connect(kinds.kinds_sync, sender=self, dispatch_uid="ledger.kinds_sync")

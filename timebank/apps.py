@@ -8,8 +8,11 @@ class TimebankConfig(AppConfig):
     verbose_name = _("Time bank")
 
     def ready(self) -> None:
+        from core.inbox import register as register_inbox
         from ledger.kinds import register
 
+        from .inbox import services_to_confirm
         from .kinds import KINDS
 
         register(*KINDS)
+        register_inbox(services_to_confirm)
