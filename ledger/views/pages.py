@@ -14,7 +14,9 @@ from djmoney.money import Money
 
 from core.csv import SafeWriter
 from core.errors import ApplicationError, NotFound
+from core.inbox import inbox_for
 from members.models import Member
+from members.selectors import member_or_none
 
 from .. import selectors, services
 from ..models import Account
@@ -26,9 +28,13 @@ STATEMENT_PAGE_SIZE = 50
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """A logged-in user's home: what waits for them ("To handle", core.inbox) first, then a
+    member's accounts; staff without a member land on their queue and the places they work."""
     accounts = list(selectors.own_accounts(request.user))
-    member = Member.objects.filter(user__username=request.user.get_username()).first()
-    return render(request, "ledger/dashboard.html", {"accounts": accounts, "member": member})
+    member = member_or_none(request.user)
+    return render(
+        request, "ledger/dashboard.html", {"accounts": accounts, "member": member, "inbox": inbox_for(request)}
+    )
 
 
 def _post_payment(request: HttpRequest, form: PayForm) -> HttpResponse | None:
