@@ -5,21 +5,23 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from cooperative.models import RedemptionRequest, SubscriptionRequest
 from cooperative.selectors import can_administer
 from core.inbox import STAFF, InboxItem
-from core.typing import RequestUser
 
 
-def requests_to_approve(user: RequestUser) -> list[InboxItem]:
+def requests_to_approve(user: User) -> list[InboxItem]:
     """For the register's administrators (those the approvals page gives its forms to; an auditor
     reads the queue but decides nothing): one item, linking to the cooperative's approvals page
-    when a single cooperative has some, to the list of cooperatives otherwise."""
+    when a single cooperative has some, to the list of cooperatives otherwise (and as a shortcut to
+    that list when nothing waits)."""
     if not can_administer(user):
         return []
     per_cooperative: Counter[int] = Counter()
@@ -42,7 +44,9 @@ def requests_to_approve(user: RequestUser) -> list[InboxItem]:
         per_cooperative[row["cooperative_id"]] += row["n"]
     count = sum(per_cooperative.values())
     if not count:
-        return []
+        return [
+            InboxItem(key="approvals", label=_("Cooperatives"), url=reverse("cooperative-list"), kind=STAFF, count=None)
+        ]
     if len(per_cooperative) == 1:
         url = reverse("cooperative-approvals", args=[next(iter(per_cooperative))])
     else:

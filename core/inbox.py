@@ -11,7 +11,8 @@ def ready(self) -> None:
     register(exchanges_to_answer)
 ```
 
-A provider takes the user and returns zero or more `InboxItem` (nothing when it does not apply to
+A provider takes the user (logged in and active: `items_for` asks no provider about anyone else)
+and returns zero or more `InboxItem` (nothing when it does not apply to
 them: a plain member gets no staff item). It must be cheap — one COUNT query (or one grouped
 query) — and ask the same permission the page behind its link asks, so a count never reveals what
 that page would refuse to show.

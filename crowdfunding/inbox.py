@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.inbox import MEMBER, STAFF, InboxItem
-from core.typing import RequestUser
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.selectors import is_moderator, moderation_queue
 
@@ -19,7 +20,7 @@ ENDING_WITHIN = datetime.timedelta(days=7)
 S = Campaign.Status
 
 
-def campaigns_ending_soon(user: RequestUser) -> list[InboxItem]:
+def campaigns_ending_soon(user: User) -> list[InboxItem]:
     """Live campaigns the user backs (an active pledge) whose deadline is within 7 days: the last
     moment to change or withdraw the pledge (their pledges page lists them)."""
     now = timezone.now()
@@ -48,8 +49,9 @@ def campaigns_ending_soon(user: RequestUser) -> list[InboxItem]:
     ]
 
 
-def campaigns_to_moderate(user: RequestUser) -> list[InboxItem]:
-    """The moderation page's queue, for moderators only (the page is a 404 for anyone else)."""
+def campaigns_to_moderate(user: User) -> list[InboxItem]:
+    """The moderation page's queue, for moderators only (the page is a 404 for anyone else); the
+    page as a shortcut when the queue is empty."""
     if not is_moderator(user):
         return []
     counts = moderation_queue().aggregate(
@@ -57,6 +59,8 @@ def campaigns_to_moderate(user: RequestUser) -> list[InboxItem]:
         payout_refused=Count("id", filter=Q(status=S.SUCCEEDED)),
     )
     url = reverse("campaign-moderation")
+    if not (counts["submitted"] or counts["payout_refused"]):
+        return [InboxItem(key="moderation", label=_("Campaigns to moderate"), url=url, kind=STAFF, count=None)]
     items = []
     if counts["submitted"]:
         items.append(

@@ -3,6 +3,7 @@ reconversions staff must decide or pay, and the exchange office as a clerk's sho
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -10,14 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.inbox import MEMBER, STAFF, InboxItem
-from core.typing import RequestUser
 from currency.models import PaymentRequest, Reconversion
 from currency.selectors.comptoirs import comptoirs_for
 from currency.selectors.payments import payment_requests_of
 from currency.selectors.reconversions import may_manage_reconversions, reconversions_visible_to
 
 
-def payment_requests_open(user: RequestUser) -> list[InboxItem]:
+def payment_requests_open(user: User) -> list[InboxItem]:
     """The user's own payment requests (QR codes) still waiting for a payer and not expired.
 
     A payment request names no payer (whoever scans the code pays it), so what waits is on the
@@ -42,8 +42,9 @@ def payment_requests_open(user: RequestUser) -> list[InboxItem]:
     ]
 
 
-def reconversions_to_handle(user: RequestUser) -> list[InboxItem]:
-    """For staff who manage them: requests to approve or reject, approved ones to pay by a SEPA file."""
+def reconversions_to_handle(user: User) -> list[InboxItem]:
+    """For staff who manage them: requests to approve or reject, approved ones to pay by a SEPA file
+    (the page as a shortcut when none waits)."""
     if not may_manage_reconversions(user):
         return []
     R = Reconversion.Status
@@ -51,6 +52,8 @@ def reconversions_to_handle(user: RequestUser) -> list[InboxItem]:
         requested=Count("id", filter=Q(status=R.REQUESTED)), approved=Count("id", filter=Q(status=R.APPROVED))
     )
     url = reverse("reconversion-list")
+    if not (counts["requested"] or counts["approved"]):
+        return [InboxItem(key="reconversions", label=_("Reconversions"), url=url, kind=STAFF, count=None)]
     items = []
     if counts["requested"]:
         items.append(
@@ -81,7 +84,7 @@ def reconversions_to_handle(user: RequestUser) -> list[InboxItem]:
     return items
 
 
-def comptoir_shortcut(user: RequestUser) -> list[InboxItem]:
+def comptoir_shortcut(user: User) -> list[InboxItem]:
     """The exchange office, for those who work at one (and staff): a shortcut, not a count.
 
     Nothing waits for a clerk: a conversion is recorded and posted at once, and the day's cash

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_board_sees_the_subscription_requests_to_decide(make_member):
     scic = found_scic()
+    [empty] = requests_to_approve(administrator())  # nothing waits: the cooperatives, as a shortcut
+    assert (empty.count, empty.url, str(empty.label)) == (None, "/cooperatives/", "Coopératives")
     first, second = make_member(username="camille"), make_member(username="louis")
     asked = [
         subscription_request_create(

@@ -157,8 +157,12 @@ def test_staff_without_a_member_land_on_their_queue_not_on_no_account(client, ma
     assert '<span class="inbox-count">2</span> <span class="inbox-label">campagnes à modérer</span>' in page
     assert 'href="/campaigns/moderation/"' in page
     assert "pas encore de compte" not in page and "Mes comptes</h1>" not in page
-    # Their work places, as shortcuts: the audit (staff read the books).
-    assert "Vos espaces de travail" in page and 'href="/audit/"' in page
+    # Their work places, as shortcuts: the audit (staff read the books), the reconversions and the
+    # cooperatives (nothing waits there), never the moderation page twice.
+    inbox = page[page.index('data-testid="inbox"') : page.index("</section>")]
+    assert "Vos espaces de travail" in inbox
+    assert 'href="/audit/"' in inbox and 'href="/reconversion/"' in inbox and 'href="/cooperatives/"' in inbox
+    assert inbox.count('href="/campaigns/moderation/"') == 1
 
 
 def test_a_member_without_accounts_still_reads_the_no_account_sentence(client, make_member):

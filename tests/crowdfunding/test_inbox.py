@@ -35,6 +35,8 @@ def test_a_backer_sees_the_campaigns_they_back_that_end_within_7_days(make_membe
 
 def test_moderators_see_submitted_campaigns_members_do_not(make_member):
     owner = make_member(username="fablab")
+    [empty] = campaigns_to_moderate(moderator())  # nothing to review: the page, as a shortcut
+    assert (empty.count, empty.url, str(empty.label)) == (None, "/campaigns/moderation/", "Campagnes à modérer")
     for title in ("Un", "Deux"):
         campaign_submit(campaign=draft_campaign(owner, title=title), actor=owner.user)
     draft_campaign(owner, title="Brouillon")

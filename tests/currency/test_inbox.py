@@ -61,6 +61,9 @@ def bakery(make_member):
 
 
 def test_staff_see_reconversions_to_decide_and_to_pay(bakery, staff_user):
+    [empty] = reconversions_to_handle(staff_user)  # nothing waits: the page, as a shortcut
+    assert (empty.count, empty.url, str(empty.label)) == (None, "/reconversion/", "Reconversions")
+    assert inbox_of(staff_user).counts == {}
     first = reconversion_request(member=bakery, amount=Money("30", "ACH"), actor=bakery.user)
     reconversion_request(member=bakery, amount=Money("20", "ACH"), actor=bakery.user)
     [item] = reconversions_to_handle(staff_user)
