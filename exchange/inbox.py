@@ -3,12 +3,12 @@ a moderator must settle. The same rules as the state machine (exchange.services.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import ngettext_lazy
 
 from core.inbox import MEMBER, STAFF, InboxItem
-from core.typing import RequestUser
 from exchange.models import Exchange
 
 S = Exchange.Status
@@ -25,7 +25,7 @@ def _waiting_for(user_pk: int) -> Q:
     )
 
 
-def exchanges_to_answer(user: RequestUser) -> list[InboxItem]:
+def exchanges_to_answer(user: User) -> list[InboxItem]:
     """A member's exchanges waiting for their answer (the exchanges page lists them: their own)."""
     count = Exchange.objects.filter(_waiting_for(user.pk)).count()
     if not count:
@@ -41,7 +41,7 @@ def exchanges_to_answer(user: RequestUser) -> list[InboxItem]:
     ]
 
 
-def disputes_to_resolve(user: RequestUser) -> list[InboxItem]:
+def disputes_to_resolve(user: User) -> list[InboxItem]:
     """Disputed exchanges a staff moderator may resolve (not those they are a party to)."""
     if not (user.is_active and user.is_staff):
         return []

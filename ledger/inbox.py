@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.inbox import STAFF, InboxItem
-from core.typing import RequestUser
 
 from .models import ExportJob
 from .selectors import can_read_everything
@@ -20,7 +20,7 @@ from .selectors import can_read_everything
 FAILED_WITHIN = datetime.timedelta(days=7)
 
 
-def failed_exports(user: RequestUser) -> list[InboxItem]:
+def failed_exports(user: User) -> list[InboxItem]:
     """The user's exports that failed within 7 days and have no later successful run of the same
     kind and parameters (to request again, once the reason shown on the exports page is fixed)."""
     if not can_read_everything(user):
@@ -54,7 +54,7 @@ def failed_exports(user: RequestUser) -> list[InboxItem]:
     ]
 
 
-def audit_shortcut(user: RequestUser) -> list[InboxItem]:
+def audit_shortcut(user: User) -> list[InboxItem]:
     """The audit's home (books, trial balance, exports, the audit log), for those who may read it."""
     if not can_read_everything(user):
         return []

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.translation import ngettext_lazy
 
 from core.inbox import MEMBER, InboxItem
-from core.typing import RequestUser
 from timebank.selectors import service_records_to_confirm
 
 
-def services_to_confirm(user: RequestUser) -> list[InboxItem]:
+def services_to_confirm(user: User) -> list[InboxItem]:
     """Pending service records where the user is the receiver (the time bank's page lists them)."""
     count = service_records_to_confirm(user).count()
     if not count:
