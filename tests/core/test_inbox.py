@@ -180,3 +180,18 @@ def test_the_home_page_runs_a_bounded_number_of_queries(client, busy_member, dja
     client.get("/")  # warm the caches (kinds, units, content types); 15 queries today, 7 of them the inbox
     with django_assert_max_num_queries(18):
         html(client.get("/"))
+
+
+def test_the_home_page_asks_the_providers_once(client, make_member, monkeypatch):
+    calls = []
+
+    def provider(user):
+        calls.append(user.pk)
+        return [InboxItem(key="exchanges", label="échange de test", url="/exchanges/", count=4)]
+
+    monkeypatch.setattr(registry, "_providers", [provider])
+    member = make_member(username="camille")
+    client.force_login(member.user)
+    page = html(client.get("/"))
+    assert '<span class="inbox-count">4</span> <span class="inbox-label">échange de test</span>' in page
+    assert calls == [member.user.pk]
