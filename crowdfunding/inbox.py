@@ -42,7 +42,7 @@ def campaigns_ending_soon(user: User) -> list[InboxItem]:
         InboxItem(
             key="campaigns",
             label=ngettext_lazy("campaign you back ends within 7 days", "campaigns you back end within 7 days", count),
-            url=reverse("campaign-mine"),
+            url=reverse("campaign-mine") + "#pledges-heading",
             kind=MEMBER,
             count=count,
         )

@@ -23,7 +23,7 @@ def test_a_backer_sees_the_campaigns_they_back_that_end_within_7_days(make_membe
     PledgeFactory(campaign=soon, backer=backer, amount="10")
     PledgeFactory(campaign=later, backer=backer, amount="10")
     assert [(item.key, item.kind, item.count, item.url) for item in campaigns_ending_soon(backer.user)] == [
-        ("campaigns", "member", 1, "/campaigns/mine/")
+        ("campaigns", "member", 1, "/campaigns/mine/#pledges-heading")
     ]
     PledgeFactory(campaign=also_soon, backer=backer, amount="10")
     [item] = campaigns_ending_soon(backer.user)
