@@ -246,3 +246,22 @@ def test_the_volunteer_is_named_by_name(make_member, people):
     )
     assert give_hours.status_code == 302, give_hours.content.decode()
     assert account_of(people["louis"], "HRS").balance == 200
+
+
+def test_the_exchange_office_names_the_member_by_name_and_refuses_an_unknown_one(django_user_model, people):
+    from currency.models import Conversion
+    from tests.currency._exchange import make_comptoir
+
+    comptoir, cashier = make_comptoir(django_user_model)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(cashier)
+    body = {"comptoir": comptoir.pk, "amount": "20", "payment_method": "cash", "idempotency_key": "c1"}
+    refused = client.post("/comptoir/", {**body, "username": "Louis Gaboriau"})
+    assert refused.status_code == 200 and "No member by this name." in refused.content.decode()
+    assert Conversion.objects.count() == 0
+    page = client.get("/comptoir/").content.decode()
+    assert 'role="combobox"' in page and "lgab85" not in page
+
+    assert client.post("/comptoir/", {**body, "username": "louis gaborit"}).status_code == 302
+    assert Conversion.objects.get().member == people["louis"]
+    assert account_of(people["louis"], "ACH").balance == 2000
