@@ -53,7 +53,15 @@ def people(make_member) -> dict[str, Member]:
 
 def test_the_search_key_folds_accents_case_and_punctuation():
     assert search_key("  Hélène BÂTY-d'Œuvre ") == "helene baty d oeuvre"
-    assert Member.objects.none().model._meta.get_field("search_key").max_length == 255
+    assert search_key("Straße") == "strasse"
+
+
+def test_saving_a_member_keeps_its_search_key(people):
+    louis = people["louis"]
+    assert Member.objects.get(pk=louis.pk).search_key == "louis gaborit"
+    louis.display_name = "Louis Gabôrit-Été"
+    louis.save(update_fields=["display_name"])
+    assert Member.objects.get(pk=louis.pk).search_key == "louis gaborit ete"
 
 
 @pytest.mark.parametrize("typed", ["gabo", "Gaborit", "GABÔRIT", "louis gab", "gaborit achards"])
