@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.text import search_key
 from ledger.models import Account
 from members.models import Member
 from members.services import api_token_create
@@ -41,7 +42,16 @@ def _members(prefix: str, count: int, kind: str) -> list[Member]:
     )
     expires = timezone.localdate() + timedelta(days=365)
     return Member.objects.bulk_create(
-        [Member(user=user, display_name=user.username, kind=kind, membership_expires_on=expires) for user in users]
+        [
+            Member(
+                user=user,
+                display_name=user.username,
+                search_key=search_key(user.username),  # bulk_create skips save(), which keeps the key
+                kind=kind,
+                membership_expires_on=expires,
+            )
+            for user in users
+        ]
     )
 
 

@@ -4,6 +4,7 @@ membership runs (the fees paid are membership/'s)."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.territory import INSEE_CODE, POSTAL_CODE
+from core.text import search_key as folded
 
 
 class Commune(models.Model):
@@ -60,6 +62,9 @@ class Member(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member")
     display_name = models.CharField(_("display name"), max_length=150)
+    # display_name folded by core.text.search_key (accents, case, punctuation), kept by save(): the
+    # member picker searches and resolves names on it alike on SQLite and PostgreSQL.
+    search_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     commune = models.ForeignKey(
@@ -97,6 +102,13 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_key = folded(self.display_name)[:255]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
 
     def membership_valid_on(self, day: datetime.date | None = None) -> bool:
         """True while the yearly membership (adhésion) covers `day` (today by default)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import NotFound
+from core.text import search_key
 from core.typing import Actor, RequestUser, acting_user
 
 from . import tokens
-from .models import ApiToken, Member
+from .models import ApiToken, Commune, Member
 
 
 def member_or_none(actor: Actor) -> Member | None:
@@ -39,3 +41,34 @@ def api_token_of(user: RequestUser, pk: int) -> ApiToken:
     if token is None:
         raise NotFound()
     return token
+
+
+SEARCH_MIN_CHARS = 2
+SEARCH_LIMIT = 10
+
+
+def members_search(*, query: str, exclude_user_id: int | None = None, limit: int = SEARCH_LIMIT) -> list[Member]:
+    """Active members whose name (or business name: a business's display name) or commune holds every
+    word typed, accents and case aside ("gabo", "Gabôrit", "louis achards"); at most `limit`, by name.
+
+    Fewer than SEARCH_MIN_CHARS letters find nobody (no listing of the whole membership).
+    """
+    words = search_key(query).split()
+    if len("".join(words)) < SEARCH_MIN_CHARS:
+        return []
+    communes = [(pk, search_key(name)) for pk, name in Commune.objects.values_list("pk", "name")]
+    members = Member.objects.filter(status=Member.Status.ACTIVE).select_related("commune")
+    for word in words[:6]:
+        in_commune = [pk for pk, key in communes if word in key]
+        members = members.filter(Q(search_key__contains=word) | Q(commune_id__in=in_commune))
+    if exclude_user_id is not None:
+        members = members.exclude(user_id=exclude_user_id)
+    return list(members.order_by("display_name", "pk")[:limit])
+
+
+def members_named(text: str) -> list[Member]:
+    """Active members whose display name is `text`, accents, case and punctuation aside."""
+    key = search_key(text)[:255]
+    if not key:
+        return []
+    return list(Member.objects.filter(status=Member.Status.ACTIVE, search_key=key).select_related("commune")[:20])

@@ -1,9 +1,11 @@
 from django.urls import path
 
 from .views import otp as views_otp
+from .views import search as views_search
 from .views import tokens as views
 
 urlpatterns = [
+    path("members/search/", views_search.member_search, name="member-search"),
     path("security/tokens/", views.api_tokens, name="api-tokens"),
     path("security/", views_otp.security, name="otp-security"),
     path("security/verify/", views_otp.verify, name="otp-verify"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import College, Cooperative, ShareClass, Shareholder
 from core.amounts import WholeNumberField
-from members.models import Member
+from members.picker import MemberField
 
 MAX_SHARES = 1_000_000
 DATE_INPUT = "%Y-%m-%d"
@@ -105,9 +105,7 @@ class CancelMovementForm(forms.Form):
 class AdmitForm(forms.Form):
     WHO = [("member", _("A member of Bocage")), ("legal", _("A legal person known by its SIREN"))]
     who = forms.ChoiceField(label=_("Who"), choices=WHO, initial="member", widget=forms.RadioSelect)
-    member = forms.ModelChoiceField(
-        label=_("Member"), queryset=Member.objects.filter(status=Member.Status.ACTIVE), required=False
-    )
+    member = MemberField(label=_("Member"), required=False)
     legal_name = forms.CharField(label=_("Name of the legal person"), max_length=150, required=False)
     siren = forms.CharField(label="SIREN", max_length=20, required=False)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)

@@ -28,7 +28,6 @@ from currency.selectors.comptoirs import (
 from currency.services.conversions import conversion_create
 from currency.views.forms_comptoir import ConversionForm, DayForm
 from ledger.units import get_unit
-from members.models import Member
 
 FORM_ERRORS = {"invalid_amount": "amount", "unit_mismatch": "amount", "member_closed": "username"}
 
@@ -42,10 +41,7 @@ def _comptoirs_or_403(request: HttpRequest):
 
 def _record(request: HttpRequest, form: ConversionForm) -> HttpResponse | None:
     data = form.cleaned_data
-    member = Member.objects.filter(user__username=data["username"]).first()
-    if member is None:
-        form.add_error("username", _("No member with this username."))
-        return None
+    member = data["username"]
     try:
         conversion = conversion_create(
             comptoir=data["comptoir"],
@@ -81,7 +77,6 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
             return response
     today = timezone.localdate()
     recent = conversions_on(conversions_visible_to(request.user).filter(comptoir__in=comptoirs), today)[:20]
-    members = Member.objects.filter(status=Member.Status.ACTIVE).select_related("user").order_by("display_name")[:500]
     return render(
         request,
         "currency/comptoir/home.html",
@@ -89,7 +84,6 @@ def comptoir_home(request: HttpRequest) -> HttpResponse:
             "form": form,
             "comptoirs": comptoirs,
             "recent": recent,
-            "members": members,
             "today": today,
             "backing": backing_visible_to(request.user),
         },

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField
 from currency.models import Comptoir, Conversion
+from members.picker import MemberField
 
 
 class IdempotentForm(forms.Form):
@@ -24,12 +25,8 @@ class IdempotentForm(forms.Form):
 
 class ConversionForm(IdempotentForm):
     comptoir = forms.ModelChoiceField(label=_("Exchange office"), queryset=Comptoir.objects.none(), empty_label=None)
-    username = forms.CharField(
-        label=_("Member"),
-        max_length=150,
-        help_text=_("The member's username."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
-    )
+    # Posted as "username" as before (an exact username still resolves); a name or the picker's choice too.
+    username = MemberField(label=_("Member"))
     amount = AmountField(
         label=_("Amount received (euros)"),
         decimals=2,

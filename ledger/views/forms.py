@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField, AmountsInUnitForm
+from members.picker import MemberField
 
 from ..units import all_units
 
@@ -15,12 +16,7 @@ def _member_unit_choices() -> list[tuple[str, str]]:
 
 
 class PayForm(AmountsInUnitForm):
-    recipient = forms.CharField(
-        label=_("Recipient"),
-        max_length=150,
-        help_text=_("The recipient's username."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
-    )
+    recipient = MemberField(label=_("Recipient"), exclude_self=True)
     unit = forms.ChoiceField(label=_("Unit"), choices=_member_unit_choices)
     amount = AmountField(label=_("Amount"), hours=True)
     memo = forms.CharField(label=_("Memo"), max_length=255, required=False)

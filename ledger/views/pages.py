@@ -46,9 +46,9 @@ def _post_payment(request: HttpRequest, form: PayForm) -> HttpResponse | None:
         form.add_error("unit", _("You have no account in this unit."))
         return None
     try:
-        payee = selectors.member_account_for_unit(username=data["recipient"], unit=data["unit"])
+        payee = selectors.member_account_for_unit(username=data["recipient"].user.get_username(), unit=data["unit"])
     except NotFound:
-        form.add_error("recipient", _("No member with this username."))
+        form.add_error("recipient", _("This member has no account in this unit."))
         return None
     unit = get_unit(payer.unit)
     try:
@@ -82,12 +82,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         response = _post_payment(request, form)
         if response is not None:
             return response
-    members = (
-        Member.objects.exclude(user__username=request.user.get_username())
-        .select_related("user")
-        .order_by("display_name")[:500]
-    )
-    return render(request, "ledger/pay.html", {"form": form, "members": members})
+    return render(request, "ledger/pay.html", {"form": form})
 
 
 def _visible_account(request: HttpRequest, account_id: int) -> Account:

@@ -584,6 +584,7 @@ ROUTES: dict[str, Route] = {
     "healthz": _r(OPS),
     "readyz": _r(OPS),
     "metrics": _r(OPS),
+    "members/search/": _r(MEMBERS),  # the member picker: names and communes of active members, no username
     "security/": _r(SESSION),
     "security/tokens/": _r(OWN),  # POST revokes one of one's own tokens
     "security/verify/": _r(SESSION),

@@ -13,6 +13,7 @@ from djmoney.money import Money
 
 from core.amounts import AMOUNT_INVALID, AmountError, duration_to_hours, parse_amount
 from ledger.units import get_unit
+from members.picker import MemberField
 
 # [0-9], never str.isdigit(): that takes Arabic-Indic and full-width digits too.
 ASCII_DIGITS = re.compile(r"^[0-9]{1,5}$")
@@ -94,29 +95,18 @@ class _OnceForm(forms.Form):
 
 
 class ServiceRecordForm(forms.Form):
-    receiver = forms.CharField(
-        label=_("Who received the service"),
-        max_length=150,
-        help_text=_("Their username."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
-    )
+    receiver = MemberField(label=_("Who received the service"), exclude_self=True)
     hours = HoursField(label=_("Time given"), help_text=_("e.g. 1 h 30, 45 min or 1,5"))
     description = forms.CharField(label=_("What you did"), max_length=255)
     performed_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class VolunteeringRewardForm(_OnceForm):
-    association = forms.CharField(
+    association = MemberField(
         label=_("Association"),
-        max_length=150,
         required=False,
-        help_text=_("Staff only: the association's username."),
+        help_text=_("Staff only: the association rewarding, by name or commune."),
     )
-    volunteer = forms.CharField(
-        label=_("Volunteer"),
-        max_length=150,
-        help_text=_("Their username."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "members"}),
-    )
+    volunteer = MemberField(label=_("Volunteer"))
     hours = HoursField(label=_("Hours"), widget=HoursWidget)
     description = forms.CharField(label=_("Volunteering"), max_length=200)

@@ -34,16 +34,9 @@ from timebank.views.forms import ServiceRecordForm, VolunteeringRewardForm
 FIELD_OF_CODE = {"invalid_amount": "hours", "insufficient_funds": "hours", "limit_exceeded": "hours"}
 
 
-def _member_named(username: str) -> Member | None:
-    return Member.objects.filter(user__username=username).first()
-
-
 def _record_service(request: HttpRequest, form: ServiceRecordForm, me: Member) -> bool:
     data = form.cleaned_data
-    receiver = _member_named(data["receiver"])
-    if receiver is None:
-        form.add_error("receiver", _("No member with this username."))
-        return False
+    receiver = data["receiver"]
     try:
         service_record_create(
             provider=me,
@@ -62,13 +55,10 @@ def _record_service(request: HttpRequest, form: ServiceRecordForm, me: Member) -
 
 def _reward(request: HttpRequest, form: VolunteeringRewardForm, me: Member | None) -> bool:
     data = form.cleaned_data
-    association = _member_named(data["association"]) if request.user.is_staff and data["association"] else me
-    volunteer = _member_named(data["volunteer"])
+    association = data["association"] if request.user.is_staff and data["association"] else me
+    volunteer = data["volunteer"]
     if association is None:
-        form.add_error("association", _("No member with this username."))
-        return False
-    if volunteer is None:
-        form.add_error("volunteer", _("No member with this username."))
+        form.add_error("association", _("Choose the association."))
         return False
     try:
         association_account = ledger_selectors.member_account_for_unit(username=association.user.username, unit="HRS")
@@ -120,9 +110,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "reward_form": reward_form if may_reward else None,
             "to_confirm": list(service_records_to_confirm(request.user)[:100]),
             "asked": list(service_records_asked(request.user)[:100]),
-            "members": Member.objects.exclude(user__username=request.user.get_username())
-            .select_related("user")
-            .order_by("display_name")[:500],
         },
     )
 
