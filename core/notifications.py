@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -82,7 +82,7 @@ def notification_text(notification: Notification) -> str:
     return kind.render(notification.params or {})
 
 
-def emailed(user: AbstractBaseUser, code: str) -> bool:
+def emailed(user: User, code: str) -> bool:
     """Whether `user` wants the kind `code` e-mailed: their choice if they made one, else the kind's default."""
     choice = NotificationPreference.objects.filter(user=user, kind=code).values_list("email", flat=True).first()
     if choice is not None:
@@ -91,13 +91,13 @@ def emailed(user: AbstractBaseUser, code: str) -> bool:
     return kind.emailed_by_default if kind is not None else True
 
 
-def email_choices(user: AbstractBaseUser) -> dict[str, bool]:
+def email_choices(user: User) -> dict[str, bool]:
     """Every registered kind's code → whether it is e-mailed to `user`."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
     return {kind.code: chosen.get(kind.code, kind.emailed_by_default) for kind in kinds()}
 
 
-def email_choices_set(user: AbstractBaseUser, choices: Mapping[str, bool]) -> None:
+def email_choices_set(user: User, choices: Mapping[str, bool]) -> None:
     """Store the member's choice for each registered kind named in `choices` (unknown codes are ignored)."""
     with transaction.atomic():
         for code, email in choices.items():
@@ -107,7 +107,7 @@ def email_choices_set(user: AbstractBaseUser, choices: Mapping[str, bool]) -> No
 
 
 def notify(
-    user: AbstractBaseUser,
+    user: User,
     kind: str,
     params: Params | None = None,
     url: str = "",
@@ -135,14 +135,14 @@ def notify(
             if dedupe_key:
                 return None  # a concurrent run wrote it
             raise
-        address = getattr(user, "email", "")
+        address = user.email
         if email is not None and address and emailed(user, kind):
             subject, body = email
             outbound_email_queue(to=address, subject=subject, body=body)
     return notification
 
 
-def mark_read(user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
+def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     """Mark `user`'s unread notifications read (only those `ids` if given); returns how many."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
@@ -150,7 +150,7 @@ def mark_read(user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def unread_count(user: AbstractBaseUser) -> int:
+def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,15 +23,22 @@ from .models import Notification
 PAGE_SIZE = 20
 
 
+def _me(request: HttpRequest) -> User:
+    """The logged-in user (every view here is behind login_required)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    mine = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+    mine = Notification.objects.filter(recipient=_me(request)).order_by("-created_at", "-pk")
     page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
     items = [{"notification": item, "text": service.notification_text(item)} for item in page]
     return render(
         request,
         "core/notifications.html",
-        {"page": page, "items": items, "unread": service.unread_count(request.user)},
+        {"page": page, "items": items, "unread": service.unread_count(_me(request))},
     )
 
 
@@ -38,8 +46,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of the user's notifications read and go to what it is about (another's: 404)."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    service.mark_read(request.user, [notification.pk])
+    notification = get_object_or_404(Notification, pk=pk, recipient=_me(request))
+    service.mark_read(_me(request), [notification.pk])
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return HttpResponseRedirect(target)
@@ -50,15 +58,15 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of the user's notifications read and come back to the list (another's: 404)."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    service.mark_read(request.user, [notification.pk])
+    notification = get_object_or_404(Notification, pk=pk, recipient=_me(request))
+    service.mark_read(_me(request), [notification.pk])
     return HttpResponseRedirect(_back_to_list(request))
 
 
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = service.mark_read(request.user)
+    count = service.mark_read(_me(request))
     if count:
         messages.success(request, _("All your notifications are marked as read."))
     return HttpResponseRedirect(_back_to_list(request))
@@ -77,7 +85,7 @@ class EmailPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         for kind in service.kinds():
             self.fields[kind.code] = forms.BooleanField(
-                label=kind.label, required=False, initial=initial_choices.get(kind.code, kind.emailed_by_default)
+                label=str(kind.label), required=False, initial=initial_choices.get(kind.code, kind.emailed_by_default)
             )
 
     def groups(self) -> list[dict[str, Any]]:
@@ -90,13 +98,13 @@ class EmailPreferencesForm(forms.Form):
 
 @login_required
 def notification_preferences(request: HttpRequest) -> HttpResponse:
-    form = EmailPreferencesForm(request.POST or None, initial_choices=service.email_choices(request.user))
+    form = EmailPreferencesForm(request.POST or None, initial_choices=service.email_choices(_me(request)))
     if request.method == "POST" and form.is_valid():
-        service.email_choices_set(request.user, form.cleaned_data)
+        service.email_choices_set(_me(request), form.cleaned_data)
         messages.success(request, _("Your e-mail choices are saved."))
         return redirect("notification-preferences")
     return render(
         request,
         "core/notification_preferences.html",
-        {"form": form, "groups": form.groups(), "has_email": bool(request.user.email)},
+        {"form": form, "groups": form.groups(), "has_email": bool(_me(request).email)},
     )

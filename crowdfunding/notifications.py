@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -122,7 +122,7 @@ def campaign_path(campaign_id: int) -> str:
     return reverse("campaign-detail", kwargs={"pk": campaign_id})
 
 
-def moderator_notify(user: AbstractBaseUser, campaign: Campaign, subject: str, body: str) -> None:
+def moderator_notify(user: User, campaign: Campaign, subject: str, body: str) -> None:
     """Tell a moderator a campaign waits for review."""
     notify(
         user,

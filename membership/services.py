@@ -155,10 +155,10 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
             notify(
                 member.user,
                 "membership_reminder",
-                {"date": member.membership_expires_on.isoformat()},
+                {"date": str(member.membership_expires_on)},
                 reverse("membership"),
                 email=(subject, body),
-                dedupe_key=f"membership_reminder:{member.membership_expires_on.isoformat()}",
+                dedupe_key=f"membership_reminder:{member.membership_expires_on}",
             )
         sent += 1
     return sent
