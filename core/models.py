@@ -16,6 +16,11 @@ delivers it only while it holds the lease (`claimed_until` in the future), so tw
 never both send it; a message that keeps failing ends `failed` with its last error, never retried
 forever.
 
+The notifications (`Notification`, core.notifications.notify): what the site tells a user, written
+in the transaction of the action it tells about, unread until `read_at`; at most one per recipient
+and dedupe key (a task that runs twice). `NotificationPreference`: a user's choice to have a kind
+e-mailed or not (no row: the kind's default).
+
 The heartbeat and the outbox keep the tables the config app created (config_workerheartbeat,
 config_outboundemail), as the audit log and idempotency keep the ledger's.
 """
