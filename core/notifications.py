@@ -38,6 +38,8 @@ class NotificationKind:
     group: Promise | str
     message: Message = field(compare=False)
     emailed_by_default: bool = True
+    # Sent to staff only (moderators, clerks): not offered to members on the preferences page.
+    for_staff: bool = False
 
     def render(self, params: Params) -> str:
         """The message in the active language; a missing parameter shows the template, never a 500."""
@@ -72,6 +74,11 @@ def kind_of(code: str) -> NotificationKind | None:
 def kinds() -> list[NotificationKind]:
     """Every registered kind, in the order they were registered."""
     return list(_KINDS.values())
+
+
+def kinds_for(user: User) -> list[NotificationKind]:
+    """The kinds `user` may receive: the staff's only for staff."""
+    return [kind for kind in _KINDS.values() if user.is_staff or not kind.for_staff]
 
 
 def notification_text(notification: Notification) -> str:

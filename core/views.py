@@ -81,16 +81,18 @@ def _back_to_list(request: HttpRequest) -> str:
 class EmailPreferencesForm(forms.Form):
     """One checkbox per registered kind, grouped as the registry groups them."""
 
-    def __init__(self, *args: Any, initial_choices: dict[str, bool], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for kind in service.kinds():
+        self.kinds = service.kinds_for(user)
+        initial_choices = service.email_choices(user)
+        for kind in self.kinds:
             self.fields[kind.code] = forms.BooleanField(
                 label=str(kind.label), required=False, initial=initial_choices.get(kind.code, kind.emailed_by_default)
             )
 
     def groups(self) -> list[dict[str, Any]]:
         grouped: dict[str, dict[str, Any]] = {}
-        for kind in service.kinds():
+        for kind in self.kinds:
             group = grouped.setdefault(str(kind.group), {"label": kind.group, "fields": []})
             group["fields"].append(self[kind.code])
         return list(grouped.values())
@@ -98,7 +100,7 @@ class EmailPreferencesForm(forms.Form):
 
 @login_required
 def notification_preferences(request: HttpRequest) -> HttpResponse:
-    form = EmailPreferencesForm(request.POST or None, initial_choices=service.email_choices(_me(request)))
+    form = EmailPreferencesForm(request.POST or None, user=_me(request))
     if request.method == "POST" and form.is_valid():
         service.email_choices_set(_me(request), form.cleaned_data)
         messages.success(request, _("Your e-mail choices are saved."))

@@ -67,6 +67,7 @@ NOTIFICATION_KINDS = (
         label=gettext_lazy("A campaign waits for moderation (moderators)"),
         group=GROUP,
         message=gettext_lazy("%(owner)s submitted the campaign “%(title)s”: review it."),
+        for_staff=True,
     ),
     NotificationKind(
         code="campaign_approved",

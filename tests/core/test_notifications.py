@@ -276,3 +276,42 @@ def test_the_pages_speak_english_too(seller):
     client = client_of(seller.user, "en")
     assert "Mark all as read" in client.get(reverse("notifications")).content.decode()
     assert "Someone proposes an exchange to me" in client.get(reverse("notification-preferences")).content.decode()
+
+
+def test_the_staffs_kinds_are_offered_to_staff_only(seller, staff_user):
+    member_page = client_of(seller.user).get(reverse("notification-preferences")).content.decode()
+    staff_page = client_of(staff_user).get(reverse("notification-preferences")).content.decode()
+    assert 'id="id_campaign_submitted"' not in member_page
+    assert 'id="id_campaign_submitted"' in staff_page
+    assert "Une campagne attend la modération (modérateurs)" in staff_page
+
+
+def test_submitting_a_campaign_tells_the_moderators_on_the_site(seller, staff_user):
+    from crowdfunding.services.campaigns import campaign_submit
+    from tests.crowdfunding.helpers import draft_campaign
+
+    campaign = campaign_submit(campaign=draft_campaign(seller, title="Un four à pain"), actor=seller.user)
+
+    told = Notification.objects.get(recipient=staff_user)
+    assert (told.kind, told.url, told.params) == (
+        "campaign_submitted",
+        "/campaigns/moderation/",
+        {"owner": "Louis Gaborit", "title": campaign.title},
+    )
+    assert OutboundEmail.objects.count() == 0  # the moderator left no address
+
+
+def test_a_membership_reminder_is_on_the_site_once_per_expiry(seller, settings):
+    from members.models import Member
+    from membership.services import membership_reminders_send
+
+    settings.BOCAGE_MEMBERSHIP_REMINDER_DAYS = 30
+    ends = timezone.localdate() + datetime.timedelta(days=10)
+    Member.objects.filter(pk=seller.pk).update(membership_expires_on=ends)
+
+    assert membership_reminders_send() == 1
+    assert membership_reminders_send() == 0
+
+    told = Notification.objects.get(recipient=seller.user)
+    assert (told.kind, told.params, told.url) == ("membership_reminder", {"date": ends.isoformat()}, "/membership/")
+    assert OutboundEmail.objects.get().to == ["louis@example.org"]
