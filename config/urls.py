@@ -70,6 +70,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("exchange.urls")),
     path("", include("crowdfunding.urls")),
     path("", include("cooperative.urls")),
+    path("", include("core.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,5 +1,6 @@
 """The ground floor as a Django app: its tables are the audit log, API idempotency, the mail
-outbox and the worker heartbeat, which every app above it uses."""
+outbox, the notifications and their e-mail choices, and the worker heartbeat, which every app
+above it uses."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

@@ -16,6 +16,11 @@ delivers it only while it holds the lease (`claimed_until` in the future), so tw
 never both send it; a message that keeps failing ends `failed` with its last error, never retried
 forever.
 
+The notifications (`Notification`, core.notifications.notify): what the site tells a user, written
+in the transaction of the action it tells about, unread until `read_at`; at most one per recipient
+and dedupe key (a task that runs twice). `NotificationPreference`: a user's choice to have a kind
+e-mailed or not (no row: the kind's default).
+
 The heartbeat and the outbox keep the tables the config app created (config_workerheartbeat,
 config_outboundemail), as the audit log and idempotency keep the ledger's.
 """
@@ -135,3 +140,50 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class Notification(models.Model):
+    """One thing the site tells a user: a registered kind (core.notifications) and its parameters,
+    rendered in the reader's language when shown, a link to what it is about, and when it was read
+    (null: unread). Written in the transaction of the action it tells about."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # A caller that may run twice (a task) names the notification: one per recipient and key.
+    dedupe_key = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_one_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind of notification: e-mailed or not (no row: the kind's default)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=60)
+    email = models.BooleanField(_("by e-mail"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.kind}={self.email}"

@@ -8,10 +8,13 @@ class CrowdfundingConfig(AppConfig):
 
     def ready(self) -> None:
         from core.inbox import register as register_inbox
+        from core.notifications import register as notification_kinds_register
         from ledger.kinds import register
 
         from .inbox import campaigns_ending_soon, campaigns_to_moderate
         from .kinds import KINDS
+        from .notifications import NOTIFICATION_KINDS
 
         register(*KINDS)
         register_inbox(campaigns_ending_soon, campaigns_to_moderate)
+        notification_kinds_register(*NOTIFICATION_KINDS)

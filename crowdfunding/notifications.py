@@ -1,26 +1,111 @@
-"""Crowdfunding's mail: to owners and moderators as a campaign moves, to backers when it is decided,
-and a campaign's news to its backers (sent by Celery once per backer). Every mail goes through the
+"""Crowdfunding's notifications: to owners and moderators as a campaign moves, to backers when it is
+decided, and a campaign's news to its backers (sent by Celery once per backer). Each is shown on
+the site and e-mailed when the member wants it (core.notifications); every mail goes through the
 outbound queue, after commit."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
-from core.mail import outbound_email_queue
+from core.notifications import NotificationKind, notify
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
 from ledger.units import get_unit
 from members.models import Member
 
 S = Campaign.Status
+
+
+# --- the kinds of notification (registered by CrowdfundingConfig.ready) ------------------------
+
+GROUP = gettext_lazy("Crowdfunding")
+
+
+def _approved(params: Mapping[str, Any]) -> str:
+    start = parse_datetime(params["start"])
+    shown = formats.date_format(timezone.localtime(start), "DATETIME_FORMAT") if start else params["start"]
+    return _("Your campaign “%(title)s” is approved: it opens to backers on %(start)s.") % {
+        "title": params["title"],
+        "start": shown,
+    }
+
+
+def _decided(params: Mapping[str, Any]) -> str:
+    if params["succeeded"]:
+        text = _("Your campaign “%(title)s” succeeded: %(raised)s pledged for a goal of %(goal)s.")
+    else:
+        text = _("Your campaign “%(title)s” did not reach its goal: %(raised)s pledged for a goal of %(goal)s.")
+    return text % params
+
+
+PLEDGE_OUTCOMES = {
+    "shares": gettext_lazy("“%(title)s” succeeded: your pledge of %(amount)s became a request for shares."),
+    "captured": gettext_lazy("“%(title)s” succeeded: your pledge of %(amount)s is collected."),
+    "cancelled": gettext_lazy("“%(title)s” was cancelled: your pledge of %(amount)s is released."),
+    "failed": gettext_lazy("“%(title)s” did not reach its goal: your pledge of %(amount)s is released."),
+}
+
+
+def _pledge_decided(params: Mapping[str, Any]) -> str:
+    return str(PLEDGE_OUTCOMES[params["outcome"]]) % params
+
+
+NOTIFICATION_KINDS = (
+    NotificationKind(
+        code="campaign_submitted",
+        label=gettext_lazy("A campaign waits for moderation (moderators)"),
+        group=GROUP,
+        message=gettext_lazy("%(owner)s submitted the campaign “%(title)s”: review it."),
+        for_staff=True,
+    ),
+    NotificationKind(
+        code="campaign_approved",
+        label=gettext_lazy("My campaign is approved"),
+        group=GROUP,
+        message=_approved,
+    ),
+    NotificationKind(
+        code="campaign_sent_back",
+        label=gettext_lazy("My campaign is sent back for changes"),
+        group=GROUP,
+        message=gettext_lazy("A moderator asks for changes to your campaign “%(title)s”: %(comment)s"),
+    ),
+    NotificationKind(
+        code="campaign_decided",
+        label=gettext_lazy("My campaign reaches its deadline"),
+        group=GROUP,
+        message=_decided,
+    ),
+    NotificationKind(
+        code="campaign_paid",
+        label=gettext_lazy("My campaign is paid out"),
+        group=GROUP,
+        message=gettext_lazy("“%(title)s”: %(amount)s paid to your account (platform fee %(fee)s)."),
+    ),
+    NotificationKind(
+        code="pledge_decided",
+        label=gettext_lazy("A campaign I backed is decided"),
+        group=GROUP,
+        message=_pledge_decided,
+    ),
+    NotificationKind(
+        code="campaign_news",
+        label=gettext_lazy("News from a campaign I backed"),
+        group=GROUP,
+        message=gettext_lazy("News from “%(title)s”: %(update)s"),
+    ),
+)
 
 
 # --- the campaign's owner and the moderators --------------------------------------------------
@@ -34,22 +119,32 @@ def when(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def mail(address: str, subject: str, body: str) -> None:
-    outbound_email_queue(to=address, subject=subject, body=body)
+def campaign_path(campaign_id: int) -> str:
+    return reverse("campaign-detail", kwargs={"pk": campaign_id})
 
 
-def mail_owner(campaign: Campaign, subject: str, body: str) -> None:
-    email = campaign.owner.user.email
-    if email:
-        mail(email, subject, f"{body}\n\n{campaign_url('campaign-detail', pk=campaign.pk)}")
+def moderator_notify(user: User, campaign: Campaign, subject: str, body: str) -> None:
+    """Tell a moderator a campaign waits for review."""
+    notify(
+        user,
+        "campaign_submitted",
+        {"owner": campaign.owner.display_name, "title": campaign.title},
+        reverse("campaign-moderation"),
+        email=(subject, body),
+    )
 
 
-# --- the decision and the payout (after commit; in the site's language) -----------------------
+def mail_owner(campaign: Campaign, kind: str, params: Mapping[str, Any], subject: str, body: str) -> None:
+    notify(
+        campaign.owner.user,
+        kind,
+        params,
+        campaign_path(campaign.pk),
+        email=(subject, f"{body}\n\n{campaign_url('campaign-detail', pk=campaign.pk)}"),
+    )
 
 
-def _send_after_commit(address: str, subject: str, body: str) -> None:
-    if address:
-        outbound_email_queue(to=address, subject=subject, body=body)
+# --- the decision and the payout (in the action's transaction; mail in the site's language) ---
 
 
 def mail_owner_decision(campaign: Campaign) -> None:
@@ -67,7 +162,14 @@ def mail_owner_decision(campaign: Campaign) -> None:
             subject = _("Your campaign “%(title)s” did not reach its goal") % params
             body = _("%(raised)s pledged for a goal of %(goal)s. Every pledge is released.") % params
         body = f"{body}\n\n{campaign_url('campaign-detail', pk=campaign.pk)}"
-    _send_after_commit(campaign.owner.user.email, subject, body)
+    notify(
+        campaign.owner.user,
+        "campaign_decided",
+        {**params, "succeeded": campaign.status == S.SUCCEEDED},
+        campaign_path(campaign.pk),
+        email=(subject, body),
+        dedupe_key=f"campaign_decided:{campaign.pk}",
+    )
 
 
 def mail_owner_paid(campaign: Campaign) -> None:
@@ -78,7 +180,19 @@ def mail_owner_paid(campaign: Campaign) -> None:
             "amount": unit.format(campaign.payout_amount),
             "fee": unit.format(campaign.fee_amount),
         }
-    _send_after_commit(campaign.owner.user.email, subject, body)
+    params = {
+        "title": campaign.title,
+        "amount": unit.format(campaign.payout_amount),
+        "fee": unit.format(campaign.fee_amount),
+    }
+    notify(
+        campaign.owner.user,
+        "campaign_paid",
+        params,
+        campaign_path(campaign.pk),
+        email=(subject, body),
+        dedupe_key=f"campaign_paid:{campaign.pk}",
+    )
 
 
 def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
@@ -86,6 +200,7 @@ def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
     with override(settings.LANGUAGE_CODE):
         params = {"title": campaign.title, "amount": unit.format(pledge.amount), "shares": pledge.shares or 0}
         if pledge.status == Pledge.Status.CAPTURED and campaign.raises_shares:
+            outcome = "shares"
             subject = _("“%(title)s” succeeded: your share subscription is requested") % params
             body = (
                 _(
@@ -95,16 +210,26 @@ def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
                 % params
             )
         elif pledge.status == Pledge.Status.CAPTURED:
+            outcome = "captured"
             subject = _("“%(title)s” succeeded: your pledge is collected") % params
             body = _("Your pledge of %(amount)s to “%(title)s” has been collected. Thank you!") % params
         elif campaign.status == S.CANCELLED:
+            outcome = "cancelled"
             subject = _("“%(title)s” was cancelled: your pledge is released") % params
             body = _("Your pledge of %(amount)s to “%(title)s” is released: nothing was taken.") % params
         else:
+            outcome = "failed"
             subject = _("“%(title)s” did not reach its goal: your pledge is released") % params
             body = _("Your pledge of %(amount)s to “%(title)s” is released: nothing was taken.") % params
         body = f"{body}\n\n{campaign_url('campaign-detail', pk=campaign.pk)}"
-    _send_after_commit(pledge.backer.user.email, subject, body)
+    notify(
+        pledge.backer.user,
+        "pledge_decided",
+        {"title": campaign.title, "amount": params["amount"], "outcome": outcome},
+        campaign_path(campaign.pk),
+        email=(subject, body),
+        dedupe_key=f"pledge_decided:{pledge.pk}",
+    )
 
 
 # --- news to the backers ----------------------------------------------------------------------
@@ -121,7 +246,7 @@ def update_recipients(update: CampaignUpdate) -> list[Member]:
 
 
 def campaign_update_deliver(*, update_id: int) -> int:
-    """Mail the update to every backer not mailed yet; returns how many were sent now.
+    """Tell every backer not told yet (on the site, and by mail if they want it); returns how many now.
 
     Each delivery row commits with its mail sent, so a second run (or a run after a crash) sends
     only what is missing; at worst the one mail in flight at a crash goes twice, never none.
@@ -135,12 +260,19 @@ def campaign_update_deliver(*, update_id: int) -> int:
         body = f"{strip_tags(update.body)}\n\n{campaign_url('campaign-detail', pk=update.campaign_id)}"
     sent = 0
     for member in update_recipients(update):
-        if member.pk in done or not member.user.email:
+        if member.pk in done:
             continue
         try:
             with transaction.atomic():
                 UpdateDelivery.objects.create(update=update, member=member)
-                outbound_email_queue(to=member.user.email, subject=subject, body=body)
+                notify(
+                    member.user,
+                    "campaign_news",
+                    {"title": update.campaign.title, "update": update.title},
+                    campaign_path(update.campaign_id),
+                    email=(subject, body),
+                    dedupe_key=f"campaign_news:{update.pk}",
+                )
         except IntegrityError:
             continue  # a concurrent run delivered it
         sent += 1

@@ -7,8 +7,11 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Exchange")
 
     def ready(self) -> None:
-        from core.inbox import register
+        from core.inbox import register as register_inbox
+        from core.notifications import register as notification_kinds_register
 
         from .inbox import disputes_to_resolve, exchanges_to_answer
+        from .notifications import NOTIFICATION_KINDS
 
-        register(exchanges_to_answer, disputes_to_resolve)
+        register_inbox(exchanges_to_answer, disputes_to_resolve)
+        notification_kinds_register(*NOTIFICATION_KINDS)

@@ -7,8 +7,11 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership")
 
     def ready(self) -> None:
+        from core.notifications import register as notification_kinds_register
         from ledger.kinds import register
 
         from .kinds import KINDS
+        from .notifications import NOTIFICATION_KINDS
 
         register(*KINDS)
+        notification_kinds_register(*NOTIFICATION_KINDS)

@@ -10,13 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from djmoney.money import Money
 
 from core.errors import InvalidInput
-from core.mail import outbound_email_queue
+from core.notifications import notify
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger.locks import member_accounts_lock
@@ -126,7 +127,8 @@ def member_close(*, member: Member, actor: Actor) -> Member:
 
 
 def membership_reminders_send(*, today: datetime.date | None = None) -> int:
-    """E-mail every active member whose membership ends within the reminder window, once per expiry."""
+    """Remind every active member whose membership ends within the reminder window (on the site, and
+    by mail unless they chose otherwise), once per expiry."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=settings.BOCAGE_MEMBERSHIP_REMINDER_DAYS)
     due = Member.objects.select_related("user").filter(
@@ -142,7 +144,7 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
                 .exclude(membership_reminder_sent_for=member.membership_expires_on)
                 .update(membership_reminder_sent_for=member.membership_expires_on)
             )
-            if not claimed or not member.user.email:
+            if not claimed:
                 continue
             with override(settings.LANGUAGE_CODE):
                 subject = _("Your Bocage membership ends on %(date)s") % {"date": member.membership_expires_on}
@@ -150,6 +152,13 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
                     "Hello %(name)s,\n\nyour membership of the association ends on %(date)s. Renew it at an "
                     "exchange office or from your account (%(url)s) to keep paying and being paid.\n\nBocage"
                 ) % {"name": member.display_name, "date": member.membership_expires_on, "url": settings.SITE_URL}
-            outbound_email_queue(to=member.user.email, subject=subject, body=body)
+            notify(
+                member.user,
+                "membership_reminder",
+                {"date": str(member.membership_expires_on)},
+                reverse("membership"),
+                email=(subject, body),
+                dedupe_key=f"membership_reminder:{member.membership_expires_on}",
+            )
         sent += 1
     return sent

@@ -199,9 +199,10 @@ def campaign_submit(*, campaign: Campaign, actor: Actor) -> Campaign:
             raise InvalidInput(fields={"deadline": [_("The deadline has passed: choose a new one.")]})
         locked.status = S.SUBMITTED
         locked.save()
-        for moderator in User.objects.filter(is_staff=True, is_active=True).exclude(email=""):
-            notifications.mail(
-                moderator.email,
+        for moderator in User.objects.filter(is_staff=True, is_active=True):
+            notifications.moderator_notify(
+                moderator,
+                locked,
                 _("Campaign to review: “%(title)s”") % {"title": locked.title},
                 _("%(owner)s submitted a campaign. Review it: %(url)s")
                 % {"owner": locked.owner.display_name, "url": notifications.campaign_url("campaign-moderation")},
@@ -244,6 +245,8 @@ def campaign_approve(*, campaign: Campaign, actor: Actor, fee_rate: Any = None, 
         )
         notifications.mail_owner(
             locked,
+            "campaign_approved",
+            {"title": locked.title, "start": locked.starts_at.isoformat()},
             _("Your campaign “%(title)s” is approved") % {"title": locked.title},
             _("It opens to backers on %(start)s.") % {"start": notifications.when(locked.starts_at)},
         )
@@ -269,6 +272,8 @@ def campaign_send_back(*, campaign: Campaign, actor: Actor, comment: str) -> Cam
         audit_record(actor=actor, action="campaign_send_back", target=locked, reason=comment)
         notifications.mail_owner(
             locked,
+            "campaign_sent_back",
+            {"title": locked.title, "comment": comment},
             _("Your campaign “%(title)s” needs changes") % {"title": locked.title},
             _("A moderator wrote:\n\n%(comment)s") % {"comment": comment},
         )

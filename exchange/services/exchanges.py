@@ -30,7 +30,7 @@ from core.retries import with_retries
 from core.typing import Actor, acting_user
 from exchange.errors import ListingNotAvailable, TransitionNotAllowed
 from exchange.models import Exchange, ExchangeEvent, Listing
-from exchange.notifications import exchange_parties_notify, member_notify
+from exchange.notifications import exchange_parties_notify, exchange_path, member_notify
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.selectors import hold_get, member_account
@@ -108,6 +108,9 @@ def exchange_propose(
         ExchangeEvent.objects.create(exchange=exchange, actor=user, from_status="", to_status=S.REQUESTED)
         member_notify(
             listing.author,
+            "exchange_proposed",
+            {"who": proposer.display_name, "title": listing.title, "amount": unit.format(minor)},
+            exchange_path(exchange),
             _("New exchange proposal on “%(title)s”") % {"title": listing.title},
             _("%(who)s proposes %(amount)s.\n\n%(message)s")
             % {"who": proposer.display_name, "amount": unit.format(minor), "message": message},
@@ -125,7 +128,7 @@ def _transition(
     actor: Actor,
     effect: Callable[[Exchange], None] | None = None,
     note: str = "",
-    subject: str = "",
+    notify: bool = False,
 ) -> Exchange:
     """Lock the row, check the table, run the ledger effect, record the event: one transaction."""
 
@@ -151,8 +154,8 @@ def _transition(
                 to_status=rule.to_status,
                 note=note[:500],
             )
-            if subject:
-                exchange_parties_notify(locked, acting_member(actor), subject)
+            if notify:
+                exchange_parties_notify(locked, acting_member(actor), action)
             return locked
 
     return with_retries(attempt)
@@ -183,9 +186,7 @@ def exchange_accept(*, exchange: Exchange, actor: Actor) -> Exchange:
         )
         locked.accepted_at = timezone.now()
 
-    return _transition(
-        exchange=exchange, action="accept", actor=actor, effect=hold, subject=_("Your exchange was accepted")
-    )
+    return _transition(exchange=exchange, action="accept", actor=actor, effect=hold, notify=True)
 
 
 def exchange_decline(*, exchange: Exchange, actor: Actor) -> Exchange:
@@ -194,9 +195,7 @@ def exchange_decline(*, exchange: Exchange, actor: Actor) -> Exchange:
     def close(locked: Exchange) -> None:
         locked.closed_at = timezone.now()
 
-    return _transition(
-        exchange=exchange, action="decline", actor=actor, effect=close, subject=_("Your exchange was declined")
-    )
+    return _transition(exchange=exchange, action="decline", actor=actor, effect=close, notify=True)
 
 
 def exchange_cancel(*, exchange: Exchange, actor: Actor) -> Exchange:
@@ -210,9 +209,7 @@ def exchange_cancel(*, exchange: Exchange, actor: Actor) -> Exchange:
             hold_void(hold=_hold(locked), actor=actor, flow=True)
         locked.closed_at = timezone.now()
 
-    return _transition(
-        exchange=exchange, action="cancel", actor=actor, effect=void, subject=_("An exchange was cancelled")
-    )
+    return _transition(exchange=exchange, action="cancel", actor=actor, effect=void, notify=True)
 
 
 def exchange_deliver(*, exchange: Exchange, actor: Actor) -> Exchange:
@@ -231,7 +228,7 @@ def exchange_deliver(*, exchange: Exchange, actor: Actor) -> Exchange:
         action="deliver",
         actor=actor,
         effect=deliver,
-        subject=_("Your exchange was marked delivered: please confirm it"),
+        notify=True,
     )
 
 
@@ -258,7 +255,7 @@ def exchange_confirm(*, exchange: Exchange, actor: Actor) -> Exchange:
         action="confirm",
         actor=actor,
         effect=_capture(actor),
-        subject=_("Your exchange was confirmed: the payment is posted"),
+        notify=True,
     )
 
 
@@ -282,7 +279,7 @@ def exchange_dispute(*, exchange: Exchange, reason: str, actor: Actor) -> Exchan
         actor=actor,
         effect=freeze,
         note=reason,
-        subject=_("An exchange is disputed: a moderator will look at it"),
+        notify=True,
     )
 
 
@@ -313,7 +310,7 @@ def exchange_resolve(*, exchange: Exchange, outcome: str, amount: Money | None =
         actor=actor,
         effect=resolve,
         note=note,
-        subject=_("A moderator resolved your disputed exchange"),
+        notify=True,
     )
 
 
@@ -335,7 +332,7 @@ def _auto_capture_one(exchange_id: int, now: datetime) -> bool:
                 to_status=rule.to_status,
                 note="auto_capture",
             )
-            exchange_parties_notify(locked, None, _("Your exchange was paid automatically (no confirmation in time)"))
+            exchange_parties_notify(locked, None, "auto_capture")
             return True
 
     return with_retries(attempt)

@@ -21,7 +21,7 @@ from core.images import reencoded_jpeg
 from core.typing import Actor, acting_user
 from exchange.errors import ListingHidden, ListingNotActive, ListingNotEditable, TooManyPhotos
 from exchange.models import Category, Listing, ListingPhoto
-from exchange.notifications import listing_author_mail, listing_expired_mail, listing_url
+from exchange.notifications import listing_author_notify, listing_expired_mail, listing_url
 from ledger.errors import MembershipExpired
 from ledger.units import InvalidAmount, UnknownUnit, get_unit
 from members.models import Commune, Member
@@ -286,8 +286,10 @@ def listing_hide(*, listing: Listing, actor: Actor, reason: str) -> Listing:
         locked.save(update_fields=["status", "hidden_reason", "hidden_by", "updated_at"])
         audit_record(actor=actor, action="listing_hide", target=locked, reason=reason)
         title = locked.title
-        listing_author_mail(
+        listing_author_notify(
             locked,
+            "listing_hidden",
+            {"title": title, "reason": reason},
             lambda: _("Your listing “%(title)s” was hidden") % {"title": title},
             lambda: (
                 _(

@@ -12,7 +12,7 @@ from core.errors import InvalidInput, PermissionDenied
 from core.typing import Actor
 from exchange.errors import AlreadyReviewed, NotReviewable
 from exchange.models import Exchange, ExchangeMessage, Review
-from exchange.notifications import member_notify, other_party
+from exchange.notifications import exchange_path, member_notify, other_party
 from ledger import selectors as ledger_selectors
 
 from .transitions import PARTY, S, acting_member, check_visible, roles_of
@@ -38,6 +38,9 @@ def exchange_message_post(*, exchange: Exchange, body: str, actor: Actor) -> Exc
         recipient = other_party(exchange, author)
         member_notify(
             recipient,
+            "exchange_message",
+            {"who": author.display_name, "id": exchange.pk, "title": exchange.listing.title},
+            exchange_path(exchange),
             _("New message on exchange #%(id)s") % {"id": exchange.pk},
             _("%(who)s wrote:\n\n%(body)s") % {"who": author.display_name, "body": body},
         )

@@ -9,6 +9,7 @@ from djmoney.money import Money
 
 from config.celery import app as celery_app
 from core.errors import ApplicationError, InvalidInput, PermissionDenied
+from core.models import Notification
 from crowdfunding.models import Campaign, CampaignUpdate, UpdateDelivery
 from crowdfunding.notifications import campaign_update_deliver
 from crowdfunding.services.campaigns import campaign_submit
@@ -76,11 +77,22 @@ def test_news_is_mailed_once_to_each_running_backer_and_a_second_delivery_sends_
         f"Les machines sont &lt;strong&gt;arrivées&lt;/strong&gt; !\n\n{settings.SITE_URL.rstrip('/')}"
         f"/campaigns/{campaign.pk}/"
     }
-    assert sorted(UpdateDelivery.objects.values_list("member__user__username", flat=True)) == ["alice", "bruno"]
+    # Every running backer is told on the site, denis too (he left no address, so no mail).
+    assert sorted(UpdateDelivery.objects.values_list("member__user__username", flat=True)) == [
+        "alice",
+        "bruno",
+        "denis",
+    ]
+    assert sorted(Notification.objects.filter(kind="campaign_news").values_list("recipient__username", flat=True)) == [
+        "alice",
+        "bruno",
+        "denis",
+    ]
 
     assert campaign_update_deliver(update_id=update.pk) == 0
     assert len(mailoutbox) == 2
-    assert UpdateDelivery.objects.count() == 2
+    assert UpdateDelivery.objects.count() == 3
+    assert Notification.objects.filter(kind="campaign_news").count() == 3
 
 
 def test_a_backer_who_pledged_after_the_first_delivery_gets_the_news_on_the_next_one(

@@ -46,6 +46,7 @@ from rest_framework.test import APIClient
 
 from cooperative.models import ShareMovement
 from cooperative.services import requests as coop_requests
+from core.models import Notification
 from crowdfunding.services.campaigns import campaign_image_add
 from crowdfunding.services.pledges import pledge_create, pool_create
 from crowdfunding.services.updates import campaign_update_post
@@ -188,6 +189,8 @@ def estate(
             "payment_request": payment_request,
             "service": service,
             "conversion": conversion,
+            # Told on the site of Céleste's proposal on the listing (its title carries the marker).
+            "notification": Notification.objects.filter(recipient=user, kind="exchange_proposed").get(),
         },
     )
 
@@ -274,6 +277,7 @@ def urls_for(route: str, world: World) -> list[str]:
         "comptoirs": world.comptoir.pk,
         "sepa-exports": world.sepa_export.pk,
         "audit": world.export.pk,
+        "notifications": b["notification"].pk,
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
@@ -590,6 +594,12 @@ ROUTES: dict[str, Route] = {
     "security/verify/": _r(SESSION),
     "security/enrol/": _r(SESSION),
     "security/backup-codes/": _r(SESSION),
+    # --- notifications on the site and the e-mail choices
+    "notifications/": _r(OWN, rows=True),
+    "notifications/read/": _r(OWN, "post"),  # marks all of one's own read
+    "notifications/preferences/": _r(OWN, "post"),
+    "notifications/{pk}/open/": _r(PRIVATE),
+    "notifications/{pk}/read/": _r(PRIVATE),
 }
 # Every route under admin/ is the Django admin's: admin.site.admin_view wraps each of them. media/
 # exists only with DEBUG on (uploaded photos, public like the listings and campaigns they illustrate).

@@ -1,0 +1,28 @@
+"""The membership's notifications (core.notifications): the reminder that a membership ends soon."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.notifications import NotificationKind
+
+
+def _reminder(params: Mapping[str, Any]) -> str:
+    date = formats.date_format(datetime.date.fromisoformat(params["date"]), "DATE_FORMAT")
+    return _("Your membership ends on %(date)s: renew it to keep paying and being paid.") % {"date": date}
+
+
+NOTIFICATION_KINDS = (
+    NotificationKind(
+        code="membership_reminder",
+        label=gettext_lazy("My membership ends soon"),
+        group=gettext_lazy("Membership"),
+        message=_reminder,
+    ),
+)
