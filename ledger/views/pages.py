@@ -15,7 +15,6 @@ from djmoney.money import Money
 from core.csv import SafeWriter
 from core.errors import ApplicationError, NotFound
 from core.inbox import inbox_for
-from members.models import Member
 from members.selectors import member_or_none
 
 from .. import selectors, services
