@@ -60,7 +60,7 @@ class SafeWriter:
             return ""
         if isinstance(value, datetime.datetime):
             moment = timezone.localtime(value) if timezone.is_aware(value) else value
-            return moment.replace(microsecond=0).isoformat(sep=" ")
+            return moment.replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
         if isinstance(value, datetime.date):
             return value.isoformat()
         if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
