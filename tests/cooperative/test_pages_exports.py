@@ -118,7 +118,8 @@ def test_the_register_csv_lists_every_movement_in_order(story):
     assert french["Content-Disposition"] == 'attachment; filename="register-732829320.csv"'
     lines = french.content.decode("utf-8").split("\r\n")
     assert lines[0].startswith("\ufeffNuméro;Date;Mouvement;")
-    assert lines[1] == f"1;{days_ago(10).isoformat()};Souscription;B;3;;Hélène Bernard;60,00;CA du 05/01/2026;;;{txn[1]};"
+    first = f"1;{days_ago(10).isoformat()};Souscription;B;3;;Hélène Bernard;60,00;CA du 05/01/2026;;;{txn[1]};"
+    assert lines[1] == first
     assert lines[5].endswith(";-20,00;;3;;" + f"{txn[5]};Chèque rejeté")
 
 

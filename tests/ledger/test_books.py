@@ -10,7 +10,6 @@ from django.utils import timezone, translation
 from djmoney.money import Money
 
 from core.csv import ENGLISH
-
 from ledger.books import (
     statement_csv_text,
     statement_for_range,
