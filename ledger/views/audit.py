@@ -30,7 +30,7 @@ from core.heartbeat import background_work_status
 
 from .. import books, export_requests, exports, fec
 from ..models import Account, ExportJob
-from ..selectors import can_read_everything
+from ..selectors import can_read_everything, statement_counterparties
 from ..units import all_units
 
 STATEMENT_PAGE_ROWS = 500
@@ -198,6 +198,8 @@ def _statement(request: HttpRequest, account_id: int) -> tuple[RangeForm, books.
 def account_statement(request: HttpRequest, account_id: int) -> HttpResponse:
     form, statement = _statement(request, account_id)
     entries = list(statement.entries()[: STATEMENT_PAGE_ROWS + 1])
+    shown = entries[:STATEMENT_PAGE_ROWS]
+    parties = statement_counterparties(account=statement.account, entries=shown)
     return render(
         request,
         "ledger/audit/statement.html",
@@ -205,7 +207,7 @@ def account_statement(request: HttpRequest, account_id: int) -> HttpResponse:
             "form": form,
             "statement": statement,
             "account": statement.account,
-            "entries": entries[:STATEMENT_PAGE_ROWS],
+            "entries": [(entry, parties.get(entry.pk, "")) for entry in shown],
             "truncated": len(entries) > STATEMENT_PAGE_ROWS,
             "range": f"date_from={statement.date_from.isoformat()}&date_to={statement.date_to.isoformat()}",
         },

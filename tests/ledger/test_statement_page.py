@@ -120,3 +120,12 @@ def test_the_statement_csv_is_french_with_the_other_party_and_english_on_request
     lines = b"".join(english.streaming_content).decode("utf-8").split("\r\n")
     assert lines[0] == "Date,Transaction,Kind,Other party,Description,Amount,Balance after,Unit"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+,Transfer,Louis Gaborit,Légumes,-12.50,87.50,ACH", lines[1])
+
+
+def test_the_auditors_statement_names_the_other_party_too(story, django_user_model):
+    alice, _louis = story
+    auditor = django_user_model.objects.create_user(username="auditrice", password="x", is_staff=True)
+    client = Client()
+    client.force_login(auditor)
+    page = client.get(f"/audit/accounts/{account_of(alice, 'ACH').pk}/").content.decode()
+    assert cells(page, "statement-party") == ["Émission", "Louis Gaborit"]  # oldest first
