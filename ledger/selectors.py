@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Exists, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.api import MAX_ID
 from core.typing import RequestUser
@@ -186,6 +187,23 @@ def account_entries(*, account: Account) -> QuerySet[Entry]:
     return Entry.objects.filter(account=account).select_related("transaction").order_by("-id")
 
 
+# How a member's statement names Bocage's own accounts (an account's name, if it has one, first).
+PARTY_LABELS = {
+    Account.SystemCode.WORLD: gettext_lazy("Outside Bocage (euros)"),
+    Account.SystemCode.ISSUANCE: gettext_lazy("Bocage (issuance)"),
+    Account.SystemCode.FEES: gettext_lazy("Bocage (fees and membership)"),
+    Account.SystemCode.DEMURRAGE_FUND: gettext_lazy("Bocage (demurrage)"),
+    Account.SystemCode.ESCROW: gettext_lazy("Bocage (escrow)"),
+}
+
+
+def party_label(account: Account) -> str:
+    """Who an account is to a member reading a statement: its name, its holder, or Bocage's own."""
+    if account.name or account.holder_id is not None:
+        return account.label
+    return str(PARTY_LABELS.get(account.system_code, account.label))
+
+
 # Beyond this many accounts on the other side of a posting, a statement says "several" without
 # reading them (a batch of thousands stays one small query).
 COUNTERPARTIES_READ = 5
@@ -196,7 +214,8 @@ def statement_counterparties(*, account: Account, entries: Iterable[Entry]) -> d
 
     The other side is the accounts of the same unit moving the other way in the transaction: a
     member's display name, or the system account's label ("Guarantee fund"). Several of them: the
-    one moving the largest amount ("several" when two move as much). Two queries for the page,
+    one moving the largest amount ("several" when two move as much). Bocage's own accounts are
+    named for members (`party_label`: "Bocage (issuance)"). Two queries for the page,
     however many entries: a count per transaction, then the accounts of the ones with few.
     An entry whose posting has no other side is absent from the answer."""
     own = {entry.pk: (entry.transaction_id, entry.amount < 0) for entry in entries}
@@ -244,7 +263,7 @@ def statement_counterparties(*, account: Account, entries: Iterable[Entry]) -> d
         found.sort(key=lambda move: move[0], reverse=True)
         largest = found[0]
         tied = {acc.pk for amount, acc in found if amount == largest[0]}
-        answer[entry_id] = largest[1].label if len(tied) == 1 else several
+        answer[entry_id] = party_label(largest[1]) if len(tied) == 1 else several
     return answer
 
 

@@ -55,12 +55,13 @@ def test_each_line_names_the_other_party_and_signs_the_amount(story):
     alice, louis = story
     page = page_of(alice)
     # Newest first: the payment to Louis, then the conversion that issued the ACH.
-    assert cells(page, "statement-party") == ["Louis Gaborit", "Émission"]
+    assert cells(page, "statement-party") == ["Louis Gaborit", "Bocage (émission)"]
     assert cells(page, "statement-amount") == ["−12,50 ACH", "+100,00 ACH"]  # spaces as one
     assert "\u221212,50" in page  # a real minus sign, not only the red colour
     assert cells(page_of(louis), "statement-party") == ["Alice Martin"]
     assert cells(page_of(louis), "statement-amount") == ["+12,50 ACH"]
     assert cells(page_of(louis, "en"), "statement-party") == ["Alice Martin"]
+    assert cells(page_of(alice, "en"), "statement-party") == ["Louis Gaborit", "Bocage (issuance)"]
 
 
 def test_the_page_reads_the_other_parties_in_the_same_queries_for_two_lines_as_for_twenty(story, make_member):
@@ -97,7 +98,12 @@ def test_several_accounts_on_the_other_side_name_the_largest_or_say_several(stor
     account = account_of(alice, "ACH")
     entries = selectors.account_statement(account=account)
     parties = selectors.statement_counterparties(account=account, entries=entries)
-    assert [parties[entry.pk] for entry in entries] == ["plusieurs", "Louis Gaborit", "Louis Gaborit", "Émission"]
+    assert [parties[entry.pk] for entry in entries] == [
+        "plusieurs",
+        "Louis Gaborit",
+        "Louis Gaborit",
+        "Bocage (émission)",
+    ]
     zoes = selectors.account_statement(account=account_of(zoe, "ACH"))
     zoe_parties = selectors.statement_counterparties(account=account_of(zoe, "ACH"), entries=zoes)
     assert [zoe_parties[e.pk] for e in zoes] == ["Alice Martin", "Alice Martin"]
@@ -114,7 +120,7 @@ def test_the_statement_csv_is_french_with_the_other_party_and_english_on_request
     lines = b"".join(response.streaming_content).decode("utf-8").split("\r\n")
     assert lines[0] == "\ufeffDate;Opération;Type;Autre partie;Libellé;Montant;Solde après;Unité"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d;\d+;Virement;Louis Gaborit;Légumes;-12,50;87,50;ACH", lines[1])
-    assert re.fullmatch(r"[-\d: ]+;\d+;Change;Émission;test conversion;100,00;100,00;ACH", lines[2])
+    assert re.fullmatch(r"[-\d: ]+;\d+;Change;Bocage \(émission\);test conversion;100,00;100,00;ACH", lines[2])
     english = client.get(f"/accounts/{account.pk}/statement.csv?lang=en")
     assert english["Content-Disposition"] == f'attachment; filename="statement-{account.pk}-ACH-en.csv"'
     lines = b"".join(english.streaming_content).decode("utf-8").split("\r\n")
@@ -128,4 +134,4 @@ def test_the_auditors_statement_names_the_other_party_too(story, django_user_mod
     client = Client()
     client.force_login(auditor)
     page = client.get(f"/audit/accounts/{account_of(alice, 'ACH').pk}/").content.decode()
-    assert cells(page, "statement-party") == ["Émission", "Louis Gaborit"]  # oldest first
+    assert cells(page, "statement-party") == ["Bocage (émission)", "Louis Gaborit"]  # oldest first
