@@ -188,7 +188,7 @@ def account_entries(*, account: Account) -> QuerySet[Entry]:
 
 
 # How a member's statement names Bocage's own accounts (an account's name, if it has one, first).
-PARTY_LABELS = {
+PARTY_LABELS: dict[str, Any] = {
     Account.SystemCode.WORLD: gettext_lazy("Outside Bocage (euros)"),
     Account.SystemCode.ISSUANCE: gettext_lazy("Bocage (issuance)"),
     Account.SystemCode.FEES: gettext_lazy("Bocage (fees and membership)"),
@@ -201,7 +201,8 @@ def party_label(account: Account) -> str:
     """Who an account is to a member reading a statement: its name, its holder, or Bocage's own."""
     if account.name or account.holder_id is not None:
         return account.label
-    return str(PARTY_LABELS.get(account.system_code, account.label))
+    label = PARTY_LABELS.get(account.system_code)
+    return str(label) if label is not None else account.label
 
 
 # Beyond this many accounts on the other side of a posting, a statement says "several" without
