@@ -20,8 +20,8 @@ from django.db import connection
 from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import formats, timezone
 from django.utils.html import escape
-from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -29,7 +29,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.csv import SafeWriter
+from core.csv import FRENCH as FRENCH_CSV
+from core.csv import CsvFormat, csv_lines
 
 from .models import Account, Entry
 from .units import all_units, get_unit
@@ -160,41 +161,48 @@ def trial_balance_on(day: datetime.date) -> list[UnitTrialBalance]:
     return list(units.values())
 
 
-def trial_balance_csv_header() -> list[str]:
-    return [_("Account"), _("Unit"), _("Kind"), _("Label"), _("Holder"), _("Debit"), _("Credit")]
+TRIAL_BALANCE_CSV_HEADER = (
+    _lazy("Account"),
+    _lazy("Unit"),
+    _lazy("Kind"),
+    _lazy("Label"),
+    _lazy("Holder"),
+    _lazy("Debit"),
+    _lazy("Credit"),
+)
 
 
-def trial_balance_csv_lines(day: datetime.date, *, chunk_size: int = 2000) -> Iterator[str]:
-    """Every account's balance at the end of `day`, as CSV lines for French spreadsheets (`;`,
-    UTF-8 BOM, decimal comma), read `chunk_size` accounts at a time: constant memory."""
-    language = get_language()  # the response streams after the request's language is let go
-    # Without a file, the writer hands each line back for the response to stream.
-    writer = SafeWriter(decimal_comma=True, delimiter=";", lineterminator="\r\n")
-    with override(language):
-        yield "\ufeff" + writer.writerow(trial_balance_csv_header())
-        columns = ("id", "unit", "kind", "system_code", "name", "holder_id", "holder__display_name", "balance_on")
-        kinds = {code: str(label) for code, label in (*Account.Kind.choices, *Account.SystemCode.choices)}
-        # Plain rows rather than model instances, and the accounts without an entry yet skipped
-        # here rather than filtered in SQL (which would look each balance up twice): the list of
-        # every account is bound by the time spent per row.
-        rows = _with_balance_on(day).order_by("id").values(*columns)
-        for row in rows.iterator(chunk_size=chunk_size):
-            balance, unit, code = row["balance_on"], row["unit"], row["system_code"]
-            if balance is None:
-                continue
-            kind = kinds.get(code or row["kind"], code or row["kind"])
-            label = row["name"] or row["holder__display_name"] or kind  # as Account.label
-            yield writer.writerow(
-                [
-                    row["id"],
-                    unit,
-                    kind,
-                    label,
-                    row["holder_id"] or "",
-                    get_unit(unit).to_decimal(-balance) if balance < 0 else "",
-                    get_unit(unit).to_decimal(balance) if balance > 0 else "",
-                ]
-            )
+def trial_balance_csv_rows(day: datetime.date, *, chunk_size: int = 2000) -> Iterator[list[Any]]:
+    """Every account's balance at the end of `day`, read `chunk_size` accounts at a time."""
+    columns = ("id", "unit", "kind", "system_code", "name", "holder_id", "holder__display_name", "balance_on")
+    kinds = {code: label for code, label in (*Account.Kind.choices, *Account.SystemCode.choices)}
+    # Plain rows rather than model instances, and the accounts without an entry yet skipped
+    # here rather than filtered in SQL (which would look each balance up twice): the list of
+    # every account is bound by the time spent per row.
+    rows = _with_balance_on(day).order_by("id").values(*columns)
+    for row in rows.iterator(chunk_size=chunk_size):
+        balance, unit, code = row["balance_on"], row["unit"], row["system_code"]
+        if balance is None:
+            continue
+        kind = str(kinds.get(code or row["kind"], code or row["kind"]))  # in the file's language
+        label = row["name"] or row["holder__display_name"] or kind  # as Account.label
+        yield [
+            row["id"],
+            unit,
+            kind,
+            label,
+            row["holder_id"] or "",
+            get_unit(unit).to_decimal(-balance) if balance < 0 else "",
+            get_unit(unit).to_decimal(balance) if balance > 0 else "",
+        ]
+
+
+def trial_balance_csv_lines(
+    day: datetime.date, *, chunk_size: int = 2000, fmt: CsvFormat = FRENCH_CSV
+) -> Iterator[str]:
+    """The trial balance as CSV lines (core.csv: French unless `fmt` says otherwise), streamed in
+    constant memory."""
+    return csv_lines(fmt, TRIAL_BALANCE_CSV_HEADER, trial_balance_csv_rows(day, chunk_size=chunk_size))
 
 
 # --- Statements ---------------------------------------------------------------------------------
@@ -250,58 +258,60 @@ def _local(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def _day(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
+STATEMENT_CSV_HEADER = (
+    _lazy("Date"),
+    _lazy("Transaction"),
+    _lazy("Kind"),
+    _lazy("Description"),
+    _lazy("Debit"),
+    _lazy("Credit"),
+    _lazy("Balance"),
+    _lazy("Unit"),
+)
 
 
-def statement_csv_header() -> list[str]:
-    return [_("Date"), _("Transaction"), _("Kind"), _("Description"), _("Debit"), _("Credit"), _("Balance"), _("Unit")]
-
-
-def statement_csv_write(statement: Statement, out: TextIO, *, progress: Progress | None = None) -> int:
-    """Write the statement as CSV for French spreadsheets (`;`, UTF-8 BOM, decimal comma).
-
-    An opening line, one line per entry with the running balance, a closing line. Returns the
-    number of entries written.
-    """
+def statement_csv_rows(statement: Statement, *, progress: Progress | None = None) -> Iterator[list[Any]]:
+    """An opening line, one line per entry with the running balance, a closing line."""
     unit = statement.unit
     to_decimal = get_unit(unit).to_decimal
-    writer = SafeWriter(out, decimal_comma=True, delimiter=";", lineterminator="\r\n")
-    out.write("\ufeff")
-    writer.writerow(statement_csv_header())
-    writer.writerow(
-        [_day(statement.date_from), "", "", _("Opening balance"), "", "", to_decimal(statement.opening), unit]
-    )
+    yield [statement.date_from, "", "", _lazy("Opening balance"), "", "", to_decimal(statement.opening), unit]
     total = statement.entries().count() if progress else 0
     written = 0
     for entry in statement.entries().iterator(chunk_size=2000):
         txn = entry.transaction
-        writer.writerow(
-            [
-                _local(txn.created_at),
-                txn.pk,
-                txn.get_kind_display(),
-                txn.memo,
-                to_decimal(-entry.amount) if entry.amount < 0 else "",
-                to_decimal(entry.amount) if entry.amount > 0 else "",
-                to_decimal(entry.balance_after),
-                unit,
-            ]
-        )
+        yield [
+            txn.created_at,
+            txn.pk,
+            txn.get_kind_display(),
+            txn.memo,
+            to_decimal(-entry.amount) if entry.amount < 0 else "",
+            to_decimal(entry.amount) if entry.amount > 0 else "",
+            to_decimal(entry.balance_after),
+            unit,
+        ]
         written += 1
         if progress and written % 2000 == 0:
             progress(written, total)
-    writer.writerow(
-        [_day(statement.date_to), "", "", _("Closing balance"), "", "", to_decimal(statement.closing), unit]
-    )
+    yield [statement.date_to, "", "", _lazy("Closing balance"), "", "", to_decimal(statement.closing), unit]
     if progress:
         progress(written, total)
-    return written
 
 
-def statement_csv_text(statement: Statement) -> str:
+def statement_csv_write(
+    statement: Statement, out: TextIO, *, progress: Progress | None = None, fmt: CsvFormat = FRENCH_CSV
+) -> int:
+    """Write the statement as CSV (core.csv: French unless `fmt` says otherwise). Returns the
+    number of entries written."""
+    lines = 0
+    for line in csv_lines(fmt, STATEMENT_CSV_HEADER, statement_csv_rows(statement, progress=progress)):
+        out.write(line)
+        lines += 1
+    return lines - 3  # the header, the opening and the closing lines
+
+
+def statement_csv_text(statement: Statement, *, fmt: CsvFormat = FRENCH_CSV) -> str:
     buffer = io.StringIO()
-    statement_csv_write(statement, buffer)
+    statement_csv_write(statement, buffer, fmt=fmt)
     return buffer.getvalue()
 
 

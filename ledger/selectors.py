@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Exists, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.api import MAX_ID
 from core.typing import RequestUser
@@ -184,6 +185,87 @@ def account_statement(*, account: Account, before_id: int | None = None, limit: 
 
 def account_entries(*, account: Account) -> QuerySet[Entry]:
     return Entry.objects.filter(account=account).select_related("transaction").order_by("-id")
+
+
+# How a member's statement names Bocage's own accounts (an account's name, if it has one, first).
+PARTY_LABELS: dict[str, Any] = {
+    Account.SystemCode.WORLD: gettext_lazy("Outside Bocage (euros)"),
+    Account.SystemCode.ISSUANCE: gettext_lazy("Bocage (issuance)"),
+    Account.SystemCode.FEES: gettext_lazy("Bocage (fees and membership)"),
+    Account.SystemCode.DEMURRAGE_FUND: gettext_lazy("Bocage (demurrage)"),
+    Account.SystemCode.ESCROW: gettext_lazy("Bocage (escrow)"),
+}
+
+
+def party_label(account: Account) -> str:
+    """Who an account is to a member reading a statement: its name, its holder, or Bocage's own."""
+    if account.name or account.holder_id is not None:
+        return account.label
+    label = PARTY_LABELS.get(account.system_code)
+    return str(label) if label is not None else account.label
+
+
+# Beyond this many accounts on the other side of a posting, a statement says "several" without
+# reading them (a batch of thousands stays one small query).
+COUNTERPARTIES_READ = 5
+
+
+def statement_counterparties(*, account: Account, entries: Iterable[Entry]) -> dict[int, str]:
+    """For each of the account's entries (by entry id), who is on the other side of the posting.
+
+    The other side is the accounts of the same unit moving the other way in the transaction: a
+    member's display name, or the system account's label ("Guarantee fund"). Several of them: the
+    one moving the largest amount ("several" when two move as much). Bocage's own accounts are
+    named for members (`party_label`: "Bocage (issuance)"). Two queries for the page,
+    however many entries: a count per transaction, then the accounts of the ones with few.
+    An entry whose posting has no other side is absent from the answer."""
+    own = {entry.pk: (entry.transaction_id, entry.amount < 0) for entry in entries}
+    debits = {txn for txn, debit in own.values() if debit}
+    credits = {txn for txn, debit in own.values() if not debit}
+    if not own:
+        return {}
+    other_side = Entry.objects.filter(
+        Q(transaction_id__in=debits, amount__gt=0) | Q(transaction_id__in=credits, amount__lt=0),
+        unit=account.unit,
+    ).exclude(account_id=account.pk)
+    counts = dict(
+        other_side.order_by()
+        .values("transaction_id")
+        .annotate(accounts=Count("account_id", distinct=True))
+        .values_list("transaction_id", "accounts")
+    )
+    few = [txn for txn, number in counts.items() if number <= COUNTERPARTIES_READ]
+    moves: dict[tuple[int, bool], list[tuple[int, Account]]] = {}
+    if few:
+        rows = (
+            other_side.filter(transaction_id__in=few)
+            .select_related("account__holder")
+            .only(
+                "transaction_id",
+                "amount",
+                "account__name",
+                "account__kind",
+                "account__holder",
+                "account__system_code",
+                "account__holder__display_name",
+            )
+        )
+        for row in rows:
+            moves.setdefault((row.transaction_id, row.amount > 0), []).append((abs(row.amount), row.account))
+    several = _("several")
+    answer: dict[int, str] = {}
+    for entry_id, (txn, debit) in own.items():
+        if txn not in counts:
+            continue
+        found = moves.get((txn, debit))  # the own entry is a debit: the others are credits
+        if not found:
+            answer[entry_id] = several
+            continue
+        found.sort(key=lambda move: move[0], reverse=True)
+        largest = found[0]
+        tied = {acc.pk for amount, acc in found if amount == largest[0]}
+        answer[entry_id] = party_label(largest[1]) if len(tied) == 1 else several
+    return answer
 
 
 def transactions_visible_to(user: RequestUser) -> QuerySet[Transaction]:

@@ -1,7 +1,7 @@
 """Exports of the register: CSV for a spreadsheet, the printable register PDF, and the certificate
 PDF of a subscription (for its shareholder, and for those who read the register).
 
-The CSV files are written for French spreadsheet users, like the crowdfunding backers' CSV: `;`
+The CSV files are written by core.csv, for French spreadsheet users unless `?lang=en`: `;`
 separates the columns (Excel in French splits on it), amounts have a decimal comma, and the UTF-8
 BOM makes accents show right.
 """
@@ -11,16 +11,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cooperative import selectors
 from cooperative.models import Shareholder, ShareMovement
 from cooperative.pdf import register_pdf, subscription_certificate_pdf
-from core.csv import SafeWriter
+from core.csv import csv_response
 
-from ._common import cancelled_numbers, cooperative_or_404, day_on, readable, short
+from ._common import cancelled_numbers, cooperative_or_404, day_on, readable
 
 
 def _decimal(cents: int) -> Decimal:
@@ -32,88 +32,83 @@ def _name(shareholder: Shareholder | None) -> str:
     return shareholder.display_name if shareholder is not None else ""
 
 
+REGISTER_CSV_HEADER = (
+    gettext_lazy("Number"),
+    gettext_lazy("Date"),
+    gettext_lazy("Movement"),
+    gettext_lazy("Class"),
+    gettext_lazy("Shares"),
+    gettext_lazy("From"),
+    gettext_lazy("To"),
+    gettext_lazy("Capital change (EUR)"),
+    gettext_lazy("Board decision"),
+    gettext_lazy("Cancels n°"),
+    gettext_lazy("Cancelled by n°"),
+    gettext_lazy("Ledger transaction"),
+    gettext_lazy("Note"),
+)
+
+HOLDINGS_CSV_HEADER = (
+    gettext_lazy("Shareholder"),
+    "SIREN",
+    gettext_lazy("College"),
+    gettext_lazy("Class"),
+    gettext_lazy("Shares"),
+    gettext_lazy("Nominal value (EUR)"),
+    gettext_lazy("Value (EUR)"),
+    gettext_lazy("Admitted on"),
+)
+
+
 @login_required
-def register_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def register_csv(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     cooperative = readable(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="register-{cooperative.siren}.csv"'
-    response.write("\ufeff")
-    writer = SafeWriter(response, decimal_comma=True, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            _("Number"),
-            _("Date"),
-            _("Movement"),
-            _("Class"),
-            _("Shares"),
-            _("From"),
-            _("To"),
-            _("Capital change (EUR)"),
-            _("Board decision"),
-            _("Cancels n°"),
-            _("Cancelled by n°"),
-            _("Ledger transaction"),
-            _("Note"),
-        ]
-    )
     cancelled = cancelled_numbers(cooperative)
-    for movement in selectors.register(cooperative):
-        writer.writerow(
-            [
-                movement.number,
-                short(movement.effective_on),
-                movement.get_kind_display(),
-                movement.share_class.code,
-                movement.quantity,
-                _name(movement.from_shareholder),
-                _name(movement.to_shareholder),
-                _decimal(movement.capital_delta),
-                movement.board_decision,
-                movement.reverses.number if movement.reverses else "",
-                cancelled.get(movement.number, ""),
-                movement.ledger_transaction_id or "",
-                movement.note,
-            ]
-        )
-    return response
+    rows = (
+        [
+            movement.number,
+            movement.effective_on,
+            movement.get_kind_display(),
+            movement.share_class.code,
+            movement.quantity,
+            _name(movement.from_shareholder),
+            _name(movement.to_shareholder),
+            _decimal(movement.capital_delta),
+            movement.board_decision,
+            movement.reverses.number if movement.reverses else "",
+            cancelled.get(movement.number, ""),
+            movement.ledger_transaction_id or "",
+            movement.note,
+        ]
+        for movement in selectors.register(cooperative)
+    )
+    return csv_response(request, filename=f"register-{cooperative.siren}.csv", header=REGISTER_CSV_HEADER, rows=rows)
 
 
 @login_required
-def holdings_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def holdings_csv(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     cooperative = readable(request, pk)
     _form, on = day_on(request)
     day = on or timezone.localdate()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="holdings-{cooperative.siren}-{day.isoformat()}.csv"'
-    response.write("\ufeff")
-    writer = SafeWriter(response, decimal_comma=True, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    rows = (
         [
-            _("Shareholder"),
-            "SIREN",
-            _("College"),
-            _("Class"),
-            _("Shares"),
-            _("Nominal value (EUR)"),
-            _("Value (EUR)"),
-            _("Admitted on"),
+            holding.shareholder.display_name,
+            holding.shareholder.siren or (holding.shareholder.member.siren if holding.shareholder.member else ""),
+            holding.shareholder.college.name,
+            holding.share_class.code,
+            holding.shares,
+            _decimal(holding.share_class.nominal_value),
+            _decimal(holding.value),
+            holding.shareholder.admitted_on,
         ]
+        for holding in selectors.holdings_at(cooperative, on)
     )
-    for holding in selectors.holdings_at(cooperative, on):
-        shareholder = holding.shareholder
-        writer.writerow(
-            [
-                shareholder.display_name,
-                shareholder.siren or (shareholder.member.siren if shareholder.member else ""),
-                shareholder.college.name,
-                holding.share_class.code,
-                holding.shares,
-                _decimal(holding.share_class.nominal_value),
-                _decimal(holding.value),
-                short(shareholder.admitted_on),
-            ]
-        )
-    return response
+    return csv_response(
+        request,
+        filename=f"holdings-{cooperative.siren}-{day.isoformat()}.csv",
+        header=HOLDINGS_CSV_HEADER,
+        rows=rows,
+    )
 
 
 @login_required

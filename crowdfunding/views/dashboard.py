@@ -3,18 +3,20 @@ deliver to whom, the backers as CSV, news to the backers."""
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.csv import SafeWriter
+from core.csv import csv_response
 from core.errors import ApplicationError
 from core.forms import add_service_error
 from crowdfunding import selectors
@@ -53,56 +55,52 @@ def campaign_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _day(moment: object) -> str:
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT") if moment else ""  # type: ignore[arg-type]
+def _day(moment: datetime.datetime | None) -> datetime.date | None:
+    """The local day of a moment: the CSV writes it ISO (`2026-12-06`), as every export's dates."""
+    return timezone.localtime(moment).date() if moment else None
+
+
+BACKERS_CSV_HEADER = (
+    gettext_lazy("Backer"),
+    gettext_lazy("E-mail"),
+    gettext_lazy("Commune"),
+    gettext_lazy("Reward"),
+    gettext_lazy("Amount"),
+    gettext_lazy("Unit"),
+    gettext_lazy("Status"),
+    gettext_lazy("Anonymous"),
+    gettext_lazy("Pledged on"),
+    gettext_lazy("Reward delivered on"),
+)
 
 
 @login_required
-def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The backers for delivering rewards, for a spreadsheet.
+def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    """The backers for delivering rewards, for a spreadsheet (core.csv: French unless `?lang=en`).
 
-    Written for French spreadsheet users, who open it with a double click: Excel in French splits
-    columns on ';' (the list separator there; a ',' file opens as one column) and reads amounts
-    written with a decimal comma, and it needs the UTF-8 BOM to show accents (Hélène, Saint-Julien-
-    des-Landes) right. LibreOffice reads the same file without asking. A plain response: a campaign
-    has hundreds of backers, not millions.
+    French spreadsheet users open it with a double click: Excel in French splits columns on ';'
+    (a ',' file opens as one column), reads amounts written with a decimal comma, and needs the
+    UTF-8 BOM to show accents (Hélène, Saint-Julien-des-Landes) right. A plain response: a
+    campaign has hundreds of backers, not millions.
     """
     campaign = owned(request, pk)
     unit = get_unit(campaign.unit)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-backers.csv"'
-    response.write("\ufeff")
-    writer = SafeWriter(response, decimal_comma=True, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    rows = (
         [
-            _("Backer"),
-            _("E-mail"),
-            _("Commune"),
-            _("Reward"),
-            _("Amount"),
-            _("Unit"),
-            _("Status"),
-            _("Anonymous"),
-            _("Pledged on"),
-            _("Reward delivered on"),
+            pledge.backer.display_name,
+            pledge.backer.user.email,
+            pledge.backer.commune.name if pledge.backer.commune else "",
+            pledge.tier.title if pledge.tier else "",
+            unit.to_decimal(pledge.amount),
+            campaign.unit,
+            pledge.get_status_display(),
+            _("yes") if pledge.anonymous else _("no"),
+            _day(pledge.created_at),
+            _day(pledge.reward_delivered_at),
         ]
+        for pledge in selectors.campaign_backers_for_owner(campaign)
     )
-    for pledge in selectors.campaign_backers_for_owner(campaign):
-        writer.writerow(
-            [
-                pledge.backer.display_name,
-                pledge.backer.user.email,
-                pledge.backer.commune.name if pledge.backer.commune else "",
-                pledge.tier.title if pledge.tier else "",
-                unit.to_decimal(pledge.amount),
-                campaign.unit,
-                pledge.get_status_display(),
-                _("yes") if pledge.anonymous else _("no"),
-                _day(pledge.created_at),
-                _day(pledge.reward_delivered_at),
-            ]
-        )
-    return response
+    return csv_response(request, filename=f"campaign-{campaign.pk}-backers.csv", header=BACKERS_CSV_HEADER, rows=rows)
 
 
 @login_required

@@ -6,12 +6,12 @@ chose to appear in it, the transparency figures are aggregates.
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.csv import SafeWriter
+from core.csv import csv_format, csv_text
 from core.errors import InvalidInput
 from currency.selectors import public as selectors_public
 from ledger.units import get_unit
@@ -173,7 +173,15 @@ def transparency_data(figures: selectors_public.TransparencyFigures) -> dict[str
     }
 
 
-CSV_COLUMNS = ["indicator", "unit", "commune", "month", "value"]
+CSV_COLUMNS = ["indicator", "unit", "commune", "month", "value"]  # the English file's: a client contract
+# The French file's headers (the default, core.csv); the indicators' codes stay codes in both.
+CSV_COLUMNS_LABELS = {
+    "indicator": gettext_lazy("indicator"),
+    "unit": gettext_lazy("unit"),
+    "commune": gettext_lazy("commune"),
+    "month": gettext_lazy("month"),
+    "value": gettext_lazy("value"),
+}
 
 
 def transparency_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
@@ -200,22 +208,27 @@ def transparency_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
 
 
 class TransparencyCSVRenderer(BaseRenderer):
-    """`?format=csv` (DRF's format override) or `Accept: text/csv`: the open data as CSV."""
+    """`?format=csv` (DRF's format override) or `Accept: text/csv`: the open data as CSV.
+
+    French by default, like every export (core.csv: `;`, decimal comma, French headers, BOM);
+    `&lang=en` gives the file as it was first published: `,`, decimal point, the English columns
+    `indicator,unit,commune,month,value`, no BOM. The indicators are codes in both."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        out = io.StringIO()
-        writer = SafeWriter(out, lineterminator="\r\n")
+        request = (renderer_context or {}).get("request")
+        fmt = csv_format(request)
         if isinstance(data, dict) and "units" in data:
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows(transparency_csv_rows(data))
+            header: list[Any] = CSV_COLUMNS if fmt.language == "en" else [CSV_COLUMNS_LABELS[c] for c in CSV_COLUMNS]
+            rows = transparency_csv_rows(data)
         elif isinstance(data, dict):  # an error body {"code", "message"}
-            writer.writerow(["code", "message"])
-            writer.writerow([data.get("code", ""), data.get("message", "")])
-        return out.getvalue().encode(self.charset)
+            header, rows = ["code", "message"], [[data.get("code", ""), data.get("message", "")]]
+        else:
+            return b""
+        return csv_text(fmt, header, rows).encode(self.charset)
 
 
 class TransparencyView(APIView):
@@ -227,7 +240,16 @@ class TransparencyView(APIView):
     @extend_schema(
         responses=TransparencySerializer,
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the same as CSV.")
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the same as CSV."),
+            OpenApiParameter(
+                "lang",
+                OpenApiTypes.STR,
+                enum=["fr", "en"],
+                description=(
+                    "CSV only. fr (default): `;` separated, decimal comma, French headers, UTF-8 with BOM. "
+                    "en: `,` separated, decimal point, the columns indicator,unit,commune,month,value, no BOM."
+                ),
+            ),
         ],
     )
     def get(self, request: Request) -> Response:

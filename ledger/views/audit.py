@@ -16,19 +16,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.csv import csv_response
 from core.errors import ApplicationError
 from core.heartbeat import background_work_status
 
 from .. import books, export_requests, exports, fec
 from ..models import Account, ExportJob
-from ..selectors import can_read_everything
+from ..selectors import can_read_everything, statement_counterparties
 from ..units import all_units
 
 STATEMENT_PAGE_ROWS = 500
@@ -146,12 +148,16 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def trial_balance_csv(request: HttpRequest) -> StreamingHttpResponse:
+def trial_balance_csv(request: HttpRequest) -> HttpResponseBase:
     """Every account's balance at the date, streamed: constant memory whatever the members."""
     _form, day, _unit = _trial_balance_day(request)
-    response = StreamingHttpResponse(books.trial_balance_csv_lines(day), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="trial-balance-{day.isoformat()}.csv"'
-    return response
+    return csv_response(
+        request,
+        filename=f"trial-balance-{day.isoformat()}.csv",
+        header=books.TRIAL_BALANCE_CSV_HEADER,
+        rows=books.trial_balance_csv_rows(day),
+        streaming=True,
+    )
 
 
 @login_required
@@ -192,6 +198,8 @@ def _statement(request: HttpRequest, account_id: int) -> tuple[RangeForm, books.
 def account_statement(request: HttpRequest, account_id: int) -> HttpResponse:
     form, statement = _statement(request, account_id)
     entries = list(statement.entries()[: STATEMENT_PAGE_ROWS + 1])
+    shown = entries[:STATEMENT_PAGE_ROWS]
+    parties = statement_counterparties(account=statement.account, entries=shown)
     return render(
         request,
         "ledger/audit/statement.html",
@@ -199,7 +207,7 @@ def account_statement(request: HttpRequest, account_id: int) -> HttpResponse:
             "form": form,
             "statement": statement,
             "account": statement.account,
-            "entries": entries[:STATEMENT_PAGE_ROWS],
+            "entries": [(entry, parties.get(entry.pk, "")) for entry in shown],
             "truncated": len(entries) > STATEMENT_PAGE_ROWS,
             "range": f"date_from={statement.date_from.isoformat()}&date_to={statement.date_to.isoformat()}",
         },
@@ -214,11 +222,14 @@ def _statement_filename(statement: books.Statement, extension: str) -> str:
 
 
 @login_required
-def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponseBase:
     _form, statement = _statement(request, account_id)
-    response = HttpResponse(books.statement_csv_text(statement), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_statement_filename(statement, "csv")}"'
-    return response
+    return csv_response(
+        request,
+        filename=_statement_filename(statement, "csv"),
+        header=books.STATEMENT_CSV_HEADER,
+        rows=books.statement_csv_rows(statement),
+    )
 
 
 @login_required

@@ -96,23 +96,31 @@ def story(db, make_member):
 
 def test_the_register_csv_lists_every_movement_in_order(story):
     txn = dict(ShareMovement.objects.values_list("number", "ledger_transaction_id"))
-    response = browse(administrator()).get(f"/cooperatives/{story.pk}/register.csv")
+    client = browse(administrator())
+    response = client.get(f"/cooperatives/{story.pk}/register.csv?lang=en")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="register-732829320.csv"'
-    assert response.content.decode("utf-8") == "\ufeff" + "\r\n".join(
+    assert response["Content-Disposition"] == 'attachment; filename="register-732829320-en.csv"'
+    assert response.content.decode("utf-8") == "\r\n".join(
         [
-            "Number;Date;Movement;Class;Shares;From;To;Capital change (EUR);Board decision;Cancels n°;"
-            "Cancelled by n°;Ledger transaction;Note",
-            f"1;{en(days_ago(10))};Subscription;B;3;;Hélène Bernard;60,00;CA du 05/01/2026;;;{txn[1]};",
-            f"2;{en(days_ago(8))};Subscription;A;20;;Communauté de communes du Pays des Achards;2000,00;"
-            f"Délibération 2026-045;;;{txn[2]};",
-            f"3;{en(days_ago(6))};Subscription;B;1;;Louis Martin;20,00;CA du 05/01/2026;;5;{txn[3]};",
-            f"4;{en(days_ago(4))};Transfer (cession);B;1;Hélène Bernard;Louis Martin;0,00;CA du 02/03/2026;;;;",
-            f"5;{en(days_ago(0))};Cancellation;B;1;Louis Martin;;-20,00;;3;;{txn[5]};Chèque rejeté",
+            "Number,Date,Movement,Class,Shares,From,To,Capital change (EUR),Board decision,Cancels n°,"
+            "Cancelled by n°,Ledger transaction,Note",
+            f"1,{days_ago(10).isoformat()},Subscription,B,3,,Hélène Bernard,60.00,CA du 05/01/2026,,,{txn[1]},",
+            f"2,{days_ago(8).isoformat()},Subscription,A,20,,Communauté de communes du Pays des Achards,2000.00,"
+            f"Délibération 2026-045,,,{txn[2]},",
+            f"3,{days_ago(6).isoformat()},Subscription,B,1,,Louis Martin,20.00,CA du 05/01/2026,,5,{txn[3]},",
+            f"4,{days_ago(4).isoformat()},Transfer (cession),B,1,Hélène Bernard,Louis Martin,0.00,CA du 02/03/2026,,,,",
+            f"5,{days_ago(0).isoformat()},Cancellation,B,1,Louis Martin,,-20.00,,3,,{txn[5]},Chèque rejeté",
             "",
         ]
     )
+    french = client.get(f"/cooperatives/{story.pk}/register.csv")
+    assert french["Content-Disposition"] == 'attachment; filename="register-732829320.csv"'
+    lines = french.content.decode("utf-8").split("\r\n")
+    assert lines[0].startswith("\ufeffNuméro;Date;Mouvement;")
+    first = f"1;{days_ago(10).isoformat()};Souscription;B;3;;Hélène Bernard;60,00;CA du 05/01/2026;;;{txn[1]};"
+    assert lines[1] == first
+    assert lines[5].endswith(";-20,00;;3;;" + f"{txn[5]};Chèque rejeté")
 
 
 def test_the_holdings_csv_gives_each_holding_on_a_date(story):
@@ -120,19 +128,23 @@ def test_the_holdings_csv_gives_each_holding_on_a_date(story):
     assert response["Content-Disposition"] == (
         f'attachment; filename="holdings-732829320-{days_ago(5).isoformat()}.csv"'
     )
-    assert response.content.decode("utf-8") == "\ufeff" + "\r\n".join(
-        [
-            "Shareholder;SIREN;College;Class;Shares;Nominal value (EUR);Value (EUR);Admitted on",
-            f"Communauté de communes du Pays des Achards;248500530;Collectivités;A;20;100,00;2000,00;{en(days_ago(8))}",
-            f"Hélène Bernard;;Usagers;B;3;20,00;60,00;{en(days_ago(10))}",
-            f"Louis Martin;;Usagers;B;1;20,00;20,00;{en(days_ago(6))}",
-            "",
-        ]
-    )
+    assert response.content.decode("utf-8").split("\r\n")[1:] == [
+        f"Communauté de communes du Pays des Achards;248500530;Collectivités;A;20;100,00;2000,00;"
+        f"{days_ago(8).isoformat()}",
+        f"Hélène Bernard;;Usagers;B;3;20,00;60,00;{days_ago(10).isoformat()}",
+        f"Louis Martin;;Usagers;B;1;20,00;20,00;{days_ago(6).isoformat()}",
+        "",
+    ]
+    english = browse(auditor()).get(f"/cooperatives/{story.pk}/holdings.csv?lang=en").content.decode("utf-8")
+    assert english.split("\r\n")[:2] == [
+        "Shareholder,SIREN,College,Class,Shares,Nominal value (EUR),Value (EUR),Admitted on",
+        f"Communauté de communes du Pays des Achards,248500530,Collectivités,A,20,100.00,2000.00,"
+        f"{days_ago(8).isoformat()}",
+    ]
     today = browse(auditor()).get(f"/cooperatives/{story.pk}/holdings.csv").content.decode("utf-8").split("\r\n")
     assert today[2:4] == [
-        f"Hélène Bernard;;Usagers;B;2;20,00;40,00;{en(days_ago(10))}",
-        f"Louis Martin;;Usagers;B;1;20,00;20,00;{en(days_ago(6))}",
+        f"Hélène Bernard;;Usagers;B;2;20,00;40,00;{days_ago(10).isoformat()}",
+        f"Louis Martin;;Usagers;B;1;20,00;20,00;{days_ago(6).isoformat()}",
     ]
 
 

@@ -18,10 +18,13 @@ HOSTILE = {
 }
 
 
-def rows_of(response: Any, delimiter: str = ";") -> list[list[str]]:
+def rows_of(response: Any, delimiter: str | None = None) -> list[list[str]]:
+    """The file's rows; without a `delimiter`, the French file's `;` behind its BOM, else `,`."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    text = content.decode("utf-8").removeprefix("\ufeff")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    text = content.decode("utf-8")
+    french = text.startswith("\ufeff")
+    text = text.removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or (";" if french else ",")))
 
 
 def column(rows: list[list[str]], name: str) -> list[str]:

@@ -226,7 +226,7 @@ def test_the_backers_csv_is_exact_for_french_spreadsheets(db, owner, backed):
     response = browse(owner.user, language="fr").get(f"/campaigns/{backed.pk}/backers.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="campaign-{backed.pk}-backers.csv"'
-    today = timezone.localdate().strftime("%d/%m/%Y")
+    today = timezone.localdate().isoformat()
     with translation.override("fr"):  # whatever the French catalogue says for these words
         header = ";".join(
             gettext(word)
@@ -243,14 +243,18 @@ def test_the_backers_csv_is_exact_for_french_spreadsheets(db, owner, backed):
     )
 
 
-def test_the_backers_csv_in_english_is_exact(db, owner, backed):
-    body = browse(owner.user).get(f"/campaigns/{backed.pk}/backers.csv").content.decode("utf-8")
-    today = timezone.localdate().strftime("%m/%d/%Y")
-    assert body == (
-        "\ufeffBacker;E-mail;Commune;Reward;Amount;Unit;Status;Anonymous;Pledged on;Reward delivered on\r\n"
-        f"Hélène Bernard;helene@example.org;Saint-Julien-des-Landes;Sac en toile;12,50;ACH;Held until the deadline;"
-        f"yes;{today};\r\n"
-        f"Gaspard Roy;gaspard@example.org;;;12,34;ACH;Held until the deadline;no;{today};\r\n"
+def test_the_backers_csv_is_french_whatever_the_page_language_and_english_on_request(db, owner, backed):
+    client = browse(owner.user)  # an English reader
+    french = client.get(f"/campaigns/{backed.pk}/backers.csv").content.decode("utf-8")
+    assert french.startswith("\ufeff") and ";12,50;ACH;" in french
+    response = client.get(f"/campaigns/{backed.pk}/backers.csv?lang=en")
+    assert response["Content-Disposition"] == f'attachment; filename="campaign-{backed.pk}-backers-en.csv"'
+    today = timezone.localdate().isoformat()
+    assert response.content.decode("utf-8") == (
+        "Backer,E-mail,Commune,Reward,Amount,Unit,Status,Anonymous,Pledged on,Reward delivered on\r\n"
+        f"Hélène Bernard,helene@example.org,Saint-Julien-des-Landes,Sac en toile,12.50,ACH,Held until the deadline,"
+        f"yes,{today},\r\n"
+        f"Gaspard Roy,gaspard@example.org,,,12.34,ACH,Held until the deadline,no,{today},\r\n"
     )
 
 

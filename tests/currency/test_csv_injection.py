@@ -18,7 +18,7 @@ def test_a_commune_named_like_a_formula_is_neutralised_and_the_figures_stay_numb
     commune = Commune.objects.create(name=HOSTILE["hyperlink"], postal_code="85150")
     alice = make_member(username="alice", commune=commune)
     give_ach(alice, "150.00")
-    rows = rows_of(Client().get("/api/transparency/?format=csv"), delimiter=",")
+    rows = rows_of(Client().get("/api/transparency/?format=csv&lang=en"))
     mine = [row for row in rows if row[2].endswith(HOSTILE["hyperlink"])]
     assert [row[2] for row in mine] == ["'" + HOSTILE["hyperlink"]] * 2
     assert {row[0]: int(row[4]) for row in mine} == {"active_members": 1, "businesses": 0}

@@ -148,7 +148,7 @@ def test_the_open_data_carries_no_personal_data(community):
 
 
 def test_format_csv_answers_text_csv_with_the_same_figures(community):
-    response = Client().get("/api/transparency/?format=csv")
+    response = Client().get("/api/transparency/?format=csv&lang=en")  # the file first published
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -164,6 +164,16 @@ def test_format_csv_answers_text_csv_with_the_same_figures(community):
     assert ["payments", "ACH", "", _months_ago(1), "12.50"] in rows
     assert ["hours", "HRS", "", _months_ago(1), "2.00"] in rows
     assert ["latest_seal_hash", "", "", "", ""] in rows
+    assert len(rows) == 1 + 3 + 3 + 9 * 2 + 12 * 3 + 1
+
+
+def test_the_csv_is_french_by_default_with_the_same_codes(community):
+    response = Client().get("/api/transparency/?format=csv")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffindicateur;unité;commune;mois;valeur\r\n")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert ["circulation", "ACH", "", "", "150,00"] in rows
+    assert ["payments", "ACH", "", _months_ago(1), "12,50"] in rows
     assert len(rows) == 1 + 3 + 3 + 9 * 2 + 12 * 3 + 1
 
 

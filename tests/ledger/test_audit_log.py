@@ -624,18 +624,25 @@ def test_the_page_is_paginated_by_fifty(client, auditor, alice, staff_user):
 
 def test_the_csv_export_is_exact_with_semicolons_and_a_bom(client, auditor, logged, alice):
     client.force_login(auditor)
-    response = client.get("/audit/log.csv", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/audit/log.csv", HTTP_ACCEPT_LANGUAGE="en")  # French whatever the page's language
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="audit-log.csv"'
     account = account_of(alice, "ACH")
     listing = Listing.objects.get(author=alice)
     assert b"".join(response.streaming_content).decode("utf-8") == (
-        "\ufeffDate;By;Action;Object type;Object id;Reason;Details\r\n"
-        f"2026-03-09T10:00:00+01:00;tresoriere;listing_hide;exchange.listing;{listing.pk};"
+        "\ufeffDate;Par;Action;Type d’objet;Identifiant de l’objet;Motif;Détails\r\n"
+        f"2026-03-09 10:00:00;tresoriere;listing_hide;exchange.listing;{listing.pk};"
         '"Prix « abusif »; doublon";\r\n'
-        f"2026-03-05T10:00:00+01:00;tresoriere;limit_change;ledger.account;{account.pk};;"
+        f"2026-03-05 10:00:00;tresoriere;limit_change;ledger.account;{account.pk};;"
         '"{""new"": {""max_balance"": 100}, ""old"": {""max_balance"": null}}"\r\n'
-        f"2026-03-02T10:00:00+01:00;staff;account_freeze;ledger.account;{account.pk};;"
+        f"2026-03-02 10:00:00;staff;account_freeze;ledger.account;{account.pk};;"
+        '"{""new"": ""frozen"", ""old"": ""open""}"\r\n'
+    )
+    english = client.get("/audit/log.csv?lang=en&actor=staff")
+    assert english["Content-Disposition"] == 'attachment; filename="audit-log-en.csv"'
+    assert b"".join(english.streaming_content).decode("utf-8") == (
+        "Date,By,Action,Object type,Object id,Reason,Details\r\n"
+        f"2026-03-02 10:00:00,staff,account_freeze,ledger.account,{account.pk},,"
         '"{""new"": ""frozen"", ""old"": ""open""}"\r\n'
     )
 

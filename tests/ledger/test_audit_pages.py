@@ -117,7 +117,7 @@ def test_an_auditor_finds_an_account_and_reads_its_statement_as_page_csv_and_pdf
     assert 'data-testid="opening">0,00 ACH<' in page and 'data-testid="closing">100,00 ACH<' in page
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
     csv_lines = csv_response.content.decode("utf-8").split("\r\n")
-    assert csv_lines[0].startswith("\ufeffDate;Transaction;")
+    assert csv_lines[0].startswith("\ufeffDate;Opération;")
     assert csv_lines[2].endswith(";;100,00;100,00;ACH")
     assert pdf_response["Content-Type"] == "application/pdf" and pdf_response.content.startswith(b"%PDF")
     assert client.get(reverse("audit-statement", args=[999999])).status_code == 404

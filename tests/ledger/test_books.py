@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone, translation
 from djmoney.money import Money
 
+from core.csv import ENGLISH
 from ledger.books import (
     statement_csv_text,
     statement_for_range,
@@ -112,16 +113,26 @@ def test_the_statement_csv_is_for_french_spreadsheets(history):
     statement = statement_for_range(account=account_of(alice, "ACH"), date_from=DAY_2, date_to=DAY_3)
     ids = [entry.transaction_id for entry in statement.entries()]
 
-    with translation.override("en"):
+    with translation.override("en"):  # French whatever the reader's language (core.csv)
         text = statement_csv_text(statement)
+        english = statement_csv_text(statement, fmt=ENGLISH)
 
     assert text.split("\r\n") == [
-        "\ufeffDate;Transaction;Kind;Description;Debit;Credit;Balance;Unit",
-        "02/03/2026;;;Opening balance;;;100,00;ACH",
-        f"02/03/2026 09:00;{ids[0]};Transfer;Légumes;30,00;;70,00;ACH",
-        f"02/03/2026 18:00;{ids[1]};Transfer;Œufs;12,50;;57,50;ACH",
-        f"03/03/2026 00:10;{ids[2]};Transfer;Rendu;;2,00;59,50;ACH",
-        "03/03/2026;;;Closing balance;;;59,50;ACH",
+        "\ufeffDate;Opération;Type;Libellé;Débit;Crédit;Solde;Unité",
+        "2026-03-02;;;Solde d’ouverture;;;100,00;ACH",
+        f"2026-03-02 09:00:00;{ids[0]};Virement;Légumes;30,00;;70,00;ACH",
+        f"2026-03-02 18:00:00;{ids[1]};Virement;Œufs;12,50;;57,50;ACH",
+        f"2026-03-03 00:10:00;{ids[2]};Virement;Rendu;;2,00;59,50;ACH",
+        "2026-03-03;;;Solde de clôture;;;59,50;ACH",
+        "",
+    ]
+    assert english.split("\r\n") == [
+        "Date,Transaction,Kind,Description,Debit,Credit,Balance,Unit",
+        "2026-03-02,,,Opening balance,,,100.00,ACH",
+        f"2026-03-02 09:00:00,{ids[0]},Transfer,Légumes,30.00,,70.00,ACH",
+        f"2026-03-02 18:00:00,{ids[1]},Transfer,Œufs,12.50,,57.50,ACH",
+        f"2026-03-03 00:10:00,{ids[2]},Transfer,Rendu,,2.00,59.50,ACH",
+        "2026-03-03,,,Closing balance,,,59.50,ACH",
         "",
     ]
 
@@ -161,18 +172,21 @@ def test_the_trial_balance_csv_streams_every_account_at_the_date(history):
         for code, unit in (("world", "EUR"), ("guarantee_fund", "EUR"), ("issuance", "ACH"))
     }
 
-    with translation.override("en"):
-        lines = list(trial_balance_csv_lines(DAY_2, chunk_size=2))
+    with translation.override("fr"):  # English on request, whatever the reader's language
+        lines = list(trial_balance_csv_lines(DAY_2, chunk_size=2, fmt=ENGLISH))
+    french = "".join(trial_balance_csv_lines(DAY_2)).split("\r\n")
 
     rows = [
-        (system["world"], f"{system['world']};EUR;World (outside the ledger);World (outside the ledger);;100,00;"),
-        (system["guarantee_fund"], f"{system['guarantee_fund']};EUR;Guarantee fund;Guarantee fund;;;100,00"),
-        (system["issuance"], f"{system['issuance']};ACH;Issuance;Issuance;;100,00;"),
-        (ids["alice"], f"{ids['alice']};ACH;Member account;Alice;{alice.pk};;57,50"),
-        (ids["bruno"], f"{ids['bruno']};ACH;Member account;Bruno;{bruno.pk};;42,50"),
+        (system["world"], f"{system['world']},EUR,World (outside the ledger),World (outside the ledger),,100.00,"),
+        (system["guarantee_fund"], f"{system['guarantee_fund']},EUR,Guarantee fund,Guarantee fund,,,100.00"),
+        (system["issuance"], f"{system['issuance']},ACH,Issuance,Issuance,,100.00,"),
+        (ids["alice"], f"{ids['alice']},ACH,Member account,Alice,{alice.pk},,57.50"),
+        (ids["bruno"], f"{ids['bruno']},ACH,Member account,Bruno,{bruno.pk},,42.50"),
     ]
     expected = [line for _id, line in sorted(rows)]  # in id order, as the pages
-    assert "".join(lines).split("\r\n") == ["\ufeffAccount;Unit;Kind;Label;Holder;Debit;Credit", *expected, ""]
+    assert "".join(lines).split("\r\n") == ["Account,Unit,Kind,Label,Holder,Debit,Credit", *expected, ""]
+    assert french[0] == "\ufeffCompte;Unité;Type;Libellé;Titulaire;Débit;Crédit"
+    assert f"{ids['alice']};ACH;Compte de membre;Alice;{alice.pk};;57,50" in french
 
 
 def test_a_day_not_over_reads_the_account_balances_and_agrees_with_the_entries_of_a_past_day(history):

@@ -122,10 +122,11 @@ def test_a_statement_export_writes_the_csv_of_the_range(make_member, django_user
 
     assert done is not None and done.status == "done"
     lines = stored(done).split("\r\n")
-    assert lines[0] == "\ufeffDate;Transaction;Kind;Description;Debit;Credit;Balance;Unit"
-    assert lines[1].endswith(";Opening balance;;;0,00;ACH")
-    assert lines[2].endswith(";Conversion;test conversion;;12,50;12,50;ACH")
-    assert lines[3].endswith(";Closing balance;;;12,50;ACH")
+    # The French file whatever the site's language, as every export (core.csv).
+    assert lines[0] == "\ufeffDate;Opération;Type;Libellé;Débit;Crédit;Solde;Unité"
+    assert lines[1] == f"{today};;;Solde d’ouverture;;;0,00;ACH"
+    assert lines[2].endswith(";Change;test conversion;;12,50;12,50;ACH")
+    assert lines[3] == f"{today};;;Solde de clôture;;;12,50;ACH"
     assert (done.progress_done, done.progress_total) == (1, 1)
 
 

@@ -97,10 +97,15 @@ def test_the_csv_streams_every_account_at_the_date(members, auditor, make_member
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     lines = b"".join(response.streaming_content).decode("utf-8").split("\r\n")
-    assert lines[0] == "\ufeffAccount;Unit;Kind;Label;Holder;Debit;Credit"
+    assert lines[0] == "\ufeffCompte;Unité;Type;Libellé;Titulaire;Débit;Crédit"
     assert [line.split(";")[0] for line in lines[1:-1]] == [str(pk) for pk in with_entries()]
     mine = account_of(members[2], "ACH")
-    assert f"{mine.pk};ACH;Member account;Member 2;{members[2].pk};;30,00" in lines
+    assert f"{mine.pk};ACH;Compte de membre;Member 2;{members[2].pk};;30,00" in lines
+    english = logged_in(auditor).get(reverse("audit-trial-balance-csv") + "?lang=en")
+    assert english["Content-Disposition"].endswith('-en.csv"')
+    lines = b"".join(english.streaming_content).decode("utf-8").split("\r\n")
+    assert lines[0] == "Account,Unit,Kind,Label,Holder,Debit,Credit"
+    assert f"{mine.pk},ACH,Member account,Member 2,{members[2].pk},,30.00" in lines
     assert logged_in(make_member(username="curious").user).get(reverse("audit-trial-balance-csv")).status_code == 404
 
 
