@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from core.mail import QueuedPasswordResetForm
-from portal.forms import LoginForm
 from ledger.api import ledger as ledger_api
 from ledger.api import log as ledger_api_log
 from members.api import communes as members_api
 from membership.api import members as membership_api
+from portal.forms import LoginForm
 
 from . import health, metrics
 from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView

@@ -104,7 +104,9 @@ MENU: tuple[Group, ...] = (
         _("Trade and time bank"),
         (
             Entry("marketplace", _("Marketplace"), "listing-search", logged_in, prefixes=("/marketplace/",)),
-            Entry("exchanges", _("My exchanges"), "exchange-list", member, prefixes=("/exchanges/",), badge="exchanges"),
+            Entry(
+                "exchanges", _("My exchanges"), "exchange-list", member, prefixes=("/exchanges/",), badge="exchanges"
+            ),
             Entry("timebank", _("Time bank"), "timebank-home", member, prefixes=("/timebank/",), badge="timebank"),
         ),
     ),
@@ -113,9 +115,7 @@ MENU: tuple[Group, ...] = (
         _("Projects"),
         (
             Entry("crowdfunding", _("Crowdfunding"), "campaign-list", prefixes=("/campaigns/",), badge="campaigns"),
-            Entry(
-                "cooperative", _("Cooperative"), "cooperative-list", prefixes=("/cooperatives/",), badge="approvals"
-            ),
+            Entry("cooperative", _("Cooperative"), "cooperative-list", prefixes=("/cooperatives/",), badge="approvals"),
         ),
     ),
     Group("places", _("Places"), (Entry("directory", _("Where to pay in ACH"), "directory"),)),
@@ -220,4 +220,7 @@ def menu_for(user: Any, path: str = "", url_name: str = "", inbox: Any = None) -
             groups.append(shown)
     if best is not None:
         best[1].current = True
+    if not viewer.member:
+        # Staff who are no members come for their work: its group first.
+        groups.sort(key=lambda group: not group.staff)
     return groups
