@@ -231,3 +231,32 @@ def test_a_wrong_password_is_refused_naming_the_field_as_labelled(make_member):
 def test_the_password_reset_pages_are_the_site_s_own():
     page = html(browse().get("/accounts/password_reset/"))
     assert "Mot de passe oublié" in page and 'name="email"' in page and page.count("<h1") == 1
+
+
+def test_a_forgotten_password_is_reset_through_the_mail_and_the_site_s_pages(
+    make_member, django_capture_on_commit_callbacks, mailoutbox
+):
+    member = make_member(username="camille", email="camille@bocage.test")
+    client = browse()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post("/accounts/password_reset/", {"email": "camille@bocage.test"}, follow=True)
+    assert "Consultez votre messagerie" in html(sent)
+
+    link = re.search(r"/accounts/reset/\S+/\S+/", mailoutbox[0].body)
+    assert link is not None
+    form = client.get(link.group(0), follow=True)
+    assert "Choisir un nouveau mot de passe" in html(form) and 'name="new_password1"' in html(form)
+    done = client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link.group(0),
+        {"new_password1": "un-jardin-partage-2026", "new_password2": "un-jardin-partage-2026"},
+        follow=True,
+    )
+    assert "Mot de passe changé" in html(done)
+    assert Client().login(username="camille", password="un-jardin-partage-2026")
+    member.user.refresh_from_db()
+    assert member.user.check_password("un-jardin-partage-2026")
+
+
+def test_a_used_reset_link_says_so_and_offers_a_new_one():
+    page = html(browse().get("/accounts/reset/MQ/set-password/"))
+    assert "Ce lien n’est plus valable" in page and 'href="/accounts/password_reset/"' in page
