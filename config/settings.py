@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "exchange",
     "crowdfunding",
     "cooperative",
+    # The portal: the site's shell (menu, footer pages, public home); reads the apps' selectors.
+    "portal",
     # The top floor: the demo community and the benchmark (management commands only, no tables).
     "demo",
     "bench",
@@ -357,6 +359,19 @@ BOCAGE_ASSOCIATION_IBAN = env_str(
     "BOCAGE_ASSOCIATION_IBAN", _ASSOCIATION.iban if _ASSOCIATION else "FR7630006000011234567890189"
 )
 BOCAGE_ASSOCIATION_BIC = env_str("BOCAGE_ASSOCIATION_BIC", _ASSOCIATION.bic if _ASSOCIATION else "AGRIFRPP")
+# The site's publisher and contacts (legal notice, personal data, contact, accessibility pages).
+# The demo leaves the legal details blank: the pages then show a visible "[to be completed]".
+BOCAGE_PUBLISHER_NAME = env_str("BOCAGE_PUBLISHER_NAME", "SCIC du Pays des Achards")
+BOCAGE_PUBLISHER_ADDRESS = env_str("BOCAGE_PUBLISHER_ADDRESS", "")
+BOCAGE_PUBLISHER_SIRET = env_str("BOCAGE_PUBLISHER_SIRET", "")
+BOCAGE_PUBLISHER_DIRECTOR = env_str("BOCAGE_PUBLISHER_DIRECTOR", "")
+BOCAGE_HOST_NAME = env_str("BOCAGE_HOST_NAME", "")
+BOCAGE_HOST_ADDRESS = env_str("BOCAGE_HOST_ADDRESS", "")
+BOCAGE_CONTACT_EMAIL = env_str("BOCAGE_CONTACT_EMAIL", "contact@bocage.localhost")
+# The data protection officer's address (the contact address when blank).
+BOCAGE_DPO_EMAIL = env_str("BOCAGE_DPO_EMAIL", "")
+# The day the accessibility statement's audit was made (ISO date).
+BOCAGE_ACCESSIBILITY_AUDIT_DATE = env_str("BOCAGE_ACCESSIBILITY_AUDIT_DATE", "2026-12-06")
 # Membership renewal reminders go out this many days before expiry.
 BOCAGE_MEMBERSHIP_REMINDER_DAYS = env_int("BOCAGE_MEMBERSHIP_REMINDER_DAYS", 30)
 # Links in mails: the address the site is served at (the embedded run serves on $PORT).

@@ -11,6 +11,7 @@ from ledger.api import ledger as ledger_api
 from ledger.api import log as ledger_api_log
 from members.api import communes as members_api
 from membership.api import members as membership_api
+from portal.forms import LoginForm
 
 from . import health, metrics
 from .auth_api import ApiTokenDetailView, ApiTokenListView, TokenView
@@ -55,6 +56,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before Django's own: the refusal names the field as the page labels it ("Identifiant").
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     # Before Django's own: the reset mail goes through the outbox (core/mail.py) like every mail.
     path(
         "accounts/password_reset/",
@@ -62,6 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("portal.urls")),
     path("", include("ledger.urls")),
     path("", include("members.urls")),
     path("", include("membership.urls")),

@@ -3,7 +3,6 @@ from django.urls import path
 from .views import pages as views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("pay/", views.pay, name="pay"),
     path("accounts/<int:account_id>/statement/", views.statement, name="statement"),
     path("accounts/<int:account_id>/statement.csv", views.statement_csv, name="statement-csv"),

@@ -35,7 +35,18 @@ def test_unit_names_follow_the_language():
 
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "config", "members", "ledger", "currency", "timebank", "exchange", "crowdfunding", "cooperative"]
+APPS = [
+    "core",
+    "config",
+    "members",
+    "ledger",
+    "currency",
+    "timebank",
+    "exchange",
+    "crowdfunding",
+    "cooperative",
+    "portal",
+]
 TEMPLATE_TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+context\s+(["'])(.+?)\3)?""")
 
 

@@ -363,4 +363,4 @@ def test_a_member_withdraws_a_pending_request_but_not_someone_elses(db, helene, 
 
 def test_the_nav_links_to_the_cooperatives(db):
     page = html(browse().get("/cooperatives/"))
-    assert '<a href="/cooperatives/">Cooperative</a>' in page
+    assert '<a href="/cooperatives/" data-nav="cooperative" aria-current="page">Cooperative</a>' in page

@@ -59,3 +59,14 @@ def log_in(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit].primary")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def go_to(page, group: str, link: str) -> None:
+    """Follow a link of the site's menu as a person does on a phone: the menu button, the group, the link."""
+    button = page.locator("[data-menu-button]")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    toggle = page.locator("[data-nav-toggle]", has_text=group)
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    page.locator("#site-menu a", has_text=link).first.click()

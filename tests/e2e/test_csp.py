@@ -35,6 +35,7 @@ def test_the_charts_page_and_the_sites_script_work_under_the_policy(page, live_s
     page.goto(f"{live_server.url}/public/transparency/")
     assert page.locator("svg.chart").count() >= 1
 
+    page.click("[data-menu-button]")  # on a phone the language menu is in the site's menu (shell.js opens it)
     page.select_option("#language", "en")  # bocage.js submits the form: no inline onchange any more
 
     page.wait_for_function("document.documentElement.lang === 'en'")

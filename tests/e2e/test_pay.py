@@ -7,7 +7,7 @@ import pytest
 from ledger.models import Entry, Transaction
 from tests.conftest import PASSWORD, account_of
 
-from .conftest import log_in
+from .conftest import go_to, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def test_a_member_pays_another_in_hours_and_sees_the_balance_move(page, live_ser
     log_in(page, live_server, "camille", PASSWORD)
     assert page.inner_text("[data-testid=balance-HRS]") == "0 h"
 
-    page.click("text=Payer quelqu’un")
+    go_to(page, "Mon argent", "Payer quelqu’un")
     page.fill("#id_recipient", "louis")
     page.select_option("#id_unit", "HRS")
     page.fill("#id_amount", "1,5")
@@ -32,7 +32,7 @@ def test_a_member_pays_another_in_hours_and_sees_the_balance_move(page, live_ser
     assert account_of(camille, "HRS").balance == -150
     assert account_of(louis, "HRS").balance == 150
 
-    page.click("text=Mes comptes")
+    go_to(page, "Mon argent", "Mes comptes")
     assert page.inner_text("[data-testid=balance-HRS]") == "−1 h 30"
     assert page.inner_text("[data-testid=available-HRS]") == "18 h 30"
 
