@@ -15,6 +15,8 @@ from djmoney.money import Money
 
 from currency.models import Comptoir
 from currency.services.payments import payment_request_create
+from currency.services.reconversions import reconversion_request
+from exchange.services.exchanges import exchange_propose
 from members.models import Member
 from tests.factories import (
     PASSWORD,
@@ -26,6 +28,7 @@ from tests.factories import (
     auditor_user,
     fund,
 )
+from timebank.services import service_record_create
 
 ROLES = ("anonymous", "resident", "business", "clerk", "administrator", "auditor")
 
@@ -55,9 +58,12 @@ class World:
 
 def build_world() -> World:
     resident = MemberFactory(username="camille", display_name="Camille Martin")
-    business = MemberFactory(business=True, username="boulangerie", display_name="Boulangerie Gaborit")
+    business = MemberFactory(
+        business=True, username="boulangerie", display_name="Boulangerie Gaborit", iban="FR1420041010050500013M02606"
+    )
     fund(account_of(resident, "ACH"), "50")
     fund(account_of(resident, "HRS"), "3")
+    fund(account_of(resident, "GRN"), "30")
     fund(account_of(business, "ACH"), "20")
 
     clerk = User.objects.create_user("guichet", password=PASSWORD)
@@ -66,7 +72,12 @@ def build_world() -> World:
     administrator = User.objects.create_user("admin", password=PASSWORD, is_staff=True, is_superuser=True)
     auditor = auditor_user("auditrice")
 
-    ListingFactory(author=business, title="Miche levain", description="Deux miches, chaque semaine.")
+    listing = ListingFactory(author=business, title="Miche levain", description="Deux miches, chaque semaine.")
+    exchange_propose(listing=listing, proposer=resident, amount=None, message="Vers 10 h ?", actor=resident.user)
+    service_record_create(
+        provider=resident, receiver=business, hours=Money("1.5", "HRS"), description="Jardinage", actor=resident.user
+    )
+    reconversion_request(member=business, amount=Money("10", "ACH"), actor=business.user)
     CampaignFactory(
         owner=business, live=True, title="Fablab", summary="Imprimante 3D, découpeuse laser.", story="Un atelier."
     )
