@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD, account_of
 from .conftest import log_in
 
 SOME_PAGE_KEPT = (
-    "caches.keys().then(names => Promise.all(names.filter(n => n.startsWith('bocage-pages-'))"
+    "() => caches.keys().then(names => Promise.all(names.filter(n => n.startsWith('bocage-pages-'))"
     ".map(n => caches.open(n).then(c => c.keys())))).then(lists => lists.flat().length > 0)"
 )
 
