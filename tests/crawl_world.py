@@ -17,6 +17,7 @@ from currency.models import Comptoir
 from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_request
 from exchange.services.exchanges import exchange_propose
+from ledger.models import ExportJob
 from members.models import Member
 from tests.factories import (
     PASSWORD,
@@ -84,5 +85,8 @@ def build_world() -> World:
     CooperativeFactory(name="SCIC Tiers-Lieux", seat_address="2 rue Michel-Breton, 85150")
     payment_request_create(
         payee_account=account_of(business, "ACH"), amount=Money("12.50", "ACH"), memo="Baguettes", actor=business.user
+    )
+    ExportJob.objects.create(  # a page the auditor follows (the export's progress)
+        kind=ExportJob.Kind.FEC, parameters={"year": 2026}, requested_by=auditor, progress_done=1, progress_total=4
     )
     return World(resident, business, clerk, administrator, auditor)

@@ -113,7 +113,9 @@ def _crawl(browser, live_server, world, role: str) -> tuple[list[str], list[str]
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-    queue, seen, visited, failures, known = ["/"], {"/"}, [], [], []
+    # The offline page (core/pwa.py) is linked from nowhere: the service worker shows it.
+    start = ["/"] if user is not None else ["/", "/offline/"]
+    queue, seen, visited, failures, known = start, set(start), [], [], []
     checked: set[str] = set()
 
     def report(path: str, check: str, detail: str) -> None:
