@@ -63,17 +63,19 @@ function page(request, url) {
   });
 }
 
-function asset(request) {
-  return caches.match(request).then(function (cached) {
-    if (cached) return cached;
-    return fetch(request).then(function (response) {
-      if (response.ok && response.type === "basic") {
-        const copy = response.clone();
-        caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
-      }
-      return response;
-    });
+// Static files: the cached copy at once, refreshed in the background (stale-while-revalidate). In
+// production their names are hashed, so a copy never goes stale; in the embedded demo they are
+// not, and the next load gets the new file.
+function asset(event, request) {
+  const refreshed = fetch(request).then(function (response) {
+    if (response.ok && response.type === "basic") {
+      const copy = response.clone();
+      caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
+    }
+    return response;
   });
+  event.waitUntil(refreshed.then(function () {}, function () {}));
+  return caches.match(request).then(function (cached) { return cached || refreshed; });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -84,7 +86,7 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate") {
     event.respondWith(page(request, url));
   } else if (url.pathname.startsWith("/static/")) {
-    event.respondWith(asset(request));
+    event.respondWith(asset(event, request));
   }
 });
 {% endautoescape %}
