@@ -34,5 +34,6 @@ urlpatterns += [
     path("audit/exports/", views_audit.export_list, name="audit-exports"),
     path("audit/exports/new/", views_audit.export_create, name="audit-export-create"),
     path("audit/exports/<int:pk>/", views_audit.export_detail, name="audit-export"),
+    path("audit/exports/<int:pk>/status/", views_audit.export_status, name="audit-export-status"),
     path("audit/exports/<int:pk>/download/", views_audit.export_download, name="audit-export-download"),
 ]

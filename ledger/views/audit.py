@@ -16,9 +16,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -279,25 +280,59 @@ def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
     return job
 
 
-@login_required
-def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_or_404(request, pk)
+def _export_state(job: ExportJob) -> dict[str, Any]:
+    """What the export page shows and its status endpoint answers: the same facts for both."""
     running = job.status in {ExportJob.Status.QUEUED, ExportJob.Status.RUNNING}
     percent = 100 * job.progress_done // job.progress_total if job.progress_total else 0
     if job.status == ExportJob.Status.DONE:
         percent = 100
     # With no worker, "queued" would never change: the page says why and polls slowly instead.
     waiting = running and background_work_status().stopped
+    return {"running": running, "waiting": waiting, "percent": percent}
+
+
+@login_required
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
     return render(
         request,
         "ledger/audit/export.html",
+        {"job": job, **_export_state(job), "file_name": os.path.basename(job.file.name or "")},
+    )
+
+
+@login_required
+def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The export page's progress, polled by static/js/export-progress.js (no meta refresh).
+
+    `status` is the job's (queued, running, done, failed); `waiting` says no worker runs, so the
+    page polls slowly; `label` and `progress` are the texts the page shows, in the reader's language.
+    """
+    job = _job_or_404(request, pk)
+    state = _export_state(job)
+    done = job.status == ExportJob.Status.DONE
+    file_name = os.path.basename(job.file.name or "") if done else ""
+    label = _("Waiting for the background work") if state["waiting"] else str(job.get_status_display())
+    progress = (
+        _("%(done)s of %(total)s") % {"done": job.progress_done, "total": job.progress_total}
+        if job.progress_total
+        else ""
+    )
+    return JsonResponse(
         {
-            "job": job,
-            "running": running,
-            "waiting": waiting,
-            "percent": percent,
-            "file_name": os.path.basename(job.file.name or ""),
-        },
+            "id": job.pk,
+            "status": job.status,
+            "waiting": state["waiting"],
+            "progress_done": job.progress_done,
+            "progress_total": job.progress_total,
+            "percent": state["percent"],
+            "label": label,
+            "progress": progress,
+            "download_url": reverse("audit-export-download", args=[job.pk]) if done and job.file else None,
+            "file_name": file_name,
+            "download_label": _("Download %(file_name)s") % {"file_name": file_name} if done else "",
+            "error": job.error if job.status == ExportJob.Status.FAILED else "",
+        }
     )
 
 
