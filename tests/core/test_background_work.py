@@ -109,7 +109,7 @@ def test_the_exports_page_says_background_work_is_stopped_and_a_queued_export_wa
     for page in (listing, detail):
         assert STOPPED_FR in page
         assert "En attente du travail en arrière-plan" in page
-        assert "<td>En attente</td>" not in page
+        assert '<td data-label="Statut">En attente</td>' not in page
     # It stops polling every two seconds: once a minute, until a worker is back (export-progress.js).
     assert "http-equiv" not in detail
     assert "data-export-running data-export-waiting>" in detail
@@ -147,5 +147,5 @@ def test_with_a_worker_running_no_page_shows_the_banner_and_exports_reload_as_be
     ]
 
     assert all("background-work-stopped" not in page for page in pages)
-    assert "<td>En attente</td>" in pages[0]
+    assert '<td data-label="Statut">En attente</td>' in pages[0]
     assert "data-export-running>" in pages[1]  # polled every two seconds (export-progress.js)
