@@ -62,8 +62,6 @@ FOCUS = {
 THIRD_PARTY = {"/api/docs/": {"color-contrast", "nested-interactive", "aria-required-children"}}
 # Known failures fixed by other parts of issue 18: (path regex, check or axe rule) -> who fixes it.
 KNOWN: dict[tuple[str, str], str] = {
-    (r"^/audit/log/$", "scrollable-region-focusable"): "h6 (responsive tables): the audit log's .table-wrap scrolls"
-    " at 360 px and cannot take the focus (cards under 600 px, or tabindex=0 + role=region + a label)",
     (r"^/timebank/$", "label"): "h4 (one hours input from core): the hours + minutes widget's first box has no label",
 }
 
