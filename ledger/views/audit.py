@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.dates import DateField
 from core.errors import ApplicationError
 from core.heartbeat import background_work_status
 
@@ -37,7 +38,7 @@ SEARCH_RESULTS = 50
 
 
 class DayForm(forms.Form):
-    on = forms.DateField(label=gettext_lazy("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = DateField(label=gettext_lazy("On"), required=False)
 
 
 class TrialBalanceForm(DayForm):
@@ -68,8 +69,8 @@ class _Counted:
 
 
 class RangeForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=gettext_lazy("From"))
+    date_to = DateField(label=gettext_lazy("To"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
