@@ -9,6 +9,7 @@ the French way (`06/12/2026`, `6/12/2026`, `06/12/26`) whatever the page's langu
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -24,6 +25,18 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
         super().__init__(attrs, format=format or ISO_DATE)
+
+    def format_value(self, value: Any) -> str | None:
+        # A day typed `06/12/2026` (a browser without a date picker) is shown back ISO, or the
+        # date box would look empty; what is no day at all is shown back as typed.
+        if isinstance(value, str):
+            for pattern in DATE_INPUT_FORMATS:
+                try:
+                    return datetime.datetime.strptime(value.strip(), pattern).date().strftime(ISO_DATE)
+                except ValueError:
+                    continue
+            return value
+        return super().format_value(value)
 
 
 class DateField(forms.DateField):

@@ -121,7 +121,8 @@ def audit_home(request: HttpRequest) -> HttpResponse:
 
 def _trial_balance_day(request: HttpRequest) -> tuple[TrialBalanceForm, datetime.date, str]:
     _auditor_only(request)
-    form = TrialBalanceForm(request.GET or None)
+    # The day shown in the filter is the day of the figures, today unless another is asked.
+    form = TrialBalanceForm(request.GET or None, initial={"on": timezone.localdate()})
     day, unit = timezone.localdate(), ""
     if form.is_valid():
         day = form.cleaned_data["on"] or day

@@ -17,6 +17,7 @@ from cooperative.services.requests import (
     subscription_request_reject,
 )
 from cooperative.services.setup import cooperative_create
+from core.l10n import format_long_date
 from ledger.models import Transaction
 from tests.conftest import PASSWORD
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
@@ -272,7 +273,9 @@ def test_a_redemption_not_due_yet_cannot_be_marked_paid(db, helene):
     before = writes()
     response = client.post(f"/cooperatives/{coop.pk}/redemptions/{redemption.pk}/pay/", {})
     assert response.status_code == 422
-    assert f"This redemption is due on {redemption.due_on.strftime('%d/%m/%Y')}." in response.content.decode()
+    assert (
+        f"This redemption is due on {format_long_date(redemption.due_on, language='en')}." in response.content.decode()
+    )
     assert writes() == before
     redemption.refresh_from_db()
     assert redemption.status == "approved"
