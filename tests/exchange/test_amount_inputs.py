@@ -15,7 +15,9 @@ from tests.exchange.test_listings import category, in_days
 pytestmark = pytest.mark.django_db
 
 FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
-DURATION_ERROR = "«\u00a01 h 30\u00a0» est une durée\u00a0: choisissez l’unité Heures, ou saisissez un montant en chiffres."
+DURATION_ERROR = (
+    "«\u00a01 h 30\u00a0» est une durée\u00a0: choisissez l’unité Heures, ou saisissez un montant en chiffres."
+)
 
 
 @pytest.fixture
