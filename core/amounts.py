@@ -17,12 +17,19 @@ What it accepts, everywhere (pages and API alike, so a figure copied from one wo
 - With `hours=True`, durations too: `1 h 30`, `1h30`, `1 h`, `1:30`, `45 min` (minutes 0–59,
   except alone), turned into decimal hours with two decimals (`1 h 20` is 1.33, as
   `Unit.format` shows it back). `1,5` is one hour and a half.
+- On pages (`localized=True`), a trailing euro sign (`12 €`, `12€`) and the unit's own code when
+  the caller names it (`suffixes=("€", "ACH")`: `12 ACH`), as people copy amounts from the site;
+  an amount in hours takes neither (`suffixes=()`).
 
-Every refusal raises `AmountError` carrying the same message, `AMOUNT_INVALID`.
+Every refusal raises `AmountError` carrying the same message, `AMOUNT_INVALID`. The form field
+(`AmountField`) shows its unit beside the input (`AmountInput`, tied by `aria-describedby`) and,
+where the unit is chosen in another field, says when a duration was typed for a unit that is not
+hours (`DURATION_NOT_HOURS`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -32,8 +39,12 @@ from django.core.validators import MinValueValidator
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from core import l10n
+
 # "12.50" is read everywhere (pages and API), so the one message can show it.
 AMOUNT_INVALID = _("Enter an amount in digits, such as “12.50”.")
+# "1 h 30" typed while the unit chosen is not hours (the Pay page's unit list, a campaign's unit).
+DURATION_NOT_HOURS = _("“%(value)s” is a duration: choose the unit Hours, or type an amount in digits.")
 
 # Longer than any amount a unit can hold (18 digits, spaces and decimals): bounded work per input.
 MAX_LENGTH = 40
@@ -81,13 +92,29 @@ def is_duration(text: str) -> bool:
     return bool(_DURATION.match(text.strip()))
 
 
+def _without_suffix(text: str, suffixes: tuple[str, ...]) -> str:
+    """`12 €` → `12`, `12 ACH` → `12` (when "€", "ACH" are among the suffixes); once, any case."""
+    for suffix in suffixes:
+        if suffix and text.upper().endswith(suffix.upper()) and len(text) > len(suffix):
+            return text[: -len(suffix)].rstrip(_SPACES)
+    return text
+
+
 def parse_amount(
-    text: str, *, decimals: int | None = None, negative: bool = False, hours: bool = False, localized: bool = True
+    text: str,
+    *,
+    decimals: int | None = None,
+    negative: bool = False,
+    hours: bool = False,
+    localized: bool = True,
+    suffixes: tuple[str, ...] = ("€",),
 ) -> Decimal:
     """Reads a typed amount as a Decimal; raises AmountError for anything else (see the module)."""
     if not isinstance(text, str) or len(text) > MAX_LENGTH:
         raise AmountError
     text = text.strip()
+    if localized:
+        text = _without_suffix(text, suffixes)
     if hours:
         duration = _DURATION.match(text)
         if duration:
@@ -107,14 +134,56 @@ def parse_amount(
     return Decimal(f"{number['sign'] or ''}{whole}" + (f".{fraction}" if fraction else ""))
 
 
-class AmountField(forms.Field):
-    """A form field for an amount, cleaned by `parse_amount` to a Decimal (or None when empty).
+# What the input shows beside an amount in each unit: the unit's code, but "h" for hours and "€"
+# for euros (static/js/inputs.js shows the same when the unit is chosen in another field).
+UNIT_SUFFIXES = {"HRS": "h", "EUR": "€"}
 
-    `hours=True` also reads durations ("1 h 30"). A form whose unit is chosen in another field
-    turns `hours` on and refuses a duration for other units in its `clean()` (`is_duration`).
+
+def unit_suffix(unit: str) -> str:
+    return UNIT_SUFFIXES.get(unit, unit)
+
+
+class AmountInput(forms.TextInput):
+    """A text input for an amount with its unit beside it: `<span class="amount-unit">ACH</span>`, named by
+    the input's `aria-describedby` (before any help text or error Django adds there).
+
+    `unit` is the fixed unit's code; `unit_from` names the form's field (a select) that chooses the
+    unit, whose choice static/js/inputs.js then shows beside the input. Styles: static/css/inputs.css.
+    """
+
+    template_name = "core/widgets/amount_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, unit: str = "", unit_from: str = "") -> None:
+        base = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
+        super().__init__({**base, **(attrs or {})})
+        self.unit, self.unit_from = unit, unit_from
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        input_id = widget["attrs"].get("id")
+        if input_id and (self.unit or self.unit_from):
+            widget["unit_id"] = f"{input_id}_unit"
+            described = [widget["unit_id"], *str(widget["attrs"].get("aria-describedby", "")).split()]
+            widget["attrs"]["aria-describedby"] = " ".join(described)
+        widget["unit_label"] = unit_suffix(self.unit) if self.unit else ""
+        widget["unit_from"] = self.unit_from
+        widget["unit_labels"] = json.dumps(UNIT_SUFFIXES, ensure_ascii=False)
+        return context
+
+
+class AmountField(forms.Field):
+    """THE form field for an amount (money or hours), cleaned by `parse_amount` to a Decimal (or None
+    when empty), with its unit shown beside the input (`AmountInput`).
+
+    `unit` names a fixed unit (its code is then also read after the figure: "12 ACH"); `hours=True`
+    also reads durations ("1 h 30"). A form whose unit is chosen in another field
+    (`AmountsInUnitForm`) turns `hours` on, shows the chosen unit, and refuses a duration for other
+    units in its `clean()` (`is_duration`).
     """
 
     default_error_messages = {"invalid": AMOUNT_INVALID}
+    widget = AmountInput
 
     def __init__(
         self,
@@ -122,13 +191,15 @@ class AmountField(forms.Field):
         decimals: int | None = None,
         negative: bool = False,
         hours: bool = False,
+        unit: str | None = None,
         min_value: Decimal | int | None = None,
         **kwargs: Any,
     ) -> None:
-        self.decimals, self.negative, self.hours = decimals, negative, hours
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
-        )
+        self.decimals, self.negative, self.unit = decimals, negative, unit
+        # The unit's code typed after the figure ("12 ACH"): the field's unit, or the form's choice.
+        self.typed_unit = unit or ""
+        self.hours = hours or unit == HOURS_UNIT
+        kwargs.setdefault("widget", AmountInput(unit=unit or ""))
         super().__init__(**kwargs)
         if min_value is not None:
             self.validators.append(MinValueValidator(Decimal(min_value)))
@@ -139,7 +210,13 @@ class AmountField(forms.Field):
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         try:
-            return parse_amount(str(value), decimals=self.decimals, negative=self.negative, hours=self.hours)
+            return parse_amount(
+                str(value),
+                decimals=self.decimals,
+                negative=self.negative,
+                hours=self.hours,
+                suffixes=() if self.typed_unit == HOURS_UNIT else ("€", self.typed_unit),
+            )
         except AmountError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
@@ -158,16 +235,47 @@ def refuse_duration_unless_hours(form: forms.Form, field_name: str, *, unit: str
     """For a form whose unit is chosen in another field: "1 h 30" is an amount only in hours."""
     raw = form.data.get(form.add_prefix(field_name))
     if unit != HOURS_UNIT and isinstance(raw, str) and is_duration(raw) and field_name in form.cleaned_data:
-        form.add_error(field_name, forms.ValidationError(AMOUNT_INVALID, code="invalid"))
+        form.add_error(
+            field_name, forms.ValidationError(DURATION_NOT_HOURS, code="invalid", params={"value": raw.strip()})
+        )
 
 
 class AmountsInUnitForm(forms.Form):
     """A form whose hours-aware amount fields (`AmountField(hours=True)`) take a duration only
-    when the unit is hours: the unit given to the form (`unit=`), or else its `unit` field."""
+    when the unit is hours: the unit given to the form (`unit=`), or else its `unit` field, whose
+    choice the amount inputs show beside them."""
+
+    unit_field = "unit"
 
     def __init__(self, *args: Any, unit: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.amount_unit = unit
+        shown = unit or self._chosen_unit()
+        for field in self.fields.values():
+            if not isinstance(field, AmountField) or not field.hours or field.unit:
+                continue  # not an amount in the form's unit (a rate, a ratio, a fixed unit)
+            field.typed_unit = shown
+            if isinstance(field.widget, AmountInput):
+                field.widget.unit = shown
+                if not unit and self.unit_field in self.fields:
+                    field.widget.unit_from = self.add_prefix(self.unit_field)
+
+    def _chosen_unit(self) -> str:
+        """The unit the page shows first: the one posted, else the initial one, else the first choice
+        ("" where the first choice is "any unit" or "to be agreed": nothing is shown then)."""
+        field = self.fields.get(self.unit_field)
+        if field is None:
+            return ""
+        name = self.add_prefix(self.unit_field)
+        if self.is_bound and name in self.data:
+            posted = self.data.get(name)
+            return posted if isinstance(posted, str) else ""
+        initial = self.initial.get(self.unit_field, field.initial)
+        initial = initial() if callable(initial) else initial
+        if initial:
+            return str(initial)
+        choices = list(getattr(field, "choices", []) or [])
+        return str(choices[0][0]) if choices else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -206,10 +314,5 @@ def fee_for(amount: int, rate: Decimal) -> int:
 
 
 def format_euros(cents: int | None) -> str:
-    """`6000` → `60,00 €`, the French way; thousands grouped by a narrow no-break space, a real minus sign."""
-    if cents is None:
-        return "—"
-    sign = "−" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    grouped = f"{whole:,}".replace(",", "\u202f")
-    return f"{sign}{grouped},{rest:02d}\u00a0€"
+    """`6000` → `60,00 €` in French, `€60.00` in English (the reader's language, `core.l10n`)."""
+    return l10n.format_euros(cents)

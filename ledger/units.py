@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
+from core import l10n
 from core.errors import ApplicationError
 
 
@@ -90,20 +91,22 @@ class Unit:
     def to_decimal(self, minor: int) -> Decimal:
         return Decimal(minor).scaleb(-self.decimals)
 
-    def format(self, minor: int | None) -> str:
-        """French display: `1 234,50 ACH`; hours as `1 h 30`."""
+    def format(self, minor: int | None, *, language: str | None = None) -> str:
+        """An amount in the reader's language (`core.l10n`: the active one unless `language` says):
+        fr `1 234,50 ACH`, en `1,234.50 ACH`; hours fr `1 h 30`, en `1 h 30 min` (English has no
+        habit of "1 h 30"; "1.5 h" would hide the minutes), whole hours `2 h` in both. A real minus
+        sign, `−`. Machine files (CSV, FEC, API) use `to_decimal` instead."""
         if minor is None:
             return "∞"
+        sign = l10n.MINUS if minor < 0 else ""
         if self.code == "HRS":
-            sign = "−" if minor < 0 else ""
             minutes = round(abs(minor) * 60 / self.scale)
             hours, rest = divmod(minutes, 60)
-            return f"{sign}{hours} h {rest:02d}" if rest else f"{sign}{hours} h"
-        value = self.to_decimal(minor)
-        sign = "−" if value < 0 else ""
-        whole, _sep, frac = f"{abs(value):.{self.decimals}f}".partition(".")
-        grouped = f"{int(whole):,}".replace(",", "\u202f")
-        return f"{sign}{grouped},{frac} {self.code}" if frac else f"{sign}{grouped} {self.code}"
+            if not rest:
+                return f"{sign}{hours} h"
+            return f"{sign}{hours} h {rest} min" if l10n.is_english(language) else f"{sign}{hours} h {rest:02d}"
+        number = l10n.format_number(abs(self.to_decimal(minor)), self.decimals, language=language)
+        return f"{sign}{number} {self.code}"
 
 
 @dataclass(frozen=True)

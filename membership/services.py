@@ -17,6 +17,7 @@ from django.utils.translation import override
 from djmoney.money import Money
 
 from core.errors import InvalidInput
+from core.l10n import format_long_date
 from core.notifications import notify
 from core.retries import with_retries
 from core.typing import Actor, acting_user
@@ -147,11 +148,12 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
             if not claimed:
                 continue
             with override(settings.LANGUAGE_CODE):
-                subject = _("Your Bocage membership ends on %(date)s") % {"date": member.membership_expires_on}
+                ends_on = format_long_date(member.membership_expires_on)  # 7 mai 2027, not 2027-05-07
+                subject = _("Your Bocage membership ends on %(date)s") % {"date": ends_on}
                 body = _(
                     "Hello %(name)s,\n\nyour membership of the association ends on %(date)s. Renew it at an "
                     "exchange office or from your account (%(url)s) to keep paying and being paid.\n\nBocage"
-                ) % {"name": member.display_name, "date": member.membership_expires_on, "url": settings.SITE_URL}
+                ) % {"name": member.display_name, "date": ends_on, "url": settings.SITE_URL}
             notify(
                 member.user,
                 "membership_reminder",

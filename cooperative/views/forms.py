@@ -9,20 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import College, Cooperative, ShareClass, Shareholder
 from core.amounts import WholeNumberField
+from core.dates import DateField
 from members.picker import MemberField
 
 MAX_SHARES = 1_000_000
-DATE_INPUT = "%Y-%m-%d"
 
 
 def _date_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=[DATE_INPUT, "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_INPUT),
-        help_text=help_text,
-    )
+    return DateField(label=label, required=required, help_text=help_text)
 
 
 def _quantity_field() -> forms.IntegerField:

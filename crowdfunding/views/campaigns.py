@@ -134,7 +134,7 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **forms: Any) -> d
         "my_last_explained": pledge_explained(my_last) if my_last else "",
         "can_back": campaign.is_open_for_pledges and not is_owner and my_pledge is None,
         "settling": settling,
-        "pool_form": forms.get("pool_form") or (PoolForm() if can_pool else None),
+        "pool_form": forms.get("pool_form") or (PoolForm(unit=campaign.unit) if can_pool else None),
         "can_cancel": moderator and campaign.status in CANCELLABLE_BY_MODERATOR,
         "can_close_now": moderator
         and (

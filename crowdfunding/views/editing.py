@@ -118,7 +118,7 @@ def _edit_page(request: HttpRequest, campaign: Campaign, status: int = 200, **fo
         "draft": draft,
         "form": forms.get("form") or (CampaignForm(initial=initial) if draft else None),
         "tiers": list(campaign.tiers.all()),
-        "tier_form": forms.get("tier_form") or TierForm(auto_id="tier-%s"),
+        "tier_form": forms.get("tier_form") or TierForm(auto_id="tier-%s", unit=campaign.unit),
         "images": list(campaign.images.all()),
         "image_form": forms.get("image_form") or ImageForm(auto_id="image-%s"),
         "images_editable": campaign.status in IMAGE_STATUSES,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import College, ShareClass
 from core.amounts import AmountField, AmountsInUnitForm
+from core.dates import DateField
 from crowdfunding.models import Campaign, RewardTier
 from ledger.units import get_unit
 from members.models import Commune
@@ -119,11 +120,7 @@ class TierForm(AmountsInUnitForm):
     stock = forms.IntegerField(
         label=_("Stock"), required=False, min_value=1, max_value=100000, help_text=_("Empty: unlimited.")
     )
-    estimated_delivery = forms.DateField(
-        label=_("Estimated delivery"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    estimated_delivery = DateField(label=_("Estimated delivery"), required=False)
 
 
 class ImageForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField
+from core.dates import DateField
 from currency.models import Comptoir, Conversion
 from members.picker import MemberField
 
@@ -29,6 +30,7 @@ class ConversionForm(IdempotentForm):
     username = MemberField(label=_("Member"))
     amount = AmountField(
         label=_("Amount received (euros)"),
+        unit="EUR",
         decimals=2,
         min_value=Decimal("0.01"),
         help_text=_("The member receives as many ACH."),
@@ -43,7 +45,7 @@ class ConversionForm(IdempotentForm):
 
 
 class DayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = DateField(label=_("Day"))
 
     def day_or_today(self):
         return self.cleaned_data["day"] if self.is_valid() else timezone.localdate()
@@ -52,6 +54,7 @@ class DayForm(forms.Form):
 class ReconversionRequestForm(forms.Form):
     amount = AmountField(
         label=_("Amount (ACH)"),
+        unit="ACH",
         decimals=2,
         min_value=Decimal("0.01"),
         help_text=_("Paid to your IBAN by bank transfer, minus the reconversion fee."),

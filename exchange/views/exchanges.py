@@ -129,7 +129,7 @@ def _detail_context(request: HttpRequest, exchange: Exchange) -> dict[str, Any]:
         "can_review": is_party and not reviewed and reviews.exchange_is_reviewable(exchange),
         "message_form": MessageForm(),
         "dispute_form": DisputeForm(),
-        "resolve_form": ResolveForm(),
+        "resolve_form": ResolveForm(unit=exchange.unit),
         "review_form": ReviewForm(),
     }
 

@@ -11,6 +11,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.amounts import AmountField, AmountsInUnitForm
+from core.dates import DateField
 from exchange.models import Category, Listing
 from exchange.selectors.listings import member_units
 from members.models import Commune
@@ -90,11 +91,7 @@ class ListingForm(AmountsInUnitForm):
     availability = forms.CharField(
         label=_("Availability"), max_length=200, required=False, help_text=_("e.g. weekends, evenings after 6 pm")
     )
-    expires_on = forms.DateField(
-        label=_("Expires on"),
-        initial=_default_expiry,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    expires_on = DateField(label=_("Expires on"), initial=_default_expiry)
     photos = MultiplePhotoField(
         label=_("Photos"),
         required=False,

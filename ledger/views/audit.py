@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
+from core.dates import DateField
 from core.errors import ApplicationError
 from core.heartbeat import background_work_status
 
@@ -40,7 +41,7 @@ SEARCH_RESULTS = 50
 
 
 class DayForm(forms.Form):
-    on = forms.DateField(label=gettext_lazy("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = DateField(label=gettext_lazy("On"), required=False)
 
 
 class TrialBalanceForm(DayForm):
@@ -71,8 +72,8 @@ class _Counted:
 
 
 class RangeForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=gettext_lazy("From"))
+    date_to = DateField(label=gettext_lazy("To"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -123,7 +124,8 @@ def audit_home(request: HttpRequest) -> HttpResponse:
 
 def _trial_balance_day(request: HttpRequest) -> tuple[TrialBalanceForm, datetime.date, str]:
     _auditor_only(request)
-    form = TrialBalanceForm(request.GET or None)
+    # The day shown in the filter is the day of the figures, today unless another is asked.
+    form = TrialBalanceForm(request.GET or None, initial={"on": timezone.localdate()})
     day, unit = timezone.localdate(), ""
     if form.is_valid():
         day = form.cleaned_data["on"] or day

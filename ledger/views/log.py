@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.csv import csv_response
+from core.dates import DateField
 from core.models import AuditEvent
 from core.typing import RequestUser
 
@@ -44,8 +45,8 @@ class AuditLogFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "audit-object-types"}),
     )
     actor = forms.CharField(label=gettext_lazy("By (username)"), required=False, max_length=150)
-    after = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    before = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    after = DateField(label=gettext_lazy("From"), required=False)
+    before = DateField(label=gettext_lazy("To"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

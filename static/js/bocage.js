@@ -3,8 +3,14 @@
 (function () {
   "use strict";
 
+  // An amount as core.amounts reads it, durations included ("1 h 30", "1:30", "45 min" in hours).
   function parseAmount(text) {
-    return parseFloat(String(text).replace(/\s/g, "").replace(",", "."));
+    var compact = String(text).replace(/\s/g, "");
+    var duration = /^(\d+)(?:[hH:](\d{1,2})?(?:min|mn|m)?|(min|mn|m))$/.exec(compact);
+    if (duration) {
+      return duration[3] ? parseInt(duration[1], 10) / 60 : parseInt(duration[1], 10) + parseInt(duration[2] || "0", 10) / 60;
+    }
+    return parseFloat(compact.replace(",", "."));
   }
 
   // <form data-busy="#button-id" [data-busy-disable]>: the button says it is being handled.

@@ -16,6 +16,7 @@ from cooperative.models import Cooperative, RedemptionRequest, Shareholder, Shar
 from cooperative.selectors import capital_at
 from cooperative.services.register import months_after, months_before
 from cooperative.services.requests import redemption_request_approve, redemption_request_create
+from core.l10n import format_long_date
 from ledger.models import Account, Transaction
 from tests.cooperative.api_support import BAD_QUANTITIES, assert_error, client, ok, populate, snapshot, subscribe, url
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
@@ -376,7 +377,7 @@ def test_a_redemption_is_paid_once_due_after_the_statutory_delay(alice, bob, adm
     )
     before = snapshot()
     refusal = assert_error(act(admin, cooperative, REDEMPTIONS, soon["id"], "pay"), 422, "not_due_yet")
-    assert refusal["message"] == f"This redemption is due on {due:%d/%m/%Y}."
+    assert refusal["message"] == f"This redemption is due on {format_long_date(due, language='en')}."
     assert snapshot() == before
     rejected = ok(act(admin, cooperative, REDEMPTIONS, soon["id"], "reject", {"reason": "Trésorerie"}))
     assert (rejected["status"], rejected["rejection_reason"]) == ("rejected", "Trésorerie")

@@ -17,10 +17,11 @@ from cooperative.services.requests import (
     subscription_request_reject,
 )
 from cooperative.services.setup import cooperative_create
+from core.l10n import format_long_date
 from ledger.models import Transaction
 from tests.conftest import PASSWORD
 from tests.cooperative.helpers import administrator, college, found_scic, share_class
-from tests.cooperative.test_pages_member import NBSP, auditor, browse, days_ago, html, subscribed, writes
+from tests.cooperative.test_pages_member import auditor, browse, days_ago, html, subscribed, writes
 
 BOARD_PAGES = [
     "approvals/",
@@ -119,7 +120,7 @@ def test_the_board_approves_a_newcomer_and_marks_the_payment(db, helene):
     waiting = newcomer_request(coop, helene)
     client = browse(administrator())
     queue = html(client.get(f"/cooperatives/{coop.pk}/approvals/"))
-    assert "newcomer, asks to join the college “Usagers”" in queue and f"60,00{NBSP}€" in queue
+    assert "newcomer, asks to join the college “Usagers”" in queue and "€60.00" in queue
     assert f'id="approve-subscription-{waiting.pk}"' in queue
 
     response = client.post(
@@ -140,7 +141,7 @@ def test_the_board_approves_a_newcomer_and_marks_the_payment(db, helene):
 
     response = client.post(f"/cooperatives/{coop.pk}/subscriptions/{waiting.pk}/pay/", {"paid_on": ""}, follow=True)
     assert (
-        f"The payment of Hélène Bernard (60,00{NBSP}€) is recorded: 3 shares of class B issued (movement n° 1)."
+        "The payment of Hélène Bernard (€60.00) is recorded: 3 shares of class B issued (movement n° 1)."
         in response.content.decode()
     )
     waiting.refresh_from_db()
@@ -242,12 +243,12 @@ def test_a_redemption_is_approved_then_paid_once_due(db, helene):
     response = client.post(
         f"/cooperatives/{coop.pk}/redemptions/{redemption.pk}/approve/", {"board_decision": "CA du 01/03"}, follow=True
     )
-    today = days_ago(0).strftime("%m/%d/%Y")
+    today = days_ago(0).strftime("%d/%m/%Y")
     assert f"The redemption of Hélène Bernard is approved; it is to be paid on {today}." in response.content.decode()
     assert f'id="pay-redemption-{redemption.pk}"' in response.content.decode()
     response = client.post(f"/cooperatives/{coop.pk}/redemptions/{redemption.pk}/pay/", {}, follow=True)
     assert (
-        f"The redemption of Hélène Bernard is paid (40,00{NBSP}€): 2 shares of class B redeemed (movement n° 2)."
+        "The redemption of Hélène Bernard is paid (€40.00): 2 shares of class B redeemed (movement n° 2)."
         in response.content.decode()
     )
     redemption.refresh_from_db()
@@ -272,7 +273,9 @@ def test_a_redemption_not_due_yet_cannot_be_marked_paid(db, helene):
     before = writes()
     response = client.post(f"/cooperatives/{coop.pk}/redemptions/{redemption.pk}/pay/", {})
     assert response.status_code == 422
-    assert f"This redemption is due on {redemption.due_on.strftime('%d/%m/%Y')}." in response.content.decode()
+    assert (
+        f"This redemption is due on {format_long_date(redemption.due_on, language='en')}." in response.content.decode()
+    )
     assert writes() == before
     redemption.refresh_from_db()
     assert redemption.status == "approved"
@@ -288,7 +291,7 @@ def test_the_register_lists_the_movements_and_cancels_one_through_its_form(db, h
     client = browse(administrator())
     page = html(client.get(f"/cooperatives/{coop.pk}/register/"))
     assert page.index('id="m1"') < page.index('id="m2"')
-    assert f"Subscribed capital today: 260,00{NBSP}€." in page
+    assert "Subscribed capital today: €260.00." in page
     assert f'href="/cooperatives/{coop.pk}/certificates/1.pdf"' in page
     assert 'id="cancel-movement-1"' in page and 'id="cancel-movement-2"' in page
 
@@ -326,14 +329,14 @@ def test_holdings_at_a_past_date(db, helene, make_member):
     subscribed(coop, make_member(username="louis", display_name="Louis Martin"), "A", 2, on=days_ago(5))
     client = browse(auditor())
     page = html(client.get(f"/cooperatives/{coop.pk}/holdings/?on={days_ago(7).isoformat()}"))
-    assert f'<dd data-testid="capital">60,00{NBSP}€</dd>' in page
+    assert '<dd data-testid="capital">€60.00</dd>' in page
     assert '<dd data-testid="shareholder-count">1</dd>' in page
-    assert f'<dd data-testid="class-B">3 shares (60,00{NBSP}€)</dd>' in page
+    assert '<dd data-testid="class-B">3 shares (€60.00)</dd>' in page
     assert "Hélène Bernard" in page and "Louis Martin" not in page
     assert f"/cooperatives/{coop.pk}/holdings.csv?on={days_ago(7).isoformat()}" in page
 
     page = html(client.get(f"/cooperatives/{coop.pk}/holdings/"))
-    assert f'<dd data-testid="capital">260,00{NBSP}€</dd>' in page
+    assert '<dd data-testid="capital">€260.00</dd>' in page
     assert page.index("Hélène Bernard") < page.index("Louis Martin")  # largest holding first: 3 shares, then 2
     assert '<dd data-testid="class-A">2 shares' in page
 
@@ -351,13 +354,13 @@ def test_the_capital_page_gives_the_capital_at_a_date_and_plots_one_point_per_da
     subscribed(coop, make_member(username="manon"), "A", 1, on=days_ago(1))
     client = browse(administrator())
     page = html(client.get(f"/cooperatives/{coop.pk}/capital/?on={days_ago(5).isoformat()}"))
-    assert f'<dd class="figure" data-testid="capital-on">280,00{NBSP}€</dd>' in page
-    assert f'<dd data-testid="capital-now">380,00{NBSP}€</dd>' in page
+    assert '<dd class="figure" data-testid="capital-on">€280.00</dd>' in page
+    assert '<dd data-testid="capital-now">€380.00</dd>' in page
     assert page.count('<circle class="point"') == 3
     for days in (10, 5, 1):
         assert f'data-date="{days_ago(days).isoformat()}"' in page
         assert f'<tr data-date="{days_ago(days).isoformat()}">' in page
-    assert f'<td data-label="Change on that day" class="num">220,00{NBSP}€</td>' in page
+    assert '<td data-label="Change on that day" class="num">€220.00</td>' in page
     assert 'role="img"' in page and "Subscribed capital of SCIC Les Tiers-Lieux des Achards" in page
 
     empty = found_scic(siren="356000000")

@@ -50,7 +50,7 @@ def flat(text: str) -> str:
 
 
 def en(day: datetime.date) -> str:
-    return day.strftime("%m/%d/%Y")
+    return day.strftime("%d/%m/%Y")  # English pages write the day first, as in Britain
 
 
 @pytest.fixture
@@ -162,16 +162,16 @@ def test_the_register_pdf_states_the_cooperative_the_movements_and_the_holdings(
         "Délibération 2026-045",
         "Transfer (cession)",
         "Cancellation of n° 3",
-        "2 000,00 €",
-        "-20,00 €",
-        "Subscribed capital: 2 060,00 €.",
+        "€2,000.00",
+        "-€20.00",
+        "Subscribed capital: €2,060.00.",
         "Page 1 of 1",
     ]:
         assert fact in flat(text), fact
     assert text.count("Hélène Bernard") == 3  # her subscription, the cession, her holding
 
     earlier = pdf_text(in_english(register_pdf, story, days_ago(9)))
-    assert "Subscribed capital: 60,00 €." in earlier
+    assert "Subscribed capital: €60.00." in earlier
     assert "Communauté de communes du Pays des Achards" not in earlier
 
 
@@ -209,8 +209,8 @@ def test_the_certificate_is_for_its_shareholder_and_the_register_readers(story, 
         "Hélène Bernard",
         "College: Usagers",
         "B — Usagers",
-        "20,00 €",
-        "60,00 €",
+        "€20.00",
+        "€60.00",
         f"n° 1 of {en(days_ago(10))}",
         "CA du 05/01/2026",
         "For the board of directors: name, capacity and signature",
@@ -234,8 +234,8 @@ def test_a_legal_persons_certificate_gives_its_siren_and_address(story):
         "2 rue Michel-Breton, 85150 Les Achards",
         "SIREN 248500530",
         "College: Collectivités",
-        "100,00 €",
-        "2 000,00 €",
+        "€100.00",
+        "€2,000.00",
         "Délibération 2026-045",
     ]:
         assert fact in flat(text), fact

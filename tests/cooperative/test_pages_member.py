@@ -87,7 +87,7 @@ def test_the_list_and_the_presentation_are_public_and_state_the_statutes_in_plai
     coop = found_scic(max_shares_per_member=50, lockup_months=12, redemption_delay_months=3)
     subscribed(coop, helene, "B", 3)
     page = html(browse().get("/cooperatives/"))
-    assert "SCIC Les Tiers-Lieux des Achards" in page and f"60,00{NBSP}€" in page
+    assert "SCIC Les Tiers-Lieux des Achards" in page and "€60.00" in page
     assert f'href="/cooperatives/{coop.pk}/"' in page
 
     page = html(browse().get(f"/cooperatives/{coop.pk}/"))
@@ -99,7 +99,7 @@ def test_the_list_and_the_presentation_are_public_and_state_the_statutes_in_plai
         "A redemption is repaid at nominal value 3 months after the board approves it.",
     ]:
         assert f"<li>{sentence}</li>" in page, sentence
-    assert f"100,00{NBSP}€" in page and f"20,00{NBSP}€" in page
+    assert "€100.00" in page and "€20.00" in page
     assert "<strong>Salariés</strong> · 40 % of the votes" in page
     assert "<strong>Usagers</strong> · 30 % of the votes" in page
     assert "<strong>Collectivités</strong> · 30 % of the votes" in page
@@ -142,7 +142,7 @@ def test_a_newcomer_asks_for_shares_and_sees_the_flow_and_the_request(db, helene
     page = html(client.get(f"/cooperatives/{coop.pk}/subscribe/"))
     assert "The board of directors examines it, and admits you into your college if you are new." in page
     assert "you pay the total by bank transfer or by cheque" in page
-    assert 'data-nominal="2000"' in page and f"20,00{NBSP}€ per share" in page
+    assert 'data-nominal="2000"' in page and "€20.00 per share" in page
     assert 'name="college"' in page and "Collectivités" in page
 
     response = client.post(
@@ -162,7 +162,7 @@ def test_a_newcomer_asks_for_shares_and_sees_the_flow_and_the_request(db, helene
     assert (request.status, request.source) == ("requested", "member")
     page = response.content.decode()
     assert (
-        f"Your request for 3 shares of class B (60,00{NBSP}€) is sent to the board. Once it is approved, pay by "
+        "Your request for 3 shares of class B (€60.00) is sent to the board. Once it is approved, pay by "
         "transfer or cheque: the shares are issued when the payment is recorded."
     ) in page
     assert f'data-request="subscription-{request.pk}" data-status="requested"' in page
@@ -194,7 +194,7 @@ def test_without_board_approval_the_request_is_approved_at_once_and_the_member_i
     )
     assert SubscriptionRequest.objects.get().status == "approved"
     assert (
-        f"Your request for 2 shares of class A (200,00{NBSP}€) is registered. Pay it by transfer or cheque: "
+        "Your request for 2 shares of class A (€200.00) is registered. Pay it by transfer or cheque: "
         "the shares are issued when the payment is recorded."
     ) in response.content.decode()
 
@@ -233,7 +233,7 @@ def test_the_total_is_shown_again_with_a_refused_form(db, helene):
         f"/cooperatives/{coop.pk}/subscribe/", {"share_class": str(share_class(coop, "B").pk), "quantity": "3"}
     )
     assert response.status_code == 422
-    assert f'data-testid="subscription-total" for="id_quantity" aria-live="polite">60,00{NBSP}€</output>' in (
+    assert 'data-testid="subscription-total" for="id_quantity" aria-live="polite">€60.00</output>' in (
         response.content.decode()
     )
 
@@ -269,9 +269,9 @@ def test_my_shares_shows_holdings_movements_certificates_and_requests(db, helene
     subscription_request_create(cooperative=coop, share_class=share_class(coop, "B"), quantity=2, actor=helene.user)
     page = html(browse(helene.user).get(f"/cooperatives/{coop.pk}/my-shares/"))
     assert '<dd class="figure" data-testid="my-total-shares">4</dd>' in page
-    assert f'<dd data-testid="my-total-value">160,00{NBSP}€</dd>' in page
-    assert f'<td data-label="Value" class="num">60,00{NBSP}€</td>' in page
-    assert f'<td data-label="Value" class="num">100,00{NBSP}€</td>' in page
+    assert '<dd data-testid="my-total-value">€160.00</dd>' in page
+    assert '<td data-label="Value" class="num">€60.00</td>' in page
+    assert '<td data-label="Value" class="num">€100.00</td>' in page
     assert f'href="/cooperatives/{coop.pk}/certificates/1.pdf"' in page
     assert f'href="/cooperatives/{coop.pk}/certificates/2.pdf"' in page
     assert f'href="/cooperatives/{coop.pk}/certificates/3.pdf"' not in page
@@ -298,7 +298,7 @@ def test_a_shareholder_asks_for_a_redemption(db, helene):
         "requested",
     )
     page = response.content.decode()
-    assert f"Your request to redeem 2 shares of class B (40,00{NBSP}€) is sent to the board." in page
+    assert "Your request to redeem 2 shares of class B (€40.00) is sent to the board." in page
     assert f'data-request="redemption-{redemption.pk}" data-status="requested"' in page
     assert ShareMovement.objects.count() == 1
 

@@ -252,7 +252,7 @@ def test_a_redemption_falls_due_after_the_statutory_delay_at_the_end_of_a_shorte
 
     request.refresh_from_db()
     assert (request.status, request.due_on, request.decided_by) == ("approved", D(2024, 2, 29), administrator())
-    with refused(cooperative, "not_due_yet", "This redemption is due on 29/02/2024."):
+    with refused(cooperative, "not_due_yet", "This redemption is due on 29 February 2024."):
         redemption_request_pay(request=request, actor=administrator(), paid_on=D(2024, 2, 28))
     redemption_request_pay(request=request, actor=administrator(), paid_on=D(2024, 3, 1))
     assert holdings(cooperative) == {("Alice", "A"): 2}

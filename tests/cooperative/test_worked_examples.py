@@ -343,7 +343,7 @@ def test_the_life_of_the_scic_subscriptions_a_transfer_a_redemption_and_a_cancel
         D(2024, 6, 4),
         "CA 2024-03",
     )
-    with refused(cooperative, "not_due_yet", "This redemption is due on 04/06/2024."):
+    with refused(cooperative, "not_due_yet", "This redemption is due on 4 June 2024."):
         redemption_request_pay(request=redemption, actor=admin, paid_on=D(2024, 6, 3))
 
     redemption_request_pay(request=redemption, actor=admin, paid_on=D(2024, 6, 4))

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 ENGLISH_ERROR = "Enter an amount in digits, such as “12.50”."
 
 
+def english_duration_error(text: str) -> str:
+    return f"“{text}” is a duration: choose the unit Hours, or type an amount in digits."
+
+
 @pytest.fixture
 def owner(make_member):
     return make_member(username="fablab", display_name="Fablab des Achards")
@@ -45,7 +49,8 @@ def test_a_malformed_pledge_in_ach_is_a_form_error_and_holds_nothing(owner, back
     before = ledger_counts()
     page = browse(backer.user).post(f"/campaigns/{campaign.pk}/back/", {"amount": amount})
     assert page.status_code == 422
-    assert page.context["form"].errors["amount"] == [ENGLISH_ERROR]
+    expected = english_duration_error(amount) if " h " in amount else ENGLISH_ERROR
+    assert page.context["form"].errors["amount"] == [expected]
     assert Pledge.objects.count() == 0
     assert ledger_counts() == before
 
@@ -63,7 +68,7 @@ def test_a_campaign_goal_in_hours_may_be_typed_as_a_duration_but_not_one_in_ach(
     assert Campaign.objects.get().goal == 4000
     refused = client.post("/campaigns/new/", campaign_form(unit="ACH", goal="40 h", stretch_goal=""))
     assert refused.status_code == 422
-    assert refused.context["form"].errors["goal"] == [ENGLISH_ERROR]
+    assert refused.context["form"].errors["goal"] == [english_duration_error("40 h")]
     assert Campaign.objects.count() == 1
 
 

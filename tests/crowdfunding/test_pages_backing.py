@@ -47,7 +47,7 @@ def test_the_back_page_needs_a_login_and_a_visible_campaign(db, owner, backer, c
 
 def test_the_back_page_shows_the_balance_the_hold_and_the_rewards(db, backer, campaign):
     page = html(browse(backer.user).get(f"/campaigns/{campaign.pk}/back/"))
-    assert '<strong class="figure" data-testid="available">100,00 ACH</strong>' in page
+    assert '<strong class="figure" data-testid="available">100.00 ACH</strong>' in page
     assert "The amount is held on your account until" in page and "taken only if the campaign succeeds" in page
     canvas = tier(campaign, "Sac en toile")
     assert f'id="tier-{canvas.pk}" data-minimum="10.00"' in page
@@ -79,8 +79,8 @@ def test_backing_through_the_form_holds_exactly_the_amount(db, backer, campaign)
     assert Hold.objects.get().amount == 1250
     assert RewardTier.objects.get(pk=canvas.pk).claimed == 1
     page = html(client.get(response["Location"]))
-    assert "Thank you! 12,50 ACH is held on your account until" in page
-    assert '<strong data-testid="my-pledge-amount">12,50 ACH</strong>' in page
+    assert "Thank you! 12.50 ACH is held on your account until" in page
+    assert '<strong data-testid="my-pledge-amount">12.50 ACH</strong>' in page
 
 
 def test_resending_the_same_form_creates_no_second_pledge(db, backer, campaign):
@@ -100,7 +100,7 @@ def test_changing_the_pledge_moves_the_hold(db, backer, campaign):
     client = browse(backer.user)
     page = html(client.get(f"/campaigns/{campaign.pk}/back/"))
     assert f'name="pledge" value="{pledge.pk}"' in page and 'name="amount" value="20.00"' in page
-    assert '<strong class="figure" data-testid="available">80,00 ACH</strong>' in page
+    assert '<strong class="figure" data-testid="available">80.00 ACH</strong>' in page
     workshop = tier(campaign, "Atelier découverte")
     response = client.post(
         f"/campaigns/{campaign.pk}/back/", {"pledge": pledge.pk, "tier": workshop.pk, "amount": "45"}
@@ -110,7 +110,7 @@ def test_changing_the_pledge_moves_the_hold(db, backer, campaign):
     assert (pledge.amount, pledge.tier, pledge.version) == (4500, workshop, 2)
     assert held(backer) == (10000, 4500)
     assert list(Hold.objects.order_by("id").values_list("amount", "status")) == [(2000, "voided"), (4500, "pending")]
-    assert "Your pledge is changed: 45,00 ACH is now held until" in html(client.get(response["Location"]))
+    assert "Your pledge is changed: 45.00 ACH is now held until" in html(client.get(response["Location"]))
     client.post(f"/campaigns/{campaign.pk}/back/", {"pledge": pledge.pk, "tier": "", "amount": "5"})
     pledge.refresh_from_db()
     assert (pledge.amount, pledge.tier) == (500, None)
@@ -123,14 +123,14 @@ def test_withdrawing_releases_the_hold(db, backer, campaign):
     pledge = pledge_create(campaign=campaign, backer=backer, amount=Money("15", "ACH"), tier=canvas, actor=backer.user)
     client = browse(backer.user)
     page = html(client.get(f"/campaigns/{campaign.pk}/back/"))
-    assert "The 15,00 ACH held on your account are released at once" in page
+    assert "The 15.00 ACH held on your account are released at once" in page
     response = client.post(f"/campaigns/{campaign.pk}/withdraw/", {"pledge": pledge.pk})
     assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.WITHDRAWN
     assert held(backer) == (10000, 0)
     assert RewardTier.objects.get(pk=canvas.pk).claimed == 0
-    assert "Your pledge is withdrawn: the 15,00 ACH held are released." in html(client.get(response["Location"]))
+    assert "Your pledge is withdrawn: the 15.00 ACH held are released." in html(client.get(response["Location"]))
     counts = ledger_counts()
     again = client.post(f"/campaigns/{campaign.pk}/withdraw/", {"pledge": pledge.pk}, follow=True)
     assert "This pledge is no longer running" in again.content.decode() and ledger_counts() == counts
@@ -160,7 +160,7 @@ def test_a_pledge_beyond_the_available_balance_is_refused_and_holds_nothing(db, 
         browse(backer.user),
         campaign,
         {"tier": "", "amount": "100.01"},
-        "Not enough available on Hélène Bernard: 100,00 ACH available.",
+        "Not enough available on Hélène Bernard: 100.00 ACH available.",
         [backer],
         field="amount",
     )
@@ -172,7 +172,7 @@ def test_a_pledge_below_the_reward_minimum_is_refused_and_holds_nothing(db, back
         browse(backer.user),
         campaign,
         {"tier": workshop.pk, "amount": "39.99"},
-        "At least 40,00 ACH.",
+        "At least 40.00 ACH.",
         [backer],
         field="amount",
     )

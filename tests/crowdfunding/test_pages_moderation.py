@@ -40,7 +40,7 @@ def test_the_queue_is_for_staff_only(db, submitted, owner):
     assert submitted.status == Campaign.Status.SUBMITTED
     page = html(browse(moderator()).get("/campaigns/moderation/"))
     item = page.split(f'data-campaign="{submitted.pk}"')[1].split("</article>")[0]
-    assert "Un fablab aux Achards" in item and "Fablab des Achards" in item and "100,00 ACH" in item
+    assert "Un fablab aux Achards" in item and "Fablab des Achards" in item and "100.00 ACH" in item
     for button in (f"approve-{submitted.pk}", f"send-back-{submitted.pk}", f"cancel-{submitted.pk}"):
         assert f'id="{button}"' in item
     assert f'for="send-back-{submitted.pk}-comment"' in item  # every label tied to its own field

@@ -217,9 +217,9 @@ def test_the_dashboard_names_every_backer_even_anonymous_ones(db, owner, backed)
     page = html(browse(owner.user).get(f"/campaigns/{backed.pk}/dashboard/"))
     table = page.split('data-testid="backers-table"')[1]
     assert "Hélène Bernard" in table and "(anonymous)" in table and "helene@example.org" in table
-    assert "Saint-Julien-des-Landes" in table and "Sac en toile" in table and "12,50 ACH" in table
-    assert "Gaspard Roy" in table and "12,34 ACH" in table
-    assert "24,84 ACH" in page  # the progress
+    assert "Saint-Julien-des-Landes" in table and "Sac en toile" in table and "12.50 ACH" in table
+    assert "Gaspard Roy" in table and "12.34 ACH" in table
+    assert "24.84 ACH" in page  # the progress
 
 
 def test_the_backers_csv_is_exact_for_french_spreadsheets(db, owner, backed):
@@ -319,8 +319,8 @@ def test_a_member_matches_the_pledges_from_the_campaign_page(db, owner, backed, 
     )
     page = html(client.get(f"/campaigns/{backed.pk}/"))
     assert (
-        "Boulangerie Martin adds 0,50 ACH for each 1,00 ACH pledged, up to 6,20 ACH per backer and 100,00 ACH in all; "
-        "12,37 ACH matched so far." in page
+        "Boulangerie Martin adds 0.50 ACH for each 1.00 ACH pledged, up to 6.20 ACH per backer and 100.00 ACH in all; "
+        "12.37 ACH matched so far." in page
     )
     client.post(f"/campaigns/{backed.pk}/pools/{pool.pk}/close/")
     pool.refresh_from_db()

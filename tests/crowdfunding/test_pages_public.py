@@ -79,7 +79,7 @@ def test_the_list_is_public_and_puts_live_campaigns_first_with_their_progress(db
     page = html(browse().get("/campaigns/"))
     assert page.index("Un fablab aux Achards") < page.index("Un café associatif")
     card = page.split(f'data-campaign="{live.pk}"')[1].split("</li>")[0]
-    assert "20,00 ACH" in card and "of 80,00 ACH" in card and "25 %" in card
+    assert "20.00 ACH" in card and "of 80.00 ACH" in card and "25 %" in card
     assert 'role="progressbar"' in card and 'aria-valuenow="25"' in card
     assert "1 backer" in card and "29 days left" in card and "Martinet" in card
     assert "Des machines partagées" in card  # the summary
@@ -129,9 +129,9 @@ def test_the_campaign_page_tells_the_story_the_model_the_rewards_and_the_backers
     )
     page = html(browse().get(f"/campaigns/{campaign.pk}/"))
     assert "<p>Nous ouvrons <strong>un atelier</strong>.</p>" in page  # the sanitised story, as HTML
-    assert "60,00 ACH" in page and "of 100,00 ACH" in page and "60 %" in page
+    assert "60.00 ACH" in page and "of 100.00 ACH" in page and "60 %" in page
     assert 'class="cf-progress-goal" data-left="50" aria-hidden="true"' in page  # the goal marker
-    assert "Stretch goal: 200,00 ACH" in page
+    assert "Stretch goal: 200.00 ACH" in page
     assert "All or nothing.</strong> If the goal is not reached by the deadline, nothing is taken" in page
     assert "Sold out" in page  # the one canvas bag is taken
     assert "Unlimited" in page
@@ -163,10 +163,10 @@ def test_the_matching_rule_is_said_in_words_with_what_was_matched(db, owner, bac
     back(backer, campaign, "40")
     page = html(browse().get(f"/campaigns/{campaign.pk}/"))
     assert (
-        "Communauté de communes adds 1,00 ACH for each 1,00 ACH pledged, up to 30,00 ACH per backer and "
-        "500,00 ACH in all; 30,00 ACH matched so far." in page
+        "Communauté de communes adds 1.00 ACH for each 1.00 ACH pledged, up to 30.00 ACH per backer and "
+        "500.00 ACH in all; 30.00 ACH matched so far." in page
     )
-    assert "70,00 ACH" in page  # 40 pledged + 30 matched
+    assert "70.00 ACH" in page  # 40 pledged + 30 matched
 
 
 def test_the_backer_sees_the_own_pledge_with_change_and_withdraw(db, owner, backer):
@@ -174,7 +174,7 @@ def test_the_backer_sees_the_own_pledge_with_change_and_withdraw(db, owner, back
     pledge = back(backer, campaign, "25")
     page = html(browse(backer.user).get(f"/campaigns/{campaign.pk}/"))
     mine = page.split('data-testid="my-pledge"')[1].split("</div>")[0]
-    assert "25,00 ACH" in mine and "taken only if the campaign succeeds" in mine
+    assert "25.00 ACH" in mine and "taken only if the campaign succeeds" in mine
     assert f'name="pledge" value="{pledge.pk}"' in mine and 'id="withdraw-pledge"' in mine
     assert 'id="back-project"' not in page  # one pledge per backer: change it instead
 
@@ -190,7 +190,7 @@ def test_news_shows_sanitised_html_and_a_failed_campaign_says_nothing_was_taken(
     page = html(browse().get(f"/campaigns/{campaign.pk}/"))
     assert "<p>Livrées <em>mardi</em></p>" in page and "alert(1)" not in page
     result = page.split('data-testid="campaign-result"')[1].split("</div>")[0]
-    assert "The goal was not reached: 30,00 ACH pledged for a goal of 100,00 ACH." in result
+    assert "The goal was not reached: 30.00 ACH pledged for a goal of 100.00 ACH." in result
     assert "nothing was taken" in result
     assert 'id="back-project"' not in page
 
@@ -201,9 +201,9 @@ def test_a_succeeded_campaign_shows_what_was_paid_and_a_cancelled_one_why(db, ow
     campaign, _report = campaign_close(campaign=campaign, now=past_deadline(campaign))
     page = html(browse().get(f"/campaigns/{campaign.pk}/"))
     assert campaign.status == Campaign.Status.PAID_OUT
-    assert '<dd data-testid="result-raised">60,00 ACH</dd>' in page
-    assert '<dd data-testid="result-payout">58,20 ACH</dd>' in page
-    assert '<dd data-testid="result-fee">1,80 ACH</dd>' in page
+    assert '<dd data-testid="result-raised">60.00 ACH</dd>' in page
+    assert '<dd data-testid="result-payout">58.20 ACH</dd>' in page
+    assert '<dd data-testid="result-fee">1.80 ACH</dd>' in page
     other = live_campaign(owner, title="Annulée")
     campaign_cancel(campaign=other, actor=moderator(), reason="Projet abandonné.")
     cancelled = html(browse().get(f"/campaigns/{other.pk}/"))

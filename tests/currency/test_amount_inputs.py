@@ -76,5 +76,7 @@ def test_a_payment_request_in_hours_takes_1_h_30_and_one_in_ach_refuses_it(make_
     assert PaymentRequest.objects.get().amount == 150
     refused = client.post("/payments/", {"unit": "ACH", "amount": "1 h 30", "memo": "Pain"})
     assert refused.status_code == 200
-    assert refused.context["form"].errors["amount"] == [FRENCH_ERROR]
+    assert refused.context["form"].errors["amount"] == [
+        "«\u00a01 h 30\u00a0» est une durée\u00a0: choisissez l’unité Heures, ou saisissez un montant en chiffres."
+    ]
     assert PaymentRequest.objects.count() == 1

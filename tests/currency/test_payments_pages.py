@@ -97,4 +97,4 @@ def test_the_notices_tag_shows_demurrage(make_member):
     template = Template("{% load currency_notices %}{% account_notices account %}")
     with translation.override("en"):
         ach = template.render(Context({"account": account_of(camille, "ACH")}))
-    assert "20,00 ACH" in ach and "demurrage-preview-ACH" in ach  # 2 % of (1 100 − 100)
+    assert "20.00 ACH" in ach and "demurrage-preview-ACH" in ach  # 2 % of (1 100 − 100)

@@ -15,6 +15,9 @@ from tests.exchange.test_listings import category, in_days
 pytestmark = pytest.mark.django_db
 
 FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
+DURATION_ERROR = (
+    "«\u00a01 h 30\u00a0» est une durée\u00a0: choisissez l’unité Heures, ou saisissez un montant en chiffres."
+)
 
 
 @pytest.fixture
@@ -55,7 +58,7 @@ def test_a_listing_priced_with_a_thousands_space_is_read_exactly(alice):
 def test_a_malformed_listing_price_is_a_form_error_and_publishes_nothing(alice, unit, price):
     page = publish_on_the_page(alice, unit, price)
     assert page.status_code == 400
-    assert page.context["form"].errors["price"] == [FRENCH_ERROR]
+    assert page.context["form"].errors["price"] == [DURATION_ERROR if price == "1 h 30" else FRENCH_ERROR]
     assert Listing.objects.count() == 0
 
 

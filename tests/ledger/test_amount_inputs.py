@@ -50,7 +50,7 @@ def test_paying_a_thousand_typed_the_french_way_moves_the_exact_amount(alice_and
 
 @pytest.mark.parametrize(
     ("unit", "amount"),
-    [("ACH", "1_0"), ("ACH", "\u0661"), ("ACH", "\uff11"), ("ACH", "1e3"), ("ACH", "-5"), ("ACH", "1 h 30")],
+    [("ACH", "1_0"), ("ACH", "\u0661"), ("ACH", "\uff11"), ("ACH", "1e3"), ("ACH", "-5"), ("ACH", "1,2,3")],
 )
 def test_a_malformed_amount_on_the_pay_page_is_a_form_error_and_moves_nothing(alice_and_bob, unit, amount):
     alice, _bob = alice_and_bob
@@ -60,6 +60,27 @@ def test_a_malformed_amount_on_the_pay_page_is_a_form_error_and_moves_nothing(al
     assert page.context["form"].errors["amount"] == [FRENCH_ERROR]
     assert Entry.objects.count() == entries
     assert Transaction.objects.filter(kind=TRANSFER).count() == 0
+
+
+def test_a_duration_typed_for_another_unit_than_hours_says_so_and_moves_nothing(alice_and_bob):
+    alice, _bob = alice_and_bob
+    page = pay(client_for(alice), "ACH", "1 h 30")
+    assert page.status_code == 200
+    assert page.context["form"].errors["amount"] == [
+        "«\u00a01 h 30\u00a0» est une durée\u00a0: choisissez l’unité Heures, ou saisissez un montant en chiffres."
+    ]
+    assert Transaction.objects.filter(kind=TRANSFER).count() == 0
+    english = pay(client_for(alice, "en"), "ACH", "1 h 30")
+    assert english.context["form"].errors["amount"] == [
+        "“1 h 30” is a duration: choose the unit Hours, or type an amount in digits."
+    ]
+
+
+@pytest.mark.parametrize("amount", ["1 234,50", "1234.50", "1 234,5", "1\u202f234,50", "1 234,50 €", "1234,50 ACH"])
+def test_paying_an_amount_typed_every_french_way_moves_exactly_1234_50(alice_and_bob, amount):
+    alice, bob = alice_and_bob
+    assert pay(client_for(alice), "ACH", amount).status_code == 302
+    assert account_of(bob, "ACH").balance == 123450
 
 
 @pytest.mark.parametrize("amount", ["1_0", "\u0661", "\uff11", "1e3", 10])

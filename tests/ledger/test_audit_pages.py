@@ -93,10 +93,10 @@ def test_the_trial_balance_page_shows_each_unit_summing_to_zero(alice, auditor):
 
     page = logged_in(auditor).get(reverse("audit-trial-balance"), {"on": today}).content.decode()
 
-    assert 'data-testid="debit-ACH">100,00 ACH<' in page
-    assert 'data-testid="credit-ACH">100,00 ACH<' in page
-    assert 'data-testid="total-ACH">0,00 ACH<' in page
-    assert 'data-testid="total-EUR">0,00 EUR<' in page
+    assert 'data-testid="debit-ACH">100.00 ACH<' in page
+    assert 'data-testid="credit-ACH">100.00 ACH<' in page
+    assert 'data-testid="total-ACH">0.00 ACH<' in page
+    assert 'data-testid="total-EUR">0.00 EUR<' in page
     assert "Alice Martin" in page
     before = logged_in(auditor).get(reverse("audit-trial-balance"), {"on": "2000-01-01"}).content.decode()
     assert "Alice Martin" not in before
@@ -114,7 +114,7 @@ def test_an_auditor_finds_an_account_and_reads_its_statement_as_page_csv_and_pdf
     csv_response = client.get(reverse("audit-statement-csv", args=[account.pk]), period)
     pdf_response = client.get(reverse("audit-statement-pdf", args=[account.pk]), period)
 
-    assert 'data-testid="opening">0,00 ACH<' in page and 'data-testid="closing">100,00 ACH<' in page
+    assert 'data-testid="opening">0.00 ACH<' in page and 'data-testid="closing">100.00 ACH<' in page
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
     csv_lines = csv_response.content.decode("utf-8").split("\r\n")
     assert csv_lines[0].startswith("\ufeffDate;Opération;")

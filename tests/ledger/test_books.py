@@ -145,7 +145,7 @@ def test_the_statement_pdf_lists_the_entries_and_both_balances(history):
         pdf = statement_pdf(statement, compress=False)
 
     assert pdf.startswith(b"%PDF")
-    for text in (b"Opening balance", b"Closing balance", b"Rendu", b"59,50 ACH", b"100,00 ACH", b"12,50 ACH"):
+    for text in (b"Opening balance", b"Closing balance", b"Rendu", b"59.50 ACH", b"100.00 ACH", b"12.50 ACH"):
         assert text in pdf, text
 
 

@@ -59,8 +59,8 @@ def test_the_page_shows_the_totals_of_every_unit_on_top_and_the_accounts_page_by
     assert len(ids) == 6
     for page in (first, second):
         assert 'data-testid="accounts-ACH">4<' in page and 'data-testid="accounts-EUR">2<' in page
-        assert 'data-testid="debit-ACH">60,00 ACH<' in page and 'data-testid="credit-ACH">60,00 ACH<' in page
-        assert 'data-testid="total-EUR">0,00 EUR<' in page and 'data-testid="accounts-HRS">0<' in page
+        assert 'data-testid="debit-ACH">60.00 ACH<' in page and 'data-testid="credit-ACH">60.00 ACH<' in page
+        assert 'data-testid="total-EUR">0.00 EUR<' in page and 'data-testid="accounts-HRS">0<' in page
         assert reverse("audit-trial-balance-csv") in page
     assert [f"#{pk}<" in first for pk in ids] == [True] * 4 + [False] * 2
     assert [f"#{pk}<" in second for pk in ids] == [False] * 4 + [True] * 2

@@ -64,9 +64,16 @@ def test_renewal_reminders_go_out_once_per_expiry(make_member, settings, django_
     later = make_member(username="later")
     later.user.email = "later@example.org"
     later.user.save()
-    Member.objects.filter(pk=soon.pk).update(membership_expires_on=timezone.localdate() + datetime.timedelta(days=10))
+    ends_on = timezone.localdate() + datetime.timedelta(days=10)
+    Member.objects.filter(pk=soon.pk).update(membership_expires_on=ends_on)
     with django_capture_on_commit_callbacks(execute=True):  # the outbox delivers once the claim commits
         assert membership_reminders_send() == 1
         assert membership_reminders_send() == 0
     assert [message.to for message in mail.outbox] == [["soon@example.org"]]
     assert "adhésion" in mail.outbox[0].body
+    # The day in full, in French (the site's language: a member's own language is not known).
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]  # fmt: skip
+    written = f"{ends_on.day} {months[ends_on.month - 1]} {ends_on.year}"
+    assert written in mail.outbox[0].subject and written in mail.outbox[0].body
+    assert ends_on.isoformat() not in mail.outbox[0].body

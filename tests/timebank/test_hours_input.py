@@ -1,5 +1,6 @@
-"""Hours as members type them: the hours + minutes field of the pages, and the same refusals on
-the API and the page as every other amount input (the one parser)."""
+"""Hours as members type them: the time bank's hours field is the site's one amount input
+(core.amounts.AmountField in hours), and the same refusals on the API and the page as every other
+amount input (the one parser)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from core.amounts import duration_to_hours
 from ledger.units import get_unit
 from tests.conftest import api_client_for
 from timebank.models import ServiceRecord
-from timebank.views.forms import HoursField, HoursWidget
+from timebank.views.forms import ServiceRecordForm, hours_field
 
 HRS = get_unit("HRS")
 FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
@@ -38,31 +39,35 @@ def client_for(user) -> Client:
         ("1.25", 125),
         ("0 h 20", 33),
         ("1 h 59", 198),
-        (["1", "30"], 150),
-        (["", "15"], 25),
+        ("1 h 30 min", 150),
+        ("1 h 5 min", 108),
     ],
 )
 def test_the_hours_field_reads_hours_and_minutes_or_decimal_hours(text, minor):
-    assert HRS.to_minor(HoursField().clean(text)) == minor
+    assert HRS.to_minor(hours_field("Hours").clean(text)) == minor
 
 
-@pytest.mark.parametrize("text", ["1 h 60", "abc", "1.555", "-1", "1 h 30 h", ["1", "75"], ["x", "1"]])
-def test_the_hours_field_refuses_what_is_not_a_duration(text):
+@pytest.mark.parametrize("text", ["1 h 60", "abc", "1.555", "-1", "1 h 30 h", "1,2,3", "12 €"])
+def test_the_hours_field_refuses_what_is_not_a_duration_with_the_one_message(text):
     with pytest.raises(Exception) as refused:
-        HoursField().clean(text)
+        hours_field("Hours").clean(text)
     assert refused.typename == "ValidationError"
+    assert refused.value.messages == [FRENCH_ERROR]
+
+
+def test_the_service_record_form_hands_the_service_money_in_hours():
+    form = ServiceRecordForm(
+        {"receiver": "bob", "hours": "1 h 30", "description": "Tonte", "performed_on": "2026-12-06"}
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["hours"] == Money("1.50", "HRS")
+    assert form.cleaned_data["performed_on"] == datetime.date(2026, 12, 6)
 
 
 def test_every_minute_shows_back_as_the_same_minute():
     for minute in range(60):
         minor = HRS.to_minor(Money(duration_to_hours(1, minute), "HRS"))
         assert HRS.format(minor) == (f"1 h {minute:02d}" if minute else "1 h")
-
-
-def test_the_two_inputs_widget_reads_hours_and_minutes():
-    field = HoursField(widget=HoursWidget)
-    value = field.widget.value_from_datadict({"hours_h": "2", "hours_min": "15"}, {}, "hours")
-    assert HRS.to_minor(field.clean(value)) == 225
 
 
 @pytest.mark.parametrize("hours", ["1_5", "\u0661", "1e0", 1.5])

@@ -76,8 +76,7 @@ def test_an_association_rewards_a_volunteer_from_the_page(make_member):
         "action": "reward",
         "reward-idempotency_key": "k1",
         "reward-volunteer": "louis",
-        "reward-hours_h": "2",
-        "reward-hours_min": "30",
+        "reward-hours": "2 h 30",
         "reward-description": "Buvette",
     }
     assert client_for(association).post("/timebank/", form).status_code == 302

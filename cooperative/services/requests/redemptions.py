@@ -27,6 +27,7 @@ from cooperative.services.register.rules import (
 )
 from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
+from core.l10n import format_long_date
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from members.selectors import member_or_none
@@ -131,7 +132,7 @@ def redemption_request_pay(
             day = paid_on or timezone.localdate()
             assert locked.due_on is not None
             if day < locked.due_on:
-                raise NotDueYet(_("This redemption is due on %(date)s.") % {"date": locked.due_on.strftime("%d/%m/%Y")})
+                raise NotDueYet(_("This redemption is due on %(date)s.") % {"date": format_long_date(locked.due_on)})
             locked.movement = redemption_record_locked(
                 cooperative=cooperative,
                 shareholder=locked.shareholder,

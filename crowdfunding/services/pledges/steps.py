@@ -16,6 +16,7 @@ from django.utils.translation import override
 from djmoney.money import Money
 
 from core.errors import InvalidInput
+from core.l10n import format_long_date
 from core.typing import Actor
 from crowdfunding.errors import BelowTierMinimum, CampaignClosed, NoAccountInUnit, TierSoldOut
 from crowdfunding.models import Campaign, RewardTier
@@ -44,7 +45,7 @@ def _lock_open_campaign(campaign_id: int) -> Campaign:
 
 
 def _day(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y")
+    return format_long_date(moment)  # in the reader's language: 6 décembre 2026, 6 December 2026
 
 
 def _member_account(member: Member, unit: str) -> Account:
