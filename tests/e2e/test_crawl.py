@@ -62,7 +62,6 @@ FOCUS = {
 THIRD_PARTY = {"/api/docs/": {"color-contrast", "nested-interactive", "aria-required-children"}}
 # Known failures fixed by other parts of issue 18: (path regex, check or axe rule) -> who fixes it.
 KNOWN: dict[tuple[str, str], str] = {
-    (r"^/timebank/$", "label"): "h4 (one hours input from core): the hours + minutes widget's first box has no label",
 }
 
 AXE_RUN = """async () => {
