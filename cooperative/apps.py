@@ -7,8 +7,11 @@ class CooperativeConfig(AppConfig):
     verbose_name = _("Cooperative")
 
     def ready(self) -> None:
+        from ledger import memos
         from ledger.kinds import register
 
         from .kinds import KINDS
+        from .memos import MEMOS
 
         register(*KINDS)
+        memos.register(*MEMOS)

@@ -7,8 +7,11 @@ class CrowdfundingConfig(AppConfig):
     verbose_name = _("Crowdfunding")
 
     def ready(self) -> None:
+        from ledger import memos
         from ledger.kinds import register
 
         from .kinds import KINDS
+        from .memos import MEMOS
 
         register(*KINDS)
+        memos.register(*MEMOS)

@@ -9,7 +9,8 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import kinds
+        from . import kinds, memos
 
         kinds.register(*kinds.LEDGER_KINDS)
+        memos.register(*memos.LEDGER_MEMOS)
         post_migrate.connect(kinds.kinds_sync, sender=self, dispatch_uid="ledger.kinds_sync")

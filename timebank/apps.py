@@ -8,8 +8,11 @@ class TimebankConfig(AppConfig):
     verbose_name = _("Time bank")
 
     def ready(self) -> None:
+        from ledger import memos
         from ledger.kinds import register
 
         from .kinds import KINDS
+        from .memos import MEMOS
 
         register(*KINDS)
+        memos.register(*MEMOS)

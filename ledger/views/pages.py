@@ -130,7 +130,7 @@ def statement_csv(request: HttpRequest, account_id: int) -> StreamingHttpRespons
                     timezone.localtime(entry.transaction.created_at).isoformat(timespec="seconds"),
                     entry.transaction_id,
                     entry.transaction.kind_id,
-                    entry.transaction.memo,
+                    entry.transaction.memo_display,
                     unit.to_decimal(entry.amount),
                     unit.to_decimal(entry.balance_after),
                     account.unit,
