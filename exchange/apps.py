@@ -7,8 +7,11 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Exchange")
 
     def ready(self) -> None:
+        from core.audit import register_actions
         from ledger import memos
 
+        from .audit_actions import AUDIT_ACTIONS
         from .memos import MEMOS
 
         memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)

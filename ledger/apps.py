@@ -9,8 +9,12 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.audit import register_actions
+
         from . import kinds, memos
+        from .audit_actions import AUDIT_ACTIONS
 
         kinds.register(*kinds.LEDGER_KINDS)
         memos.register(*memos.LEDGER_MEMOS)
+        register_actions(*AUDIT_ACTIONS)
         post_migrate.connect(kinds.kinds_sync, sender=self, dispatch_uid="ledger.kinds_sync")

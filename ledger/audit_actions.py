@@ -1,0 +1,14 @@
+"""The ledger's audited actions, each as a sentence in the reader's language (core.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import AuditActionSpec
+
+AUDIT_ACTIONS = [
+    AuditActionSpec("account_freeze", _("Froze account n° %(id)s (%(person)s)")),
+    AuditActionSpec("account_unfreeze", _("Unfroze account n° %(id)s (%(person)s)")),
+    AuditActionSpec("account_close", _("Closed account n° %(id)s (%(person)s)")),
+    AuditActionSpec("account_status", _("Status of account n° %(id)s (%(person)s) changed from %(old)s to %(new)s")),
+    AuditActionSpec("limit_change", _("Changed the limits of account n° %(id)s (%(person)s)")),
+    AuditActionSpec("reversal", _("Reversed transaction n° %(id)s (by transaction n° %(reversal)s)")),
+]
