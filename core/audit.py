@@ -122,7 +122,7 @@ def object_label(object_type: str, object_id: str) -> str:
     model = _model_of(object_type)
     if model is None:
         return f"{object_type} #{object_id}"
-    return _("%(name)s n° %(id)s") % {"name": capfirst(str(model._meta.verbose_name)), "id": object_id}
+    return _("%(name)s #%(id)s") % {"name": capfirst(str(model._meta.verbose_name)), "id": object_id}
 
 
 _PERSON_FIELDS = ("member", "holder", "shareholder", "owner", "author", "to_shareholder", "user")

@@ -7,13 +7,13 @@ from core.audit import LOCAL_UNIT, AuditActionSpec
 AUDIT_ACTIONS = [
     AuditActionSpec(
         "reconversion_approve",
-        _("Approved reconversion n° %(id)s of %(person)s: %(amount)s (fee %(fee)s)"),
+        _("Approved reconversion #%(id)s of %(person)s: %(amount)s (fee %(fee)s)"),
         amounts=(("amount", LOCAL_UNIT), ("fee", "EUR")),
     ),
-    AuditActionSpec("reconversion_reject", _("Refused reconversion n° %(id)s of %(person)s")),
+    AuditActionSpec("reconversion_reject", _("Refused reconversion #%(id)s of %(person)s")),
     AuditActionSpec(
         "reconversion_payment",
-        _("Exported SEPA transfer file n° %(id)s: reconversions n° %(reconversions)s, %(total)s in all"),
+        _("Exported SEPA transfer file #%(id)s: reconversions #%(reconversions)s, %(total)s in all"),
         amounts=(("total", "EUR"),),
     ),
     AuditActionSpec("commune_setup", _("Set up the commune %(label)s from the territory file")),

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import AuditActionSpec
 
 AUDIT_ACTIONS = [
-    AuditActionSpec("account_freeze", _("Froze account n° %(id)s (%(person)s)")),
-    AuditActionSpec("account_unfreeze", _("Unfroze account n° %(id)s (%(person)s)")),
-    AuditActionSpec("account_close", _("Closed account n° %(id)s (%(person)s)")),
-    AuditActionSpec("account_status", _("Status of account n° %(id)s (%(person)s) changed from %(old)s to %(new)s")),
-    AuditActionSpec("limit_change", _("Changed the limits of account n° %(id)s (%(person)s)")),
-    AuditActionSpec("reversal", _("Reversed transaction n° %(id)s (by transaction n° %(reversal)s)")),
+    AuditActionSpec("account_freeze", _("Froze account #%(id)s (%(person)s)")),
+    AuditActionSpec("account_unfreeze", _("Unfroze account #%(id)s (%(person)s)")),
+    AuditActionSpec("account_close", _("Closed account #%(id)s (%(person)s)")),
+    AuditActionSpec("account_status", _("Status of account #%(id)s (%(person)s) changed from %(old)s to %(new)s")),
+    AuditActionSpec("limit_change", _("Changed the limits of account #%(id)s (%(person)s)")),
+    AuditActionSpec("reversal", _("Reversed transaction #%(id)s (by transaction #%(reversal)s)")),
 ]
