@@ -1,6 +1,6 @@
 """The cooperatives' system memos (ledger.memos), registered in cooperative.apps."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ledger.memos import MemoSpec
 
@@ -8,6 +8,20 @@ SUBSCRIPTION = "cooperative.subscription"
 REDEMPTION = "cooperative.redemption"
 
 MEMOS = [
-    MemoSpec(SUBSCRIPTION, _("Subscription of %(quantity)d %(code)s shares by %(name)s")),
-    MemoSpec(REDEMPTION, _("Redemption of %(quantity)d %(code)s shares of %(name)s")),
+    MemoSpec(
+        SUBSCRIPTION,
+        ngettext_lazy(
+            "Subscription of %(quantity)d %(code)s share by %(name)s",
+            "Subscription of %(quantity)d %(code)s shares by %(name)s",
+            "quantity",
+        ),
+    ),
+    MemoSpec(
+        REDEMPTION,
+        ngettext_lazy(
+            "Redemption of %(quantity)d %(code)s share of %(name)s",
+            "Redemption of %(quantity)d %(code)s shares of %(name)s",
+            "quantity",
+        ),
+    ),
 ]

@@ -152,7 +152,8 @@ def render(code: str, params: dict[str, Any] | None) -> str | None:
     params = params or {}
     try:
         values = {name: _render_param(spec, name, value) for name, value in params.items()}
-        return str(spec.template) % values
+        # A plural template (ngettext_lazy with a named number) picks its form from `values`.
+        return str(spec.template % values)
     except (KeyError, ValueError, TypeError) as exc:
         logger.warning("memo %s could not be rendered: %s", code, exc)
         return None
