@@ -128,7 +128,12 @@ def stream_transactions(rows: Iterable[tuple[Any, ...]]) -> Iterator[StreamedTra
                 current.canonical = b"".join(parts)
                 yield current
             current = StreamedTransaction(id=txn_id, created_at=row[2], entry_count=0, canonical=b"")
-            parts = [transaction_line(*row[:7], memo_code=row[12], memo_params=row[13])]
+            id_, kind, created_at, memo, reverses_id, key, actor_id = row[:7]
+            parts = [
+                transaction_line(
+                    id_, kind, created_at, memo, reverses_id, key, actor_id, memo_code=row[12], memo_params=row[13]
+                )
+            ]
         if row[7] is not None:
             parts.append(entry_line(*row[7:12]))
             current.entry_count += 1
