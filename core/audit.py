@@ -13,6 +13,7 @@ from typing import Any
 from babel.dates import format_date
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.text import capfirst
@@ -192,10 +193,18 @@ class DescribedEvent:
     details_json: str
 
 
+ObjectLoader = Callable[[type[models.Model], list[str]], Iterable[models.Model]]
+
+
 def describe_events(
-    events: Iterable[AuditEvent], *, format_amount: AmountFormatter | None = None
+    events: Iterable[AuditEvent],
+    *,
+    format_amount: AmountFormatter | None = None,
+    load_objects: ObjectLoader | None = None,
 ) -> list[DescribedEvent]:
-    """Sentences for a page of events: the objects they name are read in one query per type."""
+    """Sentences for a page of events. The objects they name are read by `load_objects` (the
+    caller's selector, one query per type: core reads no other app's rows); without it, or for
+    an object gone since, the sentence names the object by its type and id only."""
     events = list(events)
     wanted: dict[str, set[str]] = {}
     for event in events:
@@ -203,18 +212,20 @@ def describe_events(
     found: dict[tuple[str, str], Any] = {}
     for object_type, ids in wanted.items():
         model = _model_of(object_type)
-        if model is None:
+        if model is None or load_objects is None:
             continue
         try:
-            rows = model._base_manager.filter(pk__in=list(ids))
-            found.update({(object_type, str(row.pk)): row for row in rows})
-        except (ValueError, TypeError):  # ids that are not this model's keys
+            found.update({(object_type, str(row.pk)): row for row in load_objects(model, sorted(ids))})
+        except (ValueError, TypeError, ValidationError):  # ids that are not this model's keys
             continue
     described = []
     for event in events:
         obj = found.get((event.object_type, event.object_id))
-        person = person_of(obj) if obj is not None else ""
-        label = str(obj) if obj is not None else ""
+        try:
+            person = person_of(obj) if obj is not None else ""
+            label = str(obj) if obj is not None else ""
+        except Exception:  # a row that cannot name itself: the sentence without it, never an error page
+            person = label = ""
         object_text = object_label(event.object_type, event.object_id)
         described.append(
             DescribedEvent(

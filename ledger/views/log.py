@@ -26,7 +26,7 @@ from core.csv import SafeWriter
 from core.models import AuditEvent
 from core.typing import RequestUser
 
-from ..selectors import can_read_everything
+from ..selectors import audit_targets, can_read_everything
 from ..units import get_unit
 
 PAGE_SIZE = 50
@@ -110,7 +110,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             # Each event as a sentence in the reader's language, its raw details one click away.
-            "rows": describe_events(page.object_list, format_amount=_format_amount),
+            "rows": describe_events(page.object_list, format_amount=_format_amount, load_objects=audit_targets),
             "query": query.urlencode(),
             "actions": AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct(),
             "object_types": AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct(),
