@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from core.mail import outbound_email_queue
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
@@ -88,9 +88,12 @@ def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
         if pledge.status == Pledge.Status.CAPTURED and campaign.raises_shares:
             subject = _("“%(title)s” succeeded: your share subscription is requested") % params
             body = (
-                _(
+                ngettext(
+                    "Your pledge of %(amount)s became a request for %(shares)d share of the cooperative. Once its "
+                    "board approves, pay by transfer or cheque: the share is issued when the payment is recorded.",
                     "Your pledge of %(amount)s became a request for %(shares)d shares of the cooperative. Once its "
-                    "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded."
+                    "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded.",
+                    params["shares"],
                 )
                 % params
             )
