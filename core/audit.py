@@ -63,6 +63,13 @@ def _plain(value: Any) -> Any:
 # fails to show an event.
 
 LOCAL_UNIT = "local"  # an amount's unit: the local currency (settings.BOCAGE_LOCAL_UNIT)
+OBJECT_UNIT = "object"  # an amount's unit: the object's own `unit` (an account's)
+
+# Names of the amounts a detail may hold as a dict ({"min_balance": …, "max_balance": …}).
+_AMOUNT_NAMES = {
+    "min_balance": gettext_lazy("lower limit"),
+    "max_balance": gettext_lazy("upper limit"),
+}
 
 # The generic actions of the audited admin (core.admin_helpers: `<model>_create` and so on).
 _ADMIN_VERBS = {
@@ -146,12 +153,27 @@ def person_of(obj: Any) -> str:
     return ""
 
 
+def _amounts_text(raw: Any, unit: str, format_amount: AmountFormatter) -> str | None:
+    """An amount (int, minor units) or a dict of named amounts, formatted; None if neither."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return format_amount(raw, unit)
+    if isinstance(raw, dict):
+        parts = []
+        for key, value in raw.items():
+            name = str(_AMOUNT_NAMES.get(key, key))
+            shown = format_amount(value, unit) if isinstance(value, int) else _("none")
+            parts.append(f"{name} {shown}")
+        return ", ".join(parts)
+    return None
+
+
 def describe(
     event: AuditEvent,
     *,
     object_text: str,
     person: str = "",
     label: str = "",
+    object_unit: str = "",
     format_amount: AmountFormatter | None = None,
 ) -> str:
     """The event as a sentence in the active language; its raw code if unknown or unfit."""
@@ -170,10 +192,11 @@ def describe(
         return event.action
     try:
         for name, unit in spec.amounts:
-            raw = details.get(name)
-            if isinstance(raw, int) and format_amount is not None:
-                code = django_settings.BOCAGE_LOCAL_UNIT if unit == LOCAL_UNIT else unit
-                values[name] = format_amount(raw, code)
+            code = {LOCAL_UNIT: django_settings.BOCAGE_LOCAL_UNIT, OBJECT_UNIT: object_unit}.get(unit, unit)
+            if format_amount is not None and code:
+                shown = _amounts_text(details.get(name), code, format_amount)
+                if shown is not None:
+                    values[name] = shown
         for name in spec.dates:
             raw = details.get(name)
             if isinstance(raw, str) and raw:
@@ -224,14 +247,20 @@ def describe_events(
         try:
             person = person_of(obj) if obj is not None else ""
             label = str(obj) if obj is not None else ""
+            unit = str(getattr(obj, "unit", "") or "")
         except Exception:  # a row that cannot name itself: the sentence without it, never an error page
-            person = label = ""
+            person = label = unit = ""
         object_text = object_label(event.object_type, event.object_id)
         described.append(
             DescribedEvent(
                 event=event,
                 sentence=describe(
-                    event, object_text=object_text, person=person, label=label, format_amount=format_amount
+                    event,
+                    object_text=object_text,
+                    person=person,
+                    label=label,
+                    object_unit=unit,
+                    format_amount=format_amount,
                 ),
                 object_text=object_text,
                 person=person,

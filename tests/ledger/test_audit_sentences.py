@@ -83,3 +83,28 @@ def test_the_admins_generic_actions_name_the_object_by_its_type(staff_user):
         assert describe(event, object_text="Compte n°\u00a03") == (
             "Modification dans l’administration\u00a0: Compte n°\u00a03 (name)"
         )
+
+
+def test_a_limit_change_reads_with_the_accounts_unit_not_in_cents():
+    from django.utils import translation
+
+    from ledger.units import get_unit
+
+    event = AuditEvent(
+        action="limit_change",
+        object_type="ledger.account",
+        object_id="3",
+        details={"old": {"min_balance": 0, "max_balance": None}, "new": {"min_balance": -5000, "max_balance": 150000}},
+    )
+    with translation.override("fr"):
+        sentence = describe(
+            event,
+            object_text="Compte #3",
+            person="Louis Gaborit",
+            object_unit="ACH",
+            format_amount=lambda minor, unit: get_unit(unit).format(minor),
+        )
+    assert sentence == (
+        "Modification des limites du compte n°\u00a03 (Louis Gaborit)\u00a0: plancher −50,00 ACH, "
+        "plafond 1\u202f500,00 ACH (avant\u00a0: plancher 0,00 ACH, plafond aucun)"
+    )
