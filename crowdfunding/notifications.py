@@ -93,7 +93,7 @@ def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
                     "board approves, pay by transfer or cheque: the share is issued when the payment is recorded.",
                     "Your pledge of %(amount)s became a request for %(shares)d shares of the cooperative. Once its "
                     "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded.",
-                    params["shares"],
+                    pledge.shares or 0,
                 )
                 % params
             )
