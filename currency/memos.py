@@ -12,7 +12,7 @@ RECONVERSION = "currency.reconversion"
 PAYMENT_REQUEST = "currency.payment_request"
 
 MEMOS = [
-    MemoSpec(DEMURRAGE, _("Demurrage (fonte) %(period)s")),
+    MemoSpec(DEMURRAGE, _("Demurrage (fonte) %(period)s"), periods=("period",)),
     MemoSpec(CONVERSION, _("Conversion at %(comptoir)s (%(method)s)"), choices=(("method", Conversion.PaymentMethod),)),
     MemoSpec(RECONVERSION, _("Reconversion #%(id)s of %(member)s")),
     MemoSpec(PAYMENT_REQUEST, _("Payment request #%(id)s")),

@@ -52,6 +52,8 @@ class MemoSpec:
     amounts: tuple[str, ...] = ()
     # (parameter, TextChoices class): the parameter holds a choice's value, shown by its label.
     choices: tuple[tuple[str, Any], ...] = ()
+    # Parameters naming a period: "2026-11" (a month), "2026-Q4" (a quarter) or "2026" (a year).
+    periods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,25 @@ def format_long_date(value: date, language: str | None = None) -> str:
     return text
 
 
+def format_period(period: str, language: str | None = None) -> str:
+    """`2026-11` → `novembre 2026` / `November 2026`; `2026-Q4` → `4e trimestre 2026` /
+    `4th quarter 2026`; a year, or anything else, as it is."""
+    locale = to_locale(language or get_language() or "fr")
+    year, _sep, part = period.partition("-")
+    if not year.isdigit() or not part:
+        return period
+    if part.isdigit() and 1 <= int(part) <= 12:
+        return format_date(date(int(year), int(part), 1), format="MMMM y", locale=locale)
+    if part[:1] == "Q" and part[1:] in {"1", "2", "3", "4"}:
+        return format_date(date(int(year), (int(part[1:]) - 1) * 3 + 1, 1), format="QQQQ y", locale=locale)
+    return period
+
+
 def _render_param(spec: MemoSpec, name: str, value: Any) -> Any:
     if name in spec.dates and isinstance(value, str):
         return format_long_date(date.fromisoformat(value))
+    if name in spec.periods and isinstance(value, str):
+        return format_period(value)
     if name in spec.amounts and isinstance(value, dict):
         return get_unit(value["unit"]).format(int(value["minor"]))
     for choice_name, choices in spec.choices:

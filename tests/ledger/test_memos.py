@@ -137,3 +137,15 @@ def test_a_coded_transaction_seals_its_code_and_parameters_and_the_ledger_verifi
     assert report.ok, [str(d) for d in report.discrepancies]
     assert report.seals == 1
     assert hashlib.sha256(GENESIS_HASH.encode()).hexdigest() != seal.hash
+
+
+def test_a_demurrage_memo_names_its_period_the_readers_way():
+    from currency.memos import DEMURRAGE
+
+    quarter = memos.memo(DEMURRAGE, period="2026-Q4")
+    month = memos.memo(DEMURRAGE, period="2026-11")
+    with translation.override("fr"):
+        assert (str(quarter), str(month)) == ("Fonte 4e trimestre 2026", "Fonte novembre 2026")
+    with translation.override("en"):
+        assert (str(quarter), str(month)) == ("Demurrage (fonte) 4th quarter 2026", "Demurrage (fonte) November 2026")
+    assert memos.split(quarter)[2] == {"period": "2026-Q4"}  # stored as the period's code
