@@ -7,14 +7,20 @@ class CrowdfundingConfig(AppConfig):
     verbose_name = _("Crowdfunding")
 
     def ready(self) -> None:
+        from core.audit import register_actions
         from core.inbox import register as register_inbox
         from core.notifications import register as notification_kinds_register
+        from ledger import memos
         from ledger.kinds import register
 
+        from .audit_actions import AUDIT_ACTIONS
         from .inbox import campaigns_ending_soon, campaigns_to_moderate
         from .kinds import KINDS
+        from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
 
         register(*KINDS)
         register_inbox(campaigns_ending_soon, campaigns_to_moderate)
         notification_kinds_register(*NOTIFICATION_KINDS)
+        memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)

@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, ngettext, override
 
 from core.notifications import NotificationKind, notify
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
@@ -203,9 +203,12 @@ def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
             outcome = "shares"
             subject = _("“%(title)s” succeeded: your share subscription is requested") % params
             body = (
-                _(
+                ngettext(
+                    "Your pledge of %(amount)s became a request for %(shares)d share of the cooperative. Once its "
+                    "board approves, pay by transfer or cheque: the share is issued when the payment is recorded.",
                     "Your pledge of %(amount)s became a request for %(shares)d shares of the cooperative. Once its "
-                    "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded."
+                    "board approves, pay by transfer or cheque: the shares are issued when the payment is recorded.",
+                    pledge.shares or 0,
                 )
                 % params
             )

@@ -7,11 +7,17 @@ class CurrencyConfig(AppConfig):
     verbose_name = _("Local currency")
 
     def ready(self) -> None:
+        from core.audit import register_actions
         from core.inbox import register as register_inbox
+        from ledger import memos
         from ledger.kinds import register
 
+        from .audit_actions import AUDIT_ACTIONS
         from .inbox import comptoir_shortcut, payment_requests_open, reconversions_to_handle
         from .kinds import KINDS
+        from .memos import MEMOS
 
         register(*KINDS)
         register_inbox(payment_requests_open, reconversions_to_handle, comptoir_shortcut)
+        memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)

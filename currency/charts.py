@@ -13,11 +13,16 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-WIDTH = 640
-HEIGHT = 260
+# The drawing is sized for a phone: on a 360 px screen the chart is about 330 px wide, so one
+# unit of the viewBox is about 0.9 px and FONT_SIZE reads as 12 px at least (larger on a wider
+# screen, where the page caps the chart's width). The month labels are slanted to fit twelve.
+WIDTH = 360
+HEIGHT = 250
 MARGIN_TOP = 24
-MARGIN_BOTTOM = 36
+MARGIN_BOTTOM = 52
 MARGIN_SIDE = 8
+FONT_SIZE = 14
+PHONE_CHART_WIDTH_PX = 330
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,14 @@ def bar_chart(*, chart_id: str, title: str, bars: Sequence[Bar], description: st
         parts.append(
             f'<g class="bar"><rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{height:.1f}" '
             f'fill="#2f6b3a"><title>{escape(tooltip)}</title></rect>'
-            f'<text x="{centre:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 20}" text-anchor="middle" font-size="14" '
-            f'fill="#5d6b62">{escape(bar.label)}</text></g>'
+            f'<text x="{centre:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="end" font-size="{FONT_SIZE}" '
+            f'transform="rotate(-40 {centre:.1f} {HEIGHT - MARGIN_BOTTOM + 16})" '
+            f'fill="#4a564e">{escape(bar.label)}</text></g>'
         )
     if bars and top > 0:
         peak = max(bars, key=lambda bar: bar.value)
         parts.append(
-            f'<text x="{MARGIN_SIDE}" y="{MARGIN_TOP - 8}" font-size="14" fill="#1d2420">'
+            f'<text x="{MARGIN_SIDE}" y="{MARGIN_TOP - 8}" font-size="{FONT_SIZE}" fill="#1d2420">'
             f"{escape(_('max. %(value)s') % {'value': peak.display})}</text>"
         )
     parts.append("</svg>")

@@ -7,11 +7,17 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Exchange")
 
     def ready(self) -> None:
+        from core.audit import register_actions
         from core.inbox import register as register_inbox
         from core.notifications import register as notification_kinds_register
+        from ledger import memos
 
+        from .audit_actions import AUDIT_ACTIONS
         from .inbox import disputes_to_resolve, exchanges_to_answer
+        from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
 
         register_inbox(exchanges_to_answer, disputes_to_resolve)
         notification_kinds_register(*NOTIFICATION_KINDS)
+        memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)

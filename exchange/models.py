@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ledger.models import Hold
 from members.models import Commune, Member
@@ -119,12 +120,14 @@ class Exchange(models.Model):
     """An agreement on a listing between the paying side (buyer) and the other (seller)."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
+        # An exchange (un échange) is masculine in French: the labels other models share
+        # ("Requested", "Declined", "Cancelled", feminine for a request) have their own context.
+        REQUESTED = "requested", pgettext_lazy("exchange status", "Requested")
         ACCEPTED = "accepted", _("Accepted (amount on hold)")
         DELIVERED = "delivered", _("Delivered")
         COMPLETED = "completed", _("Completed (paid)")
-        DECLINED = "declined", _("Declined")
-        CANCELLED = "cancelled", _("Cancelled")
+        DECLINED = "declined", pgettext_lazy("exchange status", "Declined")
+        CANCELLED = "cancelled", pgettext_lazy("exchange status", "Cancelled")
         DISPUTED = "disputed", _("Disputed")
         RESOLVED = "resolved", _("Resolved by a moderator")
 

@@ -9,11 +9,15 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.audit import register_actions
         from core.inbox import register as register_inbox
 
-        from . import kinds
+        from . import kinds, memos
+        from .audit_actions import AUDIT_ACTIONS
         from .inbox import audit_shortcut, failed_exports
 
         kinds.register(*kinds.LEDGER_KINDS)
+        memos.register(*memos.LEDGER_MEMOS)
+        register_actions(*AUDIT_ACTIONS)
         register_inbox(failed_exports, audit_shortcut)
         post_migrate.connect(kinds.kinds_sync, sender=self, dispatch_uid="ledger.kinds_sync")

@@ -283,7 +283,7 @@ def statement_csv_rows(statement: Statement, *, progress: Progress | None = None
             txn.created_at,
             txn.pk,
             txn.get_kind_display(),
-            txn.memo,
+            txn.memo_display,
             to_decimal(-entry.amount) if entry.amount < 0 else "",
             to_decimal(entry.amount) if entry.amount > 0 else "",
             to_decimal(entry.balance_after),
@@ -368,7 +368,7 @@ def statement_pdf(statement: Statement, *, progress: Progress | None = None, com
             [
                 text(_local(txn.created_at)),
                 text(f"#{txn.pk}", right),
-                text(txn.memo or txn.get_kind_display()),
+                text(txn.memo_display or txn.get_kind_display()),
                 text(unit.format(-entry.amount), right) if entry.amount < 0 else "",
                 text(unit.format(entry.amount), right) if entry.amount > 0 else "",
                 text(unit.format(entry.balance_after), right),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 
-from . import kinds
+from . import kinds, memos
 from .units import Unit, get_unit
 
 
@@ -147,6 +147,11 @@ class Transaction(models.Model):
         verbose_name=_("kind"),
     )
     memo = models.CharField(_("memo"), max_length=255, blank=True)
+    # A system memo as a code and parameters (ledger.memos), rendered in the reader's language;
+    # null on rows without one (written before codes existed, or typed by people). Nullable
+    # without a default, so adding them rewrote no ledger row.
+    memo_code = models.CharField(_("memo code"), max_length=60, null=True, blank=True)
+    memo_params = models.JSONField(_("memo parameters"), null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -171,6 +176,11 @@ class Transaction(models.Model):
     def get_kind_display(self) -> str:
         """The kind's translated label, as its app registered it (no query: the code is the column)."""
         return kinds.label(self.kind_id)
+
+    @property
+    def memo_display(self) -> str:
+        """The memo in the reader's language (a coded system memo), else the stored text."""
+        return memos.display(self.memo, self.memo_code or "", self.memo_params)
 
 
 class Entry(models.Model):
@@ -212,6 +222,8 @@ class Hold(models.Model):
     captured_amount = models.BigIntegerField(_("captured amount (minor units)"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     memo = models.CharField(_("memo"), max_length=255, blank=True)
+    memo_code = models.CharField(_("memo code"), max_length=60, null=True, blank=True)
+    memo_params = models.JSONField(_("memo parameters"), null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -252,6 +264,11 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"hold #{self.pk} {self.amount} {self.unit} ({self.status})"
+
+    @property
+    def memo_display(self) -> str:
+        """The memo in the reader's language (a coded system memo), else the stored text."""
+        return memos.display(self.memo, self.memo_code or "", self.memo_params)
 
 
 class Seal(models.Model):

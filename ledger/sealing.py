@@ -10,6 +10,11 @@ lowercase hex characters, and the canonical bytes are UTF-8 lines:
     T|id|kind|created_at|memo|reverses_id|idempotency_key|actor_id\\n     one per transaction
     E|id|account_id|unit|amount|balance_after\\n                          then one per entry, id order
 
+A transaction with a memo code (ledger.memos) has two more fields on its T line,
+`|memo_code|memo_params`, the parameters as compact JSON with sorted keys; a transaction without
+one (every row written before memo codes existed) keeps the line above, byte for byte, so the
+seals already written still verify.
+
 `created_at` is ISO-8601 in UTC with microseconds (`2026-03-01T09:30:00.000000Z`); a null field
 is empty; integers are plain decimals (`-150`); in text fields `\\` `|` newline and carriage
 return are written `\\\\` `\\|` `\\n` `\\r`. docs/SEALS.md has an independent script.
@@ -34,6 +39,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .memos import canonical_params
 from .models import Seal, Transaction
 
 logger = logging.getLogger("bocage.sealing")
@@ -60,6 +66,8 @@ STREAM_FIELDS = (
     "entries__unit",
     "entries__amount",
     "entries__balance_after",
+    "memo_code",
+    "memo_params",
 )
 
 
@@ -87,9 +95,13 @@ def transaction_line(
     reverses_id: int | None,
     idempotency_key: str | None,
     actor_id: int | None,
+    memo_code: str | None = None,
+    memo_params: Any = None,
 ) -> bytes:
     fields = [str(id), _field(kind), format_timestamp(created_at), _field(memo)]
     fields += [_field(reverses_id), _field(idempotency_key), _field(actor_id)]
+    if memo_code:
+        fields += [_field(memo_code), _field(canonical_params(memo_params))]
     return ("T|" + "|".join(fields) + "\n").encode()
 
 
@@ -116,7 +128,12 @@ def stream_transactions(rows: Iterable[tuple[Any, ...]]) -> Iterator[StreamedTra
                 current.canonical = b"".join(parts)
                 yield current
             current = StreamedTransaction(id=txn_id, created_at=row[2], entry_count=0, canonical=b"")
-            parts = [transaction_line(*row[:7])]
+            id_, kind, created_at, memo, reverses_id, key, actor_id = row[:7]
+            parts = [
+                transaction_line(
+                    id_, kind, created_at, memo, reverses_id, key, actor_id, memo_code=row[12], memo_params=row[13]
+                )
+            ]
         if row[7] is not None:
             parts.append(entry_line(*row[7:12]))
             current.entry_count += 1

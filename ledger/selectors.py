@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.db.models import Count, Exists, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
@@ -30,6 +30,12 @@ AUDIT_PERMISSION = "ledger.audit_ledger"
 def can_read_everything(user: RequestUser) -> bool:
     """Staff and auditors read every account, transaction and hold."""
     return bool(user.is_authenticated and (user.is_staff or user.has_perm(AUDIT_PERMISSION)))
+
+
+def audit_targets(model: type[models.Model], ids: list[str]) -> QuerySet[Any]:
+    """The rows an audit log page names (any app's model, by the event's object type): read only,
+    for their labels and the person they concern; the page is for staff and auditors."""
+    return model._base_manager.filter(pk__in=ids)
 
 
 def accounts_visible_to(user: RequestUser) -> QuerySet[Account]:

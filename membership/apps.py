@@ -8,10 +8,13 @@ class MembershipConfig(AppConfig):
 
     def ready(self) -> None:
         from core.notifications import register as notification_kinds_register
+        from ledger import memos
         from ledger.kinds import register
 
         from .kinds import KINDS
+        from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
 
         register(*KINDS)
         notification_kinds_register(*NOTIFICATION_KINDS)
+        memos.register(*MEMOS)

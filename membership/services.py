@@ -21,6 +21,7 @@ from core.l10n import format_long_date
 from core.notifications import notify
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from ledger import memos
 from ledger.locks import member_accounts_lock
 from ledger.models import Account
 from ledger.selectors import holds_pending_on, member_account
@@ -35,6 +36,7 @@ from members.errors import MemberClosed
 from members.models import Member
 from members.services import member_closed_mark, member_create, one_year_from
 from membership.kinds import MEMBERSHIP
+from membership.memos import MEMBERSHIP_PERIOD
 
 from .errors import MemberNotEmpty
 from .models import MembershipPayment
@@ -79,8 +81,7 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
     else:
         payer = system_account(Account.SystemCode.WORLD, "EUR")
     fees = system_account(Account.SystemCode.FEES, unit)
-    with override(settings.LANGUAGE_CODE):
-        memo = _("Membership %(start)s – %(end)s") % {"start": starts_on, "end": ends_on}
+    memo = memos.memo(MEMBERSHIP_PERIOD, start=starts_on, end=ends_on)
 
     def attempt() -> MembershipPayment:
         with transaction.atomic(durable=True):

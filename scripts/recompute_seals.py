@@ -10,13 +10,14 @@ form is in docs/SEALS.md; this file is meant to be read, and rewritten in any la
 """
 
 import hashlib
+import json
 import sys
 from datetime import UTC, datetime
 
 GENESIS = "0" * 64
 QUERY = (
     "SELECT t.id, t.kind, t.created_at, t.memo, t.reverses_id, t.idempotency_key, t.actor_id,"
-    " e.id, e.account_id, e.unit, e.amount, e.balance_after"
+    " e.id, e.account_id, e.unit, e.amount, e.balance_after, t.memo_code, t.memo_params"
     " FROM ledger_transaction t LEFT JOIN ledger_entry e ON e.transaction_id = t.id"
     " WHERE t.id BETWEEN {lo} AND {hi} ORDER BY t.id, e.id"
 )
@@ -70,6 +71,10 @@ def main(target):
                 current = row[0]
                 fields = [str(row[0]), text(row[1]), timestamp(row[2]), text(row[3])]
                 fields += [text(row[4]), text(row[5]), text(row[6])]
+                if row[12]:  # a memo code: two more fields, the parameters as compact sorted JSON
+                    params = json.loads(row[13]) if isinstance(row[13], str) else row[13]
+                    canonical = json.dumps(params or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                    fields += [text(row[12]), text(canonical)]
                 digest.update(("T|" + "|".join(fields) + "\n").encode("utf-8"))
             if row[7] is not None:
                 entry = [str(row[7]), str(row[8]), text(row[9]), str(row[10]), str(row[11])]

@@ -9,10 +9,13 @@ class TimebankConfig(AppConfig):
 
     def ready(self) -> None:
         from core.inbox import register as register_inbox
+        from ledger import memos
         from ledger.kinds import register
 
         from .inbox import services_to_confirm
         from .kinds import KINDS
+        from .memos import MEMOS
 
         register(*KINDS)
         register_inbox(services_to_confirm)
+        memos.register(*MEMOS)

@@ -18,6 +18,7 @@ from djmoney.money import Money
 from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from ledger import memos
 from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
 from ledger.models import Account, Transaction
 from ledger.selectors import member_account
@@ -25,6 +26,7 @@ from ledger.services import transfer_create
 from ledger.units import get_unit
 from members.models import Member
 from timebank.errors import NotAnAssociation, ServiceRecordConfirmed, ServiceRecordDeclined
+from timebank.memos import VOLUNTEERING
 from timebank.models import ServiceRecord
 
 __all__ = [
@@ -188,7 +190,7 @@ def volunteering_reward(
         from_account=association_account,
         to_account=member_account,
         amount=hours,
-        memo=_("Volunteering: %(description)s") % {"description": description},
+        memo=memos.memo(VOLUNTEERING, description=description),
         actor=actor,
         idempotency_key=idempotency_key,
     )

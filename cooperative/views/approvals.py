@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cooperative import selectors
@@ -124,8 +125,10 @@ def _act(
 def subscription_approve(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     def run(item: SubscriptionRequest, data: dict[str, Any]) -> str:
         done = subscription_request_approve(request=item, board_decision=data["board_decision"], actor=request.user)
-        return _(
-            "The request of %(name)s for %(quantity)d shares of class %(code)s is approved; it awaits payment."
+        return ngettext(
+            "The request of %(name)s for %(quantity)d share of class %(code)s is approved; it awaits payment.",
+            "The request of %(name)s for %(quantity)d shares of class %(code)s is approved; it awaits payment.",
+            done.quantity,
         ) % {"name": _subscriber(done), "quantity": done.quantity, "code": done.share_class.code}
 
     return _act(request, pk, request_id, kind="subscription", action="approve", run=run)
@@ -147,9 +150,12 @@ def subscription_pay(request: HttpRequest, pk: int, request_id: int) -> HttpResp
     def run(item: SubscriptionRequest, data: dict[str, Any]) -> str:
         done = subscription_request_pay(request=item, paid_on=data["paid_on"], actor=request.user)
         assert done.movement is not None
-        return _(
+        return ngettext(
+            "The payment of %(name)s (%(amount)s) is recorded: %(quantity)d share of class %(code)s issued "
+            "(movement n° %(number)d).",
             "The payment of %(name)s (%(amount)s) is recorded: %(quantity)d shares of class %(code)s issued "
-            "(movement n° %(number)d)."
+            "(movement n° %(number)d).",
+            done.quantity,
         ) % {
             "name": _subscriber(done),
             "amount": format_euros(done.amount),
@@ -190,9 +196,12 @@ def redemption_pay(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
     def run(item: RedemptionRequest, data: dict[str, Any]) -> str:
         done = redemption_request_pay(request=item, paid_on=data["paid_on"], actor=request.user)
         assert done.movement is not None
-        return _(
+        return ngettext(
+            "The redemption of %(name)s is paid (%(amount)s): %(quantity)d share of class %(code)s redeemed "
+            "(movement n° %(number)d).",
             "The redemption of %(name)s is paid (%(amount)s): %(quantity)d shares of class %(code)s redeemed "
-            "(movement n° %(number)d)."
+            "(movement n° %(number)d).",
+            done.quantity,
         ) % {
             "name": done.shareholder.display_name,
             "amount": format_euros(done.quantity * done.share_class.nominal_value),

@@ -210,7 +210,11 @@ def redemption_request_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Your request to redeem %(quantity)d shares of class %(code)s (%(amount)s) is sent to the board.")
+                ngettext(
+                    "Your request to redeem %(quantity)d share of class %(code)s (%(amount)s) is sent to the board.",
+                    "Your request to redeem %(quantity)d shares of class %(code)s (%(amount)s) is sent to the board.",
+                    created.quantity,
+                )
                 % {
                     "quantity": created.quantity,
                     "code": created.share_class.code,
@@ -265,15 +269,22 @@ def subscribe(request: HttpRequest, pk: int) -> HttpResponse:
                 "amount": format_euros(created.amount),
             }
             if created.status == SubscriptionRequest.Status.APPROVED:
-                text = _(
+                text = ngettext(
+                    "Your request for %(quantity)d share of class %(code)s (%(amount)s) is registered. "
+                    "Pay it by transfer or cheque: the share is issued when the payment is recorded.",
                     "Your request for %(quantity)d shares of class %(code)s (%(amount)s) is registered. "
-                    "Pay it by transfer or cheque: the shares are issued when the payment is recorded."
+                    "Pay it by transfer or cheque: the shares are issued when the payment is recorded.",
+                    created.quantity,
                 )
             else:
-                text = _(
+                text = ngettext(
+                    "Your request for %(quantity)d share of class %(code)s (%(amount)s) is sent to the board. "
+                    "Once it is approved, pay by transfer or cheque: the share is issued when the payment "
+                    "is recorded.",
                     "Your request for %(quantity)d shares of class %(code)s (%(amount)s) is sent to the board. "
                     "Once it is approved, pay by transfer or cheque: the shares are issued when the payment "
-                    "is recorded."
+                    "is recorded.",
+                    created.quantity,
                 )
             messages.success(request, text % params)
             return redirect("cooperative-my-shares", pk=cooperative.pk)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cooperative import selectors
 from cooperative.assembly import Tally, tally
@@ -112,9 +113,12 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _(
+                    ngettext(
+                        "Transfer recorded as movement n° %(number)d: %(quantity)d share of class %(code)s "
+                        "from %(from)s to %(to)s.",
                         "Transfer recorded as movement n° %(number)d: %(quantity)d shares of class %(code)s "
-                        "from %(from)s to %(to)s."
+                        "from %(from)s to %(to)s.",
+                        movement.quantity,
                     )
                     % {
                         "number": movement.number,

@@ -19,12 +19,10 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from cooperative.services.requests import subscription_request_for_campaign
 from core.amounts import fee_for
@@ -32,7 +30,9 @@ from core.errors import ApplicationError
 from core.retries import with_retries
 from crowdfunding import notifications
 from crowdfunding.kinds import CAMPAIGN_PAYOUT
+from crowdfunding.memos import PAYOUT, PLEDGE_COLLECTED
 from crowdfunding.models import Campaign, Pledge
+from ledger import memos
 from ledger.errors import AccountNotFound
 from ledger.locks import hold_lock
 from ledger.models import Account, Hold
@@ -97,7 +97,7 @@ def campaign_decide(*, campaign_id: int, now: datetime.datetime | None = None) -
 # --- 2. settle ------------------------------------------------------------------------------
 
 
-def _capture_or_keep(hold_id: int, memo: str) -> int:
+def _capture_or_keep(hold_id: int, memo: memos.Memo) -> int:
     """Capture a pending hold; returns what was collected (a hold voided meanwhile collects 0)."""
     hold = hold_lock(hold_id)
     if hold.status == Hold.Status.PENDING:
@@ -127,11 +127,7 @@ def pledge_settle(*, pledge_id: int) -> bool:
             campaign = pledge.campaign
             if pledge.status != Pledge.Status.ACTIVE or campaign.status not in SUCCESS | RELEASE:
                 return False
-            with override(settings.LANGUAGE_CODE):
-                memo = _("Pledge to “%(title)s” (campaign #%(id)s) collected: the campaign succeeded") % {
-                    "title": campaign.title[:150],
-                    "id": campaign.pk,
-                }
+            memo = memos.memo(PLEDGE_COLLECTED, title=campaign.title[:150], id=campaign.pk)
             if campaign.raises_shares:
                 _settle_share_pledge(pledge, campaign)
             elif campaign.status in SUCCESS:
@@ -239,11 +235,7 @@ def campaign_payout(*, campaign_id: int) -> bool:
             legs = [(escrow, unit.to_money(-collected)), (owner_account, unit.to_money(collected - fee))]
             if fee:
                 legs.append((system_account(Account.SystemCode.FEES, campaign.unit), unit.to_money(fee)))
-            with override(settings.LANGUAGE_CODE):
-                memo = _("Payout of campaign “%(title)s” (#%(id)s)") % {
-                    "title": campaign.title[:150],
-                    "id": campaign.pk,
-                }
+            memo = memos.memo(PAYOUT, title=campaign.title[:150], id=campaign.pk)
             txn = transaction_post(
                 legs=[leg for leg in legs if leg[1].amount != 0],
                 kind=CAMPAIGN_PAYOUT,

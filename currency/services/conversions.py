@@ -11,7 +11,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from djmoney.money import Money
 
 from core.errors import InvalidInput, PermissionDenied
@@ -19,7 +18,9 @@ from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.errors import ComptoirInactive
 from currency.kinds import CONVERSION
+from currency.memos import CONVERSION as CONVERSION_MEMO
 from currency.models import Comptoir, Conversion
+from ledger import memos
 from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired
 from ledger.models import Account
 from ledger.selectors import member_account
@@ -82,11 +83,8 @@ def conversion_create(
     local = get_unit(LOCAL_UNIT)
     local_account = member_account(member, LOCAL_UNIT)
     ledger_key = f"conversion:{idempotency_key}" if idempotency_key else None
-    with override(settings.LANGUAGE_CODE):  # the books read the same whoever's language recorded it
-        memo = _("Conversion at %(comptoir)s (%(method)s)") % {
-            "comptoir": comptoir.name,
-            "method": Conversion.PaymentMethod(payment_method).label,
-        }
+    # The method is stored as its code and shown by its label in the reader's language.
+    memo = memos.memo(CONVERSION_MEMO, comptoir=comptoir.name, method=payment_method)
 
     def attempt() -> Conversion:
         with transaction.atomic(durable=True):

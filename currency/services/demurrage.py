@@ -23,13 +23,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.retries import with_retries
 from core.typing import Actor
+from currency.memos import DEMURRAGE
 from currency.models import DemurrageCharge
+from ledger import memos
 from ledger.kinds import POSTING
 from ledger.models import Account
 from ledger.selectors import open_member_account_ids
@@ -119,8 +120,7 @@ def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: 
             amount = demurrage_amount(unit_config, account)
             if amount <= 0:
                 return None
-            with translation.override(settings.LANGUAGE_CODE):
-                memo = _("Demurrage (fonte) %(period)s") % {"period": period}
+            memo = memos.memo(DEMURRAGE, period=period)
             txn = post_locked(
                 legs=[
                     Leg(account_id=account_id, amount=-amount, unit=unit),

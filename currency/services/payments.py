@@ -19,7 +19,9 @@ from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.errors import PaymentRequestCancelled, PaymentRequestExpired, PaymentRequestPaid
+from currency.memos import PAYMENT_REQUEST
 from currency.models import PaymentRequest
+from ledger import memos
 from ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, InvalidAmount, UnitMismatch
 from ledger.models import Account
 from ledger.selectors import account_get
@@ -116,7 +118,7 @@ def payment_request_pay(*, request: PaymentRequest, payer_account: Account, acto
                 from_account=payer_account,
                 to_account=payee,
                 amount=amount,
-                memo=locked.memo or _("Payment request #%(id)s") % {"id": locked.pk},
+                memo=locked.memo or memos.memo(PAYMENT_REQUEST, id=locked.pk),
                 actor=actor,
                 idempotency_key=f"payment-request:{locked.pk}",
             )

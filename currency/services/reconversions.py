@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from djmoney.money import Money
 
 from core.amounts import fee_for as fee_at_rate
@@ -22,9 +21,11 @@ from core.retries import with_retries
 from core.typing import Actor, acting_user
 from currency.errors import IbanMissing, NothingToExport, ReconversionBusinessesOnly, ReconversionNotPending
 from currency.kinds import RECONVERSION
+from currency.memos import RECONVERSION as RECONVERSION_MEMO
 from currency.models import Reconversion, SepaExport
 from currency.selectors.reconversions import may_manage_reconversions
 from currency.sepa import SepaTransfer, build_pain_001, new_message_id
+from ledger import memos
 from ledger.errors import InsufficientFunds, InvalidAmount
 from ledger.models import Account
 from ledger.selectors import member_account
@@ -112,8 +113,7 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
                 legs.append((system_account(Account.SystemCode.WORLD, FIAT_UNIT), euros.to_money(amount - fee)))
             if fee:
                 legs.append((system_account(Account.SystemCode.FEES, FIAT_UNIT), euros.to_money(fee)))
-            with override(settings.LANGUAGE_CODE):
-                memo = _("Reconversion #%(id)s of %(member)s") % {"id": locked.pk, "member": locked.member}
+            memo = memos.memo(RECONVERSION_MEMO, id=locked.pk, member=locked.member)
             txn = transaction_post(
                 legs=legs,
                 kind=RECONVERSION,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import format_date
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import formats
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from currency.selectors import public as selectors_public
@@ -48,7 +50,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def _month_label(month: Any) -> str:
-    return formats.date_format(month, "M")
+    """Babel's abbreviated month in the reader's language: `juin`, `juil.` (Django's `M` gave
+    `jui` for both in French), `Jun`, `Jul`."""
+    return format_date(month, format="MMM", locale=to_locale(get_language() or "fr"))
 
 
 def _month_long(month: Any) -> str:

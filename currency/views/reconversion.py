@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
@@ -151,7 +152,11 @@ def sepa_export(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("SEPA file %(id)s created: %(count)s transfers, %(total)s.")
+            ngettext(
+                "SEPA file %(id)s created: %(count)s transfer, %(total)s.",
+                "SEPA file %(id)s created: %(count)s transfers, %(total)s.",
+                export.count,
+            )
             % {"id": export.message_id, "count": export.count, "total": get_unit("EUR").format(export.total)},
         )
     return redirect("reconversion-list")

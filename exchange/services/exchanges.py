@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from djmoney.money import Money
 
 from core.audit import audit_record
@@ -29,8 +28,10 @@ from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from exchange.errors import ListingNotAvailable, TransitionNotAllowed
+from exchange.memos import EXCHANGE as EXCHANGE_MEMO
 from exchange.models import Exchange, ExchangeEvent, Listing
 from exchange.notifications import exchange_parties_notify, exchange_path, member_notify
+from ledger import memos
 from ledger.errors import InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.selectors import hold_get, member_account
@@ -174,8 +175,7 @@ def exchange_accept(*, exchange: Exchange, actor: Actor) -> Exchange:
 
     def hold(locked: Exchange) -> None:
         buyer_account, seller_account = _accounts(locked)
-        with override(settings.LANGUAGE_CODE):  # the books read the same whoever accepted
-            memo = _("Exchange #%(id)s") % {"id": locked.pk}
+        memo = memos.memo(EXCHANGE_MEMO, id=locked.pk)
         locked.hold = hold_create(
             from_account=buyer_account,
             to_account=seller_account,

@@ -122,11 +122,27 @@ class EntrySerializer(serializers.ModelSerializer):
     balance_after = MinorAmountField()
     created_at = serializers.DateTimeField(source="transaction.created_at", read_only=True)
     memo = serializers.CharField(source="transaction.memo", read_only=True)
+    memo_display = serializers.CharField(
+        source="transaction.memo_display",
+        read_only=True,
+        help_text="The memo in the caller's language (a system memo's code rendered); `memo` as stored.",
+    )
     kind = serializers.CharField(source="transaction.kind_id", read_only=True)
 
     class Meta:
         model = Entry
-        fields = ["id", "transaction", "account", "unit", "amount", "balance_after", "created_at", "memo", "kind"]
+        fields = [
+            "id",
+            "transaction",
+            "account",
+            "unit",
+            "amount",
+            "balance_after",
+            "created_at",
+            "memo",
+            "memo_display",
+            "kind",
+        ]
 
 
 class TransactionEntrySerializer(serializers.ModelSerializer):
@@ -155,10 +171,13 @@ class TransactionSerializer(serializers.ModelSerializer):
     entries = serializers.SerializerMethodField()
     actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True)
     reversed_by = serializers.SerializerMethodField()
+    memo_display = serializers.CharField(
+        read_only=True, help_text="The memo in the caller's language (a system memo's code rendered); `memo` as stored."
+    )
 
     class Meta:
         model = Transaction
-        fields = ["id", "kind", "memo", "actor", "created_at", "reverses", "reversed_by", "entries"]
+        fields = ["id", "kind", "memo", "memo_display", "actor", "created_at", "reverses", "reversed_by", "entries"]
 
     def to_representation(self, instance: Transaction) -> dict[str, Any]:
         """What the declared fields give (they still describe the API schema), written out: building
@@ -169,6 +188,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "id": instance.pk,
             "kind": instance.kind_id,
             "memo": instance.memo,
+            "memo_display": instance.memo_display,
             "actor": actor.username if actor is not None else None,
             "created_at": _DATETIME.to_representation(instance.created_at),
             "reverses": instance.reverses_id,
@@ -214,6 +234,9 @@ class HoldSerializer(serializers.ModelSerializer):
     to_account = serializers.IntegerField(source="credit_account_id", read_only=True)
     amount = MinorAmountField()
     captured_amount = MinorAmountField()
+    memo_display = serializers.CharField(
+        read_only=True, help_text="The memo in the caller's language (a system memo's code rendered); `memo` as stored."
+    )
 
     class Meta:
         model = Hold
@@ -226,6 +249,7 @@ class HoldSerializer(serializers.ModelSerializer):
             "captured_amount",
             "status",
             "memo",
+            "memo_display",
             "created_at",
             "expires_at",
             "resolved_at",

@@ -148,9 +148,13 @@ def _batch_write_postgresql(
         ids, txn_count, entry_count, balance_count = cursor.fetchone()
     assert (txn_count, entry_count, balance_count) == (len(rows), len(entries), len(moved))
     # The rows as written, without a query to read them back.
-    names = ["id", "kind_id", "memo", "actor_id", "created_at", "idempotency_key", "request_hash", "reverses_id"]
+    # A batch's memos are the payers' own text: no memo code.
+    names = ["id", "kind_id", "memo", "memo_code", "memo_params", "actor_id", "created_at", "idempotency_key"]
+    names += ["request_hash", "reverses_id"]
     return [
-        Transaction.from_db(connection.alias, names, (pk, kind, memo, actor_id, created_at, key, request_hash, None))
+        Transaction.from_db(
+            connection.alias, names, (pk, kind, memo, None, None, actor_id, created_at, key, request_hash, None)
+        )
         for pk, memo, key, request_hash in zip(ids, memos, keys, hashes, strict=True)
     ]
 

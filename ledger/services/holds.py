@@ -13,6 +13,7 @@ from djmoney.money import Money
 from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from ledger import memos
 from ledger.errors import HoldAlreadyResolved, HoldExpired, InvalidAmount
 from ledger.kinds import HOLD_CAPTURE
 from ledger.locks import hold_lock, lock_accounts
@@ -35,7 +36,7 @@ def hold_create(
     from_account: Account,
     to_account: Account,
     amount: Money,
-    memo: str = "",
+    memo: str | memos.Memo = "",
     actor: Actor,
     expires_at: datetime | None = None,
     idempotency_key: str | None = None,
@@ -50,7 +51,11 @@ def hold_create(
         raise InvalidInput(
             _("The expiry date must be in the future."), fields={"expires_at": [_("Must be in the future.")]}
         )
-    request_hash = request_fingerprint(["hold", from_account.pk, to_account.pk, minor, memo, expires_at])
+    request_hash = request_fingerprint(
+        ["hold", from_account.pk, to_account.pk, minor, memos.fingerprint(memo), expires_at]
+    )
+
+    memo_text, memo_code, memo_params = memos.split(memo)
 
     def attempt() -> Hold:
         with transaction.atomic():
@@ -68,7 +73,9 @@ def hold_create(
                 credit_account=credit,
                 unit=debit.unit,
                 amount=minor,
-                memo=memo[:255],
+                memo=memo_text,
+                memo_code=memo_code or None,
+                memo_params=memo_params if memo_code else None,
                 actor=acting_user(actor),
                 expires_at=expires_at,
                 idempotency_key=idempotency_key,
@@ -115,7 +122,9 @@ def _is_past_expiry(hold: Hold, now: datetime) -> bool:
     return hold.expires_at is not None and hold.expires_at <= now
 
 
-def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo: str = "", flow: bool = False) -> Hold:
+def hold_capture(
+    *, hold: Hold, actor: Actor, amount: Money | None = None, memo: str | memos.Memo = "", flow: bool = False
+) -> Hold:
     """Post the hold (in full, or `amount` of it) and release the rest.
 
     Only the paying side or staff may capture, and no one a hold towards a system account
@@ -157,7 +166,7 @@ def hold_capture(*, hold: Hold, actor: Actor, amount: Money | None = None, memo:
                 ],
                 accounts=accounts,
                 kind=HOLD_CAPTURE,
-                memo=memo or locked.memo,
+                memo=memo or memos.of_row(locked.memo, locked.memo_code, locked.memo_params),
                 actor=actor,
                 idempotency_key=f"hold-capture:{locked.pk}",
                 request_hash=request_fingerprint(["capture", locked.pk]),

@@ -14,6 +14,7 @@ Many transfers at once: transactions_post_batch (bulk inserts, one transaction).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,13 +23,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.signals import post_save
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from ledger import memos
 from ledger.errors import AlreadyReversed
 from ledger.kinds import POSTING, REVERSAL, TRANSFER
 from ledger.locks import lock_accounts, lock_accounts_and_key
@@ -55,7 +56,7 @@ def post_locked(
     legs: Sequence[Leg],
     accounts: dict[int, Account],
     kind: str,
-    memo: str,
+    memo: str | memos.Memo,
     actor: Actor,
     idempotency_key: str | None,
     request_hash: str,
@@ -74,9 +75,12 @@ def post_locked(
         check_open(account)
         check_limits(account, delta, -held_release.get(account_id, 0))
 
+    memo_text, memo_code, memo_params = memos.split(memo)
     txn = Transaction(
         kind_id=kind,
-        memo=memo[:255],
+        memo=memo_text,
+        memo_code=memo_code or None,
+        memo_params=memo_params if memo_code else None,
         actor=acting_user(actor),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
@@ -106,8 +110,9 @@ def post_locked(
 # end of the statement); only the round trips go, from three to one.
 POSTING_SQL = """
 WITH txn AS (
-    INSERT INTO ledger_transaction (kind, memo, actor_id, created_at, idempotency_key, request_hash, reverses_id)
-    VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id
+    INSERT INTO ledger_transaction
+        (kind, memo, memo_code, memo_params, actor_id, created_at, idempotency_key, request_hash, reverses_id)
+    VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s) RETURNING id
 ), entries AS (
     INSERT INTO ledger_entry (transaction_id, account_id, unit, amount, balance_after)
     SELECT txn.id, leg.account_id, leg.unit, leg.amount, leg.balance_after
@@ -133,6 +138,8 @@ def _write_posting_postgresql(txn: Transaction, entries: list[EntryRow], moves: 
             [
                 txn.kind_id,
                 txn.memo,
+                txn.memo_code,
+                None if txn.memo_params is None else json.dumps(txn.memo_params),
                 txn.actor_id,
                 txn.created_at,
                 txn.idempotency_key,
@@ -201,7 +208,7 @@ def transaction_post(
     *,
     legs: Iterable[tuple[Account | int, Money]],
     kind: str = POSTING,
-    memo: str = "",
+    memo: str | memos.Memo = "",
     actor: Actor,
     idempotency_key: str | None = None,
     at: datetime | None = None,
@@ -217,7 +224,7 @@ def transaction_post(
     leg_list = legs_from_money(legs)
     validate_legs(leg_list)
     request_hash = request_fingerprint(
-        ["post", kind, memo, [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]]
+        ["post", kind, memos.fingerprint(memo), [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]]
     )
 
     def attempt() -> Transaction:
@@ -255,7 +262,7 @@ def transfer_create(
     from_account: Account,
     to_account: Account,
     amount: Money,
-    memo: str = "",
+    memo: str | memos.Memo = "",
     actor: Actor,
     idempotency_key: str | None = None,
     at: datetime | None = None,
@@ -277,7 +284,11 @@ def transfer_create(
 
 
 def transaction_reverse(
-    *, transaction_to_reverse: Transaction, actor: Actor, memo: str = "", idempotency_key: str | None = None
+    *,
+    transaction_to_reverse: Transaction,
+    actor: Actor,
+    memo: str | memos.Memo = "",
+    idempotency_key: str | None = None,
 ) -> Transaction:
     """Post the opposite of a transaction, linked to it. Raises AlreadyReversed and limit errors."""
     original = transaction_to_reverse
@@ -285,7 +296,7 @@ def transaction_reverse(
         Leg(account_id=entry.account_id, amount=-entry.amount, unit=entry.unit)
         for entry in original.entries.all().order_by("id")
     ]
-    memo = memo or _("Reversal of transaction #%(id)s") % {"id": original.pk}
+    memo = memo or memos.memo(memos.REVERSAL, id=original.pk)
     request_hash = request_fingerprint(["reverse", original.pk])
 
     def attempt() -> Transaction:
@@ -306,7 +317,7 @@ def transaction_reverse(
                 request_hash=request_hash,
                 reverses=original,
             )
-            audit_record(actor=actor, action="reversal", target=original, reason=memo, reversal=reversal.pk)
+            audit_record(actor=actor, action="reversal", target=original, reason=reversal.memo, reversal=reversal.pk)
             return reversal
 
     try:

@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.audit import describe_events
 from core.csv import csv_response
 from core.dates import DateField
 from core.models import AuditEvent
 from core.typing import RequestUser
 
-from ..selectors import can_read_everything
+from ..selectors import audit_targets, can_read_everything
+from ..units import get_unit
 
 PAGE_SIZE = 50
 
@@ -61,7 +63,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 def audit_events_filtered(data: dict[str, Any]) -> QuerySet[AuditEvent]:
     """The events matching cleaned filters, newest first; dates are local days, both included."""
-    events = AuditEvent.objects.select_related("actor").order_by("-created_at", "-id")
+    events = AuditEvent.objects.select_related("actor", "actor__member").order_by("-created_at", "-id")
     if data.get("action"):
         events = events.filter(action=data["action"].strip())
     if data.get("object_type"):
@@ -91,6 +93,10 @@ def details_text(event: AuditEvent) -> str:
     return json.dumps(event.details, ensure_ascii=False, sort_keys=True) if event.details else ""
 
 
+def _format_amount(minor: int, unit: str) -> str:
+    return get_unit(unit).format(minor)
+
+
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     _reader_only(request.user)
@@ -104,7 +110,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(event, details_text(event)) for event in page.object_list],
+            # Each event as a sentence in the reader's language, its raw details one click away.
+            "rows": describe_events(page.object_list, format_amount=_format_amount, load_objects=audit_targets),
             "query": query.urlencode(),
             "actions": AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct(),
             "object_types": AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct(),

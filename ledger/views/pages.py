@@ -156,7 +156,7 @@ def statement_csv(request: HttpRequest, account_id: int) -> HttpResponseBase:
                     entry.transaction_id,
                     entry.transaction.get_kind_display(),
                     parties.get(entry.pk, ""),
-                    entry.transaction.memo,
+                    entry.transaction.memo_display,
                     unit.to_decimal(entry.amount),
                     unit.to_decimal(entry.balance_after),
                     account.unit,

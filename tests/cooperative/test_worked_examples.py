@@ -290,7 +290,10 @@ def test_the_life_of_the_scic_subscriptions_a_transfer_a_redemption_and_a_cancel
     assert first.ledger_transaction is not None
     assert first.ledger_transaction.kind_id == SHARE_SUBSCRIPTION
     assert first.ledger_transaction.idempotency_key == f"coop-subscription:{request.pk}"
-    assert first.ledger_transaction.memo == "Subscription of 10 A shares by Alice Martin"
+    # Stored in the site's language (the books read the same whoever recorded it), shown in the reader's.
+    assert first.ledger_transaction.memo == "Souscription de 10 parts A par Alice Martin"
+    with translation.override("en"):
+        assert first.ledger_transaction.memo_display == "Subscription of 10 A shares by Alice Martin"
     assert capital_legs(first.ledger_transaction, cooperative) == [("world", -100000), ("capital", 100000)]
     assert ledger_counts() == (1, 2)
     assert_books(cooperative, 100000)

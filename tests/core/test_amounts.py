@@ -126,7 +126,7 @@ def test_every_refusal_carries_the_same_message_in_french_and_in_english():
                 AmountField(hours=True).clean("1 h 75")
             messages.add((language, form_error.value.messages[0]))
     assert messages == {
-        ("fr", "Saisissez un montant en chiffres, par exemple « 12.50 »."),
+        ("fr", "Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."),
         ("en", "Enter an amount in digits, such as “12.50”."),
     }
 

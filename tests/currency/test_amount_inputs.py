@@ -13,7 +13,7 @@ from ._exchange import balance, make_comptoir
 
 pytestmark = pytest.mark.django_db
 
-FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
+FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."
 
 
 def client_for(user) -> Client:

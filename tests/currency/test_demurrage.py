@@ -104,7 +104,8 @@ def test_each_account_above_the_threshold_pays_the_rate_on_the_part_above_it(hol
         (holders[4].pk, "2026-Q4", 9800),
     ]
     assert charges[0].transaction.idempotency_key == f"demurrage:ACH:2026-Q4:{holders[0].pk}"
-    assert "2026-Q4" in charges[0].transaction.memo
+    assert charges[0].transaction.memo == "Fonte 4e trimestre 2026"  # the period the French way (ledger.memos)
+    assert charges[0].transaction.memo_params == {"period": "2026-Q4"}
 
 
 def test_running_twice_in_the_same_period_charges_once(holders):

@@ -61,8 +61,7 @@ FOCUS = {
 # on elements inside #swagger-ui only.
 THIRD_PARTY = {"/api/docs/": {"color-contrast", "nested-interactive", "aria-required-children"}}
 # Known failures fixed by other parts of issue 18: (path regex, check or axe rule) -> who fixes it.
-KNOWN: dict[tuple[str, str], str] = {
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 AXE_RUN = """async () => {
   const results = await axe.run(document, {resultTypes: ["violations"]});

@@ -83,7 +83,7 @@ def test_an_offer_is_proposed_accepted_delivered_confirmed_and_paid(browser, liv
         account = account_of(member, "GRN")
         page.goto(f"{live_server.url}/accounts/{account.pk}/statement/")
         assert page.inner_text("[data-testid=statement-balance]") == balance
-        assert f"Échange n° {exchange.pk}" in page.inner_text("table")
+        assert f"Échange n°\u00a0{exchange.pk}" in page.inner_text("table")
         assert "20,00 GRN" in page.inner_text("table")
     context_a.close()
     context_b.close()

@@ -14,7 +14,7 @@ from tests.exchange.test_listings import category, in_days
 
 pytestmark = pytest.mark.django_db
 
-FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
+FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."
 DURATION_ERROR = (
     "«\u00a01 h 30\u00a0» est une durée\u00a0: choisissez l’unité Heures, ou saisissez un montant en chiffres."
 )

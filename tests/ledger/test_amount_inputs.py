@@ -11,7 +11,7 @@ from members.models import Member
 from tests.conftest import PASSWORD, account_of, api_client_for
 from tests.currency.funding import give_ach
 
-FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
+FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."
 
 
 def client_for(member: Member, language: str = "fr") -> Client:

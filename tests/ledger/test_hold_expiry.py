@@ -127,7 +127,7 @@ def test_the_api_answers_422_hold_expired_and_posts_nothing(alice, bruno, body):
 
     answer = assert_error(response, 422, "hold_expired")
     assert answer["message"] == (
-        "Cette réservation a expiré : le montant réservé est de nouveau disponible, rien n’a été payé."
+        "Cette réservation a expiré\u00a0: le montant réservé est de nouveau disponible, rien n’a été payé."
     )
     assert Hold.objects.get(pk=hold.pk).status == Hold.Status.EXPIRED
     assert (money(alice), money(bruno)) == ((10000, 0), (0, 0))

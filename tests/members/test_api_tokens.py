@@ -78,7 +78,7 @@ def test_using_a_token_slides_its_expiry_but_writes_at_most_once_per_interval(ma
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("en", EXPIRED["message"]), ("fr", "Ce jeton a expiré ou a été révoqué : demandez-en un nouveau.")],
+    [("en", EXPIRED["message"]), ("fr", "Ce jeton a expiré ou a été révoqué\u00a0: demandez-en un nouveau.")],
 )
 def test_an_expired_token_answers_401_token_expired(make_member, language, message):
     alice = make_member(username="alice")

@@ -61,7 +61,7 @@ def test_identity_errors_are_in_french_by_default():
     with pytest.raises(InvalidInput) as refusal:
         member_create(actor=None, username="x", password=PASSWORD, display_name="X", kind="business", siren="248500531")
     assert refusal.value.fields["siren"] == [
-        "Ce SIREN a une clé de contrôle erronée : vérifiez qu’il n’y a pas de faute de frappe."
+        "Ce SIREN a une clé de contrôle erronée\u00a0: vérifiez qu’il n’y a pas de faute de frappe."
     ]
 
 

@@ -17,7 +17,7 @@ from timebank.models import ServiceRecord
 from timebank.views.forms import ServiceRecordForm, hours_field
 
 HRS = get_unit("HRS")
-FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
+FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."
 
 
 def client_for(user) -> Client:

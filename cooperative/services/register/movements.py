@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cooperative import selectors
 from cooperative.errors import AlreadyCancelled, NotEnoughShares
 from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
+from cooperative.memos import REDEMPTION, SUBSCRIPTION
 from cooperative.models import Cooperative, ShareClass, Shareholder, ShareMovement
 from cooperative.services.register.rules import (
     _check_admitted,
@@ -35,6 +36,7 @@ from core.audit import audit_record
 from core.errors import InvalidInput
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from ledger import memos
 from ledger.models import Account, Transaction
 from ledger.services import system_account, transaction_post, transaction_reverse
 from ledger.units import get_unit
@@ -78,7 +80,7 @@ def _record(
     )
 
 
-def _post_capital(cooperative: Cooperative, cents: int, *, memo: str, key: str, kind: str) -> Transaction:
+def _post_capital(cooperative: Cooperative, cents: int, *, memo: memos.Memo, key: str, kind: str) -> Transaction:
     """EUR world → capital account (cents > 0: paid in) or capital → world (cents < 0: repaid)."""
     amount = get_unit("EUR").to_money(cents)
     world = system_account(Account.SystemCode.WORLD, "EUR")
@@ -119,8 +121,7 @@ def subscription_record_locked(
     txn = _post_capital(
         cooperative,
         amount,
-        memo=_("Subscription of %(quantity)d %(code)s shares by %(name)s")
-        % {"quantity": quantity, "code": share_class.code, "name": shareholder.display_name},
+        memo=memos.memo(SUBSCRIPTION, quantity=quantity, code=share_class.code, name=shareholder.display_name),
         key=idempotency_key,
         kind=SHARE_SUBSCRIPTION,
     )
@@ -225,8 +226,7 @@ def redemption_record_locked(
     txn = _post_capital(
         cooperative,
         -amount,
-        memo=_("Redemption of %(quantity)d %(code)s shares of %(name)s")
-        % {"quantity": quantity, "code": share_class.code, "name": shareholder.display_name},
+        memo=memos.memo(REDEMPTION, quantity=quantity, code=share_class.code, name=shareholder.display_name),
         key=idempotency_key,
         kind=SHARE_REDEMPTION,
     )

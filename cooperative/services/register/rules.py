@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cooperative import selectors
 from cooperative.errors import (
@@ -101,7 +102,11 @@ def check_giving(cooperative: Cooperative, shareholder: Shareholder, share_class
     held = selectors.shares_of(shareholder, share_class=share_class)
     if quantity > held:
         raise NotEnoughShares(
-            _("%(name)s holds %(held)d shares of class %(code)s, not %(quantity)d.")
+            ngettext(
+                "%(name)s holds %(held)d share of class %(code)s, not %(quantity)d.",
+                "%(name)s holds %(held)d shares of class %(code)s, not %(quantity)d.",
+                held,
+            )
             % {"name": shareholder.display_name, "held": held, "code": share_class.code, "quantity": quantity}
         )
     left = selectors.shares_of(shareholder) - quantity

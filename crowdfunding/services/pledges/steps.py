@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from djmoney.money import Money
 
 from core.errors import InvalidInput
 from core.l10n import format_long_date
 from core.typing import Actor
 from crowdfunding.errors import BelowTierMinimum, CampaignClosed, NoAccountInUnit, TierSoldOut
+from crowdfunding.memos import MATCH_HELD, PLEDGE_HELD
 from crowdfunding.models import Campaign, RewardTier
+from ledger import memos
 from ledger.errors import AccountNotFound, InvalidAmount, UnitMismatch
 from ledger.models import Account, Hold
 from ledger.selectors import member_account
@@ -107,12 +107,8 @@ def _release_tier(tier_id: int | None) -> None:
         RewardTier.objects.filter(pk=tier_id).update(claimed=F("claimed") - 1)
 
 
-def _memo(campaign: Campaign, *, match: bool = False) -> str:
-    params = {"title": campaign.title[:150], "id": campaign.pk}
-    with override(settings.LANGUAGE_CODE):  # the books read the same whoever pledged
-        if match:
-            return _("Matching of “%(title)s” (campaign #%(id)s)") % params
-        return _("Pledge to “%(title)s” (campaign #%(id)s), held until the deadline") % params
+def _memo(campaign: Campaign, *, match: bool = False) -> memos.Memo:
+    return memos.memo(MATCH_HELD if match else PLEDGE_HELD, title=campaign.title[:150], id=campaign.pk)
 
 
 def _hold_pledge(campaign: Campaign, backer_account: Account, amount: int, key: str, actor: Actor) -> Hold:

@@ -58,6 +58,7 @@ def expected_transaction(txn: Transaction, actor: str) -> dict[str, Any]:
         "id": txn.pk,
         "kind": txn.kind_id,
         "memo": txn.memo,
+        "memo_display": txn.memo,  # a typed memo reads as typed (tests/ledger/test_memos.py: system memos)
         "actor": actor,
         "created_at": txn.created_at,
         "reverses": txn.reverses_id,

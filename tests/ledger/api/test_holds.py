@@ -44,6 +44,7 @@ def test_a_hold_reserves_the_amount_and_answers_201(funded_alice, bob):
         "captured_amount": "0.00",
         "status": "pending",
         "memo": "deposit",
+        "memo_display": "deposit",
         "created_at": hold.created_at,
         "expires_at": expires_at,
         "resolved_at": None,

@@ -25,7 +25,7 @@ def test_an_amount_sent_as_a_json_number_answers_400_and_posts_nothing(amount, f
     before = ledger_state()
     body = transfer_body(account_of(funded_alice, "ACH"), account_of(bob, "ACH"), amount)
     body = assert_error(post_transfer(api_client_for(funded_alice.user), body), 400, "invalid")
-    assert body["fields"] == {"amount": ["Saisissez un montant en chiffres, par exemple « 12.50 »."]}
+    assert body["fields"] == {"amount": ["Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."]}
     assert ledger_state() == before
 
 

@@ -30,7 +30,7 @@ def test_a_reversal_posts_the_opposite_entries_linked_to_the_original(alice, bru
     assert reversal.reverses_id == original.pk
     original.refresh_from_db()
     assert original.reversed_by == reversal
-    assert reversal.memo == f"Contre-passation de la transaction n° {original.pk}"  # French first
+    assert reversal.memo == f"Contre-passation de la transaction n°\u00a0{original.pk}"  # French first
     assert reversal.actor == staff_user
     assert list(reversal.entries.order_by("id").values_list("account_id", "amount", "balance_after")) == [
         (payer.pk, 300, 0),

@@ -1,0 +1,16 @@
+"""The members' audited actions, each as a sentence in the reader's language (core.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import AuditActionSpec
+
+AUDIT_ACTIONS = [
+    AuditActionSpec("member_create", _("Created the member %(person)s (username %(username)s)")),
+    AuditActionSpec("member_close", _("Closed the member %(person)s")),
+    AuditActionSpec("api_token_create", _("Issued an API token to %(person)s (%(device)s)")),
+    AuditActionSpec("api_token_revoke", _("Revoked an API token of %(person)s")),
+    AuditActionSpec("api_tokens_revoke", _("Revoked every API token of %(person)s")),
+    AuditActionSpec("otp_device_add", _("Turned on the second factor of %(person)s")),
+    AuditActionSpec("otp_backup_codes_renew", _("Renewed the backup codes of %(person)s")),
+    AuditActionSpec("otp_device_remove", _("Removed the second factor of %(person)s")),
+]
