@@ -106,7 +106,7 @@ def email_choices(user: User) -> dict[str, bool]:
 
 def email_choices_set(user: User, choices: Mapping[str, bool]) -> None:
     """Store the member's choice for each registered kind named in `choices` (unknown codes are ignored)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for code, email in choices.items():
             if kind_of(code) is None:
                 continue

@@ -30,6 +30,7 @@ ALLOWED = {
     "ledger/exports.py:_claim": OWN_STEP,
     "ledger/exports.py:export_run": OWN_STEP,
     "core/idempotency.py:_claim": SAVEPOINT,
+    "core/notifications.py:notify": SAVEPOINT,  # the dedupe key's unique row, inside the caller's action
     "core/idempotency.py:_run_in_one_transaction": NESTED,
     "ledger/services/accounts.py:system_account": SAVEPOINT,
     "ledger/services/accounts.py:account_status_set": PRIMITIVE,

@@ -143,7 +143,7 @@ class _Visible(HTMLParser):
     """The text a reader sees or hears: data outside script/style, plus alt, title, aria-label,
     placeholder and button values; a subtree in another `lang` (a language menu) is skipped."""
 
-    HIDDEN = {"script", "style", "template"}
+    HIDDEN = {"script", "style", "template", "pre", "code"}  # code and raw data are in no language
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self, language: str) -> None:

@@ -365,7 +365,7 @@ def test_the_capital_page_gives_the_capital_at_a_date_and_plots_one_point_per_da
 
     empty = found_scic(siren="356000000")
     page = html(client.get(f"/cooperatives/{empty.pk}/capital/"))
-    assert "<svg" not in page and "No movement yet." in page
+    assert '<svg class="chart' not in page and "No movement yet." in page
 
 
 def test_the_colleges_page_counts_members_and_voters_and_states_weight_problems(db, helene, make_member):

@@ -103,7 +103,7 @@ def test_a_notification_renders_in_french_and_in_english(seller):
         )
     with translation.override("en"):
         assert notifications.notification_text(reminder) == (
-            "Your membership ends on May 6, 2027: renew it to keep paying and being paid."
+            "Your membership ends on 6 May 2027: renew it to keep paying and being paid."
         )
 
 

@@ -246,8 +246,7 @@ def test_the_volunteer_is_named_by_name(make_member, people):
         {
             "action": "reward",
             "reward-volunteer": "louis gaborit",
-            "reward-hours_h": "2",
-            "reward-hours_min": "0",
+            "reward-hours": "2 h",
             "reward-description": "Buvette",
             "reward-idempotency_key": "r1",
         },

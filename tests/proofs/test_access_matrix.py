@@ -496,6 +496,7 @@ ROUTES: dict[str, Route] = {
     "audit/exports/new/": _r(AUDIT),
     "audit/exports/{pk}/": _r(AUDIT),
     "audit/exports/{pk}/download/": _r(AUDIT),
+    "audit/exports/{pk}/status/": _r(AUDIT),  # the export page's progress, polled
     # --- pages: currency
     "comptoir/": _r(STAFF),
     "comptoir/conversions/{conversion_id}/receipt/": _r(STAFF),
@@ -516,6 +517,10 @@ ROUTES: dict[str, Route] = {
     "public/transparency/": _r(PUBLIC),
     # --- pages: the portal's footer pages
     "accessibility/": _r(PUBLIC),
+    # --- the installable app: its manifest, service worker and offline page
+    "manifest.webmanifest": _r(PUBLIC),
+    "sw.js": _r(PUBLIC),
+    "offline/": _r(PUBLIC),
     "legal-notice/": _r(PUBLIC),
     "privacy/": _r(PUBLIC),
     "site-map/": _r(PUBLIC),  # a logged-in caller's menu besides the public pages: links only

@@ -13,6 +13,7 @@ from djmoney.money import Money
 from core.amounts import duration_to_hours
 from ledger.units import get_unit
 from tests.conftest import api_client_for
+from tests.factories import MemberFactory
 from timebank.models import ServiceRecord
 from timebank.views.forms import ServiceRecordForm, hours_field
 
@@ -55,7 +56,8 @@ def test_the_hours_field_refuses_what_is_not_a_duration_with_the_one_message(tex
     assert refused.value.messages == [FRENCH_ERROR]
 
 
-def test_the_service_record_form_hands_the_service_money_in_hours():
+def test_the_service_record_form_hands_the_service_money_in_hours(db):
+    MemberFactory(username="bob")  # the receiver is looked up (core.picker resolves the name)
     form = ServiceRecordForm(
         {"receiver": "bob", "hours": "1 h 30", "description": "Tonte", "performed_on": "2026-12-06"}
     )
