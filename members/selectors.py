@@ -48,8 +48,9 @@ SEARCH_LIMIT = 10
 
 
 def members_search(*, query: str, exclude_user_id: int | None = None, limit: int = SEARCH_LIMIT) -> list[Member]:
-    """Active members whose name (or business name: a business's display name) or commune holds every
-    word typed, accents and case aside ("gabo", "Gabôrit", "louis achards"); at most `limit`, by name.
+    """Active members whose name (or business name: a business's display name) or, for those in the
+    directory, commune holds every word typed, accents and case aside ("gabo", "Gabôrit",
+    "louis achards"); at most `limit`, by name.
 
     Fewer than SEARCH_MIN_CHARS letters find nobody (no listing of the whole membership).
     """
@@ -60,7 +61,9 @@ def members_search(*, query: str, exclude_user_id: int | None = None, limit: int
     members = Member.objects.filter(status=Member.Status.ACTIVE).select_related("commune")
     for word in words[:6]:
         in_commune = [pk for pk, key in communes if word in key]
-        members = members.filter(Q(search_key__contains=word) | Q(commune_id__in=in_commune))
+        # The commune finds only members who agreed to be in the directory (personal data: a
+        # member who did not is found by name alone, and their commune is never shown).
+        members = members.filter(Q(search_key__contains=word) | Q(commune_id__in=in_commune, in_directory=True))
     if exclude_user_id is not None:
         members = members.exclude(user_id=exclude_user_id)
     return list(members.order_by("display_name", "pk")[:limit])

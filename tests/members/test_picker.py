@@ -39,7 +39,7 @@ def close(member: Member) -> None:
 
 @pytest.fixture
 def people(make_member) -> dict[str, Member]:
-    return {
+    found = {
         "me": make_member(username="camille", display_name="Camille Rousseau", commune="Martinet"),
         "louis": make_member(
             username="lgab85", display_name="Louis Gaborit", commune="Les Achards", email="louis@example.org"
@@ -49,6 +49,9 @@ def people(make_member) -> dict[str, Member]:
         ),
         "helene": make_member(username="helene", display_name="Hélène Bâty", commune="Le Girouard"),
     }
+    # Louis and the bakery agreed to appear in the directory; Camille and Hélène did not.
+    Member.objects.filter(pk__in=[found["louis"].pk, found["bakery"].pk]).update(in_directory=True)
+    return found
 
 
 def test_the_search_key_folds_accents_case_and_punctuation():
@@ -76,8 +79,9 @@ def test_accents_typed_or_not_find_an_accented_name(people):
 
 
 def test_the_commune_and_the_business_name_find_members(people):
+    # Camille lives in Martinet too, but is not in the directory: the commune does not find her.
     by_commune = search(client_for(people["helene"]), "martinet")
-    assert [row["name"] for row in by_commune] == ["Camille Rousseau", "Le Fournil des Achards"]
+    assert [row["name"] for row in by_commune] == ["Le Fournil des Achards"]
     by_business = search(client_for(people["me"]), "fournil")
     assert [row["name"] for row in by_business] == ["Le Fournil des Achards"]
     # "achards" is in a business name and a commune: both members come up, by name.
@@ -85,6 +89,14 @@ def test_the_commune_and_the_business_name_find_members(people):
         "Le Fournil des Achards",
         "Louis Gaborit",
     ]
+
+
+def test_the_commune_of_a_member_outside_the_directory_is_never_shown(people):
+    assert search(client_for(people["me"]), "bâty") == [
+        {"id": people["helene"].pk, "name": "Hélène Bâty", "commune": ""}
+    ]
+    assert search(client_for(people["me"]), "girouard") == []
+    assert [row["commune"] for row in search(client_for(people["helene"]), "camille")] == [""]
 
 
 def test_no_username_e_mail_or_other_field_leaks(people):
