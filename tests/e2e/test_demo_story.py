@@ -96,7 +96,7 @@ def test_a_resident_pays_records_proposes_pledges_and_asks_for_shares_and_the_se
     page.click("#propose-submit")
     page.wait_for_selector("[data-testid=exchange-status]")
     exchange = Exchange.objects.get(listing__author=seller)
-    assert (exchange.buyer, exchange.requested_by, exchange.amount, exchange.status) == (resident, resident, 2000, "requested")
+    assert (exchange.buyer, exchange.amount, exchange.status) == (resident, 2000, Exchange.Status.REQUESTED)
     assert page.inner_text("[data-testid=exchange-status]") == "Demandé"
     fits(page)
 
