@@ -86,6 +86,13 @@ def test_a_resident_pays_records_proposes_pledges_and_asks_for_shares_and_the_se
     page.wait_for_selector(".messages")
     record = ServiceRecord.objects.get(receiver=seller)
     assert (record.provider, record.amount, record.status) == (resident, 150, ServiceRecord.Status.PENDING)
+    row = page.locator("[data-testid=records-asked] tr", has_text="Taille de la haie")
+    assert [plain(cell) for cell in row.locator("td").all_inner_texts()[1:]] == [
+        "Louis Gaborit",
+        "Taille de la haie",
+        "1 h 30",
+        "En attente de confirmation",
+    ]
     fits(page)
 
     # 3. The marketplace: the seller's jam, an exchange proposed, "Demandé".
