@@ -19,7 +19,7 @@ from core.l10n import format_euros, format_long_date, format_number
 from ledger.units import get_unit
 
 NBSP, NNBSP = "\u00a0", "\u202f"
-FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple « 12.50 »."
+FRENCH_ERROR = "Saisissez un montant en chiffres, par exemple «\u00a012.50\u00a0»."
 ENGLISH_ERROR = "Enter an amount in digits, such as “12.50”."
 
 

@@ -54,7 +54,8 @@ def test_a_reconversion_reads_as_a_sentence_with_formatted_amounts_in_each_langu
     assert "<code>reconversion_approve</code>" in page
     assert html.escape('"amount": 123450') in page
     english, _page = _sentences(client, "en")
-    assert english[1] == (f"Approved reconversion #{reconversion.pk} of Le Fournil: 1\u202f234,50 ACH (fee 61,73 EUR)")
+    # English amounts are written the English way (core.l10n): 1,234.50, not 1 234,50.
+    assert english[1] == (f"Approved reconversion #{reconversion.pk} of Le Fournil: 1,234.50 ACH (fee 61.73 EUR)")
 
 
 def test_an_unknown_action_reads_as_its_raw_code_and_never_fails(client, staff_user):
