@@ -33,9 +33,11 @@ from babel.dates import format_date
 from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from djmoney.money import Money
+
+from core import l10n
 
 from .units import get_unit
 
@@ -126,10 +128,10 @@ def amount_param(minor: int, unit: str) -> dict[str, Any]:
 
 
 def format_long_date(value: date, language: str | None = None) -> str:
-    """`7 mai 2027` in French (`1er mai 2027` on the first), `7 May 2027` in English."""
-    language = language or get_language() or "fr"
-    text = format_date(value, format="d MMMM y", locale=to_locale(language))
-    if language.startswith("fr") and value.day == 1:
+    """`7 mai 2027` in French (`1er mai 2027` on the first), `7 May 2027` in English: core.l10n's
+    long date, with the French ordinal of the first day of a month."""
+    text = l10n.format_long_date(value, language=language)
+    if l10n.language_of(language) == "fr" and value.day == 1:
         text = "1er" + text[1:]
     return text
 
@@ -137,7 +139,7 @@ def format_long_date(value: date, language: str | None = None) -> str:
 def format_period(period: str, language: str | None = None) -> str:
     """`2026-11` → `novembre 2026` / `November 2026`; `2026-Q4` → `4e trimestre 2026` /
     `4th quarter 2026`; a year, or anything else, as it is."""
-    locale = to_locale(language or get_language() or "fr")
+    locale = l10n.babel_locale(language)
     year, _sep, part = period.partition("-")
     if not year.isdigit() or not part:
         return period
