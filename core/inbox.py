@@ -68,6 +68,12 @@ class InboxItem:
 
 Provider = Callable[[Any], Iterable[InboxItem]]
 
+
+def counted(count: int, *, key: str, label: Any, url: str, kind: str = MEMBER) -> list[InboxItem]:
+    """A provider's answer for one count: the item when something waits, nothing when none does."""
+    return [InboxItem(key=key, label=label, url=url, kind=kind, count=count)] if count else []
+
+
 _providers: list[Provider] = []
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.inbox import MEMBER, STAFF, InboxItem
+from core.inbox import MEMBER, STAFF, InboxItem, counted
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.selectors import is_moderator, moderation_queue
 
@@ -36,17 +36,13 @@ def campaigns_ending_soon(user: User) -> list[InboxItem]:
         .distinct()
         .count()
     )
-    if not count:
-        return []
-    return [
-        InboxItem(
-            key="campaigns",
-            label=ngettext_lazy("campaign you back ends within 7 days", "campaigns you back end within 7 days", count),
-            url=reverse("campaign-mine") + "#pledges-heading",
-            kind=MEMBER,
-            count=count,
-        )
-    ]
+    return counted(
+        count,
+        key="campaigns",
+        label=ngettext_lazy("campaign you back ends within 7 days", "campaigns you back end within 7 days", count),
+        url=reverse("campaign-mine") + "#pledges-heading",
+        kind=MEMBER,
+    )
 
 
 def campaigns_to_moderate(user: User) -> list[InboxItem]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.inbox import MEMBER, STAFF, InboxItem
+from core.inbox import MEMBER, STAFF, InboxItem, counted
 from currency.models import PaymentRequest, Reconversion
 from currency.selectors.comptoirs import comptoirs_for
 from currency.selectors.payments import payment_requests_of
@@ -29,17 +29,13 @@ def payment_requests_open(user: User) -> list[InboxItem]:
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .count()
     )
-    if not count:
-        return []
-    return [
-        InboxItem(
-            key="payment_requests",
-            label=ngettext_lazy("payment request waiting to be paid", "payment requests waiting to be paid", count),
-            url=reverse("payment-request-list"),
-            kind=MEMBER,
-            count=count,
-        )
-    ]
+    return counted(
+        count,
+        key="payment_requests",
+        label=ngettext_lazy("payment request waiting to be paid", "payment requests waiting to be paid", count),
+        url=reverse("payment-request-list"),
+        kind=MEMBER,
+    )
 
 
 def reconversions_to_handle(user: User) -> list[InboxItem]:

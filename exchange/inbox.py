@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import ngettext_lazy
 
-from core.inbox import MEMBER, STAFF, InboxItem
+from core.inbox import MEMBER, STAFF, InboxItem, counted
 from exchange.models import Exchange
 
 S = Exchange.Status
@@ -28,17 +28,13 @@ def _waiting_for(user_pk: int) -> Q:
 def exchanges_to_answer(user: User) -> list[InboxItem]:
     """A member's exchanges waiting for their answer (the exchanges page lists them: their own)."""
     count = Exchange.objects.filter(_waiting_for(user.pk)).count()
-    if not count:
-        return []
-    return [
-        InboxItem(
-            key="exchanges",
-            label=ngettext_lazy("exchange waiting for your answer", "exchanges waiting for your answer", count),
-            url=reverse("exchange-list"),
-            kind=MEMBER,
-            count=count,
-        )
-    ]
+    return counted(
+        count,
+        key="exchanges",
+        label=ngettext_lazy("exchange waiting for your answer", "exchanges waiting for your answer", count),
+        url=reverse("exchange-list"),
+        kind=MEMBER,
+    )
 
 
 def disputes_to_resolve(user: User) -> list[InboxItem]:
@@ -50,14 +46,10 @@ def disputes_to_resolve(user: User) -> list[InboxItem]:
         .exclude(Q(buyer__user_id=user.pk) | Q(seller__user_id=user.pk))
         .count()
     )
-    if not count:
-        return []
-    return [
-        InboxItem(
-            key="disputes",
-            label=ngettext_lazy("disputed exchange to resolve", "disputed exchanges to resolve", count),
-            url=reverse("exchange-list"),
-            kind=STAFF,
-            count=count,
-        )
-    ]
+    return counted(
+        count,
+        key="disputes",
+        label=ngettext_lazy("disputed exchange to resolve", "disputed exchanges to resolve", count),
+        url=reverse("exchange-list"),
+        kind=STAFF,
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.inbox import STAFF, InboxItem
+from core.inbox import STAFF, InboxItem, counted
 
 from .models import ExportJob
 from .selectors import can_read_everything
@@ -41,17 +41,13 @@ def failed_exports(user: User) -> list[InboxItem]:
         .exclude(Exists(redone))
         .count()
     )
-    if not count:
-        return []
-    return [
-        InboxItem(
-            key="audit",
-            label=ngettext_lazy("export that failed", "exports that failed", count),
-            url=reverse("audit-exports"),
-            kind=STAFF,
-            count=count,
-        )
-    ]
+    return counted(
+        count,
+        key="audit",
+        label=ngettext_lazy("export that failed", "exports that failed", count),
+        url=reverse("audit-exports"),
+        kind=STAFF,
+    )
 
 
 def audit_shortcut(user: User) -> list[InboxItem]:
