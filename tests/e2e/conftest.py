@@ -70,3 +70,8 @@ def go_to(page, group: str, link: str) -> None:
     if toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
     page.locator("#site-menu a", has_text=link).first.click()
+
+
+def no_horizontal_scroll(page) -> bool:
+    """The page is no wider than the phone's viewport (nothing to scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

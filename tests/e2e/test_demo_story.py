@@ -19,7 +19,7 @@ from tests.crawl_world import build_world
 from tests.factories import PASSWORD, ListingFactory, MemberFactory, account_of
 from timebank.models import ServiceRecord
 
-from .conftest import log_in
+from .conftest import log_in, no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +53,7 @@ def plain(text: str) -> str:
 
 
 def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+    assert no_horizontal_scroll(page), page.url
 
 
 def test_a_resident_pays_records_proposes_pledges_and_asks_for_shares_and_the_seller_is_told(page, live_server):

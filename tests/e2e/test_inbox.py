@@ -12,15 +12,11 @@ from tests.crowdfunding.helpers import draft_campaign
 from tests.exchange.test_exchange_support import listing_of, propose
 from tests.factories import moderator
 
-from .conftest import log_in
+from .conftest import log_in, no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = os.environ.get("BOCAGE_E2E_SCREENSHOTS")  # a folder: save what the tests saw, to look at
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def test_a_member_follows_to_handle_to_the_exchanges_waiting(page, live_server, make_member):

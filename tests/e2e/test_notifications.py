@@ -10,13 +10,9 @@ from exchange.models import Exchange
 from tests.conftest import PASSWORD
 from tests.exchange.test_exchange_support import listing_of, propose
 
-from .conftest import log_in
+from .conftest import log_in, no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_seller_reads_a_proposal_and_turns_its_mail_off(page, live_server, make_member):
