@@ -1,4 +1,8 @@
-"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser)."""
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser).
+
+Every page a browser test loads is checked by axe-core (tests/e2e/axe.py): the `browser` fixture
+watches the contexts the test opens, and the test fails on any critical or serious violation.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import os
 import shutil
 
 import pytest
+
+from .axe import AxeWatch, WatchedBrowser
 
 CHROMIUM = os.environ.get("BOCAGE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -15,7 +21,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
+    """The session's Chromium, unwatched: for the crawl (tests/e2e/test_crawl.py), which runs axe itself."""
     if not CHROMIUM:
         pytest.skip("no Chromium installed (apt-get install chromium); .ci/run installs it")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -35,6 +42,19 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(chromium, live_server):
+    """Chromium for one test: axe-core checks every page of the site the test loads, and the test
+    fails on a critical or serious violation."""
+    watch = AxeWatch(site=live_server.url)
+    browser = WatchedBrowser(chromium, watch)
+    yield browser
+    browser.close_contexts()
+    if watch.unchecked:
+        print(f"\naxe-core could not check {len(watch.unchecked)} page(s): " + " | ".join(watch.unchecked))
+    assert watch.found == [], f"axe-core: {len(watch.found)} violation(s):\n" + "\n".join(watch.found)
 
 
 @pytest.fixture

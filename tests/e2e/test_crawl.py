@@ -7,24 +7,19 @@ file or the Django admin), up to PAGES_PER_ROLE pages, and on each page check:
 - no horizontal scroll at 360 px (documentElement.scrollWidth <= 360);
 - exactly one <h1>, a non-empty <title>, <html lang>.
 
-How axe gets in under the Content-Security-Policy: page.add_script_tag(path=…) inlines the file
-in a <script> element, which the site's CSP (script-src 'self') rightly blocks. page.evaluate()
-runs it through the DevTools protocol instead, which the CSP does not govern: the page keeps its
-real policy, and the fixture still fails on any violation the site itself causes.
+The crawl drives the session's Chromium itself (the `chromium` fixture, not the watched `browser`
+of the other browser tests) and runs axe with the same rules (tests/e2e/axe.py), once per page.
 
 The members log in by a session cookie (Django's test client, force_login) rather than the form:
 each role's crawl starts at / as that person. The second factor is off for the crawl (staff and
 auditors would otherwise stop at the code page), as in tests/e2e/test_csp.py.
 
-KNOWN lists the failures other parts of issue 18 fix (layout, tables, inputs…), each with why:
-the crawl reports them but does not fail on them; the lead removes entries as branches land.
-Any new failure fails the test, with page, check, rule and targets in the message.
+Any failure fails the test, with page, check, rule and targets in the message.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,9 +31,10 @@ from django.test import Client
 
 from tests.crawl_world import ROLES, build_world
 
+from .axe import violations
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 WIDTH = 360
 PAGES_PER_ROLE = 16
 # Same-site links the crawl does not follow: the way out, the language menu's form, files, the
@@ -57,19 +53,6 @@ FOCUS = {
     "administrator": ("/audit/", "/reconversion/", "/comptoir/"),
     "auditor": ("/audit/",),
 }
-# The API docs page's third-party widget (Swagger UI) may keep its own violations: these rules,
-# on elements inside #swagger-ui only.
-THIRD_PARTY = {"/api/docs/": {"color-contrast", "nested-interactive", "aria-required-children"}}
-# Known failures fixed by other parts of issue 18: (path regex, check or axe rule) -> who fixes it.
-KNOWN: dict[tuple[str, str], str] = {}
-
-AXE_RUN = """async () => {
-  const results = await axe.run(document, {resultTypes: ["violations"]});
-  return results.violations
-    .filter(v => v.impact === "critical" || v.impact === "serious")
-    .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                targets: v.nodes.slice(0, 4).map(n => n.target.join(" "))}));
-}"""
 PAGE_FACTS = """() => ({
   scrollWidth: document.documentElement.scrollWidth,
   h1: document.querySelectorAll("h1").length,
@@ -99,9 +82,9 @@ def _messages_cookie(live_server) -> dict[str, str]:
     return {"name": storage.cookie_name, "value": response.cookies[storage.cookie_name].value, "url": live_server.url}
 
 
-def _crawl(browser, live_server, world, role: str) -> tuple[list[str], list[str], list[str]]:
-    """(pages visited, failures, known failures seen) for one role."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": WIDTH, "height": 800})
+def _crawl(chromium, live_server, world, role: str) -> tuple[list[str], list[str]]:
+    """(pages visited, failures) for one role."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": WIDTH, "height": 800})
     blocked: list[str] = []
     user = world.user(role)
     if user is not None:
@@ -111,15 +94,11 @@ def _crawl(browser, live_server, world, role: str) -> tuple[list[str], list[str]
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     # The offline page (core/pwa.py) is linked from nowhere: the service worker shows it.
     start = ["/"] if user is not None else ["/", "/offline/"]
-    queue, seen, visited, failures, known = start, set(start), [], [], []
+    queue, seen, visited, failures = start, set(start), [], []
     checked: set[str] = set()
 
     def report(path: str, check: str, detail: str) -> None:
-        reason = next(
-            (why for (pattern, name), why in KNOWN.items() if name == check and re.search(pattern, path)), None
-        )
-        line = f"[{role}] {path} · {check} · {detail}"
-        (known if reason else failures).append(line + (f"  (known: {reason})" if reason else ""))
+        failures.append(f"[{role}] {path} · {check} · {detail}")
 
     try:
         while queue and len(visited) < PAGES_PER_ROLE:
@@ -149,14 +128,7 @@ def _crawl(browser, live_server, world, role: str) -> tuple[list[str], list[str]
                 report(path, "title", "empty <title>")
             if not facts["lang"]:
                 report(path, "lang", "no <html lang>")
-            if not page.evaluate("typeof axe !== 'undefined'"):
-                page.evaluate(AXE)
-            for violation in page.evaluate(AXE_RUN):
-                allowed = THIRD_PARTY.get(urlsplit(path).path, set())
-                targets = [t for t in violation["targets"] if not (violation["id"] in allowed and "#swagger-ui" in t)]
-                if violation["id"] in allowed and not targets:
-                    continue
-                report(path, violation["id"], f"{violation['impact']}: {violation['help']} → {targets}")
+            failures.extend(f"[{role}] {line}" for line in violations(page, urlsplit(path).path))
             for href in facts["links"]:
                 target = urlsplit(href)
                 if f"{target.scheme}://{target.netloc}" != live_server.url or NOT_FOLLOWED.search(target.path):
@@ -175,18 +147,16 @@ def _crawl(browser, live_server, world, role: str) -> tuple[list[str], list[str]
     finally:
         context.close()
     failures += [f"[{role}] CSP blocked: {text}" for text in blocked]
-    return visited, failures, known
+    return visited, failures
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_reaches_is_accessible_and_fits_a_phone(browser, live_server, settings, role):
+def test_every_page_a_role_reaches_is_accessible_and_fits_a_phone(chromium, live_server, settings, role):
     settings.BOCAGE_OTP_REQUIRED = False
     world = build_world()
 
-    visited, failures, known = _crawl(browser, live_server, world, role)
+    visited, failures = _crawl(chromium, live_server, world, role)
 
     print(f"\n{role}: {len(visited)} pages: {' '.join(visited)}")
-    if known:
-        print(f"{len(known)} known failures (other parts of issue 18 fix them):\n" + "\n".join(known))
     assert failures == [], f"{len(failures)} failures on {role}'s pages:\n" + "\n".join(failures)
     assert len(visited) >= 4, visited  # the crawl did reach the role's pages
