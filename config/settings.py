@@ -173,6 +173,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # the use is written at most once per BOCAGE_API_TOKEN_TOUCH_SECONDS, not on every request.
 BOCAGE_API_TOKEN_DAYS = env_int("BOCAGE_API_TOKEN_DAYS", 30)
 BOCAGE_API_TOKEN_TOUCH_SECONDS = env_int("BOCAGE_API_TOKEN_TOUCH_SECONDS", 3600)
+# A member's copy of their personal data (the "Mes données" page) can be downloaded this many
+# days; then the daily task members.tasks.personal_data_exports_expire deletes the file.
+BOCAGE_PERSONAL_DATA_EXPORT_DAYS = env_int("BOCAGE_PERSONAL_DATA_EXPORT_DAYS", 7)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------------
 # Only this site's own files run or style a page: no inline script, no inline style (the pages'
@@ -473,6 +476,8 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": float(BOCAGE_HOLDS_EXPIRE_SECONDS)},
     "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": float(BOCAGE_SEAL_INTERVAL_SECONDS)},
     "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},
+    # Hourly: builds the personal data exports whose task never reached a worker; deletes the files past their date.
+    "members-personal-data-exports": {"task": "members.tasks.personal_data_exports_expire", "schedule": 3600.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
     "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},

@@ -11,6 +11,7 @@ from core.mail import QueuedPasswordResetForm
 from ledger.api import ledger as ledger_api
 from ledger.api import log as ledger_api_log
 from members.api import communes as members_api
+from members.api import personal_data as members_data_api
 from membership.api import members as membership_api
 from portal.forms import LoginForm
 
@@ -47,6 +48,16 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("exchange.api_urls")),
     path("", include("crowdfunding.api_urls")),
     path("", include("cooperative.api_urls")),
+    path(
+        "members/me/exports/",
+        members_data_api.PersonalDataExportListView.as_view(),
+        name="api-personal-data-exports",
+    ),
+    path(
+        "members/me/exports/<int:pk>/",
+        members_data_api.PersonalDataExportDetailView.as_view(),
+        name="api-personal-data-export",
+    ),
     path("", include(router.urls)),
 ]
 

@@ -12,5 +12,6 @@ AUDIT_ACTIONS = [
     AuditActionSpec("api_tokens_revoke", _("Revoked every API token of %(person)s")),
     AuditActionSpec("otp_device_add", _("Turned on the second factor of %(person)s")),
     AuditActionSpec("otp_backup_codes_renew", _("Renewed the backup codes of %(person)s")),
+    AuditActionSpec("personal_data_export", _("Asked for a copy of the personal data of %(person)s")),
     AuditActionSpec("otp_device_remove", _("Removed the second factor of %(person)s")),
 ]

@@ -145,3 +145,45 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.device or self.pk}"
+
+
+class PersonalDataExport(models.Model):
+    """A member's copy of everything Bocage holds about them (RGPD), a ZIP made in the background
+    (members.personal_data_exports); the file is deleted `expires_at`, the row stays as a record."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="personal_data_exports")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(_("file"), upload_to="personal-data/%Y/%m/", blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("available until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data export")
+        verbose_name_plural = _("personal data exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.status}"
+
+    @property
+    def available(self) -> bool:
+        """Done, its file still there and not past its date."""
+        return (
+            self.status == self.Status.DONE
+            and bool(self.file)
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
+    @property
+    def expired(self) -> bool:
+        return self.status == self.Status.DONE and not self.available

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -10,7 +10,7 @@ from core.text import search_key
 from core.typing import Actor, RequestUser, acting_user
 
 from . import tokens
-from .models import ApiToken, Commune, Member
+from .models import ApiToken, Commune, Member, PersonalDataExport
 
 
 def member_or_none(actor: Actor) -> Member | None:
@@ -75,3 +75,16 @@ def members_named(text: str) -> list[Member]:
     if not key:
         return []
     return list(Member.objects.filter(status=Member.Status.ACTIVE, search_key=key).select_related("commune")[:20])
+
+
+def personal_data_exports_of(member: Member) -> QuerySet[PersonalDataExport]:
+    """A member's personal data exports, the latest first."""
+    return PersonalDataExport.objects.filter(member=member).order_by("-created_at", "-id")
+
+
+def personal_data_export_of(actor: Actor, pk: int) -> PersonalDataExport | None:
+    """One export of the actor's own member; None for anyone else's (or none)."""
+    member = member_or_none(actor)
+    if member is None:
+        return None
+    return PersonalDataExport.objects.filter(pk=pk, member=member).first()

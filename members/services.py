@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PermissionDenied
+from core.queueing import enqueue_on_commit
 from core.typing import Actor, acting_user
 
 from . import tokens
 from .identity import IDENTITY_CLEANERS
-from .models import ApiToken, Commune, Member
+from .models import ApiToken, Commune, Member, PersonalDataExport
+from .tasks import run_personal_data_export
 
 # The flows that reach the ledger (joining opens accounts, the fee is posted, closing needs empty
 # accounts) sit above it, in membership/: this app imports neither.
@@ -198,3 +200,29 @@ def api_token_touch(*, token: ApiToken) -> None:
     expires_at = now + datetime.timedelta(days=settings.BOCAGE_API_TOKEN_DAYS)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, expires_at=expires_at)
     token.last_used_at, token.expires_at = now, expires_at
+
+
+def personal_data_export_request(*, member: Member, actor: Actor) -> PersonalDataExport:
+    """Ask for a copy of everything Bocage holds about `member` (RGPD), built in the background.
+
+    Only the member may ask (PermissionDenied otherwise). While one is queued or running, asking
+    again returns it: no second export. Audited (`personal_data_export`)."""
+    user = acting_user(actor)
+    if user is None or user.pk != member.user_id:
+        raise PermissionDenied(_("Only the member may ask for a copy of their data."))
+    with transaction.atomic():
+        Member.objects.select_for_update().filter(pk=member.pk).first()  # one request at a time per member
+        pending = (
+            PersonalDataExport.objects.filter(
+                member=member,
+                status__in=[PersonalDataExport.Status.QUEUED, PersonalDataExport.Status.RUNNING],
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if pending is not None:
+            return pending
+        export = PersonalDataExport.objects.create(member=member)
+        audit_record(actor=user, action="personal_data_export", target=member, export_id=export.pk)
+        enqueue_on_commit(run_personal_data_export, export.pk)
+    return export

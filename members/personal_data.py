@@ -1,0 +1,154 @@
+"""What Bocage holds about a member (RGPD, right of access): a registry of sections, one per kind of row.
+
+members imports only core, so each app registers the sections of its own models in its
+`AppConfig.ready`, like core.inbox's providers:
+
+```python
+def ready(self) -> None:
+    from members.personal_data import register
+
+    from .personal_data import SECTIONS
+
+    register(*SECTIONS)
+```
+
+A `Section` names a file of the member's export (`key`, "exchange/listings" → `exchange/listings.json`
+and `.csv`), the `model` its rows are, and `rows(member)`: that member's rows, a QuerySet of the
+model or an iterable of dicts. `fields` are the exported columns (None: every concrete field, so a
+field added later is exported without anyone remembering to); secrets are never exported, whatever
+`fields` says (`SECRET_FIELDS`: password hashes, token digests, OTP keys, session keys). `computed(row)`
+adds or replaces columns (an amount in minor units becomes a decimal in its unit, with the unit code).
+
+`exempt(model, reason)` names a model that refers to a member or a user but holds nothing personal
+about them that is not exported elsewhere; the test that walks the project's models
+(tests/members/test_personal_data.py) fails on a model neither covered nor exempted.
+
+`erase` is a slot for the step that erases a member's data on leaving (pseudonymisation): it is
+not used here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+# Never exported, on any model: what would let someone log in or act as the member.
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "digest",
+        "password_fingerprint",
+        "key",
+        "secret",
+        "bin_key",
+        "token",
+        "session_key",
+        "session_data",
+        "request_hash",
+        "idempotency_key",
+        "search_key",
+    }
+)
+
+Rows = Callable[[Any], "models.QuerySet[Any] | Iterable[dict[str, Any]]"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One file of a member's export: `key` (path in the ZIP, without extension), a lazy `label`,
+    the `model` of its rows, `rows(member)`, the `fields` exported (None: every concrete one)."""
+
+    key: str
+    label: Any
+    model: type[models.Model]
+    rows: Rows
+    fields: tuple[str, ...] | None = None
+    computed: Callable[[Any], dict[str, Any]] | None = None
+    # For the erasure on leaving (pseudonymisation), when it exists: erase(member) -> None.
+    erase: Callable[[Any], None] | None = None
+
+    def columns(self) -> list[str]:
+        if self.fields is not None:
+            names = list(self.fields)
+        else:
+            names = [field.name for field in self.model._meta.concrete_fields]
+        return [name for name in names if name not in SECRET_FIELDS]
+
+    def records(self, member: Any) -> Iterator[dict[str, Any]]:
+        """The member's rows as dicts of plain values (the columns, then what `computed` adds)."""
+        columns = self.columns()
+        for row in self.rows(member):
+            if isinstance(row, dict):
+                record = {name: plain(row.get(name)) for name in columns if name in row}
+                record.update({name: plain(value) for name, value in row.items() if name not in SECRET_FIELDS})
+            else:
+                record = {name: plain(field_value(row, name)) for name in columns}
+                if self.computed is not None:
+                    record.update({name: plain(value) for name, value in self.computed(row).items()})
+            yield record
+
+
+def field_value(instance: models.Model, name: str) -> Any:
+    """A field's stored value: a relation as the id it holds, a file as its name."""
+    field = instance._meta.get_field(name)
+    if field.many_to_many:
+        return [related.pk for related in getattr(instance, name).all()]
+    if field.is_relation:
+        return getattr(instance, field.attname)
+    value = getattr(instance, name)
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or ""
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A value JSON can hold: dates ISO, decimals as strings (exact), lazy texts as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return f"{value:f}"
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return str(value)
+
+
+_sections: dict[str, Section] = {}
+_exempt: dict[type[models.Model], str] = {}
+
+
+def register(*sections: Section) -> None:
+    """Add sections (by key: registering again, as a test reloading an app may, changes nothing)."""
+    for section in sections:
+        _sections.setdefault(section.key, section)
+
+
+def sections() -> list[Section]:
+    """Every registered section, by key (the order of the files in the ZIP)."""
+    return [_sections[key] for key in sorted(_sections)]
+
+
+def exempt(model: type[models.Model], reason: str) -> None:
+    """Declare that `model` refers to members or users but needs no section of its own, and why."""
+    if not reason.strip():
+        raise ValueError(f"exempting {model._meta.label} needs a reason")
+    _exempt.setdefault(model, reason)
+
+
+def exemptions() -> dict[type[models.Model], str]:
+    return dict(_exempt)
+
+
+def covered_models() -> set[type[models.Model]]:
+    return {section.model for section in _sections.values()}
