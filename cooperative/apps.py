@@ -11,7 +11,9 @@ class CooperativeConfig(AppConfig):
         from core.inbox import register as register_inbox
         from ledger import memos
         from ledger.kinds import register
+        from members import personal_data as personal_data_registry
 
+        from . import personal_data
         from .audit_actions import AUDIT_ACTIONS
         from .inbox import requests_to_approve
         from .kinds import KINDS
@@ -21,3 +23,6 @@ class CooperativeConfig(AppConfig):
         register_inbox(requests_to_approve)
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        personal_data_registry.register(*personal_data.SECTIONS)

@@ -12,7 +12,9 @@ class CrowdfundingConfig(AppConfig):
         from core.notifications import register as notification_kinds_register
         from ledger import memos
         from ledger.kinds import register
+        from members import personal_data as personal_data_registry
 
+        from . import personal_data
         from .audit_actions import AUDIT_ACTIONS
         from .inbox import campaigns_ending_soon, campaigns_to_moderate
         from .kinds import KINDS
@@ -24,3 +26,6 @@ class CrowdfundingConfig(AppConfig):
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        personal_data_registry.register(*personal_data.SECTIONS)

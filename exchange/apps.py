@@ -11,7 +11,9 @@ class ExchangeConfig(AppConfig):
         from core.inbox import register as register_inbox
         from core.notifications import register as notification_kinds_register
         from ledger import memos
+        from members import personal_data as personal_data_registry
 
+        from . import personal_data
         from .audit_actions import AUDIT_ACTIONS
         from .inbox import disputes_to_resolve, exchanges_to_answer
         from .memos import MEMOS
@@ -21,3 +23,6 @@ class ExchangeConfig(AppConfig):
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        personal_data_registry.register(*personal_data.SECTIONS)

@@ -11,8 +11,9 @@ class LedgerConfig(AppConfig):
 
         from core.audit import register_actions
         from core.inbox import register as register_inbox
+        from members import personal_data as personal_data_registry
 
-        from . import kinds, memos
+        from . import kinds, memos, personal_data
         from .audit_actions import AUDIT_ACTIONS
         from .inbox import audit_shortcut, failed_exports
 
@@ -21,3 +22,7 @@ class LedgerConfig(AppConfig):
         register_actions(*AUDIT_ACTIONS)
         register_inbox(failed_exports, audit_shortcut)
         post_migrate.connect(kinds.kinds_sync, sender=self, dispatch_uid="ledger.kinds_sync")
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        personal_data_registry.register(*personal_data.SECTIONS)
+        personal_data.exemptions()

@@ -9,6 +9,10 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from core.audit import register_actions
 
+        from . import personal_data, personal_data_sections
         from .audit_actions import AUDIT_ACTIONS
 
         register_actions(*AUDIT_ACTIONS)
+
+        personal_data.register(*personal_data_sections.SECTIONS)
+        personal_data_sections.exemptions()

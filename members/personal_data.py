@@ -17,7 +17,8 @@ and `.csv`), the `model` its rows are, and `rows(member)`: that member's rows, a
 model or an iterable of dicts. `fields` are the exported columns (None: every concrete field, so a
 field added later is exported without anyone remembering to); secrets are never exported, whatever
 `fields` says (`SECRET_FIELDS`: password hashes, token digests, OTP keys, session keys). `computed(row)`
-adds or replaces columns (an amount in minor units becomes a decimal in its unit, with the unit code).
+adds or replaces columns (an amount in minor units becomes a decimal in its unit, with the unit code);
+`files(member)` gives documents to put beside the rows (a share certificate's PDF).
 
 `exempt(model, reason)` names a model that refers to a member or a user but holds nothing personal
 about them that is not exported elsewhere; the test that walks the project's models
@@ -70,6 +71,9 @@ class Section:
     rows: Rows
     fields: tuple[str, ...] | None = None
     computed: Callable[[Any], dict[str, Any]] | None = None
+    # Documents that go with the rows (share certificates): files(member) -> [(name, bytes)], written
+    # in the ZIP under `<key>/<name>`.
+    files: Callable[[Any], Iterable[tuple[str, bytes]]] | None = None
     # For the erasure on leaving (pseudonymisation), when it exists: erase(member) -> None.
     erase: Callable[[Any], None] | None = None
 

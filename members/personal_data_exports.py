@@ -100,6 +100,9 @@ def _build(export: PersonalDataExport, path: str) -> None:
                 f"{section.key}.csv",
                 csv_text(FRENCH, columns, ([_csv_cell(record.get(name)) for name in columns] for record in records)),
             )
+            if section.files is not None:
+                for name, content in section.files(member):
+                    archive.writestr(f"{section.key}/{name}", content)
             written.append((section, len(records)))
             PersonalDataExport.objects.filter(pk=export.pk, status=PersonalDataExport.Status.RUNNING).update(
                 progress_done=done

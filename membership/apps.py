@@ -10,7 +10,9 @@ class MembershipConfig(AppConfig):
         from core.notifications import register as notification_kinds_register
         from ledger import memos
         from ledger.kinds import register
+        from members import personal_data as personal_data_registry
 
+        from . import personal_data
         from .kinds import KINDS
         from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
@@ -18,3 +20,6 @@ class MembershipConfig(AppConfig):
         register(*KINDS)
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        personal_data_registry.register(*personal_data.SECTIONS)

@@ -11,7 +11,9 @@ class TimebankConfig(AppConfig):
         from core.inbox import register as register_inbox
         from ledger import memos
         from ledger.kinds import register
+        from members import personal_data as personal_data_registry
 
+        from . import personal_data
         from .inbox import services_to_confirm
         from .kinds import KINDS
         from .memos import MEMOS
@@ -19,3 +21,6 @@ class TimebankConfig(AppConfig):
         register(*KINDS)
         register_inbox(services_to_confirm)
         memos.register(*MEMOS)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        personal_data_registry.register(*personal_data.SECTIONS)
