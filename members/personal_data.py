@@ -85,16 +85,17 @@ class Section:
         return [name for name in names if name not in SECRET_FIELDS]
 
     def records(self, member: Any) -> Iterator[dict[str, Any]]:
-        """The member's rows as dicts of plain values (the columns, then what `computed` adds)."""
+        """The member's rows as dicts of the columns, then what `computed` adds (values as stored:
+        `plain` makes them JSON's, core.csv writes them for a spreadsheet)."""
         columns = self.columns()
         for row in self.rows(member):
             if isinstance(row, dict):
-                record = {name: plain(row.get(name)) for name in columns if name in row}
-                record.update({name: plain(value) for name, value in row.items() if name not in SECRET_FIELDS})
+                record = {name: row.get(name) for name in columns if name in row}
+                record.update({name: value for name, value in row.items() if name not in SECRET_FIELDS})
             else:
-                record = {name: plain(field_value(row, name)) for name in columns}
+                record = {name: field_value(row, name) for name in columns}
                 if self.computed is not None:
-                    record.update({name: plain(value) for name, value in self.computed(row).items()})
+                    record.update(self.computed(row))
             yield record
 
 

@@ -15,9 +15,11 @@ no file) and builds the exports whose task never reached a worker.
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import logging
 import os
+import secrets
 import tempfile
 import zipfile
 
@@ -31,7 +33,7 @@ from django.utils.translation import override
 from core.csv import FRENCH, csv_text
 
 from .models import PersonalDataExport
-from .personal_data import Section, sections
+from .personal_data import Section, plain, sections
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def _build(export: PersonalDataExport, path: str) -> None:
             columns = list(dict.fromkeys(name for record in records for name in record)) or section.columns()
             archive.writestr(
                 f"{section.key}.json",
-                json.dumps(records, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+                json.dumps([plain(record) for record in records], ensure_ascii=False, indent=2) + "\n",
             )
             archive.writestr(
                 f"{section.key}.csv",
@@ -111,10 +113,13 @@ def _build(export: PersonalDataExport, path: str) -> None:
 
 
 def _csv_cell(value: object) -> object:
-    """A JSON value as a spreadsheet cell: lists and dicts as their JSON text."""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    """A value as a spreadsheet cell: numbers, dates and texts as core.csv writes them; lists and
+    dicts as their JSON text; anything else (a UUID, a lazy text) as text."""
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(plain(value), ensure_ascii=False)
+    if value is None or isinstance(value, (str, int, float, decimal.Decimal, datetime.date)):
+        return value
+    return str(value)
 
 
 def personal_data_export_run(*, export_id: int) -> PersonalDataExport | None:
@@ -142,7 +147,8 @@ def personal_data_export_run(*, export_id: int) -> PersonalDataExport | None:
             if locked.status == PersonalDataExport.Status.DONE:  # a twin run finished first: keep its file
                 return locked
             now = timezone.now()
-            name = f"bocage-mes-donnees-{timezone.localtime(now):%Y%m%d-%H%M%S}.zip"
+            # Stored under a name nobody can guess (the download gives it a plain one).
+            name = f"bocage-mes-donnees-{timezone.localtime(now):%Y%m%d}-{secrets.token_urlsafe(16)}.zip"
             with open(path, "rb") as built:
                 locked.file.save(name, File(built), save=False)
             locked.status = PersonalDataExport.Status.DONE

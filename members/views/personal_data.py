@@ -13,8 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.heartbeat import background_work_status
 
@@ -47,6 +48,7 @@ def export_state(export: PersonalDataExport) -> dict[str, Any]:
 
 
 @login_required
+@require_GET
 def personal_data(request: HttpRequest) -> HttpResponse:
     """What the export holds, the button, the latest export's progress and download link."""
     member = _member_or_404(request)
@@ -73,6 +75,7 @@ def personal_data_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def personal_data_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The page's progress, polled by static/js/export-progress.js (the ledger exports' shape)."""
     export = _export_or_404(request, pk)
@@ -104,12 +107,14 @@ def personal_data_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
+@require_GET
 def personal_data_download(request: HttpRequest, pk: int) -> FileResponse:
     """The ZIP, to its member only (anyone else: 404), until it expires."""
     export = _export_or_404(request, pk)
     if not export.available:
         raise Http404
-    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=os.path.basename(export.file.name))
+    day = timezone.localtime(export.finished_at or export.created_at)
+    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=f"bocage-mes-donnees-{day:%Y%m%d}.zip")
     response["Content-Type"] = "application/zip"
     response["Cache-Control"] = "private, no-store"
     return response

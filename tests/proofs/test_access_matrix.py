@@ -60,7 +60,7 @@ from exchange.services.reviews import exchange_message_post
 from ledger.export_requests import export_request
 from ledger.services import hold_create, transfer_create
 from members.models import Member
-from members.services import member_update
+from members.services import member_update, personal_data_export_request
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
@@ -191,6 +191,7 @@ def estate(
             "conversion": conversion,
             # Told on the site of Céleste's proposal on the listing (its title carries the marker).
             "notification": Notification.objects.filter(recipient=user, kind="exchange_proposed").get(),
+            "personal_data_export": personal_data_export_request(member=member, actor=user),
         },
     )
 
@@ -281,6 +282,8 @@ def urls_for(route: str, world: World) -> list[str]:
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
+    if head in ("members", "me") and ("exports" in heads or "data" in heads):
+        pk = b["personal_data_export"].pk  # B's copy of their personal data
     if head == "campaigns" and "withdraw" in heads:
         pk = b["pledged_campaign"].pk
     request_id = b["redemption"].pk if ("redemption-requests" in heads or "redemptions" in heads) else None
@@ -602,6 +605,13 @@ ROUTES: dict[str, Route] = {
     "readyz": _r(OPS),
     "metrics": _r(OPS),
     "members/search/": _r(MEMBERS),  # the member picker: names and communes of active members, no username
+    # --- one's personal data (RGPD): the copy is one's own, another's export is 404
+    "me/data/": _r(OWN),
+    "me/data/request/": _r(OWN, "post"),
+    "me/data/{pk}/status/": _r(PRIVATE),
+    "me/data/{pk}/download/": _r(PRIVATE),
+    "api/members/me/exports/": _r(OWN, "post"),
+    "api/members/me/exports/{pk}/": _r(PRIVATE),
     "security/": _r(SESSION),
     "security/tokens/": _r(OWN),  # POST revokes one of one's own tokens
     "security/verify/": _r(SESSION),
@@ -810,6 +820,7 @@ ANONYMOUS_API_REFUSED = {401, 403}
 AUDITOR_GET_EXCEPTIONS = {
     "api/members/me/": "an auditor who is no member has no member record (404)",
     "api/audit/exports/{pk}/file/": "the export is still queued: no file yet (404)",
+    "api/members/me/exports/{pk}/": "an auditor who is no member has no personal data export (403 not_a_member)",
     "audit/exports/{pk}/download/": "the export is still queued: no file yet (404)",
 }
 # Writes an auditor may make (tests/ledger/test_auditor_read_only.py says why), and what they may write.
