@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "TransactionKindEnum": "ledger.kinds.choices",
         "AccountStatusEnum": "ledger.models.Account.Status",
         "HoldStatusEnum": "ledger.models.Hold.Status",
+        "PersonalDataExportStatusEnum": "members.models.PersonalDataExport.Status",
     },
 }
 # --- The association's money rules --------------------------------------------------------
