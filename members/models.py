@@ -185,5 +185,11 @@ class PersonalDataExport(models.Model):
         )
 
     @property
+    def download_name(self) -> str:
+        """The file's name for the member (the stored one ends with a random part nobody can guess)."""
+        day = timezone.localtime(self.finished_at or self.created_at)
+        return f"bocage-mes-donnees-{day:%Y%m%d}.zip"
+
+    @property
     def expired(self) -> bool:
         return self.status == self.Status.DONE and not self.available

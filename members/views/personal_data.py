@@ -4,7 +4,6 @@ JSON as the ledger's export pages), download the ZIP until it expires."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -81,7 +79,7 @@ def personal_data_status(request: HttpRequest, pk: int) -> JsonResponse:
     export = _export_or_404(request, pk)
     state = export_state(export)
     available = export.available
-    file_name = os.path.basename(export.file.name or "") if available else ""
+    file_name = export.download_name if available else ""
     label = _("Waiting for the background work") if state["waiting"] else str(export.get_status_display())
     progress = (
         _("%(done)s of %(total)s") % {"done": export.progress_done, "total": export.progress_total}
@@ -113,8 +111,7 @@ def personal_data_download(request: HttpRequest, pk: int) -> FileResponse:
     export = _export_or_404(request, pk)
     if not export.available:
         raise Http404
-    day = timezone.localtime(export.finished_at or export.created_at)
-    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=f"bocage-mes-donnees-{day:%Y%m%d}.zip")
+    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=export.download_name)
     response["Content-Type"] = "application/zip"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -362,8 +362,13 @@ def test_the_page_asks_shows_progress_and_serves_the_zip_to_its_member_only(clie
         100,
         f"/me/data/{export.pk}/download/",
     )
+    plain_name = f"bocage-mes-donnees-{timezone.localdate():%Y%m%d}.zip"
+    assert status["file_name"] == plain_name  # not the stored name, whose random part must stay unknown
     download = client.get(status["download_url"])
     assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    assert download["Content-Disposition"] == f'attachment; filename="{plain_name}"'
+    assert PersonalDataExport.objects.get(pk=export.pk).file.name.endswith(".zip")
+    assert plain_name.removesuffix(".zip") + "-" in PersonalDataExport.objects.get(pk=export.pk).file.name
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     assert "members/member.json" in archive.namelist()
     assert b'data-testid="personal-data-expires"' in client.get("/me/data/").content
