@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,8 +137,8 @@ def parse(data: bytes) -> ParsedFile:
     missing = [COLUMNS[column][0] for column in REQUIRED if column not in positions]
     if missing:
         raise ImportFileError(
-            _("The file has no column %(columns)s: its first line must name the columns (see the template).")
-            % {"columns": ", ".join(f"« {name} »" for name in missing)}
+            _("The file has no column named %(columns)s: its first line must name the columns (see the template).")
+            % {"columns": ", ".join(missing)}
         )
     lines: list[tuple[int, dict[str, str]]] = []
     for row in rows:
@@ -168,16 +168,21 @@ def _column(field_name: str) -> str:
 
 
 def _refusal(field_name: str, message: Any) -> str:
-    return _("column « %(column)s »: %(error)s") % {"column": _column(field_name), "error": message}
+    return _("column “%(column)s”: %(error)s") % {"column": _column(field_name), "error": message}
 
 
 def line_import(
-    *, actor: Actor, number: int, values: dict[str, str], communes: list[Commune], seen: dict[str, int], dry_run: bool
+    *,
+    actor: Actor,
+    number: int,
+    values: dict[str, str],
+    communes: list[Commune],
+    seen: dict[str, int],
+    dry_run: bool,
+    create: Callable[..., Member],
 ) -> LineResult:
-    """One line: checked, then created through membership.services.member_invite in its own
-    transaction (a savepoint inside a check), or refused with every reason, or skipped."""
-    from .services import member_invite
-
+    """One line: checked, then created by `create` (membership.services.member_invite, which calls
+    this from members_import) in the caller's transaction, or refused with every reason, or skipped."""
     name, email, username = values.get("display_name", ""), values.get("email", ""), values.get("username", "")
     result = LineResult(line=number, name=name, email=email, outcome=REFUSED, username=username)
     errors = result.errors
@@ -219,7 +224,7 @@ def line_import(
         return result
     numbers = {column: values.get(column, "") for column in ("siren", "siret", "vat_number", "rna")}
     try:
-        member = member_invite(
+        member = create(
             actor=actor,
             username=username,
             display_name=name,

@@ -115,7 +115,15 @@ def members_import(*, actor: Actor, lines: list[tuple[int, dict[str, str]]], dry
     def run(number: int, values: dict[str, str]) -> None:
         with transaction.atomic():
             results.append(
-                line_import(actor=actor, number=number, values=values, communes=communes, seen=seen, dry_run=dry_run)
+                line_import(
+                    actor=actor,
+                    number=number,
+                    values=values,
+                    communes=communes,
+                    seen=seen,
+                    dry_run=dry_run,
+                    create=member_invite,
+                )
             )
 
     if dry_run:
