@@ -62,17 +62,18 @@ def username_propose(display_name: str) -> str:
     return candidate
 
 
-def member_invite(*, actor: Actor, username: str = "", **fields: Any) -> Member:
+def member_invite(*, actor: Actor, username: str = "", mail: bool = True, **fields: Any) -> Member:
     """An administrator adds a member (member_join, without a password) and the new member is sent
     a link to choose their password (Django's password reset token, through the outbox), so that no
-    administrator ever types or sees it. The mail leaves only if the member is committed.
+    administrator ever types or sees it. The mail leaves only if the member is committed; a check
+    of an import (rolled back) passes mail=False, the mail having no bearing on the verdict.
 
     Raises what member_join raises.
     """
     with transaction.atomic():
         username = username or username_propose(fields["display_name"])
         member = member_join(actor=actor, username=username, password=None, **fields)
-        if member.user.email:
+        if mail and member.user.email:
             _set_password_mail(member)
     return member
 

@@ -52,7 +52,7 @@ class MemberCreateForm(forms.Form):
 class MemberImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("At most 2 MB and 2,000 members; separated by ; or , (UTF-8 or Windows)."),
+        help_text=_("At most 2 MB and 1,000 members; separated by ; or , (UTF-8 or Windows)."),
     )
 
     def clean_file(self) -> bytes:
