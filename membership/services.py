@@ -68,8 +68,12 @@ def member_invite(*, actor: Actor, username: str = "", mail: bool = True, **fiel
     administrator ever types or sees it. The mail leaves only if the member is committed; a check
     of an import (rolled back) passes mail=False, the mail having no bearing on the verdict.
 
-    Raises what member_join raises.
+    Raises InvalidInput (an e-mail address another user has: a reset link must reach one person
+    only) and what member_join raises.
     """
+    email = fields.get("email", "")
+    if email and get_user_model().objects.filter(email__iexact=email).exists():
+        raise InvalidInput(fields={"email": [_("Another member already has this e-mail address.")]})
     with transaction.atomic():
         username = username or username_propose(fields["display_name"])
         member = member_join(actor=actor, username=username, password=None, **fields)

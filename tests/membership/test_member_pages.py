@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
+from core.audit import describe
 from core.models import AuditEvent, OutboundEmail
 from ledger.models import Account
 from members.models import Commune, Member
@@ -108,12 +109,13 @@ def test_a_username_is_proposed_from_the_name_and_kept_unique(staff, django_capt
         ({"email": ""}, "email", None),
         ({"kind": "individual", "rna": "W123456789"}, "rna", None),
         ({"username": "a b"}, "username", None),
+        ({"email": "TAKEN@example.org"}, "email", "Un autre membre a déjà cette adresse électronique."),
     ],
 )
 def test_a_refused_member_is_shown_on_its_field_and_writes_nothing(
     staff, django_capture_on_commit_callbacks, django_user_model, fields, field, error
 ):
-    django_user_model.objects.create_user(username="taken")
+    django_user_model.objects.create_user(username="taken", email="taken@example.org")
     before = rows()
     response = create(staff, django_capture_on_commit_callbacks, **fields)
     assert response.status_code == 200
@@ -235,6 +237,9 @@ def test_importing_creates_exactly_the_good_lines_and_a_second_import_creates_no
     ]
     event = AuditEvent.objects.get(action="members_import")
     assert (event.details["created"], event.details["existing"], event.details["refused"]) == (3, 1, 4)
+    assert describe(event, object_text="") == (
+        "A importé des membres d’un fichier\u202f: 3 créés, 1 déjà membres, 4 refusés"
+    )
 
     report = staff.get("/members/import/report.csv")
     lines = report.content.decode("utf-8-sig").splitlines()
