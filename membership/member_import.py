@@ -56,7 +56,19 @@ REQUIRED = ("display_name", "email")
 
 KINDS: dict[str, str] = {
     **dict.fromkeys(("", "particulier", "individu", "personne", "individual", "person"), Member.Kind.INDIVIDUAL),
-    **dict.fromkeys(("entreprise", "professionnel", "pro", "commerce", "business", "company"), Member.Kind.BUSINESS),
+    **dict.fromkeys(
+        (
+            "entreprise",
+            "professionnel",
+            "prestataire",
+            "professionnelprestataire",
+            "pro",
+            "commerce",
+            "business",
+            "company",
+        ),
+        Member.Kind.BUSINESS,
+    ),
     **dict.fromkeys(("association", "asso"), Member.Kind.ASSOCIATION),
 }
 USERNAME = re.compile(r"^[\w.@+-]+\Z")

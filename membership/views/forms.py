@@ -42,7 +42,10 @@ class MemberCreateForm(forms.Form):
         label="SIRET", max_length=25, required=False, help_text=_("Businesses and associations: 14 digits.")
     )
     vat_number = forms.CharField(
-        label=_("VAT number"), max_length=20, required=False, help_text=_("Businesses, if they have one: FR…")
+        label=_("Intra-community VAT number"),
+        max_length=20,
+        required=False,
+        help_text=_("Businesses, if they have one: FR…"),
     )
     rna = forms.CharField(
         label="RNA", max_length=20, required=False, help_text=_("Associations: W followed by 9 digits.")
