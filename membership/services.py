@@ -8,18 +8,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from djmoney.money import Money
 
+from core.audit import audit_record
 from core.errors import InvalidInput
 from core.l10n import format_long_date
+from core.mail import outbound_email_queue
 from core.notifications import notify
 from core.retries import with_retries
+from core.text import search_key
 from core.typing import Actor, acting_user
 from ledger import memos
 from ledger.locks import member_accounts_lock
@@ -33,13 +40,108 @@ from ledger.services import (
 )
 from ledger.units import get_unit
 from members.errors import MemberClosed
-from members.models import Member
+from members.models import Commune, Member
 from members.services import member_closed_mark, member_create, one_year_from
 from membership.kinds import MEMBERSHIP
+from membership.member_import import LineResult, line_import
+from membership.member_import import counts as import_counts
 from membership.memos import MEMBERSHIP_PERIOD
 
 from .errors import MemberNotEmpty
 from .models import MembershipPayment
+
+
+def username_propose(display_name: str) -> str:
+    """A free username made from a name: "Marie Gabôrit" → "marie.gaborit", then "marie.gaborit2"…"""
+    base = search_key(display_name).replace(" ", ".")[:30].strip(".") or "membre"
+    users = get_user_model().objects
+    candidate, number = base, 1
+    while users.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate
+
+
+def member_invite(*, actor: Actor, username: str = "", mail: bool = True, **fields: Any) -> Member:
+    """An administrator adds a member (member_join, without a password) and the new member is sent
+    a link to choose their password (Django's password reset token, through the outbox), so that no
+    administrator ever types or sees it. The mail leaves only if the member is committed; a check
+    of an import (rolled back) passes mail=False, the mail having no bearing on the verdict.
+
+    Raises InvalidInput (an e-mail address another user has: a reset link must reach one person
+    only) and what member_join raises.
+    """
+    email = fields.get("email", "")
+    if email and get_user_model().objects.filter(email__iexact=email).exists():
+        raise InvalidInput(fields={"email": [_("Another member already has this e-mail address.")]})
+    with transaction.atomic():
+        username = username or username_propose(fields["display_name"])
+        member = member_join(actor=actor, username=username, password=None, **fields)
+        if mail and member.user.email:
+            _set_password_mail(member)
+    return member
+
+
+def _set_password_mail(member: Member) -> None:
+    user = member.user
+    link = settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    with override(settings.LANGUAGE_CODE):
+        subject = _("Welcome to Bocage: choose your password")
+        body = _(
+            "Hello %(name)s,\n\nyou are now a member of Bocage; your username is %(username)s.\n\n"
+            "Choose your password here (the link works once, for %(days)s days):\n%(url)s\n\n"
+            "If the link has expired, ask for a new one from the login page (“Forgotten password?”).\n\nBocage"
+        ) % {
+            "name": member.display_name,
+            "username": user.username,
+            "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            "url": link,
+        }
+    outbound_email_queue(to=user.email, subject=subject, body=body)
+
+
+def members_import(*, actor: Actor, lines: list[tuple[int, dict[str, str]]], dry_run: bool) -> list[LineResult]:
+    """Import the parsed lines of a CSV file (membership.member_import.parse), each in its own
+    transaction: a refused line writes nothing, the others are created (and mailed their link).
+
+    `dry_run` checks the same lines the same way inside one transaction rolled back at the end:
+    nothing is written and no mail leaves, and each verdict is what the import will say.
+    """
+    communes = list(Commune.objects.all())
+    seen: dict[str, int] = {}
+    results: list[LineResult] = []
+
+    def run(number: int, values: dict[str, str]) -> None:
+        with transaction.atomic():
+            results.append(
+                line_import(
+                    actor=actor,
+                    number=number,
+                    values=values,
+                    communes=communes,
+                    seen=seen,
+                    dry_run=dry_run,
+                    create=member_invite,
+                )
+            )
+
+    if dry_run:
+        with transaction.atomic():
+            for number, values in lines:
+                run(number, values)
+            transaction.set_rollback(True)
+        return results
+    for number, values in lines:
+        run(number, values)
+    with transaction.atomic():
+        audit_record(actor=actor, action="members_import", target=acting_user(actor), **import_counts(results))
+    return results
 
 
 def member_join(*, actor: Actor, **fields: Any) -> Member:

@@ -144,6 +144,8 @@ MENU: tuple[Group, ...] = (
                 ("/campaigns/moderation/",),
                 badge="moderation",
             ),
+            Entry("member-create", _("New member"), "member-create", lambda v: v.staff, ("/members/new/",)),
+            Entry("member-import", _("Import members"), "member-import", lambda v: v.staff, ("/members/import/",)),
             Entry("audit", _("Audit"), "audit-home", lambda v: v.auditor, ("/audit/",), badge="audit"),
             Entry("admin", _("Administration"), "admin:index", lambda v: v.staff, ("/admin/",)),
         ),

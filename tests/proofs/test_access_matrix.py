@@ -486,6 +486,10 @@ ROUTES: dict[str, Route] = {
     "accounts/{account_id}/statement/": _r(PRIVATE),
     "accounts/{account_id}/statement.csv": _r(PRIVATE),
     "membership/": _r(OWN, "post"),
+    "members/new/": _r(STAFF),  # an administrator creates a member (the page of POST /api/members/)
+    "members/import/": _r(STAFF),  # an administrator imports members from a CSV file
+    "members/import/template.csv": _r(STAFF),
+    "members/import/report.csv": _r(STAFF),  # the caller's own last import report, kept in the session
     "audit/": _r(AUDIT),
     "audit/log/": _r(AUDIT),
     "audit/log.csv": _r(AUDIT),
