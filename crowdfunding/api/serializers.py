@@ -254,8 +254,8 @@ class PledgeSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text=PLEDGE_STATUSES)
     anonymous = serializers.BooleanField(
         read_only=True,
-        help_text="true unless the backer chose to show their name: then « Anonyme » on the public page, and "
-        "to the owner named only if they chose a reward (never their e-mail).",
+        help_text="true (the default) unless the backer chose to show their name. An anonymous backer is "
+        "« Anonyme » on the public page; the owner sees their name only if they chose a reward.",
     )
 
     class Meta:
