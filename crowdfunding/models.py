@@ -268,7 +268,8 @@ class Pledge(models.Model):
     )
     unit = models.CharField(_("unit"), max_length=8)
     amount = models.BigIntegerField(_("amount (minor units)"))
-    anonymous = models.BooleanField(_("anonymous on the public page"), default=False)
+    # Private by default: a backer's name is shown only with their consent (anonymous=False).
+    anonymous = models.BooleanField(_("anonymous on the public page"), default=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # Every change of amount replaces the hold (void + new one); `version` numbers them so each
     # hold has its own ledger idempotency key.

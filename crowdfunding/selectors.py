@@ -159,7 +159,7 @@ def campaign_progress(campaign: Campaign, now: datetime.datetime | None = None) 
 
 
 def campaign_public_backers(campaign: Campaign) -> QuerySet[Pledge]:
-    """Running and collected pledges, for the public page (show `anonymous` ones without a name)."""
+    """Running and collected pledges, for the public page (names through `BackerReader.public_name`)."""
     return (
         Pledge.objects.select_related("backer", "tier")
         .filter(campaign=campaign, status__in=[Pledge.Status.ACTIVE, Pledge.Status.CAPTURED])
@@ -168,18 +168,77 @@ def campaign_public_backers(campaign: Campaign) -> QuerySet[Pledge]:
 
 
 def campaign_backers_for_owner(campaign: Campaign) -> QuerySet[Pledge]:
-    """Every pledge with its backer's contact, for delivering rewards (owner and moderators only)."""
+    """Every pledge, for delivering rewards (owner and moderators only); what of each backer the
+    reader sees is `BackerReader.seen`."""
     return (
-        Pledge.objects.select_related("backer", "backer__user", "backer__commune", "tier")
+        Pledge.objects.select_related("campaign", "backer", "backer__user", "backer__commune", "tier")
         .filter(campaign=campaign)
         # Pledges with a reward first, by reward, on every backend (NULLs sort first on SQLite only).
         .order_by("status", F("tier__position").asc(nulls_last=True), "tier_id", "id")
     )
 
 
+@dataclass(frozen=True)
+class BackerSeen:
+    """What one reader may see of a pledge's backer; None where it is not for them (the name
+    shows as « Anonyme »)."""
+
+    member_id: int | None
+    name: str | None
+    email: str | None
+    commune: str | None
+
+
+@dataclass(frozen=True)
+class BackerReader:
+    """Who reads a list of pledges, and so what of each backer they see.
+
+    A pledge is anonymous unless its backer chose to be named (the default since issue 19: no
+    consent, no name). Everyone sees the amounts and rewards; the names follow these rules:
+
+    - the public page, and anyone who is not the backer, the owner, staff or an auditor: a named
+      backer's name; an anonymous one is « Anonyme »;
+    - the backer: their own pledge in full;
+    - the campaign's owner (dashboard, backers.csv, the pledges API): a named backer's name, commune
+      and e-mail (the pledge form says so, to deliver the rewards); an anonymous backer's name and
+      commune only when they chose a reward (needed to deliver it, the form says so too), and never
+      their e-mail;
+    - staff and auditors: everything, as before (they keep the books and moderate).
+    """
+
+    member_id: int | None
+    sees_everything: bool
+
+    def public_name(self, pledge: Pledge) -> str | None:
+        """The name on the campaign's public page: None (« Anonyme ») for an anonymous backer,
+        except to the backer."""
+        if not pledge.anonymous or (self.member_id is not None and pledge.backer_id == self.member_id):
+            return pledge.backer.display_name
+        return None
+
+    def seen(self, pledge: Pledge) -> BackerSeen:
+        """The backer in the owner's lists (dashboard, backers.csv, the pledges API)."""
+        backer = pledge.backer
+        own = self.member_id is not None and pledge.backer_id == self.member_id
+        owner = self.member_id is not None and pledge.campaign.owner_id == self.member_id
+        commune = backer.commune.name if backer.commune is not None else None
+        if self.sees_everything or own or (owner and not pledge.anonymous):
+            return BackerSeen(backer.pk, backer.display_name, backer.user.email or None, commune)
+        if owner and pledge.tier_id is not None:
+            return BackerSeen(backer.pk, backer.display_name, None, commune)
+        if not pledge.anonymous:
+            return BackerSeen(backer.pk, backer.display_name, None, None)
+        return BackerSeen(None, None, None, None)
+
+
+def backer_reader(user: RequestUser) -> BackerReader:
+    """The reader of pledges `user` is (see BackerReader); staff and auditors see every backer."""
+    return BackerReader(member_id=_member_id(user), sees_everything=is_moderator(user) or can_read_everything(user))
+
+
 def pledges_visible_to(user: RequestUser) -> QuerySet[Pledge]:
     """A backer sees their pledges; an owner those to their campaigns; staff and auditors all."""
-    pledges = Pledge.objects.select_related("campaign", "backer", "tier")
+    pledges = Pledge.objects.select_related("campaign", "backer", "backer__user", "backer__commune", "tier")
     if can_read_everything(user):
         return pledges.all()
     member_id = _member_id(user)

@@ -106,7 +106,14 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/privacy.html", _organisation())
+    """The privacy notice (RGPD art. 13); its retention periods come from the settings that apply
+    them, so the page says what the code does (docs/PROCESSING_REGISTER.md is the operator's side)."""
+    retention = {
+        "login_cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "session_days": int(settings.SESSION_COOKIE_AGE // 86400),
+        "api_token_days": settings.BOCAGE_API_TOKEN_DAYS,
+    }
+    return render(request, "portal/privacy.html", {**_organisation(), **retention})
 
 
 def contact(request: HttpRequest) -> HttpResponse:

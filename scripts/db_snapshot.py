@@ -8,7 +8,8 @@ that existed before. Run from a project checkout (its settings decide the databa
 
 Each line ends with the table's columns. With `--columns-of`, a table the earlier snapshot lists is
 digested over that snapshot's columns only: a column a later migration added (a new field) is new
-data, not a change of the rows that were there.
+data, not a change of the rows that were there. A column a data migration changes on purpose
+(CHANGED_ON_PURPOSE) is left out of both.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ import django
 
 # Tables that describe the code rather than the community's data: they change when models move.
 CODE_TABLES = {"django_migrations", "django_content_type", "auth_permission", "django_session"}
+# Columns a later data migration changes on purpose, left out of both snapshots (each with the
+# migration that changes it and why).
+CHANGED_ON_PURPOSE = {
+    # crowdfunding 0004: every existing pledge becomes anonymous, no backer having consented to be named.
+    "crowdfunding_pledge": {"anonymous"},
+}
 
 
 def _columns_of(path: str) -> dict[str, list[str]]:
@@ -42,6 +49,7 @@ def main() -> None:
             quoted = connection.ops.quote_name(table)
             present = [column.name for column in connection.introspection.get_table_description(cursor, table)]
             names = [name for name in earlier[table] if name in present] if table in earlier else present
+            names = [name for name in names if name not in CHANGED_ON_PURPOSE.get(table, set())]
             selected = ", ".join(connection.ops.quote_name(name) for name in names)
             cursor.execute(f"SELECT {selected} FROM {quoted} ORDER BY 1")  # noqa: S608 -- names from introspection
             digest = hashlib.sha256()

@@ -237,7 +237,7 @@ class PledgeFactory(factory.Factory):
     backer = factory.SubFactory(MemberFactory)
     amount = "10"
     tier = None
-    anonymous = False
+    anonymous = True  # private by default, as pledge_create
 
     @classmethod
     def _create(cls, model_class: type[Pledge], *args: Any, **fields: Any) -> Pledge:

@@ -1,7 +1,9 @@
 """API of pledges and matching pools, under /api/campaigns/{id}/.
 
-A backer sees their own pledges; the campaign's owner, staff and auditors see every pledge with
-the backer's name, anonymous ones included (anonymity only hides the name on the public page).
+A backer sees their own pledges; the campaign's owner, staff and auditors see every pledge. A
+pledge is anonymous unless its backer chose to show their name; the owner then sees the backer
+only if they chose a reward (to deliver it); staff and auditors see every backer
+(selectors.BackerReader).
 A pledge the caller may not see, or of a campaign they may not see, answers 404.
 
 POST .../pledges/ honours an optional Idempotency-Key header: the same key and body again answer
@@ -67,7 +69,7 @@ def _visible_pledge(request: Request, pk: int, pledge_id: int) -> Pledge:
 
 def pledge_out(request: Request, pledge: Pledge, code: int = status.HTTP_200_OK) -> Response:
     fresh = selectors.pledge_get_visible(user=request.user, pledge_id=pledge.pk)
-    return Response(PledgeSerializer(fresh).data, status=code)
+    return Response(PledgeSerializer(fresh, context={"request": request}).data, status=code)
 
 
 class CampaignPledgesView(generics.ListAPIView):
@@ -78,8 +80,8 @@ class CampaignPledgesView(generics.ListAPIView):
         return selectors.pledges_visible_to(self.request.user).filter(campaign=campaign).order_by("id")
 
     @extend_schema(
-        description="Pledges of the campaign: your own; every one (with names, anonymous included) for the "
-        "owner, staff and auditors. Oldest first."
+        description="Pledges of the campaign: your own; every one for the owner, staff and auditors. Oldest "
+        "first. To the owner, `backer` is null for an anonymous backer who chose no reward."
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)

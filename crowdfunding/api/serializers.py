@@ -243,14 +243,20 @@ class PledgeRewardSerializer(serializers.Serializer):
 
 
 class PledgeSerializer(serializers.ModelSerializer):
-    """A pledge, as its backer, the campaign's owner, staff and auditors see it (names included)."""
+    """A pledge, as its backer, the campaign's owner, staff and auditors see it; the backer as the
+    reader may see them (selectors.BackerReader): null for an anonymous backer without a reward,
+    to the owner. The view passes the request in the context."""
 
-    backer = CampaignPartySerializer(read_only=True)
+    backer = serializers.SerializerMethodField()
     tier = PledgeRewardSerializer(read_only=True, allow_null=True)
     amount = MinorAmountField()
     match_amount = MinorAmountField(help_text="Added by the matching pool.")
     status = serializers.CharField(read_only=True, help_text=PLEDGE_STATUSES)
-    anonymous = serializers.BooleanField(read_only=True, help_text="Hidden on the public page only.")
+    anonymous = serializers.BooleanField(
+        read_only=True,
+        help_text="true (the default) unless the backer chose to show their name. An anonymous backer is "
+        "« Anonyme » on the public page; the owner sees their name only if they chose a reward.",
+    )
 
     class Meta:
         model = Pledge
@@ -273,6 +279,17 @@ class PledgeSerializer(serializers.ModelSerializer):
             "resolved_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CampaignPartySerializer(allow_null=True))
+    def get_backer(self, obj: Pledge) -> dict[str, Any] | None:
+        reader = self.context.get("backer_reader")
+        if reader is None:
+            request = self.context.get("request")
+            anyone = selectors.BackerReader(member_id=None, sees_everything=False)
+            reader = selectors.backer_reader(request.user) if request is not None else anyone
+            self.context["backer_reader"] = reader  # once for a whole list
+        seen = reader.seen(obj)
+        return None if seen.name is None else {"id": seen.member_id, "display_name": seen.name}
 
 
 class CampaignUpdateSerializer(serializers.ModelSerializer):
@@ -366,7 +383,12 @@ class PledgeInputSerializer(serializers.Serializer):
     tier = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None, help_text="A reward id."
     )
-    anonymous = serializers.BooleanField(required=False, default=False)
+    anonymous = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Absent or true: your name is not shown (« Anonyme »); false: you agree to show it on the "
+        "campaign page, and the owner sees your e-mail to deliver your reward.",
+    )
 
 
 class PledgePatchSerializer(serializers.Serializer):

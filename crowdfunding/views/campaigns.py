@@ -101,7 +101,11 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **forms: Any) -> d
     my_last = None
     if my_pledge is None and member is not None:
         my_last = selectors.pledges_of_backer(user=user).filter(campaign=campaign).first()
-    backers = list(selectors.campaign_public_backers(campaign)[: PUBLIC_BACKERS_SHOWN + 1])
+    reader = selectors.backer_reader(user)
+    backers = [
+        {"pledge": pledge, "name": reader.public_name(pledge), "own": pledge.backer_id == reader.member_id}
+        for pledge in selectors.campaign_public_backers(campaign)[:PUBLIC_BACKERS_SHOWN]
+    ]
     settling = (campaign.is_decided or campaign.status == S.CANCELLED) and (
         progress.pledges_settled < progress.pledges_total
     )
@@ -122,7 +126,7 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **forms: Any) -> d
         "model_explained": funding_model_explained(campaign),
         "pools": [{"pool": pool, "rule": pool_rule(pool, campaign.unit)} for pool in pools],
         "active_pool": active_pool,
-        "backers": backers[:PUBLIC_BACKERS_SHOWN],
+        "backers": backers,
         "more_backers": max(0, progress.backers - PUBLIC_BACKERS_SHOWN),
         "updates": list(campaign.updates.all()[:30]),
         "is_owner": is_owner,

@@ -36,10 +36,11 @@ REWARD_DUE = {Pledge.Status.ACTIVE, Pledge.Status.CAPTURED}
 def campaign_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = owned(request, pk)
     progress = selectors.campaign_progress(campaign)
-    pledges = list(selectors.campaign_backers_for_owner(campaign))
+    reader = selectors.backer_reader(request.user)
+    pledges = [(pledge, reader.seen(pledge)) for pledge in selectors.campaign_backers_for_owner(campaign)]
     to_deliver = Counter(
         pledge.tier.title
-        for pledge in pledges
+        for pledge, _seen in pledges
         if pledge.tier is not None and pledge.status in REWARD_DUE and pledge.reward_delivered_at is None
     )
     return render(
@@ -78,6 +79,9 @@ BACKERS_CSV_HEADER = (
 def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     """The backers for delivering rewards, for a spreadsheet (core.csv: French unless `?lang=en`).
 
+    What of each backer the reader sees is `selectors.BackerReader.seen`: an anonymous backer is
+    « Anonyme » with no e-mail nor commune, or named without an e-mail when they chose a reward.
+
     French spreadsheet users open it with a double click: Excel in French splits columns on ';'
     (a ',' file opens as one column), reads amounts written with a decimal comma, and needs the
     UTF-8 BOM to show accents (Hélène, Saint-Julien-des-Landes) right. A plain response: a
@@ -85,11 +89,12 @@ def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse | Stream
     """
     campaign = owned(request, pk)
     unit = get_unit(campaign.unit)
+    reader = selectors.backer_reader(request.user)
     rows = (
         [
-            pledge.backer.display_name,
-            pledge.backer.user.email,
-            pledge.backer.commune.name if pledge.backer.commune else "",
+            seen.name or _("Anonymous"),
+            seen.email or "",
+            seen.commune or "",
             pledge.tier.title if pledge.tier else "",
             unit.to_decimal(pledge.amount),
             campaign.unit,
@@ -99,6 +104,7 @@ def campaign_backers_csv(request: HttpRequest, pk: int) -> HttpResponse | Stream
             _day(pledge.reward_delivered_at),
         ]
         for pledge in selectors.campaign_backers_for_owner(campaign)
+        for seen in [reader.seen(pledge)]
     )
     return csv_response(request, filename=f"campaign-{campaign.pk}-backers.csv", header=BACKERS_CSV_HEADER, rows=rows)
 
@@ -116,7 +122,7 @@ def campaign_pledge_delivered(request: HttpRequest, pk: int, pledge_id: int) -> 
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        params = {"name": pledge.backer.display_name}
+        params = {"name": selectors.backer_reader(request.user).seen(pledge).name or _("Anonymous")}
         if delivered:
             messages.success(request, _("The reward of %(name)s is marked delivered.") % params)
         else:

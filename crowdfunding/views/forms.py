@@ -143,10 +143,15 @@ class PledgeForm(AmountsInUnitForm):
     pledge = forms.IntegerField(required=False, widget=forms.HiddenInput)
     tier = forms.TypedChoiceField(label=_("Reward"), required=False, coerce=int, empty_value=None)
     amount = _amount_field(_("Amount"))
-    anonymous = forms.BooleanField(
-        label=_("Do not show my name on the campaign page"),
+    # Consent to be named (RGPD): unticked by default; the pledge stays `anonymous` without it.
+    show_name = forms.BooleanField(
+        label=_("Show my name on the campaign page"),
         required=False,
-        help_text=_("The project’s team still sees it, to send you your reward."),
+        help_text=_(
+            "Unticked, everyone but you sees “Anonymous” in your place. Ticked, the project’s team also sees "
+            "your commune and e-mail, to deliver your reward. Anonymous with a reward, the team sees your name "
+            "and commune only, to deliver it, never your e-mail; anonymous without a reward, neither."
+        ),
     )
 
     def __init__(self, *args: Any, tiers: list[RewardTier], unit: str, **kwargs: Any) -> None:

@@ -47,7 +47,7 @@ def _initial(
             "pledge": pledge.pk,
             "tier": pledge.tier_id,
             "amount": unit.to_decimal(pledge.amount),
-            "anonymous": pledge.anonymous,
+            "show_name": not pledge.anonymous,
         }
     chosen = next((tier for tier in tiers if str(tier.pk) == request.GET.get("tier")), None)
     if chosen is None:
@@ -90,10 +90,12 @@ def _save(request: HttpRequest, campaign: Campaign, form: PledgeForm, tiers: lis
     if data["pledge"]:
         # The form changes the pledge it was opened for: a stale copy never touches a newer one.
         pledge = selectors.pledge_get_visible(user=request.user, pledge_id=data["pledge"], campaign_id=campaign.pk)
-        return pledge_change(pledge=pledge, amount=amount, tier=tier, anonymous=data["anonymous"], actor=request.user)
+        return pledge_change(
+            pledge=pledge, amount=amount, tier=tier, anonymous=not data["show_name"], actor=request.user
+        )
     # Resending the form of a pledge already made is refused by the service (already_pledged).
     return pledge_create(
-        campaign=campaign, backer=member, amount=amount, tier=tier, anonymous=data["anonymous"], actor=request.user
+        campaign=campaign, backer=member, amount=amount, tier=tier, anonymous=not data["show_name"], actor=request.user
     )
 
 

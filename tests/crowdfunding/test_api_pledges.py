@@ -68,9 +68,12 @@ def post_pledge(client: Any, campaign: Campaign, key: str | None = None, **body:
     return client.post(url(campaign, "pledges"), body, format="json", headers=headers)
 
 
-def listed(response: Any) -> list[tuple[str, str, bool]]:
+def listed(response: Any) -> list[tuple[str | None, str, bool]]:
     assert response.status_code == 200, response.content
-    return [(item["backer"]["display_name"], item["amount"], item["anonymous"]) for item in response.json()["results"]]
+    return [
+        (item["backer"] and item["backer"]["display_name"], item["amount"], item["anonymous"])
+        for item in response.json()["results"]
+    ]
 
 
 # --- pledging -------------------------------------------------------------------------------
@@ -78,6 +81,7 @@ def listed(response: Any) -> list[tuple[str, str, bool]]:
 
 def test_a_member_pledges_and_the_amount_is_held_on_their_account(campaign, bob):
     mug = tier(campaign, "Mug")
+    # Without `anonymous`, the pledge is anonymous: a name is shown only with the backer's consent.
     response = post_pledge(api_client_for(bob.user), campaign, amount="25.50", tier=mug.pk)
     assert response.status_code == 201, response.json()
     created = Pledge.objects.get()
@@ -93,7 +97,7 @@ def test_a_member_pledges_and_the_amount_is_held_on_their_account(campaign, bob)
     }
     assert (data["status"], data["anonymous"], data["hold"], data["reward_delivered_at"]) == (
         "active",
-        False,
+        True,
         created.hold_id,
         None,
     )
@@ -211,20 +215,27 @@ def test_a_refused_pledge_is_answered_the_same_when_replayed(campaign, make_memb
 # --- who sees which pledge ------------------------------------------------------------------
 
 
-def test_a_backer_sees_their_own_pledges_and_the_owner_sees_every_backer_by_name(campaign, alice, bob, carol):
-    pledge(campaign, bob, "20")
+def test_a_backer_sees_their_own_pledges_and_the_owner_sees_the_named_backers_and_the_rewards_to_deliver(
+    campaign, alice, bob, carol, make_member
+):
+    pledge(campaign, bob, "20", anonymous=False)
     pledge(campaign, carol, "15", anonymous=True)
-    everything = [("Bob", "20.00", False), ("Carol", "15.00", True)]
+    dora = make_member(username="dora", display_name="Dora")
+    give_ach(dora, "100")
+    pledge(campaign, dora, "22", tier=tier(campaign, "Mug"))
+    everything = [("Bob", "20.00", False), ("Carol", "15.00", True), ("Dora", "22.00", True)]
     assert listed(api_client_for(bob.user).get(url(campaign, "pledges"))) == [("Bob", "20.00", False)]
     assert listed(api_client_for(carol.user).get(url(campaign, "pledges"))) == [("Carol", "15.00", True)]
-    assert listed(api_client_for(alice.user).get(url(campaign, "pledges"))) == everything
+    # The owner: Carol chose to stay anonymous and no reward, so no name; Dora's reward needs hers.
+    owners = [("Bob", "20.00", False), (None, "15.00", True), ("Dora", "22.00", True)]
+    assert listed(api_client_for(alice.user).get(url(campaign, "pledges"))) == owners
     assert listed(api_client_for(moderator()).get(url(campaign, "pledges"))) == everything
     assert listed(api_client_for(make_auditor()).get(url(campaign, "pledges"))) == everything
     assert_error(api_client_for(None).get(url(campaign, "pledges")), 401, "not_authenticated")
 
 
 def test_member_a_can_neither_see_nor_change_member_bs_pledge(campaign, alice, bob, carol, make_member):
-    carols = pledge(campaign, carol, "15")
+    carols = pledge(campaign, carol, "15", anonymous=False)
     other = live_campaign(alice, title="Autre")
     bob_client = api_client_for(bob.user)
     before = rows()

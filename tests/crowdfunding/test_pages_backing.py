@@ -65,14 +65,14 @@ def test_a_reward_link_prefills_its_minimum_the_french_way(db, backer, campaign)
 def test_backing_through_the_form_holds_exactly_the_amount(db, backer, campaign):
     client = browse(backer.user)
     canvas = tier(campaign, "Sac en toile")
-    response = client.post(f"/campaigns/{campaign.pk}/back/", {"tier": canvas.pk, "amount": "12.50", "anonymous": "on"})
+    response = client.post(f"/campaigns/{campaign.pk}/back/", {"tier": canvas.pk, "amount": "12.50", "show_name": "on"})
     assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
     pledge = Pledge.objects.get()
     assert (pledge.backer, pledge.tier, pledge.amount, pledge.anonymous, pledge.status) == (
         backer,
         canvas,
         1250,
-        True,
+        False,
         Pledge.Status.ACTIVE,
     )
     assert held(backer) == (10000, 1250)

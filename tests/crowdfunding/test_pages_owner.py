@@ -182,7 +182,7 @@ def test_submitting_then_being_sent_back_shows_the_moderators_comments(db, owner
 
 @pytest.fixture
 def backed(owner, make_member):
-    """A live campaign with two backers, one of them anonymous on the public page."""
+    """A live campaign with two backers: Hélène anonymous with a reward, Gaspard named without one."""
     campaign = live_campaign(owner, tiers=TIERS, goal="20")
     helene = make_member(
         username="helene",
@@ -201,7 +201,9 @@ def backed(owner, make_member):
         anonymous=True,
         actor=helene.user,
     )
-    pledge_create(campaign=campaign, backer=gaspard, amount=Money("1234", "ACH") / 100, actor=gaspard.user)
+    pledge_create(
+        campaign=campaign, backer=gaspard, amount=Money("1234", "ACH") / 100, anonymous=False, actor=gaspard.user
+    )
     return campaign
 
 
@@ -213,10 +215,13 @@ def test_the_dashboard_is_for_the_owner_and_staff_only(db, owner, backed, make_m
         assert browse().get(path).status_code == 302
 
 
-def test_the_dashboard_names_every_backer_even_anonymous_ones(db, owner, backed):
+def test_the_dashboard_names_the_named_backers_and_the_anonymous_ones_with_a_reward_but_not_their_email(
+    db, owner, backed
+):
     page = html(browse(owner.user).get(f"/campaigns/{backed.pk}/dashboard/"))
     table = page.split('data-testid="backers-table"')[1]
-    assert "Hélène Bernard" in table and "(anonymous)" in table and "helene@example.org" in table
+    assert "Hélène Bernard" in table and "(anonymous)" in table and "helene@example.org" not in page
+    assert "gaspard@example.org" in table
     assert "Saint-Julien-des-Landes" in table and "Sac en toile" in table and "12.50 ACH" in table
     assert "Gaspard Roy" in table and "12.34 ACH" in table
     assert "24.84 ACH" in page  # the progress
@@ -238,7 +243,7 @@ def test_the_backers_csv_is_exact_for_french_spreadsheets(db, owner, backed):
         held, yes, no = str(Pledge.Status.ACTIVE.label), gettext("yes"), gettext("no")
     assert response.content.decode("utf-8") == (
         f"\ufeff{header}\r\n"
-        f"Hélène Bernard;helene@example.org;Saint-Julien-des-Landes;Sac en toile;12,50;ACH;{held};{yes};{today};\r\n"
+        f"Hélène Bernard;;Saint-Julien-des-Landes;Sac en toile;12,50;ACH;{held};{yes};{today};\r\n"
         f"Gaspard Roy;gaspard@example.org;;;12,34;ACH;{held};{no};{today};\r\n"
     )
 
@@ -252,7 +257,7 @@ def test_the_backers_csv_is_french_whatever_the_page_language_and_english_on_req
     today = timezone.localdate().isoformat()
     assert response.content.decode("utf-8") == (
         "Backer,E-mail,Commune,Reward,Amount,Unit,Status,Anonymous,Pledged on,Reward delivered on\r\n"
-        f"Hélène Bernard,helene@example.org,Saint-Julien-des-Landes,Sac en toile,12.50,ACH,Held until the deadline,"
+        f"Hélène Bernard,,Saint-Julien-des-Landes,Sac en toile,12.50,ACH,Held until the deadline,"
         f"yes,{today},\r\n"
         f"Gaspard Roy,gaspard@example.org,,,12.34,ACH,Held until the deadline,no,{today},\r\n"
     )

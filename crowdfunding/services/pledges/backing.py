@@ -43,10 +43,11 @@ def pledge_create(
     backer: Member,
     amount: Money,
     tier: RewardTier | None = None,
-    anonymous: bool = False,
+    anonymous: bool = True,
     actor: Actor,
 ) -> Pledge:
-    """Back a campaign: `amount` is held on the backer's account until the deadline.
+    """Back a campaign: `amount` is held on the backer's account until the deadline. The backer's
+    name is shown only if they say so (`anonymous=False`): private by default (RGPD consent).
 
     Raises PermissionDenied, CampaignClosed, OwnCampaign, AlreadyPledged, NoAccountInUnit,
     InvalidInput, BelowTierMinimum, TierSoldOut, and the ledger's refusals (InsufficientFunds,
