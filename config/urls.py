@@ -47,6 +47,10 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("exchange.api_urls")),
     path("", include("crowdfunding.api_urls")),
     path("", include("cooperative.api_urls")),
+    # The member's own tokens under /members/me/ (the contract of issue 19), before the router's
+    # members/{pk}/ routes; /tokens/ above stays for the clients that use it.
+    path("members/me/tokens/", ApiTokenListView.as_view(), name="api-member-tokens"),
+    path("members/me/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="api-member-token-detail"),
     path("", include(router.urls)),
 ]
 

@@ -359,6 +359,8 @@ ROUTES: dict[str, Route] = {
     "api/auth/token/": _r(SESSION),
     "api/tokens/": _r(OWN),  # one's own API tokens, never their keys
     "api/tokens/{pk}/": _r(PRIVATE),  # DELETE revokes one's own; another's is 404
+    "api/members/me/tokens/": _r(OWN),  # the same list under the members' contract
+    "api/members/me/tokens/{pk}/": _r(PRIVATE),  # DELETE revokes one's own; another's is 404
     "api/schema/": _r(PUBLIC),
     "api/docs/": _r(PUBLIC),
     "api/units/": _r(PUBLIC),
