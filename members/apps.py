@@ -8,7 +8,11 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.audit import register_actions
+        from core.notifications import register as notification_kinds_register
 
+        from . import sessions  # noqa: F401  (connects the login and logout receivers)
         from .audit_actions import AUDIT_ACTIONS
+        from .notifications import NOTIFICATION_KINDS
 
         register_actions(*AUDIT_ACTIONS)
+        notification_kinds_register(*NOTIFICATION_KINDS)

@@ -10,7 +10,7 @@ from core.text import search_key
 from core.typing import Actor, RequestUser, acting_user
 
 from . import tokens
-from .models import ApiToken, Commune, Member
+from .models import ApiToken, Commune, Member, UserSession
 
 
 def member_or_none(actor: Actor) -> Member | None:
@@ -75,3 +75,16 @@ def members_named(text: str) -> list[Member]:
     if not key:
         return []
     return list(Member.objects.filter(status=Member.Status.ACTIVE, search_key=key).select_related("commune")[:20])
+
+
+def user_sessions_of(user: RequestUser) -> list[UserSession]:
+    """The user's sessions, the most recently seen first."""
+    return list(UserSession.objects.filter(user=user))
+
+
+def user_session_of(user: RequestUser, pk: int) -> UserSession:
+    """One of the user's own sessions; another's is NotFound."""
+    session = UserSession.objects.filter(user=user, pk=pk).first()
+    if session is None:
+        raise NotFound
+    return session

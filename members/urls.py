@@ -1,12 +1,17 @@
 from django.urls import path
 
 from .views import otp as views_otp
+from .views import profile as views_profile
 from .views import search as views_search
+from .views import sessions as views_sessions
 from .views import tokens as views
 
 urlpatterns = [
     path("members/search/", views_search.member_search, name="member-search"),
+    path("me/profile/", views_profile.profile, name="profile"),
+    path("me/email/confirm/", views_profile.email_confirm, name="email-confirm"),
     path("security/tokens/", views.api_tokens, name="api-tokens"),
+    path("security/sessions/", views_sessions.sessions, name="sessions"),
     path("security/", views_otp.security, name="otp-security"),
     path("security/verify/", views_otp.verify, name="otp-verify"),
     path("security/enrol/", views_otp.enrol, name="otp-enrol"),

@@ -97,6 +97,7 @@ MENU: tuple[Group, ...] = (
                 lambda viewer: viewer.business and not viewer.staff,
             ),
             Entry("membership", _("My membership"), "membership", member),
+            Entry("profile", _("My profile"), "profile", member, prefixes=("/me/",)),
         ),
     ),
     Group(
