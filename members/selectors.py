@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -88,3 +91,12 @@ def user_session_of(user: RequestUser, pk: int) -> UserSession:
     if session is None:
         raise NotFound
     return session
+
+
+def iban_held_until(member: Member, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Until when the member's reconversions wait after their last change of IBAN
+    (BOCAGE_IBAN_CHANGE_HOLD_DAYS), or None when they do not wait."""
+    if member.iban_changed_at is None:
+        return None
+    until = member.iban_changed_at + datetime.timedelta(days=settings.BOCAGE_IBAN_CHANGE_HOLD_DAYS)
+    return until if until > (now or timezone.now()) else None

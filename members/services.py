@@ -152,8 +152,9 @@ MEMBER_FIELDS = {
 def member_update(*, member: Member, actor: Actor, **changes: Any) -> Member:
     """Change a member's details and identity numbers (validated like at creation).
 
-    A new IBAN stamps `iban_changed_at`, whoever changes it: reconversions then wait
-    BOCAGE_IBAN_CHANGE_HOLD_DAYS (member_iban_change also audits and alerts the member).
+    Replacing an IBAN stamps `iban_changed_at`, whoever does it: reconversions then wait
+    BOCAGE_IBAN_CHANGE_HOLD_DAYS (member_iban_change also audits and alerts the member). A first
+    IBAN, where there was none, is no change of account: no wait.
     """
     identity = {field: changes.pop(field) for field in list(changes) if field in IDENTITY_CLEANERS}
     if set(changes) - MEMBER_FIELDS:
@@ -162,7 +163,7 @@ def member_update(*, member: Member, actor: Actor, **changes: Any) -> Member:
         raise InvalidInput(fields={"language": [_("Unknown language.")]})
     numbers = identity_clean(kind=member.kind, numbers=identity)
     stamped = []
-    if "iban" in numbers and numbers["iban"] != member.iban:
+    if "iban" in numbers and member.iban and numbers["iban"] != member.iban:
         member.iban_changed_at = timezone.now()
         stamped = ["iban_changed_at"]
     for field, value in {**changes, **numbers}.items():
@@ -193,7 +194,7 @@ def masked_iban(iban: str) -> str:
 def member_iban_change(*, member: Member, actor: Actor, iban: str, bic: str) -> Member:
     """A business or association changes its IBAN (and BIC), validated with stdnum; audited with
     both IBANs masked, the member alerted on the site and by mail (whatever their mail choices:
-    it is a security alert). Reconversions then wait BOCAGE_IBAN_CHANGE_HOLD_DAYS.
+    it is a security alert). Replacing an IBAN holds reconversions BOCAGE_IBAN_CHANGE_HOLD_DAYS.
 
     Raises InvalidInput (an individual, an invalid or empty IBAN or BIC).
     """
@@ -208,12 +209,12 @@ def member_iban_change(*, member: Member, actor: Actor, iban: str, bic: str) -> 
         member = Member.objects.select_for_update().get(pk=member.pk)
         old = member.iban
         member_update(member=member, actor=actor, **numbers)
-        if member.iban_changed_at is None or numbers["iban"] == old:
+        if numbers["iban"] == old:
             return member  # only the BIC changed: no hold, no alert
         audit_record(
             actor=actor, action="member_iban_change", target=member, old=masked_iban(old), new=masked_iban(member.iban)
         )
-        when = timezone.localtime(member.iban_changed_at)
+        when = timezone.localtime(member.iban_changed_at or timezone.now())
         params = {"iban": masked_iban(member.iban), "date": when.date().isoformat()}
         notify(member.user, "iban_changed", params, url="/me/profile/")
         if member.user.email:

@@ -4,15 +4,13 @@ new address confirms it, /me/email/confirm/)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.admin_helpers import add_service_errors
@@ -104,18 +102,10 @@ def profile(request: HttpRequest) -> HttpResponse:
             },
             "iban_form": iban_form,
             "email_form": email_form,
-            "iban_held_until": iban_held_until(member),
+            "iban_held_until": selectors.iban_held_until(member),
         },
         status=status,
     )
-
-
-def iban_held_until(member: Member) -> datetime.datetime | None:
-    """Until when reconversions wait after the last change of IBAN, or None when they do not."""
-    if member.iban_changed_at is None:
-        return None
-    until = member.iban_changed_at + datetime.timedelta(days=settings.BOCAGE_IBAN_CHANGE_HOLD_DAYS)
-    return until if until > timezone.now() else None
 
 
 def _copy(member: Member) -> Member:
