@@ -14,7 +14,7 @@ from .models import Member
 
 
 def iban_changed(member: Member, when: datetime.datetime) -> dict[str, str]:
-    with translation.override(member.language):
+    with translation.override(member.mail_language):
         moment = formats.date_format(when, "DATETIME_FORMAT")
         return {
             "subject": _("Bocage: your IBAN was changed"),
@@ -28,7 +28,7 @@ def iban_changed(member: Member, when: datetime.datetime) -> dict[str, str]:
 
 
 def email_change_confirm(member: Member, link: str) -> dict[str, str]:
-    with translation.override(member.language):
+    with translation.override(member.mail_language):
         return {
             "subject": _("Bocage: confirm your new e-mail address"),
             "body": _(
@@ -41,7 +41,7 @@ def email_change_confirm(member: Member, link: str) -> dict[str, str]:
 
 
 def email_change_notice(member: Member) -> dict[str, str]:
-    with translation.override(member.language):
+    with translation.override(member.mail_language):
         return {
             "subject": _("Bocage: a change of your e-mail address was asked for"),
             "body": _(

@@ -85,9 +85,11 @@ class Member(models.Model):
     # When the IBAN last changed: reconversions wait BOCAGE_IBAN_CHANGE_HOLD_DAYS after it (a stolen
     # login changing the IBAN, then cashing out, is the classic fraud).
     iban_changed_at = models.DateTimeField(_("IBAN changed at"), null=True, blank=True)
-    # The member's own choices: the language of the site and the mails, what the public sees.
+    # The member's own choices: the language of the site and the mails, what the public sees. Blank:
+    # never chosen, the site follows the browser and the mails are in French (settings.LANGUAGE_CODE);
+    # a chosen language is applied at each login.
     language = models.CharField(
-        _("language"), max_length=2, choices=[("fr", _("French")), ("en", _("English"))], default="fr"
+        _("language"), max_length=2, choices=[("fr", _("French")), ("en", _("English"))], blank=True, default=""
     )
     show_name_as_backer = models.BooleanField(_("show my name on the campaigns I back"), default=False)
     opening_hours = models.CharField(
@@ -122,6 +124,11 @@ class Member(models.Model):
         if update_fields is not None and "display_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def mail_language(self) -> str:
+        """The language of the mails sent to this member: their choice, else the site's."""
+        return self.language or settings.LANGUAGE_CODE
 
     def membership_valid_on(self, day: datetime.date | None = None) -> bool:
         """True while the yearly membership (adhésion) covers `day` (today by default)."""

@@ -159,7 +159,7 @@ def member_update(*, member: Member, actor: Actor, **changes: Any) -> Member:
     identity = {field: changes.pop(field) for field in list(changes) if field in IDENTITY_CLEANERS}
     if set(changes) - MEMBER_FIELDS:
         raise TypeError(f"unknown member fields: {sorted(set(changes) - MEMBER_FIELDS)}")
-    if "language" in changes and changes["language"] not in dict(settings.LANGUAGES):
+    if "language" in changes and changes["language"] and changes["language"] not in dict(settings.LANGUAGES):
         raise InvalidInput(fields={"language": [_("Unknown language.")]})
     numbers = identity_clean(kind=member.kind, numbers=identity)
     stamped = []

@@ -1,8 +1,8 @@
 """The list of one's sessions: a row per login (members.UserSession), its last visit, ended at logout.
 
 The `user_logged_in` receiver records the session with a short device label (browser and system
-only: no user agent kept, no IP address) and switches the site to the member's language (the
-language cookie is set on the answer by SessionTouchMiddleware); `user_logged_out` removes the row.
+only: no user agent kept, no IP address) and switches the site to the member's language when
+they chose one (the language cookie is set on the answer by SessionTouchMiddleware); `user_logged_out` removes the row.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         user_session_record(user=user, session_key=key, device=device_label(request.headers.get("User-Agent", "")))
         request.session[SEEN_KEY] = int(time.time())
     member = getattr(user, "member", None)
-    if member is not None and member.language in dict(settings.LANGUAGES):
+    if member is not None and member.language and member.language in dict(settings.LANGUAGES):
         translation.activate(member.language)
         setattr(request, LANGUAGE_ATTRIBUTE, member.language)
 

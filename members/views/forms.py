@@ -26,7 +26,12 @@ class ProfileForm(forms.ModelForm):
     commune = forms.ModelChoiceField(
         label=_("Commune"), queryset=Commune.objects.all(), required=False, empty_label=_("Outside the territory")
     )
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("My browser's language")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("Used on the site at each login, and for the mails Bocage sends you."),
+    )
 
     class Meta:
         model = Member
@@ -47,7 +52,7 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "show_name_as_backer": _(
-                "Unticked, a pledge of yours shows « anonymous backer »; you can still choose for each pledge."
+                "Unticked, a pledge of yours shows “anonymous backer”; you can still choose for each pledge."
             ),
             "opening_hours": _("e.g. Tue–Sat 7 am–7 pm"),
         }

@@ -49,9 +49,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             add_service_errors(profile_form, exc)
         else:
             response = redirect("profile")
-            if "language" in changed:
+            if "language" in changed and member.language:
                 translation.activate(member.language)
                 language_cookie_set(response, member.language)
+            elif "language" in changed:
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
             messages.success(request, _("Your profile is saved.") if changed else _("Nothing to change."))
             return response
     elif action == "iban" and member.kind != Member.Kind.INDIVIDUAL and iban_form.is_valid():

@@ -38,7 +38,7 @@ def profile_post(member: Member, **changes) -> dict:
 def test_the_new_choices_are_private_by_default(make_member):
     alice = make_member(username="alice")
 
-    assert (alice.language, alice.show_name_as_backer) == ("fr", False)
+    assert (alice.language, alice.mail_language, alice.show_name_as_backer) == ("", "fr", False)
     assert (alice.directory_shows_address, alice.directory_shows_phone, alice.iban_changed_at) == (False, False, None)
 
 
@@ -131,6 +131,30 @@ def test_changing_the_language_applies_it_at_once_and_at_each_login(client, make
     assert "My profile" in client.get(PAGE).content.decode()
 
 
+def test_a_member_who_never_chose_keeps_the_browsers_language_at_login(client, make_member, settings):
+    make_member(username="alice")
+
+    login = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert login.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in login.cookies
+    assert "My profile" in client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_going_back_to_the_browsers_language_forgets_the_cookie(client, make_member, settings):
+    alice = make_member(username="alice")
+    Member.objects.filter(pk=alice.pk).update(language="en")
+    alice.refresh_from_db()
+    client.force_login(alice.user)
+
+    response = client.post(PAGE, profile_post(alice, language=""))
+
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""  # deleted
+    alice.refresh_from_db()
+    assert alice.language == ""
+
+
 def test_an_unknown_language_is_refused(client, make_member):
     alice = make_member(username="alice")
     client.force_login(alice.user)
@@ -139,7 +163,7 @@ def test_an_unknown_language_is_refused(client, make_member):
 
     assert response.status_code == 400
     alice.refresh_from_db()
-    assert alice.language == "fr"
+    assert alice.language == ""
 
 
 def test_staff_without_a_member_get_a_page_saying_so(client, staff_user):
@@ -181,7 +205,7 @@ def test_a_business_changes_its_iban_audited_masked_alerted_and_mailed(client, m
     notification = Notification.objects.get(recipient=bakery.user)
     assert (notification.kind, notification.params["iban"]) == ("iban_changed", "…0189")
     mail = OutboundEmail.objects.get(to=["pain@example.org"])
-    assert mail.subject == "Bocage\u202f: votre IBAN a été modifié"
+    assert mail.subject == "Bocage\u00a0: votre IBAN a été modifié"
     assert "0189" in mail.body and OTHER_IBAN not in mail.body
 
 
