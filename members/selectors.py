@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db.models import Q
 from django.utils import timezone
 
@@ -81,8 +83,18 @@ def members_named(text: str) -> list[Member]:
 
 
 def user_sessions_of(user: RequestUser) -> list[UserSession]:
-    """The user's sessions, the most recently seen first."""
-    return list(UserSession.objects.filter(user=user))
+    """The user's live sessions, the most recently seen first: a row whose session expired or
+    left the session store (a browser that never logged out) is not listed."""
+    rows = list(UserSession.objects.filter(user=user))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if issubclass(store, DatabaseSessionStore):
+        live = set(
+            store.get_model_class()
+            .objects.filter(session_key__in=[row.session_key for row in rows], expire_date__gt=timezone.now())
+            .values_list("session_key", flat=True)
+        )
+        return [row for row in rows if row.session_key in live]
+    return [row for row in rows if store().exists(row.session_key)]
 
 
 def user_session_of(user: RequestUser, pk: int) -> UserSession:

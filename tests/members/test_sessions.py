@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from core.models import AuditEvent
 from members.models import UserSession
@@ -154,3 +157,15 @@ def test_the_sessions_and_tokens_pages_link_each_other(make_member):
     assert 'href="/security/tokens/"' in phone.get(PAGE).content.decode()
     assert 'href="/security/sessions/"' in phone.get("/security/tokens/").content.decode()
     assert 'href="/security/sessions/"' in phone.get("/security/").content.decode()
+
+
+def test_an_expired_session_is_not_listed(make_member):
+    make_member(username="alice")
+    phone = logged_in(FIREFOX_ANDROID)
+    logged_in(CHROME_WINDOWS)
+    laptop_key = UserSession.objects.get(device="Chrome · Windows").session_key
+    Session.objects.filter(session_key=laptop_key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+
+    page = phone.get(PAGE).content.decode()
+
+    assert "Firefox · Android" in page and "Chrome · Windows" not in page
