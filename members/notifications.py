@@ -27,7 +27,6 @@ NOTIFICATION_KINDS = (
         label=gettext_lazy("My IBAN was changed"),
         group=gettext_lazy("Security"),
         message=_iban_changed,
-        # The mail goes out whatever the choice (members.services.member_iban_change sends it).
-        emailed_by_default=False,
+        always_emailed=True,  # a security alert: mailed whatever the member's choices
     ),
 )

@@ -216,9 +216,8 @@ def member_iban_change(*, member: Member, actor: Actor, iban: str, bic: str) -> 
         )
         when = timezone.localtime(member.iban_changed_at or timezone.now())
         params = {"iban": masked_iban(member.iban), "date": when.date().isoformat()}
-        notify(member.user, "iban_changed", params, url="/me/profile/")
-        if member.user.email:
-            outbound_email_queue(to=member.user.email, **mails.iban_changed(member, when))
+        mail = mails.iban_changed(member, when)
+        notify(member.user, "iban_changed", params, url="/me/profile/", email=(mail["subject"], mail["body"]))
     return member
 
 

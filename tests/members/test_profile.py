@@ -246,3 +246,16 @@ def test_the_same_iban_again_changes_nothing(client, make_member):
     bakery.refresh_from_db()
     assert bakery.iban_changed_at == changed
     assert not AuditEvent.objects.filter(action="member_iban_change").exists()
+
+
+def test_the_iban_alert_is_mailed_even_to_a_member_who_turned_mails_off(client, make_member):
+    from core import notifications
+
+    bakery = make_member(kind=Member.Kind.BUSINESS, username="bakery", email="pain@example.org")
+    notifications.email_choices_set(bakery.user, {"iban_changed": False})
+    client.force_login(bakery.user)
+
+    assert "iban_changed" not in client.get("/notifications/preferences/").content.decode()
+    client.post(PAGE, {"action": "iban", "iban": OTHER_IBAN, "bic": ""})
+
+    assert OutboundEmail.objects.filter(to=["pain@example.org"]).count() == 1
