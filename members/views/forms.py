@@ -62,7 +62,8 @@ class ProfileForm(forms.ModelForm):
         if self.instance.kind == Member.Kind.INDIVIDUAL:
             for name in ORGANISATION_FIELDS:
                 del self.fields[name]
-        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["address"].widget.attrs["autocomplete"] = "street-address"
         self.fields["display_name"].widget.attrs["autocomplete"] = "name"
         if "description" in self.fields:
