@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The list of one's sessions: the session's last visit, written at most every few minutes.
+    "members.sessions.SessionTouchMiddleware",
     # Second factor: django-otp marks the session's user as verified (or not); ours then keeps a
     # user who owes a code on the verification or enrolment page (403 JSON under /api/).
     "django_otp.middleware.OTPMiddleware",
@@ -176,6 +178,14 @@ BOCAGE_API_TOKEN_TOUCH_SECONDS = env_int("BOCAGE_API_TOKEN_TOUCH_SECONDS", 3600)
 # A member's copy of their personal data (the "Mes données" page) can be downloaded this many
 # days; then the daily task members.tasks.personal_data_exports_expire deletes the file.
 BOCAGE_PERSONAL_DATA_EXPORT_DAYS = env_int("BOCAGE_PERSONAL_DATA_EXPORT_DAYS", 7)
+# The list of one's sessions (/security/sessions/): a session's last visit is written at most this often.
+BOCAGE_SESSION_TOUCH_SECONDS = env_int("BOCAGE_SESSION_TOUCH_SECONDS", 300)
+# After a member's IBAN changes, their reconversions wait this many days (a stolen login changing
+# the IBAN and cashing out at once is the classic fraud).
+BOCAGE_IBAN_CHANGE_HOLD_DAYS = env_int("BOCAGE_IBAN_CHANGE_HOLD_DAYS", 5)
+# A member may ask to change their e-mail address this many times an hour; the link lasts this long.
+BOCAGE_EMAIL_CHANGE_PER_HOUR = env_int("BOCAGE_EMAIL_CHANGE_PER_HOUR", 3)
+BOCAGE_EMAIL_CHANGE_LINK_SECONDS = env_int("BOCAGE_EMAIL_CHANGE_LINK_SECONDS", 2 * 24 * 3600)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------------
 # Only this site's own files run or style a page: no inline script, no inline style (the pages'

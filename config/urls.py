@@ -58,6 +58,10 @@ api_patterns: list[URLPattern | URLResolver] = [
         members_data_api.PersonalDataExportDetailView.as_view(),
         name="api-personal-data-export",
     ),
+    # The member's own tokens under /members/me/ (the contract of issue 19), before the router's
+    # members/{pk}/ routes; /tokens/ above stays for the clients that use it.
+    path("members/me/tokens/", ApiTokenListView.as_view(), name="api-member-tokens"),
+    path("members/me/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="api-member-token-detail"),
     path("", include(router.urls)),
 ]
 

@@ -40,6 +40,8 @@ class NotificationKind:
     emailed_by_default: bool = True
     # Sent to staff only (moderators, clerks): not offered to members on the preferences page.
     for_staff: bool = False
+    # A security alert (an IBAN changed): always e-mailed, so not offered on the preferences page.
+    always_emailed: bool = False
 
     def render(self, params: Params) -> str:
         """The message in the active language; a missing parameter shows the template, never a 500."""
@@ -77,8 +79,8 @@ def kinds() -> list[NotificationKind]:
 
 
 def kinds_for(user: User) -> list[NotificationKind]:
-    """The kinds `user` may receive: the staff's only for staff."""
-    return [kind for kind in _KINDS.values() if user.is_staff or not kind.for_staff]
+    """The kinds `user` may choose about: the staff's only for staff, never the security alerts."""
+    return [kind for kind in _KINDS.values() if (user.is_staff or not kind.for_staff) and not kind.always_emailed]
 
 
 def notification_text(notification: Notification) -> str:
@@ -91,17 +93,19 @@ def notification_text(notification: Notification) -> str:
 
 def emailed(user: User, code: str) -> bool:
     """Whether `user` wants the kind `code` e-mailed: their choice if they made one, else the kind's default."""
+    kind = kind_of(code)
+    if kind is not None and kind.always_emailed:
+        return True
     choice = NotificationPreference.objects.filter(user=user, kind=code).values_list("email", flat=True).first()
     if choice is not None:
         return choice
-    kind = kind_of(code)
     return kind.emailed_by_default if kind is not None else True
 
 
 def email_choices(user: User) -> dict[str, bool]:
     """Every registered kind's code → whether it is e-mailed to `user`."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
-    return {kind.code: chosen.get(kind.code, kind.emailed_by_default) for kind in kinds()}
+    return {kind.code: kind.always_emailed or chosen.get(kind.code, kind.emailed_by_default) for kind in kinds()}
 
 
 def email_choices_set(user: User, choices: Mapping[str, bool]) -> None:

@@ -28,6 +28,11 @@ class IbanMissing(ApplicationError):
     default_message = gettext_lazy("Add an IBAN to your profile first: the euros are paid by bank transfer.")
 
 
+class IbanRecentlyChanged(ApplicationError):
+    code = "iban_recently_changed"
+    default_message = gettext_lazy("The IBAN of this business changed recently: its reconversions wait a few days.")
+
+
 class ReconversionNotPending(ApplicationError):
     code = "reconversion_not_pending"
     default_message = gettext_lazy("This reconversion has already been decided.")

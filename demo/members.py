@@ -334,6 +334,9 @@ def seed_members(*, admin: Any, now: datetime.datetime, password: str | None) ->
         else:
             member = Member.objects.get(pk=existing[demo.username])
         wanted = {**details, "website": demo.website, "description": demo.description}
+        # The demo's places are shops open to the public: their address and phone are shown in the
+        # directory (a real member chooses on their profile; both are hidden by default).
+        wanted |= {"directory_shows_address": demo.in_directory, "directory_shows_phone": demo.in_directory}
         if demo.username in existing:
             # Older demo data: fill in what this version adds, identity numbers only where blank.
             wanted |= {name: value for name, value in identity.items() if not getattr(member, name)}

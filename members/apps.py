@@ -8,11 +8,18 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.audit import register_actions
+        from core.notifications import register as notification_kinds_register
 
-        from . import personal_data, personal_data_sections
+        from . import (
+            personal_data,
+            personal_data_sections,
+            sessions,  # noqa: F401  (connects the login and logout receivers)
+        )
         from .audit_actions import AUDIT_ACTIONS
+        from .notifications import NOTIFICATION_KINDS
 
         register_actions(*AUDIT_ACTIONS)
 
         personal_data.register(*personal_data_sections.SECTIONS)
         personal_data_sections.exemptions()
+        notification_kinds_register(*NOTIFICATION_KINDS)

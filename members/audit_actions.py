@@ -14,4 +14,10 @@ AUDIT_ACTIONS = [
     AuditActionSpec("otp_backup_codes_renew", _("Renewed the backup codes of %(person)s")),
     AuditActionSpec("personal_data_export", _("Asked for a copy of the personal data of %(person)s")),
     AuditActionSpec("otp_device_remove", _("Removed the second factor of %(person)s")),
+    AuditActionSpec("member_profile_update", _("Changed the profile of %(person)s (%(fields)s)")),
+    AuditActionSpec("member_iban_change", _("Changed the IBAN of %(person)s (%(old)s → %(new)s)")),
+    AuditActionSpec("member_email_change_request", _("Asked to change the e-mail address of %(person)s")),
+    AuditActionSpec("member_email_change", _("Changed the e-mail address of %(person)s")),
+    AuditActionSpec("user_session_end", _("Ended a session of %(person)s (%(device)s)")),
+    AuditActionSpec("user_sessions_end", _("Ended %(sessions)s other sessions of %(person)s")),
 ]

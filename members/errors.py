@@ -22,3 +22,21 @@ class SecondFactorInvalid(ApplicationError):
     code = "otp_invalid"
     status = 401
     default_message = _("This code is wrong or has already been used.")
+
+
+class EmailChangeTooFrequent(ApplicationError):
+    code = "email_change_rate_limited"
+    status = 429
+    default_message = _("Too many e-mail changes asked for: try again in an hour.")
+
+
+class EmailChangeLinkInvalid(ApplicationError):
+    code = "email_change_link_invalid"
+    status = 400
+    default_message = _("This link is invalid, has expired or was already used: ask for the change again.")
+
+
+class EmailTaken(ApplicationError):
+    code = "email_taken"
+    status = 409
+    default_message = _("This e-mail address is already used by another account.")

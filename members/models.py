@@ -82,6 +82,21 @@ class Member(models.Model):
     rna = models.CharField("RNA", max_length=10, blank=True)
     iban = models.CharField("IBAN", max_length=34, blank=True)
     bic = models.CharField("BIC", max_length=11, blank=True)
+    # When the IBAN last changed: reconversions wait BOCAGE_IBAN_CHANGE_HOLD_DAYS after it (a stolen
+    # login changing the IBAN, then cashing out, is the classic fraud).
+    iban_changed_at = models.DateTimeField(_("IBAN changed at"), null=True, blank=True)
+    # The member's own choices: the language of the site and the mails, what the public sees. Blank:
+    # never chosen, the site follows the browser and the mails are in French (settings.LANGUAGE_CODE);
+    # a chosen language is applied at each login.
+    language = models.CharField(
+        _("language"), max_length=2, choices=[("fr", _("French")), ("en", _("English"))], blank=True, default=""
+    )
+    show_name_as_backer = models.BooleanField(_("show my name on the campaigns I back"), default=False)
+    opening_hours = models.CharField(
+        _("opening hours"), max_length=120, blank=True, help_text=_("e.g. Tue–Sat 7 am–7 pm")
+    )
+    directory_shows_address = models.BooleanField(_("show my address in the directory"), default=False)
+    directory_shows_phone = models.BooleanField(_("show my phone in the directory"), default=False)
     membership_expires_on = models.DateField(_("membership valid until"), null=True, blank=True)
     # The expiry date a renewal reminder was last sent for: one reminder per expiry, however often the task runs.
     membership_reminder_sent_for = models.DateField(null=True, blank=True)
@@ -109,6 +124,11 @@ class Member(models.Model):
         if update_fields is not None and "display_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def mail_language(self) -> str:
+        """The language of the mails sent to this member: their choice, else the site's."""
+        return self.language or settings.LANGUAGE_CODE
 
     def membership_valid_on(self, day: datetime.date | None = None) -> bool:
         """True while the yearly membership (adhésion) covers `day` (today by default)."""
@@ -193,3 +213,27 @@ class PersonalDataExport(models.Model):
     @property
     def expired(self) -> bool:
         return self.status == self.Status.DONE and not self.available
+
+
+class UserSession(models.Model):
+    """One logged-in session of a user, listed on /security/sessions/ so they can end it.
+
+    Written at login, touched at most every BOCAGE_SESSION_TOUCH_SECONDS, deleted at logout. The
+    device is only a browser and a system (« Firefox sur Android »): no user agent, no IP address.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user")
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    device = models.CharField(_("device"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.device or self.pk}"

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import AuditEvent, IdempotencyRecord, Notification, NotificationPreference
 
-from .models import ApiToken, Member, PersonalDataExport
+from .models import ApiToken, Member, PersonalDataExport, UserSession
 from .personal_data import Section, exempt
 
 DEVICE_FIELDS = ("id", "name", "confirmed", "created_at", "last_used_at")
@@ -45,6 +45,13 @@ SECTIONS = (
         ApiToken,
         lambda member: ApiToken.objects.filter(user_id=member.user_id).order_by("pk"),
         fields=("id", "device", "created_at", "last_used_at", "expires_at", "revoked_at"),
+    ),
+    Section(
+        "members/sessions",
+        _("Your logged-in sessions (device and dates; never their keys)"),
+        UserSession,
+        lambda member: UserSession.objects.filter(user_id=member.user_id).order_by("pk"),
+        fields=("id", "device", "created_at", "last_seen_at"),
     ),
     Section(
         "members/otp_authenticators",

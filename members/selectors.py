@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -10,7 +15,7 @@ from core.text import search_key
 from core.typing import Actor, RequestUser, acting_user
 
 from . import tokens
-from .models import ApiToken, Commune, Member, PersonalDataExport
+from .models import ApiToken, Commune, Member, PersonalDataExport, UserSession
 
 
 def member_or_none(actor: Actor) -> Member | None:
@@ -88,3 +93,35 @@ def personal_data_export_of(actor: Actor, pk: int) -> PersonalDataExport | None:
     if member is None:
         return None
     return PersonalDataExport.objects.filter(pk=pk, member=member).first()
+
+
+def user_sessions_of(user: RequestUser) -> list[UserSession]:
+    """The user's live sessions, the most recently seen first: a row whose session expired or
+    left the session store (a browser that never logged out) is not listed."""
+    rows = list(UserSession.objects.filter(user=user))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if issubclass(store, DatabaseSessionStore):
+        live = set(
+            store.get_model_class()
+            .objects.filter(session_key__in=[row.session_key for row in rows], expire_date__gt=timezone.now())
+            .values_list("session_key", flat=True)
+        )
+        return [row for row in rows if row.session_key in live]
+    return [row for row in rows if store().exists(row.session_key)]
+
+
+def user_session_of(user: RequestUser, pk: int) -> UserSession:
+    """One of the user's own sessions; another's is NotFound."""
+    session = UserSession.objects.filter(user=user, pk=pk).first()
+    if session is None:
+        raise NotFound
+    return session
+
+
+def iban_held_until(member: Member, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Until when the member's reconversions wait after their last change of IBAN
+    (BOCAGE_IBAN_CHANGE_HOLD_DAYS), or None when they do not wait."""
+    if member.iban_changed_at is None:
+        return None
+    until = member.iban_changed_at + datetime.timedelta(days=settings.BOCAGE_IBAN_CHANGE_HOLD_DAYS)
+    return until if until > (now or timezone.now()) else None

@@ -98,6 +98,7 @@ MENU: tuple[Group, ...] = (
             ),
             Entry("membership", _("My membership"), "membership", member),
             Entry("personal-data", _("My data"), "personal-data", member),
+            Entry("profile", _("My profile"), "profile", member, prefixes=("/me/",)),
         ),
     ),
     Group(

@@ -49,10 +49,13 @@ def _initial(
             "amount": unit.to_decimal(pledge.amount),
             "show_name": not pledge.anonymous,
         }
+    # A new pledge shows the name only if the member chose so on their profile (private by default).
+    member = member_or_none(request.user)
+    initial: dict[str, Any] = {"show_name": bool(member and member.show_name_as_backer)}
     chosen = next((tier for tier in tiers if str(tier.pk) == request.GET.get("tier")), None)
-    if chosen is None:
-        return {}
-    return {"tier": chosen.pk, "amount": unit.to_decimal(chosen.minimum)}
+    if chosen is not None:
+        initial.update(tier=chosen.pk, amount=unit.to_decimal(chosen.minimum))
+    return initial
 
 
 def _options(

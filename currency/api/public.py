@@ -38,11 +38,25 @@ class DirectoryCommuneSerializer(serializers.ModelSerializer):
 class DirectoryEntrySerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     commune = DirectoryCommuneSerializer(read_only=True, allow_null=True)
+    # The address and phone only where the organisation chose to show them ("" otherwise).
+    address = serializers.CharField(source="public_address", read_only=True)
+    phone = serializers.CharField(source="public_phone", read_only=True)
 
     class Meta:
         model = Member
         # Public contact details of an organisation only: never a username, an e-mail or an IBAN.
-        fields = ["id", "name", "kind", "activity", "description", "commune", "address", "phone", "website"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "activity",
+            "description",
+            "commune",
+            "address",
+            "phone",
+            "website",
+            "opening_hours",
+        ]
 
 
 class DirectoryView(generics.ListAPIView):

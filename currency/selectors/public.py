@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
@@ -32,9 +32,22 @@ MONTHS = 12
 def directory(
     *, commune: Commune | int | None = None, activity: str | None = None, q: str | None = None
 ) -> QuerySet[Member]:
-    """Active businesses and associations that chose to appear in the public directory."""
-    members = Member.objects.select_related("commune").filter(
-        kind__in=DIRECTORY_KINDS, in_directory=True, status=Member.Status.ACTIVE
+    """Active businesses and associations that chose to appear in the public directory.
+
+    Each carries `public_address` and `public_phone`: its address and phone where it chose to show
+    them, "" otherwise; the pages and the API show only these, and the text search matches only them.
+    """
+    members = (
+        Member.objects.select_related("commune")
+        .filter(kind__in=DIRECTORY_KINDS, in_directory=True, status=Member.Status.ACTIVE)
+        .annotate(
+            public_address=Case(
+                When(directory_shows_address=True, then=F("address")), default=Value(""), output_field=CharField()
+            ),
+            public_phone=Case(
+                When(directory_shows_phone=True, then=F("phone")), default=Value(""), output_field=CharField()
+            ),
+        )
     )
     if commune is not None:
         members = members.filter(commune=commune)
@@ -46,7 +59,7 @@ def directory(
             Q(display_name__icontains=text)
             | Q(activity__icontains=text)
             | Q(description__icontains=text)
-            | Q(address__icontains=text)
+            | Q(public_address__icontains=text)
             | Q(commune__name__icontains=text)
         )
     return members.order_by("display_name", "id")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
@@ -19,7 +20,13 @@ from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
-from currency.errors import IbanMissing, NothingToExport, ReconversionBusinessesOnly, ReconversionNotPending
+from currency.errors import (
+    IbanMissing,
+    IbanRecentlyChanged,
+    NothingToExport,
+    ReconversionBusinessesOnly,
+    ReconversionNotPending,
+)
 from currency.kinds import RECONVERSION
 from currency.memos import RECONVERSION as RECONVERSION_MEMO
 from currency.models import Reconversion, SepaExport
@@ -33,6 +40,7 @@ from ledger.services import system_account, transaction_post
 from ledger.units import get_unit
 from members.errors import MemberClosed
 from members.models import Member
+from members.selectors import iban_held_until
 
 FIAT_UNIT = "EUR"
 LOCAL_UNIT = settings.BOCAGE_LOCAL_UNIT
@@ -90,10 +98,26 @@ def _lock_requested(reconversion: Reconversion) -> Reconversion:
     return locked
 
 
+def _refuse_if_iban_held(member: Member) -> None:
+    """A business whose IBAN changed within BOCAGE_IBAN_CHANGE_HOLD_DAYS waits (a stolen login
+    changing the IBAN and cashing out at once is the classic fraud)."""
+    until = iban_held_until(member)
+    if until is not None:
+        raise IbanRecentlyChanged(
+            _("The IBAN of %(name)s changed on %(changed)s: its reconversions may be approved from %(date)s.")
+            % {
+                "name": member.display_name,
+                "changed": date_format(timezone.localtime(member.iban_changed_at), "DATETIME_FORMAT"),
+                "date": date_format(timezone.localtime(until), "DATETIME_FORMAT"),
+            }
+        )
+
+
 def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconversion:
     """Post the reconversion (fee kept) and mark it approved, for the next SEPA export.
 
-    Raises PermissionDenied (not staff), ReconversionNotPending, and the ledger's refusals
+    Raises PermissionDenied (not staff), ReconversionNotPending, IbanRecentlyChanged (the business's
+    IBAN changed less than BOCAGE_IBAN_CHANGE_HOLD_DAYS ago), and the ledger's refusals
     (InsufficientFunds if the business no longer has the ACH, AccountFrozen, AccountClosed).
     """
     _require_staff(actor, _("Only the association's staff may approve a reconversion."))
@@ -102,6 +126,7 @@ def reconversion_approve(*, reconversion: Reconversion, actor: Actor) -> Reconve
     def attempt() -> Reconversion:
         with transaction.atomic(durable=True):
             locked = _lock_requested(reconversion)
+            _refuse_if_iban_held(locked.member)
             amount = locked.amount
             fee = fee_for(amount)
             legs = [
@@ -154,10 +179,24 @@ def reconversion_reject(*, reconversion: Reconversion, actor: Actor, reason: str
         return locked
 
 
+def held_after_approval(reconversion: Reconversion) -> bool:
+    """True while an approved reconversion waits: its business changed its IBAN after the approval,
+    within the hold."""
+    member = reconversion.member
+    return (
+        reconversion.decided_at is not None
+        and member.iban_changed_at is not None
+        and member.iban_changed_at > reconversion.decided_at
+        and iban_held_until(member) is not None
+    )
+
+
 def sepa_export_create(*, actor: Actor) -> SepaExport:
     """Put every approved, not yet exported reconversion into one pain.001 file and mark them exported.
 
-    Safe to run twice: the second run finds nothing new. Raises PermissionDenied, NothingToExport.
+    Left out until their hold ends: those whose business changed its IBAN after the approval, less
+    than BOCAGE_IBAN_CHANGE_HOLD_DAYS ago (a later export takes them). Safe to run twice: the second
+    run finds nothing new. Raises PermissionDenied, NothingToExport.
     """
     _require_staff(actor, _("Only the association's staff may export transfers."))
     user = acting_user(actor)
@@ -170,6 +209,7 @@ def sepa_export_create(*, actor: Actor) -> SepaExport:
             .select_related("member")
             .order_by("id")
         )
+        due = [reconversion for reconversion in due if not held_after_approval(reconversion)]
         if not due:
             raise NothingToExport()
         now = timezone.now()

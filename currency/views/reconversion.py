@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,13 +35,22 @@ from ledger.models import Account
 from ledger.selectors import member_account
 from ledger.units import get_unit
 from members.models import Member
+from members.selectors import iban_held_until
+
+
+def _with_iban_hold(rows: Iterable[Reconversion]) -> list[Reconversion]:
+    """The rows, each with `iban_held_until`: when its business's IBAN changed recently (« RIB modifié le … »)."""
+    rows = list(rows)
+    for row in rows:
+        row.iban_held_until = iban_held_until(row.member)  # type: ignore[attr-defined]
+    return rows
 
 
 def _staff_page(request: HttpRequest) -> HttpResponse:
-    queue = reconversions_visible_to(request.user)
+    queue = reconversions_visible_to(request.user).select_related("member")
     context = {
-        "requested": queue.filter(status=Reconversion.Status.REQUESTED).order_by("id"),
-        "approved": queue.filter(status=Reconversion.Status.APPROVED).order_by("id"),
+        "requested": _with_iban_hold(queue.filter(status=Reconversion.Status.REQUESTED).order_by("id")),
+        "approved": _with_iban_hold(queue.filter(status=Reconversion.Status.APPROVED).order_by("id")),
         "decided": queue.exclude(status__in=[Reconversion.Status.REQUESTED, Reconversion.Status.APPROVED])[:50],
         "exports": sepa_exports_visible_to(request.user)[:50],
         "reject_form": RejectForm(),

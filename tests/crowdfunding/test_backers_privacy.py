@@ -95,6 +95,20 @@ def test_the_pledge_form_asks_for_consent_unticked_and_says_who_sees_what(db, ow
     assert (pledge.backer, pledge.amount, pledge.anonymous) == (people["ines"], 700, True)
 
 
+def test_the_box_starts_ticked_for_a_member_who_chose_on_their_profile_to_be_named(db, owner, people):
+    campaign = live_campaign(owner, tiers=TIERS, goal="100")
+    ines = people["ines"]
+    ines.show_name_as_backer = True
+    ines.save(update_fields=["show_name_as_backer"])
+
+    page = html(browse(ines.user, language="fr").get(f"/campaigns/{campaign.pk}/back/?tier="))
+
+    assert 'name="show_name" aria-describedby="id_show_name_helptext" id="id_show_name" checked>' in page
+    # Another member, who did not choose, still starts unticked.
+    page = html(browse(people["helene"].user, language="fr").get(f"/campaigns/{campaign.pk}/back/"))
+    assert 'name="show_name" aria-describedby="id_show_name_helptext" id="id_show_name">' in page
+
+
 def test_the_backer_gives_and_withdraws_consent_from_their_pledge(db, owner, people):
     campaign = live_campaign(owner, tiers=TIERS, goal="100")
     client = browse(people["ines"].user)

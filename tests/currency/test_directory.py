@@ -30,9 +30,23 @@ def places(make_member, staff_user):
         siren="732829320",
         iban="FR7630006000011234567890189",
     )
-    member_update(member=bakery, actor=staff_user, website="https://boulangerie.example")
+    member_update(
+        member=bakery,
+        actor=staff_user,
+        website="https://boulangerie.example",
+        opening_hours="mar.–sam. 7 h–19 h",
+        directory_shows_address=True,
+        directory_shows_phone=True,
+    )
     cowork = make_member(
-        business, username="cowork", display_name="Le Cowork", commune=achards, activity="Coworking", in_directory=True
+        business,
+        username="cowork",
+        display_name="Le Cowork",
+        commune=achards,
+        activity="Coworking",
+        in_directory=True,
+        address="12 rue Discrète",
+        phone="02 51 99 99 99",
     )
     bikes = make_member(
         Member.Kind.ASSOCIATION,
@@ -106,6 +120,7 @@ def test_the_api_needs_no_login_and_filters_by_commune_and_activity(places):
             "address": "3 place de l'Église",
             "phone": "02 51 00 10 01",
             "website": "https://boulangerie.example",
+            "opening_hours": "mar.–sam. 7 h–19 h",
         }
     ]
 
@@ -159,3 +174,21 @@ def test_the_page_filters_by_commune_and_activity(places):
 def test_the_page_ignores_filters_it_does_not_know(places):
     html = Client().get("/public/directory/", {"commune": "x", "activity": "Piraterie"}).content.decode()
     assert html.count('data-testid="place"') == 3
+
+
+def test_an_address_and_a_phone_are_shown_only_when_chosen(places):
+    cowork = Client().get("/api/directory/", {"activity": "Coworking"}).json()["results"][0]
+    assert (cowork["address"], cowork["phone"]) == ("", "")
+    page = Client().get("/public/directory/").content.decode()
+    assert "3 place de l&#x27;Église" in page and "02 51 00 10 01" in page
+    assert "Discrète" not in page and "99 99" not in page
+    assert "mar.–sam. 7 h–19 h" in page
+    api = Client().get("/api/directory/").content.decode()
+    assert "Discrète" not in api and "99 99" not in api
+
+
+def test_the_text_search_does_not_match_a_hidden_address(places):
+    assert names(directory(q="Discrète")) == []
+    assert names(directory(q="place de l'Église")) == ["Boulangerie du Martinet"]
+    member_update(member=places["cowork"], actor=None, directory_shows_address=True)
+    assert names(directory(q="Discrète")) == ["Le Cowork"]

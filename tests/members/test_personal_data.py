@@ -36,7 +36,7 @@ from crowdfunding.services.updates import campaign_update_post
 from exchange.models import Review
 from ledger.models import ExportJob
 from members import personal_data
-from members.models import Member, PersonalDataExport
+from members.models import Member, PersonalDataExport, UserSession
 from members.personal_data_exports import (
     personal_data_export_run,
     personal_data_exports_catch_up,
@@ -128,6 +128,7 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
     api_token_create(user=user, device=f"{marker} phone", actor=user)
     TOTPDevice.objects.create(user=user, name=f"{marker} authenticator", confirmed=True)
     StaticDevice.objects.create(user=user, name=f"{marker} backup codes", confirmed=True)
+    UserSession.objects.create(user=user, session_key=f"{marker.lower()}-session"[:40], device=f"{marker} Firefox")
     NotificationPreference.objects.create(user=user, kind="exchange_proposed", email=False)
     membership_renew(member=member, unit="ACH", actor=user)
     world.comptoir.staff.add(user)

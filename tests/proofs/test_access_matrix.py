@@ -210,7 +210,11 @@ class World:
 
 
 @pytest.fixture
-def world(make_member, staff_user, worker_seen) -> World:
+def world(make_member, staff_user, worker_seen, settings) -> World:
+    # A session's last visit (members.UserSession) is written every few minutes by a middleware: the
+    # sweep, longer than that, would see it as a write of the route it happened to be on.
+    settings.BOCAGE_SESSION_TOUCH_SECONDS = 10**9
+
     def business(username: str, name: str) -> Member:
         member = make_member(kind=Member.Kind.BUSINESS, username=username, display_name=name)
         return member_update(member=member, actor=None, iban="FR1420041010050500013M02606", bic="PSSTFRPPLIL")
@@ -362,6 +366,8 @@ ROUTES: dict[str, Route] = {
     "api/auth/token/": _r(SESSION),
     "api/tokens/": _r(OWN),  # one's own API tokens, never their keys
     "api/tokens/{pk}/": _r(PRIVATE),  # DELETE revokes one's own; another's is 404
+    "api/members/me/tokens/": _r(OWN),  # the same list under the members' contract
+    "api/members/me/tokens/{pk}/": _r(PRIVATE),  # DELETE revokes one's own; another's is 404
     "api/schema/": _r(PUBLIC),
     "api/docs/": _r(PUBLIC),
     "api/units/": _r(PUBLIC),
@@ -618,6 +624,9 @@ ROUTES: dict[str, Route] = {
     "api/members/me/exports/{pk}/": _r(PRIVATE),
     "security/": _r(SESSION),
     "security/tokens/": _r(OWN),  # POST revokes one of one's own tokens
+    "security/sessions/": _r(OWN),  # POST ends one of one's own sessions (another's is 404), or all but this one
+    "me/profile/": _r(OWN, "post"),  # one's own details, IBAN and e-mail change; no member: a page saying so
+    "me/email/confirm/": _r(SESSION),  # the signed link changes the caller's own address, only theirs
     "security/verify/": _r(SESSION),
     "security/enrol/": _r(SESSION),
     "security/backup-codes/": _r(SESSION),
