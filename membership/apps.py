@@ -7,12 +7,16 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership")
 
     def ready(self) -> None:
+        from core.audit import register_actions
+        from core.inbox import register as register_inbox
         from core.notifications import register as notification_kinds_register
         from ledger import memos
         from ledger.kinds import register
         from members import personal_data as personal_data_registry
 
         from . import personal_data
+        from .audit_actions import AUDIT_ACTIONS
+        from .inbox import applications_to_decide
         from .kinds import KINDS
         from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
@@ -20,6 +24,8 @@ class MembershipConfig(AppConfig):
         register(*KINDS)
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)
+        register_inbox(applications_to_decide)
 
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
         personal_data_registry.register(*personal_data.SECTIONS)

@@ -1,7 +1,25 @@
 from django.urls import path
 
+from .views import applications, signup
 from .views import pages as views
 
 urlpatterns = [
     path("membership/", views.membership, name="membership"),
+    path("join/", signup.signup, name="signup"),
+    path("join/sent/", signup.signup_sent, name="signup-sent"),
+    path("join/confirm/<str:token>/", signup.signup_confirm_page, name="signup-confirm"),
+    path("join/welcome/", signup.signup_welcome, name="signup-welcome"),
+    path("terms/", signup.terms, name="terms"),
+    path("membership/applications/", applications.applications, name="membership-applications"),
+    path(
+        "membership/applications/<int:pk>/approve/",
+        applications.application_approve_view,
+        name="membership-application-approve",
+    ),
+    path(
+        "membership/applications/<int:pk>/refuse/",
+        applications.application_refuse_view,
+        name="membership-application-refuse",
+    ),
+    path("membership/members/<int:member_id>/waive/", applications.membership_waive_view, name="membership-waive"),
 ]

@@ -1,0 +1,12 @@
+"""The membership's audited actions, each as a sentence in the reader's language (core.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import AuditActionSpec
+
+AUDIT_ACTIONS = [
+    AuditActionSpec("member_signup", _("%(person)s joined online (address verified)")),
+    AuditActionSpec("membership_application_approve", _("Accepted the application of %(person)s")),
+    AuditActionSpec("membership_application_refuse", _("Refused the application of %(person)s")),
+    AuditActionSpec("membership_waive", _("Waived the membership of %(person)s until %(until)s")),
+]
