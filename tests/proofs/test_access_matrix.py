@@ -305,6 +305,7 @@ def urls_for(route: str, world: World) -> list[str]:
         "export_id": world.sepa_export.pk,
         "record_id": b["service"].pk,
         "listing_id": b["listing"].pk,
+        "member_id": world.b.member.pk,
         "uidb64": "MQ",
         "path": "nothing.png",
         # the Django admin's own parameters
@@ -486,6 +487,17 @@ ROUTES: dict[str, Route] = {
     "accounts/{account_id}/statement/": _r(PRIVATE),
     "accounts/{account_id}/statement.csv": _r(PRIVATE),
     "membership/": _r(OWN, "post"),
+    # Joining online: the form and its pages are public (a logged-in caller is sent home); the
+    # mail's link with a token of nobody's answers 404; the welcome page is the caller's own.
+    "join/": _r(PUBLIC),
+    "join/sent/": _r(PUBLIC),
+    "join/confirm/{token}/": _r(PUBLIC),
+    "join/welcome/": _r(OWN),
+    "terms/": _r(PUBLIC),
+    "membership/applications/": _r(STAFF),
+    "membership/applications/{pk}/approve/": _r(STAFF),
+    "membership/applications/{pk}/refuse/": _r(STAFF),
+    "membership/members/{member_id}/waive/": _r(STAFF),
     "audit/": _r(AUDIT),
     "audit/log/": _r(AUDIT),
     "audit/log.csv": _r(AUDIT),
