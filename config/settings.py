@@ -491,6 +491,7 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly: builds the personal data exports whose task never reached a worker; deletes the files past their date.
     "members-personal-data-exports": {"task": "members.tasks.personal_data_exports_expire", "schedule": 3600.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
+    "membership-pending-signups-purge": {"task": "membership.tasks.pending_signups_purge", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
     "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},
     "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},

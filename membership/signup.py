@@ -228,6 +228,14 @@ def pending_signup_for(token: str) -> PendingSignup:
     return pending
 
 
+def pending_signups_purge() -> int:
+    """Delete the sign-ups whose link expired unopened: their data was never verified nor used."""
+    deleted, _by_model = PendingSignup.objects.filter(
+        confirmed_at__isnull=True, expires_at__lte=timezone.now()
+    ).delete()
+    return deleted
+
+
 def signup_confirm(*, token: str) -> tuple[Member, bool]:
     """Open a sign-up's link: create the user and member (with accounts, membership not paid), record
     the consents with their versions, audit; with approval required, an application waits.

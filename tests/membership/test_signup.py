@@ -360,3 +360,16 @@ def test_the_pages_are_linked_and_translated(client):
     assert page.status_code == 200 and "Adhérer" in page.content.decode()
     assert client.get(reverse("terms")).status_code == 200
     assert PASSWORD  # the fixtures' password is not a new member's
+
+
+def test_sign_ups_whose_link_expired_unopened_are_deleted(client):
+    from membership.tasks import pending_signups_purge
+
+    sign_up(client, email="ancien@example.org")
+    sign_up(client, email="recent@example.org")
+    client.post(sign_up(client, email="confirme@example.org"))
+    PendingSignup.objects.exclude(email="recent@example.org").update(expires_at=timezone.now())
+
+    assert pending_signups_purge() == 1
+
+    assert set(PendingSignup.objects.values_list("email", flat=True)) == {"confirme@example.org", "recent@example.org"}
