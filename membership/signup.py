@@ -230,10 +230,9 @@ def pending_signup_for(token: str) -> PendingSignup:
 
 def pending_signups_purge() -> int:
     """Delete the sign-ups whose link expired unopened: their data was never verified nor used."""
-    deleted, _by_model = PendingSignup.objects.filter(
-        confirmed_at__isnull=True, expires_at__lte=timezone.now()
-    ).delete()
-    return deleted
+    expired = PendingSignup.objects.filter(confirmed_at__isnull=True, expires_at__lte=timezone.now())
+    _total, by_model = expired.delete()
+    return by_model.get(PendingSignup._meta.label, 0)
 
 
 def signup_confirm(*, token: str) -> tuple[Member, bool]:
