@@ -22,4 +22,9 @@ urlpatterns = [
         name="membership-application-refuse",
     ),
     path("membership/members/<int:member_id>/waive/", applications.membership_waive_view, name="membership-waive"),
+    path(
+        "membership/members/<int:member_id>/paid-in-euros/",
+        applications.membership_paid_in_euros_view,
+        name="membership-paid-in-euros",
+    ),
 ]

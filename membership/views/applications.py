@@ -17,6 +17,7 @@ from members.models import Member
 from ..forms import ReasonForm
 from ..models import Application
 from ..selectors import applications_pending, may_decide_applications, members_without_membership
+from ..services import membership_fee, membership_renew
 from ..signup import application_approve, application_refuse, membership_waive
 
 
@@ -39,7 +40,7 @@ def _render(
         "membership/applications.html",
         {
             "applications": applications_pending(),
-            "unpaid": members_without_membership()[:100],
+            "unpaid": [(member, membership_fee(member)) for member in members_without_membership()[:100]],
             "refuse_form": refuse_form,
             "refusing": refusing,
             "waive_form": waive_form,
@@ -115,5 +116,27 @@ def membership_waive_view(request: HttpRequest, member_id: int) -> HttpResponse:
             request,
             _("The membership of %(name)s is waived until %(date)s.")
             % {"name": member.display_name, "date": member.membership_expires_on},
+        )
+    return redirect("membership-applications")
+
+
+@login_required
+@require_POST
+def membership_paid_in_euros_view(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A membership paid in euros at the counter (cash, cheque), recorded by staff: the fee goes on the
+    ledger from the euro world to the fees account (membership_renew in EUR)."""
+    _staff_only(request)
+    member = Member.objects.filter(pk=member_id, status=Member.Status.ACTIVE).first()
+    if member is None:
+        raise Http404
+    try:
+        payment = membership_renew(member=member, unit="EUR", actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("The membership of %(name)s, paid in euros, runs until %(date)s.")
+            % {"name": member.display_name, "date": payment.period_end},
         )
     return redirect("membership-applications")

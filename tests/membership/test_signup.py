@@ -373,3 +373,22 @@ def test_sign_ups_whose_link_expired_unopened_are_deleted(client):
     assert pending_signups_purge() == 1
 
     assert set(PendingSignup.objects.values_list("email", flat=True)) == {"confirme@example.org", "recent@example.org"}
+
+
+def test_staff_record_a_membership_paid_in_euros_at_the_counter_on_the_ledger(client, staff_user, make_member):
+    member = joined(client)
+    url = reverse("membership-paid-in-euros", args=[member.pk])
+    outsider = client.__class__()
+    outsider.force_login(make_member(username="other").user)
+    assert outsider.post(url).status_code == 403
+    assert not MembershipPayment.objects.exists()
+    staff = client.__class__()
+    staff.force_login(staff_user)
+
+    assert staff.post(url).status_code == 302
+
+    payment = MembershipPayment.objects.get(member=member)
+    assert (payment.unit, payment.amount, payment.actor) == ("EUR", 1000, staff_user)
+    member.refresh_from_db()
+    assert member.membership_expires_on == payment.period_end and member.membership_valid_on()
+    assert account_of(member, "ACH").balance == 0  # paid in euros: nothing taken from the member's ACH

@@ -498,6 +498,7 @@ ROUTES: dict[str, Route] = {
     "membership/applications/{pk}/approve/": _r(STAFF),
     "membership/applications/{pk}/refuse/": _r(STAFF),
     "membership/members/{member_id}/waive/": _r(STAFF),
+    "membership/members/{member_id}/paid-in-euros/": _r(STAFF),
     "audit/": _r(AUDIT),
     "audit/log/": _r(AUDIT),
     "audit/log.csv": _r(AUDIT),
