@@ -109,6 +109,8 @@ def test_sign_up_then_the_link_creates_a_member_who_can_look_but_not_pay_until_t
     assert AuditEvent.objects.filter(action="member_signup", object_id=str(member.pk)).count() == 1
     welcome = client.get(reverse("signup-welcome"))  # logged in
     assert welcome.status_code == 200 and "Solène Rivière" in welcome.content.decode()
+    assert "votre identifiant est votre adresse e-mail\u202f: solene@example.org" in welcome.content.decode()
+    assert client.login(username="solene@example.org", password=NEW_PASSWORD)
     assert not Application.objects.exists()
 
     # Look, not pay.
