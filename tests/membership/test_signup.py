@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail as django_mail  # noqa: F401  (the outbox is ours: core.mail)
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from djmoney.money import Money
@@ -22,7 +25,7 @@ from ledger.services import transfer_create
 from members.models import Commune, Member
 from membership.models import Application, Consent, LegalDocument, MembershipPayment, PendingSignup
 from membership.signup import current_document
-from tests.conftest import PASSWORD, account_of
+from tests.conftest import PASSWORD, account_of, requires_postgresql
 from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
@@ -394,3 +397,30 @@ def test_staff_record_a_membership_paid_in_euros_at_the_counter_on_the_ledger(cl
     member.refresh_from_db()
     assert member.membership_expires_on == payment.period_end and member.membership_valid_on()
     assert account_of(member, "ACH").balance == 0  # paid in euros: nothing taken from the member's ACH
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_link_opened_twice_at_once_creates_one_member(client, mailoutbox):
+    from membership.signup import signup_confirm
+
+    client.post(reverse("signup"), form())
+    # Committed, the mail is delivered and its outbox row emptied: the link is read as delivered.
+    token = re.search(r"/join/confirm/([^/\s]+)/", mailoutbox[0].body).group(1)
+    barrier = threading.Barrier(3)
+
+    def confirm(_: int) -> tuple[int, bool]:
+        try:
+            barrier.wait(timeout=30)
+            member, created = signup_confirm(token=token)
+            return member.pk, created
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(confirm, range(3)))
+
+    member = Member.objects.get(user__username="solene@example.org")
+    assert sorted(results) == sorted([(member.pk, True), (member.pk, False), (member.pk, False)])
+    assert Consent.objects.filter(user=member.user).count() == 2
+    assert AuditEvent.objects.filter(action="member_signup").count() == 1
