@@ -61,6 +61,10 @@ class SignupForm(forms.Form):
             self.fields[name].widget.attrs["autocomplete"] = {"display_name": "name", "email": "email"}[name]
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["address"].widget.attrs["autocomplete"] = "street-address"
+        # static/js/signup-kind.js shows each number only for its kind of member.
+        numbers = {"siren": "business", "siret": "business", "vat_number": "business", "rna": "association"}
+        for name, kind in numbers.items():
+            self.fields[name].widget.attrs["data-for-kind"] = kind
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip()

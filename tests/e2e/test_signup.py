@@ -25,7 +25,12 @@ def test_a_resident_signs_up_on_a_phone_confirms_pays_the_membership_then_pays_s
     page.goto(f"{live_server.url}/accounts/login/")
     page.click("[data-testid=login-join]")
 
+    # The numbers of a business or an association show only for that kind.
+    assert page.is_hidden("#id_siren") and page.is_hidden("#id_rna")
+    page.check("input[name=kind][value=business]")
+    assert page.is_visible("#id_siren") and page.is_hidden("#id_rna")
     page.check("input[name=kind][value=individual]")
+    assert page.is_hidden("#id_siren")
     page.fill("#id_display_name", "Solène Rivière")
     page.fill("#id_email", "solene@example.org")
     page.fill("#id_password1", PASSWORD)
