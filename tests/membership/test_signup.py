@@ -63,7 +63,7 @@ def nothing_written(users_before: int) -> None:
     assert PendingSignup.objects.count() == 0
     assert OutboundEmail.objects.count() == 0
     assert User.objects.count() == users_before
-    assert Member.objects.count() == 0 or User.objects.count() == users_before
+    assert Member.objects.count() == 0 and not Consent.objects.exists()
 
 
 def sign_up(client, **overrides) -> str:
@@ -424,3 +424,24 @@ def test_a_link_opened_twice_at_once_creates_one_member(client, mailoutbox):
     assert sorted(results) == sorted([(member.pk, True), (member.pk, False), (member.pk, False)])
     assert Consent.objects.filter(user=member.user).count() == 2
     assert AuditEvent.objects.filter(action="member_signup").count() == 1
+
+
+def test_a_siren_the_configured_register_does_not_know_is_refused_and_nothing_written(client, settings, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    asked = []
+
+    def register(url, timeout):
+        asked.append(url)
+        raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
+
+    monkeypatch.setattr(urllib.request, "urlopen", register)
+    settings.BOCAGE_SIRENE_LOOKUP_URL = "https://registre.example/siren/{siren}"
+    users = User.objects.count()
+
+    response = client.post(reverse("signup"), form(kind="business", email="pain@example.org", siren=SIREN))
+
+    assert response.status_code == 200 and "siren" in response.context["form"].errors
+    assert asked == [f"https://registre.example/siren/{SIREN}"]
+    nothing_written(users)
