@@ -393,6 +393,17 @@ BOCAGE_DPO_EMAIL = env_str("BOCAGE_DPO_EMAIL", "")
 BOCAGE_ACCESSIBILITY_AUDIT_DATE = env_str("BOCAGE_ACCESSIBILITY_AUDIT_DATE", "2026-12-06")
 # Membership renewal reminders go out this many days before expiry.
 BOCAGE_MEMBERSHIP_REMINDER_DAYS = env_int("BOCAGE_MEMBERSHIP_REMINDER_DAYS", 30)
+# Sign-up online (membership.signup): members "hors territoire" allowed, the cooperative's validation
+# of new members, the public register lookup of a business's SIREN (empty: off), the link's life,
+# the sign-ups per hour from one address (IP or e-mail), the current versions of the documents
+# accepted (empty: the latest published).
+BOCAGE_SIGNUP_OUTSIDE_TERRITORY = env_bool("BOCAGE_SIGNUP_OUTSIDE_TERRITORY", True)
+BOCAGE_SIGNUP_REQUIRES_APPROVAL = env_bool("BOCAGE_SIGNUP_REQUIRES_APPROVAL", False)
+BOCAGE_SIRENE_LOOKUP_URL = env_str("BOCAGE_SIRENE_LOOKUP_URL", "")
+BOCAGE_SIGNUP_LINK_HOURS = env_int("BOCAGE_SIGNUP_LINK_HOURS", 48)
+BOCAGE_SIGNUP_RATE_PER_HOUR = env_int("BOCAGE_SIGNUP_RATE_PER_HOUR", 5)
+BOCAGE_TERMS_VERSION = env_str("BOCAGE_TERMS_VERSION", "")
+BOCAGE_PRIVACY_VERSION = env_str("BOCAGE_PRIVACY_VERSION", "")
 # Links in mails: the address the site is served at (the embedded run serves on $PORT).
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
@@ -490,6 +501,7 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly: builds the personal data exports whose task never reached a worker; deletes the files past their date.
     "members-personal-data-exports": {"task": "members.tasks.personal_data_exports_expire", "schedule": 3600.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
+    "membership-pending-signups-purge": {"task": "membership.tasks.pending_signups_purge", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.
     "exchange-listings-expiry": {"task": "exchange.tasks.listings_expire_due", "schedule": 3600.0},
     "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},

@@ -8,6 +8,7 @@ class MembershipConfig(AppConfig):
 
     def ready(self) -> None:
         from core.audit import register_actions
+        from core.inbox import register as register_inbox
         from core.notifications import register as notification_kinds_register
         from ledger import memos
         from ledger.kinds import register
@@ -15,6 +16,7 @@ class MembershipConfig(AppConfig):
 
         from . import personal_data
         from .audit_actions import AUDIT_ACTIONS
+        from .inbox import applications_to_decide
         from .kinds import KINDS
         from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
@@ -23,6 +25,7 @@ class MembershipConfig(AppConfig):
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
+        register_inbox(applications_to_decide)
 
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
         personal_data_registry.register(*personal_data.SECTIONS)

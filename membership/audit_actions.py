@@ -9,4 +9,8 @@ AUDIT_ACTIONS = [
         "members_import",
         _("Imported members from a file: %(created)s created, %(existing)s already members, %(refused)s refused"),
     ),
+    AuditActionSpec("member_signup", _("%(person)s joined online (address verified)")),
+    AuditActionSpec("membership_application_approve", _("Accepted the application of %(person)s")),
+    AuditActionSpec("membership_application_refuse", _("Refused the application of %(person)s")),
+    AuditActionSpec("membership_waive", _("Waived the membership of %(person)s until %(until)s")),
 ]

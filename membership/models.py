@@ -39,3 +39,99 @@ class MembershipPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.period_start}–{self.period_end}"
+
+
+class LegalDocument(models.Model):
+    """One published version of a document a member accepts on joining: the terms of use or the
+    privacy notice. The current version of a kind is the setting's (BOCAGE_TERMS_VERSION,
+    BOCAGE_PRIVACY_VERSION) or else the latest published."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("terms of use")
+        PRIVACY = "privacy", _("privacy notice")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    published_on = models.DateField(_("published on"))
+
+    class Meta:
+        verbose_name = _("legal document")
+        verbose_name_plural = _("legal documents")
+        ordering = ["kind", "-published_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="membership_document_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}"
+
+
+class Consent(models.Model):
+    """A user accepted a version of a document, at a time (append-only: a new version is a new row)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consents")
+    document = models.ForeignKey(LegalDocument, on_delete=models.PROTECT, related_name="consents")
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-accepted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "document"], name="membership_consent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.document}"
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its e-mail address to be verified: the validated form, the password
+    already hashed, the digest of the link's token. Nothing else exists until the link is opened;
+    then `user` is the account it created (and the password hash is dropped)."""
+
+    email = models.EmailField(_("e-mail"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Member.Kind.choices)
+    display_name = models.CharField(_("display name"), max_length=150)
+    # commune (id or None), address, phone and the identity numbers, as validated.
+    details = models.JSONField(default=dict, blank=True)
+    password = models.CharField(max_length=128, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    documents = models.ManyToManyField(LegalDocument, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("pending sign-up")
+        verbose_name_plural = _("pending sign-ups")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sign-up #{self.pk}"
+
+
+class Application(models.Model):
+    """A new member's application, when the cooperative validates new members
+    (BOCAGE_SIGNUP_REQUIRES_APPROVAL): until approved, they can look but not pay their membership."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="application")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("membership application")
+        verbose_name_plural = _("membership applications")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.status})"

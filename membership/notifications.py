@@ -18,11 +18,23 @@ def _reminder(params: Mapping[str, Any]) -> str:
     return _("Your membership ends on %(date)s: renew it to keep paying and being paid.") % {"date": date}
 
 
+def _application(params: Mapping[str, Any]) -> str:
+    if params.get("status") == "approved":
+        return _("Your application is accepted: pay your membership to start paying and being paid.")
+    return _("Your application is refused: %(reason)s") % {"reason": params.get("reason", "")}
+
+
 NOTIFICATION_KINDS = (
     NotificationKind(
         code="membership_reminder",
         label=gettext_lazy("My membership ends soon"),
         group=gettext_lazy("Membership"),
         message=_reminder,
+    ),
+    NotificationKind(
+        code="membership_application",
+        label=gettext_lazy("My application is decided"),
+        group=gettext_lazy("Membership"),
+        message=_application,
     ),
 )

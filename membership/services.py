@@ -47,8 +47,8 @@ from membership.member_import import LineResult, line_import
 from membership.member_import import counts as import_counts
 from membership.memos import MEMBERSHIP_PERIOD
 
-from .errors import MemberNotEmpty
-from .models import MembershipPayment
+from .errors import MemberNotEmpty, MembershipNotApproved
+from .models import Application, MembershipPayment
 
 
 def username_propose(display_name: str) -> str:
@@ -167,10 +167,13 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
     fee's posting and the payment row commit together; paying the same year again gives back the
     same payment.
 
-    Raises MemberClosed, InvalidInput (unit), and the ledger's refusals (insufficient_funds).
+    Raises MemberClosed, MembershipNotApproved (application waiting or refused), InvalidInput (unit),
+    and the ledger's refusals (insufficient_funds).
     """
     if member.status == Member.Status.CLOSED:
         raise MemberClosed()
+    if Application.objects.filter(member=member).exclude(status=Application.Status.APPROVED).exists():
+        raise MembershipNotApproved()  # the cooperative validates new members: not before it has
     if unit not in {"EUR", settings.BOCAGE_LOCAL_UNIT}:
         raise InvalidInput(fields={"unit": [_("The membership fee is paid in EUR or ACH.")]})
     today = timezone.localdate()

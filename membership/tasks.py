@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import services, signup
 
 
 # The name it had when it lived in members/: the beat schedule and queued messages carry it.
@@ -10,3 +10,9 @@ from . import services
 def membership_reminders_send() -> int:
     """Renewal reminders, once per member and expiry date however often it runs."""
     return services.membership_reminders_send()
+
+
+@shared_task(name="membership.tasks.pending_signups_purge", acks_late=True)
+def pending_signups_purge() -> int:
+    """Sign-ups whose link expired unopened: deleted (nobody verified the address they name)."""
+    return signup.pending_signups_purge()

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from .views import applications, signup, staff
 from .views import pages as views
-from .views import staff
 
 urlpatterns = [
     path("membership/", views.membership, name="membership"),
@@ -9,4 +9,26 @@ urlpatterns = [
     path("members/import/", staff.member_import, name="member-import"),
     path("members/import/template.csv", staff.member_import_template, name="member-import-template"),
     path("members/import/report.csv", staff.member_import_report, name="member-import-report"),
+    path("join/", signup.signup, name="signup"),
+    path("join/sent/", signup.signup_sent, name="signup-sent"),
+    path("join/confirm/<str:token>/", signup.signup_confirm_page, name="signup-confirm"),
+    path("join/welcome/", signup.signup_welcome, name="signup-welcome"),
+    path("terms/", signup.terms, name="terms"),
+    path("membership/applications/", applications.applications, name="membership-applications"),
+    path(
+        "membership/applications/<int:pk>/approve/",
+        applications.application_approve_view,
+        name="membership-application-approve",
+    ),
+    path(
+        "membership/applications/<int:pk>/refuse/",
+        applications.application_refuse_view,
+        name="membership-application-refuse",
+    ),
+    path("membership/members/<int:member_id>/waive/", applications.membership_waive_view, name="membership-waive"),
+    path(
+        "membership/members/<int:member_id>/paid-in-euros/",
+        applications.membership_paid_in_euros_view,
+        name="membership-paid-in-euros",
+    ),
 ]

@@ -138,6 +138,14 @@ MENU: tuple[Group, ...] = (
                 badge="reconversions",
             ),
             Entry(
+                "applications",
+                _("Membership applications"),
+                "membership-applications",
+                lambda v: v.staff,
+                ("/membership/applications/", "/membership/members/"),
+                badge="applications",
+            ),
+            Entry(
                 "moderation",
                 _("Campaign moderation"),
                 "campaign-moderation",

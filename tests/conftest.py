@@ -53,6 +53,7 @@ REFERENCE_DATA = [
     ("members.migrations.0003_communes_of_the_pays_des_achards", "add_communes"),
     ("members.migrations.0004_commune_insee_code", "add_insee_codes"),
     ("exchange.migrations.0002_categories", "add_categories"),
+    ("membership.migrations.0004_signup", "seed_documents"),
 ]
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "make_member", "staff_user", "django_user_model"}
 

@@ -13,6 +13,7 @@ from core.errors import ApplicationError, NotFound
 from members import selectors
 
 from .. import services
+from ..models import Application
 
 
 @login_required
@@ -25,7 +26,10 @@ def membership(request: HttpRequest) -> HttpResponse:
         try:
             payment = services.membership_renew(member=member, unit=settings.BOCAGE_LOCAL_UNIT, actor=request.user)
         except ApplicationError as exc:
-            messages.error(request, str(exc.message))
+            message = str(exc.message)
+            if exc.code == "insufficient_funds":
+                message += " " + _("Get ACH at an exchange office first, or pay your membership there in euros.")
+            messages.error(request, message)
         else:
             messages.success(
                 request, _("Thank you! Your membership now runs until %(date)s.") % {"date": payment.period_end}
@@ -39,5 +43,6 @@ def membership(request: HttpRequest) -> HttpResponse:
             "fee": services.membership_fee(member),
             "payments": member.membership_payments.all()[:10],
             "valid": member.membership_valid_on(),
+            "application": Application.objects.filter(member=member).first(),
         },
     )

@@ -43,7 +43,9 @@ from members.personal_data_exports import (
     personal_data_exports_expire,
 )
 from members.services import api_token_create, member_update, personal_data_export_request
+from membership.models import Application, PendingSignup
 from membership.services import membership_renew
+from membership.signup import consents_record, current_documents
 from tests.conftest import PASSWORD
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
 
@@ -139,6 +141,18 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
     news = campaign_update_post(campaign=pledged, title="Céleste's news", body="Merci !", actor=world.celeste.user)
     UpdateDelivery.objects.create(update=news, member=member)
     ExportJob.objects.create(kind=ExportJob.Kind.FEC, parameters={"note": f"{marker} export job"}, requested_by=user)
+    # Joined online: the documents accepted, the sign-up confirmed, the application decided.
+    consents_record(user=user, documents=current_documents())
+    PendingSignup.objects.create(
+        email=user.email,
+        kind=member.kind,
+        display_name=f"{marker} sign-up",
+        digest=f"{marker}-digest",
+        expires_at=timezone.now(),
+        confirmed_at=timezone.now(),
+        user=user,
+    )
+    Application.objects.create(member=member, status=Application.Status.APPROVED, reason=f"{marker} application")
 
 
 # Where each marker was planted: the section, and the text.
@@ -160,6 +174,9 @@ PLANTED = {
     "crowdfunding/campaigns": "{m} campaign",
     "crowdfunding/campaign_images": "{m} image",
     "crowdfunding/updates": "{m} news",
+    "membership/consents": "2026-12",
+    "membership/signups": "{m} sign-up",
+    "membership/applications": "{m} application",
 }
 
 

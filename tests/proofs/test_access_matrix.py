@@ -309,6 +309,7 @@ def urls_for(route: str, world: World) -> list[str]:
         "export_id": world.sepa_export.pk,
         "record_id": b["service"].pk,
         "listing_id": b["listing"].pk,
+        "member_id": world.b.member.pk,
         "uidb64": "MQ",
         "path": "nothing.png",
         # the Django admin's own parameters
@@ -496,6 +497,18 @@ ROUTES: dict[str, Route] = {
     "members/import/": _r(STAFF),  # an administrator imports members from a CSV file
     "members/import/template.csv": _r(STAFF),
     "members/import/report.csv": _r(STAFF),  # the caller's own last import report, kept in the session
+    # Joining online: the form and its pages are public (a logged-in caller is sent home); the
+    # mail's link with a token of nobody's answers 404; the welcome page is the caller's own.
+    "join/": _r(PUBLIC),
+    "join/sent/": _r(PUBLIC),
+    "join/confirm/{token}/": _r(PUBLIC),
+    "join/welcome/": _r(OWN),
+    "terms/": _r(PUBLIC),
+    "membership/applications/": _r(STAFF),
+    "membership/applications/{pk}/approve/": _r(STAFF),
+    "membership/applications/{pk}/refuse/": _r(STAFF),
+    "membership/members/{member_id}/waive/": _r(STAFF),
+    "membership/members/{member_id}/paid-in-euros/": _r(STAFF),
     "audit/": _r(AUDIT),
     "audit/log/": _r(AUDIT),
     "audit/log.csv": _r(AUDIT),
