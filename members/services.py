@@ -182,7 +182,7 @@ def member_profile_update(*, member: Member, actor: Actor, **changes: Any) -> li
     changed = {field: value for field, value in changes.items() if getattr(member, field) != value}
     if not changed:
         return []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         member_update(member=member, actor=actor, **changed)
         audit_record(actor=actor, action="member_profile_update", target=member, fields=sorted(changed))
     return sorted(changed)
@@ -207,7 +207,7 @@ def member_iban_change(*, member: Member, actor: Actor, iban: str, bic: str) -> 
     numbers = identity_clean(kind=member.kind, numbers={"iban": iban, "bic": bic})
     if numbers["iban"] == member.iban and numbers["bic"] == member.bic:
         return member
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         member = Member.objects.select_for_update().get(pk=member.pk)
         old = member.iban
         member_update(member=member, actor=actor, **numbers)
@@ -246,7 +246,7 @@ def email_change_request(*, member: Member, actor: Actor, new_email: str, confir
         raise InvalidInput(fields={"email": [_("This is already your address.")]})
     if _email_used_by_another(user, new_email):
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Member.objects.select_for_update().filter(pk=member.pk).first()  # one request at a time per member
         since = timezone.now() - datetime.timedelta(hours=1)
         recent = AuditEvent.objects.filter(
@@ -289,7 +289,7 @@ def email_change_confirm(*, user: Any, signed: str) -> Member:
     a link works once) and EmailTaken (the address was taken meanwhile).
     """
     data = _email_change_read(user, signed)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         member = Member.objects.select_for_update().select_related("user").filter(pk=data.get("member")).first()
         if member is None or member.user_id != user.pk or member.status != Member.Status.ACTIVE:
             raise EmailChangeLinkInvalid
@@ -322,7 +322,7 @@ def user_session_record(*, user: Any, session_key: str, device: str) -> UserSess
 
 def user_session_end(*, session: UserSession, actor: Actor) -> None:
     """End one session: removed from the session store (its browser is logged out) and from the list."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
         SessionStore(session_key=session.session_key).delete()
         audit_record(actor=actor, action="user_session_end", target=session.user, device=session.device)
@@ -332,7 +332,7 @@ def user_session_end(*, session: UserSession, actor: Actor) -> None:
 def user_sessions_end_others(*, user: Any, keep_session_key: str, actor: Actor) -> int:
     """End every session of `user` but the one in use; returns how many."""
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         others = list(UserSession.objects.filter(user=user).exclude(session_key=keep_session_key))
         for session in others:
             SessionStore(session_key=session.session_key).delete()
@@ -413,7 +413,7 @@ def personal_data_export_request(*, member: Member, actor: Actor) -> PersonalDat
     user = acting_user(actor)
     if user is None or user.pk != member.user_id:
         raise PermissionDenied(_("Only the member may ask for a copy of their data."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Member.objects.select_for_update().filter(pk=member.pk).first()  # one request at a time per member
         pending = (
             PersonalDataExport.objects.filter(

@@ -105,7 +105,7 @@ class SessionTouchMiddleware:
                 seen = timezone.now()
                 if not UserSession.objects.filter(session_key=session.session_key, user=user).update(last_seen_at=seen):
                     try:
-                        with transaction.atomic():
+                        with transaction.atomic(durable=True):
                             UserSession.objects.create(
                                 user=user,
                                 session_key=session.session_key,

@@ -169,7 +169,7 @@ def signup_request(*, data: SignupData, documents: list[LegalDocument]) -> Pendi
         user_model.objects.filter(email__iexact=email).exists()
         or user_model.objects.filter(username__iexact=email).exists()
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if known:
             with override(settings.LANGUAGE_CODE):
                 outbound_email_queue(
@@ -244,7 +244,7 @@ def signup_confirm(*, token: str) -> tuple[Member, bool]:
     """
     from .services import member_join  # services imports nothing of this module
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         pending = pending_signup_for(token)
         pending = PendingSignup.objects.select_for_update().get(pk=pending.pk)
         if pending.confirmed_at is not None:
@@ -312,7 +312,7 @@ def application_refuse(*, application: Application, actor: Actor, reason: str) -
 
 
 def _application_decide(*, application: Application, actor: Actor, status: str, reason: str) -> Application:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         application = Application.objects.select_for_update().select_related("member__user").get(pk=application.pk)
         if application.status != Application.Status.PENDING:
             raise ApplicationNotPending()
@@ -362,7 +362,7 @@ def membership_waive(*, member: Member, actor: Actor, reason: str) -> Member:
     reason = reason.strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Say why the membership is waived.")]})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.status == Member.Status.CLOSED:
             raise InvalidInput(fields={"member": [_("This member is closed.")]})

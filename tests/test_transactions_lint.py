@@ -49,6 +49,12 @@ ALLOWED = {
     "membership/services.py:member_close": NESTED,
     "members/services.py:api_token_create": NESTED,
     "members/services.py:api_token_revoke": NESTED,
+    "members/personal_data_exports.py:_claim": OWN_STEP,
+    "members/personal_data_exports.py:personal_data_export_run": OWN_STEP,
+    "membership/services.py:member_invite": NESTED,  # each line of an import
+    "membership/services.py:members_import.run": SAVEPOINT,  # one line; inside the check's rolled-back transaction
+    # The check: every line inside one transaction rolled back at the end; then the import's audit row.
+    "membership/services.py:members_import": OWN_STEP,
 }
 
 

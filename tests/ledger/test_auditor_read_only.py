@@ -75,6 +75,10 @@ WATCHED_APPS = ("core", "ledger", "crowdfunding", "cooperative", "members", "cur
 ALLOWED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("post", "api/auth/token/"): ("one's own API token and its audit row", ("members.ApiToken", "core.AuditEvent")),
     ("delete", "api/tokens/{pk}/"): ("revoking one's own API token", ("members.ApiToken", "core.AuditEvent")),
+    ("delete", "api/members/me/tokens/{pk}/"): (
+        "revoking one's own API token (the same view under the members' contract)",
+        ("members.ApiToken", "core.AuditEvent"),
+    ),
     ("post", "api/cooperatives/{pk}/assembly/tally/"): ("a computation that records nothing", ()),
 }
 # Refused by a business rule rather than by a permission, which says the same thing: a caller
@@ -92,6 +96,7 @@ MEMBER_OWN_ROUTES = {
     ("post", "api/payment-requests/{token}/pay/"),
     ("post", "api/service-records/"),
     ("post", "api/members/me/membership/"),
+    ("post", "api/members/me/exports/"),  # a copy of one's own personal data
     ("post", "api/cooperatives/{pk}/subscription-requests/"),
     ("post", "api/reconversions/"),
 }
