@@ -60,6 +60,7 @@ def test_every_app_registers_its_providers():
         "cooperative.inbox.requests_to_approve",
         "ledger.inbox.failed_exports",
         "ledger.inbox.audit_shortcut",
+        "membership.inbox.applications_to_decide",
     }
 
 
