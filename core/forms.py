@@ -7,7 +7,7 @@ from django import forms
 from core.errors import ApplicationError
 
 
-def add_service_error(form: forms.Form, exc: ApplicationError, field_for: dict[str, str] | None = None) -> None:
+def add_service_error(form: forms.BaseForm, exc: ApplicationError, field_for: dict[str, str] | None = None) -> None:
     """Put a refusal on the form: on its fields when the service names them, else where `field_for` says."""
     for name, errors in (exc.fields or {}).items():
         target = name if name in form.fields else None

@@ -104,7 +104,7 @@ def field_value(instance: models.Model, name: str) -> Any:
     field = instance._meta.get_field(name)
     if field.many_to_many:
         return [related.pk for related in getattr(instance, name).all()]
-    if field.is_relation:
+    if field.is_relation and isinstance(field, models.Field):
         return getattr(instance, field.attname)
     value = getattr(instance, name)
     if isinstance(value, models.fields.files.FieldFile):

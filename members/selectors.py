@@ -98,7 +98,9 @@ def personal_data_export_of(actor: Actor, pk: int) -> PersonalDataExport | None:
 def user_sessions_of(user: RequestUser) -> list[UserSession]:
     """The user's live sessions, the most recently seen first: a row whose session expired or
     left the session store (a browser that never logged out) is not listed."""
-    rows = list(UserSession.objects.filter(user=user))
+    if not user.is_authenticated:
+        return []
+    rows = list(UserSession.objects.filter(user_id=user.pk))
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if issubclass(store, DatabaseSessionStore):
         live = set(
@@ -112,7 +114,7 @@ def user_sessions_of(user: RequestUser) -> list[UserSession]:
 
 def user_session_of(user: RequestUser, pk: int) -> UserSession:
     """One of the user's own sessions; another's is NotFound."""
-    session = UserSession.objects.filter(user=user, pk=pk).first()
+    session = UserSession.objects.filter(user_id=user.pk, pk=pk).first() if user.is_authenticated else None
     if session is None:
         raise NotFound
     return session

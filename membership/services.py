@@ -21,7 +21,7 @@ from django.utils.translation import override
 from djmoney.money import Money
 
 from core.audit import audit_record
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PermissionDenied
 from core.l10n import format_long_date
 from core.mail import outbound_email_queue
 from core.notifications import notify
@@ -139,8 +139,19 @@ def members_import(*, actor: Actor, lines: list[tuple[int, dict[str, str]]], dry
         return results
     for number, values in lines:
         run(number, values)
+    staff = acting_user(actor)
+    if staff is None:
+        raise PermissionDenied(_("Only an administrator imports members."))
+    counts = import_counts(results)
     with transaction.atomic():
-        audit_record(actor=actor, action="members_import", target=acting_user(actor), **import_counts(results))
+        audit_record(
+            actor=actor,
+            action="members_import",
+            target=staff,
+            created=counts["created"],
+            existing=counts["existing"],
+            refused=counts["refused"],
+        )
     return results
 
 

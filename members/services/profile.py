@@ -143,7 +143,7 @@ def email_change_confirm(*, user: Any, signed: str) -> Member:
     """
     data = _email_change_read(user, signed)
     with transaction.atomic(durable=True):
-        member = Member.objects.select_for_update().select_related("user").filter(pk=data.get("member")).first()
+        member = Member.objects.select_for_update().select_related("user").filter(pk=data.get("member") or 0).first()
         if member is None or member.user_id != user.pk or member.status != Member.Status.ACTIVE:
             raise EmailChangeLinkInvalid
         if (member.user.email or "") != data.get("old", ""):

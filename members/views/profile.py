@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.admin_helpers import add_service_errors
 from core.errors import ApplicationError
+from core.forms import add_service_error
 
 from .. import selectors, services
 from ..errors import EmailChangeLinkInvalid
@@ -46,7 +46,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             changed = services.member_profile_update(member=member, actor=request.user, **profile_form.changes())
         except ApplicationError as exc:
-            add_service_errors(profile_form, exc)
+            add_service_error(profile_form, exc)
         else:
             response = redirect("profile")
             if "language" in changed and member.language:
@@ -65,7 +65,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 bic=iban_form.cleaned_data["bic"],
             )
         except ApplicationError as exc:
-            add_service_errors(iban_form, exc)
+            add_service_error(iban_form, exc)
         else:
             messages.success(
                 request,
@@ -82,7 +82,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 confirm_url=lambda signed: request.build_absolute_uri(f"{reverse('email-confirm')}?link={signed}"),
             )
         except ApplicationError as exc:
-            add_service_errors(email_form, exc)
+            add_service_error(email_form, exc)
         else:
             messages.success(
                 request,
