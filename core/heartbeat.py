@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -45,3 +46,12 @@ def background_work_status() -> BackgroundWork:
         return BackgroundWork(stopped=True, last_seen=None)
     stale_after = timedelta(seconds=settings.BOCAGE_WORKER_STALE_SECONDS)
     return BackgroundWork(stopped=timezone.now() - last_seen > stale_after, last_seen=last_seen)
+
+
+def job_progress(*, status: str, done: int, total: int) -> dict[str, Any]:
+    """What a background job's page shows and its status endpoint answers (an export of the books,
+    a member's copy of their data): whether it still runs, whether it waits for a worker that is
+    stopped (then "queued" would never change: the page says why and polls slowly), and how far."""
+    running = status in {"queued", "running"}
+    percent = 100 if status == "done" else (100 * done // total if total else 0)
+    return {"running": running, "waiting": running and background_work_status().stopped, "percent": percent}

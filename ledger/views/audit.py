@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.dates import DateField
 from core.errors import ApplicationError
-from core.heartbeat import background_work_status
+from core.heartbeat import background_work_status, job_progress
 
 from .. import books, export_requests, exports, fec
 from ..models import Account, ExportJob
@@ -284,13 +284,7 @@ def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
 
 def _export_state(job: ExportJob) -> dict[str, Any]:
     """What the export page shows and its status endpoint answers: the same facts for both."""
-    running = job.status in {ExportJob.Status.QUEUED, ExportJob.Status.RUNNING}
-    percent = 100 * job.progress_done // job.progress_total if job.progress_total else 0
-    if job.status == ExportJob.Status.DONE:
-        percent = 100
-    # With no worker, "queued" would never change: the page says why and polls slowly instead.
-    waiting = running and background_work_status().stopped
-    return {"running": running, "waiting": waiting, "percent": percent}
+    return job_progress(status=job.status, done=job.progress_done, total=job.progress_total)
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.heartbeat import background_work_status
+from core.heartbeat import job_progress
 
 from .. import selectors, services
 from ..models import Member, PersonalDataExport
@@ -37,12 +37,7 @@ def _export_or_404(request: HttpRequest, pk: int) -> PersonalDataExport:
 
 def export_state(export: PersonalDataExport) -> dict[str, Any]:
     """What the page shows and the status endpoint answers: the same facts for both."""
-    running = export.status in {PersonalDataExport.Status.QUEUED, PersonalDataExport.Status.RUNNING}
-    percent = 100 * export.progress_done // export.progress_total if export.progress_total else 0
-    if export.status == PersonalDataExport.Status.DONE:
-        percent = 100
-    waiting = running and background_work_status().stopped
-    return {"running": running, "waiting": waiting, "percent": percent}
+    return job_progress(status=export.status, done=export.progress_done, total=export.progress_total)
 
 
 @login_required
