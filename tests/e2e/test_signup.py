@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from core.models import OutboundEmail
 from members.models import Commune, Member
@@ -24,13 +25,16 @@ def test_a_resident_signs_up_on_a_phone_confirms_pays_the_membership_then_pays_s
     louis = make_member(username="louis", display_name="Louis")
     page.goto(f"{live_server.url}/accounts/login/")
     page.click("[data-testid=login-join]")
+    page.wait_for_url(f"{live_server.url}/join/")  # loaded: the page's deferred script has run
 
     # The numbers of a business or an association show only for that kind.
-    assert page.is_hidden("#id_siren") and page.is_hidden("#id_rna")
+    expect(page.locator("#id_siren")).to_be_hidden()
+    expect(page.locator("#id_rna")).to_be_hidden()
     page.check("input[name=kind][value=business]")
-    assert page.is_visible("#id_siren") and page.is_hidden("#id_rna")
+    expect(page.locator("#id_siren")).to_be_visible()
+    expect(page.locator("#id_rna")).to_be_hidden()
     page.check("input[name=kind][value=individual]")
-    assert page.is_hidden("#id_siren")
+    expect(page.locator("#id_siren")).to_be_hidden()
     page.fill("#id_display_name", "Solène Rivière")
     page.fill("#id_email", "solene@example.org")
     page.fill("#id_password1", PASSWORD)
