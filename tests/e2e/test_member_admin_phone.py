@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from members.models import Member
 from tests.conftest import PASSWORD
@@ -46,7 +47,7 @@ def test_an_administrator_adds_and_imports_members_on_a_phone(phone, live_server
     phone.fill("#id_siren", "123456789")
     shot(phone, "member-create")
     phone.get_by_role("button", name="Créer le membre").click()
-    assert phone.locator("#id_siren_error").is_visible()
+    expect(phone.locator("#id_siren_error")).to_be_visible()  # waits for the answer page
     assert not Member.objects.exists()
     phone.fill("#id_siren", "732829320")
     phone.get_by_role("button", name="Créer le membre").click()
