@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import WorkerHeartbeat
 from .typing import Actor
@@ -55,3 +56,26 @@ def job_progress(*, status: str, done: int, total: int) -> dict[str, Any]:
     running = status in {"queued", "running"}
     percent = 100 if status == "done" else (100 * done // total if total else 0)
     return {"running": running, "waiting": running and background_work_status().stopped, "percent": percent}
+
+
+def job_status(job: Any, *, ready: bool, download_url: str | None, file_name: str) -> dict[str, Any]:
+    """The JSON a job's page polls (static/js/export-progress.js), for any job with `status`,
+    `progress_done`, `progress_total` and `error` (an export of the books, a member's copy of their
+    data): `waiting` says no worker runs, so the page polls slowly; `label` and `progress` are the
+    texts the page shows, in the reader's language; the download once `ready`."""
+    state = job_progress(status=job.status, done=job.progress_done, total=job.progress_total)
+    total = job.progress_total
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "waiting": state["waiting"],
+        "progress_done": job.progress_done,
+        "progress_total": total,
+        "percent": state["percent"],
+        "label": _("Waiting for the background work") if state["waiting"] else str(job.get_status_display()),
+        "progress": _("%(done)s of %(total)s") % {"done": job.progress_done, "total": total} if total else "",
+        "download_url": download_url,
+        "file_name": file_name,
+        "download_label": _("Download %(file_name)s") % {"file_name": file_name} if ready else "",
+        "error": job.error if job.status == "failed" else "",
+    }

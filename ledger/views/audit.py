@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.dates import DateField
 from core.errors import ApplicationError
-from core.heartbeat import background_work_status, job_progress
+from core.heartbeat import background_work_status, job_progress, job_status
 
 from .. import books, export_requests, exports, fec
 from ..models import Account, ExportJob
@@ -305,30 +305,14 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     page polls slowly; `label` and `progress` are the texts the page shows, in the reader's language.
     """
     job = _job_or_404(request, pk)
-    state = _export_state(job)
     done = job.status == ExportJob.Status.DONE
-    file_name = os.path.basename(job.file.name or "") if done else ""
-    label = _("Waiting for the background work") if state["waiting"] else str(job.get_status_display())
-    progress = (
-        _("%(done)s of %(total)s") % {"done": job.progress_done, "total": job.progress_total}
-        if job.progress_total
-        else ""
-    )
     return JsonResponse(
-        {
-            "id": job.pk,
-            "status": job.status,
-            "waiting": state["waiting"],
-            "progress_done": job.progress_done,
-            "progress_total": job.progress_total,
-            "percent": state["percent"],
-            "label": label,
-            "progress": progress,
-            "download_url": reverse("audit-export-download", args=[job.pk]) if done and job.file else None,
-            "file_name": file_name,
-            "download_label": _("Download %(file_name)s") % {"file_name": file_name} if done else "",
-            "error": job.error if job.status == ExportJob.Status.FAILED else "",
-        }
+        job_status(
+            job,
+            ready=done,
+            download_url=reverse("audit-export-download", args=[job.pk]) if done and job.file else None,
+            file_name=os.path.basename(job.file.name or "") if done else "",
+        )
     )
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.heartbeat import job_progress
+from core.heartbeat import job_progress, job_status
 
 from .. import selectors, services
 from ..models import Member, PersonalDataExport
@@ -72,30 +72,14 @@ def personal_data_request(request: HttpRequest) -> HttpResponse:
 def personal_data_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The page's progress, polled by static/js/export-progress.js (the ledger exports' shape)."""
     export = _export_or_404(request, pk)
-    state = export_state(export)
     available = export.available
-    file_name = export.download_name if available else ""
-    label = _("Waiting for the background work") if state["waiting"] else str(export.get_status_display())
-    progress = (
-        _("%(done)s of %(total)s") % {"done": export.progress_done, "total": export.progress_total}
-        if export.progress_total
-        else ""
-    )
     return JsonResponse(
-        {
-            "id": export.pk,
-            "status": export.status,
-            "waiting": state["waiting"],
-            "progress_done": export.progress_done,
-            "progress_total": export.progress_total,
-            "percent": state["percent"],
-            "label": label,
-            "progress": progress,
-            "download_url": reverse("personal-data-download", args=[export.pk]) if available else None,
-            "file_name": file_name,
-            "download_label": _("Download %(file_name)s") % {"file_name": file_name} if available else "",
-            "error": export.error if export.status == PersonalDataExport.Status.FAILED else "",
-        }
+        job_status(
+            export,
+            ready=available,
+            download_url=reverse("personal-data-download", args=[export.pk]) if available else None,
+            file_name=export.download_name if available else "",
+        )
     )
 
 
