@@ -29,3 +29,10 @@ class MembershipConfig(AppConfig):
 
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
         personal_data_registry.register(*personal_data.SECTIONS)
+
+        # The fees paid in euros at an exchange office count in its cash report (currency's).
+        from currency.selectors.comptoirs import cash_source_register
+
+        from .selectors import membership_receipts
+
+        cash_source_register(membership_receipts)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from currency.models import Comptoir, Conversion
 from members.models import Member
 
 
@@ -23,6 +24,18 @@ class MembershipPayment(models.Model):
     transaction_id = models.BigIntegerField(_("transaction"), unique=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A fee paid in euros at an exchange office: which one, and how (its cash report counts it).
+    comptoir = models.ForeignKey(
+        Comptoir,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="membership_payments",
+        verbose_name=_("exchange office"),
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=Conversion.PaymentMethod.choices, blank=True
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

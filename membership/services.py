@@ -28,6 +28,8 @@ from core.notifications import notify
 from core.retries import with_retries
 from core.text import search_key
 from core.typing import Actor, acting_user
+from currency.models import Comptoir, Conversion
+from currency.selectors.comptoirs import comptoirs_for
 from ledger import memos
 from ledger.locks import member_accounts_lock
 from ledger.models import Account
@@ -172,15 +174,34 @@ def membership_fee(member: Member) -> Decimal:
     return Decimal(settings.BOCAGE_MEMBERSHIP_FEES[member.kind])
 
 
-def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPayment:
+def membership_renew(
+    *,
+    member: Member,
+    unit: str,
+    actor: Actor,
+    comptoir: Comptoir | None = None,
+    payment_method: str = "",
+    idempotency_key: str | None = None,
+) -> MembershipPayment:
     """Pay a year of membership: from the member's ACH account, or in euros received by the
-    association (EUR world → fees). The new year starts the day after the current one ends. The
-    fee's posting and the payment row commit together; paying the same year again gives back the
-    same payment.
+    association (EUR world → fees), by an administrator or at an exchange office (`comptoir`, by one
+    of its clerks, who says how it was paid: its cash report counts it). The new year starts the day
+    after the current one ends. The fee's posting and the payment row commit together; paying the
+    same year again gives back the same payment. A form's own key (`idempotency_key`) makes a form
+    sent twice pay once: the second is refused (idempotency_key_reused), not a second year.
 
-    Raises MemberClosed, MembershipNotApproved (application waiting or refused), InvalidInput (unit),
-    and the ledger's refusals (insufficient_funds).
+    Raises MemberClosed, MembershipNotApproved (application waiting or refused), InvalidInput (unit,
+    payment method), PermissionDenied (not a clerk of that comptoir), and the ledger's refusals
+    (insufficient_funds).
     """
+    if comptoir is not None:
+        if unit != "EUR":
+            raise InvalidInput(fields={"unit": [_("An exchange office receives the membership fee in euros.")]})
+        if payment_method not in Conversion.PaymentMethod.values:
+            raise InvalidInput(fields={"payment_method": [_("Choose how the fee was paid.")]})
+        clerk = acting_user(actor)
+        if clerk is None or not comptoirs_for(clerk).filter(pk=comptoir.pk).exists():
+            raise PermissionDenied(_("Only a clerk of this exchange office records what it receives."))
     if member.status == Member.Status.CLOSED:
         raise MemberClosed()
     if Application.objects.filter(member=member).exclude(status=Application.Status.APPROVED).exists():
@@ -206,7 +227,7 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
                 kind=MEMBERSHIP,
                 memo=memo,
                 actor=actor,
-                idempotency_key=f"membership:{member.pk}:{starts_on.isoformat()}",
+                idempotency_key=idempotency_key or f"membership:{member.pk}:{starts_on.isoformat()}",
             )
             payment, _created = MembershipPayment.objects.get_or_create(
                 member=member,
@@ -217,6 +238,8 @@ def membership_renew(*, member: Member, unit: str, actor: Actor) -> MembershipPa
                     "amount": get_unit(unit).to_minor(fee),
                     "transaction_id": txn.pk,
                     "actor": acting_user(actor),
+                    "comptoir": comptoir,
+                    "payment_method": payment_method if comptoir is not None else "",
                 },
             )
             Member.objects.filter(pk=member.pk).update(membership_expires_on=payment.period_end)

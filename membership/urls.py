@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import applications, signup, staff
+from .views import applications, comptoir, signup, staff
 from .views import pages as views
 
 urlpatterns = [
     path("membership/", views.membership, name="membership"),
+    path("comptoir/membership/", comptoir.membership_at_comptoir, name="comptoir-membership"),
     path("members/new/", staff.member_create, name="member-create"),
     path("members/import/", staff.member_import, name="member-import"),
     path("members/import/template.csv", staff.member_import_template, name="member-import-template"),

@@ -27,7 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "members": GROUND,
     "ledger": PEOPLE,
-    "membership": LEDGER,
+    # Contract: a membership fee paid in euros at an exchange office names the comptoir (currency's)
+    # and counts in its cash report.
+    "membership": LEDGER | {"currency"},
     "currency": LEDGER,
     "timebank": LEDGER,
     "exchange": LEDGER,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -73,11 +74,36 @@ class CashLine:
 
 
 @dataclass(frozen=True)
+class OtherReceipt:
+    """Euros an exchange office received for something else than a conversion (a membership fee),
+    given by a source another app registers (`cash_source_register`)."""
+
+    created_at: datetime.datetime
+    what: str
+    member_name: str
+    payment_method: str  # the label
+    amount: int  # cents
+    recorded_by: str
+
+
+# A source: (comptoir, start, end) -> the receipts of that comptoir in [start, end).
+CashSource = Callable[[Comptoir, datetime.datetime, datetime.datetime], Iterable[OtherReceipt]]
+_cash_sources: list[CashSource] = []
+
+
+def cash_source_register(source: CashSource) -> None:
+    """Add a source of other receipts to the cash report (an app's AppConfig.ready; twice is once)."""
+    if source not in _cash_sources:
+        _cash_sources.append(source)
+
+
+@dataclass(frozen=True)
 class CashReport:
     comptoir: Comptoir
     day: datetime.date
     lines: list[CashLine]
     conversions: list[Conversion] = field(default_factory=list)
+    others: list[OtherReceipt] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -86,6 +112,15 @@ class CashReport:
     @property
     def total(self) -> int:
         return sum(line.total for line in self.lines)
+
+    @property
+    def others_total(self) -> int:
+        return sum(receipt.amount for receipt in self.others)
+
+    @property
+    def received(self) -> int:
+        """Every euro the office received that day: conversions and other receipts (the cash to hand in)."""
+        return self.total + self.others_total
 
 
 def comptoir_cash_report(*, comptoir: Comptoir, day: datetime.date) -> CashReport:
@@ -106,4 +141,9 @@ def comptoir_cash_report(*, comptoir: Comptoir, day: datetime.date) -> CashRepor
         )
         for method in Conversion.PaymentMethod
     ]
-    return CashReport(comptoir=comptoir, day=day, lines=lines, conversions=list(day_conversions))
+    start, end = local_day_bounds(day)
+    others = sorted(
+        (receipt for source in _cash_sources for receipt in source(comptoir, start, end)),
+        key=lambda receipt: receipt.created_at,
+    )
+    return CashReport(comptoir=comptoir, day=day, lines=lines, conversions=list(day_conversions), others=others)

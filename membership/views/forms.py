@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from currency.models import Comptoir, Conversion
+from currency.views.forms_comptoir import IdempotentForm
 from members.models import Commune, Member
+from members.picker import MemberField
 
 from ..member_import import MAX_BYTES
 
@@ -63,3 +68,17 @@ class MemberImportForm(forms.Form):
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 2 MB: split it into several files."))
         return upload.read()
+
+
+class MembershipAtComptoirForm(IdempotentForm):
+    """A membership fee paid in euros at an exchange office, recorded by one of its clerks."""
+
+    comptoir = forms.ModelChoiceField(label=_("Exchange office"), queryset=Comptoir.objects.none(), empty_label=None)
+    member = MemberField(label=_("Member"))
+    payment_method = forms.ChoiceField(label=_("Payment method"), choices=Conversion.PaymentMethod.choices)
+
+    def __init__(self, *args: Any, comptoirs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["comptoir"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = comptoirs if comptoirs is not None else Comptoir.objects.none()
