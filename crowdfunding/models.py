@@ -226,6 +226,9 @@ class MatchingPool(models.Model):
     total_cap = models.BigIntegerField(_("total cap (minor units)"))
     matched_total = models.BigIntegerField(_("matched so far (minor units)"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Like a backer's, a sponsor's name is public only with their consent (a business sponsoring for
+    # its image says so); otherwise the page says « un mécène ».
+    show_name = models.BooleanField(_("show my name as the sponsor"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

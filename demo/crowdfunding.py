@@ -107,6 +107,7 @@ def seed_campaigns(*, admin: Any, now: datetime.datetime | None = None) -> None:
         ratio="1",
         per_backer_cap=Money("20", "ACH"),
         total_cap=Money("300", "ACH"),
+        show_name=True,  # a business sponsoring for its image
         actor=members["brasserie"].user,
     )
     _back(

@@ -176,7 +176,7 @@ class MatchingPoolsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         campaign = visible_campaign(request.user, pk)
-        return Response(MatchingPoolSerializer(_pools(campaign), many=True).data)
+        return Response(MatchingPoolSerializer(_pools(campaign), many=True, context={"request": request}).data)
 
     @extend_schema(
         request=MatchingPoolInputSerializer,
@@ -201,9 +201,13 @@ class MatchingPoolsView(APIView):
             ratio=data["ratio"],
             total_cap=Money(data["total_cap"], campaign.unit),
             per_backer_cap=None if per_backer is None else Money(per_backer, campaign.unit),
+            show_name=data["show_name"],
             actor=request.user,
         )
-        return Response(MatchingPoolSerializer(_pools(campaign).get(pk=pool.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MatchingPoolSerializer(_pools(campaign).get(pk=pool.pk), context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class MatchingPoolCloseView(APIView):
@@ -218,7 +222,7 @@ class MatchingPoolCloseView(APIView):
         if pool is None:
             raise NotFound()
         services.pool_close(pool=pool, actor=request.user)
-        return Response(MatchingPoolSerializer(_pools(campaign).get(pk=pool.pk)).data)
+        return Response(MatchingPoolSerializer(_pools(campaign).get(pk=pool.pk), context={"request": request}).data)
 
 
 C = "campaigns/<int:pk>/"

@@ -102,7 +102,10 @@ class RewardTierSerializer(serializers.ModelSerializer):
 
 
 class MatchingPoolSerializer(serializers.ModelSerializer):
-    sponsor = CampaignPartySerializer(read_only=True)
+    sponsor = serializers.SerializerMethodField(
+        help_text="The sponsor, if they chose to be named (show_name) or you are them or a moderator; else null."
+    )
+    show_name = serializers.BooleanField(read_only=True)
     unit = serializers.CharField(source="campaign.unit", read_only=True)
     ratio = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True)
     per_backer_cap = CampaignAmountField(help_text="null: no cap per backer.")
@@ -116,6 +119,7 @@ class MatchingPoolSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "sponsor",
+            "show_name",
             "unit",
             "ratio",
             "per_backer_cap",
@@ -130,6 +134,17 @@ class MatchingPoolSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "format": "decimal", "example": "150.00"})
     def get_remaining(self, obj: MatchingPool) -> str | None:
         return _amount(obj.total_cap - obj.matched_total, obj.campaign.unit)
+
+    @extend_schema_field(CampaignPartySerializer(allow_null=True))
+    def get_sponsor(self, obj: MatchingPool) -> dict[str, Any] | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        reader_may_know = bool(
+            user is not None and user.is_authenticated and (obj.sponsor.user_id == user.pk or is_moderator(user))
+        )
+        if not (obj.show_name or reader_may_know):
+            return None
+        return {"id": obj.sponsor_id, "display_name": obj.sponsor.display_name}
 
 
 class CampaignImageSerializer(serializers.ModelSerializer):
@@ -224,7 +239,7 @@ class CampaignDetailSerializer(CampaignSerializer):
     @extend_schema_field(MatchingPoolSerializer(allow_null=True))
     def get_matching_pool(self, obj: Campaign) -> dict[str, Any] | None:
         pool = selectors.active_pool(obj)
-        return None if pool is None else MatchingPoolSerializer(pool).data
+        return None if pool is None else MatchingPoolSerializer(pool, context=self.context).data
 
     @extend_schema_field({"type": "string", "nullable": True, "description": "Only for the owner and moderators."})
     def get_moderation_comment(self, obj: Campaign) -> str | None:
@@ -409,6 +424,9 @@ class MatchingPoolInputSerializer(serializers.Serializer):
     per_backer_cap = AmountInputField(required=False, allow_null=True)
     sponsor = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="A member id; moderators only. Absent: yourself."
+    )
+    show_name = serializers.BooleanField(
+        required=False, default=False, help_text="Name the sponsor on the campaign's public page (default: no)."
     )
 
 

@@ -127,7 +127,7 @@ def pool_rule(pool: MatchingPool, unit_code: str) -> str:
     """The sponsor's rule in words: "X adds 1 ACH for each 1 ACH pledged, up to …"."""
     unit = get_unit(unit_code)
     params = {
-        "sponsor": pool.sponsor.display_name,
+        "sponsor": pool.sponsor.display_name if pool.show_name else _("A sponsor"),
         "give": unit.format(int(pool.ratio * unit.scale)),
         "per": unit.format(unit.scale),
         "total": unit.format(pool.total_cap),

@@ -138,7 +138,12 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **forms: Any) -> d
         "my_last_explained": pledge_explained(my_last) if my_last else "",
         "can_back": campaign.is_open_for_pledges and not is_owner and my_pledge is None,
         "settling": settling,
-        "pool_form": forms.get("pool_form") or (PoolForm(unit=campaign.unit) if can_pool else None),
+        "pool_form": forms.get("pool_form")
+        or (
+            PoolForm(unit=campaign.unit, initial={"show_name": bool(member and member.show_name_as_backer)})
+            if can_pool
+            else None
+        ),
         "can_cancel": moderator and campaign.status in CANCELLABLE_BY_MODERATOR,
         "can_close_now": moderator
         and (
@@ -176,6 +181,7 @@ def campaign_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
                 per_backer_cap=(
                     Money(data["per_backer_cap"], campaign.unit) if data["per_backer_cap"] is not None else None
                 ),
+                show_name=data["show_name"],
                 actor=request.user,
             )
         except ApplicationError as exc:

@@ -173,6 +173,11 @@ class PoolForm(AmountsInUnitForm):
     )
     per_backer_cap = _amount_field(_("At most per backer"), required=False, help_text=_("Empty: no cap per backer."))
     total_cap = _amount_field(_("At most in all"))
+    show_name = forms.BooleanField(
+        label=_("Show my name as the sponsor on the campaign's page"),
+        required=False,
+        help_text=_("Otherwise the page says “a sponsor”."),
+    )
 
 
 class UpdateForm(forms.Form):

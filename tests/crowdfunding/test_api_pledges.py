@@ -369,7 +369,8 @@ def test_a_sponsor_matches_the_running_pledges_within_the_caps(campaign, bob, ca
     pool = MatchingPool.objects.get()
     assert response.json() == {
         "id": pool.pk,
-        "sponsor": {"id": dave.pk, "display_name": "Dave"},
+        "sponsor": {"id": dave.pk, "display_name": "Dave"},  # Dave reads his own pool
+        "show_name": False,
         "unit": "ACH",
         "ratio": "1.000",
         "per_backer_cap": "20.00",
@@ -385,7 +386,25 @@ def test_a_sponsor_matches_the_running_pledges_within_the_caps(campaign, bob, ca
     detail = api_client_for(None).get(url(campaign)).json()
     assert detail["matching_pool"]["id"] == pool.pk
     assert (detail["progress"]["pledged"], detail["progress"]["matched"]) == ("65.00", "25.00")
-    assert [item["id"] for item in api_client_for(None).get(url(campaign, "matching-pools")).json()] == [pool.pk]
+    # Dave did not ask to be named: the public reads « a sponsor », not his name.
+    assert detail["matching_pool"]["sponsor"] is None
+    public = api_client_for(None).get(url(campaign, "matching-pools")).json()
+    assert [(item["id"], item["sponsor"]) for item in public] == [(pool.pk, None)]
+    assert "Dave" not in api_client_for(bob.user).get(url(campaign, "matching-pools")).content.decode()
+    page = api_client_for(None).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Dave" not in page
+
+
+def test_a_sponsor_who_asks_is_named_on_the_page_and_in_the_api(campaign, bob, dave):
+    body = {"ratio": "1", "total_cap": "25", "show_name": True}
+    response = api_client_for(dave.user).post(url(campaign, "matching-pools"), body, format="json")
+    assert (response.status_code, response.json()["show_name"]) == (201, True)
+    public = api_client_for(None).get(url(campaign, "matching-pools")).json()
+    assert [item["sponsor"] for item in public] == [{"id": dave.pk, "display_name": "Dave"}]
+    assert (
+        "Dave adds"
+        in api_client_for(None).get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
 
 
 @pytest.mark.parametrize(

@@ -311,7 +311,8 @@ def test_a_member_matches_the_pledges_from_the_campaign_page(db, owner, backed, 
     assert "A number above 0 and at most 10, three decimals at most." in refused.content.decode()
     assert MatchingPool.objects.count() == 0 and ledger_counts() == counts
     response = client.post(
-        f"/campaigns/{backed.pk}/pools/new/", {"ratio": "0.5", "per_backer_cap": "6.20", "total_cap": "100"}
+        f"/campaigns/{backed.pk}/pools/new/",
+        {"ratio": "0.5", "per_backer_cap": "6.20", "total_cap": "100", "show_name": "on"},
     )
     assert response.status_code == 302
     pool = MatchingPool.objects.get()

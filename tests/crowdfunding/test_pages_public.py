@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from djmoney.money import Money
 
-from crowdfunding.models import Campaign
+from crowdfunding.models import Campaign, MatchingPool
 from crowdfunding.services.campaigns import campaign_approve, campaign_cancel, campaign_submit
 from crowdfunding.services.closing import campaign_close, campaign_decide, pledge_settle
 from crowdfunding.services.pledges import pledge_create, pool_create
@@ -158,6 +158,7 @@ def test_the_matching_rule_is_said_in_words_with_what_was_matched(db, owner, bac
         ratio="1",
         per_backer_cap=Money("30", "ACH"),
         total_cap=Money("500", "ACH"),
+        show_name=True,
         actor=sponsor.user,
     )
     back(backer, campaign, "40")
@@ -167,6 +168,10 @@ def test_the_matching_rule_is_said_in_words_with_what_was_matched(db, owner, bac
         "500.00 ACH in all; 30.00 ACH matched so far." in page
     )
     assert "70.00 ACH" in page  # 40 pledged + 30 matched
+    # Without the sponsor's consent, the rule is the same, its name is not said.
+    MatchingPool.objects.update(show_name=False)
+    page = html(browse().get(f"/campaigns/{campaign.pk}/"))
+    assert "A sponsor adds 1.00 ACH for each 1.00 ACH pledged" in page and "Communauté de communes" not in page
 
 
 def test_the_backer_sees_the_own_pledge_with_change_and_withdraw(db, owner, backer):

@@ -112,11 +112,13 @@ def pool_create(
     ratio: Any,
     total_cap: Money,
     per_backer_cap: Money | None = None,
+    show_name: bool = False,
     actor: Actor,
 ) -> MatchingPool:
     """A sponsor (or a moderator for them) puts a matching rule on an approved or live campaign.
 
-    The pledges already running are matched at once, oldest first, until the cap is reached.
+    The pledges already running are matched at once, oldest first, until the cap is reached. The
+    sponsor's name is public only if `show_name` (their consent); otherwise « un mécène ».
     Raises PermissionDenied, PoolNotAllowed, InvalidInput (one active pool per campaign), OwnCampaign.
     """
     member = member_or_none(actor)
@@ -145,6 +147,7 @@ def pool_create(
                 ratio=ratio_value,
                 total_cap=total,
                 per_backer_cap=per_backer,
+                show_name=show_name,
                 created_by=acting_user(actor),
             )
             running = Pledge.objects.select_for_update().filter(
