@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # user who owes a code on the verification or enrolment page (403 JSON under /api/).
     "django_otp.middleware.OTPMiddleware",
     "members.otp.SecondFactorMiddleware",
+    # A new version of the terms or the privacy notice: accept it (or leave) before anything else.
+    "membership.terms.TermsAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A dropped database connection answers 503 (JSON under /api/), never a 500.

@@ -48,10 +48,11 @@ SIGNUP_KINDS = (Member.Kind.INDIVIDUAL, Member.Kind.BUSINESS, Member.Kind.ASSOCI
 
 def current_document(kind: str) -> LegalDocument:
     """The version of a document to accept today: the setting's, or else the latest published."""
-    wanted = {
+    versions: dict[str, str] = {
         LegalDocument.Kind.TERMS: settings.BOCAGE_TERMS_VERSION,
         LegalDocument.Kind.PRIVACY: settings.BOCAGE_PRIVACY_VERSION,
-    }[kind]
+    }
+    wanted = versions[kind]
     documents = LegalDocument.objects.filter(kind=kind, published_on__lte=timezone.localdate())
     if wanted:
         return documents.get(version=wanted)

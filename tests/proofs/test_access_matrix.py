@@ -504,6 +504,8 @@ ROUTES: dict[str, Route] = {
     "join/confirm/{token}/": _r(PUBLIC),
     "join/welcome/": _r(OWN),
     "terms/": _r(PUBLIC),
+    # Accepting a new version of the terms: the caller's own consent (nothing when none is due).
+    "terms/accept/": _r(OWN, "post"),
     "membership/applications/": _r(STAFF),
     "membership/applications/{pk}/approve/": _r(STAFF),
     "membership/applications/{pk}/refuse/": _r(STAFF),
