@@ -324,7 +324,7 @@ def _application_decide(*, application: Application, actor: Actor, status: str, 
         application.save(update_fields=["status", "reason", "decided_at", "decided_by"])
         member = application.member
         approved = status == Application.Status.APPROVED
-        with override(settings.LANGUAGE_CODE):
+        with override(member.mail_language):
             if approved:
                 subject = _("Your application to Bocage is accepted")
                 body = _(
