@@ -188,6 +188,8 @@ BOCAGE_IBAN_CHANGE_HOLD_DAYS = env_int("BOCAGE_IBAN_CHANGE_HOLD_DAYS", 5)
 # A member may ask to change their e-mail address this many times an hour; the link lasts this long.
 BOCAGE_EMAIL_CHANGE_PER_HOUR = env_int("BOCAGE_EMAIL_CHANGE_PER_HOUR", 3)
 BOCAGE_EMAIL_CHANGE_LINK_SECONDS = env_int("BOCAGE_EMAIL_CHANGE_LINK_SECONDS", 2 * 24 * 3600)
+# Forgotten password: this many reset requests an hour from one address, and for one e-mail address.
+BOCAGE_PASSWORD_RESET_RATE_PER_HOUR = env_int("BOCAGE_PASSWORD_RESET_RATE_PER_HOUR", 5)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------------
 # Only this site's own files run or style a page: no inline script, no inline style (the pages'
