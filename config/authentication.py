@@ -5,7 +5,8 @@ plain query: building `select_related("user").get(…)` through the ORM cost abo
 API request, a tenth of a whole transfer (ledger_bench, HTTP workload); the same SELECT written
 once costs a quarter of that. SQLite keeps the ORM (it returns dates as text). Then the token must
 be live (not revoked, not expired, issued under the user's current password); its expiry slides
-forward on use, written at most once per BOCAGE_API_TOKEN_TOUCH_SECONDS (members.services).
+forward on use, written at most once per BOCAGE_API_TOKEN_TOUCH_SECONDS (members.services). A user
+who owes a consent to a new version of the terms gets 403 `terms_not_accepted` (membership.terms).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rest_framework import authentication, exceptions
 from members import tokens
 from members.models import ApiToken
 from members.services import api_token_touch
+from membership.terms import terms_check
 
 
 def _columns(model: Any) -> tuple[list[str], list[str]]:
@@ -89,4 +91,5 @@ class TokenAuthentication(authentication.TokenAuthentication):
         ):
             raise TokenExpired()
         api_token_touch(token=token)
+        terms_check(user)  # 403 terms_not_accepted: a new version of the terms waits on the site
         return user, token

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # user who owes a code on the verification or enrolment page (403 JSON under /api/).
     "django_otp.middleware.OTPMiddleware",
     "members.otp.SecondFactorMiddleware",
+    # A new version of the terms or the privacy notice: accept it (or leave) before anything else.
+    "membership.terms.TermsAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A dropped database connection answers 503 (JSON under /api/), never a 500.
@@ -186,6 +188,8 @@ BOCAGE_IBAN_CHANGE_HOLD_DAYS = env_int("BOCAGE_IBAN_CHANGE_HOLD_DAYS", 5)
 # A member may ask to change their e-mail address this many times an hour; the link lasts this long.
 BOCAGE_EMAIL_CHANGE_PER_HOUR = env_int("BOCAGE_EMAIL_CHANGE_PER_HOUR", 3)
 BOCAGE_EMAIL_CHANGE_LINK_SECONDS = env_int("BOCAGE_EMAIL_CHANGE_LINK_SECONDS", 2 * 24 * 3600)
+# Forgotten password: this many reset requests an hour from one address, and for one e-mail address.
+BOCAGE_PASSWORD_RESET_RATE_PER_HOUR = env_int("BOCAGE_PASSWORD_RESET_RATE_PER_HOUR", 5)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------------
 # Only this site's own files run or style a page: no inline script, no inline style (the pages'
@@ -404,6 +408,24 @@ BOCAGE_SIGNUP_LINK_HOURS = env_int("BOCAGE_SIGNUP_LINK_HOURS", 48)
 BOCAGE_SIGNUP_RATE_PER_HOUR = env_int("BOCAGE_SIGNUP_RATE_PER_HOUR", 5)
 BOCAGE_TERMS_VERSION = env_str("BOCAGE_TERMS_VERSION", "")
 BOCAGE_PRIVACY_VERSION = env_str("BOCAGE_PRIVACY_VERSION", "")
+# --- Legal retention (core.retention; the daily task core.tasks.retention_apply) -----------------
+# How long each kind of personal data is kept, in days; the privacy notice's retention table shows
+# these very numbers. Never deleted by the task: the ledger and the audit log (append-only, kept
+# with the books: BOCAGE_RETENTION_ACCOUNTING_YEARS, art. L123-22 Code de commerce).
+# Login history (django-axes: IP address, user agent): 13 months, the CNIL's guidance for connection logs.
+BOCAGE_RETENTION_LOGIN_LOG_DAYS = env_int("BOCAGE_RETENTION_LOGIN_LOG_DAYS", 395)
+# Mails delivered (or given up) in the outbox, with their recipient and body: long enough to answer
+# "did you send it?".
+BOCAGE_RETENTION_MAIL_DAYS = env_int("BOCAGE_RETENTION_MAIL_DAYS", 90)
+# Notifications, counted from when they were read (unread ones stay).
+BOCAGE_RETENTION_NOTIFICATION_DAYS = env_int("BOCAGE_RETENTION_NOTIFICATION_DAYS", 365)
+# The API's stored answers to requests sent with an Idempotency-Key (a client retries within minutes).
+BOCAGE_RETENTION_IDEMPOTENCY_DAYS = env_int("BOCAGE_RETENTION_IDEMPOTENCY_DAYS", 30)
+# A confirmed sign-up's form, and a refused application's reason, from the confirmation or decision.
+BOCAGE_RETENTION_SIGNUP_DAYS = env_int("BOCAGE_RETENTION_SIGNUP_DAYS", 365)
+# The books (ledger, FEC, audit log), the share register and the identity kept of a former associate
+# or a payout's payee: ten years (art. L123-22 Code de commerce); shown by the privacy notice.
+BOCAGE_RETENTION_ACCOUNTING_YEARS = env_int("BOCAGE_RETENTION_ACCOUNTING_YEARS", 10)
 # Links in mails: the address the site is served at (the embedded run serves on $PORT).
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
@@ -509,6 +531,8 @@ CELERY_BEAT_SCHEDULE = {
     "crowdfunding-updates-catch-up": {"task": "crowdfunding.tasks.campaign_updates_catch_up", "schedule": 300.0},
     "config-mail-catch-up": {"task": "config.tasks.outbound_emails_catch_up", "schedule": 60.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
+    # Nightly: personal data past its retention time (core.retention, BOCAGE_RETENTION_*).
+    "core-retention": {"task": "core.tasks.retention_apply", "schedule": crontab(hour=2, minute=40)},
 }
 
 # --- Mail -----------------------------------------------------------------------------------

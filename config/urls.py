@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from core import pwa
-from core.mail import QueuedPasswordResetForm
 from ledger.api import ledger as ledger_api
 from ledger.api import log as ledger_api_log
 from members.api import communes as members_api
 from members.api import personal_data as members_data_api
+from members.views.password import PasswordResetView
 from membership.api import members as membership_api
 from portal.forms import LoginForm
 
@@ -78,12 +78,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before Django's own: the refusal names the field as the page labels it ("Identifiant").
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
-    # Before Django's own: the reset mail goes through the outbox (core/mail.py) like every mail.
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
-        name="password_reset",
-    ),
+    # Before Django's own: the reset mail goes through the outbox (core/mail.py) like every mail,
+    # and requests are limited per address and per e-mail (members.views.password).
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("portal.urls")),
     path("", include("ledger.urls")),

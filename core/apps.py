@@ -10,3 +10,8 @@ class CoreConfig(AppConfig):
     name = "core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from .retention import core_rules, register
+
+        register(*core_rules())

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template import loader
 from django.utils import timezone
 
+from .audit import audit_record
 from .mail_delivery import outbound_email_deliver
 from .models import OutboundEmail
 from .queueing import enqueue
@@ -56,7 +57,7 @@ def _dispatch(email_id: int) -> None:
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's password reset, its mail going through the outbox like every other one."""
+    """Django's password reset, its mail going through the outbox like every other one, audited."""
 
     def send_mail(
         self,
@@ -69,4 +70,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ) -> None:
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        outbound_email_queue(to=to_email, subject=subject, body=body, from_email=from_email or "")
+        with transaction.atomic(durable=True):
+            outbound_email_queue(to=to_email, subject=subject, body=body, from_email=from_email or "")
+            # Who was sent a link (never the link): a stolen mailbox shows in the audit log.
+            audit_record(actor=None, action="password_reset_request", target=context["user"])

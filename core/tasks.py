@@ -1,7 +1,8 @@
 """Celery tasks of the ground floor: the worker heartbeat (the beat sends it every minute, and each
-worker stamps once as it starts) and mail delivery (core/mail.py queues, core/mail_delivery.py
-sends). Each is safe to run twice. Their names are the ones they had under config/, which the beat
-schedule and any message still queued use."""
+worker stamps once as it starts), mail delivery (core/mail.py queues, core/mail_delivery.py
+sends) and legal retention (core/retention.py, nightly). Each is safe to run twice. The heartbeat's
+and the mail's names are the ones they had under config/, which the beat schedule and any message
+still queued use."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from .heartbeat import worker_heartbeat_record
 from .mail_delivery import outbound_email_deliver, outbound_emails_due
 from .queueing import enqueue
+from .retention import retention_apply as retention_rules_apply
 
 
 @shared_task(name="config.tasks.worker_heartbeat", bind=True, acks_late=True, ignore_result=True)
@@ -52,3 +54,9 @@ def outbound_emails_catch_up(*, now: datetime.datetime | None = None, limit: int
 def outbound_emails_catch_up_task() -> int:
     """Beat: re-queue the mails that never reached a worker or whose retry is due."""
     return outbound_emails_catch_up()
+
+
+@shared_task(name="core.tasks.retention_apply", acks_late=True)
+def retention_apply() -> dict[str, int]:
+    """Beat, nightly: delete the personal data past its retention time; the count per kind of row."""
+    return retention_rules_apply()

@@ -9,10 +9,12 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from core.audit import register_actions
         from core.notifications import register as notification_kinds_register
+        from core.retention import register as retention_register
 
         from . import (
             personal_data,
             personal_data_sections,
+            retention,
             sessions,  # noqa: F401  (connects the login and logout receivers)
         )
         from .audit_actions import AUDIT_ACTIONS
@@ -23,3 +25,4 @@ class MembersConfig(AppConfig):
         personal_data.register(*personal_data_sections.SECTIONS)
         personal_data_sections.exemptions()
         notification_kinds_register(*NOTIFICATION_KINDS)
+        retention_register(*retention.RULES)

@@ -18,6 +18,7 @@ AUDIT_ACTIONS = [
     AuditActionSpec("member_iban_change", _("Changed the IBAN of %(person)s (%(old)s → %(new)s)")),
     AuditActionSpec("member_email_change_request", _("Asked to change the e-mail address of %(person)s")),
     AuditActionSpec("member_email_change", _("Changed the e-mail address of %(person)s")),
+    AuditActionSpec("password_reset_request", _("Sent a password reset link to %(person)s")),
     AuditActionSpec("user_session_end", _("Ended a session of %(person)s (%(device)s)")),
     AuditActionSpec("user_sessions_end", _("Ended %(sessions)s other sessions of %(person)s")),
 ]

@@ -40,3 +40,9 @@ class EmailTaken(ApplicationError):
     code = "email_taken"
     status = 409
     default_message = _("This e-mail address is already used by another account.")
+
+
+class PasswordResetRateLimited(ApplicationError):
+    code = "password_reset_rate_limited"
+    status = 429
+    default_message = _("Too many password reset requests from here or for this address: try again in an hour.")

@@ -10,11 +10,12 @@ class MembershipConfig(AppConfig):
         from core.audit import register_actions
         from core.inbox import register as register_inbox
         from core.notifications import register as notification_kinds_register
+        from core.retention import register as retention_register
         from ledger import memos
         from ledger.kinds import register
         from members import personal_data as personal_data_registry
 
-        from . import personal_data
+        from . import personal_data, retention
         from .audit_actions import AUDIT_ACTIONS
         from .inbox import applications_to_decide
         from .kinds import KINDS
@@ -26,6 +27,7 @@ class MembershipConfig(AppConfig):
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
         register_inbox(applications_to_decide)
+        retention_register(*retention.RULES)
 
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
         personal_data_registry.register(*personal_data.SECTIONS)

@@ -12,5 +12,6 @@ AUDIT_ACTIONS = [
     AuditActionSpec("member_signup", _("%(person)s joined online (address verified)")),
     AuditActionSpec("membership_application_approve", _("Accepted the application of %(person)s")),
     AuditActionSpec("membership_application_refuse", _("Refused the application of %(person)s")),
+    AuditActionSpec("terms_accept", _("%(person)s accepted the new version of %(versions)s")),
     AuditActionSpec("membership_waive", _("Waived the membership of %(person)s until %(until)s")),
 ]

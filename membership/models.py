@@ -66,6 +66,8 @@ class LegalDocument(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     version = models.CharField(_("version"), max_length=20)
     published_on = models.DateField(_("published on"))
+    # Shown to the members who accepted an earlier version when they are asked to accept this one.
+    summary = models.TextField(_("what changed"), blank=True)
 
     class Meta:
         verbose_name = _("legal document")

@@ -93,7 +93,7 @@ def _set_password_mail(member: Member) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    with override(settings.LANGUAGE_CODE):
+    with override(member.mail_language):
         subject = _("Welcome to Bocage: choose your password")
         body = _(
             "Hello %(name)s,\n\nyou are now a member of Bocage; your username is %(username)s.\n\n"
@@ -287,7 +287,7 @@ def membership_reminders_send(*, today: datetime.date | None = None) -> int:
             )
             if not claimed:
                 continue
-            with override(settings.LANGUAGE_CODE):
+            with override(member.mail_language):
                 ends_on = format_long_date(member.membership_expires_on)  # 7 mai 2027, not 2027-05-07
                 subject = _("Your Bocage membership ends on %(date)s") % {"date": ends_on}
                 body = _(

@@ -20,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +30,7 @@ from core.audit import audit_record
 from core.errors import InvalidInput
 from core.mail import outbound_email_queue
 from core.notifications import notify
+from core.ratelimit import hourly_limit_exceeded
 from core.typing import Actor, acting_user
 from members.models import Commune, Member
 from members.services import identity_clean, one_year_from
@@ -48,10 +48,11 @@ SIGNUP_KINDS = (Member.Kind.INDIVIDUAL, Member.Kind.BUSINESS, Member.Kind.ASSOCI
 
 def current_document(kind: str) -> LegalDocument:
     """The version of a document to accept today: the setting's, or else the latest published."""
-    wanted = {
+    versions: dict[str, str] = {
         LegalDocument.Kind.TERMS: settings.BOCAGE_TERMS_VERSION,
         LegalDocument.Kind.PRIVACY: settings.BOCAGE_PRIVACY_VERSION,
-    }[kind]
+    }
+    wanted = versions[kind]
     documents = LegalDocument.objects.filter(kind=kind, published_on__lte=timezone.localdate())
     if wanted:
         return documents.get(version=wanted)
@@ -74,21 +75,12 @@ def consents_record(*, user: Any, documents: list[LegalDocument], at: datetime.d
 # --- the rate limit ---------------------------------------------------------------------------
 
 
-def _rate_key(what: str, value: str) -> str:
-    return "signup-rate:" + hashlib.sha256(f"{what}:{value}".encode()).hexdigest()
-
-
 def signup_rate_check(*, ip: str, email: str) -> None:
     """Count a sign-up from this address and for this e-mail; past the hour's limit, refuse.
 
     Raises SignupRateLimited.
     """
-    limit = settings.BOCAGE_SIGNUP_RATE_PER_HOUR
-    keys = [_rate_key("ip", ip or "?"), _rate_key("email", email.lower())]
-    for key in keys:
-        cache.add(key, 0, timeout=3600)
-    counts = [cache.incr(key) for key in keys]
-    if max(counts) > limit:
+    if hourly_limit_exceeded(scope="signup", limit=settings.BOCAGE_SIGNUP_RATE_PER_HOUR, ip=ip, email=email.lower()):
         raise SignupRateLimited()
 
 
@@ -323,7 +315,7 @@ def _application_decide(*, application: Application, actor: Actor, status: str, 
         application.save(update_fields=["status", "reason", "decided_at", "decided_by"])
         member = application.member
         approved = status == Application.Status.APPROVED
-        with override(settings.LANGUAGE_CODE):
+        with override(member.mail_language):
             if approved:
                 subject = _("Your application to Bocage is accepted")
                 body = _(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, comptoir, signup, staff
+from .views import applications, comptoir, signup, staff, terms
 from .views import pages as views
 
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("join/confirm/<str:token>/", signup.signup_confirm_page, name="signup-confirm"),
     path("join/welcome/", signup.signup_welcome, name="signup-welcome"),
     path("terms/", signup.terms, name="terms"),
+    path("terms/accept/", terms.terms_accept_page, name="terms-accept"),
     path("membership/applications/", applications.applications, name="membership-applications"),
     path(
         "membership/applications/<int:pk>/approve/",

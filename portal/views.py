@@ -20,6 +20,7 @@ from crowdfunding.views._common import days_text, progress_bar
 from currency.selectors import public as currency_public
 from ledger.units import get_unit
 from ledger.views.pages import dashboard
+from membership.terms import leave_url
 
 from .navigation import menu_for
 
@@ -112,8 +113,16 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "login_cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         "session_days": int(settings.SESSION_COOKIE_AGE // 86400),
         "api_token_days": settings.BOCAGE_API_TOKEN_DAYS,
+        # Applied by the nightly task core.tasks.retention_apply (core.retention).
+        "login_log_days": settings.BOCAGE_RETENTION_LOGIN_LOG_DAYS,
+        "mail_days": settings.BOCAGE_RETENTION_MAIL_DAYS,
+        "notification_days": settings.BOCAGE_RETENTION_NOTIFICATION_DAYS,
+        "idempotency_days": settings.BOCAGE_RETENTION_IDEMPOTENCY_DAYS,
+        "signup_days": settings.BOCAGE_RETENTION_SIGNUP_DAYS,
+        "export_days": settings.BOCAGE_PERSONAL_DATA_EXPORT_DAYS,
+        "accounting_years": settings.BOCAGE_RETENTION_ACCOUNTING_YEARS,
     }
-    return render(request, "portal/privacy.html", {**_organisation(), **retention})
+    return render(request, "portal/privacy.html", {**_organisation(), **retention, "leave_url": leave_url()})
 
 
 def contact(request: HttpRequest) -> HttpResponse:

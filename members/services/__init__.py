@@ -13,6 +13,7 @@ from .members import (
     member_update,
     one_year_from,
 )
+from .passwords import password_reset_rate_check
 from .personal_data import personal_data_export_request
 from .profile import (
     EMAIL_CHANGE_SALT,
@@ -44,6 +45,7 @@ __all__ = [
     "member_profile_update",
     "member_update",
     "one_year_from",
+    "password_reset_rate_check",
     "personal_data_export_request",
     "user_session_end",
     "user_session_record",

@@ -71,7 +71,7 @@ def test_renewal_reminders_go_out_once_per_expiry(make_member, settings, django_
         assert membership_reminders_send() == 0
     assert [message.to for message in mail.outbox] == [["soon@example.org"]]
     assert "adhésion" in mail.outbox[0].body
-    # The day in full, in French (the site's language: a member's own language is not known).
+    # The day in full, in French (the site's language: this member chose none; tests/membership/test_mail_language.py).
     months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
               "novembre", "décembre"]  # fmt: skip
     written = f"{ends_on.day} {months[ends_on.month - 1]} {ends_on.year}"

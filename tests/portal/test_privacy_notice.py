@@ -1,7 +1,8 @@
 """The privacy notice (« Données personnelles ») has every part the RGPD (art. 13) and the CNIL's
 guidance ask of a public body's platform, in French and in English: the controller and the DPO,
-each purpose with its legal basis and retention (the security ones read from the settings that
-apply them), the recipients, transfers, the rights and how to exercise them, leaving, the CNIL."""
+each purpose with its legal basis and retention, the retention table (both read from the settings
+that apply them: BOCAGE_RETENTION_*, core.retention), the recipients, transfers, the rights and how
+to exercise them, leaving (what is erased, what is kept and why), the CNIL."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_the_french_notice_has_every_part(settings):
         "Qui est responsable de vos données",
         "Ce qui est collecté",
         "Finalités, bases légales et durées de conservation",
+        "Durées de conservation en bref",
         "Destinataires",
         "Transferts hors de l’Union européenne",
         "Cookies",
@@ -87,6 +89,7 @@ def test_the_english_notice_has_every_part():
         "Who is responsible",
         "What is collected",
         "Purposes, legal bases and retention",
+        "Retention at a glance",
         "Who receives it",
         "Transfers outside the European Union",
         "Cookies",
@@ -122,3 +125,65 @@ def test_the_notice_links_the_data_export_only_once_it_exists():
         assert "Download everything Bocage holds about you" not in page
     else:
         assert f'href="{export}"' in page
+
+
+NNBSP = "\u202f"
+
+
+def test_the_retention_table_shows_the_durations_the_nightly_task_applies(settings):
+    settings.BOCAGE_RETENTION_LOGIN_LOG_DAYS = 400
+    settings.BOCAGE_RETENTION_MAIL_DAYS = 60
+    settings.BOCAGE_RETENTION_NOTIFICATION_DAYS = 1
+    settings.BOCAGE_RETENTION_IDEMPOTENCY_DAYS = 15
+    settings.BOCAGE_RETENTION_SIGNUP_DAYS = 200
+    settings.BOCAGE_PERSONAL_DATA_EXPORT_DAYS = 3
+    settings.BOCAGE_RETENTION_ACCOUNTING_YEARS = 11
+    page = html(browse(language="en").get("/privacy/"))
+
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', section_html(page, "retention"))
+    assert rows == [
+        ("Your member record and what you publish", "Until you leave"),
+        ("Accounting records: ledger entries, payouts in euros, the log of administrative actions", "11 years"),
+        ("The identity of a former associate in the share register", "11 years after leaving"),
+        (
+            "Your consents to the terms of use and the privacy notice (proof)",
+            "With the accounting records, under the pseudonym",
+        ),
+        ("Login history (date, network address, browser)", "400 days"),
+        ("Sessions", "14 days after the login"),
+        ("Notifications read", "1 day"),
+        ("E-mails sent", "60 days"),
+        ("Answers kept to replay an API request", "15 days"),
+        ("A confirmed sign-up form; the reason of a refused application", "200 days"),
+        ("A sign-up whose link was never opened", "Until the link expires"),
+        ("The copy of your data you asked for", "3 days"),
+    ]
+    purposes = section(page, "purposes")
+    assert "The login history (date, network address, browser): 400 days, then deleted." in purposes
+    assert "11 years after the close of the financial year" in purposes
+    assert "A notification: 1 day after you read it." in purposes
+    assert "An e-mail sent (address and text): 60 days, then deleted." in purposes
+    assert "a refused application: 200 days." in purposes
+
+
+def test_the_french_table_and_the_leaving_section_say_what_is_erased_and_what_is_kept():
+    page = html(browse(language="fr").get("/privacy/"))
+
+    table = section(page, "retention")
+    assert "Historique des connexions (date, adresse réseau, navigateur) 395 jours" in table
+    assert "E-mails envoyés 90 jours" in table and "Notifications lues 365 jours" in table
+    assert "L’identité d’un ancien associé dans le registre des parts sociales 10 ans après le départ" in table
+    leaving = section(page, "leaving")
+    assert f"Vous fermez votre compte vous-même{NNBSP}: fermer mon compte" in leaving
+    assert "vos sessions fermées et tous vos jetons d’API révoqués" in leaving
+    assert "pendant 10 ans puis supprimé" in leaving
+    assert "vos nom et adresse d’ancien associé" in leaving and "vos nom et IBAN de bénéficiaire" in leaving
+    assert "Vos consentements aux conditions d’utilisation" in leaving
+    assert page.count('href="/me/close/"') == 2  # the rights and leaving
+    assert 'data-testid="privacy-leave-link"' in page
+
+
+def section_html(page: str, name: str) -> str:
+    match = re.search(rf'<section[^>]*data-testid="privacy-{name}".*?</section>', page, re.S)
+    assert match is not None, name
+    return match.group(0)

@@ -504,6 +504,9 @@ ROUTES: dict[str, Route] = {
     "join/confirm/{token}/": _r(PUBLIC),
     "join/welcome/": _r(OWN),
     "terms/": _r(PUBLIC),
+    # Accepting a new version of the terms: the caller's own consent; with none due (as here) it
+    # sends the caller on and records nothing.
+    "terms/accept/": _r(SESSION),
     "membership/applications/": _r(STAFF),
     "membership/applications/{pk}/approve/": _r(STAFF),
     "membership/applications/{pk}/refuse/": _r(STAFF),
