@@ -183,6 +183,12 @@ BOCAGE_SESSION_TOUCH_SECONDS = env_int("BOCAGE_SESSION_TOUCH_SECONDS", 300)
 # After a member's IBAN changes, their reconversions wait this many days (a stolen login changing
 # the IBAN and cashing out at once is the classic fraud).
 BOCAGE_IBAN_CHANGE_HOLD_DAYS = env_int("BOCAGE_IBAN_CHANGE_HOLD_DAYS", 5)
+# What the law requires to keep of a member who left (members.RetainedRecord, archivage
+# intermédiaire), in years: a former associate's identity in the share register, from the day they
+# left; the payee of a euro payout (accounting records), from the payout. The daily task
+# members.tasks.retained_records_purge deletes the records past their date.
+BOCAGE_RETENTION_SHARE_REGISTER_YEARS = env_int("BOCAGE_RETENTION_SHARE_REGISTER_YEARS", 10)
+BOCAGE_RETENTION_ACCOUNTING_YEARS = env_int("BOCAGE_RETENTION_ACCOUNTING_YEARS", 10)
 # A member may ask to change their e-mail address this many times an hour; the link lasts this long.
 BOCAGE_EMAIL_CHANGE_PER_HOUR = env_int("BOCAGE_EMAIL_CHANGE_PER_HOUR", 3)
 BOCAGE_EMAIL_CHANGE_LINK_SECONDS = env_int("BOCAGE_EMAIL_CHANGE_LINK_SECONDS", 2 * 24 * 3600)
@@ -500,6 +506,8 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},
     # Hourly: builds the personal data exports whose task never reached a worker; deletes the files past their date.
     "members-personal-data-exports": {"task": "members.tasks.personal_data_exports_expire", "schedule": 3600.0},
+    # Daily: deletes what the law no longer requires to keep of members who left.
+    "members-retained-records-purge": {"task": "members.tasks.retained_records_purge", "schedule": 24 * 3600.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     "membership-pending-signups-purge": {"task": "membership.tasks.pending_signups_purge", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.

@@ -1,7 +1,14 @@
 """crowdfunding's part of a member's personal data export: campaigns they own (and their images),
-their pledges, the news they posted, the news delivered to them, the matchfunding pools they sponsor."""
+their pledges, the news they posted, the news delivered to them, the matchfunding pools they sponsor.
+
+On leaving (members.erasure): their pledges are kept (the amounts are the books) and made anonymous.
+The texts of the campaigns they own and the news they posted are the project's and stay (the
+leaving flow refuses a member with a running campaign); images, tiers and pools hold nothing of
+theirs."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +16,11 @@ from ledger.personal_data import amounts_in
 from members.personal_data import Section
 
 from .models import Campaign, CampaignImage, CampaignUpdate, MatchingPool, Pledge, UpdateDelivery
+
+
+def _pledges_erase(member: Any) -> int:
+    return Pledge.objects.filter(backer=member, anonymous=False).update(anonymous=True)
+
 
 SECTIONS = (
     Section(
@@ -30,6 +42,7 @@ SECTIONS = (
         Pledge,
         lambda member: Pledge.objects.filter(backer=member).order_by("pk"),
         computed=amounts_in("amount", "match_amount"),
+        erase=_pledges_erase,
     ),
     Section(
         "crowdfunding/updates",

@@ -1,14 +1,35 @@
 """membership's part of a member's personal data export: the membership fees they paid, the
-documents they accepted (which version, when), their sign-up and their application."""
+documents they accepted (which version, when), their sign-up and their application.
+
+On leaving (members.erasure): sign-ups (their e-mail, name and details) are deleted, the
+application's text erased. The consents are kept: they prove what the member accepted (and hold
+nothing but a user, a document and a date); the fees paid are the books."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.personal_data import amounts_in
+from members import erasure
 from members.personal_data import Section
 
 from .models import Application, Consent, MembershipPayment, PendingSignup
+
+
+def _signups_erase(member: Any) -> int:
+    emails = [value for value in erasure.current_values(member) if "@" in value]
+    signups = Q(user_id=member.user_id)
+    for email in emails:
+        signups |= Q(email__iexact=email)
+    return PendingSignup.objects.filter(signups).delete()[0]
+
+
+def _applications_erase(member: Any) -> int:
+    return Application.objects.filter(member=member).exclude(reason="").update(reason="")
+
 
 SECTIONS = (
     Section(
@@ -38,11 +59,13 @@ SECTIONS = (
         _("Sign-ups"),
         PendingSignup,
         lambda member: PendingSignup.objects.filter(user=member.user).order_by("pk"),
+        erase=_signups_erase,
     ),
     Section(
         "membership/applications",
         _("Membership applications"),
         Application,
         lambda member: Application.objects.filter(member=member).order_by("pk"),
+        erase=_applications_erase,
     ),
 )
