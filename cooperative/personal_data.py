@@ -99,6 +99,7 @@ SECTIONS = (
         lambda member: _movements(member).order_by("pk"),
         computed=amounts_in("capital_delta", unit="EUR"),
         files=_certificates,
+        keeps="the share register is kept by law, unchanged (the associate's identity: cooperative/shareholders)",
     ),
     Section(
         "cooperative/subscription_requests",

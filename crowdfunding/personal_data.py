@@ -29,12 +29,14 @@ SECTIONS = (
         Campaign,
         lambda member: Campaign.objects.filter(owner=member).order_by("pk"),
         computed=amounts_in("goal", "stretch_goal", "raised_total", "fee_amount", "payout_amount"),
+        keeps="a campaign's texts are the project's content (leaving is refused while one runs)",
     ),
     Section(
         "crowdfunding/campaign_images",
         _("Images of your campaigns (file names)"),
         CampaignImage,
         lambda member: CampaignImage.objects.filter(campaign__owner=member).order_by("pk"),
+        keeps="a campaign's images are the project's content",
     ),
     Section(
         "crowdfunding/pledges",
@@ -49,12 +51,14 @@ SECTIONS = (
         _("News you posted on campaigns"),
         CampaignUpdate,
         lambda member: CampaignUpdate.objects.filter(author_id=member.user_id).order_by("pk"),
+        keeps="a campaign's news is the project's content",
     ),
     Section(
         "crowdfunding/update_deliveries",
         _("Campaign news sent to you"),
         UpdateDelivery,
         lambda member: UpdateDelivery.objects.filter(member=member).order_by("pk"),
+        keeps="which news reached whom, and when: no text",
     ),
     Section(
         "crowdfunding/matching_pools",
@@ -62,5 +66,6 @@ SECTIONS = (
         MatchingPool,
         lambda member: MatchingPool.objects.filter(sponsor=member).select_related("campaign").order_by("pk"),
         computed=amounts_in("per_backer_cap", "total_cap", "matched_total", unit_of=lambda pool: pool.campaign.unit),
+        keeps="amounts and caps only: the books",
     ),
 )

@@ -121,6 +121,7 @@ SECTIONS = (
         Conversion,
         lambda member: Conversion.objects.filter(member=member).order_by("pk"),
         computed=amounts_in("amount", unit="EUR"),
+        keeps="euros changed at an office: the books (amount, method, office), no text",
     ),
     Section(
         "currency/reconversions",

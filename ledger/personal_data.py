@@ -194,6 +194,7 @@ SECTIONS = (
         _("Exports of the books you asked for"),
         ExportJob,
         lambda member: ExportJob.objects.filter(requested_by_id=member.user_id).order_by("pk"),
+        keeps="exports of the books asked for by auditors: parameters chosen from a form, no free text",
     ),
 )
 

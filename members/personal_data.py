@@ -26,7 +26,8 @@ about them that is not exported elsewhere; the test that walks the project's mod
 
 `erase(member) -> int | None` erases the member's rows of the section when they leave
 (members.erasure.member_erase calls every section's in key order, and returns how many rows each
-changed); None says the section's rows hold nothing to erase (the proof test,
+changed); a section without one says why in `keeps` (the books, the register, a project's
+content: tests/members/test_personal_data.py fails on a section with neither, and the proof test,
 tests/members/test_erasure.py, still searches every table). An app above the one that registered a
 section may give it its erase (`erase_with`: the audit log's redaction is the ledger's), and
 `erase_step(key, erase)` adds an erase for rows no section exports (the mail outbox, the admin's log).
@@ -80,6 +81,8 @@ class Section:
     files: Callable[[Any], Iterable[tuple[str, bytes]]] | None = None
     # The erasure on leaving (pseudonymisation, members.erasure): erase(member) -> rows changed.
     erase: Callable[[Any], int | None] | None = None
+    # Without an erase: why the rows stay as they are when the member leaves.
+    keeps: str = ""
 
     def columns(self) -> list[str]:
         if self.fields is not None:

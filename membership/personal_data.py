@@ -37,6 +37,7 @@ SECTIONS = (
         _("Membership fees paid"),
         MembershipPayment,
         lambda member: MembershipPayment.objects.filter(member=member).order_by("pk"),
+        keeps="the fees paid are the books",
         computed=amounts_in("amount"),
     ),
     Section(
@@ -53,6 +54,7 @@ SECTIONS = (
             for consent in Consent.objects.filter(user=member.user).select_related("document").order_by("pk")
         ],
         fields=("id", "document", "version", "accepted_at"),
+        keeps="proof of what the member accepted (a legal obligation): a document and a date, no text",
     ),
     Section(
         "membership/signups",
