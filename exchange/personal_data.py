@@ -37,7 +37,7 @@ def _listings_erase(member: Any) -> int:
 def _photos_erase(member: Any) -> int:
     photos = list(ListingPhoto.objects.filter(listing__author=member))
     for photo in photos:
-        photo.image.delete(save=False)
+        erasure.file_delete_on_commit(photo.image)
     return ListingPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()[0]
 
 

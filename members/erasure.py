@@ -225,6 +225,13 @@ def note_legacy_memo_kept(count: int = 1) -> None:
         run.report.legacy_memos_kept += count
 
 
+def file_delete_on_commit(file: Any) -> None:
+    """Delete a stored file once the erasure commits (a rolled-back erasure keeps its files)."""
+    if file:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def years_after(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year + years)

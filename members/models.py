@@ -51,6 +51,10 @@ class Commune(models.Model):
 
 
 class Member(models.Model):
+    """A person or organisation holding accounts (one per user). A member who leaves is closed, then
+    pseudonymised (members.erasure): `display_name` becomes « Ancien membre n° <pk> », every personal
+    field is cleared, the commune stays (statistics per commune remain true)."""
+
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")
         BUSINESS = "business", _("Business")

@@ -101,7 +101,7 @@ def _api_tokens_erase(member: Any) -> int:
 def _exports_erase(member: Any) -> int:
     erased = 0
     for export in PersonalDataExport.objects.filter(member=member).exclude(file=""):
-        export.file.delete(save=False)
+        erasure.file_delete_on_commit(export.file)
         PersonalDataExport.objects.filter(pk=export.pk).update(file="")
         erased += 1
     return erased

@@ -42,7 +42,7 @@ from crowdfunding.services.pledges import pledge_create, pledge_withdraw
 from currency.models import Comptoir, Reconversion
 from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_approve, reconversion_request, sepa_export_create
-from exchange.models import Listing, Review
+from exchange.models import Listing, ListingPhoto, Review
 from exchange.services.listings import listing_photo_add
 from exchange.services.reviews import exchange_message_post
 from ledger.models import Account, Hold, Transaction
@@ -258,7 +258,7 @@ def books() -> dict[str, Any]:
 
 
 def test_a_member_who_leaves_is_found_nowhere_but_in_what_the_law_keeps_and_then_nowhere(
-    make_member, staff_user, ledger_rows_erasable, settings
+    make_member, staff_user, ledger_rows_erasable, settings, django_capture_on_commit_callbacks
 ):
     planted = zephirine_plants(make_member, staff_user)
     member = planted["member"]
@@ -269,7 +269,10 @@ def test_a_member_who_leaves_is_found_nowhere_but_in_what_the_law_keeps_and_then
     member_close(member=member, actor=staff_user)
     before = books()
 
-    report = member_erase(member=member, actor=staff_user)  # h2's member_close calls it, after merge
+    photos = [Path(photo.image.path) for photo in ListingPhoto.objects.filter(listing__author=member)]
+    assert photos and all(path.exists() for path in photos) and list(Path(settings.MEDIA_ROOT).rglob("*.zip"))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = member_erase(member=member, actor=staff_user)  # h2's member_close calls it, after merge
 
     left = [trace for trace in traces() if not trace.startswith("members_retainedrecord.")]
     assert left == [], "\n".join(left)
@@ -294,7 +297,9 @@ def test_a_member_who_leaves_is_found_nowhere_but_in_what_the_law_keeps_and_then
     assert Pledge.objects.get(backer=member).anonymous is True
     export = PersonalDataExport.objects.get(member=member)
     assert export.file.name == "" and not list(Path(settings.MEDIA_ROOT).rglob("*.zip"))
-    assert not list(Path(settings.MEDIA_ROOT).rglob("velo*.png"))
+    assert (
+        not any(path.exists() for path in photos) and not ListingPhoto.objects.filter(listing__author=member).exists()
+    )
     assert Reconversion.objects.get(member=member).iban == ""
     transfer = Transaction.objects.get(entries__account__holder=member, entries__amount=-700)
     assert transfer.memo == "Libellé effacé"
@@ -361,3 +366,25 @@ def test_the_retention_task_deletes_only_the_records_past_their_date(make_member
     assert retained_records_purge(today=today) == 1
     assert retained_records_purge(today=today) == 0
     assert set(RetainedRecord.objects.values_list("reference", flat=True)) == {"today", "future"}
+
+
+def test_the_retained_records_are_shown_to_auditors_only_and_read_only(client, staff_user):
+    from tests.factories import auditor_user
+
+    RetainedRecord.objects.create(
+        member_id=1,
+        purpose=RetainedRecord.Purpose.SHARE_REGISTER,
+        legal_basis="share_register",
+        reference="cooperative.shareholder:1",
+        data={"name": NAME},
+        keep_until=timezone.localdate(),
+    )
+    url = "/admin/members/retainedrecord/"
+    client.force_login(staff_user)
+    assert client.get(url).status_code == 403
+    auditor = auditor_user("auditrice")
+    auditor.is_staff = True
+    auditor.save(update_fields=["is_staff"])
+    client.force_login(auditor)
+    assert client.get(url).status_code == 200
+    assert client.post(f"{url}add/").status_code == 403
