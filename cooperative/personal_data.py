@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Transaction
 from ledger.personal_data import amounts_in, transaction_memos_erase
 from members import erasure
 from members.models import RetainedRecord
@@ -74,7 +73,7 @@ def _shareholders_erase(member: Any) -> int:
             erased += Shareholder.objects.filter(pk=holder.pk).update(address="", siren="")
     # The register's payments, in euros, touch no account of theirs; their memos name them.
     paid = _movements(member).exclude(ledger_transaction=None).values("ledger_transaction_id")
-    return erased + transaction_memos_erase(member, Transaction.objects.filter(pk__in=paid))
+    return erased + transaction_memos_erase(member=member, transaction_ids=paid)
 
 
 def _requests_erase(model: Any, member: Any) -> int:

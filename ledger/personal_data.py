@@ -122,12 +122,17 @@ def _transactions_erase(member: Any) -> int:
     rows = Transaction.objects.filter(
         Q(pk__in=Entry.objects.filter(account__holder=member).values("transaction_id")) | Q(actor_id=member.user_id)
     )
-    return transaction_memos_erase(member, rows)
+    return _memos_erase(member, rows)
 
 
-def transaction_memos_erase(member: Any, rows: Any) -> int:
-    """Erase the member's values from the memos of `rows` (transactions), for a domain app whose
-    transactions name a member without touching their accounts (a share subscription paid in euros)."""
+def transaction_memos_erase(*, member: Any, transaction_ids: Any) -> int:
+    """Erase the member's values from the memos of the transactions `transaction_ids` (ids, or a
+    values() queryset of them), for a domain app whose transactions name a member without touching
+    their accounts (a share subscription paid in euros). Returns how many memos changed."""
+    return _memos_erase(member, Transaction.objects.filter(pk__in=transaction_ids))
+
+
+def _memos_erase(member: Any, rows: Any) -> int:
     values = erasure.current_values(member)
     erased = 0
     for row in rows.order_by("pk").iterator(chunk_size=500):
