@@ -29,6 +29,8 @@ def _listings_erase(member: Any) -> int:
     listings = Listing.objects.filter(author=member).exclude(
         title=title, description=title, availability="", hidden_reason="", status=Listing.Status.CLOSED
     )
+    # Others were told of them by their titles (a proposal, an exchange's news).
+    erasure.copies_redact(list(listings.exclude(title=title).values_list("title", flat=True)))
     return listings.update(
         title=title, description=title, availability="", hidden_reason="", status=Listing.Status.CLOSED
     )

@@ -17,7 +17,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AuditEvent
 from members import erasure
+from members.models import ApiToken
 from members.personal_data import Section, erase_with, exempt
 from members.personal_data_sections import audit_events_of
 
@@ -159,10 +161,16 @@ def _holds_erase(member: Any) -> int:
 
 def _audit_events_erase(member: Any) -> int:
     values = erasure.current_values(member)
+    # The names the member gave their API tokens' devices (« Téléphone de Zéphirine »), audited on the token.
+    tokens = ApiToken.objects.filter(user_id=member.user_id)
+    devices = [device for device in tokens.values_list("device", flat=True) if device]
+    about_tokens = AuditEvent.objects.filter(
+        object_type=ApiToken._meta.label_lower, object_id__in=[str(pk) for pk in tokens.values_list("pk", flat=True)]
+    )
     erased = 0
-    for event in audit_events_of(member).exclude(action="member_erase"):
-        reason, reason_changed = erasure.redact(event.reason, values)
-        details, details_changed = erasure.redact(event.details, values)
+    for event in (audit_events_of(member) | about_tokens).exclude(action="member_erase").distinct():
+        reason, reason_changed = erasure.redact(event.reason, values + devices)
+        details, details_changed = erasure.redact(event.details, values + devices)
         if reason_changed or details_changed:
             audit_event_redact(event=event, reason=reason, details=details)
             erased += 1

@@ -29,10 +29,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, override
 
 from core.audit import audit_record
+from core.models import Notification, OutboundEmail
 from core.typing import Actor
 
 from . import personal_data
@@ -154,6 +157,34 @@ def redact(value: Any, values: list[str]) -> tuple[Any, bool]:
         pairs = [redact(item, values) for item in value]
         return [item for item, _changed in pairs], any(changed for _item, changed in pairs)
     return value, False
+
+
+def copies_redact(texts: list[str]) -> int:
+    """Redact what others were told that repeats `texts` (the member's values, or a text of theirs
+    being erased, such as a listing's title): notifications' parameters, mails' subjects and bodies.
+    Returns how many rows changed."""
+    texts = [text for text in texts if len(text.strip()) >= MIN_VALUE_LENGTH]
+    if not texts:
+        return 0
+    changed_rows = 0
+    as_text = Notification.objects.annotate(params_text=Cast("params", TextField()))
+    mention = Q()
+    for text in texts:
+        mention |= Q(params_text__icontains=text)
+    for notification in as_text.filter(mention):
+        params, changed = redact(notification.params, texts)
+        if changed:
+            Notification.objects.filter(pk=notification.pk).update(params=params)
+            changed_rows += 1
+    mention = Q()
+    for text in texts:
+        mention |= Q(subject__icontains=text) | Q(body__icontains=text)
+    for mail in OutboundEmail.objects.filter(mention):
+        subject, subject_changed = redact(mail.subject, texts)
+        if subject_changed or mentions(mail.body, texts):
+            OutboundEmail.objects.filter(pk=mail.pk).update(subject=subject, body=site_text(REDACTED))
+            changed_rows += 1
+    return changed_rows
 
 
 @dataclass

@@ -114,19 +114,8 @@ def _deleted(queryset: Any) -> int:
 
 def _notifications_erase(member: Any) -> int:
     erased = _deleted(Notification.objects.filter(recipient_id=member.user_id))
-    # Others' notifications that name the member (« Zéphirine proposes… »).
-    values = erasure.current_values(member)
-    if values:
-        as_text = Notification.objects.annotate(params_text=Cast("params", TextField()))
-        mention = Q()
-        for value in values:
-            mention |= Q(params_text__icontains=value)
-        for notification in as_text.filter(mention):
-            params, changed = erasure.redact(notification.params, values)
-            if changed:
-                Notification.objects.filter(pk=notification.pk).update(params=params)
-                erased += 1
-    return erased
+    # Others' notifications and mails that name the member (« Zéphirine proposes… »).
+    return erased + erasure.copies_redact(erasure.current_values(member))
 
 
 def _outbox_erase(member: Any) -> int:
@@ -142,14 +131,6 @@ def _outbox_erase(member: Any) -> int:
         if email
         else 0
     )
-    mention = Q()
-    for value in values:
-        mention |= Q(subject__icontains=value) | Q(body__icontains=value)
-    for mail in OutboundEmail.objects.filter(mention):
-        subject, subject_changed = erasure.redact(mail.subject, values)
-        if subject_changed or erasure.mentions(mail.body, values):
-            OutboundEmail.objects.filter(pk=mail.pk).update(subject=subject, body=erasure.site_text(erasure.REDACTED))
-            erased += 1
     return erased
 
 

@@ -62,6 +62,7 @@ from tests.cooperative.helpers import found_scic, shareholder_with_shares
 from tests.crowdfunding.helpers import live_campaign, moderator
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import listing_of, propose
+from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
 from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
@@ -388,3 +389,66 @@ def test_the_retained_records_are_shown_to_auditors_only_and_read_only(client, s
     client.force_login(auditor)
     assert client.get(url).status_code == 200
     assert client.post(f"{url}add/").status_code == 403
+
+
+# --- the access matrix's world: every section of one member's, beside another's -----------------
+
+# What A's marker may still be in after A left: the texts of the campaigns A owns are the project's
+# (and so are the notifications and mails naming them), the books' exports the auditors asked for.
+PROJECT_CONTENT = {
+    "crowdfunding_campaign",
+    "crowdfunding_campaignimage",
+    "crowdfunding_campaignupdate",
+    "crowdfunding_rewardtier",
+    "ledger_exportjob",
+    "members_retainedrecord",
+}
+
+
+def marker_traces(*needles: str, ignoring: tuple[str, ...] = ()) -> dict[str, int]:
+    """How many values of each column hold one of `needles` (case-insensitive), once the texts
+    `ignoring` are taken out of them."""
+    counts: dict[str, int] = {}
+    for model in apps.get_models(include_auto_created=True):
+        columns = text_columns(model)
+        if not columns:
+            continue
+        for row in model._default_manager.values_list(*[field.attname for field in columns]).iterator():
+            for field, value in zip(columns, row, strict=True):
+                text = (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).casefold()
+                for kept in ignoring:
+                    text = text.replace(kept.casefold(), "")
+                if any(needle.casefold() in text for needle in needles):
+                    key = f"{model._meta.db_table}.{field.column}"
+                    counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_in_the_access_matrix_world_a_leaving_member_is_erased_and_the_other_untouched(
+    world,  # noqa: F811
+    staff_user,
+    ledger_rows_erasable,
+):
+    from members.services import member_closed_mark
+    from tests.members.test_personal_data import plant_the_rest
+
+    a, b = world.a, world.b
+    plant_the_rest(a, world)
+    plant_the_rest(b, world)
+    a_needles = (a.marker, a.member.display_name, a.member.user.email)
+    b_before = marker_traces(b.marker, b.member.display_name)
+    assert len(marker_traces(*a_needles)) > 20
+
+    # Closed without settling (this test is about the erasure, not the leaving checks).
+    member_closed_mark(member=a.member, actor=staff_user)
+    member_erase(member=a.member, actor=staff_user)
+
+    # The titles of A's campaigns, told to moderators and backers, are the project's too.
+    titles = tuple(Campaign.objects.filter(owner=a.member).values_list("title", flat=True))
+    left = {
+        column: count
+        for column, count in marker_traces(*a_needles, ignoring=titles).items()
+        if column.split(".")[0] not in PROJECT_CONTENT
+    }
+    assert left == {}
+    assert marker_traces(b.marker, b.member.display_name) == b_before  # nothing of B's was touched
