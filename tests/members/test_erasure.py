@@ -452,3 +452,20 @@ def test_in_the_access_matrix_world_a_leaving_member_is_erased_and_the_other_unt
     }
     assert left == {}
     assert marker_traces(b.marker, b.member.display_name) == b_before  # nothing of B's was touched
+
+
+def test_a_pending_change_of_e_mail_dies_with_the_erasure(make_member, staff_user):
+    from members.errors import EmailChangeLinkInvalid
+    from members.services import email_change_confirm, email_change_request
+
+    member = make_member(username="yann", display_name="Yann Le Goff", email="yann@example.org")
+    signed = email_change_request(
+        member=member, actor=member.user, new_email="yann.new@example.org", confirm_url=lambda value: value
+    )
+    member_close(member=member, actor=staff_user)
+    member_erase(member=member, actor=staff_user)
+
+    member.user.refresh_from_db()
+    with pytest.raises(EmailChangeLinkInvalid):
+        email_change_confirm(user=member.user, signed=signed)
+    assert member.user.email == ""
