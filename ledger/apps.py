@@ -26,3 +26,4 @@ class LedgerConfig(AppConfig):
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
         personal_data_registry.register(*personal_data.SECTIONS)
         personal_data.exemptions()
+        personal_data.erasers()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_helpers import AuditedAdmin, ReadOnlyAdmin, run_service_action
 
-from .models import ApiToken, Commune
+from .models import ApiToken, Commune, RetainedRecord
 from .services import api_token_revoke
 
 
@@ -43,3 +43,18 @@ class ApiTokenAdmin(ReadOnlyAdmin):
             lambda token: api_token_revoke(token=token, actor=request.user),
             _("%(count)d token(s) revoked."),
         )
+
+
+# RetainedRecord: what the law requires to keep of members who left (members.erasure); read-only, and
+# for auditors only (holders of ledger.audit_ledger): not even other staff see it.
+@admin.register(RetainedRecord)
+class RetainedRecordAdmin(ReadOnlyAdmin):
+    list_display = ["id", "member_id", "purpose", "legal_basis", "keep_until", "created_at"]
+    list_filter = ["purpose"]
+    fields = readonly_fields = ("member_id", "purpose", "legal_basis", "reference", "data", "keep_until", "created_at")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.audit_ledger")
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.has_perm("ledger.audit_ledger")

@@ -24,5 +24,6 @@ class MembersConfig(AppConfig):
 
         personal_data.register(*personal_data_sections.SECTIONS)
         personal_data_sections.exemptions()
+        personal_data_sections.erase_steps()
         notification_kinds_register(*NOTIFICATION_KINDS)
         retention_register(*retention.RULES)

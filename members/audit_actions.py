@@ -7,6 +7,9 @@ from core.audit import AuditActionSpec
 AUDIT_ACTIONS = [
     AuditActionSpec("member_create", _("Created the member %(person)s (username %(username)s)")),
     AuditActionSpec("member_close", _("Closed the member %(person)s")),
+    AuditActionSpec(
+        "member_erase", _("Erased the personal data of %(person)s (%(retained_records)s records kept for the law)")
+    ),
     AuditActionSpec("api_token_create", _("Issued an API token to %(person)s (%(device)s)")),
     AuditActionSpec("api_token_revoke", _("Revoked an API token of %(person)s")),
     AuditActionSpec("api_tokens_revoke", _("Revoked every API token of %(person)s")),

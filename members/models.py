@@ -51,6 +51,10 @@ class Commune(models.Model):
 
 
 class Member(models.Model):
+    """A person or organisation holding accounts (one per user). A member who leaves is closed, then
+    pseudonymised (members.erasure): `display_name` becomes « Ancien membre n° <pk> », every personal
+    field is cleared, the commune stays (statistics per commune remain true)."""
+
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")
         BUSINESS = "business", _("Business")
@@ -237,3 +241,35 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.device or self.pk}"
+
+
+class RetainedRecord(models.Model):
+    """Personal data of a former member the law requires to keep a while after they left (archivage
+    intermédiaire): the identity of a former associate in the share register, the payee of a euro
+    payout. Written only by members.erasure when a member leaves, copied from the rows it then erases;
+    read by nobody but the auditors (admin, read-only); deleted past `keep_until` by the beat
+    (members.tasks.retained_records_purge). `member_id` is a plain column: the record outlives any
+    change to the member's row."""
+
+    class Purpose(models.TextChoices):
+        SHARE_REGISTER = "share_register", _("share register (former associate)")
+        PAYOUT = "payout", _("euro payout (accounting record)")
+
+    member_id = models.BigIntegerField(_("member"), db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    # What requires it, as a key (members.erasure.LEGAL_BASES gives the sentence).
+    legal_basis = models.CharField(_("legal basis"), max_length=40)
+    # The row it was copied from ("cooperative.shareholder:12"): copying again changes nothing.
+    reference = models.CharField(_("copied from"), max_length=80)
+    data = models.JSONField(_("data"), default=dict)
+    keep_until = models.DateField(_("kept until"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retained record")
+        verbose_name_plural = _("retained records")
+        ordering = ["keep_until", "id"]
+        constraints = [models.UniqueConstraint(fields=["purpose", "reference"], name="retained_record_once")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.reference}"

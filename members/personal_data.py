@@ -24,8 +24,13 @@ adds or replaces columns (an amount in minor units becomes a decimal in its unit
 about them that is not exported elsewhere; the test that walks the project's models
 (tests/members/test_personal_data.py) fails on a model neither covered nor exempted.
 
-`erase` is a slot for the step that erases a member's data on leaving (pseudonymisation): it is
-not used here.
+`erase(member) -> int | None` erases the member's rows of the section when they leave
+(members.erasure.member_erase calls every section's in key order, and returns how many rows each
+changed); a section without one says why in `keeps` (the books, the register, a project's
+content: tests/members/test_personal_data.py fails on a section with neither, and the proof test,
+tests/members/test_erasure.py, still searches every table). An app above the one that registered a
+section may give it its erase (`erase_with`: the audit log's redaction is the ledger's), and
+`erase_step(key, erase)` adds an erase for rows no section exports (the mail outbox, the admin's log).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import models
@@ -74,8 +79,10 @@ class Section:
     # Documents that go with the rows (share certificates): files(member) -> [(name, bytes)], written
     # in the ZIP under `<key>/<name>`.
     files: Callable[[Any], Iterable[tuple[str, bytes]]] | None = None
-    # For the erasure on leaving (pseudonymisation), when it exists: erase(member) -> None.
-    erase: Callable[[Any], None] | None = None
+    # The erasure on leaving (pseudonymisation, members.erasure): erase(member) -> rows changed.
+    erase: Callable[[Any], int | None] | None = None
+    # Without an erase: why the rows stay as they are when the member leaves.
+    keeps: str = ""
 
     def columns(self) -> list[str]:
         if self.fields is not None:
@@ -131,6 +138,7 @@ def plain(value: Any) -> Any:
 
 _sections: dict[str, Section] = {}
 _exempt: dict[type[models.Model], str] = {}
+_erase_steps: dict[str, Callable[[Any], int | None]] = {}
 
 
 def register(*sections: Section) -> None:
@@ -157,3 +165,17 @@ def exemptions() -> dict[type[models.Model], str]:
 
 def covered_models() -> set[type[models.Model]]:
     return {section.model for section in _sections.values()}
+
+
+def erase_with(key: str, erase: Callable[[Any], int | None]) -> None:
+    """Give the registered section `key` its erase (from an app above the one that registered it)."""
+    _sections[key] = replace(_sections[key], erase=erase)
+
+
+def erase_step(key: str, erase: Callable[[Any], int | None]) -> None:
+    """An erase on leaving for rows no section exports (run after the sections', by key)."""
+    _erase_steps.setdefault(key, erase)
+
+
+def erase_steps() -> list[tuple[str, Callable[[Any], int | None]]]:
+    return [(key, _erase_steps[key]) for key in sorted(_erase_steps)]

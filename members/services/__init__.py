@@ -24,7 +24,7 @@ from .profile import (
     member_iban_change,
     member_profile_update,
 )
-from .sessions import user_session_end, user_session_record, user_sessions_end_others
+from .sessions import user_session_end, user_session_record, user_sessions_end_all, user_sessions_end_others
 
 __all__ = [
     "EMAIL_CHANGE_SALT",
@@ -49,5 +49,6 @@ __all__ = [
     "personal_data_export_request",
     "user_session_end",
     "user_session_record",
+    "user_sessions_end_all",
     "user_sessions_end_others",
 ]

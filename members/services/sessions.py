@@ -44,3 +44,27 @@ def user_sessions_end_others(*, user: Any, keep_session_key: str, actor: Actor) 
         if others:
             audit_record(actor=actor, action="user_sessions_end", target=user, sessions=len(others))
     return len(others)
+
+
+def user_sessions_end_all(*, user: Any, actor: Actor) -> int:
+    """End every session of `user` (leaving): the listed ones, and any other the session store still
+    holds for them; inside the caller's transaction. Returns how many were ended."""
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    with transaction.atomic(savepoint=False):
+        keys = set(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+        if settings.SESSION_ENGINE in (
+            "django.contrib.sessions.backends.db",
+            "django.contrib.sessions.backends.cached_db",
+        ):
+            from django.contrib.sessions.models import Session
+
+            # Sessions opened before the list existed: found by the user id they hold.
+            for session in Session.objects.iterator():
+                if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                    keys.add(session.session_key)
+        for key in keys:
+            SessionStore(session_key=key).delete()
+        UserSession.objects.filter(user=user).delete()
+        if keys:
+            audit_record(actor=actor, action="user_sessions_end", target=user, sessions=len(keys))
+    return len(keys)

@@ -7,6 +7,7 @@ classified below, it fails with its name.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from crowdfunding.services.updates import campaign_update_post
 from currency.models import Comptoir, Reconversion, SepaExport
 from currency.services.reconversions import reconversion_request, sepa_export_create
 from exchange.models import Category
-from members.models import Commune, Member
+from members.models import Commune, Member, RetainedRecord
 from members.services import api_token_create
 from tests.currency.funding import give_ach
 
@@ -64,6 +65,7 @@ def _business(world: dict[str, Any]) -> Member:
 # seed_demo or `extra_rows` below) so their change and delete pages are tried on a real one.
 READ_ONLY = {
     "members.apitoken",
+    "members.retainedrecord",
     "core.outboundemail",
     "axes.accessattempt",
     "axes.accesslog",
@@ -142,6 +144,15 @@ def extra_rows() -> None:
     # A member's devices: the operator's own would make its session owe a second factor.
     TOTPDevice.objects.create(user=member.user, name="phone", confirmed=True)
     StaticDevice.objects.create(user=member.user, name="backup", confirmed=True)
+    # What the law keeps of a member who left (members.erasure writes it when they leave).
+    RetainedRecord.objects.create(
+        member_id=member.pk,
+        purpose=RetainedRecord.Purpose.PAYOUT,
+        legal_basis="accounting_record",
+        reference="currency.reconversion:0",
+        data={"name": member.display_name},
+        keep_until=datetime.date(2036, 12, 31),
+    )
     campaign = (
         Campaign.objects.exclude(status__in=[Campaign.Status.DRAFT, Campaign.Status.SUBMITTED])
         .select_related("owner__user")

@@ -2,7 +2,7 @@
 
 1. The model walk: every model of the project with a field pointing at a member or a user is
    exported by a registered section, or exempted with a reason; a model added later without either
-   fails here, named.
+   fails here, named. Every section erases its rows when the member leaves, or says why they stay.
 2. Planted values: the access matrix's world (two members with the same estate, each marked in every
    text field it has) plus the rows it lacks; A's ZIP holds a row in every section, every marker of
    A's, none of B's, no secret; the JSON parses, the CSV is French (BOM, `;`, decimal comma).
@@ -109,6 +109,17 @@ def test_sections_have_unique_keys_and_never_export_a_secret():
     assert set(by_key["members/member"].columns()) == member_fields
     assert "digest" not in by_key["members/api_tokens"].columns()
     assert "key" not in by_key["members/otp_authenticators"].columns()
+
+
+def test_every_section_erases_its_rows_on_leaving_or_says_why_they_stay():
+    # A model added later with a member's free text cannot be left out of the erasure unnoticed.
+    silent = [
+        section.key for section in personal_data.sections() if section.erase is None and not section.keeps.strip()
+    ]
+    assert silent == [], (
+        "sections with neither an erase (members.erasure, on leaving) nor a reason in `keeps`: " + ", ".join(silent)
+    )
+    assert not [section.key for section in personal_data.sections() if section.erase and section.keeps]
 
 
 def test_registering_a_section_twice_changes_nothing():
