@@ -19,11 +19,16 @@
 
 On SQLite, adding a NOT NULL column rebuilds the table, which drops its triggers: they are created
 again below, after the columns.
+
+Deploying: the fill takes the sealers' advisory lock (PostgreSQL), so no seal is written while it
+runs; but a sealer of the code before this migration would seal a filled row in the legacy layout
+after it, and that seal would then not verify. Stop the beat and the workers (the sealers) before
+migrating, and start them again on the new code.
 """
 
 from django.db import migrations, models
 
-from ledger.sealing import new_memo_commitment
+from ledger.sealing import SEAL_LOCK_KEY, new_memo_commitment
 
 APPEND_ONLY_MESSAGE = "ledger rows are append-only: % on % is refused"
 
@@ -171,6 +176,9 @@ def install(apps, schema_editor):
     elif vendor == "sqlite":
         for statement in SQLITE:
             schema_editor.execute(statement)
+    if vendor == "postgresql":
+        # No sealer may read the rows between the fill and its commit (it would seal their old line).
+        schema_editor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
     # After the triggers: the fill is the one UPDATE of sealed-layout columns they let through.
     fill_memo_commitments(
         apps.get_model("ledger", "Transaction"), apps.get_model("ledger", "Seal"), schema_editor.connection.alias
