@@ -10,7 +10,9 @@ itself (triggers in migration 0002; CHECK/UNIQUE constraints below on every back
 4. `account.balance` = sum of its entries = the last entry's `balance_after` (an entry's
    `balance_after` must extend the previous one; a deferred trigger compares the account row).
 5. Transactions and entries are append-only (UPDATE/DELETE rejected by triggers). A mistake is
-   corrected by a reversing transaction; a transaction is reversed at most once (UNIQUE).
+   corrected by a reversing transaction; a transaction is reversed at most once (UNIQUE). The one
+   exception is the erasure of personal data (migration 0014): a memo covered by a sealed digest
+   may be replaced while its salt is cleared; nothing else of the row may change.
 6. One idempotency key, at most one transaction (UNIQUE).
 7. A transaction's kind is one that an app registered (foreign key to TransactionKind; ledger.kinds).
 
@@ -152,6 +154,12 @@ class Transaction(models.Model):
     # without a default, so adding them rewrote no ledger row.
     memo_code = models.CharField(_("memo code"), max_length=60, null=True, blank=True)
     memo_params = models.JSONField(_("memo parameters"), null=True, blank=True)
+    # The seal covers a salted commitment to the memo, not the memo (ledger.sealing.memo_commitment),
+    # so that a memo naming a person can be erased (ledger.services.erasure) and every seal still
+    # verifies. Erasing clears the salt; both are empty on rows sealed before (memo in clear, kept),
+    # and on a row inserted by raw SQL that names neither (the database default): legacy line.
+    memo_salt = models.CharField(_("memo salt"), max_length=32, blank=True, default="", db_default="")
+    memo_digest = models.CharField(_("memo digest"), max_length=64, blank=True, default="", db_default="")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -7,13 +7,25 @@ A seal covers a contiguous range of transactions, in id order:
 where `previous_hash` is the previous seal's hash (64 zeros for seal 1), written as its 64
 lowercase hex characters, and the canonical bytes are UTF-8 lines:
 
-    T|id|kind|created_at|memo|reverses_id|idempotency_key|actor_id\\n     one per transaction
+    T2|id|kind|created_at|memo_digest|reverses_id|idempotency_key|actor_id|memo_code\\n   one per transaction
     E|id|account_id|unit|amount|balance_after\\n                          then one per entry, id order
 
-A transaction with a memo code (ledger.memos) has two more fields on its T line,
-`|memo_code|memo_params`, the parameters as compact JSON with sorted keys; a transaction without
-one (every row written before memo codes existed) keeps the line above, byte for byte, so the
-seals already written still verify.
+The memo is not sealed in clear: it may name a person ("Loyer de Camille Dupont", a system memo's
+parameters), and a member who leaves must be erasable. The T2 line holds `memo_digest`, a salted
+commitment to the memo and its parameters (`memo_commitment`: sha256 of the row's random
+`memo_salt`, the memo and the canonical parameters); the code itself is in clear. Erasing the
+memo (ledger.services.erasure) replaces memo and parameters and clears the salt: the digest, what
+the seal covers, is untouched, so every seal still verifies, and without the salt nothing can be
+tested against it. While the salt is there, `verify_ledger` checks the memo against the digest.
+
+Legacy layouts, kept byte for byte so the seals written before still verify: a transaction with
+an empty `memo_digest` (sealed before the commitment existed, migration 0014) is written
+
+    T|id|kind|created_at|memo|reverses_id|idempotency_key|actor_id\\n
+
+with, if it has a memo code (ledger.memos), two more fields `|memo_code|memo_params` (the
+parameters as compact JSON with sorted keys). Such a memo stays as written (an accounting record
+under legal retention): it cannot be erased.
 
 `created_at` is ISO-8601 in UTC with microseconds (`2026-03-01T09:30:00.000000Z`); a null field
 is empty; integers are plain decimals (`-150`); in text fields `\\` `|` newline and carriage
@@ -29,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,6 +81,8 @@ STREAM_FIELDS = (
     "entries__balance_after",
     "memo_code",
     "memo_params",
+    "memo_digest",
+    "memo_salt",
 )
 
 
@@ -81,6 +96,24 @@ def _field(value: Any) -> str:
     if isinstance(value, str):
         return escape(value)
     return str(value)
+
+
+def memo_commitment(salt: str, memo: str, memo_code: str | None, memo_params: Any) -> str:
+    """The salted commitment to a memo that the T2 line seals in its place (64 hex characters).
+
+    sha256 of the UTF-8 text `salt|memo|params`: `salt` the row's `memo_salt` (32 hex characters),
+    `memo` and `params` escaped like any text field, `params` the canonical JSON of the parameters
+    (ledger.memos.canonical_params) when the memo has a code, else empty. The salt keeps a short
+    memo ("Loyer", a first name) from being found by trying candidates against the published rows.
+    """
+    params = canonical_params(memo_params) if memo_code else ""
+    return hashlib.sha256(f"{salt}|{escape(memo)}|{escape(params)}".encode()).hexdigest()
+
+
+def new_memo_commitment(memo: str, memo_code: str | None, memo_params: Any) -> tuple[str, str]:
+    """A fresh random salt and the commitment to this memo under it: (memo_salt, memo_digest)."""
+    salt = secrets.token_hex(16)
+    return salt, memo_commitment(salt, memo, memo_code, memo_params)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -97,7 +130,12 @@ def transaction_line(
     actor_id: int | None,
     memo_code: str | None = None,
     memo_params: Any = None,
+    memo_digest: str = "",
 ) -> bytes:
+    if memo_digest:
+        fields = [str(id), _field(kind), format_timestamp(created_at), _field(memo_digest)]
+        fields += [_field(reverses_id), _field(idempotency_key), _field(actor_id), _field(memo_code)]
+        return ("T2|" + "|".join(fields) + "\n").encode()
     fields = [str(id), _field(kind), format_timestamp(created_at), _field(memo)]
     fields += [_field(reverses_id), _field(idempotency_key), _field(actor_id)]
     if memo_code:
@@ -115,6 +153,8 @@ class StreamedTransaction:
     created_at: datetime
     entry_count: int
     canonical: bytes
+    # False when the row still has its salt but its memo no longer matches its digest (changed in place).
+    memo_intact: bool = True
 
 
 def stream_transactions(rows: Iterable[tuple[Any, ...]]) -> Iterator[StreamedTransaction]:
@@ -129,11 +169,23 @@ def stream_transactions(rows: Iterable[tuple[Any, ...]]) -> Iterator[StreamedTra
                 yield current
             current = StreamedTransaction(id=txn_id, created_at=row[2], entry_count=0, canonical=b"")
             id_, kind, created_at, memo, reverses_id, key, actor_id = row[:7]
+            memo_code, memo_params, memo_digest, memo_salt = row[12:16]
             parts = [
                 transaction_line(
-                    id_, kind, created_at, memo, reverses_id, key, actor_id, memo_code=row[12], memo_params=row[13]
+                    id_,
+                    kind,
+                    created_at,
+                    memo,
+                    reverses_id,
+                    key,
+                    actor_id,
+                    memo_code=memo_code,
+                    memo_params=memo_params,
+                    memo_digest=memo_digest,
                 )
             ]
+            if memo_salt:
+                current.memo_intact = memo_commitment(memo_salt, memo, memo_code, memo_params) == memo_digest
         if row[7] is not None:
             parts.append(entry_line(*row[7:12]))
             current.entry_count += 1

@@ -1,5 +1,9 @@
 """Verification of the whole ledger from its rows: seals, invariants 1–7, every account.
 
+A transaction whose memo still has its salt is also checked against its memo digest (the seal
+covers the digest, not the memo: ledger.sealing), sealed or not yet; an erased memo (no salt)
+can no longer be checked, and its digest is what the seal covers.
+
 `verify_ledger()` walks the transactions once, in id order, joined to their entries (a
 server-side cursor on PostgreSQL: bounded memory whatever the size), recomputing each seal's
 hash as it goes; the per-account and per-transaction checks are aggregates run by the database.
@@ -378,6 +382,13 @@ def _walk(report: VerificationReport, progress: ProgressCallback | None, progres
         report.entries += streamed.entry_count
         if streamed.entry_count < 2 and len(too_few_entries) < PER_CHECK:
             too_few_entries.append((streamed.id, streamed.entry_count))
+        if not streamed.memo_intact:
+            # Its salt is still there, so the memo must be the one its digest (what the seal covers) commits to.
+            report.add(
+                f"transaction {streamed.id}: its memo or memo parameters were changed "
+                "(they no longer match the memo digest that is sealed)",
+                transaction_id=streamed.id,
+            )
         walk.feed(streamed)
         if progress is not None and report.transactions % progress_every == 0:
             progress(report.transactions)

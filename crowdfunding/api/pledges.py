@@ -49,7 +49,8 @@ OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description="Optional: a unique key per pledge (UUID); a retry with the same key gets the first answer.",
+    description="Optional: a unique key per pledge (UUID); a retry with the same key gets the first answer. "
+    "Never put personal data in it (no name, e-mail or phone number): it is kept with the pledge for good.",
 )
 
 

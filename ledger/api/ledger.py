@@ -34,10 +34,25 @@ from .serializers import (
     UnitSerializer,
 )
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description="A unique key per operation (UUID)."
+# The key is stored with the posting and sealed with it for good (docs/SEALS.md): no personal data in it.
+KEY_NO_PERSONAL_DATA = (
+    "Never put personal data in it (no name, e-mail or phone number): it is kept with the posting, "
+    "in the sealed ledger, for good."
 )
-OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=f"A unique key per operation, e.g. a random UUID. {KEY_NO_PERSONAL_DATA}",
+)
+OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=f"Optional: a unique key per operation, e.g. a random UUID. {KEY_NO_PERSONAL_DATA}",
+)
 
 
 def _object_id(raw: Any) -> int:

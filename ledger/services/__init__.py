@@ -2,8 +2,9 @@
 
 The package is split by behaviour: `postings` (a posting, a transfer, a reversal), `batch` (many
 transfers at once), `holds` (two-phase transfers), `accounts` (opening, status, limits, system
-accounts); `checks` holds the rules they share and `retries` the bounded retry on deadlock. The
-names below are the public ones: callers write `from ledger.services import transfer_create`.
+accounts), `erasure` (the memos and audit events of a leaving member); `checks` holds the rules
+they share and `retries` the bounded retry on deadlock. The names below are the public ones:
+callers write `from ledger.services import transfer_create`.
 """
 
 from ledger.locks import lock_accounts
@@ -17,6 +18,7 @@ from ledger.services.accounts import (
 )
 from ledger.services.batch import BatchTransfer, transactions_post_batch
 from ledger.services.checks import Leg, request_fingerprint
+from ledger.services.erasure import audit_event_redact, hold_memo_erase, transaction_memo_erase
 from ledger.services.holds import hold_capture, hold_create, hold_expire, hold_void, holds_expire_due
 from ledger.services.postings import post_locked, transaction_post, transaction_reverse, transfer_create
 
@@ -28,15 +30,18 @@ __all__ = [
     "account_open",
     "account_status_set",
     "accounts_open_for_member",
+    "audit_event_redact",
     "hold_capture",
     "hold_create",
     "hold_expire",
+    "hold_memo_erase",
     "hold_void",
     "holds_expire_due",
     "lock_accounts",
     "post_locked",
     "request_fingerprint",
     "system_account",
+    "transaction_memo_erase",
     "transaction_post",
     "transaction_reverse",
     "transactions_post_batch",

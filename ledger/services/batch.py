@@ -19,6 +19,7 @@ from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired
 from ledger.kinds import TRANSFER
 from ledger.locks import LockedRow, bigint_array, lock_batch_accounts, text_array
 from ledger.models import Account, Entry, Transaction
+from ledger.sealing import new_memo_commitment
 from ledger.services.checks import check_limits, check_open, check_unit, request_fingerprint
 from ledger.units import get_unit
 from members.models import Member
@@ -79,10 +80,13 @@ WITH ids AS MATERIALIZED (
     FROM (SELECT pg_get_serial_sequence('ledger_transaction', 'id')::regclass AS name) AS sequence,
         generate_series(1, %(count)s) AS position
 ), txn AS (
-    INSERT INTO ledger_transaction (id, kind, memo, actor_id, created_at, idempotency_key, request_hash)
-    SELECT ids.id, %(kind)s, t.memo, %(actor)s, %(created_at)s, t.idempotency_key, t.request_hash
-    FROM unnest(%(memos)s::varchar[], %(keys)s::varchar[], %(hashes)s::varchar[]) WITH ORDINALITY
-        AS t(memo, idempotency_key, request_hash, position)
+    INSERT INTO ledger_transaction
+        (id, kind, memo, memo_salt, memo_digest, actor_id, created_at, idempotency_key, request_hash)
+    SELECT ids.id, %(kind)s, t.memo, t.memo_salt, t.memo_digest, %(actor)s, %(created_at)s, t.idempotency_key,
+        t.request_hash
+    FROM unnest(%(memos)s::varchar[], %(salts)s::varchar[], %(digests)s::varchar[], %(keys)s::varchar[],
+        %(hashes)s::varchar[]) WITH ORDINALITY
+        AS t(memo, memo_salt, memo_digest, idempotency_key, request_hash, position)
     JOIN ids USING (position)
     ORDER BY position
     RETURNING 1
@@ -122,6 +126,7 @@ def _batch_write_postgresql(
     """One statement (BATCH_SQL); returns the new transactions in the order of `rows`."""
     kind = TRANSFER
     memos = [row[0].memo[:255] for row in rows]
+    commitments = [new_memo_commitment(memo, None, None) for memo in memos]
     keys = [row[0].idempotency_key for row in rows]
     hashes = [row[3] for row in rows]
     moved = list(deltas)
@@ -134,6 +139,8 @@ def _batch_write_postgresql(
                 "actor": actor_id,
                 "created_at": created_at,
                 "memos": text_array(memos),
+                "salts": text_array(salt for salt, _ in commitments),
+                "digests": text_array(digest for _, digest in commitments),
                 "keys": text_array(keys),
                 "hashes": text_array(hashes),
                 "units": text_array(row[2] for row in rows),
@@ -149,13 +156,15 @@ def _batch_write_postgresql(
     assert (txn_count, entry_count, balance_count) == (len(rows), len(entries), len(moved))
     # The rows as written, without a query to read them back.
     # A batch's memos are the payers' own text: no memo code.
-    names = ["id", "kind_id", "memo", "memo_code", "memo_params", "actor_id", "created_at", "idempotency_key"]
-    names += ["request_hash", "reverses_id"]
+    names = ["id", "kind_id", "memo", "memo_code", "memo_params", "memo_salt", "memo_digest", "actor_id"]
+    names += ["created_at", "idempotency_key", "request_hash", "reverses_id"]
     return [
         Transaction.from_db(
-            connection.alias, names, (pk, kind, memo, None, None, actor_id, created_at, key, request_hash, None)
+            connection.alias,
+            names,
+            (pk, kind, memo, None, None, salt, digest, actor_id, created_at, key, request_hash, None),
         )
-        for pk, memo, key, request_hash in zip(ids, memos, keys, hashes, strict=True)
+        for pk, memo, (salt, digest), key, request_hash in zip(ids, memos, commitments, keys, hashes, strict=True)
     ]
 
 
@@ -168,17 +177,20 @@ def _batch_write_orm(
     created_at: datetime,
 ) -> list[Transaction]:
     """SQLite: bulk inserts, then one executemany for the balances."""
+    commitments = [new_memo_commitment(transfer.memo[:255], None, None) for transfer, _, _, _ in rows]
     posted = Transaction.objects.bulk_create(
         [
             Transaction(
                 kind_id=TRANSFER,
                 memo=transfer.memo[:255],
+                memo_salt=salt,
+                memo_digest=digest,
                 actor_id=actor_id,
                 idempotency_key=transfer.idempotency_key,
                 request_hash=request_hash,
                 created_at=created_at,
             )
-            for transfer, _, _, request_hash in rows
+            for (transfer, _, _, request_hash), (salt, digest) in zip(rows, commitments, strict=True)
         ]
     )
     Entry.objects.bulk_create(

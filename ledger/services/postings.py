@@ -34,6 +34,7 @@ from ledger.errors import AlreadyReversed
 from ledger.kinds import POSTING, REVERSAL, TRANSFER
 from ledger.locks import lock_accounts, lock_accounts_and_key
 from ledger.models import Account, Entry, Transaction
+from ledger.sealing import new_memo_commitment
 from ledger.services.checks import (
     Leg,
     check_limits,
@@ -76,11 +77,14 @@ def post_locked(
         check_limits(account, delta, -held_release.get(account_id, 0))
 
     memo_text, memo_code, memo_params = memos.split(memo)
+    memo_salt, memo_digest = new_memo_commitment(memo_text, memo_code or None, memo_params if memo_code else None)
     txn = Transaction(
         kind_id=kind,
         memo=memo_text,
         memo_code=memo_code or None,
         memo_params=memo_params if memo_code else None,
+        memo_salt=memo_salt,
+        memo_digest=memo_digest,
         actor=acting_user(actor),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
@@ -111,8 +115,9 @@ def post_locked(
 POSTING_SQL = """
 WITH txn AS (
     INSERT INTO ledger_transaction
-        (kind, memo, memo_code, memo_params, actor_id, created_at, idempotency_key, request_hash, reverses_id)
-    VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s) RETURNING id
+        (kind, memo, memo_code, memo_params, memo_salt, memo_digest, actor_id, created_at, idempotency_key,
+         request_hash, reverses_id)
+    VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s) RETURNING id
 ), entries AS (
     INSERT INTO ledger_entry (transaction_id, account_id, unit, amount, balance_after)
     SELECT txn.id, leg.account_id, leg.unit, leg.amount, leg.balance_after
@@ -140,6 +145,8 @@ def _write_posting_postgresql(txn: Transaction, entries: list[EntryRow], moves: 
                 txn.memo,
                 txn.memo_code,
                 None if txn.memo_params is None else json.dumps(txn.memo_params),
+                txn.memo_salt,
+                txn.memo_digest,
                 txn.actor_id,
                 txn.created_at,
                 txn.idempotency_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
@@ -32,10 +33,15 @@ def canonical(txn: Transaction) -> bytes:
         return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n").replace("\r", "\\r")
 
     created = txn.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    lines = [
-        f"T|{txn.pk}|{text(txn.kind_id)}|{created}|{text(txn.memo)}|{text(txn.reverses_id)}|"
-        f"{text(txn.idempotency_key)}|{text(txn.actor_id)}\n"
-    ]
+    if txn.memo_digest:  # layout 2: the salted digest of the memo, the memo code in clear
+        params = json.dumps(txn.memo_params or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        committed = f"{txn.memo_salt}|{text(txn.memo)}|{text(params) if txn.memo_code else ''}"
+        assert txn.memo_digest == hashlib.sha256(committed.encode()).hexdigest()
+        head = f"T2|{txn.pk}|{text(txn.kind_id)}|{created}|{txn.memo_digest}|"
+        tail = f"|{text(txn.memo_code)}"
+    else:
+        head, tail = f"T|{txn.pk}|{text(txn.kind_id)}|{created}|{text(txn.memo)}|", ""
+    lines = [f"{head}{text(txn.reverses_id)}|{text(txn.idempotency_key)}|{text(txn.actor_id)}{tail}\n"]
     for entry in Entry.objects.filter(transaction=txn).order_by("id"):
         lines.append(f"E|{entry.pk}|{entry.account_id}|{entry.unit}|{entry.amount}|{entry.balance_after}\n")
     return "".join(lines).encode()

@@ -184,14 +184,28 @@ def test_a_changed_held_amount_is_named(sealed):
     assert first_discrepancy() == f"account {sealed.alice.pk}: held 0 ≠ sum of pending holds 200"
 
 
-def test_a_changed_memo_is_caught_by_the_seal_alone(sealed):
+def test_a_changed_memo_is_caught_by_the_digest_its_seal_covers(sealed):
     payment = sealed.transactions[0]
     as_superuser(("UPDATE ledger_transaction SET memo = 'rien' WHERE id = %s", [payment.pk]))
 
     report = verify_ledger()
 
     assert [str(d) for d in report.discrepancies] == [
-        f"seal 1: hash differs: a transaction of its range or its entries changed ({sealed.seal_range})"
+        f"transaction {payment.pk}: its memo or memo parameters were changed "
+        "(they no longer match the memo digest that is sealed)"
+    ]
+
+
+def test_a_changed_memo_digest_is_caught_by_the_seal(sealed):
+    payment = sealed.transactions[0]
+    as_superuser(("UPDATE ledger_transaction SET memo_digest = repeat('0', 64) WHERE id = %s", [payment.pk]))
+
+    report = verify_ledger()
+
+    assert [str(d) for d in report.discrepancies] == [
+        f"transaction {payment.pk}: its memo or memo parameters were changed "
+        "(they no longer match the memo digest that is sealed)",
+        f"seal 1: hash differs: transaction {payment.pk} or its entries changed ({sealed.seal_range})",
     ]
 
 
