@@ -11,6 +11,7 @@ from .members import (
     member_closed_mark,
     member_create,
     member_update,
+    member_user_deactivate,
     one_year_from,
 )
 from .personal_data import personal_data_export_request
@@ -23,7 +24,7 @@ from .profile import (
     member_iban_change,
     member_profile_update,
 )
-from .sessions import user_session_end, user_session_record, user_sessions_end_others
+from .sessions import user_session_end, user_session_record, user_sessions_end_all, user_sessions_end_others
 
 __all__ = [
     "EMAIL_CHANGE_SALT",
@@ -43,9 +44,11 @@ __all__ = [
     "member_iban_change",
     "member_profile_update",
     "member_update",
+    "member_user_deactivate",
     "one_year_from",
     "personal_data_export_request",
     "user_session_end",
     "user_session_record",
+    "user_sessions_end_all",
     "user_sessions_end_others",
 ]

@@ -44,3 +44,17 @@ def user_sessions_end_others(*, user: Any, keep_session_key: str, actor: Actor) 
         if others:
             audit_record(actor=actor, action="user_sessions_end", target=user, sessions=len(others))
     return len(others)
+
+
+def user_sessions_end_all(*, user: Any, actor: Actor) -> int:
+    """End every session of `user` (on leaving), inside the caller's transaction: removed from the
+    session store and from the list. Ending none is no error, so a second call does nothing."""
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    with transaction.atomic(savepoint=False):
+        sessions = list(UserSession.objects.filter(user=user))
+        for session in sessions:
+            SessionStore(session_key=session.session_key).delete()
+        UserSession.objects.filter(pk__in=[session.pk for session in sessions]).delete()
+        if sessions:
+            audit_record(actor=actor, action="user_sessions_end", target=user, sessions=len(sessions))
+    return len(sessions)
