@@ -53,11 +53,11 @@ def obstacles(member: Member) -> Iterator[Obstacle]:
         redemptions = redemption_requests_own(user, cooperative).filter(
             status__in=[RedemptionRequest.Status.REQUESTED, RedemptionRequest.Status.APPROVED]
         )
-        for request in redemptions:
+        for redemption in redemptions:
             yield Obstacle(
                 code=REQUESTS_PENDING,
                 message=_("Your redemption of shares of %(cooperative)s is not paid yet (%(status)s).")
-                % {"cooperative": cooperative.name, "status": request.get_status_display()},
+                % {"cooperative": cooperative.name, "status": redemption.get_status_display()},
                 url=reverse("cooperative-my-shares", args=[cooperative.pk]),
-                details={"cooperative": cooperative.pk, "redemption_request": request.pk},
+                details={"cooperative": cooperative.pk, "redemption_request": redemption.pk},
             )

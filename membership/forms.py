@@ -120,7 +120,9 @@ class LeaveForm(forms.Form):
         label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     confirm = forms.BooleanField(
-        label=_("I understand that my account will be closed and my personal data erased, and that this cannot be undone.")
+        label=_(
+            "I understand that my account will be closed and my personal data erased, and that this cannot be undone."
+        )
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

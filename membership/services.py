@@ -41,8 +41,8 @@ from ledger.services import (
     transaction_post,
 )
 from ledger.units import UnitKind, get_unit
-from members.errors import MemberClosed
 from members.erasure import member_erase
+from members.errors import MemberClosed
 from members.models import Commune, Member
 from members.services import (
     member_closed_mark,
@@ -52,9 +52,9 @@ from members.services import (
     user_sessions_end_all,
 )
 from membership.kinds import MEMBERSHIP
+from membership.leaving import account_version, leaving_check, member_accounts
 from membership.member_import import LineResult, line_import
 from membership.member_import import counts as import_counts
-from membership.leaving import account_version, leaving_check, member_accounts
 from membership.memos import LEAVING_GIFT, LEAVING_WRITE_OFF, MEMBERSHIP_PERIOD
 
 from .errors import MemberCannotLeave, MemberNotEmpty, MembershipNotApproved, NothingToSettle, SettlementNotAllowed
@@ -359,7 +359,9 @@ def leaving_write_off(*, account_id: int, version: int, reason: str, actor: Acto
         raise NotFound()
     unit = get_unit(account.unit)
     if unit.kind != UnitKind.MUTUAL_CREDIT:
-        raise SettlementNotAllowed(_("Only hours and SEL units are written off; the local currency is given or reconverted."))
+        raise SettlementNotAllowed(
+            _("Only hours and SEL units are written off; the local currency is given or reconverted.")
+        )
     key = f"leaving-write-off:{account.holder_id}:{account.pk}:{version}"
     world = system_account(Account.SystemCode.WORLD, unit.code)
 

@@ -1,5 +1,6 @@
 """The members API (/api/members/): joining, one's own member with its accounts, renewing the
-membership, leaving (one's own account), closing a member. It lives here, above the ledger, because each action reaches it."""
+membership, leaving (one's own account), closing a member. It lives here, above the ledger,
+because each action reaches it."""
 
 from __future__ import annotations
 

@@ -59,7 +59,10 @@ def test_a_balance_not_at_zero_is_refused_per_account_with_the_amount_written_th
     give_ach(member, "1234.5")
     other = make_member()
     transfer_create(
-        from_account=account_of(member, "HRS"), to_account=account_of(other, "HRS"), amount=Money("1.5", "HRS"), actor=None
+        from_account=account_of(member, "HRS"),
+        to_account=account_of(other, "HRS"),
+        amount=Money("1.5", "HRS"),
+        actor=None,
     )
     refusal = refused_with(member, "balances_not_zero")
     details = [(o.code, o.details["unit"], o.details["amount"], o.details["amount_display"]) for o in refusal.obstacles]
@@ -72,7 +75,12 @@ def test_a_balance_not_at_zero_is_refused_per_account_with_the_amount_written_th
 def test_an_amount_on_hold_is_refused_as_holds_pending(make_member):
     member, other = make_member(), make_member()
     give_ach(other, "10")
-    hold_create(from_account=account_of(other, "ACH"), to_account=account_of(member, "ACH"), amount=Money("4", "ACH"), actor=None)
+    hold_create(
+        from_account=account_of(other, "ACH"),
+        to_account=account_of(member, "ACH"),
+        amount=Money("4", "ACH"),
+        actor=None,
+    )
     refusal = refused_with(member, "holds_pending")
     assert [(o.code, o.details["amount"]) for o in refusal.obstacles] == [("holds_pending", "4.00")]
 
@@ -122,7 +130,9 @@ def test_a_reconversion_not_paid_is_refused_as_requests_pending(make_member):
 
 def test_a_service_record_waiting_for_confirmation_is_refused_as_requests_pending(make_member):
     member, other = make_member(), make_member()
-    service_record_create(provider=member, receiver=other, hours=Money("1", "HRS"), description="Taille", actor=member.user)
+    service_record_create(
+        provider=member, receiver=other, hours=Money("1", "HRS"), description="Taille", actor=member.user
+    )
     refused_with(member, "requests_pending")
     refused_with(other, "requests_pending")
 

@@ -124,7 +124,9 @@ def test_the_api_refuses_with_the_first_obstacle_and_lists_them_all_writing_noth
 
 def test_anonymous_is_refused_and_staff_cannot_close_themselves(make_member, staff_user):
     assert APIClient().post("/api/members/me/close/", {"confirm": True}, format="json").status_code == 401
-    assert api_client_for(staff_user).post("/api/members/me/close/", {"confirm": True}, format="json").status_code == 404
+    assert (
+        api_client_for(staff_user).post("/api/members/me/close/", {"confirm": True}, format="json").status_code == 404
+    )
     member = make_member()
     member.user.is_staff = True
     member.user.save()

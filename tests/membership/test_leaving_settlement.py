@@ -82,7 +82,10 @@ def test_someone_elses_account_is_not_found_for_a_gift(make_member):
 def test_an_administrator_writes_off_negative_hours_with_a_reason_audited_and_once(make_member):
     member, other = make_member(), make_member()
     transfer_create(
-        from_account=account_of(member, "HRS"), to_account=account_of(other, "HRS"), amount=Money("2.5", "HRS"), actor=None
+        from_account=account_of(member, "HRS"),
+        to_account=account_of(other, "HRS"),
+        amount=Money("2.5", "HRS"),
+        actor=None,
     )
     admin = staff("admin-leaving")
     hours = account_of(member, "HRS")
@@ -102,7 +105,10 @@ def test_an_administrator_writes_off_negative_hours_with_a_reason_audited_and_on
 def test_a_write_off_without_a_reason_or_by_a_member_is_refused_and_posts_nothing(make_member):
     member, other = make_member(), make_member()
     transfer_create(
-        from_account=account_of(other, "GRN"), to_account=account_of(member, "GRN"), amount=Money("3", "GRN"), actor=None
+        from_account=account_of(other, "GRN"),
+        to_account=account_of(member, "GRN"),
+        amount=Money("3", "GRN"),
+        actor=None,
     )
     grn = account_of(member, "GRN")
     version = account_version(grn)
@@ -122,7 +128,10 @@ def test_a_write_off_without_a_reason_or_by_a_member_is_refused_and_posts_nothin
 def test_the_write_off_page_is_refused_to_a_member_and_posts_for_staff(client, make_member):
     member, other = make_member(), make_member()
     transfer_create(
-        from_account=account_of(other, "HRS"), to_account=account_of(member, "HRS"), amount=Money("1", "HRS"), actor=None
+        from_account=account_of(other, "HRS"),
+        to_account=account_of(member, "HRS"),
+        amount=Money("1", "HRS"),
+        actor=None,
     )
     hours = account_of(member, "HRS")
     url = f"/membership/members/{member.pk}/leaving/"
