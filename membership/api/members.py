@@ -85,9 +85,9 @@ class MemberViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="me/close", url_name="me-close")
     def leave(self, request: Request) -> Response:
+        member = selectors.member_of(request.user)  # a user who is no member: 404 before anything else
         serializer = LeaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = selectors.member_of(request.user)
         try:
             services.member_leave(member=member, actor=request.user)
         except MemberCannotLeave as exc:

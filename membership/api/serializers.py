@@ -73,7 +73,7 @@ class LeaveSerializer(serializers.Serializer):
 
     def validate_confirm(self, value: bool) -> bool:
         if not value:
-            raise serializers.ValidationError(_('Confirm with "confirm": true to close your account.'))
+            raise serializers.ValidationError(_('Send "confirm" set to true to close your account.'))
         return value
 
 
