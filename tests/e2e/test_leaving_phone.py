@@ -24,7 +24,7 @@ def test_a_member_with_zero_balances_leaves_from_a_phone(page, live_server, make
     page.wait_for_url(f"{live_server.url}/me/close/")
     assert page.inner_text("h1") == "Quitter Bocage"
     assert page.locator("[data-testid=leaving-ready]").is_visible()
-    assert page.locator("a[href='/me/data/']").count() == 1
+    assert page.locator("section.card a[href='/me/data/']").count() == 1
     assert no_horizontal_scroll(page)
 
     page.fill("#id_password", PASSWORD)
