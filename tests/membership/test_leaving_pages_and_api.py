@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.test import Client
 from rest_framework.test import APIClient
 
+from config.throttling import SensitiveRateThrottle
 from ledger.models import Account
-from members.models import Member
+from members.models import Member, UserSession
 from members.services import api_token_create
 from tests.conftest import PASSWORD, api_client_for
 from tests.crowdfunding.helpers import draft_campaign
@@ -54,7 +57,31 @@ def test_leaving_by_the_page_with_the_password_logs_out_and_says_goodbye(client,
     assert member.status == Member.Status.CLOSED
     assert set(Account.objects.filter(holder=member).values_list("status", flat=True)) == {Account.Status.CLOSED}
     assert not get_user_model().objects.get(pk=member.user_id).is_active
+    assert UserSession.objects.filter(user=member.user).count() == 0
     assert not client.login(username=member.user.username, password=PASSWORD)
+
+
+def test_leaving_ends_every_other_session_of_the_member(client, make_member):
+    member = make_member()
+    other_browser = logged_in(Client(), member)
+    assert other_browser.get("/me/profile/").status_code == 200
+    logged_in(client, member)
+    assert UserSession.objects.filter(user=member.user).count() == 2
+    client.post("/me/close/", {"password": PASSWORD, "confirm": "on"})
+    assert other_browser.get("/me/profile/").status_code == 302
+    assert UserSession.objects.filter(user=member.user).count() == 0
+    assert Session.objects.count() == 0
+
+
+def test_a_staff_member_sees_why_they_cannot_close_themselves_on_the_page(client, make_member):
+    member = make_member()
+    member.user.is_staff = True
+    member.user.save()
+    logged_in(client, member)
+    assert 'data-code="staff_account"' in client.get("/me/close/").content.decode()
+    before = snapshot(member)
+    assert client.post("/me/close/", {"password": PASSWORD, "confirm": "on"}).status_code == 422
+    assert snapshot(member) == before
 
 
 def test_a_wrong_password_or_no_checkbox_is_refused_and_writes_nothing(client, make_member):
@@ -91,6 +118,16 @@ def test_leaving_by_the_api_answers_closed_then_the_token_no_longer_works_nor_th
     assert not APIClient().login(username=member.user.username, password=PASSWORD)
     member.refresh_from_db()
     assert member.status == Member.Status.CLOSED
+
+
+def test_leaving_by_the_api_is_throttled_like_the_other_sensitive_writes(make_member, monkeypatch):
+    monkeypatch.setattr(SensitiveRateThrottle, "THROTTLE_RATES", {"sensitive": "1/min"})
+    member = make_member()
+    api = api_client_for(member.user)
+    assert api.post("/api/members/me/close/", {}, format="json").status_code == 400
+    assert api.post("/api/members/me/close/", {"confirm": True}, format="json").status_code == 429
+    member.refresh_from_db()
+    assert member.status == Member.Status.ACTIVE
 
 
 def test_the_api_asks_for_confirm_true(make_member):
