@@ -255,16 +255,16 @@ def member_close(*, member: Member, actor: Actor) -> Member:
 
 def _member_close_steps(*, member: Member, accounts: list[Account], actor: Actor) -> None:
     """Inside the caller's transaction, its accounts locked and found empty: close the accounts,
-    mark the member closed (tokens revoked), erase its personal data (pseudonymisation), end its
-    sessions and its user's logins. Each step leaves alone what is already done."""
+    mark the member closed (tokens revoked), end its sessions and its user's logins, erase its
+    personal data (pseudonymisation). Each step leaves alone what is already done."""
     for account in accounts:
         if account.status != Account.Status.CLOSED:
             account_status_set(account=account, status=Account.Status.CLOSED, actor=actor)
     if member.status != Member.Status.CLOSED:
         member_closed_mark(member=member, actor=actor)
-    member_erase(member=member, actor=actor)
     user_sessions_end_all(user=member.user, actor=actor)
     member_user_deactivate(member=member)
+    member_erase(member=member, actor=actor)  # last: it may rewrite what the steps above read
 
 
 def member_leave(*, member: Member, actor: Actor) -> Member:
@@ -280,6 +280,9 @@ def member_leave(*, member: Member, actor: Actor) -> Member:
     def attempt() -> Member:
         with transaction.atomic(durable=True):
             accounts = member_accounts_lock(member)
+            member.refresh_from_db(fields=["status"])  # a twin request may have closed it meanwhile
+            if member.status == Member.Status.CLOSED:
+                raise MemberClosed()
             obstacles = leaving_check(member)
             if obstacles:
                 raise MemberCannotLeave(obstacles)
