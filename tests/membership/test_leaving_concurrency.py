@@ -22,43 +22,48 @@ from tests.currency.funding import give_ach
 from tests.factories import account_of
 
 
+def race(leaver: Member, payer: Member) -> tuple[str, str]:
+    """The leaver leaves while the payer pays them 5 ACH, both let go at once."""
+    barrier = threading.Barrier(2)
+
+    def leave() -> str:
+        try:
+            member = Member.objects.get(pk=leaver.pk)
+            barrier.wait(timeout=30)
+            member_leave(member=member, actor=member.user)
+            return "closed"
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    def pay() -> str:
+        try:
+            barrier.wait(timeout=30)
+            transfer_create(
+                from_account=account_of(payer, "ACH"),
+                to_account=account_of(leaver, "ACH"),
+                amount=Money("5", "ACH"),
+                actor=None,
+            )
+            return "paid"
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        left, paid = pool.submit(leave), pool.submit(pay)
+        return left.result(), paid.result()
+
+
 @requires_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_a_payment_racing_the_closing_never_leaves_money_in_a_closed_account(make_member):
     for _round in range(3):
         leaver, payer = make_member(), make_member()
         give_ach(payer, "5")
-        barrier = threading.Barrier(2)
-
-        def leave() -> str:
-            try:
-                member = Member.objects.get(pk=leaver.pk)
-                barrier.wait(timeout=30)
-                member_leave(member=member, actor=member.user)
-                return "closed"
-            except ApplicationError as exc:
-                return exc.code
-            finally:
-                connection.close()
-
-        def pay() -> str:
-            try:
-                barrier.wait(timeout=30)
-                transfer_create(
-                    from_account=account_of(payer, "ACH"),
-                    to_account=account_of(leaver, "ACH"),
-                    amount=Money("5", "ACH"),
-                    actor=None,
-                )
-                return "paid"
-            except ApplicationError as exc:
-                return exc.code
-            finally:
-                connection.close()
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            left, paid = pool.submit(leave), pool.submit(pay)
-            outcome = (left.result(), paid.result())
+        outcome = race(leaver, payer)
         ach = Account.objects.get(holder=leaver, unit="ACH")
         assert outcome in {("closed", "account_closed"), ("balances_not_zero", "paid")}, outcome
         if outcome[0] == "closed":
