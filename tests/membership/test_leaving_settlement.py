@@ -161,3 +161,12 @@ def test_the_gift_button_on_the_leaving_page_gives_what_is_left(client, make_mem
     answer = client.post("/me/close/gift/", {"account": ach.pk, "version": account_version(ach)})
     assert answer.status_code == 302
     assert balance(member, "ACH") == 0
+
+
+def test_the_admin_member_page_links_to_the_staff_leaving_page(client, make_member, django_user_model):
+    member = make_member()
+    admin = django_user_model.objects.create_superuser(username="root", password="x-Secret-42", email="")
+    client.force_login(admin)
+    page = client.get(f"/admin/members/member/{member.pk}/change/")
+    assert page.status_code == 200
+    assert f'href="/membership/members/{member.pk}/leaving/"' in page.content.decode()
