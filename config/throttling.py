@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through DEFAULT_TH
 
 
 # The writes that move money, grant access or commit a member: the token, transfers, holds,
-# pledges and share requests (URL names of the API, matched as prefixes).
+# pledges, share requests and leaving (URL names of the API, matched as prefixes).
 SENSITIVE_URL_NAMES = (
     "api-token",
     "api-transfers",
@@ -21,6 +21,7 @@ SENSITIVE_URL_NAMES = (
     "api-campaign-pledge",
     "api-cooperative-subscription-request",
     "api-subscription-request-",
+    "member-me-close",
 )
 
 

@@ -26,3 +26,10 @@ class CooperativeConfig(AppConfig):
 
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
         personal_data_registry.register(*personal_data.SECTIONS)
+
+        # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
+        from members import leaving as leaving_registry
+
+        from .leaving import obstacles as leaving_obstacles
+
+        leaving_registry.register(leaving_obstacles)

@@ -395,6 +395,12 @@ def hold_exists(*, idempotency_key: str) -> bool:
     return Hold.objects.filter(idempotency_key=idempotency_key).exists()
 
 
+def transaction_with_key(idempotency_key: str) -> Transaction | None:
+    """The transaction posted under this idempotency key, if any (a flow that decides its amount
+    under the lock replays its first outcome with it)."""
+    return Transaction.objects.filter(idempotency_key=idempotency_key).first()
+
+
 def hold_captured(hold_id: int) -> bool:
     """Whether this hold was captured, in part or in full."""
     return Hold.objects.filter(pk=hold_id, captured_amount__gt=0).exists()

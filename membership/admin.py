@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_helpers import AuditedAdmin, add_service_errors, run_service_action
@@ -49,9 +51,15 @@ class MemberAdmin(AuditedAdmin):
     list_display = ["id", "display_name", "kind", "status", "user", "created_at"]
     list_filter = ["kind", "status"]
     search_fields = ["display_name", "user__username"]
-    readonly_fields = ["user", "kind", "status", "membership_expires_on", "created_at", "closed_at"]
+    readonly_fields = ["user", "kind", "status", "membership_expires_on", "created_at", "closed_at", "leaving"]
     fields = [*readonly_fields, *PROFILE_FIELDS, *IDENTITY_CLEANERS]
     actions = ["close"]
+
+    @admin.display(description=_("Leaving"))
+    def leaving(self, obj: Member) -> str:
+        """The staff's leaving page: what keeps the member from leaving, the write-off of hours."""
+        url = reverse("membership-member-leaving", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("What keeps this member from leaving"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # members join through the API (membership.services.member_join)

@@ -38,3 +38,9 @@ class MembershipConfig(AppConfig):
         from .selectors import membership_receipts
 
         cash_source_register(membership_receipts)
+        # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
+        from members import leaving as leaving_registry
+
+        from .leaving import obstacles as leaving_obstacles
+
+        leaving_registry.register(leaving_obstacles)

@@ -33,3 +33,25 @@ class ApplicationNotPending(ApplicationError):
 class MembershipNotApproved(ApplicationError):
     code = "membership_not_approved"
     default_message = _("Your application has not been accepted yet: you can pay your membership once it is.")
+
+
+class MemberCannotLeave(ApplicationError):
+    """Leaving refused: `code` is the first obstacle's (members.leaving.CODES), `obstacles` all of them."""
+
+    code = "member_cannot_leave"
+    default_message = _("You cannot leave yet: settle what is listed first.")
+
+    def __init__(self, obstacles: list, message: object = None) -> None:
+        super().__init__(message if message is not None else obstacles[0].message)
+        self.obstacles = obstacles
+        self.code = obstacles[0].code
+
+
+class NothingToSettle(ApplicationError):
+    code = "nothing_to_settle"
+    default_message = _("There is nothing left to settle in this account.")
+
+
+class SettlementNotAllowed(ApplicationError):
+    code = "settlement_not_allowed"
+    default_message = _("This account cannot be settled this way.")

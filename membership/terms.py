@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,11 +122,8 @@ def terms_accept(*, user: Any, actor: Actor) -> list[Consent]:
 
 
 def leave_url() -> str:
-    """The page to leave Bocage (members' `member-leave`, /me/close/)."""
-    try:
-        return reverse("member-leave")
-    except NoReverseMatch:  # the leaving page is another part of issue 19: its path is fixed
-        return "/me/close/"
+    """The page to leave Bocage (/me/close/)."""
+    return reverse("leaving")
 
 
 class TermsAcceptanceMiddleware:

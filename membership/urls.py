@@ -1,11 +1,19 @@
 from django.urls import path
 
-from .views import applications, comptoir, signup, staff, terms
+from .views import applications, comptoir, leaving, signup, staff, terms
 from .views import pages as views
 
 urlpatterns = [
     path("membership/", views.membership, name="membership"),
     path("comptoir/membership/", comptoir.membership_at_comptoir, name="comptoir-membership"),
+    path("me/close/", leaving.leaving, name="leaving"),
+    path("me/close/gift/", leaving.leaving_gift_view, name="leaving-gift"),
+    path("me/close/goodbye/", leaving.leaving_goodbye, name="leaving-goodbye"),
+    path(
+        "membership/members/<int:member_id>/leaving/",
+        leaving.member_leaving_staff,
+        name="membership-member-leaving",
+    ),
     path("members/new/", staff.member_create, name="member-create"),
     path("members/import/", staff.member_import, name="member-import"),
     path("members/import/template.csv", staff.member_import_template, name="member-import-template"),

@@ -11,6 +11,7 @@ from .members import (
     member_closed_mark,
     member_create,
     member_update,
+    member_user_deactivate,
     one_year_from,
 )
 from .passwords import password_reset_rate_check
@@ -44,6 +45,7 @@ __all__ = [
     "member_iban_change",
     "member_profile_update",
     "member_update",
+    "member_user_deactivate",
     "one_year_from",
     "password_reset_rate_check",
     "personal_data_export_request",

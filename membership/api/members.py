@@ -1,5 +1,6 @@
 """The members API (/api/members/): joining, one's own member with its accounts, renewing the
-membership, closing a member. It lives here, above the ledger, because each action reaches it."""
+membership, leaving (one's own account), closing a member. It lives here, above the ledger,
+because each action reaches it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,22 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api_errors import error_body
 from core.errors import InvalidInput, NotFound
 from members import selectors
 from members.api.serializers import MemberCreateSerializer
 from members.models import Member
 
 from .. import services
-from .serializers import MemberSerializer, MembershipPaymentSerializer, MembershipRenewSerializer
+from ..errors import MemberCannotLeave
+from .serializers import (
+    LeaveRefusalSerializer,
+    LeaveResultSerializer,
+    LeaveSerializer,
+    MemberSerializer,
+    MembershipPaymentSerializer,
+    MembershipRenewSerializer,
+)
 
 
 class MemberViewSet(viewsets.GenericViewSet):
@@ -62,3 +72,26 @@ class MemberViewSet(viewsets.GenericViewSet):
         if member is None:
             raise NotFound()
         return Response(MemberSerializer(services.member_close(member=member, actor=request.user)).data)
+
+    @extend_schema(
+        request=LeaveSerializer,
+        responses={200: LeaveResultSerializer, 422: LeaveRefusalSerializer},
+        description=(
+            "Leave Bocage: close one's own accounts and membership and erase one's personal data. "
+            'Requires {"confirm": true}. Refused with 422 while something is to settle: `code` is the '
+            "first obstacle's (staff_account, balances_not_zero, holds_pending, shares_held, "
+            "requests_pending, campaigns_running, exchanges_open), `obstacles` lists them all."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="me/close", url_name="me-close")
+    def leave(self, request: Request) -> Response:
+        member = selectors.member_of(request.user)  # a user who is no member: 404 before anything else
+        serializer = LeaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.member_leave(member=member, actor=request.user)
+        except MemberCannotLeave as exc:
+            body = error_body(exc.code, exc.message)
+            body["obstacles"] = [obstacle.as_dict() for obstacle in exc.obstacles]
+            return Response(body, status=exc.status)
+        return Response({"status": "closed"})

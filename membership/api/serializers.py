@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -63,3 +64,34 @@ class MembershipPaymentSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "format": "decimal"})
     def get_amount(self, payment: Any) -> str:
         return str(get_unit(payment.unit).to_decimal(payment.amount))
+
+
+class LeaveSerializer(serializers.Serializer):
+    """Leaving by the API: the token proves the user; `confirm` must say it is meant."""
+
+    confirm = serializers.BooleanField()
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_('Send "confirm" set to true to close your account.'))
+        return value
+
+
+class LeaveResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["closed"])
+
+
+class LeavingObstacleSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    url = serializers.CharField(allow_blank=True)
+    account = serializers.IntegerField(required=False)
+    unit = serializers.CharField(required=False)
+    amount = serializers.CharField(required=False, help_text="Decimal string, in the unit.")
+    amount_display = serializers.CharField(required=False)
+
+
+class LeaveRefusalSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The first obstacle's code.")
+    message = serializers.CharField()
+    obstacles = LeavingObstacleSerializer(many=True)

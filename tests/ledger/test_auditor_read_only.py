@@ -97,6 +97,7 @@ MEMBER_OWN_ROUTES = {
     ("post", "api/service-records/"),
     ("post", "api/members/me/membership/"),
     ("post", "api/members/me/exports/"),  # a copy of one's own personal data
+    ("post", "api/members/me/close/"),  # leaving: closing one's own account
     ("post", "api/cooperatives/{pk}/subscription-requests/"),
     ("post", "api/reconversions/"),
 }

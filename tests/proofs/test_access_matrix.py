@@ -387,6 +387,7 @@ ROUTES: dict[str, Route] = {
     "api/members/me/": _r(OWN, rows=True),
     "api/members/me/membership/": _r(OWN, "post"),
     "api/members/{pk}/close/": _r(STAFF),
+    "api/members/me/close/": _r(OWN, "post"),  # leaving: one's own account only
     "api/audit-log/": _r(AUDIT),
     "api/audit/trial-balance/": _r(AUDIT),
     "api/audit/exports/": _r(AUDIT),
@@ -512,6 +513,10 @@ ROUTES: dict[str, Route] = {
     "membership/applications/{pk}/refuse/": _r(STAFF),
     "membership/members/{member_id}/waive/": _r(STAFF),
     "membership/members/{member_id}/paid-in-euros/": _r(STAFF),
+    "membership/members/{member_id}/leaving/": _r(STAFF),  # writing off a leaving member's hours
+    "me/close/": _r(OWN, "post"),  # leaving: one's own account only
+    "me/close/gift/": _r(OWN, "post"),  # the gift from one's own account
+    "me/close/goodbye/": _r(PUBLIC),
     "audit/": _r(AUDIT),
     "audit/log/": _r(AUDIT),
     "audit/log.csv": _r(AUDIT),
