@@ -26,7 +26,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, models
+from django.db import models
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -77,38 +77,10 @@ SIREN = "512345679"
 NEEDLES = ["zéphirine", "zephirine", "quarteron", "plouvier", EMAIL, "impasse des grillons", IBAN.lower(), SIREN]
 PHONE_DIGITS = "612345678"
 
-H1_MERGED = hasattr(Transaction, "memo_salt")
-
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def ledger_rows_erasable():
-    """Before h1's ledger.services.erasure lands (merge), its placeholders are plain updates that the
-    append-only triggers refuse: they are dropped inside this test's transaction (rolled back with
-    it). Once merged (Transaction.memo_salt exists), the real triggers stay and this does nothing."""
-    if H1_MERGED:
-        yield
-        return
-    if connection.vendor == "postgresql":
-        statements = [
-            "DROP TRIGGER IF EXISTS ledger_transaction_append_only ON ledger_transaction",
-            "DROP TRIGGER IF EXISTS ledger_hold_resolves_once ON ledger_hold",
-            "DROP TRIGGER IF EXISTS ledger_auditevent_append_only ON ledger_auditevent",
-        ]
-    else:
-        statements = [
-            "DROP TRIGGER IF EXISTS ledger_transaction_no_update",
-            "DROP TRIGGER IF EXISTS ledger_hold_resolves_once",
-            "DROP TRIGGER IF EXISTS ledger_auditevent_no_update",
-        ]
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-    yield
 
 
 def png() -> SimpleUploadedFile:
@@ -259,21 +231,22 @@ def books() -> dict[str, Any]:
 
 
 def test_a_member_who_leaves_is_found_nowhere_but_in_what_the_law_keeps_and_then_nowhere(
-    make_member, staff_user, ledger_rows_erasable, settings, django_capture_on_commit_callbacks
+    make_member, staff_user, settings, django_capture_on_commit_callbacks
 ):
     planted = zephirine_plants(make_member, staff_user)
     member = planted["member"]
     empty_accounts(member, planted["celeste"])
-    if H1_MERGED:
-        seal_all_pending(now=timezone.now() + datetime.timedelta(days=1))  # erasing must keep sealed rows verifiable
+    seal_all_pending(now=timezone.now() + datetime.timedelta(days=1))  # erasing must keep sealed rows verifiable
     assert len(traces()) > 20  # the search sees what was planted
-    member_close(member=member, actor=staff_user)
     before = books()
+    # Closing changes the status of her accounts, and nothing else of the books.
+    hers = set(member.accounts.values_list("pk", flat=True))
+    before["accounts"] = [(*row[:-1], "closed" if row[0] in hers else row[-1]) for row in before["accounts"]]
 
     photos = [Path(photo.image.path) for photo in ListingPhoto.objects.filter(listing__author=member)]
     assert photos and all(path.exists() for path in photos) and list(Path(settings.MEDIA_ROOT).rglob("*.zip"))
     with django_capture_on_commit_callbacks(execute=True):
-        report = member_erase(member=member, actor=staff_user)  # h2's member_close calls it, after merge
+        member_close(member=member, actor=staff_user)  # its accounts closed, then member_erase in the same transaction
 
     left = [trace for trace in traces() if not trace.startswith("members_retainedrecord.")]
     assert left == [], "\n".join(left)
@@ -312,12 +285,11 @@ def test_a_member_who_leaves_is_found_nowhere_but_in_what_the_law_keeps_and_then
     assert records["payout"].data["iban"] == IBAN
     left_on = timezone.localdate(member.closed_at)
     assert records["share_register"].keep_until == erasure.years_after(left_on, 10)
-    assert (report.retained_records, report.legacy_memos_kept) == (2, 0)
-    assert report.sections["members/member"] == 1 and report.sections["ledger/entries"] >= 1
     # Audited once, with counts only.
     event = AuditEvent.objects.get(action="member_erase")
     assert not any(needle.casefold() in json.dumps(event.details, ensure_ascii=False).casefold() for needle in NEEDLES)
-    assert event.details["retained_records"] == 2
+    assert (event.details["retained_records"], event.details["legacy_memos_kept"]) == (2, 0)
+    assert event.details["sections"]["members/member"] == 1 and event.details["sections"]["ledger/entries"] >= 1
 
     # Erasing twice changes nothing.
     snapshot = traces(), books(), AuditEvent.objects.count(), RetainedRecord.objects.count()
@@ -338,9 +310,8 @@ def test_a_member_who_never_held_shares_nor_reconverted_leaves_no_record(make_me
     member = make_member(username="yann", display_name="Yann Le Goff")
     member_close(member=member, actor=staff_user)
 
-    report = member_erase(member=member, actor=staff_user)
-
-    assert report.retained_records == 0 and not RetainedRecord.objects.exists()
+    assert AuditEvent.objects.get(action="member_erase").details["retained_records"] == 0
+    assert not RetainedRecord.objects.exists()
     member.refresh_from_db()
     assert member.display_name == pseudonym(member)
 
@@ -427,7 +398,6 @@ def marker_traces(*needles: str, ignoring: tuple[str, ...] = ()) -> dict[str, in
 def test_in_the_access_matrix_world_a_leaving_member_is_erased_and_the_other_untouched(
     world,  # noqa: F811
     staff_user,
-    ledger_rows_erasable,
 ):
     from members.services import member_closed_mark
     from tests.members.test_personal_data import plant_the_rest
