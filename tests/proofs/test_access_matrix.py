@@ -535,6 +535,7 @@ ROUTES: dict[str, Route] = {
     "comptoir/": _r(STAFF),
     "comptoir/conversions/{conversion_id}/receipt/": _r(STAFF),
     "comptoir/{comptoir_id}/report/": _r(STAFF),
+    "comptoir/membership/": _r(STAFF),  # a clerk records a membership paid in euros at their comptoir
     "reconversion/": _r(OWN, "post"),
     "reconversion/{reconversion_id}/approve/": _r(STAFF),
     "reconversion/{reconversion_id}/reject/": _r(STAFF),
@@ -802,6 +803,12 @@ def body_for(method: str, route: str, world: World) -> tuple[Any, str]:
         },
         ("post", "reconversion/{reconversion_id}/reject/"): {"reason": "Non"},
         ("post", "comptoir/"): {"member": world.a.member.pk, "amount": "10.00", "payment_method": "cash"},
+        ("post", "comptoir/membership/"): {
+            "comptoir": world.comptoir.pk,
+            "member": world.a.member.pk,
+            "payment_method": "cash",
+            "idempotency_key": "matrix",
+        },
         ("post", "audit/exports/new/"): {"kind": "fec", "year": timezone.localdate().year},
         ("post", "api/audit/exports/"): {"kind": "fec", "year": timezone.localdate().year},
     }
