@@ -52,7 +52,7 @@ def obstacles(member: Member) -> Iterator[Obstacle]:
                 code=BALANCES_NOT_ZERO,
                 message=_("Your %(unit)s account is at %(amount)s: it must be at zero. %(rule)s")
                 % {"unit": unit.code, "amount": unit.format(account.balance), "rule": settlement_rule(member, account)},
-                url=reverse("leaving"),
+                url=f"{reverse('leaving')}#settlement-{unit.code}",  # the account's rule and settlement
                 details=_amount_details(account, account.balance),
             )
     for hold in holds_pending_on(accounts).order_by("id"):

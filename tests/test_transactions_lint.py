@@ -45,16 +45,17 @@ ALLOWED = {
     "ledger/verification.py:verify_ledger": READ,
     "members/otp.py:second_factor_verify": NESTED,
     "members/services/members.py:member_create": NESTED,
-    "membership/services.py:member_join": NESTED,
-    "membership/services.py:member_close": NESTED,
+    "membership/services/joining.py:member_join": NESTED,
+    "membership/services/leaving.py:member_close": NESTED,
     "members/services/api_tokens.py:api_token_create": NESTED,
     "members/services/api_tokens.py:api_token_revoke": NESTED,
     "members/personal_data_exports.py:_claim": OWN_STEP,
     "members/personal_data_exports.py:personal_data_export_run": OWN_STEP,
-    "membership/services.py:member_invite": NESTED,  # each line of an import
-    "membership/services.py:members_import.run": SAVEPOINT,  # one line; inside the check's rolled-back transaction
+    "membership/services/joining.py:member_invite": NESTED,  # each line of an import
+    # One line; inside the check's rolled-back transaction.
+    "membership/services/joining.py:members_import.run": SAVEPOINT,
     # The check: every line inside one transaction rolled back at the end; then the import's audit row.
-    "membership/services.py:members_import": OWN_STEP,
+    "membership/services/joining.py:members_import": OWN_STEP,
 }
 
 

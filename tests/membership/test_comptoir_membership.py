@@ -12,8 +12,9 @@ from ledger.models import Account, Transaction
 from ledger.services import system_account
 from ledger.units import get_unit
 from members.models import Member
+from members.services import one_year_from
 from membership.models import MembershipPayment
-from membership.services import membership_renew, one_year_from
+from membership.services import membership_renew
 from tests.currency._exchange import convert, make_comptoir
 
 pytestmark = pytest.mark.django_db

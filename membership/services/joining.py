@@ -1,6 +1,6 @@
-"""The membership's flows, above the ledger: joining (the member and its accounts), the yearly fee
-and its renewal, the renewal reminders, closing a member with its accounts (by staff, or the
-member leaving by themselves) and settling what is left before leaving."""
+"""Joining and the yearly membership: members invited, imported or joining with their accounts, the fee
+and its renewal (online in ACH, in euros by an administrator or at an exchange office), the renewal
+reminders."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from django.utils.translation import override
 from djmoney.money import Money
 
 from core.audit import audit_record
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.l10n import format_long_date
 from core.mail import outbound_email_queue
 from core.notifications import notify
@@ -32,35 +32,27 @@ from core.typing import Actor, acting_user
 from currency.models import Comptoir, Conversion
 from currency.selectors.comptoirs import comptoirs_for
 from ledger import memos
-from ledger.kinds import POSTING
-from ledger.locks import lock_accounts, member_accounts_lock
-from ledger.models import Account, Transaction
-from ledger.selectors import account_get, holds_pending_on, member_account, transaction_with_key
+from ledger.models import Account
+from ledger.selectors import member_account
 from ledger.services import (
-    account_status_set,
     accounts_open_for_member,
     system_account,
     transaction_post,
 )
-from ledger.units import UnitKind, get_unit
-from members.erasure import member_erase
+from ledger.units import get_unit
 from members.errors import MemberClosed
 from members.models import Commune, Member
 from members.services import (
-    member_closed_mark,
     member_create,
-    member_user_deactivate,
     one_year_from,
-    user_sessions_end_all,
 )
 from membership.kinds import MEMBERSHIP
-from membership.leaving import account_version, leaving_check, member_accounts
 from membership.member_import import LineResult, line_import
 from membership.member_import import counts as import_counts
-from membership.memos import LEAVING_GIFT, LEAVING_WRITE_OFF, MEMBERSHIP_PERIOD
+from membership.memos import MEMBERSHIP_PERIOD
 
-from .errors import MemberCannotLeave, MemberNotEmpty, MembershipNotApproved, NothingToSettle, SettlementNotAllowed
-from .models import Application, MembershipPayment
+from ..errors import MembershipNotApproved
+from ..models import Application, MembershipPayment
 
 
 def username_propose(display_name: str) -> str:
@@ -258,170 +250,6 @@ def membership_renew(
     payment = with_retries(attempt)
     member.membership_expires_on = payment.period_end
     return payment
-
-
-def member_close(*, member: Member, actor: Actor) -> Member:
-    """Close a member (staff: the admin action, POST /api/members/{id}/close/): every account must
-    be at zero with no open hold. Nothing leaves the ledger. The same steps as leaving
-    (member_leave): accounts closed, member marked closed, personal data erased, sessions ended.
-
-    Raises MemberNotEmpty.
-    """
-    with transaction.atomic():
-        accounts = member_accounts_lock(member)
-        open_holds = holds_pending_on(accounts)
-        if any(account.balance != 0 or account.held != 0 for account in accounts) or open_holds.exists():
-            raise MemberNotEmpty()
-        _member_close_steps(member=member, accounts=accounts, actor=actor)
-    return member
-
-
-def _member_close_steps(*, member: Member, accounts: list[Account], actor: Actor) -> None:
-    """Inside the caller's transaction, its accounts locked and found empty: close the accounts,
-    mark the member closed (tokens revoked), end its sessions and its user's logins, erase its
-    personal data (pseudonymisation). Each step leaves alone what is already done."""
-    for account in accounts:
-        if account.status != Account.Status.CLOSED:
-            account_status_set(account=account, status=Account.Status.CLOSED, actor=actor)
-    if member.status != Member.Status.CLOSED:
-        member_closed_mark(member=member, actor=actor)
-    user_sessions_end_all(user=member.user, actor=actor)
-    member_user_deactivate(member=member)
-    member_erase(member=member, actor=actor)  # last: it may rewrite what the steps above read
-
-
-def member_leave(*, member: Member, actor: Actor) -> Member:
-    """A member closes their own account (/me/close/, POST /api/members/me/close/): in one
-    transaction, its accounts locked, the obstacles checked again (membership.leaving), then the
-    steps of member_close and the erasure of its personal data.
-
-    Raises MemberClosed, MemberCannotLeave (code: the first obstacle's; all of them in `obstacles`).
-    """
-    if member.status == Member.Status.CLOSED:
-        raise MemberClosed()
-
-    def attempt() -> Member:
-        with transaction.atomic(durable=True):
-            accounts = member_accounts_lock(member)
-            member.refresh_from_db(fields=["status"])  # a twin request may have closed it meanwhile
-            if member.status == Member.Status.CLOSED:
-                raise MemberClosed()
-            obstacles = leaving_check(member)
-            if obstacles:
-                raise MemberCannotLeave(obstacles)
-            audit_record(actor=actor, action="member_leave", target=member)
-            _member_close_steps(member=member, accounts=accounts, actor=actor)
-        return member
-
-    return with_retries(attempt)
-
-
-def _own_account(member: Member, account_id: int) -> Account:
-    account = next((account for account in member_accounts(member) if account.pk == account_id), None)
-    if account is None:
-        raise NotFound()
-    return account
-
-
-def leaving_gift(*, member: Member, account_id: int, version: int, actor: Actor) -> Transaction:
-    """Before leaving, a member gives what is left of their local currency (balance less what is
-    on hold) to the community fund (the demurrage fund, where the fonte goes): one posting,
-    audited. `version` is the id of the account's last entry when the member saw it
-    (membership.leaving.account_version): the idempotency key names it, so a second click replays
-    the first gift.
-
-    Raises NotFound (not one's own account), SettlementNotAllowed (not the local currency),
-    Conflict (the balance moved since), NothingToSettle, and the ledger's refusals.
-    """
-    account = _own_account(member, account_id)
-    unit = get_unit(account.unit)
-    if unit.kind != UnitKind.BACKED:
-        raise SettlementNotAllowed(_("Only the local currency can be given to the community fund."))
-    key = f"leaving-gift:{member.pk}:{account.pk}:{version}"
-    fund = system_account(Account.SystemCode.DEMURRAGE_FUND, unit.code)
-
-    def attempt() -> Transaction:
-        with transaction.atomic(durable=True):
-            existing = transaction_with_key(key)
-            if existing is not None:
-                return existing
-            locked = lock_accounts([account.pk])[account.pk]
-            if account_version(locked) != version:
-                raise Conflict(_("The balance has changed since you saw it: look at it again."))
-            minor = locked.balance - locked.held
-            if minor <= 0:
-                raise NothingToSettle()
-            amount = unit.to_money(minor)
-            txn = transaction_post(
-                legs=[(locked, -amount), (fund, amount)],
-                kind=POSTING,
-                memo=memos.memo(LEAVING_GIFT),
-                actor=actor,
-                idempotency_key=key,
-            )
-            audit_record(actor=actor, action="leaving_gift", target=locked, amount=minor, transaction=txn.pk)
-            return txn
-
-    return with_retries(attempt)
-
-
-def leaving_write_off(*, account_id: int, version: int, reason: str, actor: Actor) -> Transaction:
-    """An administrator writes off what is left of a leaving member's hours or SEL units (positive
-    or negative) to the unit's network account (`world`, unbounded), by a decision whose reason is
-    audited. `version` is the id of the account's last entry the administrator saw: the balance
-    written off is the one after it, and a second submission replays the first posting.
-
-    Raises PermissionDenied (not staff), InvalidInput (no reason), NotFound, SettlementNotAllowed
-    (not mutual credit, or amounts on hold), NothingToSettle, Conflict (the balance moved since).
-    """
-    staff = acting_user(actor)
-    if staff is None or not staff.is_staff:
-        raise PermissionDenied(_("Only an administrator writes off a balance."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(fields={"reason": [_("Give the reason for this decision.")]})
-    account = account_get(account_id)
-    if account.kind != Account.Kind.MEMBER or account.holder is None:
-        raise NotFound()
-    unit = get_unit(account.unit)
-    if unit.kind != UnitKind.MUTUAL_CREDIT:
-        raise SettlementNotAllowed(
-            _("Only hours and SEL units are written off; the local currency is given or reconverted.")
-        )
-    key = f"leaving-write-off:{account.holder_id}:{account.pk}:{version}"
-    world = system_account(Account.SystemCode.WORLD, unit.code)
-
-    def attempt() -> Transaction:
-        with transaction.atomic(durable=True):
-            existing = transaction_with_key(key)
-            if existing is not None:
-                return existing
-            locked = lock_accounts([account.pk])[account.pk]
-            if account_version(locked) != version:
-                raise Conflict(_("The balance has changed since you saw it: look at it again."))
-            if locked.held:
-                raise SettlementNotAllowed(_("Amounts are on hold in this account: wait until they are settled."))
-            if locked.balance == 0:
-                raise NothingToSettle()
-            amount = unit.to_money(locked.balance)
-            txn = transaction_post(
-                legs=[(locked, -amount), (world, amount)],
-                kind=POSTING,
-                memo=memos.memo(LEAVING_WRITE_OFF),
-                actor=actor,
-                idempotency_key=key,
-            )
-            audit_record(
-                actor=actor,
-                action="leaving_write_off",
-                target=locked,
-                reason=reason,
-                amount=locked.balance,
-                transaction=txn.pk,
-            )
-            return txn
-
-    return with_retries(attempt)
 
 
 def membership_reminders_send(*, today: datetime.date | None = None) -> int:
