@@ -427,7 +427,7 @@ BOCAGE_RETENTION_SIGNUP_DAYS = env_int("BOCAGE_RETENTION_SIGNUP_DAYS", 365)
 # commerce); shown by the privacy notice. What the law requires to keep of a member who left
 # (members.RetainedRecord, archivage intermédiaire), in years: the payee of a payout, from the
 # payout; a former associate's identity in the share register, from the day they left. The daily
-# task members.tasks.retained_records_purge deletes the records past their date.
+# retention task (core.tasks.retention_apply, members.retention) deletes the records past their date.
 BOCAGE_RETENTION_ACCOUNTING_YEARS = env_int("BOCAGE_RETENTION_ACCOUNTING_YEARS", 10)
 BOCAGE_RETENTION_SHARE_REGISTER_YEARS = env_int("BOCAGE_RETENTION_SHARE_REGISTER_YEARS", 10)
 # Links in mails: the address the site is served at (the embedded run serves on $PORT).
@@ -527,7 +527,6 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly: builds the personal data exports whose task never reached a worker; deletes the files past their date.
     "members-personal-data-exports": {"task": "members.tasks.personal_data_exports_expire", "schedule": 3600.0},
     # Daily: deletes what the law no longer requires to keep of members who left.
-    "members-retained-records-purge": {"task": "members.tasks.retained_records_purge", "schedule": 24 * 3600.0},
     "members-membership-reminders": {"task": "members.tasks.membership_reminders_send", "schedule": 6 * 3600.0},
     "membership-pending-signups-purge": {"task": "membership.tasks.pending_signups_purge", "schedule": 6 * 3600.0},
     # Daily; it charges the period that just ended, and finds nothing to do on the other days.

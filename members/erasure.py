@@ -11,7 +11,7 @@ is pseudonymised before some others run.
 
 What the law requires to keep a while (the share register's former associates, the payees of euro
 payouts) is first copied by the app's section into a `RetainedRecord` (`retain`), then erased from
-its table; the beat deletes the records past their date (`retained_records_purge`).
+its table; the nightly retention task deletes the records past their date (members.retention).
 
 A second run changes nothing (every erase skips what is already erased); the run is audited once as
 `member_erase`, with counts only.
@@ -332,11 +332,3 @@ def member_erase(*, member: Member, actor: Actor) -> ErasureReport:
                 retained_records=report.retained_records,
             )
     return report
-
-
-def retained_records_purge(*, today: datetime.date | None = None) -> int:
-    """Delete the retained records past their date (the beat, daily); returns how many."""
-    today = today or timezone.localdate()
-    with transaction.atomic(durable=True):
-        deleted, _per_model = RetainedRecord.objects.filter(keep_until__lt=today).delete()
-    return deleted

@@ -248,7 +248,7 @@ class RetainedRecord(models.Model):
     intermédiaire): the identity of a former associate in the share register, the payee of a euro
     payout. Written only by members.erasure when a member leaves, copied from the rows it then erases;
     read by nobody but the auditors (admin, read-only); deleted past `keep_until` by the beat
-    (members.tasks.retained_records_purge). `member_id` is a plain column: the record outlives any
+    (the nightly retention task, members.retention). `member_id` is a plain column: the record outlives any
     change to the member's row."""
 
     class Purpose(models.TextChoices):

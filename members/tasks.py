@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import erasure, personal_data_exports
+from . import personal_data_exports
 
 
 @shared_task(name="members.tasks.run_personal_data_export", acks_late=True)
@@ -22,9 +22,3 @@ def personal_data_exports_expire() -> dict[str, int]:
         "built": personal_data_exports.personal_data_exports_catch_up(),
         "expired": personal_data_exports.personal_data_exports_expire(),
     }
-
-
-@shared_task(name="members.tasks.retained_records_purge", acks_late=True)
-def retained_records_purge() -> int:
-    """Beat, daily: delete the retained records of former members past their date (members.erasure)."""
-    return erasure.retained_records_purge()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core import retention
 from core.models import AuditEvent, IdempotencyRecord, Notification, OutboundEmail
 from core.tasks import retention_apply as retention_task
-from members.models import UserSession
+from members.models import RetainedRecord, UserSession
 from membership.models import Application, PendingSignup
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ NOTHING = {
     "members.access_failure_logs": 0,
     "members.access_logs": 0,
     "members.sessions_expired": 0,
+    "members.retained_records": 0,
     "members.user_sessions_ended": 0,
     "membership.refusal_reasons": 0,
     "membership.signups_confirmed": 0,
@@ -130,6 +131,18 @@ def test_each_kind_of_row_just_past_its_time_goes_and_one_just_within_stays(make
     )
     audit_old = AuditEvent.objects.create(action="x", object_type="member", object_id="1", created_at=NOW - 5000 * DAY)
 
+    # A former member's record kept for the law goes the day after its own date.
+    kept = {
+        day: RetainedRecord.objects.create(
+            member_id=1,
+            purpose=RetainedRecord.Purpose.PAYOUT,
+            legal_basis="accounting_record",
+            reference=str(day),
+            keep_until=timezone.localdate(NOW) + day * DAY,
+        )
+        for day in (-1, 0)
+    }
+
     counts = retention.retention_apply(now=NOW)
 
     assert counts == {
@@ -141,10 +154,12 @@ def test_each_kind_of_row_just_past_its_time_goes_and_one_just_within_stays(make
         "members.access_failure_logs": 1,
         "members.access_logs": 1,
         "members.sessions_expired": 1,
+        "members.retained_records": 1,
         "members.user_sessions_ended": 1,
         "membership.refusal_reasons": 1,
         "membership.signups_confirmed": 1,
     }
+    assert list(RetainedRecord.objects.values_list("pk", flat=True)) == [kept[0].pk]
     assert set(OutboundEmail.objects.values_list("pk", flat=True)) == {sent_young.pk, pending_old.pk}
     assert not OutboundEmail.objects.filter(pk__in=[sent_old.pk, failed_old.pk]).exists()
     assert set(Notification.objects.values_list("pk", flat=True)) == {read_young.pk, unread_old.pk}

@@ -37,6 +37,7 @@ from cooperative.models import Shareholder, ShareMovement
 from core.audit import audit_record
 from core.mail import outbound_email_queue
 from core.models import AuditEvent, Notification, OutboundEmail
+from core.retention import retention_apply
 from crowdfunding.models import Campaign, Pledge
 from crowdfunding.services.pledges import pledge_create, pledge_withdraw
 from currency.models import Comptoir, Reconversion
@@ -50,7 +51,7 @@ from ledger.sealing import seal_all_pending
 from ledger.services import hold_create, hold_void, transfer_create
 from ledger.verification import verify_ledger
 from members import erasure
-from members.erasure import member_erase, pseudonym, retained_records_purge
+from members.erasure import member_erase, pseudonym
 from members.models import Member, PersonalDataExport, RetainedRecord, UserSession
 from members.personal_data_exports import personal_data_export_run
 from members.services import api_token_create, member_update, personal_data_export_request
@@ -81,6 +82,12 @@ PHONE_DIGITS = "612345678"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+def retained_records_purge(*, today: datetime.date) -> int:
+    """The nightly retention task run on `today`: how many retained records it deleted."""
+    noon = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
+    return retention_apply(now=noon)["members.retained_records"]
 
 
 def png() -> SimpleUploadedFile:
