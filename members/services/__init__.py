@@ -11,7 +11,6 @@ from .members import (
     member_closed_mark,
     member_create,
     member_update,
-    member_user_deactivate,
     one_year_from,
 )
 from .passwords import password_reset_rate_check
@@ -45,7 +44,6 @@ __all__ = [
     "member_iban_change",
     "member_profile_update",
     "member_update",
-    "member_user_deactivate",
     "one_year_from",
     "password_reset_rate_check",
     "personal_data_export_request",

@@ -171,10 +171,3 @@ def member_closed_mark(*, member: Member, actor: Actor) -> Member:
         audit_record(actor=actor, action="member_close", target=member)
         api_tokens_revoke_all(user=member.user, actor=actor, reason="member_close")
     return member
-
-
-def member_user_deactivate(*, member: Member) -> None:
-    """The member's user can no longer log in (leaving): inside the closing flow's transaction; a
-    second call changes nothing."""
-    get_user_model().objects.filter(pk=member.user_id, is_active=True).update(is_active=False)
-    member.user.is_active = False

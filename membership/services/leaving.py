@@ -30,7 +30,6 @@ from members.errors import MemberClosed
 from members.models import Member
 from members.services import (
     member_closed_mark,
-    member_user_deactivate,
     user_sessions_end_all,
 )
 from membership.leaving import account_version, leaving_check, member_accounts
@@ -57,15 +56,15 @@ def member_close(*, member: Member, actor: Actor) -> Member:
 
 def _member_close_steps(*, member: Member, accounts: list[Account], actor: Actor) -> None:
     """Inside the caller's transaction, its accounts locked and found empty: close the accounts,
-    mark the member closed (tokens revoked), end its sessions and its user's logins, erase its
-    personal data (pseudonymisation). Each step leaves alone what is already done."""
+    mark the member closed (tokens revoked), end its sessions, erase its personal data
+    (pseudonymisation, which also disables the login: members.personal_data_sections' `members/login`).
+    Each step leaves alone what is already done."""
     for account in accounts:
         if account.status != Account.Status.CLOSED:
             account_status_set(account=account, status=Account.Status.CLOSED, actor=actor)
     if member.status != Member.Status.CLOSED:
         member_closed_mark(member=member, actor=actor)
     user_sessions_end_all(user=member.user, actor=actor)
-    member_user_deactivate(member=member)
     member_erase(member=member, actor=actor)  # last: it may rewrite what the steps above read
 
 
