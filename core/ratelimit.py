@@ -8,10 +8,17 @@ default cache, which production shares between web processes (config/checks.py).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.core.cache import cache
 
 HOUR = 3600
+
+
+def client_address(request: Any) -> str:
+    """The address a request came from, as django-axes resolved it (behind the configured proxies),
+    else the socket's: what the hourly counters count per address."""
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
 
 
 def _key(scope: str, what: str, value: str) -> str:

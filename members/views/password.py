@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 
 from core.mail import QueuedPasswordResetForm
+from core.ratelimit import client_address
 
 from ..errors import PasswordResetRateLimited
 from ..services import password_reset_rate_check
@@ -18,9 +19,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
 
     def form_valid(self, form: Any) -> HttpResponse:
-        address = getattr(self.request, "axes_ip_address", None) or self.request.META.get("REMOTE_ADDR", "")
         try:
-            password_reset_rate_check(ip=address, email=form.cleaned_data["email"])
+            password_reset_rate_check(ip=client_address(self.request), email=form.cleaned_data["email"])
         except PasswordResetRateLimited as exc:
             form.add_error(None, str(exc.message))
             response = self.form_invalid(form)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError, NotFound
+from core.ratelimit import client_address
 from members import selectors
 
 from ..errors import SignupLinkInvalid, SignupRateLimited
@@ -19,10 +20,6 @@ from ..signup import current_document, current_documents, pending_signup_for, si
 from ..signup import signup_request as signup_request_service
 
 
-def _client_address(request: HttpRequest) -> str:
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
-
-
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -30,7 +27,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            signup_rate_check(ip=_client_address(request), email=form.cleaned_data["email"])
+            signup_rate_check(ip=client_address(request), email=form.cleaned_data["email"])
         except SignupRateLimited as exc:
             form.add_error(None, str(exc.message))
         else:
