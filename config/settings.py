@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "exchange",
     "crowdfunding",
     "cooperative",
+    "places",
     # The portal: the site's shell (menu, footer pages, public home); reads the apps' selectors.
     "portal",
     # The top floor: the demo community and the benchmark (management commands only, no tables).

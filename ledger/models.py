@@ -46,6 +46,7 @@ class Account(models.Model):
         DEMURRAGE_FUND = "demurrage_fund", _("Demurrage fund")
         ESCROW = "escrow", _("Escrow")
         CAPITAL = "capital", _("Cooperative capital")
+        PLACE = "place", _("Place (tiers-lieu)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

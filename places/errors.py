@@ -1,0 +1,72 @@
+"""The places' domain errors, each with a stable `code` (the API answers it, the pages show the message)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from core.errors import ApplicationError, NotFound
+
+
+class SlotUnavailable(ApplicationError):
+    code = "slot_unavailable"
+    default_message = gettext_lazy("This time is no longer free: choose another one.")
+
+
+class OutsideOpeningHours(ApplicationError):
+    code = "outside_opening_hours"
+    default_message = gettext_lazy(
+        "The place is not open for the whole of this time, or the booking does not start at an opening time "
+        "or a whole number of steps after it."
+    )
+
+
+class InvalidDuration(ApplicationError):
+    code = "invalid_duration"
+    default_message = gettext_lazy("This duration is not possible for this resource.")
+
+
+class TooFarAhead(ApplicationError):
+    code = "too_far_ahead"
+    default_message = gettext_lazy("This resource cannot be booked that far ahead yet.")
+
+
+class InThePast(ApplicationError):
+    code = "in_the_past"
+    default_message = gettext_lazy("This time has already started or is too close to book.")
+
+
+class UnitNotAccepted(ApplicationError):
+    code = "unit_not_accepted"
+    default_message = gettext_lazy("This resource cannot be paid in this unit.")
+
+
+class QualificationRequired(ApplicationError):
+    code = "qualification_required"
+    default_message = gettext_lazy("This machine needs a training first: ask the place's managers.")
+
+
+class MembershipExpired(ApplicationError):
+    code = "membership_expired"
+    default_message = gettext_lazy("This resource is for members: renew your membership first.")
+
+
+class BookingNotCancellable(ApplicationError):
+    code = "booking_not_cancellable"
+    default_message = gettext_lazy("This booking can no longer be cancelled.")
+
+
+class CheckInNotAllowed(ApplicationError):
+    code = "check_in_not_allowed"
+    default_message = gettext_lazy("This booking cannot be checked in now.")
+
+
+class ResourceNotFound(NotFound):
+    default_message = gettext_lazy("Resource not found.")
+
+
+class PlaceNotFound(NotFound):
+    default_message = gettext_lazy("Place not found.")
+
+
+class BookingNotFound(NotFound):
+    default_message = gettext_lazy("Booking not found.")
