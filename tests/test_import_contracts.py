@@ -34,11 +34,12 @@ ALLOWED: dict[str, set[str]] = {
     "timebank": LEDGER,
     "exchange": LEDGER,
     "cooperative": LEDGER,
+    "places": LEDGER,
     # Contract: a crowdfunding campaign may raise a cooperative's shares (the subscription flow).
     "crowdfunding": LEDGER | {"cooperative"},
     # The portal (the site's shell, its public home and footer pages) reads the domain apps'
     # selectors and hands a logged-in visitor's home to the ledger's dashboard view.
-    "portal": LEDGER | {"membership", "currency", "timebank", "exchange", "cooperative", "crowdfunding"},
+    "portal": LEDGER | {"membership", "currency", "timebank", "exchange", "cooperative", "crowdfunding", "places"},
     # The top floor: the demo community and the benchmark use every app's services.
     "demo": PROJECT - {"demo", "bench", "config"},
     "bench": PROJECT - {"demo", "bench", "config"},
