@@ -1,0 +1,1 @@
+"""Reads of the places that decide who sees what, by subject (bookings, roles, …)."""
