@@ -1,0 +1,1 @@
+"""The places API (DRF views and their serializers), one module per subject."""
