@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class PlacesConfig(AppConfig):
     name = "places"
     verbose_name = _("Places")
+
+    def ready(self) -> None:
+        from core.audit import register_actions
+        from core.notifications import register as notification_kinds_register
+        from ledger import memos
+
+        from .audit_actions import AUDIT_ACTIONS
+        from .memos import MEMOS
+        from .notifications import NOTIFICATION_KINDS
+
+        notification_kinds_register(*NOTIFICATION_KINDS)
+        memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        from members import leaving as leaving_registry
+        from members import personal_data as personal_data_registry
+
+        from . import personal_data
+        from .leaving import obstacles as leaving_obstacles
+
+        personal_data_registry.register(*personal_data.SECTIONS)
+        # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
+        leaving_registry.register(leaving_obstacles)

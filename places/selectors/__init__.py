@@ -1,5 +1,6 @@
 """Reads of the network that decide who sees what: `catalogue` (public places and resources, opening
-hours, "open now") and `search` (free resources across the network)."""
+hours, "open now"), `search` (free resources across the network), `bookings` and `roles` (who sees
+and manages which bookings)."""
 
 from places.selectors.catalogue import (
     OpeningHours,
