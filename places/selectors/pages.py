@@ -32,6 +32,7 @@ from places.models import (
     ResourcePrice,
 )
 from places.openings import local_zone, opening_intervals, wall_instant
+from places.selectors.catalogue import opening_hours
 
 WEEKDAYS = range(7)
 
@@ -46,19 +47,6 @@ def _can_see_hidden(user: Any) -> set[int] | None:
     if member is None:
         return set()
     return set(member.place_roles.values_list("place_id", flat=True))
-
-
-def directory_places(*, commune: Any = None, kind: str = "", service: str = "") -> list[Place]:
-    """The public places, filtered by commune, kind and service (codes), by name."""
-    places = Place.objects.filter(public=True).select_related("commune").order_by("name")
-    if commune is not None:
-        places = places.filter(commune=commune)
-    # kinds and services are JSON lists; filtered here, the same way on SQLite and PostgreSQL.
-    return [
-        place
-        for place in places
-        if (not kind or kind in (place.kinds or [])) and (not service or service in (place.services or []))
-    ]
 
 
 def map_data(places: list[Place]) -> dict[str, Any]:
@@ -149,25 +137,14 @@ class DayHours:
         return str(WEEKDAY_NAMES[self.weekday])
 
 
-def opening_hours(place: Place, *, on: dt.date | None = None) -> list[DayHours]:
-    """The weekly hours in force on `on` (today), Monday first: the rules of that day's season."""
+def weekly_hours(place: Place, *, on: dt.date | None = None) -> list[DayHours]:
+    """The weekly hours in force on `on` (today), Monday first, each day with its openings."""
     on = on or timezone.localdate()
     days = [DayHours(weekday) for weekday in WEEKDAYS]
-    rules = OpeningRule.objects.filter(place=place).order_by("weekday", "opens")
-    for rule in rules:
-        if (rule.valid_from is None or rule.valid_from <= on) and (rule.valid_until is None or on <= rule.valid_until):
-            days[rule.weekday].windows.append((rule.opens, rule.closes))
+    for hours in opening_hours(place, today=on):
+        if hours.valid_from is None or hours.valid_from <= on:
+            days[hours.weekday].windows.append((hours.opens, hours.closes))
     return days
-
-
-def upcoming_exceptions(place: Place, *, today: dt.date | None = None, days: int = 60) -> list[OpeningException]:
-    """Exceptional closures and openings of the coming `days`, the place's and its resources'."""
-    today = today or timezone.localdate()
-    return list(
-        OpeningException.objects.filter(place=place, date__gte=today, date__lte=today + dt.timedelta(days=days))
-        .select_related("resource")
-        .order_by("date", "opens")[:20]
-    )
 
 
 def week_start(day: dt.date) -> dt.date:

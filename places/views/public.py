@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from places.models import Place
-from places.openings import is_open_at
-from places.selectors import pages
+from places.selectors import catalogue, pages
 from places.views.forms import DirectoryFilterForm, WeekForm
 
 # How far the week view may be paged: the availability is readable up to a year ahead.
@@ -34,8 +33,10 @@ def place_list(request: HttpRequest) -> HttpResponse:
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-    places = pages.directory_places(**filters)
+    places = list(catalogue.public_places(**filters))
+    open_ids = catalogue.open_place_ids(places)
     for place in places:
+        place.open_now = place.pk in open_ids  # type: ignore[attr-defined]
         place.kind_labels = pages.kind_labels(place.kinds)  # type: ignore[attr-defined]
         place.service_labels = pages.service_labels(place.services)  # type: ignore[attr-defined]
     return render(
@@ -64,9 +65,9 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "place": place,
             "kinds": pages.kind_labels(place.kinds),
             "services": pages.service_labels(place.services),
-            "hours": pages.opening_hours(place),
-            "open_now": is_open_at(place, now),
-            "exceptions": pages.upcoming_exceptions(place),
+            "hours": pages.weekly_hours(place),
+            "open_now": catalogue.is_open_now(place, now=now),
+            "exceptions": catalogue.upcoming_exceptions(place),
             "resources": pages.place_resources(place),
             "manages": pages.managed_places_qs(request.user).filter(pk=place.pk).exists(),
         },
