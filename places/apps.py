@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class PlacesConfig(AppConfig):
     name = "places"
     verbose_name = _("Places")
+
+    def ready(self) -> None:
+        from core.audit import register_actions
+        from core.notifications import register as notification_kinds_register
+        from ledger import memos
+
+        from .audit_actions import AUDIT_ACTIONS
+        from .memos import MEMOS
+        from .notifications import NOTIFICATION_KINDS
+
+        notification_kinds_register(*NOTIFICATION_KINDS)
+        memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)

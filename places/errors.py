@@ -70,3 +70,8 @@ class PlaceNotFound(NotFound):
 
 class BookingNotFound(NotFound):
     default_message = gettext_lazy("Booking not found.")
+
+
+class NoShowNotAllowed(ApplicationError):
+    code = "no_show_not_allowed"
+    default_message = gettext_lazy("This booking cannot be marked as a no-show: it has not started or is settled.")
