@@ -18,3 +18,10 @@ class PlacesConfig(AppConfig):
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
+
+        # The calendar link's part of a member's personal data export (places.calendar).
+        from members import personal_data as personal_data_registry
+
+        from .calendar import PERSONAL_DATA_SECTIONS
+
+        personal_data_registry.register(*PERSONAL_DATA_SECTIONS)

@@ -17,12 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
 from core.audit import audit_record
 from core.typing import Actor
 from members import tokens
 from members.models import Member
+from members.personal_data import Section
 from places.models import Booking, CalendarFeed, Resource
 
 PRODUCT_ID = "-//Bocage//Tiers-lieux//FR"
@@ -117,3 +119,21 @@ def busy_calendar(resource: Resource, *, now: dt.datetime | None = None) -> byte
             event.add("transp", "OPAQUE")
             calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _feeds_erase(member: Member) -> int:
+    return CalendarFeed.objects.filter(member=member).delete()[0]
+
+
+# The member's part of a personal data export (members.personal_data): when their calendar link was
+# made (never the digest). Leaving deletes it, so the link stops answering.
+PERSONAL_DATA_SECTIONS = (
+    Section(
+        "places/calendar_feed",
+        gettext_lazy("Your calendar link"),
+        CalendarFeed,
+        lambda member: CalendarFeed.objects.filter(member=member).order_by("pk"),
+        fields=("created_at",),
+        erase=_feeds_erase,
+    ),
+)

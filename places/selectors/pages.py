@@ -178,7 +178,10 @@ def place_week(place: Place, monday: dt.date, resources: list[Resource]) -> list
         for interval in free:
             by_day[interval.start.astimezone(zone).date()].append(interval)
         rows.append(
-            WeekRow(resource, [WeekCell(monday + dt.timedelta(days=i), by_day[monday + dt.timedelta(days=i)]) for i in range(7)])
+            WeekRow(
+                resource,
+                [WeekCell(monday + dt.timedelta(days=i), by_day[monday + dt.timedelta(days=i)]) for i in range(7)],
+            )
         )
     return rows
 

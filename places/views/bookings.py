@@ -72,6 +72,7 @@ def _form_from_query(request: HttpRequest, **kwargs: Any) -> BookingForm:
     if all(request.GET.get(name) for name in ("date", "start", "end")):
         data = request.GET.copy()
         data["idempotency_key"] = uuid.uuid4().hex
+        data.setdefault("seats", "1")
         return BookingForm(data, **kwargs)
     initial = {name: request.GET[name] for name in ("date", "start", "seats") if request.GET.get(name)}
     return BookingForm(initial=initial, **kwargs)

@@ -26,14 +26,18 @@ class TimeInput(forms.TimeInput):
 
 
 def _time_field(label: Any, **kwargs: Any) -> forms.TimeField:
-    return forms.TimeField(label=label, widget=TimeInput(), input_formats=["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"], **kwargs)
+    return forms.TimeField(
+        label=label, widget=TimeInput(), input_formats=["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"], **kwargs
+    )
 
 
 class DirectoryFilterForm(forms.Form):
     commune = forms.ModelChoiceField(
         label=_("Commune"), queryset=Commune.objects.all(), required=False, empty_label=_("Every commune")
     )
-    kind = forms.ChoiceField(label=_("Kind of place"), required=False, choices=[("", _("Every kind")), *PlaceKind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind of place"), required=False, choices=[("", _("Every kind")), *PlaceKind.choices]
+    )
     service = forms.ChoiceField(
         label=_("Service"), required=False, choices=[("", _("Any service")), *PlaceService.choices]
     )
@@ -87,7 +91,9 @@ class BookingForm(forms.Form):
     # Set by the "confirm" button, after the price and the cancellation rule were shown.
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, units: list[tuple[str, str]] | None = None, capacity: int = 1, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, units: list[tuple[str, str]] | None = None, capacity: int = 1, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]

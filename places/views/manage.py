@@ -39,7 +39,9 @@ def _managed(request: HttpRequest, pk: int) -> Place:
 @login_required
 def place_manage_home(request: HttpRequest) -> HttpResponse:
     """The places the user manages: straight to the one, or the list of them."""
-    places = list(Place.objects.filter(pk__in=managed_place_ids(request.user)).select_related("commune").order_by("name"))
+    places = list(
+        Place.objects.filter(pk__in=managed_place_ids(request.user)).select_related("commune").order_by("name")
+    )
     if not places:
         raise Http404
     if len(places) == 1:
@@ -122,7 +124,9 @@ def place_qualifications(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 qualification_grant(
-                    qualification=form.cleaned_data["qualification"], member=form.cleaned_data["member"], actor=request.user
+                    qualification=form.cleaned_data["qualification"],
+                    member=form.cleaned_data["member"],
+                    actor=request.user,
                 )
             except ApplicationError as exc:
                 form.add_error(None, str(exc.message))
@@ -131,7 +135,10 @@ def place_qualifications(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _("%(member)s may now use what needs “%(training)s”.")
-                    % {"member": form.cleaned_data["member"].display_name, "training": form.cleaned_data["qualification"].name},
+                    % {
+                        "member": form.cleaned_data["member"].display_name,
+                        "training": form.cleaned_data["qualification"].name,
+                    },
                 )
                 return redirect("place-qualifications", pk=place.pk)
         else:
