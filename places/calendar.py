@@ -126,14 +126,14 @@ def _feeds_erase(member: Member) -> int:
 
 
 # The member's part of a personal data export (members.personal_data): when their calendar link was
-# made (never the digest). Leaving deletes it, so the link stops answering.
+# made (never the digest: a secret field). Leaving deletes it, so the link stops answering.
 PERSONAL_DATA_SECTIONS = (
     Section(
         "places/calendar_feed",
         gettext_lazy("Your calendar link"),
         CalendarFeed,
         lambda member: CalendarFeed.objects.filter(member=member).order_by("pk"),
-        fields=("created_at",),
+        fields=("id", "created_at"),
         erase=_feeds_erase,
     ),
 )

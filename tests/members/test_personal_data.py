@@ -46,6 +46,7 @@ from members.services import api_token_create, member_update, personal_data_expo
 from membership.models import Application, PendingSignup
 from membership.services import membership_renew
 from membership.signup import consents_record, current_documents
+from places.calendar import calendar_feed_renew
 from tests.conftest import PASSWORD
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
 
@@ -164,6 +165,7 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
         user=user,
     )
     Application.objects.create(member=member, status=Application.Status.APPROVED, reason=f"{marker} application")
+    calendar_feed_renew(member=member, actor=user)  # a private calendar link (places): no text of theirs
 
 
 # Where each marker was planted: the section, and the text.
