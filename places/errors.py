@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, InvalidInput, NotFound
 
 
 class SlotUnavailable(ApplicationError):
@@ -75,3 +75,13 @@ class BookingNotFound(NotFound):
 class NoShowNotAllowed(ApplicationError):
     code = "no_show_not_allowed"
     default_message = gettext_lazy("This booking cannot be marked as a no-show: it has not started or is settled.")
+
+
+class AvailabilityRangeTooLong(InvalidInput):
+    code = "range_too_long"
+    default_message = gettext_lazy("Ask for at most 31 days at a time.")
+
+
+class AvailabilityOutOfBounds(InvalidInput):
+    code = "range_out_of_bounds"
+    default_message = gettext_lazy("Availability can be read from a year back to a year ahead.")

@@ -1,0 +1,6 @@
+from django.urls import URLPattern, URLResolver
+
+from .api import availability, catalogue, geojson
+
+# The GeoJSON first: `places/geojson/` is not a place id, but keep it out of `places/<int:pk>/`'s way.
+urlpatterns: list[URLPattern | URLResolver] = [*geojson.urlpatterns, *catalogue.urlpatterns, *availability.urlpatterns]
