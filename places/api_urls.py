@@ -1,6 +1,11 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import availability, catalogue, geojson
+from .api import availability, bookings, catalogue, geojson
 
 # The GeoJSON first: `places/geojson/` is not a place id, but keep it out of `places/<int:pk>/`'s way.
-urlpatterns: list[URLPattern | URLResolver] = [*geojson.urlpatterns, *catalogue.urlpatterns, *availability.urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *geojson.urlpatterns,
+    *catalogue.urlpatterns,
+    *availability.urlpatterns,
+    *bookings.urlpatterns,
+]

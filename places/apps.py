@@ -19,9 +19,14 @@ class PlacesConfig(AppConfig):
         memos.register(*MEMOS)
         register_actions(*AUDIT_ACTIONS)
 
-        # The calendar link's part of a member's personal data export (places.calendar).
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        from members import leaving as leaving_registry
         from members import personal_data as personal_data_registry
 
-        from .calendar import PERSONAL_DATA_SECTIONS
+        from . import personal_data
+        from .calendar import PERSONAL_DATA_SECTIONS as CALENDAR_SECTIONS
+        from .leaving import obstacles as leaving_obstacles
 
-        personal_data_registry.register(*PERSONAL_DATA_SECTIONS)
+        personal_data_registry.register(*personal_data.SECTIONS, *CALENDAR_SECTIONS)
+        # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
+        leaving_registry.register(leaving_obstacles)

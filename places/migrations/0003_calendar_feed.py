@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0010_retained_records"),
-        ("places", "0001_initial"),
+        ("places", "0002_bookings_refuse_overbooking"),
     ]
 
     operations = [
