@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import DateField
 from members.models import Commune
 from members.picker import MemberField
-from places.models import PlaceKind, PlaceService, ResourceKind
+from places.models import PlaceKind, PlaceService, Qualification, ResourceKind
 from places.openings import to_utc, wall_instant
 
 
@@ -125,7 +125,9 @@ class CancelForm(forms.Form):
 
 
 class QualificationGrantForm(forms.Form):
-    qualification = forms.ModelChoiceField(label=_("Training"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    qualification: forms.ModelChoiceField[Qualification] = forms.ModelChoiceField(
+        label=_("Training"), queryset=Qualification.objects.none(), empty_label=None
+    )
     member = MemberField(label=_("Member"))
 
     def __init__(self, *args: Any, qualifications: Any = None, **kwargs: Any) -> None:
