@@ -36,7 +36,7 @@ AHEAD_DAYS = 400
 def calendar_feed_renew(*, member: Member, actor: Actor) -> str:
     """Make `member`'s private calendar link (replacing any former one); returns the token, shown once."""
     token = tokens.new_key()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         feed, created = CalendarFeed.objects.update_or_create(
             member=member, defaults={"digest": tokens.key_digest(token), "created_at": timezone.now()}
         )

@@ -321,3 +321,27 @@ def test_the_menu_offers_the_network_to_all_bookings_to_members_and_managing_to_
     manager_page = client_for(bocal_manager).get("/places/").content.decode()
     assert 'href="/places/manage/"' in manager_page
     assert client_for(bocal_manager).get("/places/manage/")["Location"] == f"/places/{network.coworking.pk}/manage/"
+
+
+def test_without_tiles_no_outside_host_and_with_tiles_their_host_in_the_csp(network, settings):
+    import os
+    import subprocess
+    import sys
+
+    page = Client().get("/places/")
+    assert page.context["map_config"] == {"tiles": "", "attribution": ""}
+    settings.BOCAGE_MAP_TILES_URL = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+    settings.BOCAGE_MAP_TILES_ATTRIBUTION = "© contributeurs OpenStreetMap"
+    assert Client().get("/places/").context["map_config"]["tiles"] == settings.BOCAGE_MAP_TILES_URL
+    # The CSP is built when the settings are read: read them again with a tile server named.
+    script = "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "BOCAGE_MAP_TILES_URL": settings.BOCAGE_MAP_TILES_URL,
+    }
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    assert "https://*.tile.example.org" in out
+    env["BOCAGE_MAP_TILES_URL"] = ""
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[\"'self'\", 'data:']"
