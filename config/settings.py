@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import moneyed
@@ -213,6 +214,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- The network's map (places: /places/) ----------------------------------------------------
+# Map tiles, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" with its attribution (required by
+# most tile servers). Empty (the default): no tiles, the markers are drawn over the communes' names
+# alone, and no outside host is contacted. The tiles' host is added to the CSP's img-src below.
+BOCAGE_MAP_TILES_URL = env_str("BOCAGE_MAP_TILES_URL", "")
+BOCAGE_MAP_TILES_ATTRIBUTION = env_str("BOCAGE_MAP_TILES_ATTRIBUTION", "")
+if BOCAGE_MAP_TILES_URL:
+    _tiles = urlsplit(BOCAGE_MAP_TILES_URL.replace("{s}", "*"))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+# The domain in the UIDs of the calendars' events (places.calendar): stable, so a calendar app
+# updates an event instead of duplicating it.
+BOCAGE_CALENDAR_UID_DOMAIN = env_str("BOCAGE_CALENDAR_UID_DOMAIN", "bocage.localhost")
 
 # --- Second factor (django-otp: authenticator app + backup codes; members/otp.py) ---------------
 # On: staff and auditors (ledger.audit_ledger) give a code after the password, on the site and for

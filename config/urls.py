@@ -92,6 +92,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("exchange.urls")),
     path("", include("crowdfunding.urls")),
     path("", include("cooperative.urls")),
+    path("", include("places.urls")),
     path("", include("core.urls")),
 ]
 

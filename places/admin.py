@@ -41,7 +41,7 @@ class CodesField(forms.MultipleChoiceField):
 
     def clean(self, value: Any) -> list[str]:
         chosen = set(super().clean(value))
-        return [code for code, _label in self.choices if code in chosen]  # type: ignore[misc]
+        return [code for code, _label in self.choices if code in chosen]  # type: ignore[misc,union-attr]
 
 
 class PlaceAdminForm(forms.ModelForm):
@@ -86,7 +86,7 @@ class OpeningExceptionForm(forms.ModelForm):
         fields = ["date", "kind", "opens", "closes", "resource", "reason"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         opens, closes, kind = data.get("opens"), data.get("closes"), data.get("kind")
         if (opens is None) != (closes is None):
             raise forms.ValidationError(_("Give both times, or neither for a closure of the whole day."))
@@ -177,7 +177,7 @@ class ResourceAdminForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         place, parent, qualification = data.get("place"), data.get("parent"), data.get("qualification")
         if place is not None and parent is not None:
             if parent.place_id != place.pk:

@@ -24,8 +24,9 @@ class PlacesConfig(AppConfig):
         from members import personal_data as personal_data_registry
 
         from . import personal_data
+        from .calendar import PERSONAL_DATA_SECTIONS as CALENDAR_SECTIONS
         from .leaving import obstacles as leaving_obstacles
 
-        personal_data_registry.register(*personal_data.SECTIONS)
+        personal_data_registry.register(*personal_data.SECTIONS, *CALENDAR_SECTIONS)
         # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
         leaving_registry.register(leaving_obstacles)

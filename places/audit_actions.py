@@ -22,5 +22,6 @@ AUDIT_ACTIONS = [
         amounts=(("fee", OBJECT_UNIT),),
     ),
     AuditActionSpec("qualification_grant", _("Recorded the training “%(qualification)s” of %(person)s")),
+    AuditActionSpec("calendar_feed_renew", _("Made a new private calendar link")),
     AuditActionSpec("qualification_revoke", _("Withdrew the training “%(qualification)s” of %(person)s")),
 ]

@@ -355,3 +355,22 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.start:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(models.Model):
+    """A member's private calendar of their bookings, read at `/calendar/<token>.ics` by a calendar app.
+
+    Only the SHA-256 of the token is stored (as API tokens are): the link is shown once, when made.
+    One feed per member; a new link replaces the digest, so the old link stops answering at once.
+    """
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="calendar_feed")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.member} calendar"

@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from members.selectors import member_or_none
+from places.selectors.roles import managed_place_ids
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Viewer:
     staff: bool
     clerk: bool
     auditor: bool
+    # Manages at least one place of the network (staff: every place).
+    place_manager: bool = False
 
     @classmethod
     def of(cls, user: Any) -> Viewer:
@@ -42,6 +45,7 @@ class Viewer:
             staff=staff,
             clerk=staff or user.comptoirs.exists(),
             auditor=staff or user.has_perm("ledger.audit_ledger"),
+            place_manager=bool(managed_place_ids(user)) if member is not None or staff else False,
         )
 
 
@@ -120,7 +124,16 @@ MENU: tuple[Group, ...] = (
             Entry("cooperative", _("Cooperative"), "cooperative-list", prefixes=("/cooperatives/",), badge="approvals"),
         ),
     ),
-    Group("places", _("Places"), (Entry("directory", _("Where to pay in ACH"), "directory"),)),
+    Group(
+        "places",
+        _("Places"),
+        (
+            Entry("network", _("The network"), "place-list", prefixes=("/places/",)),
+            Entry("my-bookings", _("My bookings"), "my-bookings", member, prefixes=("/me/bookings/",)),
+            Entry("manage-place", _("Manage my place"), "place-manage-home", lambda v: v.place_manager),
+            Entry("directory", _("Where to pay in ACH"), "directory"),
+        ),
+    ),
     Group("territory", _("The territory"), (Entry("transparency", _("Transparency"), "transparency"),)),
     Group(
         "staff",

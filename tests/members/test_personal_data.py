@@ -48,6 +48,7 @@ from membership.services import membership_renew
 from membership.signup import consents_record, current_documents
 from places.models import PlaceManager, Qualification
 from places.services import qualification_grant
+from places.calendar import calendar_feed_renew
 from tests.conftest import PASSWORD
 from tests.places.booking_setup import make_place
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
@@ -172,6 +173,7 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
     PlaceManager.objects.create(place=place, member=member)
     laser = Qualification.objects.create(place=place, name="Découpe laser")
     qualification_grant(qualification=laser, member=member, actor=world.staff)
+    calendar_feed_renew(member=member, actor=user)  # a private calendar link (places): no text of theirs
 
 
 # Where each marker was planted: the section, and the text.

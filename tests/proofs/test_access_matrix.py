@@ -352,6 +352,9 @@ def urls_for(route: str, world: World) -> list[str]:
         "export_id": world.sepa_export.pk,
         "record_id": b["service"].pk,
         "listing_id": b["listing"].pk,
+        "resource_id": 1,
+        "booking_id": 1,
+        "holder_id": 1,
         "member_id": world.b.member.pk,
         "uidb64": "MQ",
         "path": "nothing.png",
@@ -718,6 +721,22 @@ ROUTES: dict[str, Route] = {
     "notifications/preferences/": _r(OWN, "post"),
     "notifications/{pk}/open/": _r(PRIVATE),
     "notifications/{pk}/read/": _r(PRIVATE),
+    # --- pages: the network of tiers-lieux (places/views)
+    "places/": _r(PUBLIC),  # the directory and its map: public places only
+    "places/search/": _r(PUBLIC),  # free resources across the network: times and seats, no names
+    "places/{pk}/": _r(PUBLIC),  # a place not public yet: 404 but for its managers and staff
+    "places/{pk}/week/": _r(PUBLIC),
+    "places/resources/{resource_id}/book/": _r(MEMBERS, "post"),  # booking for oneself is its purpose
+    "places/resources/{pk}/busy.ics": _r(PUBLIC),  # busy times, never a name
+    "calendar/{token}.ics": _r(PUBLIC),  # a bearer link (the token is the key); an unknown token is 404
+    "me/bookings/": _r(OWN),
+    "me/bookings/calendar/": _r(OWN, "post"),  # a new private link to one's own calendar
+    "me/bookings/{pk}/cancel/": _r(PRIVATE),
+    "places/manage/": _r(STAFF),  # a place's managers (a role on that place only) and staff
+    "places/{pk}/manage/": _r(STAFF),
+    "places/{pk}/manage/bookings/{booking_id}/{action}/": _r(STAFF),
+    "places/{pk}/qualifications/": _r(STAFF),
+    "places/{pk}/qualifications/{holder_id}/revoke/": _r(STAFF),
 }
 # Every route under admin/ is the Django admin's: admin.site.admin_view wraps each of them. media/
 # exists only with DEBUG on (uploaded photos, public like the listings and campaigns they illustrate).

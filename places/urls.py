@@ -1,0 +1,11 @@
+from django.urls import URLPattern, URLResolver
+
+from .views import bookings, calendars, manage, public, search
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *public.urlpatterns,
+    *search.urlpatterns,
+    *bookings.urlpatterns,
+    *manage.urlpatterns,
+    *calendars.urlpatterns,
+]
