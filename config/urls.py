@@ -48,6 +48,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("exchange.api_urls")),
     path("", include("crowdfunding.api_urls")),
     path("", include("cooperative.api_urls")),
+    path("", include("places.api_urls")),
     path(
         "members/me/exports/",
         members_data_api.PersonalDataExportListView.as_view(),
