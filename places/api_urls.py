@@ -1,11 +1,7 @@
-"""The places' API routes, under /api/ (config/urls.py includes this module)."""
-
-from __future__ import annotations
-
 from django.urls import URLPattern, URLResolver
 
-from places.api import occupancy
+from .api import catalogue, geojson, occupancy
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    *occupancy.urlpatterns,
-]
+# The GeoJSON and the occupancy first: `places/geojson/` and `places/occupancy/` are not place
+# ids, but keep them out of `places/<int:pk>/`'s way.
+urlpatterns: list[URLPattern | URLResolver] = [*geojson.urlpatterns, *occupancy.urlpatterns, *catalogue.urlpatterns]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from places.models import Booking, Resource
@@ -60,6 +60,68 @@ def family_ids(resource: Resource) -> list[int]:
     return [r.pk for r in ancestors(resource)] + descendant_ids(resource)
 
 
+def family_ids_from_links(resource_id: int, parents: Mapping[int, int | None]) -> list[int]:
+    """`family_ids` from preloaded `{resource id: parent id}` links (no query): a search over many
+    resources reads the links once."""
+    found: list[int] = []
+    current = parents.get(resource_id)
+    seen = {resource_id}
+    while current is not None and current not in seen:
+        found.append(current)
+        seen.add(current)
+        current = parents.get(current)
+    children_of: dict[int, list[int]] = {}
+    for child, parent in parents.items():
+        if parent is not None:
+            children_of.setdefault(parent, []).append(child)
+    frontier = [resource_id]
+    visited = {resource_id}
+    while frontier:
+        next_frontier = []
+        for pk in frontier:
+            for child in children_of.get(pk, []):
+                if child not in visited:
+                    visited.add(child)
+                    found.append(child)
+                    next_frontier.append(child)
+        frontier = next_frontier
+    return found
+
+
+# (booking id, resource id, start, blocks_until, seats): what a usage is computed from.
+BookingRow = tuple[int, int, dt.datetime, dt.datetime, int]
+
+
+def booking_rows(resource_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[BookingRow]:
+    """The active bookings of `resource_ids` whose `[start, blocks_until)` meets `[start, end)`, in one query."""
+    rows = (
+        Booking.objects.filter(resource_id__in=list(resource_ids), start__lt=end, blocks_until__gt=start)
+        .exclude(status=Booking.Status.CANCELLED)
+        .values_list("id", "resource_id", "start", "blocks_until", "seats")
+    )
+    return list(rows)
+
+
+def usages_from_rows(
+    resource: Resource, rows: Iterable[BookingRow], family: Iterable[int], *, exclude_booking: int | None = None
+) -> list[Usage]:
+    """The usages of `resource` from preloaded booking rows (any resources; the others are skipped)."""
+    buffer = dt.timedelta(minutes=resource.buffer_minutes)
+    family_set = set(family)
+    found = []
+    for booking_id, resource_id, b_start, b_until, seats in rows:
+        if booking_id == exclude_booking:
+            continue
+        if resource_id == resource.pk:
+            taken = seats
+        elif resource_id in family_set:
+            taken = resource.capacity
+        else:
+            continue
+        found.append(Usage(to_utc(b_start) - buffer, to_utc(b_until), min(taken, resource.capacity)))
+    return found
+
+
 def usages(
     resource: Resource, start: dt.datetime, end: dt.datetime, *, exclude_booking: int | None = None
 ) -> list[Usage]:
@@ -67,22 +129,8 @@ def usages(
     start, end = to_utc(start), to_utc(end)
     buffer = dt.timedelta(minutes=resource.buffer_minutes)
     family = family_ids(resource)
-    rows = (
-        Booking.objects.filter(
-            resource_id__in=[resource.pk, *family],
-            start__lt=end + buffer,
-            blocks_until__gt=start,
-        )
-        .exclude(status=Booking.Status.CANCELLED)
-        .values_list("id", "resource_id", "start", "blocks_until", "seats")
-    )
-    found = []
-    for booking_id, resource_id, b_start, b_until, seats in rows:
-        if booking_id == exclude_booking:
-            continue
-        taken = seats if resource_id == resource.pk else resource.capacity
-        found.append(Usage(to_utc(b_start) - buffer, to_utc(b_until), min(taken, resource.capacity)))
-    return found
+    rows = booking_rows([resource.pk, *family], start, end + buffer)
+    return usages_from_rows(resource, rows, family, exclude_booking=exclude_booking)
 
 
 def seats_left(capacity: int, window: Interval, used: Iterable[Usage]) -> list[FreeInterval]:
@@ -109,14 +157,24 @@ def seats_left(capacity: int, window: Interval, used: Iterable[Usage]) -> list[F
 
 
 def free_intervals(
-    resource: Resource, start: dt.datetime, end: dt.datetime, *, openings: Sequence[Interval] | None = None
+    resource: Resource,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    openings: Sequence[Interval] | None = None,
+    used: Sequence[Usage] | None = None,
 ) -> list[FreeInterval]:
-    """The free parts of `[start, end)` on `resource`, each with the seats still free there."""
+    """The free parts of `[start, end)` on `resource`, each with the seats still free there.
+
+    `openings` and `used` (from `usages_from_rows`) may be passed in by a caller that preloaded
+    them for many resources (places.selectors.search); otherwise they are read.
+    """
     if not resource.active:
         return []
     if openings is None:
         openings = opening_intervals(resource.place, start, end, resource=resource)
-    used = usages(resource, start, end)
+    if used is None:
+        used = usages(resource, start, end)
     result: list[FreeInterval] = []
     for window in openings:
         result.extend(seats_left(resource.capacity, window, used))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, InvalidInput, NotFound
 
 
 class SlotUnavailable(ApplicationError):
@@ -70,3 +70,13 @@ class PlaceNotFound(NotFound):
 
 class BookingNotFound(NotFound):
     default_message = gettext_lazy("Booking not found.")
+
+
+class AvailabilityRangeTooLong(InvalidInput):
+    code = "range_too_long"
+    default_message = gettext_lazy("Ask for at most 31 days at a time.")
+
+
+class AvailabilityOutOfBounds(InvalidInput):
+    code = "range_out_of_bounds"
+    default_message = gettext_lazy("Availability can be read from a year back to a year ahead.")

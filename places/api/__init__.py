@@ -1,0 +1,2 @@
+"""API of the network of tiers-lieux, one module per part (each exports urlpatterns): `catalogue`
+(public: places, resources and their availability) and `geojson` (the places as a map's open data)."""
