@@ -262,6 +262,14 @@ BOCAGE_CAMPAIGN_FEE_RATES = {
     "GRN": "0",
 }
 BOCAGE_CAMPAIGN_MAX_DAYS = env_int("BOCAGE_CAMPAIGN_MAX_DAYS", 90)
+# Places (bookings): a booking's price is held until the beat captures it this many minutes after
+# its end (the time a manager has to mark a no-show instead), and the hold itself expires this many
+# hours after the end, a margin well past the capture so a beat that was down a while still pays
+# the place (an expired hold pays nothing: it is released).
+BOCAGE_PLACES_SETTLE_GRACE_MINUTES = env_int("BOCAGE_PLACES_SETTLE_GRACE_MINUTES", 60)
+BOCAGE_PLACES_HOLD_MARGIN_HOURS = env_int("BOCAGE_PLACES_HOLD_MARGIN_HOURS", 72)
+# How often the beat settles the bookings that ended (places.tasks.bookings_settle).
+BOCAGE_PLACES_SETTLE_SECONDS = env_int("BOCAGE_PLACES_SETTLE_SECONDS", 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 STATIC_URL = "static/"
@@ -535,6 +543,8 @@ CELERY_BEAT_SCHEDULE = {
     "exchange-auto-capture": {"task": "exchange.tasks.exchanges_auto_capture_due", "schedule": 900.0},
     "crowdfunding-advance": {"task": "crowdfunding.tasks.campaigns_advance", "schedule": 60.0},
     "crowdfunding-updates-catch-up": {"task": "crowdfunding.tasks.campaign_updates_catch_up", "schedule": 300.0},
+    # Captures the holds of the bookings that ended (checked in or not): the places are paid.
+    "places-bookings-settle": {"task": "places.tasks.bookings_settle", "schedule": float(BOCAGE_PLACES_SETTLE_SECONDS)},
     "config-mail-catch-up": {"task": "config.tasks.outbound_emails_catch_up", "schedule": 60.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
     # Nightly: personal data past its retention time (core.retention, BOCAGE_RETENTION_*).

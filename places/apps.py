@@ -7,8 +7,18 @@ class PlacesConfig(AppConfig):
     verbose_name = _("Places")
 
     def ready(self) -> None:
-        from core.transparency import register as register_transparency
+        from core.audit import register_actions
+        from core.notifications import register as notification_kinds_register
+        from core.transparency import register as transparency_register
+        from ledger import memos
 
+        from .audit_actions import AUDIT_ACTIONS
+        from .memos import MEMOS
+        from .notifications import NOTIFICATION_KINDS
         from .transparency import places_section
 
-        register_transparency(places_section)
+        notification_kinds_register(*NOTIFICATION_KINDS)
+        memos.register(*MEMOS)
+        register_actions(*AUDIT_ACTIONS)
+        # The transparency page (the currency's) shows the network's places and occupancy.
+        transparency_register(places_section)

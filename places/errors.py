@@ -80,3 +80,8 @@ class AvailabilityRangeTooLong(InvalidInput):
 class AvailabilityOutOfBounds(InvalidInput):
     code = "range_out_of_bounds"
     default_message = gettext_lazy("Availability can be read from a year back to a year ahead.")
+
+
+class NoShowNotAllowed(ApplicationError):
+    code = "no_show_not_allowed"
+    default_message = gettext_lazy("This booking cannot be marked as a no-show: it has not started or is settled.")

@@ -1,0 +1,26 @@
+"""The places' audited actions, each as a sentence in the reader's language (core.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import OBJECT_UNIT, AuditActionSpec
+
+AUDIT_ACTIONS = [
+    AuditActionSpec(
+        "booking_create",
+        _("Booked %(label)s for %(person)s (%(seats)s seat(s), %(price)s)"),
+        amounts=(("price", OBJECT_UNIT),),
+    ),
+    AuditActionSpec(
+        "booking_cancel",
+        _("Cancelled the booking %(label)s of %(person)s (kept %(fee)s): %(reason)s"),
+        amounts=(("fee", OBJECT_UNIT),),
+    ),
+    AuditActionSpec("booking_check_in", _("Checked in %(person)s for %(label)s")),
+    AuditActionSpec(
+        "booking_no_show",
+        _("Marked %(person)s absent from %(label)s (kept %(fee)s)"),
+        amounts=(("fee", OBJECT_UNIT),),
+    ),
+    AuditActionSpec("qualification_grant", _("Recorded the training “%(qualification)s” of %(person)s")),
+    AuditActionSpec("qualification_revoke", _("Withdrew the training “%(qualification)s” of %(person)s")),
+]

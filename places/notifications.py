@@ -1,0 +1,85 @@
+"""The places' notifications: on the site, and by mail when the member wants it (core.notifications).
+
+Written in the action's transaction, so nothing is sent for a rolled-back change; the mail is
+written in the member's language (their choice, else the site's).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
+
+from core.notifications import NotificationKind, notify
+from places.models import Booking
+
+GROUP = gettext_lazy("Places")
+
+# The member's bookings page (built with the pages of the places).
+BOOKINGS_PATH = "/me/bookings/"
+
+NOTIFICATION_KINDS = (
+    NotificationKind(
+        code="booking_confirmed",
+        label=gettext_lazy("My booking of a place is confirmed"),
+        group=GROUP,
+        message=gettext_lazy("Your booking of %(resource)s (%(place)s) on %(when)s is confirmed."),
+        emailed_by_default=False,
+    ),
+    NotificationKind(
+        code="booking_cancelled_by_place",
+        label=gettext_lazy("A place cancels one of my bookings"),
+        group=GROUP,
+        message=gettext_lazy(
+            "%(place)s cancelled your booking of %(resource)s on %(when)s: %(reason)s. Nothing was paid."
+        ),
+    ),
+)
+
+
+def _when(booking: Booking) -> str:
+    start = timezone.localtime(booking.start)
+    end = timezone.localtime(booking.end)
+    if start.date() == end.date():
+        return f"{start:%d/%m/%Y} {start:%H:%M}–{end:%H:%M}"
+    return f"{start:%d/%m/%Y %H:%M} – {end:%d/%m/%Y %H:%M}"
+
+
+def _params(booking: Booking) -> dict[str, str]:
+    return {"resource": booking.resource.name, "place": booking.resource.place.name, "when": _when(booking)}
+
+
+def _language(booking: Booking) -> str:
+    return booking.member.language or settings.LANGUAGE_CODE
+
+
+def booking_confirmed_notify(booking: Booking) -> None:
+    """Tell the member their booking is confirmed (on the site; by mail if they asked for it)."""
+    params = _params(booking)
+    with override(_language(booking)):
+        subject = _("Booking confirmed: %(resource)s, %(when)s") % params
+        body = _("Your booking of %(resource)s (%(place)s) on %(when)s is confirmed.") % params
+    notify(booking.member.user, "booking_confirmed", params, BOOKINGS_PATH, email=(subject, body))
+
+
+def booking_cancelled_by_place_notify(booking: Booking, reason: str) -> None:
+    """Tell the member a manager (or staff) cancelled their booking, with the reason."""
+    with override(_language(booking)):
+        params = {**_params(booking), "reason": reason or _("no reason given")}
+        subject = _("Your booking of %(resource)s on %(when)s was cancelled") % params
+        body = (
+            _(
+                "%(place)s cancelled your booking of %(resource)s on %(when)s.\n\nReason: %(reason)s\n\n"
+                "Nothing was paid: the amount held for it is available again."
+            )
+            % params
+        )
+    notify(
+        booking.member.user,
+        "booking_cancelled_by_place",
+        params,
+        BOOKINGS_PATH,
+        email=(subject, body),
+        dedupe_key=f"booking-cancelled:{booking.pk}",
+    )

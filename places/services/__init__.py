@@ -1,0 +1,22 @@
+"""Every write of the places, by subject. Callers write `from places.services import booking_create`."""
+
+from places.services.bookings import (
+    booking_cancel,
+    booking_check_in,
+    booking_create,
+    booking_mark_no_show,
+    booking_settle,
+    bookings_settle_due,
+)
+from places.services.qualifications import qualification_grant, qualification_revoke
+
+__all__ = [
+    "booking_cancel",
+    "booking_check_in",
+    "booking_create",
+    "booking_mark_no_show",
+    "booking_settle",
+    "bookings_settle_due",
+    "qualification_grant",
+    "qualification_revoke",
+]
