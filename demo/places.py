@@ -24,9 +24,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
+from djmoney.money import Money
 
 from core.errors import ApplicationError
+from currency.models import Comptoir
+from demo.currency import convert
 from members.models import Commune, Member
 from places.availability import seats_free_for
 from places.models import (
@@ -83,6 +87,7 @@ class DemoResource:
     # Bookings per open day on the busiest weekday, and their usual lengths (minutes).
     demand: float = 0.0
     lengths: tuple[int, ...] = (60,)
+    seats: tuple[int, int] = (1, 1)  # the fewest and most seats one booking takes
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,10 @@ PLACES = [
                 buffer=30,
                 cancel_hours=72,
                 fee_percent=50,
-                prices={"ACH": 1800},
+                prices={"ACH": 1000},
                 description="Les huit postes à la fois, pour une formation ou un atelier.",
-                demand=0.04,
-                lengths=(180, 240),
+                demand=0.05,
+                lengths=(240,),
             ),
             DemoResource(
                 "Postes en open space",
@@ -149,11 +154,12 @@ PLACES = [
                 max_minutes=630,
                 cancel_hours=12,
                 fee_percent=25,
-                prices={"ACH": 250},
+                prices={"ACH": 150},
                 parent="L'open space entier",
                 description="Un poste dans l'open space : écran, Wi-Fi, café.",
-                demand=5.0,
-                lengths=(240, 240, 480, 120, 300),
+                demand=1.6,
+                lengths=(240, 300, 480, 630),
+                seats=(1, 3),
             ),
             DemoResource(
                 "Bureau du Lavoir",
@@ -164,10 +170,10 @@ PLACES = [
                 buffer=15,
                 cancel_hours=24,
                 fee_percent=50,
-                prices={"ACH": 500},
+                prices={"ACH": 300},
                 description="Bureau fermé pour deux, lumineux, sur le jardin.",
-                demand=1.2,
-                lengths=(240, 480, 180),
+                demand=0.6,
+                lengths=(240, 480, 630),
             ),
             DemoResource(
                 "Bureau du Moulin",
@@ -178,10 +184,10 @@ PLACES = [
                 buffer=15,
                 cancel_hours=24,
                 fee_percent=50,
-                prices={"ACH": 500},
+                prices={"ACH": 250},
                 description="Bureau fermé pour une personne, idéal pour les appels.",
-                demand=0.9,
-                lengths=(120, 240, 480),
+                demand=0.5,
+                lengths=(240, 480),
             ),
             DemoResource(
                 "Salle de réunion La Grange",
@@ -193,10 +199,11 @@ PLACES = [
                 buffer=15,
                 cancel_hours=48,
                 fee_percent=50,
-                prices={"ACH": 150},
+                prices={"ACH": 50},
                 description="Huit places autour d'une grande table, écran et visioconférence.",
-                demand=1.0,
-                lengths=(60, 90, 120, 180),
+                demand=0.8,
+                lengths=(90, 120, 180),
+                seats=(4, 8),
             ),
         ],
         bookers=["camille", "gabriel", "jade", "arthur", "marius", "hugo", "louis", "lea", "cowork", "librairie"],
@@ -216,7 +223,12 @@ PLACES = [
         services=["wifi", "printer", "bike_parking"],
         units=["ACH", "HRS"],
         managers=["laruche", "hugo"],
-        hours=[((WED,), "14:00", "21:30"), ((THU, FRI), "14:00", "18:00"), ((SAT,), "10:00", "12:30"), ((SAT,), "13:30", "18:00")],
+        hours=[
+            ((WED,), "14:00", "21:30"),
+            ((THU, FRI), "14:00", "18:00"),
+            ((SAT,), "10:00", "12:30"),
+            ((SAT,), "13:30", "18:00"),
+        ],
         qualifications={
             "Découpe laser": ["camille", "hugo", "lea", "arthur"],
             "Impression 3D": ["camille", "hugo", "louis", "jade", "arthur", "nathan", "rose"],
@@ -231,11 +243,11 @@ PLACES = [
                 buffer=15,
                 cancel_hours=24,
                 fee_percent=50,
-                prices={"ACH": 400, "HRS": 50},
+                prices={"ACH": 300, "HRS": 50},
                 qualification="Découpe laser",
                 description="Trotec 60 W, plateau 60 × 30 cm : bois, carton, acrylique.",
-                demand=1.6,
-                lengths=(30, 60, 60, 90),
+                demand=0.9,
+                lengths=(60, 90, 120),
             ),
             DemoResource(
                 "Imprimante 3D Prusa n° 1",
@@ -247,8 +259,8 @@ PLACES = [
                 fee_percent=25,
                 prices={"ACH": 150, "HRS": 25},
                 qualification="Impression 3D",
-                demand=1.3,
-                lengths=(60, 120, 180, 240),
+                demand=0.8,
+                lengths=(120, 180, 240),
             ),
             DemoResource(
                 "Imprimante 3D Prusa n° 2",
@@ -260,8 +272,8 @@ PLACES = [
                 fee_percent=25,
                 prices={"ACH": 150, "HRS": 25},
                 qualification="Impression 3D",
-                demand=0.9,
-                lengths=(60, 120, 180),
+                demand=0.5,
+                lengths=(120, 180, 240),
             ),
             DemoResource(
                 "Poste électronique",
@@ -275,8 +287,9 @@ PLACES = [
                 prices={"HRS": 25},
                 members_only=False,
                 description="Fer à souder, oscilloscope, alimentation de labo.",
-                demand=1.0,
-                lengths=(60, 120, 180),
+                demand=0.5,
+                lengths=(120, 180),
+                seats=(1, 2),
             ),
         ],
         bookers=["camille", "hugo", "lea", "arthur", "louis", "jade", "nathan", "rose", "tom", "emma"],
@@ -315,8 +328,8 @@ PLACES = [
                 fee_percent=50,
                 prices={"HRS": 100},
                 description="Vingt chaises, un vidéoprojecteur et la cuisine à côté.",
-                demand=1.1,
-                lengths=(60, 120, 120, 180),
+                demand=0.6,
+                lengths=(120, 180, 240),
             ),
             DemoResource(
                 "Petit salon",
@@ -330,8 +343,9 @@ PLACES = [
                 prices={"HRS": 25, "ACH": 100},
                 members_only=False,
                 description="Six fauteuils au calme, pour une réunion de bureau.",
-                demand=0.8,
+                demand=0.4,
                 lengths=(60, 120),
+                seats=(3, 6),
             ),
         ],
         bookers=["cafe", "laruche", "paul", "rose", "lina", "louise", "victor", "ines", "maelys"],
@@ -371,8 +385,9 @@ PLACES = [
                 fee_percent=0,
                 prices={"ACH": 200, "HRS": 50},
                 description="Quatre établis avec presses et serre-joints.",
-                demand=2.2,
-                lengths=(120, 180, 240),
+                demand=0.9,
+                lengths=(180, 240, 300),
+                seats=(1, 2),
             ),
             DemoResource(
                 "Scie sur table",
@@ -385,8 +400,8 @@ PLACES = [
                 fee_percent=50,
                 prices={"ACH": 300},
                 qualification="Sécurité machines à bois",
-                demand=0.8,
-                lengths=(30, 60, 60),
+                demand=0.3,
+                lengths=(60, 90),
             ),
             DemoResource(
                 "Caisse à outils à emprunter",
@@ -400,8 +415,8 @@ PLACES = [
                 prices={"ACH": 50},
                 members_only=False,
                 description="Visseuse, scie sauteuse, ponceuse, niveau : à emporter pendant l'ouverture.",
-                demand=0.7,
-                lengths=(120, 180, 300),
+                demand=0.3,
+                lengths=(180, 300),
             ),
         ],
         bookers=["nathan", "raphael", "tom", "chloe", "menuiserie", "zoe", "adam", "alice", "jules"],
@@ -431,7 +446,7 @@ PLACES = [
             DemoResource(
                 "Ordinateurs",
                 "desk",
-                capacity=6,
+                capacity=4,
                 step=30,
                 min_minutes=30,
                 max_minutes=120,
@@ -439,9 +454,10 @@ PLACES = [
                 fee_percent=0,
                 prices={"ACH": 0},
                 members_only=False,
-                description="Six ordinateurs avec imprimante et scanner, gratuits.",
-                demand=3.0,
-                lengths=(30, 60, 60, 90),
+                description="Quatre ordinateurs avec imprimante et scanner, gratuits.",
+                demand=1.2,
+                lengths=(60, 90, 120),
+                seats=(1, 2),
             ),
             DemoResource(
                 "Salle de formation",
@@ -454,8 +470,8 @@ PLACES = [
                 fee_percent=50,
                 prices={"ACH": 300},
                 description="Huit places, un écran, pour un atelier ou une formation.",
-                demand=0.6,
-                lengths=(60, 120, 180),
+                demand=0.4,
+                lengths=(120, 180),
             ),
         ],
         bookers=["ines", "tom", "zoe", "victor", "louise", "emma", "anna", "nathan"],
@@ -660,7 +676,7 @@ def _wishes_for_day(
             end = start + dt.timedelta(minutes=minutes)
             if upcoming and start < now + dt.timedelta(hours=2):
                 continue
-            seats = 1 if spec.capacity == 1 or spec.kind != "meeting_room" else rng.randint(3, spec.capacity)
+            seats = rng.randint(*spec.seats)
             found.append((spec, resource, members[rng.choice(demo.bookers)], start, end, seats))
     return found
 
@@ -806,16 +822,63 @@ def seed_bookings(*, places: list[tuple[DemoPlace, Place]], members: dict[str, M
     return len(made)
 
 
+TOP_UP_EUROS = 100
+
+
+def _top_up(
+    *, places: list[tuple[DemoPlace, Place]], members: dict[str, Member], comptoirs: list[Comptoir], now: dt.datetime
+) -> None:
+    """The network's regulars change euros into ACH at a comptoir before the three months begin."""
+    at = now - dt.timedelta(days=PAST_DAYS + 2)
+    bookers = sorted({username for demo, _place in places for username in demo.bookers})
+    for index, username in enumerate(bookers):
+        comptoir = comptoirs[index % len(comptoirs)]
+        with contextlib.suppress(ApplicationError):
+            convert(
+                comptoir=comptoir,
+                member=members[username],
+                euros=Money(TOP_UP_EUROS + 10 * (index % 5), "EUR"),
+                staff=comptoir.staff.order_by("pk").first(),
+                key=f"demo:places:top-up:{username}",
+                at=at.replace(hour=10 + index % 7),
+            )
+
+
+@contextlib.contextmanager
+def sqlite_commits_unsynced() -> Iterator[None]:
+    """On the embedded SQLite database, commits without waiting for the disk while the demo's few
+    hundred bookings are written (each booking is a transaction: about 20 ms of fsync apiece).
+    A crash while seeding loses the demo, which is seeded again; nothing else runs meanwhile."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        (previous,) = cursor.fetchone()
+        cursor.execute("PRAGMA synchronous = OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA synchronous = {int(previous)}")
+
+
 def bookings_made() -> bool:
     return Booking.objects.filter(idempotency_key=DONE_KEY).exists()
 
 
-def seed_places(*, admin: Any, members: dict[str, Member], now: dt.datetime) -> None:
+def seed_places(*, admin: Any, members: dict[str, Member], comptoirs: list[Comptoir], now: dt.datetime) -> None:
     """The network (once) and its bookings (once: the last booking written marks them made)."""
     places = [(demo, seed_place(demo, members=members, admin=admin, now=now)) for demo in PLACES]
     if bookings_made():
         return
-    seed_bookings(places=places, members=members, now=now)
+    with sqlite_commits_unsynced():
+        _top_up(places=places, members=members, comptoirs=comptoirs, now=now)
+        seed_bookings(places=places, members=members, now=now)
+        _mark_done(places=places, members=members, now=now)
+
+
+def _mark_done(*, places: list[tuple[DemoPlace, Place]], members: dict[str, Member], now: dt.datetime) -> None:
     # The mark, written last: camille's free computer at Beaulieu next week (free, so never short of funds).
     _demo, epn = places[-1]
     computers = epn.resources.get(name="Ordinateurs")
