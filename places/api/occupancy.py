@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from core.errors import InvalidInput
 from places.selectors.occupancy import Figures, MonthOccupancy, month_of, occupancy_for_month
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 # Bookings exist from the first place's opening; a month outside these years is a typing mistake.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
