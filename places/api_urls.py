@@ -1,10 +1,12 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import availability, bookings, catalogue, geojson
+from .api import availability, bookings, catalogue, geojson, occupancy
 
-# The GeoJSON first: `places/geojson/` is not a place id, but keep it out of `places/<int:pk>/`'s way.
+# The GeoJSON and the occupancy first: `places/geojson/` and `places/occupancy/` are not place
+# ids, but keep them out of `places/<int:pk>/`'s way.
 urlpatterns: list[URLPattern | URLResolver] = [
     *geojson.urlpatterns,
+    *occupancy.urlpatterns,
     *catalogue.urlpatterns,
     *availability.urlpatterns,
     *bookings.urlpatterns,

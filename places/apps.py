@@ -9,11 +9,13 @@ class PlacesConfig(AppConfig):
     def ready(self) -> None:
         from core.audit import register_actions
         from core.notifications import register as notification_kinds_register
+        from core.transparency import register as transparency_register
         from ledger import memos
 
         from .audit_actions import AUDIT_ACTIONS
         from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
+        from .transparency import places_section
 
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
@@ -30,3 +32,5 @@ class PlacesConfig(AppConfig):
         personal_data_registry.register(*personal_data.SECTIONS, *CALENDAR_SECTIONS)
         # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
         leaving_registry.register(leaving_obstacles)
+        # The transparency page (the currency's) shows the network's places and occupancy.
+        transparency_register(places_section)

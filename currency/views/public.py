@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from core import transparency as transparency_registry
 from currency.selectors import public as selectors_public
 from ledger.units import get_unit
 
@@ -130,8 +131,35 @@ def transparency(request: HttpRequest) -> HttpResponse:
             "monthly": rows,
             "charts": _charts(rows),
             "seal": figures.latest_seal,
+            "sections": _registered_sections(),
         },
     )
+
+
+def _registered_sections() -> list[dict[str, Any]]:
+    """Other apps' sections (core.transparency: the network of tiers-lieux…), their charts drawn here."""
+    return [
+        {
+            "section": section,
+            "charts": [
+                {
+                    "id": chart.id,
+                    "title": chart.title,
+                    "svg": bar_chart(
+                        chart_id=chart.id,
+                        title=chart.title,
+                        description=chart.description,
+                        bars=[
+                            Bar(label=bar.label, value=bar.value, display=bar.display, long_label=bar.long_label)
+                            for bar in chart.bars
+                        ],
+                    ),
+                }
+                for chart in section.charts
+            ],
+        }
+        for section in transparency_registry.sections()
+    ]
 
 
 urlpatterns = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -18,6 +19,7 @@ from ledger.models import Account, Entry, Hold, Transaction
 from ledger.selectors import trial_balance
 from members.models import Commune, Member
 from membership.models import MembershipPayment
+from places.models import Booking, MemberQualification, OpeningException, Place, Resource
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,11 @@ MODELS: list[type[Model]] = [
     Conversion,
     Comptoir,
     MembershipPayment,
+    Place,
+    Resource,
+    OpeningException,
+    MemberQualification,
+    Booking,
 ]
 
 
@@ -72,9 +79,13 @@ def test_a_second_run_adds_nothing(seeded):
     assert seeded["after_first"]["User"] == 40 + 4  # admin, auditrice, comptoir1, comptoir2
     assert seeded["after_first"]["Comptoir"] == 2
     # ACH, HRS, GRN each + the system accounts + the three campaigns' escrow + the SCIC's capital
-    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3 + 1
-    # The demo exchange's (captured), one pending, and the campaigns' pledges (8 matched, 3 + 3 not)
-    assert seeded["after_first"]["Hold"] == 2 + 8 * 2 + 3 + 3
+    # + each place's account in each unit it was paid in
+    place_accounts = Account.objects.filter(system_code="place").count()
+    assert place_accounts == len(set(Booking.objects.filter(price__gt=0).values_list("resource__place", "unit")))
+    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3 + 1 + place_accounts
+    # The demo exchange's (captured), one pending, the campaigns' pledges (8 matched, 3 + 3 not),
+    # and one per booking that costs something
+    assert seeded["after_first"]["Hold"] == 2 + 8 * 2 + 3 + 3 + Booking.objects.filter(price__gt=0).count()
     assert seeded["after_first"]["Conversion"] > 50
     assert seeded["after_first"]["Transaction"] > 300
 
@@ -196,3 +207,75 @@ def test_the_demo_cooperative_has_a_register_that_matches_its_capital_account(se
     assert shares["Communauté de communes du Pays des Achards"] == 20
     assert "Louis Gaborit" not in shares
     assert SubscriptionRequest.objects.filter(status="requested").count() == 2
+
+
+# --- the network of tiers-lieux (demo/places.py) ----------------------------------------------
+
+
+def test_the_demo_network_has_five_places_with_their_resources(seeded):
+    places = {place.name: place for place in Place.objects.select_related("commune")}
+    assert len(places) == 5
+    assert {kind for place in places.values() for kind in place.kinds} >= {
+        "coworking",
+        "fablab",
+        "cafe_associatif",
+        "atelier_partage",
+        "espace_public_numerique",
+    }
+    assert len({place.commune.name for place in places.values()}) == 4
+    for place in places.values():
+        assert 46.5 < float(place.latitude) < 46.75 and -1.75 < float(place.longitude) < -1.5, place
+        assert place.manager_roles.exists() and place.opening_rules.exists(), place
+        assert not place.opening_rules.filter(weekday=6).exists(), place  # closed on Sundays
+        assert place.opening_exceptions.filter(kind="closure", reason__startswith="Fermé").exists(), place
+    cowork = places["Le Cowork des Achards"]
+    desks = cowork.resources.get(kind="desk")
+    assert (desks.capacity, desks.parent.name) == (8, "L'open space entier")
+    assert cowork.resources.filter(kind="office").count() == 2
+    assert cowork.resources.get(kind="meeting_room").capacity == 8
+    laser = Resource.objects.get(name="Découpeuse laser")
+    assert laser.qualification.name == "Découpe laser"
+    assert MemberQualification.objects.filter(qualification=laser.qualification, revoked_at=None).count() == 4
+    room = Resource.objects.get(name="Salle des associations")
+    assert list(room.prices.values_list("unit", "amount")) == [("HRS", 100)]
+    assert Resource.objects.count() == 16
+
+
+def test_the_demo_has_three_months_of_bookings_settled_through_the_ledger_and_some_to_come(seeded):
+    from django.utils import timezone
+
+    now = timezone.now()
+    past = Booking.objects.filter(end__lte=now)
+    assert 120 <= past.count() <= 400
+    assert (now - past.order_by("start").first().start).days in range(80, 92)
+    statuses = set(past.values_list("status", flat=True))
+    assert {"completed", "cancelled", "no_show"} <= statuses
+    assert not past.filter(status__in=["confirmed", "checked_in"], end__lte=now - timezone.timedelta(hours=2))
+    upcoming = Booking.objects.filter(start__gt=now)
+    assert upcoming.count() >= 10
+    assert set(upcoming.values_list("status", flat=True)) <= {"confirmed", "cancelled"}
+    for booking in Booking.objects.filter(price__gt=0).select_related("hold"):
+        hold = booking.hold
+        assert (hold.amount, hold.unit) == (booking.price, booking.unit), booking
+        if booking.status == "completed":
+            assert (hold.status, hold.captured_amount) == ("captured", booking.price), booking
+        elif booking.status == "confirmed":
+            assert hold.status == "pending", booking
+        elif booking.status == "no_show" or (booking.status == "cancelled" and booking.fee):
+            assert (hold.status, hold.captured_amount) == ("captured", booking.fee), booking
+        elif booking.status == "cancelled":
+            assert hold.status == "voided", booking
+    # Busier mid-week: Tuesday to Thursday against Monday, Friday and Saturday.
+    weekdays = [timezone.localtime(start).weekday() for start in past.values_list("start", flat=True)]
+    assert sum(day in (1, 2, 3) for day in weekdays) > sum(day in (0, 4, 5) for day in weekdays)
+
+
+def test_the_demo_occupancy_is_plausible_and_the_ledger_verifies(seeded):
+    from places.selectors.occupancy import month_of, occupancy_for_month, previous_month
+
+    last_month = occupancy_for_month(previous_month(month_of()))
+    assert len(last_month.places) == 5
+    assert Decimal("1") < last_month.total.rate < Decimal("40")
+    out = io.StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert "OK" in out.getvalue()

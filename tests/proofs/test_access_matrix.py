@@ -462,6 +462,8 @@ ROUTES: dict[str, Route] = {
     "api/volunteering-rewards/": _r(OWN),  # POST from B's time account: refused
     "api/directory/": _r(PUBLIC),
     "api/transparency/": _r(PUBLIC),
+    # --- API: the network of tiers-lieux (open data)
+    "api/places/occupancy/": _r(PUBLIC),
     # --- API: the SEL marketplace
     "api/listings/": _r(MEMBERS, "post"),
     "api/listings/{pk}/": _r(MEMBERS),

@@ -1,13 +1,14 @@
 """Grow the demo community of the Pays des Achards. Idempotent: running it again adds nothing.
 
 About forty members across the nine communes, a dozen businesses in the public directory, two
-exchange offices (comptoirs) with their staff, and six months of history: conversions of euros
+exchange offices (comptoirs) with their staff, five tiers-lieux with three months of bookings, and
+six months of history: conversions of euros
 into ACH, purchases from local businesses, hours in the time bank, SEL trades in grains, and a
 few membership fees. Everything goes through the services, as a user would reach it.
 
 This command is the orchestration: the DEBUG guard, the logins, the order of the stories and the
 summary it prints. Each app's demo data lives beside it in demo/ (members, currency, timebank,
-exchange, story, crowdfunding, cooperative).
+exchange, story, crowdfunding, cooperative, places).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from demo.members import (
     seed_members,
     seed_membership_fees,
 )
+from demo.places import seed_places
 from demo.story import story_end, story_play, story_told
 
 
@@ -82,6 +84,8 @@ class Command(BaseCommand):
         # Demo campaigns (once): the app that owns them writes them through its own services.
         seed_campaigns(admin=admin, now=now)
         seed_cooperative(admin=admin, now=now)
+        # The network of tiers-lieux, last: its bookings spend what the story left on the accounts.
+        seed_places(admin=admin, members=members_by_username(), comptoirs=comptoirs, now=now)
 
         self.stdout.write(self.style.SUCCESS("Demo community ready."))
         if not self.embedded:
