@@ -46,9 +46,9 @@ from members.services import api_token_create, member_update, personal_data_expo
 from membership.models import Application, PendingSignup
 from membership.services import membership_renew
 from membership.signup import consents_record, current_documents
+from places.calendar import calendar_feed_renew
 from places.models import PlaceManager, Qualification
 from places.services import qualification_grant
-from places.calendar import calendar_feed_renew
 from tests.conftest import PASSWORD
 from tests.places.booking_setup import make_place
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
