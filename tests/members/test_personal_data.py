@@ -47,7 +47,10 @@ from membership.models import Application, PendingSignup
 from membership.services import membership_renew
 from membership.signup import consents_record, current_documents
 from places.calendar import calendar_feed_renew
+from places.models import PlaceManager, Qualification
+from places.services import qualification_grant
 from tests.conftest import PASSWORD
+from tests.places.booking_setup import make_place
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
 
 ROOT = Path(settings.BASE_DIR).resolve()
@@ -166,6 +169,11 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
     )
     Application.objects.create(member=member, status=Application.Status.APPROVED, reason=f"{marker} application")
     calendar_feed_renew(member=member, actor=user)  # a private calendar link (places): no text of theirs
+    # A place of their own they manage, where they were trained on the laser cutter.
+    place = make_place(f"{marker} tiers-lieu")
+    PlaceManager.objects.create(place=place, member=member)
+    laser = Qualification.objects.create(place=place, name="Découpe laser")
+    qualification_grant(qualification=laser, member=member, actor=world.staff)
 
 
 # Where each marker was planted: the section, and the text.
