@@ -42,6 +42,12 @@ def test_find_book_see_and_cancel_a_meeting_room_on_a_phone(live_server, page, n
     assert no_horizontal_scroll(page)
     page.screenshot(path="/tmp/h3-map.png", full_page=True)
 
+    page.locator("[data-testid=place-results] a", has_text="Le Bocal").click()
+    assert page.locator("[data-testid=opening-hours]").inner_text().startswith("Lundi")
+    assert no_horizontal_scroll(page)
+    page.screenshot(path="/tmp/h3-place.png", full_page=True)
+
+    page.goto(f"{live_server.url}/places/")
     page.click("text=Trouver une salle ou un poste libre")
     page.fill("#id_date", day.isoformat())
     page.fill("#id_start", "14:00")
@@ -80,3 +86,8 @@ def test_find_book_see_and_cancel_a_meeting_room_on_a_phone(live_server, page, n
     assert page.locator("[data-testid=week-days]").is_visible()
     assert no_horizontal_scroll(page)
     page.screenshot(path="/tmp/h3-week.png", full_page=True)
+
+    # On a wide screen the same week is a grid of resources × days.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator("table.week-table").is_visible() and not page.locator("[data-testid=week-days]").is_visible()
+    page.screenshot(path="/tmp/h3-week-wide.png", full_page=True)

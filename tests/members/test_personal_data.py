@@ -168,6 +168,7 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
         user=user,
     )
     Application.objects.create(member=member, status=Application.Status.APPROVED, reason=f"{marker} application")
+    calendar_feed_renew(member=member, actor=user)  # a private calendar link (places): no text of theirs
     # A place of their own they manage, where they were trained on the laser cutter.
     place = make_place(f"{marker} tiers-lieu")
     PlaceManager.objects.create(place=place, member=member)

@@ -345,3 +345,11 @@ def test_without_tiles_no_outside_host_and_with_tiles_their_host_in_the_csp(netw
     env["BOCAGE_MAP_TILES_URL"] = ""
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[\"'self'\", 'data:']"
+
+
+def test_the_pages_read_in_english_too(network, settings):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = client.get(f"/places/{network.coworking.pk}/").content.decode()
+    assert "Monday</dt>\n<dd>09:00–18:00" in text and "What can be booked" in text
+    assert "The network of tiers-lieux" in client.get("/places/").content.decode()

@@ -88,7 +88,8 @@ def test_the_search_reads_a_constant_number_of_queries(network, make_booking):
         free_resources(*AFTERNOON)
     for hour in (9, 10, 11):
         make_booking(network.laser, local(2027, 1, 15, hour + 2), local(2027, 1, 15, hour + 3))
-        make_booking(network.meeting_room, local(2027, 1, 15, hour), local(2027, 1, 15, hour + 1))
+        # Two hours apart: the room's 15-minute buffer after each (the database refuses less).
+        make_booking(network.meeting_room, local(2027, 1, 15, 2 * hour - 9), local(2027, 1, 15, 2 * hour - 8))
     with CaptureQueriesContext(connection) as more:
         found = free_resources(local(2027, 1, 11), local(2027, 1, 18))
     assert len(found) == 4

@@ -331,6 +331,8 @@ def urls_for(route: str, world: World) -> list[str]:
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
     if head in ("members", "me") and ("exports" in heads or "data" in heads):
         pk = b["personal_data_export"].pk  # B's copy of their personal data
+    if head == "me" and "bookings" in heads:
+        pk = b["booking"].pk  # B's booking, behind A's "Mes réservations" cancel page
     if head == "campaigns" and "withdraw" in heads:
         pk = b["pledged_campaign"].pk
     request_id = b["redemption"].pk if ("redemption-requests" in heads or "redemptions" in heads) else None
@@ -352,8 +354,8 @@ def urls_for(route: str, world: World) -> list[str]:
         "export_id": world.sepa_export.pk,
         "record_id": b["service"].pk,
         "listing_id": b["listing"].pk,
-        "resource_id": 1,
-        "booking_id": 1,
+        "resource_id": world.resource.pk,
+        "booking_id": b["booking"].pk,
         "holder_id": 1,
         "member_id": world.b.member.pk,
         "uidb64": "MQ",
