@@ -1,7 +1,12 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import catalogue, geojson, occupancy
+from .api import availability, catalogue, geojson, occupancy
 
 # The GeoJSON and the occupancy first: `places/geojson/` and `places/occupancy/` are not place
 # ids, but keep them out of `places/<int:pk>/`'s way.
-urlpatterns: list[URLPattern | URLResolver] = [*geojson.urlpatterns, *occupancy.urlpatterns, *catalogue.urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *geojson.urlpatterns,
+    *occupancy.urlpatterns,
+    *catalogue.urlpatterns,
+    *availability.urlpatterns,
+]

@@ -1,4 +1,4 @@
-"""Public API of the network (no authentication): places, their GeoJSON map, resources and availability.
+"""Public API of the network (no authentication): places and resources (their GeoJSON and availability: beside).
 
 Shapes (a contract; documented in the schema):
 
@@ -9,21 +9,17 @@ Shapes (a contract; documented in the schema):
   takes the id); in the GeoJSON the properties are flat: `commune` is the name, `commune_id` the id.
 - `prices`: `[{"amount": "3.00", "unit": "ACH"}]`, the price of one step per unit.
 - `qualification_required`: a boolean; `qualification` names it (`{"id", "name"}` or null).
-- availability: `start` and `end` are ISO 8601 with an offset (a naive time is refused: 400); a
-  `+` sent unencoded in a query string arrives as a space and is read back as `+`. Times in the
-  answer are in Paris local time with their offset ("2026-03-27T09:00:00+01:00").
+- a resource's availability: places.api.availability.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -36,28 +32,18 @@ from core.api import MAX_ID, checked_id
 from core.errors import InvalidInput
 from ledger.api.serializers import MinorAmountField
 from members.api.serializers import CommuneSerializer
-from places.availability import free_intervals
-from places.errors import AvailabilityOutOfBounds, AvailabilityRangeTooLong
+from places.errors import PlaceNotFound
 from places.models import OpeningException, Place, PlaceKind, PlaceService, Resource, ResourceKind, ResourcePrice
-from places.openings import local_zone
 from places.selectors.catalogue import (
     open_place_ids,
     opening_hours,
-    public_place_get,
     public_places,
     public_resource_get,
     public_resources,
 )
 
-MAX_AVAILABILITY_DAYS = 31
-READABLE_DAYS = 366  # a year ahead (and back), a leap year included
 UPCOMING_EXCEPTION_DAYS = 60
 MAX_CAPACITY_FILTER = 100_000
-
-
-def local_iso(moment: dt.datetime) -> str:
-    """An instant in Paris local time with its offset: "2026-03-27T09:00:00+01:00"."""
-    return moment.astimezone(local_zone()).isoformat(timespec="seconds")
 
 
 def place_page_url(place: Place) -> str:
@@ -88,27 +74,6 @@ def _code_param(params: Any, name: str, choices: Any) -> str | None:
         message = _("Unknown code. Choose one of: %(codes)s.") % {"codes": ", ".join(choices.values)}
         raise InvalidInput(fields={name: [message]})
     return str(raw)
-
-
-UNENCODED_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
-
-
-def _instant_param(params: Any, name: str) -> dt.datetime:
-    raw = params.get(name, "").strip()
-    if not raw:
-        raise InvalidInput(fields={name: [_("This parameter is required.")]})
-    raw = UNENCODED_OFFSET.sub(r"+\1", raw)
-    try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise InvalidInput(fields={name: [_("Give a date and time in ISO 8601, e.g. 2026-03-27T09:00:00+01:00.")]})
-    if moment.tzinfo is None:
-        raise InvalidInput(
-            fields={name: [_("Give the time with its offset, e.g. 2026-03-27T09:00:00+01:00 (+02:00 in summer).")]}
-        )
-    return moment.astimezone(dt.UTC)
 
 
 # --- serializers ------------------------------------------------------------------------------
@@ -271,19 +236,6 @@ class ResourceSerializer(serializers.ModelSerializer):
         return {"id": obj.qualification.pk, "name": obj.qualification.name}
 
 
-class FreeIntervalSerializer(serializers.Serializer):
-    start = serializers.CharField(help_text="Paris local time with its offset, e.g. 2026-03-27T09:00:00+01:00.")
-    end = serializers.CharField(help_text="Paris local time with its offset (exclusive).")
-    seats = serializers.IntegerField(help_text="Seats still free over the whole interval.")
-
-
-class AvailabilitySerializer(serializers.Serializer):
-    resource = serializers.IntegerField()
-    start = serializers.CharField()
-    end = serializers.CharField()
-    free = FreeIntervalSerializer(many=True)
-
-
 # --- views ------------------------------------------------------------------------------------
 
 
@@ -340,7 +292,9 @@ class PlaceDetailView(APIView):
 
     @extend_schema(responses={200: PlaceSerializer}, description="A public place (404 for one not public).")
     def get(self, request: Request, pk: int) -> Response:
-        place = _with_upcoming(public_places()).filter(pk=public_place_get(checked_id(pk)).pk).get()
+        place = _with_upcoming(public_places()).filter(pk=checked_id(pk)).first()
+        if place is None:
+            raise PlaceNotFound()
         return Response(PlaceSerializer(place, context={"request": request, "today": timezone.localdate()}).data)
 
 
@@ -380,51 +334,9 @@ class ResourceDetailView(APIView):
         return Response(ResourceSerializer(public_resource_get(checked_id(pk)), context={"request": request}).data)
 
 
-START_HELP = "ISO 8601 with offset, e.g. 2026-03-27T09:00:00+01:00."
-
-
-class ResourceAvailabilityView(APIView):
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATETIME, required=True, description=START_HELP),
-            OpenApiParameter("end", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with offset."),
-        ],
-        responses={200: AvailabilitySerializer},
-        description="The free intervals of a resource within [start, end) with the seats left: openings minus "
-        "closures, bookings and buffers (booking the parent or a child takes the whole). At most 31 days, up to "
-        "a year ahead; the booking horizon and lead time do not apply here. 400: malformed or naive times, "
-        "or end not after start (`invalid`), more than 31 days (`range_too_long`), "
-        "beyond a year ahead or back (`range_out_of_bounds`); "
-        "404: no such resource (or not public).",
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        resource = public_resource_get(checked_id(pk))
-        params = request.query_params
-        start, end = _instant_param(params, "start"), _instant_param(params, "end")
-        if end <= start:
-            raise InvalidInput(fields={"end": [_("The end must be after the start.")]})
-        if end - start > dt.timedelta(days=MAX_AVAILABILITY_DAYS):
-            raise AvailabilityRangeTooLong()
-        now = timezone.now()
-        if end > now + dt.timedelta(days=READABLE_DAYS) or start < now - dt.timedelta(days=READABLE_DAYS):
-            raise AvailabilityOutOfBounds()
-        free = free_intervals(resource, start, end)
-        return Response(
-            {
-                "resource": resource.pk,
-                "start": local_iso(start),
-                "end": local_iso(end),
-                "free": [{"start": local_iso(f.start), "end": local_iso(f.end), "seats": f.seats} for f in free],
-            }
-        )
-
-
 urlpatterns = [
     path("places/", PlaceListView.as_view(), name="api-places"),
     path("places/<int:pk>/", PlaceDetailView.as_view(), name="api-place"),
     path("resources/", ResourceListView.as_view(), name="api-resources"),
     path("resources/<int:pk>/", ResourceDetailView.as_view(), name="api-resource"),
-    path("resources/<int:pk>/availability/", ResourceAvailabilityView.as_view(), name="api-resource-availability"),
 ]

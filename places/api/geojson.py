@@ -91,12 +91,18 @@ def place_feature(place: Place) -> dict[str, Any]:
     }
 
 
+COLLECTION = "A GeoJSON FeatureCollection (RFC 7946)."
+
+
 class PlaceGeoJSONView(APIView):
     permission_classes = [permissions.AllowAny]
     renderer_classes = [GeoJSONRenderer, JSONRenderer]
 
     @extend_schema(
-        responses={200: OpenApiResponse(GEOJSON_SCHEMA, description="A GeoJSON FeatureCollection (RFC 7946).")},
+        responses={
+            (200, "application/geo+json"): OpenApiResponse(GEOJSON_SCHEMA, description=COLLECTION),
+            (200, "application/json"): OpenApiResponse(GEOJSON_SCHEMA, description=COLLECTION),
+        },
         description="Every public place as a GeoJSON Point feature: open data for maps.",
     )
     def get(self, request: Request) -> Response:

@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from djmoney.money import Money
@@ -36,6 +37,7 @@ from currency.services.reconversions import reconversion_request, sepa_export_cr
 from exchange.models import Category
 from members.models import Commune, Member, RetainedRecord
 from members.services import api_token_create
+from places.models import Booking, MemberQualification, Place, Qualification, Resource
 from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,18 @@ class Editable:
     valid: dict[str, Any]
     # {field: value the audit row must show after}; the valid POST's own value when absent
     after: dict[str, Any] = field(default_factory=dict)
+
+
+def _place(name: str) -> Place:
+    return Place.objects.create(
+        name=name,
+        kinds=["coworking"],
+        commune=Commune.objects.get(name="Martinet"),
+        address="1 rue de l'Église, 85150 Martinet",
+        latitude="46.660000",
+        longitude="-1.676000",
+        units=["ACH"],
+    )
 
 
 def _business(world: dict[str, Any]) -> Member:
@@ -90,6 +104,8 @@ READ_ONLY = {
     "cooperative.sharemovement",
     "cooperative.subscriptionrequest",
     "cooperative.redemptionrequest",
+    "places.memberqualification",
+    "places.booking",
 }
 EDITABLE = {
     "members.member": Editable(
@@ -112,6 +128,23 @@ EDITABLE = {
         make=lambda world: Category.objects.create(slug="essai-h6", name_fr="Essai", name_en="Trial"),
         invalid={"slug": "pas un slug !"},
         valid={"name_en": "Try-out"},
+    ),
+    # A code outside PlaceKind cannot be saved from the admin (kinds, services, units are ticked).
+    "places.place": Editable(
+        make=lambda world: _place("Tiers-lieu du bourg"),
+        invalid={"kinds": "boulangerie", "units": "XYZ"},
+        valid={"name": "Tiers-lieu du bourg rénové"},
+    ),
+    "places.resource": Editable(
+        make=lambda world: Resource.objects.create(place=_place("Atelier du bourg"), name="Salle", kind="room"),
+        invalid={"capacity": "0"},
+        valid={"capacity": "4"},
+        after={"capacity": 4},
+    ),
+    "places.qualification": Editable(
+        make=lambda world: Qualification.objects.create(place=_place("Fablab du bourg"), name="Soudure"),
+        invalid={"name": ""},
+        valid={"name": "Soudure à l'arc"},
     ),
     "auth.user": Editable(
         make=lambda world: User.objects.create_user(username="camille-h6", password="x"),
@@ -153,6 +186,23 @@ def extra_rows() -> None:
         data={"name": member.display_name},
         keep_until=datetime.date(2036, 12, 31),
     )
+    if not Booking.objects.exists():  # the demo network books; until it does, one booking row of the places' own
+        place = _place("Tiers-lieu des règles")
+        resource = Resource.objects.create(place=place, name="Bureau", kind="office")
+        start = timezone.now() + datetime.timedelta(days=3)
+        Booking.objects.create(
+            resource=resource,
+            member=member,
+            start=start,
+            end=start + datetime.timedelta(hours=1),
+            blocks_until=start + datetime.timedelta(hours=1),
+            exclusive=True,
+            unit="ACH",
+            price=0,
+        )
+    if not MemberQualification.objects.exists():
+        qualification = Qualification.objects.create(place=Place.objects.order_by("pk").first(), name="Sécurité")
+        MemberQualification.objects.create(qualification=qualification, member=member)
     campaign = (
         Campaign.objects.exclude(status__in=[Campaign.Status.DRAFT, Campaign.Status.SUBMITTED])
         .select_related("owner__user")

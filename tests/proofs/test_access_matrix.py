@@ -25,6 +25,7 @@ Every URL is filled with B's objects and called with GET, POST, PUT, PATCH and D
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import re
@@ -59,8 +60,9 @@ from exchange.services.listings import listing_photo_add
 from exchange.services.reviews import exchange_message_post
 from ledger.export_requests import export_request
 from ledger.services import hold_create, transfer_create
-from members.models import Member
+from members.models import Commune, Member
 from members.services import member_update, personal_data_export_request
+from places.models import Place, Resource
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
@@ -207,6 +209,8 @@ class World:
     comptoir: Comptoir
     export: Any
     sepa_export: Any
+    place: Any = None  # a public tiers-lieu of the network and one of its resources (public catalogue)
+    resource: Any = None
 
 
 @pytest.fixture
@@ -239,6 +243,16 @@ def world(make_member, staff_user, worker_seen, settings) -> World:
     sepa = sepa_export_create(actor=staff_user)
     auditor = make_auditor("auditrice")
     export = export_request(kind="fec", parameters={"year": timezone.localdate().year}, actor=auditor)
+    place = Place.objects.create(
+        name="Le Bocal",
+        kinds=["coworking"],
+        commune=Commune.objects.get(name="Les Achards"),
+        address="12 rue Georges-Clemenceau, 85150 Les Achards",
+        latitude="46.616700",
+        longitude="-1.649200",
+        units=["ACH"],
+    )
+    resource = Resource.objects.create(place=place, name="Salle de réunion", kind="meeting_room")
     return World(
         a=a,
         b=b,
@@ -249,6 +263,8 @@ def world(make_member, staff_user, worker_seen, settings) -> World:
         comptoir=comptoir,
         export=export,
         sepa_export=sepa,
+        place=place,
+        resource=resource,
     )
 
 
@@ -283,6 +299,8 @@ def urls_for(route: str, world: World) -> list[str]:
         "sepa-exports": world.sepa_export.pk,
         "audit": world.export.pk,
         "notifications": b["notification"].pk,
+        "places": world.place.pk,
+        "resources": world.resource.pk,
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
@@ -326,10 +344,14 @@ def urls_for(route: str, world: World) -> list[str]:
     actions = [""]
     if "{action}" in route:
         actions = sorted(ACTIONS) if head == "marketplace" else sorted(BUTTONS)
+    query = ""
+    if route == "api/resources/{pk}/availability/":  # a week from today: its two parameters are required
+        today = timezone.now().replace(microsecond=0)
+        query = f"?start={today:%Y-%m-%dT%H:%M:%SZ}&end={today + datetime.timedelta(days=7):%Y-%m-%dT%H:%M:%SZ}"
     urls = []
     for action in actions:
         filled = dict(values, action=action)
-        urls.append("/" + re.sub(r"\{(\w+)\}", lambda match, filled=filled: str(filled[match.group(1)]), route))
+        urls.append("/" + re.sub(r"\{(\w+)\}", lambda match, filled=filled: str(filled[match.group(1)]), route) + query)
     return urls
 
 
@@ -479,6 +501,13 @@ ROUTES: dict[str, Route] = {
     "api/cooperatives/{pk}/redemption-requests/{rid}/approve/": _r(STAFF),
     "api/cooperatives/{pk}/redemption-requests/{rid}/reject/": _r(STAFF),
     "api/cooperatives/{pk}/redemption-requests/{rid}/pay/": _r(STAFF),
+    # --- API: the network of tiers-lieux (the public catalogue: no personal data)
+    "api/places/": _r(PUBLIC),
+    "api/places/geojson/": _r(PUBLIC),
+    "api/places/{pk}/": _r(PUBLIC),
+    "api/resources/": _r(PUBLIC),
+    "api/resources/{pk}/": _r(PUBLIC),
+    "api/resources/{pk}/availability/": _r(PUBLIC),  # busy times only, never who booked
     # --- pages: session and ledger
     "accounts/login/": _r(SESSION),
     "accounts/logout/": _r(SESSION),
