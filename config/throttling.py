@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through DEFAULT_TH
 
 
 # The writes that move money, grant access or commit a member: the token, transfers, holds,
-# pledges, share requests and leaving (URL names of the API, matched as prefixes).
+# pledges, share requests, bookings and leaving (URL names of the API, matched as prefixes).
 SENSITIVE_URL_NAMES = (
     "api-token",
     "api-transfers",
@@ -22,6 +22,7 @@ SENSITIVE_URL_NAMES = (
     "api-cooperative-subscription-request",
     "api-subscription-request-",
     "member-me-close",
+    "api-booking",
 )
 
 

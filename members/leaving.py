@@ -31,6 +31,7 @@ SHARES_HELD = "shares_held"
 REQUESTS_PENDING = "requests_pending"
 CAMPAIGNS_RUNNING = "campaigns_running"
 EXCHANGES_OPEN = "exchanges_open"
+BOOKINGS_UPCOMING = "bookings_upcoming"
 
 CODES = (
     STAFF_ACCOUNT,
@@ -40,6 +41,7 @@ CODES = (
     REQUESTS_PENDING,
     CAMPAIGNS_RUNNING,
     EXCHANGES_OPEN,
+    BOOKINGS_UPCOMING,
 )
 
 

@@ -22,3 +22,14 @@ class PlacesConfig(AppConfig):
         register_actions(*AUDIT_ACTIONS)
         # The transparency page (the currency's) shows the network's places and occupancy.
         transparency_register(places_section)
+
+        # Their part of a member's personal data export (RGPD), in members.personal_data's registry.
+        from members import leaving as leaving_registry
+        from members import personal_data as personal_data_registry
+
+        from . import personal_data
+        from .leaving import obstacles as leaving_obstacles
+
+        personal_data_registry.register(*personal_data.SECTIONS)
+        # What of theirs keeps a member from leaving (/me/close/), in members.leaving's registry.
+        leaving_registry.register(leaving_obstacles)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
+from core import l10n
 from core.notifications import NotificationKind, notify
 from places.models import Booking
 
@@ -38,16 +39,19 @@ NOTIFICATION_KINDS = (
 )
 
 
-def _when(booking: Booking) -> str:
+def _when(booking: Booking, language: str) -> str:
+    """`8 décembre 2026, 10:00–12:00` in the member's language (wall time of the place)."""
     start = timezone.localtime(booking.start)
     end = timezone.localtime(booking.end)
+    day = l10n.format_long_date(start.date(), language=language)
     if start.date() == end.date():
-        return f"{start:%d/%m/%Y} {start:%H:%M}–{end:%H:%M}"
-    return f"{start:%d/%m/%Y %H:%M} – {end:%d/%m/%Y %H:%M}"
+        return f"{day}, {start:%H:%M}–{end:%H:%M}"
+    return f"{day}, {start:%H:%M} – {l10n.format_long_date(end.date(), language=language)}, {end:%H:%M}"
 
 
 def _params(booking: Booking) -> dict[str, str]:
-    return {"resource": booking.resource.name, "place": booking.resource.place.name, "when": _when(booking)}
+    language = _language(booking)
+    return {"resource": booking.resource.name, "place": booking.resource.place.name, "when": _when(booking, language)}
 
 
 def _language(booking: Booking) -> str:

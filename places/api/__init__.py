@@ -1,2 +1,3 @@
 """API of the network of tiers-lieux, one module per part (each exports urlpatterns): `catalogue`
-(public: places, resources and their availability) and `geojson` (the places as a map's open data)."""
+(public: places, resources and their availability), `geojson` (the places as a map's open data),
+`occupancy` (the network's occupancy as open data) and `bookings` (members' bookings)."""

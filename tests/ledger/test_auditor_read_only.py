@@ -57,12 +57,14 @@ from ledger.models import Account, ExportJob
 from ledger.services import hold_create
 from members.models import ApiToken, Member
 from members.services import member_update
+from places.services import booking_create
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import listing_of, propose
 from tests.factories import auditor_user, category_for_tests
+from tests.places.booking_setup import booking_day, local, make_place, make_resource
 from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +102,7 @@ MEMBER_OWN_ROUTES = {
     ("post", "api/members/me/close/"),  # leaving: closing one's own account
     ("post", "api/cooperatives/{pk}/subscription-requests/"),
     ("post", "api/reconversions/"),
+    ("post", "api/bookings/"),
 }
 
 
@@ -199,7 +202,12 @@ def world(make_member, staff_user) -> dict[str, Any]:
         provider=bob, receiver=alice, hours=Money("1", "HRS"), description="Tonte", actor=bob.user
     )
     comptoir = Comptoir.objects.create(name="Comptoir des Achards", address="2 rue Michel-Breton, 85150 Les Achards")
+    room = make_resource(make_place(), "Salle du conseil")
+    day = booking_day(3)
+    booking = booking_create(resource=room, member=alice, start=local(day, 10), end=local(day, 11), actor=alice.user)
     return {
+        "room": room,
+        "booking": booking,
         "alice": alice,
         "bob": bob,
         "asso": asso,
@@ -241,6 +249,7 @@ def url_for(route: str, world: dict[str, Any]) -> str:
         "service-records": world["service"].pk,
         "comptoirs": world["comptoir"].pk,
         "sepa-exports": 1,
+        "bookings": world["booking"].pk,
     }.get(head, 1)
     if head == "campaigns" and any(
         part in route for part in ("tiers", "pledges", "matching-pools", "images", "updates")
@@ -322,6 +331,12 @@ def body_for(method: str, route: str, world: dict[str, Any]) -> tuple[Any, str]:
         ("post", "api/exchanges/{pk}/messages/"): {"body": "Bonjour"},
         ("post", "api/exchanges/{pk}/resolve/"): {"outcome": "void"},
         ("post", "api/exchanges/{pk}/reviews/"): {"rating": 5},
+        ("post", "api/bookings/"): {
+            "resource": world["room"].pk,
+            "start": local(booking_day(3), 14).isoformat(),
+            "end": local(booking_day(3), 15).isoformat(),
+        },
+        ("post", "api/bookings/{pk}/cancel/"): {"reason": "Annulé"},
         ("post", "api/campaigns/"): {
             "title": "Jardin partagé",
             "summary": "Un jardin",

@@ -46,7 +46,10 @@ from members.services import api_token_create, member_update, personal_data_expo
 from membership.models import Application, PendingSignup
 from membership.services import membership_renew
 from membership.signup import consents_record, current_documents
+from places.models import PlaceManager, Qualification
+from places.services import qualification_grant
 from tests.conftest import PASSWORD
+from tests.places.booking_setup import make_place
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
 
 ROOT = Path(settings.BASE_DIR).resolve()
@@ -164,6 +167,11 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
         user=user,
     )
     Application.objects.create(member=member, status=Application.Status.APPROVED, reason=f"{marker} application")
+    # A place of their own they manage, where they were trained on the laser cutter.
+    place = make_place(f"{marker} tiers-lieu")
+    PlaceManager.objects.create(place=place, member=member)
+    laser = Qualification.objects.create(place=place, name="Découpe laser")
+    qualification_grant(qualification=laser, member=member, actor=world.staff)
 
 
 # Where each marker was planted: the section, and the text.

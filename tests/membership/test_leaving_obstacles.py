@@ -184,4 +184,5 @@ def test_the_obstacles_come_in_the_order_of_the_contract(make_member):
         "requests_pending",
         "campaigns_running",
         "exchanges_open",
+        "bookings_upcoming",
     )

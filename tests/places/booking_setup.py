@@ -87,7 +87,7 @@ def make_manager(place: Place, username: str) -> Member:
 
 
 @dataclass
-class Money:
+class AccountState:
     """An account's state in minor units."""
 
     balance: int
@@ -98,10 +98,10 @@ class Money:
         return self.balance - self.held
 
 
-def state(account: Account) -> Money:
+def state(account: Account) -> AccountState:
     account.refresh_from_db()
-    return Money(account.balance, account.held)
+    return AccountState(account.balance, account.held)
 
 
-def place_state(place: Place, unit: str = "ACH") -> Money:
+def place_state(place: Place, unit: str = "ACH") -> AccountState:
     return state(place_account(place, unit))

@@ -63,12 +63,14 @@ from ledger.services import hold_create, transfer_create
 from members.models import Commune, Member
 from members.services import member_update, personal_data_export_request
 from places.models import Place, Resource
+from places.services import booking_create
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
 from tests.currency.funding import give_ach
 from tests.exchange.test_exchange_support import listing_of, propose
 from tests.factories import auditor_user
+from tests.places.booking_setup import booking_day, local, make_place, make_resource
 from timebank.services import service_record_create
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +124,14 @@ class Estate:
 
 
 def estate(
-    member: Member, marker: str, celeste: Member, celeste_campaign: Any, cooperative: Any, clerk: User
+    member: Member,
+    marker: str,
+    celeste: Member,
+    celeste_campaign: Any,
+    cooperative: Any,
+    clerk: User,
+    room: Any = None,
+    booking_hour: int = 10,
 ) -> Estate:
     """A member's whole estate, every dealing of it with Céleste (never with the other member)."""
     user = member.user
@@ -165,10 +174,23 @@ def estate(
     conversion = conversion_create(
         comptoir=comptoir, member=member, amount=Money("20", "EUR"), payment_method="cash", actor=clerk
     )
+    day = booking_day(3)
+    booking = (
+        booking_create(
+            resource=room,
+            member=member,
+            start=local(day, booking_hour),
+            end=local(day, booking_hour + 1),
+            actor=user,
+        )
+        if room is not None
+        else None
+    )
     return Estate(
         member=member,
         marker=marker,
         objects={
+            "booking": booking,
             "account": ach,
             "transfer": transfer,
             "hold": hold,
@@ -232,8 +254,10 @@ def world(make_member, staff_user, worker_seen, settings) -> World:
     cooperative = found_scic()
     first = live_campaign(celeste, title="Céleste's first campaign")
     second = live_campaign(celeste, title="Céleste's second campaign")
-    a = estate(aurore, "Alphamark", celeste, first, cooperative, staff_user)
-    b = estate(basile, "Bravomark", celeste, second, cooperative, staff_user)
+    # A tiers-lieu whose meeting room A and B each booked (its managers are no one of the world).
+    room = make_resource(make_place("La Cordée des Achards"), "Salle du conseil")
+    a = estate(aurore, "Alphamark", celeste, first, cooperative, staff_user, room=room, booking_hour=10)
+    b = estate(basile, "Bravomark", celeste, second, cooperative, staff_user, room=room, booking_hour=14)
     fournil = business("fournil", "Le Fournil")
     give_ach(fournil, "50")
     reconversion_approve(
@@ -301,6 +325,7 @@ def urls_for(route: str, world: World) -> list[str]:
         "notifications": b["notification"].pk,
         "places": world.place.pk,
         "resources": world.resource.pk,
+        "bookings": b["booking"].pk,
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
@@ -456,6 +481,12 @@ ROUTES: dict[str, Route] = {
     "api/exchanges/{pk}/resolve/": _r(STAFF),
     "api/exchanges/{pk}/messages/": _r(PRIVATE),
     "api/exchanges/{pk}/reviews/": _r(PRIVATE),
+    # --- API: the places' bookings (a member books only for themself; places' managers act on theirs)
+    "api/bookings/": _r(OWN, "post", rows=True),
+    "api/bookings/{pk}/": _r(PRIVATE),
+    "api/bookings/{pk}/cancel/": _r(PRIVATE),
+    "api/bookings/{pk}/check-in/": _r(PRIVATE),
+    "api/bookings/{pk}/no-show/": _r(PRIVATE),
     # --- API: crowdfunding
     "api/campaigns/": _r(PUBLIC, "post"),
     "api/campaigns/mine/": _r(OWN, rows=True),
@@ -747,6 +778,7 @@ def body_for(method: str, route: str, world: World) -> tuple[Any, str]:
         ("post", "api/exchanges/{pk}/messages/"): {"body": "Bonjour"},
         ("post", "api/exchanges/{pk}/resolve/"): {"outcome": "void"},
         ("post", "api/exchanges/{pk}/reviews/"): {"rating": 5},
+        ("post", "api/bookings/{pk}/cancel/"): {"reason": "Annulé"},
         ("patch", "api/campaigns/{pk}/"): {"title": "Changé"},
         ("put", "api/campaigns/{pk}/"): {"title": "Changé"},
         ("post", "api/campaigns/{pk}/approve/"): {"comment": "OK"},

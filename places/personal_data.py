@@ -1,0 +1,77 @@
+"""places' part of a member's personal data export: their bookings, the trainings places recorded
+for them, the places they manage.
+
+On leaving (members.erasure): the bookings stay, under the pseudonymised member (they are the books
+of the place: what was used, when, and what it was paid through the ledger); the reason a manager
+typed when cancelling one is erased. Their trainings and their roles on places are deleted: they
+matter to no one once the member has left.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from ledger.personal_data import amounts_in
+from members.personal_data import Section
+
+from .models import Booking, MemberQualification, PlaceManager
+
+
+def _bookings(member: Any) -> Any:
+    return Booking.objects.filter(member=member).order_by("pk")
+
+
+def _bookings_erase(member: Any) -> int:
+    return _bookings(member).exclude(cancel_reason="").update(cancel_reason="")
+
+
+def _qualifications_erase(member: Any) -> int:
+    return MemberQualification.objects.filter(member=member).delete()[0]
+
+
+def _roles_erase(member: Any) -> int:
+    return PlaceManager.objects.filter(member=member).delete()[0]
+
+
+SECTIONS = (
+    Section(
+        "places/bookings",
+        _("Your bookings of places"),
+        Booking,
+        _bookings,
+        fields=(
+            "id",
+            "resource",
+            "start",
+            "end",
+            "seats",
+            "status",
+            "created_at",
+            "checked_in_at",
+            "cancelled_at",
+            "cancel_reason",
+            "settled_at",
+            "hold",
+        ),
+        computed=amounts_in("price", "fee"),
+        erase=_bookings_erase,
+    ),
+    Section(
+        "places/qualifications",
+        _("Trainings the places recorded for you"),
+        MemberQualification,
+        lambda member: MemberQualification.objects.filter(member=member).order_by("pk"),
+        fields=("id", "qualification", "granted_at", "revoked_at"),
+        erase=_qualifications_erase,
+    ),
+    Section(
+        "places/managed_places",
+        _("Places you manage"),
+        PlaceManager,
+        lambda member: PlaceManager.objects.filter(member=member).order_by("pk"),
+        fields=("id", "place", "created_at"),
+        erase=_roles_erase,
+    ),
+)
