@@ -58,7 +58,10 @@ def _instant_param(params: Any, name: str) -> dt.datetime:
         raise InvalidInput(
             fields={name: [_("Give the time with its offset, e.g. 2026-03-27T09:00:00+01:00 (+02:00 in summer).")]}
         )
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        raise AvailabilityOutOfBounds() from None
 
 
 class FreeIntervalSerializer(serializers.Serializer):

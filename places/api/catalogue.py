@@ -79,19 +79,28 @@ def _code_param(params: Any, name: str, choices: Any) -> str | None:
 # --- serializers ------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "09:00"})
+class WallTimeField(serializers.TimeField):
+    """A wall-clock time in Paris as hours and minutes ("09:00"), not an RFC 3339 time (no offset:
+    the offset depends on the day)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class OpeningHoursSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 Monday … 6 Sunday.")
-    opens = serializers.TimeField(format="%H:%M", help_text="Paris wall time, e.g. 09:00.")
-    closes = serializers.TimeField(format="%H:%M", help_text="Paris wall time, e.g. 18:00.")
+    opens = WallTimeField(help_text="Paris wall time, e.g. 09:00.")
+    closes = WallTimeField(help_text="Paris wall time, e.g. 18:00.")
     valid_from = serializers.DateField(allow_null=True, help_text="First day of a season (inclusive), or null.")
     valid_until = serializers.DateField(allow_null=True, help_text="Last day of a season (inclusive), or null.")
 
 
-class ExceptionSerializer(serializers.ModelSerializer):
+class OpeningExceptionSerializer(serializers.ModelSerializer):
     """An exceptional closure (whole day when `opens` is null) or opening; `resource` set: that resource only."""
 
-    opens = serializers.TimeField(format="%H:%M", allow_null=True)
-    closes = serializers.TimeField(format="%H:%M", allow_null=True)
+    opens = WallTimeField(allow_null=True)
+    closes = WallTimeField(allow_null=True)
 
     class Meta:
         model = OpeningException
@@ -164,9 +173,9 @@ class PlaceSerializer(serializers.ModelSerializer):
             open_ids = open_place_ids([obj])
         return obj.pk in open_ids
 
-    @extend_schema_field(ExceptionSerializer(many=True, help_text="Exceptional days of the next 60 days."))
+    @extend_schema_field(OpeningExceptionSerializer(many=True, help_text="Exceptional days of the next 60 days."))
     def get_closures(self, obj: Place) -> Any:
-        return ExceptionSerializer(obj.upcoming_exceptions, many=True).data  # type: ignore[attr-defined]
+        return OpeningExceptionSerializer(obj.upcoming_exceptions, many=True).data  # type: ignore[attr-defined]
 
     @extend_schema_field(AccessibilitySerializer)
     def get_accessibility(self, obj: Place) -> dict[str, bool]:

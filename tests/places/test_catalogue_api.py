@@ -195,6 +195,13 @@ def test_availability_is_readable_a_year_ahead_but_not_beyond(network, anonymous
     assert response.json()["code"] == "range_out_of_bounds"
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_availability_at_the_ends_of_the_calendar_is_out_of_bounds(network, anonymous, clock, moment):
+    response = availability(anonymous, network.open_space, moment, "2027-01-14T12:00:00+01:00")
+    assert response.status_code == 400
+    assert response.json()["code"] == "range_out_of_bounds"
+
+
 def test_availability_refuses_more_than_31_days(network, anonymous, clock):
     ok = availability(anonymous, network.open_space, "2027-02-01T00:00:00+01:00", "2027-03-04T00:00:00+01:00")
     assert ok.status_code == 200

@@ -12,6 +12,7 @@ read may ignore an unknown or malformed query parameter and answer with its defa
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -27,7 +29,9 @@ from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from config.wsgi import application
+from members.models import Commune
 from members.services import api_token_create
+from places.models import OpeningException, OpeningRule, Place, Resource, ResourcePrice
 from tests.currency.funding import give_ach
 
 EXAMPLES_PER_OPERATION = 5
@@ -133,6 +137,32 @@ def connection_kept_across_requests():
     request_finished.connect(close_old_connections)
 
 
+def _a_place() -> None:
+    """A public tiers-lieu with opening hours, a season, a closure and a priced resource, so the
+    places' lists answer real rows to check against the schema."""
+    place = Place.objects.create(
+        name="Le Bocal",
+        kinds=["coworking"],
+        commune=Commune.objects.get(name="Les Achards"),
+        address="12 rue Georges-Clemenceau, 85150 Les Achards",
+        latitude="46.616700",
+        longitude="-1.649200",
+        services=["wifi"],
+        units=["ACH"],
+    )
+    OpeningRule.objects.create(place=place, weekday=0, opens=datetime.time(9), closes=datetime.time(18))
+    OpeningRule.objects.create(
+        place=place,
+        weekday=5,
+        opens=datetime.time(9),
+        closes=datetime.time(12),
+        valid_until=timezone.localdate() + datetime.timedelta(days=90),
+    )
+    OpeningException.objects.create(place=place, date=timezone.localdate() + datetime.timedelta(days=3), kind="closure")
+    room = Resource.objects.create(place=place, name="Salle", kind="meeting_room", buffer_minutes=15)
+    ResourcePrice.objects.create(resource=room, unit="ACH", amount=1000)
+
+
 def _token_headers(member) -> dict[str, str]:
     return {"Authorization": f"Token {api_token_create(user=member.user, actor=None)[1]}"}
 
@@ -144,6 +174,7 @@ def test_no_generated_request_gets_a_server_error_or_an_off_schema_answer(
     a, b = make_member(username="alice"), make_member(username="bruno")
     give_ach(a, "50.00")
     give_ach(b, "50.00")
+    _a_place()
     headers = {} if caller == "anonymous" else _token_headers(a if caller == "member_a" else b)
     operations, examples, failures = _fuzz(headers)
     print(f"{caller}: {operations} operations, {examples} examples")
@@ -155,6 +186,7 @@ def test_no_schema_violating_request_gets_a_server_error(caller, make_member, co
     a, b = make_member(username="alice"), make_member(username="bruno")
     give_ach(a, "50.00")
     give_ach(b, "50.00")
+    _a_place()
     headers = {} if caller == "anonymous" else _token_headers(a if caller == "member_a" else b)
     operations, examples, statuses, failures = _fuzz_negatively(headers)
     print(f"{caller} (negative): {operations} operations, {examples} examples, {dict(sorted(statuses.items()))}")
