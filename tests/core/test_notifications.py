@@ -256,6 +256,7 @@ def test_the_preferences_page_lists_every_kind_grouped_and_saves_the_choice(sell
         "Adhésion",
         "Place de marché",
         "Financement participatif",
+        "Lieux",
     ]
     assert 'id="id_exchange_proposed" checked' in html
     assert "Quelqu’un me propose un échange" in html
