@@ -42,7 +42,7 @@ def parse_month(raw: str | None) -> dt.date:
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
-class FiguresSerializer(serializers.Serializer):
+class OccupancyFiguresSerializer(serializers.Serializer):
     hours_open = serializers.CharField(help_text="Seat-hours open (opening hours × capacity), e.g. “1234.50”.")
     hours_booked = serializers.CharField(help_text="Seat-hours booked within the openings, e.g. “517.00”.")
     rate = serializers.CharField(
@@ -50,29 +50,29 @@ class FiguresSerializer(serializers.Serializer):
     )
 
 
-class KindFiguresSerializer(FiguresSerializer):
+class OccupancyKindSerializer(OccupancyFiguresSerializer):
     kind = serializers.CharField(help_text="Resource kind code: desk, office, meeting_room, room, machine, equipment.")
 
 
-class CommuneFiguresSerializer(FiguresSerializer):
+class OccupancyCommuneSerializer(OccupancyFiguresSerializer):
     commune = serializers.CharField()
     postal_code = serializers.CharField()
 
 
-class PlaceFiguresSerializer(FiguresSerializer):
+class OccupancyPlaceSerializer(OccupancyFiguresSerializer):
     place = serializers.IntegerField(help_text="The place's id (see /api/places/).")
     name = serializers.CharField(help_text="The place's name.")
     commune = serializers.CharField()
-    kinds = KindFiguresSerializer(many=True)
+    kinds = OccupancyKindSerializer(many=True)
 
 
 class OccupancySerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     time_zone = serializers.CharField(help_text="The months are in this local time, e.g. “Europe/Paris”.")
-    total = FiguresSerializer()
-    places = PlaceFiguresSerializer(many=True)
-    kinds = KindFiguresSerializer(many=True)
-    communes = CommuneFiguresSerializer(many=True)
+    total = OccupancyFiguresSerializer()
+    places = OccupancyPlaceSerializer(many=True)
+    kinds = OccupancyKindSerializer(many=True)
+    communes = OccupancyCommuneSerializer(many=True)
 
 
 def _figures(figures: Figures) -> dict[str, Any]:
