@@ -113,7 +113,8 @@ def usages_from_rows(
         if booking_id == exclude_booking:
             continue
         if resource_id == resource.pk:
-            taken = seats
+            # A resource not shared is taken whole by each booking, whatever its seats.
+            taken = seats if resource.shared else resource.capacity
         elif resource_id in family_set:
             taken = resource.capacity
         else:

@@ -216,7 +216,8 @@ class ResourceKind(models.TextChoices):
 
 
 class Resource(models.Model):
-    """What can be booked in a place, `capacity` at a time (seats of an open space, 1 for a room).
+    """What can be booked in a place: `capacity` seats sold one by one when `shared` (an open space's
+    desks), else the whole of it for up to `capacity` people (a meeting room for 8, a laser cutter).
 
     A booking starts at an opening time or a whole number of `step_minutes` after it, lasts
     between `min_minutes` and `max_minutes`, at least `lead_minutes` ahead and at most
@@ -232,6 +233,16 @@ class Resource(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ResourceKind.choices)
     description = models.TextField(_("description"), blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), default=1, validators=[MinValueValidator(1)])
+    # A shared resource sells its seats one by one (the desks of an open space, identical tools); any
+    # other is booked whole, by one booking at a time, for up to `capacity` people (a meeting room).
+    shared = models.BooleanField(
+        _("seats booked one by one"),
+        default=False,
+        help_text=_(
+            "Ticked: each seat is booked on its own (the desks of an open space). Not ticked: a booking takes "
+            "the whole resource, for up to its capacity in people (a meeting room)."
+        ),
+    )
     step_minutes = models.PositiveIntegerField(_("booking step (minutes)"), default=60)
     min_minutes = models.PositiveIntegerField(_("minimum duration (minutes)"), default=60)
     max_minutes = models.PositiveIntegerField(_("maximum duration (minutes)"), default=600)

@@ -218,6 +218,7 @@ class ResourceSerializer(serializers.ModelSerializer):
             "kind",
             "description",
             "capacity",
+            "shared",
             "step_minutes",
             "min_minutes",
             "max_minutes",

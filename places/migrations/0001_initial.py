@@ -166,6 +166,14 @@ class Migration(migrations.Migration):
                         default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name="capacity"
                     ),
                 ),
+                (
+                    "shared",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Ticked: each seat is booked on its own (the desks of an open space). Not ticked: a booking takes the whole resource, for up to its capacity in people (a meeting room).",
+                        verbose_name="seats booked one by one",
+                    ),
+                ),
                 ("step_minutes", models.PositiveIntegerField(default=60, verbose_name="booking step (minutes)")),
                 ("min_minutes", models.PositiveIntegerField(default=60, verbose_name="minimum duration (minutes)")),
                 ("max_minutes", models.PositiveIntegerField(default=600, verbose_name="maximum duration (minutes)")),

@@ -1,7 +1,8 @@
 """The database refuses an overbooking, even from raw SQL (places/models.py, Booking).
 
-A booking occupies `[start, blocks_until)` (its end plus the resource's buffer) of its resource
-for `seats`; every status but `cancelled` occupies. Refused, whoever writes the row:
+A booking occupies `[start, blocks_until)` (its end plus the resource's buffer) of its resource:
+`seats` of a shared resource (an open space's desks), the whole of any other (a meeting room for
+8 booked for 6 people is taken); every status but `cancelled` occupies. Refused, whoever writes the row:
 
 - more seats taken at any instant than the resource's capacity;
 - any overlap with a booking of an ancestor or a descendant of the resource (booking the whole
@@ -37,6 +38,7 @@ CREATE FUNCTION places_check_booking_seats() RETURNS trigger LANGUAGE plpgsql AS
 DECLARE
     root bigint;
     cap bigint;
+    is_shared boolean;
     peak bigint;
     clash bigint;
 BEGIN
@@ -59,9 +61,10 @@ BEGIN
     PERFORM 1 FROM places_resource WHERE id = root FOR NO KEY UPDATE;
 
     -- Seats: the most taken at once, at the start or at the start of a booking inside the interval.
-    SELECT capacity INTO cap FROM places_resource WHERE id = NEW.resource_id;
+    -- A resource not shared (a meeting room) is taken whole by each booking, whatever its seats.
+    SELECT capacity, shared INTO cap, is_shared FROM places_resource WHERE id = NEW.resource_id;
     SELECT max(taken) INTO peak FROM (
-        SELECT (SELECT coalesce(sum(b.seats), 0) FROM places_booking b
+        SELECT (SELECT coalesce(sum(CASE WHEN is_shared THEN b.seats ELSE cap END), 0) FROM places_booking b
                  WHERE b.resource_id = NEW.resource_id AND b.status <> 'cancelled'
                    AND b.start <= p.at AND b.blocks_until > p.at) AS taken
         FROM (SELECT NEW.start AS at
@@ -111,9 +114,14 @@ ALTER TABLE places_booking DROP CONSTRAINT IF EXISTS booking_exclusive_no_overla
 
 # SQLite: the same counts, from a BEFORE trigger (the new row is not in the table yet; an updated
 # one is, under its id: `b.id IS NOT NEW.id` leaves it out).
-_SEATS_BEYOND_CAPACITY = """
-    NEW.seats + (SELECT coalesce(max(taken), 0) FROM (
-        SELECT (SELECT coalesce(sum(b.seats), 0) FROM places_booking b
+_SHARED = "(SELECT shared FROM places_resource WHERE id = NEW.resource_id)"
+_CAPACITY = "(SELECT capacity FROM places_resource WHERE id = NEW.resource_id)"
+# What a booking takes: its seats on a shared resource, the whole capacity on any other.
+_TAKES = f"CASE WHEN {_SHARED} THEN {{seats}} ELSE {_CAPACITY} END"
+
+_SEATS_BEYOND_CAPACITY = f"""
+    {_TAKES.format(seats="NEW.seats")} + (SELECT coalesce(max(taken), 0) FROM (
+        SELECT (SELECT coalesce(sum({_TAKES.format(seats="b.seats")}), 0) FROM places_booking b
                  WHERE b.resource_id = NEW.resource_id AND b.status <> 'cancelled' AND b.id IS NOT NEW.id
                    AND b.start <= p.at AND b.blocks_until > p.at) AS taken
         FROM (SELECT NEW.start AS at
@@ -121,8 +129,8 @@ _SEATS_BEYOND_CAPACITY = """
               SELECT b.start FROM places_booking b
                WHERE b.resource_id = NEW.resource_id AND b.status <> 'cancelled' AND b.id IS NOT NEW.id
                  AND b.start > NEW.start AND b.start < NEW.blocks_until) AS p))
-    > (SELECT capacity FROM places_resource WHERE id = NEW.resource_id)
-"""
+    > {_CAPACITY}
+"""  # noqa: S608 - fixed fragments
 
 _PARENT = "(SELECT parent_id FROM places_resource WHERE id = NEW.resource_id)"
 _GRANDPARENT = f"(SELECT parent_id FROM places_resource WHERE id = {_PARENT})"  # noqa: S608 - fixed fragments

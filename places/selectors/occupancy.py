@@ -5,11 +5,12 @@ sides of a daylight-saving change), per place, per kind of resource, per commune
 
 - **seat-hours open**: for each counted resource, the real hours its place is open within the
   month (its opening rules, minus closures of the place and of that resource, plus exceptional
-  openings: places.openings) times its capacity. A night of clocks going forward gives 23 real
+  openings: places.openings) times its seats when they are booked one by one (`shared`: an open
+  space's desks), or once for a resource booked whole (a meeting room). A night of clocks going forward gives 23 real
   hours, not 24: these are hours as they passed.
 - **seat-hours booked**: for each active booking (every status but cancelled: a no-show kept the
-  seat from others, a completed booking was used), its seats times the part of `[start, end)`
-  inside the month and inside its resource's openings. Buffers are not counted as booked.
+  seat from others, a completed booking was used), its seats (1 on a resource booked whole) times
+  the part of `[start, end)` inside the month and inside its resource's openings. Buffers are not counted as booked.
 - **rate** = booked / open, in percent with one decimal (None when nothing was open).
 
 Counted resources are the bookable (`active`) resources of public places that contain no other
@@ -162,6 +163,12 @@ def _counted_resources(resources: Iterable[Resource]) -> tuple[list[Resource], d
     return sorted(counted, key=lambda r: r.pk), contained
 
 
+def _places_of(resource: Resource) -> int:
+    """What one hour of `resource` counts: its seats when they are booked one by one (an open
+    space's desks), 1 when it is booked whole (a meeting room is booked or not, whatever its size)."""
+    return resource.capacity if resource.shared else 1
+
+
 def occupancy_for_month(month: dt.date) -> MonthOccupancy:
     """The network's occupancy in the local month of `month` (see the module's docstring).
 
@@ -201,11 +208,12 @@ def occupancy_for_month(month: dt.date) -> MonthOccupancy:
         .exclude(status=Booking.Status.CANCELLED)
         .values_list("resource_id", "start", "end", "seats")
     )
-    counted_ids = set(openings)
+    counted_by_id = {resource.pk: resource for resource in counted}
     for resource_id, start, end, seats in rows:
         start, end = max(to_utc(start), bounds.start), min(to_utc(end), bounds.end)
-        targets = [(resource_id, seats)] if resource_id in counted_ids else []
-        targets += [(part.pk, part.capacity) for part in contained.get(resource_id, [])]
+        own = counted_by_id.get(resource_id)
+        targets = [(resource_id, seats if own.shared else 1)] if own is not None else []
+        targets += [(part.pk, _places_of(part)) for part in contained.get(resource_id, [])]
         for target, taken in targets:
             booked[target] += taken * _overlap_minutes(openings[target], starts[target], start, end)
 
@@ -216,7 +224,7 @@ def occupancy_for_month(month: dt.date) -> MonthOccupancy:
     per_commune: dict[int, CommuneOccupancy] = {}
     for resource in counted:
         place = places[resource.place_id]
-        open_minutes = resource.capacity * sum(interval.minutes for interval in openings[resource.pk])
+        open_minutes = _places_of(resource) * sum(interval.minutes for interval in openings[resource.pk])
         # A booking is never longer than its openings allow; min() only guards a resource whose
         # capacity was lowered under the seats already booked.
         booked_minutes = min(booked[resource.pk], open_minutes)

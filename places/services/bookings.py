@@ -84,11 +84,12 @@ S = Booking.Status
 
 
 def booking_price(resource: Resource, start: dt.datetime, end: dt.datetime, seats: int, per_step: int) -> int:
-    """The price in minor units: the price per step and per seat × the steps (a last partial step
-    counts whole) × the seats."""
+    """The price in minor units: the price per step × the steps (a last partial step counts whole),
+    × the seats on a shared resource (an open space's desks); a resource booked whole (a meeting
+    room) costs the same for 2 people or 8."""
     minutes = int((to_utc(end) - to_utc(start)).total_seconds() // 60)
     steps = -(-minutes // resource.step_minutes)
-    return per_step * steps * seats
+    return per_step * steps * (seats if resource.shared else 1)
 
 
 def _request_hash(
@@ -213,7 +214,9 @@ def booking_create(
             _check_times(current, start, end, now)
             code, per_step = _price_per_step(current, unit)
             _check_member(current, member, now)
-            if seats > current.capacity or seats_free_for(current, start, end) < seats:
+            # A resource not shared is taken whole: every seat of it must be free.
+            needed = seats if current.shared else current.capacity
+            if seats > current.capacity or seats_free_for(current, start, end) < needed:
                 raise SlotUnavailable()
             price = booking_price(current, start, end, seats, per_step)
             hold = _hold(current, member, code, price, start, end, actor)
@@ -224,7 +227,7 @@ def booking_create(
                 end=end,
                 blocks_until=end + dt.timedelta(minutes=current.buffer_minutes),
                 seats=seats,
-                exclusive=seats >= current.capacity,
+                exclusive=not current.shared or seats >= current.capacity,
                 status=S.CONFIRMED,
                 unit=code,
                 price=price,
