@@ -199,7 +199,7 @@ PLACES = [
                 buffer=15,
                 cancel_hours=48,
                 fee_percent=50,
-                prices={"ACH": 50},
+                prices={"ACH": 300},
                 description="Huit places autour d'une grande table, écran et visioconférence.",
                 demand=0.8,
                 lengths=(90, 120, 180),
@@ -340,7 +340,7 @@ PLACES = [
                 max_minutes=240,
                 cancel_hours=24,
                 fee_percent=0,
-                prices={"HRS": 25, "ACH": 100},
+                prices={"HRS": 100, "ACH": 400},
                 members_only=False,
                 description="Six fauteuils au calme, pour une réunion de bureau.",
                 demand=0.4,
@@ -595,6 +595,8 @@ def seed_place(demo: DemoPlace, *, members: dict[str, Member], admin: Any, now: 
             defaults={
                 "kind": spec.kind,
                 "capacity": spec.capacity,
+                # Desks and tools are booked one by one; rooms and machines whole, for their capacity in people.
+                "shared": spec.kind in ("desk", "equipment") and spec.capacity > 1,
                 "step_minutes": spec.step,
                 "min_minutes": spec.min_minutes,
                 "max_minutes": spec.max_minutes,

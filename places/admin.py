@@ -122,7 +122,7 @@ class PlaceManagerInline(admin.TabularInline):
 class ResourceInline(admin.TabularInline):
     model = Resource
     fk_name = "place"
-    fields = ["name", "kind", "capacity", "active"]
+    fields = ["name", "kind", "capacity", "shared", "active"]
     show_change_link = True
     extra = 0
     can_delete = False  # a resource with bookings stays; untick "bookable" instead
@@ -163,6 +163,7 @@ class ResourceAdminForm(forms.ModelForm):
             "kind",
             "description",
             "capacity",
+            "shared",
             "step_minutes",
             "min_minutes",
             "max_minutes",
@@ -208,7 +209,7 @@ class ResourceAdminForm(forms.ModelForm):
 @admin.register(Resource)
 class ResourceAdmin(AuditedAdmin):
     form = ResourceAdminForm
-    list_display = ["name", "place", "kind", "capacity", "step_minutes", "members_only", "active"]
+    list_display = ["name", "place", "kind", "capacity", "shared", "step_minutes", "members_only", "active"]
     list_filter = ["kind", "active", "members_only", "place"]
     search_fields = ["name", "place__name"]
     list_select_related = ["place"]

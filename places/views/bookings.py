@@ -85,7 +85,11 @@ def booking_new(request: HttpRequest, resource_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     member = _member(request)
-    kwargs: dict[str, Any] = {"units": _unit_choices(resource), "capacity": resource.capacity}
+    kwargs: dict[str, Any] = {
+        "units": _unit_choices(resource),
+        "capacity": resource.capacity,
+        "shared": resource.shared,
+    }
     preview = None
     status = 200
     form = BookingForm(request.POST, **kwargs) if request.method == "POST" else _form_from_query(request, **kwargs)

@@ -92,7 +92,12 @@ class BookingForm(forms.Form):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, units: list[tuple[str, str]] | None = None, capacity: int = 1, **kwargs: Any
+        self,
+        *args: Any,
+        units: list[tuple[str, str]] | None = None,
+        capacity: int = 1,
+        shared: bool = False,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
@@ -105,7 +110,12 @@ class BookingForm(forms.Form):
         assert isinstance(seats, forms.IntegerField)
         seats.max_value = capacity
         seats.widget.attrs["max"] = capacity
-        seats.validators.append(MaxValueValidator(capacity, _("At most %(limit_value)s seats.")))
+        if shared:
+            seats.validators.append(MaxValueValidator(capacity, _("At most %(limit_value)s seats.")))
+        else:
+            # Booked whole: how many people come (the price is the same), up to what the room holds.
+            seats.label = _("People")
+            seats.validators.append(MaxValueValidator(capacity, _("At most %(limit_value)s people.")))
         if capacity == 1:
             seats.widget = forms.HiddenInput()
 

@@ -62,6 +62,8 @@ def make_resource(
         name=name,
         kind=fields.pop("kind", "meeting_room" if capacity == 1 else "desk"),
         capacity=capacity,
+        # Several seats are sold one by one unless told (an open space); a room of 1 is booked whole anyway.
+        shared=fields.pop("shared", capacity > 1),
         parent=parent,
         step_minutes=fields.pop("step_minutes", 60),
         min_minutes=fields.pop("min_minutes", 60),

@@ -5,7 +5,7 @@
 - **Le Bocal** (coworking, Les Achards; Wi-Fi, printer, video-conference; ACH and HRS), open
   Monday to Friday 09:00–18:00 in Paris wall time, with:
   - `open_space`: desks, capacity 6, step 60 min (min 60, max 600), 3.00 ACH or 1.00 HRS a step;
-  - `meeting_room`: capacity 1 (8 people), step 30 min (min 60, max 480), 15 min buffer after a
+  - `meeting_room`: capacity 8 people, booked whole (not shared), step 30 min (min 60, max 480), 15 min buffer after a
     booking, 10.00 ACH a step.
 - **Fablab du Bocage** (fablab, Martinet; Wi-Fi; ACH), open Tuesday to Saturday 10:00–19:00, with a
   qualification `laser_training` and:
@@ -117,7 +117,7 @@ def network(db) -> Network:
     laser_training = Qualification.objects.create(place=fablab, name="Découpe laser")
     open_space = priced(
         Resource.objects.create(
-            place=coworking, name="Open space", kind=ResourceKind.DESK, capacity=6, max_minutes=600
+            place=coworking, name="Open space", kind=ResourceKind.DESK, capacity=6, shared=True, max_minutes=600
         ),
         ACH=300,
         HRS=100,
@@ -127,7 +127,7 @@ def network(db) -> Network:
             place=coworking,
             name="Salle de réunion",
             kind=ResourceKind.MEETING_ROOM,
-            capacity=1,
+            capacity=8,
             step_minutes=30,
             min_minutes=60,
             max_minutes=480,
@@ -178,7 +178,7 @@ def make_booking(booker: Member) -> Callable[..., Booking]:
             end=end,
             blocks_until=end + dt.timedelta(minutes=resource.buffer_minutes),
             seats=seats,
-            exclusive=resource.capacity == 1,
+            exclusive=not resource.shared or seats >= resource.capacity,
             status=status,
             unit="ACH",
             price=0,

@@ -46,15 +46,15 @@ def test_back_to_back_bookings_leave_no_gap_and_take_nothing_more(network, make_
 def test_a_buffer_keeps_time_free_after_each_booking_and_before_the_next(network, make_booking):
     room = network.meeting_room  # 15 min after each booking
     make_booking(room, at(10), at(11))
-    assert free(room) == [(at(9), at(9, 45), 1), (at(11, 15), at(18), 1)]
+    assert free(room) == [(at(9), at(9, 45), 8), (at(11, 15), at(18), 8)]  # booked whole: all 8 or none
     # A booking ending at 09:45 keeps its buffer clear before 10:00; one ending at 09:50 does not.
-    assert seats_free_for(room, at(9), at(9, 45)) == 1
+    assert seats_free_for(room, at(9), at(9, 45)) == 8
     assert seats_free_for(room, at(9), at(9, 50)) == 0
-    assert seats_free_for(room, at(11, 15), at(12)) == 1
+    assert seats_free_for(room, at(11, 15), at(12)) == 8
     assert seats_free_for(room, at(11, 10), at(12)) == 0
     # The booking itself can be moved (its own row is left out).
     booking = Booking.objects.get(resource=room)
-    assert seats_free_for(room, at(10, 30), at(11, 30), exclude_booking=booking.pk) == 1
+    assert seats_free_for(room, at(10, 30), at(11, 30), exclude_booking=booking.pk) == 8
 
 
 def test_booking_the_whole_workshop_blocks_the_laser_and_the_reverse(network, make_booking):
@@ -72,7 +72,7 @@ def test_a_desk_booked_takes_the_whole_of_its_parent_room(network, make_booking)
     network.open_space.save(update_fields=["parent"])
     make_booking(network.open_space, at(10), at(11), seats=1)
     # The room's own buffer keeps 09:45–10:00 free before the desk; the desk has none after it.
-    assert free(network.meeting_room) == [(at(9), at(9, 45), 1), (at(11), at(18), 1)]
+    assert free(network.meeting_room) == [(at(9), at(9, 45), 8), (at(11), at(18), 8)]
     assert seats_free_for(network.meeting_room, at(10), at(11)) == 0
     # The room booked takes every desk, whatever their capacity.
     make_booking(network.meeting_room, at(14), at(15))

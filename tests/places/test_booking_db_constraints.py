@@ -113,3 +113,15 @@ def test_a_status_moving_on_is_not_counted_again(scene):
     # The capacity lowered afterwards does not keep an existing booking from being settled.
     Resource.objects.filter(pk=room.pk).update(capacity=1)
     assert Booking.objects.filter(resource=room).update(status="completed") == 1
+
+
+def test_a_room_booked_whole_refuses_a_second_group_whatever_its_seats(scene):
+    """A meeting room for 8 (not shared) booked for 2 people is taken: the database counts each of
+    its bookings as the whole room, even a raw row claiming one seat and not exclusive."""
+    place, _room, _open_space, _hall, _desk, member = scene
+    council = make_resource(place, "Salle pour huit", capacity=8, shared=False)
+    day = booking_day()
+    raw_insert(council, member.pk, local(day, 10), local(day, 12), seats=2, exclusive=True)
+    assert refused(lambda: raw_insert(council, member.pk, local(day, 11), local(day, 13), seats=1))
+    raw_insert(council, member.pk, local(day, 12), local(day, 13), seats=6)  # back-to-back is fine
+    assert Booking.objects.filter(resource=council).count() == 2

@@ -262,3 +262,22 @@ def test_a_booking_may_end_at_the_close_on_a_partial_step(scene):
         resource=workshop, member=alice, start=local(day, 13), end=local(day, 20), actor=alice.user
     )
     assert booking.price == 2000  # the last partial step counts whole
+
+
+def test_a_room_booked_whole_costs_the_same_for_six_and_takes_the_room(scene):
+    """A meeting room for 8 (not shared): booked for 6 people it costs the step price once per
+    step, and a second group is refused for that time, nothing written."""
+    place, _room, alice, _manager = scene
+    council = make_resource(place, "Salle pour huit", capacity=8, shared=False, prices={"ACH": 800})
+    day = booking_day(2)
+    booking = book(council, alice, day, start_hour=14, hours=2, seats=6)
+    assert (booking.seats, booking.exclusive, booking.price) == (6, True, 1600)  # 8 ACH an hour, not × 6
+    assert state(account_of(alice, "ACH")) == AccountState(balance=10000, held=1600)
+    bob = funded_member("bob")
+    counts = (Booking.objects.count(), Hold.objects.count())
+    with pytest.raises(SlotUnavailable):
+        book(council, bob, day, start_hour=15, hours=1, seats=1)
+    assert (Booking.objects.count(), Hold.objects.count()) == counts
+    assert state(account_of(bob, "ACH")) == AccountState(balance=10000, held=0)
+    with pytest.raises(SlotUnavailable):  # more people than the room holds
+        book(council, bob, day, start_hour=17, hours=1, seats=9)

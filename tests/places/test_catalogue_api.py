@@ -122,12 +122,13 @@ def test_resources_list_filters_and_shows_prices_as_decimal_strings(network, ano
     names = [r["name"] for r in response.json()["results"]]
     assert names == ["Atelier", "Découpeuse laser", "Open space", "Salle de réunion"]  # never the hidden café's
     desks = anonymous.get("/api/resources/?min_capacity=6").json()["results"]
-    assert [r["name"] for r in desks] == ["Open space"]
+    assert [r["name"] for r in desks] == ["Open space", "Salle de réunion"]  # 6 desks; a room for 8
+    assert [r["shared"] for r in desks] == [True, False]
     assert desks[0]["prices"] == [{"amount": "3.00", "unit": "ACH"}, {"amount": "1.00", "unit": "HRS"}]
     assert desks[0]["capacity"] == 6 and desks[0]["place"] == network.coworking.pk
     machines = anonymous.get(f"/api/resources/?kind=machine&place={network.fablab.pk}").json()["results"]
     assert [r["name"] for r in machines] == ["Découpeuse laser"]
-    assert anonymous.get("/api/resources/?min_capacity=7").json()["results"] == []
+    assert anonymous.get("/api/resources/?min_capacity=9").json()["results"] == []
 
 
 def test_a_resource_shows_its_rules_and_its_qualification(network, anonymous):
@@ -182,7 +183,7 @@ def test_availability_reads_utc_and_an_unencoded_plus(network, anonymous, clock)
     response = anonymous.get(f"/api/resources/{network.meeting_room.pk}/availability/?{query}")
     assert response.status_code == 200
     assert response.json()["free"] == [
-        {"start": "2027-01-14T09:00:00+01:00", "end": "2027-01-14T12:00:00+01:00", "seats": 1}
+        {"start": "2027-01-14T09:00:00+01:00", "end": "2027-01-14T12:00:00+01:00", "seats": 8}
     ]
 
 

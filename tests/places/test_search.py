@@ -25,19 +25,21 @@ def test_an_empty_network_afternoon_lists_every_public_resource_that_is_open(net
         "Atelier": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 1)],
         "Découpeuse laser": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 1)],
         "Open space": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 6)],
-        "Salle de réunion": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 1)],
+        "Salle de réunion": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 8)],
     }
 
 
 def test_seats_keep_only_resources_with_that_capacity_free(network, make_booking):
     make_booking(network.open_space, local(2027, 1, 14, 15), local(2027, 1, 14, 16), seats=3)
     found = _by_name(free_resources(*AFTERNOON, seats=4))
-    # 3 of 6 desks are taken 15:00–16:00: 4 seats fit before and after, each run long enough.
+    # 3 of 6 desks are taken 15:00–16:00: 4 seats fit before and after, each run long enough; the
+    # meeting room, booked whole, holds 8 people all afternoon; the laser cutter holds 1.
     assert found == {
         "Open space": [
             (local(2027, 1, 14, 14), local(2027, 1, 14, 15), 6),
             (local(2027, 1, 14, 16), local(2027, 1, 14, 18), 6),
-        ]
+        ],
+        "Salle de réunion": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 8)],
     }
 
 
@@ -78,7 +80,7 @@ def test_booking_the_whole_workshop_takes_the_laser_and_the_reverse(network, mak
 def test_cancelled_bookings_free_their_time(network, make_booking):
     make_booking(network.meeting_room, local(2027, 1, 14, 14), local(2027, 1, 14, 18), status=Booking.Status.CANCELLED)
     found = _by_name(free_resources(*AFTERNOON, kind=ResourceKind.MEETING_ROOM))
-    assert found == {"Salle de réunion": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 1)]}
+    assert found == {"Salle de réunion": [(local(2027, 1, 14, 14), local(2027, 1, 14, 18), 8)]}
 
 
 def test_the_search_reads_a_constant_number_of_queries(network, make_booking):
