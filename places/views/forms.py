@@ -61,7 +61,7 @@ class SearchForm(forms.Form):
     date = DateField(label=_("Day"))
     start = _time_field(_("From"))
     end = _time_field(_("To"))
-    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500, initial=1)
+    seats = forms.IntegerField(label=_("How many people"), min_value=1, max_value=500, initial=1)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any resource")), *ResourceKind.choices])
     commune = forms.ModelChoiceField(
         label=_("Commune"), queryset=Commune.objects.all(), required=False, empty_label=_("Every commune")

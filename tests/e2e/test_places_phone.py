@@ -52,7 +52,7 @@ def test_find_book_see_and_cancel_a_meeting_room_on_a_phone(live_server, page, n
     page.fill("#id_date", day.isoformat())
     page.fill("#id_start", "14:00")
     page.fill("#id_end", "18:00")
-    page.fill("#id_seats", "1")
+    page.fill("#id_seats", "6")  # a meeting room for 6 people
     page.select_option("#id_kind", "meeting_room")
     page.click("#place-search-submit")
     results = page.locator("[data-testid=search-results] > li")
@@ -61,12 +61,14 @@ def test_find_book_see_and_cancel_a_meeting_room_on_a_phone(live_server, page, n
     assert no_horizontal_scroll(page)
     results.first.locator("a[data-book]").click()
 
-    assert page.locator("[data-testid=booking-price]").inner_text().replace("\u202f", " ") == "80,00 ACH"
+    assert page.locator("#id_seats").input_value() == "6"
+    assert page.locator("[data-testid=booking-price]").inner_text().replace("\u202f", " ") == "80,00 ACH"  # booked whole
     assert "Annulation gratuite jusqu’au" in page.locator("[data-testid=cancel-rule]").inner_text()
     assert no_horizontal_scroll(page)
     page.click("#booking-confirm")
     page.wait_for_url(f"{live_server.url}/me/bookings/")
     booking = Booking.objects.get()
+    assert (booking.seats, booking.exclusive) == (6, True)
     assert page.locator(f"[data-booking='{booking.pk}']").is_visible()
     assert "Salle de réunion" in page.locator("[data-testid=upcoming-bookings]").inner_text()
     account.refresh_from_db()
