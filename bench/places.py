@@ -116,7 +116,7 @@ def populate(*, places: int, bookings: int, members: int, today: dt.date) -> Net
             name=f"{kind} {index}",
             kind=kind,
             capacity=capacity,
-            shared=capacity > 1,
+            shared=kind in ("desk", "equipment"),  # rooms and machines are booked whole
             step_minutes=60,
             min_minutes=60,
             max_minutes=720,
@@ -334,7 +334,8 @@ def overbooked_resources(since: dt.datetime) -> int:
             .values_list("start", "blocks_until", "seats")
         )
         for start, _until, _seats in rows:
-            used = sum(seats for s, u, seats in rows if s <= start < u)
+            # A resource not shared is taken whole by each booking.
+            used = sum(seats if resource.shared else resource.capacity for s, u, seats in rows if s <= start < u)
             if used > resource.capacity:
                 over += 1
                 break
