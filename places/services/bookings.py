@@ -32,7 +32,7 @@ from core.typing import Actor, acting_user
 from ledger import memos
 from ledger.errors import HoldAlreadyResolved
 from ledger.models import Hold
-from ledger.selectors import member_account
+from ledger.selectors import hold_get, member_account
 from ledger.services import hold_capture, hold_create, hold_void
 from ledger.units import get_unit
 from members.models import Member
@@ -285,7 +285,7 @@ def _hold(
 def _pending_hold(booking: Booking) -> Hold | None:
     if booking.hold_id is None:
         return None
-    hold = Hold.objects.get(pk=booking.hold_id)
+    hold = hold_get(booking.hold_id)
     return hold if hold.status == Hold.Status.PENDING else None
 
 

@@ -372,8 +372,10 @@ def test_the_retained_records_are_shown_to_auditors_only_and_read_only(client, s
 # --- the access matrix's world: every section of one member's, beside another's -----------------
 
 # What A's marker may still be in after A left: the texts of the campaigns A owns are the project's
-# (and so are the notifications and mails naming them), the books' exports the auditors asked for.
+# (and so are the notifications and mails naming them), the books' exports the auditors asked for,
+# and the tiers-lieu A managed (the network's place, named after A's marker by the planting).
 PROJECT_CONTENT = {
+    "places_place",
     "crowdfunding_campaign",
     "crowdfunding_campaignimage",
     "crowdfunding_campaignupdate",
