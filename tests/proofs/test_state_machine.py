@@ -60,7 +60,9 @@ from tests.proofs.model import Ledger, ModelHold
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = 60  # 40, then 50 (once the demo seeded its places), left a path without a success after seed_demo ran in the process
+# 40, then 50 (once the demo seeded its places), left a path without a success after seed_demo had
+# run in the process.
+MAX_EXAMPLES = 60
 STEPS = 25
 RUN_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
