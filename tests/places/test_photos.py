@@ -183,3 +183,19 @@ def test_directory_detail_and_api_show_the_photos(network, manager):
     assert client.get(f"/api/places/{network.coworking.pk}/").json()["photos"] == expected
     listed = {place["id"]: place["photos"] for place in client.get("/api/places/").json()["results"]}
     assert listed[network.coworking.pk] == expected and listed[network.fablab.pk] == []
+
+
+def test_the_admin_inline_reencodes_uploads(network):
+    from places.admin import PlacePhotoForm
+
+    form = PlacePhotoForm(
+        {"alt_text": "La façade", "position": 0}, {"image": png()}, instance=PlacePhoto(place=network.coworking)
+    )
+    assert form.is_valid(), form.errors
+    photo = form.save()
+    assert (photo.width, photo.height) == (600, 400) and photo.image.name.endswith(".jpg")
+    text = SimpleUploadedFile("a.gif", b"GIF89a not really", content_type="image/gif")
+    instance = PlacePhoto(place=network.coworking)
+    refused = PlacePhotoForm({"alt_text": "x", "position": 1}, {"image": text}, instance=instance)
+    assert not refused.is_valid() and "image" in refused.errors
+    assert PlacePhoto.objects.count() == 1
