@@ -193,13 +193,13 @@ def place_photos(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                 )
             except ApplicationError as exc:
-                for field, errors in (getattr(exc, "fields", None) or {}).items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, str(error))
-                if not getattr(exc, "fields", None):
-                    form.add_error(
-                        "image" if exc.code in {"invalid_image", "image_too_large"} else None, str(exc.message)
-                    )
+                if exc.fields:
+                    for field, errors in exc.fields.items():
+                        for error in errors:
+                            form.add_error(field if field in form.fields else None, str(error))
+                else:
+                    image_error = exc.code in {"invalid_image", "image_too_large"}
+                    form.add_error("image" if image_error else None, str(exc.message))
                 status = 422
             else:
                 messages.success(request, _("Photo added."))
