@@ -118,7 +118,7 @@ class ContactSerializer(serializers.Serializer):
     website = serializers.CharField()
 
 
-class PhotoSerializer(serializers.Serializer):
+class PlacePhotoSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="Absolute URL of the JPEG.")
     alt = serializers.CharField(help_text="What the photo shows (its text alternative).")
     width = serializers.IntegerField(help_text="In pixels.")
@@ -198,7 +198,7 @@ class PlaceSerializer(serializers.ModelSerializer):
     def get_url(self, obj: Place) -> str:
         return place_page_url(obj)
 
-    @extend_schema_field(PhotoSerializer(many=True, help_text="The place's photos, first one first."))
+    @extend_schema_field(PlacePhotoSerializer(many=True, help_text="The place's photos, first one first."))
     def get_photos(self, obj: Place) -> list[dict[str, Any]]:
         request = self.context.get("request")
         return [
