@@ -13,7 +13,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_helpers import AuditedAdmin, ReadOnlyAdmin
+from core.errors import ApplicationError
+from core.images import reencoded_jpeg
 from ledger.units import all_units
+from places.services.photos import MAX_PHOTOS
 
 from .models import (
     Booking,
@@ -23,6 +26,7 @@ from .models import (
     Place,
     PlaceKind,
     PlaceManager,
+    PlacePhoto,
     PlaceService,
     Qualification,
     Resource,
@@ -119,6 +123,45 @@ class PlaceManagerInline(admin.TabularInline):
     extra = 0
 
 
+class PlacePhotoForm(forms.ModelForm):
+    """An uploaded photo is re-encoded as the managers' page does it (core.images: size limit,
+    metadata removed, JPEG)."""
+
+    class Meta:
+        model = PlacePhoto
+        fields = ["image", "alt_text", "position"]
+
+    def clean_image(self) -> Any:
+        image = self.cleaned_data.get("image")
+        if image is None or image is False or not hasattr(image, "content_type"):
+            return image  # unchanged (already stored) or cleared
+        try:
+            return reencoded_jpeg(image)
+        except ApplicationError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+
+
+class PlacePhotoFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and (form.instance.pk or form.has_changed())
+        ]
+        if len(kept) > MAX_PHOTOS:
+            raise forms.ValidationError(_("A place has at most 8 photos: delete one first."))
+
+
+class PlacePhotoInline(admin.TabularInline):
+    model = PlacePhoto
+    form = PlacePhotoForm
+    formset = PlacePhotoFormSet
+    fields = ["image", "alt_text", "position"]
+    extra = 0
+    max_num = 8
+
+
 class ResourceInline(admin.TabularInline):
     model = Resource
     fk_name = "place"
@@ -136,7 +179,7 @@ class PlaceAdmin(AuditedAdmin):
     list_display = ["name", "commune", "public", "address"]
     list_filter = ["public", "commune"]
     search_fields = ["name", "address", "description"]
-    inlines = [OpeningRuleInline, OpeningExceptionInline, PlaceManagerInline, ResourceInline]
+    inlines = [OpeningRuleInline, OpeningExceptionInline, PlaceManagerInline, PlacePhotoInline, ResourceInline]
 
 
 class ResourcePriceForm(forms.ModelForm):

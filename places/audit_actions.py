@@ -23,5 +23,7 @@ AUDIT_ACTIONS = [
     ),
     AuditActionSpec("qualification_grant", _("Recorded the training “%(qualification)s” of %(person)s")),
     AuditActionSpec("calendar_feed_renew", _("Made a new private calendar link")),
+    AuditActionSpec("place_photo_add", _("Added a photo to %(place)s: “%(alt)s”")),
+    AuditActionSpec("place_photo_delete", _("Deleted a photo of %(place)s: “%(alt)s”")),
     AuditActionSpec("qualification_revoke", _("Withdrew the training “%(qualification)s” of %(person)s")),
 ]

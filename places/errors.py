@@ -85,3 +85,8 @@ class AvailabilityOutOfBounds(InvalidInput):
 class NoShowNotAllowed(ApplicationError):
     code = "no_show_not_allowed"
     default_message = gettext_lazy("This booking cannot be marked as a no-show: it has not started or is settled.")
+
+
+class TooManyPhotos(ApplicationError):
+    code = "too_many_photos"
+    default_message = gettext_lazy("A place has at most 8 photos: delete one first.")

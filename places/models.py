@@ -86,6 +86,30 @@ class Place(models.Model):
         return f"place:{self.pk}"
 
 
+class PlacePhoto(models.Model):
+    """A photo of a place, re-encoded as JPEG on upload (core.images); `alt_text` describes it to
+    screen readers. The first by position is the place's card picture in the directory."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to="places/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(
+        _("description"), max_length=200, help_text=_("What the photo shows, read out to blind visitors.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(alt_text=""), name="place_photo_alt_text_required")]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
 class PlaceManager(models.Model):
     """A member managing one place (its bookings, check-ins, qualifications); a role on that place only."""
 

@@ -118,6 +118,13 @@ class ContactSerializer(serializers.Serializer):
     website = serializers.CharField()
 
 
+class PlacePhotoSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Absolute URL of the JPEG.")
+    alt = serializers.CharField(help_text="What the photo shows (its text alternative).")
+    width = serializers.IntegerField(help_text="In pixels.")
+    height = serializers.IntegerField(help_text="In pixels.")
+
+
 class PlaceSerializer(serializers.ModelSerializer):
     commune = CommuneSerializer(read_only=True)
     kinds = serializers.ListField(child=serializers.CharField(), help_text="Codes: " + ", ".join(PlaceKind.values))
@@ -134,6 +141,7 @@ class PlaceSerializer(serializers.ModelSerializer):
     accessibility = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Place
@@ -155,6 +163,7 @@ class PlaceSerializer(serializers.ModelSerializer):
             "accessibility",
             "contact",
             "url",
+            "photos",
         ]
         read_only_fields = fields
 
@@ -188,6 +197,19 @@ class PlaceSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "description": "The place's page on the site."})
     def get_url(self, obj: Place) -> str:
         return place_page_url(obj)
+
+    @extend_schema_field(PlacePhotoSerializer(many=True, help_text="The place's photos, first one first."))
+    def get_photos(self, obj: Place) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        return [
+            {
+                "url": request.build_absolute_uri(photo.image.url) if request is not None else photo.image.url,
+                "alt": photo.alt_text,
+                "width": photo.width,
+                "height": photo.height,
+            }
+            for photo in obj.photos.all()
+        ]
 
 
 class PriceSerializer(serializers.ModelSerializer):

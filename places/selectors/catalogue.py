@@ -43,6 +43,7 @@ def public_places(
     return queryset.prefetch_related(
         Prefetch("resources", queryset=Resource.objects.filter(active=True).only("id", "place_id", "name")),
         "opening_rules",
+        "photos",
     ).order_by("name", "id")
 
 

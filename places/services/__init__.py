@@ -8,6 +8,7 @@ from places.services.bookings import (
     booking_settle,
     bookings_settle_due,
 )
+from places.services.photos import place_photo_add, place_photo_delete
 from places.services.qualifications import qualification_grant, qualification_revoke
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "booking_mark_no_show",
     "booking_settle",
     "bookings_settle_due",
+    "place_photo_add",
+    "place_photo_delete",
     "qualification_grant",
     "qualification_revoke",
 ]

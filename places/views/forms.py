@@ -149,3 +149,16 @@ class QualificationGrantForm(forms.Form):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+class PlacePhotoForm(forms.Form):
+    image = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG, GIF or WebP; it is shrunk and its metadata (position, camera) removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=_("Description"),
+        max_length=200,
+        help_text=_("What the photo shows, in a few words: it is read out to blind visitors."),
+    )

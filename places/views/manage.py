@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
-from places.models import MemberQualification, Place, Qualification
+from places.models import MemberQualification, Place, PlacePhoto, Qualification
 from places.selectors import pages
 from places.selectors.bookings import booking_get_visible, bookings_visible_to
 from places.selectors.roles import is_place_manager, managed_place_ids
 from places.services.bookings import booking_cancel, booking_check_in, booking_mark_no_show
+from places.services.photos import MAX_PHOTOS, place_photo_add, place_photo_delete
 from places.services.qualifications import qualification_grant, qualification_revoke
-from places.views.forms import CancelForm, DayForm, QualificationGrantForm
+from places.views.forms import CancelForm, DayForm, PlacePhotoForm, QualificationGrantForm
 
 
 def _managed(request: HttpRequest, pk: int) -> Place:
@@ -176,6 +177,62 @@ def qualification_revoke_view(request: HttpRequest, pk: int, holder_id: int) -> 
     return redirect("place-qualifications", pk=place.pk)
 
 
+@login_required
+def place_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    """The place's photos: add one (with its description), delete one (after a confirmation)."""
+    place = _managed(request, pk)
+    form = PlacePhotoForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                place_photo_add(
+                    place=place,
+                    upload=form.cleaned_data["image"],
+                    alt_text=form.cleaned_data["alt_text"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                if exc.fields:
+                    for field, errors in exc.fields.items():
+                        for error in errors:
+                            form.add_error(field if field in form.fields else None, str(error))
+                else:
+                    image_error = exc.code in {"invalid_image", "image_too_large"}
+                    form.add_error("image" if image_error else None, str(exc.message))
+                status = 422
+            else:
+                messages.success(request, _("Photo added."))
+                return redirect("place-photos", pk=place.pk)
+        else:
+            status = 400
+    photos = list(PlacePhoto.objects.filter(place=place))
+    return render(
+        request,
+        "places/photos.html",
+        {"place": place, "photos": photos, "form": form, "max_photos": MAX_PHOTOS, "full": len(photos) >= MAX_PHOTOS},
+        status=status,
+    )
+
+
+@login_required
+def place_photo_delete_view(request: HttpRequest, pk: int, photo_id: int) -> HttpResponse:
+    """GET: the confirmation; POST: delete the photo."""
+    place = _managed(request, pk)
+    photo = PlacePhoto.objects.filter(pk=photo_id, place=place).first()
+    if photo is None:
+        raise Http404
+    if request.method != "POST":
+        return render(request, "places/photo_delete.html", {"place": place, "photo": photo})
+    try:
+        place_photo_delete(photo=photo, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Photo deleted."))
+    return redirect("place-photos", pk=place.pk)
+
+
 urlpatterns = [
     path("places/manage/", place_manage_home, name="place-manage-home"),
     path("places/<int:pk>/manage/", place_manage, name="place-manage"),
@@ -186,4 +243,6 @@ urlpatterns = [
         qualification_revoke_view,
         name="place-qualification-revoke",
     ),
+    path("places/<int:pk>/photos/", place_photos, name="place-photos"),
+    path("places/<int:pk>/photos/<int:photo_id>/delete/", place_photo_delete_view, name="place-photo-delete"),
 ]

@@ -69,6 +69,7 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_now": catalogue.is_open_now(place, now=now),
             "exceptions": catalogue.upcoming_exceptions(place),
             "resources": pages.place_resources(place),
+            "photos": list(place.photos.all()),
             "manages": pages.managed_places_qs(request.user).filter(pk=place.pk).exists(),
         },
     )

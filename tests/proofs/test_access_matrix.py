@@ -741,6 +741,8 @@ ROUTES: dict[str, Route] = {
     "places/{pk}/manage/bookings/{booking_id}/{action}/": _r(STAFF),
     "places/{pk}/qualifications/": _r(STAFF),
     "places/{pk}/qualifications/{holder_id}/revoke/": _r(STAFF),
+    "places/{pk}/photos/": _r(STAFF),  # its photos: the place's managers and staff
+    "places/{pk}/photos/{photo_id}/delete/": _r(STAFF),
 }
 # Every route under admin/ is the Django admin's: admin.site.admin_view wraps each of them. media/
 # exists only with DEBUG on (uploaded photos, public like the listings and campaigns they illustrate).
