@@ -85,3 +85,8 @@ class AvailabilityOutOfBounds(InvalidInput):
 class NoShowNotAllowed(ApplicationError):
     code = "no_show_not_allowed"
     default_message = gettext_lazy("This booking cannot be marked as a no-show: it has not started or is settled.")
+
+
+class MembersOnly(ApplicationError):
+    code = "members_only"
+    default_message = gettext_lazy("This resource is for members only: it cannot be booked for a guest.")

@@ -8,15 +8,18 @@ from places.services.bookings import (
     booking_settle,
     bookings_settle_due,
 )
+from places.services.counter import booking_create_at_counter, counter_payment_record
 from places.services.qualifications import qualification_grant, qualification_revoke
 
 __all__ = [
     "booking_cancel",
     "booking_check_in",
     "booking_create",
+    "booking_create_at_counter",
     "booking_mark_no_show",
     "booking_settle",
     "bookings_settle_due",
+    "counter_payment_record",
     "qualification_grant",
     "qualification_revoke",
 ]

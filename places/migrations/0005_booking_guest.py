@@ -1,0 +1,59 @@
+"""Bookings at the counter for a guest who is not a member (member NULL, guest_name and guest_phone),
+and the transaction kind of the euros received for them (places.kinds). The overbooking triggers of
+0002 never read `member`: a guest's booking counts its seats like any other."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+from ledger.kinds import kinds_migration
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("ledger", "0015_alter_account_system_code"),
+        ("members", "0010_retained_records"),
+        ("places", "0003_calendar_feed"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="booking",
+            name="guest_name",
+            field=models.CharField(blank=True, max_length=150, verbose_name="guest's name"),
+        ),
+        migrations.AddField(
+            model_name="booking",
+            name="guest_phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="guest's phone"),
+        ),
+        migrations.AlterField(
+            model_name="booking",
+            name="member",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bookings",
+                to="members.member",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("guest_name", ""), ("guest_phone", ""), ("member__isnull", False)),
+                    models.Q(("guest_name__gt", ""), ("member__isnull", True)),
+                    models.Q(
+                        ("guest_phone", ""),
+                        ("member__isnull", True),
+                        ("status__in", ["completed", "cancelled", "no_show"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="booking_member_or_guest",
+            ),
+        ),
+        kinds_migration(["booking_counter"]),
+    ]
