@@ -6,6 +6,7 @@ paid in euros when they come (places.services.counter). Needs an Idempotency-Key
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import valid
+from core.errors import PermissionDenied
 from core.idempotency import caller_id, idempotency_key_from, ledger_key, run_idempotent
 from places.api.bookings import (
     IDEMPOTENCY_HEADER,
@@ -22,6 +24,7 @@ from places.api.bookings import (
     _out,
     refusal,
 )
+from places.selectors.roles import managed_place_ids
 from places.services import counter as services
 
 COUNTER_REFUSAL_CODES = (
@@ -51,6 +54,8 @@ class CounterBookingView(APIView):
         f"for an unknown resource. Refusals (422): {COUNTER_REFUSAL_CODES}.",
     )
     def post(self, request: Request) -> Response:
+        if not managed_place_ids(request.user):
+            raise PermissionDenied(_("Only the place's managers may book for a guest."))
         key = idempotency_key_from(request)
         data = valid(CounterBookingInputSerializer, request.data)
 

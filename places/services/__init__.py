@@ -8,7 +8,8 @@ from places.services.bookings import (
     booking_settle,
     bookings_settle_due,
 )
-from places.services.counter import booking_create_at_counter, counter_payment_record
+from places.services.counter import booking_create_at_counter
+from places.services.counter_payment import counter_payment_record
 from places.services.qualifications import qualification_grant, qualification_revoke
 
 __all__ = [

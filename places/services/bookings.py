@@ -60,6 +60,7 @@ from places.notifications import booking_cancelled_by_place_notify, booking_conf
 from places.openings import local_zone, opening_containing, to_utc
 from places.selectors.bookings import cancel_deadline, late_fee, place_account
 from places.selectors.roles import is_place_manager
+from places.services.counter_payment import counter_payment_record
 
 __all__ = [
     "CHECK_IN_EARLY_MINUTES",
@@ -386,8 +387,6 @@ def booking_check_in(*, booking: Booking, actor: Actor, now: dt.datetime | None 
             if hold is not None:
                 hold_capture(hold=hold, actor=actor, flow=True)
             if locked.member_id is None:
-                from places.services.counter import counter_payment_record
-
                 counter_payment_record(locked, actor)
             locked.status = S.CHECKED_IN
             locked.checked_in_at = now

@@ -3,7 +3,7 @@ in euros when they come.
 
 Nothing is held (the guest has no account): the booking only takes its seats, under the same
 family locks, time rules, idempotency and audit as a member's (places.services.bookings). The euros
-are recorded when the guest is checked in (`counter_payment_record`, called by booking_check_in):
+are recorded when the guest is checked in (places.services.counter_payment, called by booking_check_in):
 one posting world → the place's EUR account, keyed `booking-counter:<booking id>` so that it is
 written once. A counter booking cancelled (in time or late) or whose guest did not come posts
 nothing: nothing was paid, and there is no late fee to take from anyone.
@@ -26,27 +26,18 @@ from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
-from ledger import memos
-from ledger.models import Account, Transaction
-from ledger.services import system_account, transaction_post
-from ledger.units import get_unit
 from places.availability import family_ids, seats_free_for
 from places.errors import InvalidDuration, MembersOnly, ResourceNotFound, SlotUnavailable, UnitNotAccepted
-from places.kinds import BOOKING_COUNTER
 from places.locks import resources_lock
-from places.memos import BOOKING_COUNTER as BOOKING_COUNTER_MEMO
 from places.models import Booking, Resource
-from places.openings import local_zone, to_utc
-from places.selectors.bookings import place_account
+from places.openings import to_utc
 from places.selectors.roles import is_place_manager
 from places.services.bookings import _check_times, _replay, booking_price
+from places.services.counter_payment import COUNTER_UNIT
 
-__all__ = ["COUNTER_UNIT", "booking_create_at_counter", "counter_payment_record"]
+__all__ = ["COUNTER_UNIT", "booking_create_at_counter"]
 
 logger = logging.getLogger("bocage.places")
-
-# What a guest pays in at the counter.
-COUNTER_UNIT = "EUR"
 
 
 def _request_hash(
@@ -166,28 +157,3 @@ def booking_create_at_counter(
             return replayed
         logger.info("counter booking refused by the database: %s", exc)
         raise SlotUnavailable() from exc
-
-
-def counter_payment_record(booking: Booking, actor: Actor) -> Transaction | None:
-    """Record the euros a guest paid at the counter for `booking`: world → the place's EUR account,
-    keyed `booking-counter:<id>` (posted once, however often called). None for a member's booking
-    or a free one. Called inside booking_check_in's transaction."""
-    if booking.member_id is not None or booking.price == 0:
-        return None
-    place = booking.resource.place
-    amount = get_unit(booking.unit).to_money(booking.price)
-    return transaction_post(
-        legs=[
-            (system_account(Account.SystemCode.WORLD, booking.unit), -amount),
-            (place_account(place, booking.unit), amount),
-        ],
-        kind=BOOKING_COUNTER,
-        memo=memos.memo(
-            BOOKING_COUNTER_MEMO,
-            resource=booking.resource.name,
-            place=place.name,
-            date=booking.start.astimezone(local_zone()),
-        ),
-        actor=actor,
-        idempotency_key=f"booking-counter:{booking.pk}",
-    )

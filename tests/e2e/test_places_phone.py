@@ -62,7 +62,8 @@ def test_find_book_see_and_cancel_a_meeting_room_on_a_phone(live_server, page, n
     results.first.locator("a[data-book]").click()
 
     assert page.locator("#id_seats").input_value() == "6"
-    assert page.locator("[data-testid=booking-price]").inner_text().replace("\u202f", " ") == "80,00 ACH"  # booked whole
+    # Booked whole: the room's price, whatever the people.
+    assert page.locator("[data-testid=booking-price]").inner_text().replace("\u202f", " ") == "80,00 ACH"
     assert "Annulation gratuite jusqu’au" in page.locator("[data-testid=cancel-rule]").inner_text()
     assert no_horizontal_scroll(page)
     page.click("#booking-confirm")
