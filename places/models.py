@@ -323,8 +323,9 @@ class Booking(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
     # None for a booking made at the counter by a manager for a guest who is not a member.
     member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
-    guest_name = models.CharField(_("guest's name"), max_length=150, blank=True)
-    guest_phone = models.CharField(_("guest's phone"), max_length=30, blank=True)
+    # A database default too: a row written in raw SQL (a member's) needs no guest columns.
+    guest_name = models.CharField(_("guest's name"), max_length=150, blank=True, default="", db_default="")
+    guest_phone = models.CharField(_("guest's phone"), max_length=30, blank=True, default="", db_default="")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     blocks_until = models.DateTimeField(_("blocks until"))

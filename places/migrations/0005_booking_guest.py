@@ -21,12 +21,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="booking",
             name="guest_name",
-            field=models.CharField(blank=True, max_length=150, verbose_name="guest's name"),
+            field=models.CharField(blank=True, db_default="", default="", max_length=150, verbose_name="guest's name"),
         ),
         migrations.AddField(
             model_name="booking",
             name="guest_phone",
-            field=models.CharField(blank=True, max_length=30, verbose_name="guest's phone"),
+            field=models.CharField(blank=True, db_default="", default="", max_length=30, verbose_name="guest's phone"),
         ),
         migrations.AlterField(
             model_name="booking",
