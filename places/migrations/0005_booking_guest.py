@@ -2,11 +2,23 @@
 and the transaction kind of the euros received for them (places.kinds). The overbooking triggers of
 0002 never read `member`: a guest's booking counts its seats like any other."""
 
+import importlib
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
 from ledger.kinds import kinds_migration
+
+# SQLite rebuilds places_booking to make `member` nullable, which drops the triggers of 0002 that
+# refuse an overbooking: they are made again, the same, after the rebuild (PostgreSQL keeps its own).
+_overbooking = importlib.import_module("places.migrations.0002_bookings_refuse_overbooking")
+
+
+def sqlite_triggers_again(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in [*_overbooking.SQLITE_REVERSE, *_overbooking.SQLITE]:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -56,4 +68,5 @@ class Migration(migrations.Migration):
             ),
         ),
         kinds_migration(["booking_counter"]),
+        migrations.RunPython(sqlite_triggers_again, sqlite_triggers_again),
     ]
