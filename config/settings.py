@@ -282,6 +282,8 @@ BOCAGE_CAMPAIGN_MAX_DAYS = env_int("BOCAGE_CAMPAIGN_MAX_DAYS", 90)
 # the place (an expired hold pays nothing: it is released).
 BOCAGE_PLACES_SETTLE_GRACE_MINUTES = env_int("BOCAGE_PLACES_SETTLE_GRACE_MINUTES", 60)
 BOCAGE_PLACES_HOLD_MARGIN_HOURS = env_int("BOCAGE_PLACES_HOLD_MARGIN_HOURS", 72)
+# The name and phone of a guest booked at the counter are blanked this long after the booking's end.
+BOCAGE_PLACES_GUEST_RETENTION_DAYS = env_int("BOCAGE_PLACES_GUEST_RETENTION_DAYS", 90)
 # How often the beat settles the bookings that ended (places.tasks.bookings_settle).
 BOCAGE_PLACES_SETTLE_SECONDS = env_int("BOCAGE_PLACES_SETTLE_SECONDS", 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

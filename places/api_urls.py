@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import availability, bookings, catalogue, geojson, occupancy
+from .api import availability, bookings, catalogue, counter, geojson, occupancy
 
 # The GeoJSON and the occupancy first: `places/geojson/` and `places/occupancy/` are not place
 # ids, but keep them out of `places/<int:pk>/`'s way.
@@ -9,5 +9,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *occupancy.urlpatterns,
     *catalogue.urlpatterns,
     *availability.urlpatterns,
+    *counter.urlpatterns,
     *bookings.urlpatterns,
 ]

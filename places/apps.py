@@ -9,16 +9,22 @@ class PlacesConfig(AppConfig):
     def ready(self) -> None:
         from core.audit import register_actions
         from core.notifications import register as notification_kinds_register
+        from core.retention import register as retention_register
         from core.transparency import register as transparency_register
         from ledger import memos
+        from ledger.kinds import register as kinds_register
 
+        from . import retention
         from .audit_actions import AUDIT_ACTIONS
+        from .kinds import KINDS
         from .memos import MEMOS
         from .notifications import NOTIFICATION_KINDS
         from .transparency import places_section
 
         notification_kinds_register(*NOTIFICATION_KINDS)
         memos.register(*MEMOS)
+        kinds_register(*KINDS)
+        retention_register(*retention.RULES)
         register_actions(*AUDIT_ACTIONS)
 
         # Their part of a member's personal data export (RGPD), in members.personal_data's registry.

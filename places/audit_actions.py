@@ -11,6 +11,11 @@ AUDIT_ACTIONS = [
         amounts=(("price", OBJECT_UNIT),),
     ),
     AuditActionSpec(
+        "booking_create_at_counter",
+        _("Booked %(label)s for a guest at the counter (%(seats)s seat(s), %(price)s)"),
+        amounts=(("price", OBJECT_UNIT),),
+    ),
+    AuditActionSpec(
         "booking_cancel",
         _("Cancelled the booking %(label)s of %(person)s (kept %(fee)s): %(reason)s"),
         amounts=(("fee", OBJECT_UNIT),),

@@ -90,3 +90,8 @@ class NoShowNotAllowed(ApplicationError):
 class TooManyPhotos(ApplicationError):
     code = "too_many_photos"
     default_message = gettext_lazy("A place has at most 8 photos: delete one first.")
+
+
+class MembersOnly(ApplicationError):
+    code = "members_only"
+    default_message = gettext_lazy("This resource is for members only: it cannot be booked for a guest.")

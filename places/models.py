@@ -345,7 +345,11 @@ class Booking(models.Model):
     ACTIVE_STATUSES = (Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED, Status.NO_SHOW)
 
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="bookings")
+    # None for a booking made at the counter by a manager for a guest who is not a member.
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
+    # A database default too: a row written in raw SQL (a member's) needs no guest columns.
+    guest_name = models.CharField(_("guest's name"), max_length=150, blank=True, default="", db_default="")
+    guest_phone = models.CharField(_("guest's phone"), max_length=30, blank=True, default="", db_default="")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     blocks_until = models.DateTimeField(_("blocks until"))
@@ -381,6 +385,14 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(seats__gte=1), name="booking_seats_positive"),
             models.CheckConstraint(condition=Q(price__gte=0, fee__gte=0), name="booking_amounts_not_negative"),
             models.CheckConstraint(condition=Q(fee__lte=F("price")), name="booking_fee_within_price"),
+            # A member's booking, or a guest's made at the counter (its name required); retention
+            # (places.retention) blanks a past guest's name and phone, once the booking is over.
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, guest_name="", guest_phone="")
+                | Q(member__isnull=True, guest_name__gt="")
+                | Q(member__isnull=True, guest_phone="", status__in=["completed", "cancelled", "no_show"]),
+                name="booking_member_or_guest",
+            ),
         ]
         indexes = [
             models.Index(fields=["resource", "start"], name="booking_resource_start"),

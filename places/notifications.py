@@ -55,11 +55,14 @@ def _params(booking: Booking) -> dict[str, str]:
 
 
 def _language(booking: Booking) -> str:
-    return booking.member.language or settings.LANGUAGE_CODE
+    return booking.member.language if booking.member is not None and booking.member.language else settings.LANGUAGE_CODE
 
 
 def booking_confirmed_notify(booking: Booking) -> None:
-    """Tell the member their booking is confirmed (on the site; by mail if they asked for it)."""
+    """Tell the member their booking is confirmed (on the site; by mail if they asked for it);
+    nothing for a guest booked at the counter (no account to tell)."""
+    if booking.member is None:
+        return
     params = _params(booking)
     with override(_language(booking)):
         subject = _("Booking confirmed: %(resource)s, %(when)s") % params
@@ -68,7 +71,10 @@ def booking_confirmed_notify(booking: Booking) -> None:
 
 
 def booking_cancelled_by_place_notify(booking: Booking, reason: str) -> None:
-    """Tell the member a manager (or staff) cancelled their booking, with the reason."""
+    """Tell the member a manager (or staff) cancelled their booking, with the reason; nothing for a
+    guest booked at the counter (the manager calls them)."""
+    if booking.member is None:
+        return
     with override(_language(booking)):
         params = {**_params(booking), "reason": reason or _("no reason given")}
         subject = _("Your booking of %(resource)s on %(when)s was cancelled") % params

@@ -39,6 +39,7 @@ from members.selectors import member_or_none
 from places.errors import ResourceNotFound
 from places.models import Booking, Resource
 from places.selectors.bookings import booking_get_visible, bookings_visible_to, cancel_deadline, cancellation_fee
+from places.selectors.roles import is_place_manager
 from places.services import bookings as services
 
 KEY_NO_PERSONAL_DATA = "Never put personal data in it (no name, e-mail or phone number): it is kept with the booking."
@@ -127,7 +128,13 @@ class BookingSerializer(serializers.ModelSerializer):
     start = AwareDateTimeField(read_only=True)
     end = AwareDateTimeField(read_only=True)
     place = serializers.IntegerField(source="resource.place_id", read_only=True)
-    member = MemberRefSerializer(read_only=True)
+    member = MemberRefSerializer(read_only=True, allow_null=True, help_text="null for a guest booked at the counter.")
+    guest_name = serializers.SerializerMethodField(
+        help_text="A guest booked at the counter: their name, for the place's managers and staff only (else null)."
+    )
+    guest_phone = serializers.SerializerMethodField(
+        help_text="A guest booked at the counter: their phone, for the place's managers and staff only (else null)."
+    )
     status = serializers.CharField(read_only=True, help_text="confirmed, checked_in, completed, cancelled or no_show")
     price = PriceField(help_text="Held when booked: per step and per seat × the steps × the seats.")
     fee = PriceField(help_text="What a late cancellation or a no-show kept.")
@@ -143,6 +150,8 @@ class BookingSerializer(serializers.ModelSerializer):
             "resource",
             "place",
             "member",
+            "guest_name",
+            "guest_phone",
             "start",
             "end",
             "seats",
@@ -158,6 +167,18 @@ class BookingSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "settled_at",
         ]
+
+    def _shows_guest(self, obj: Booking) -> bool:
+        request = self.context.get("request")
+        return obj.member_id is None and request is not None and is_place_manager(request.user, obj.resource.place_id)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_guest_name(self, obj: Booking) -> str | None:
+        return obj.guest_name if self._shows_guest(obj) else None
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_guest_phone(self, obj: Booking) -> str | None:
+        return obj.guest_phone if self._shows_guest(obj) else None
 
     @extend_schema_field({"type": "string", "format": "date-time"})
     def get_cancel_deadline(self, obj: Booking) -> str:

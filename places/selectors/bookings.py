@@ -54,9 +54,10 @@ def late_fee(booking: Booking) -> int:
 
 def cancellation_fee(booking: Booking, *, now: dt.datetime | None = None) -> int:
     """The minor units a cancellation by the member would keep now: 0 before the deadline (and for
-    a booking that is no longer confirmed), the late fee after it."""
+    a booking that is no longer confirmed, and for a guest's at the counter: nothing is held), the
+    late fee after it."""
     now = now or timezone.now()
-    if booking.status != Booking.Status.CONFIRMED or now < cancel_deadline(booking):
+    if booking.member_id is None or booking.status != Booking.Status.CONFIRMED or now < cancel_deadline(booking):
         return 0
     return late_fee(booking)
 

@@ -8,6 +8,8 @@ from places.services.bookings import (
     booking_settle,
     bookings_settle_due,
 )
+from places.services.counter import booking_create_at_counter
+from places.services.counter_payment import counter_payment_record
 from places.services.photos import place_photo_add, place_photo_delete
 from places.services.qualifications import qualification_grant, qualification_revoke
 
@@ -15,9 +17,11 @@ __all__ = [
     "booking_cancel",
     "booking_check_in",
     "booking_create",
+    "booking_create_at_counter",
     "booking_mark_no_show",
     "booking_settle",
     "bookings_settle_due",
+    "counter_payment_record",
     "place_photo_add",
     "place_photo_delete",
     "qualification_grant",

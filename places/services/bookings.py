@@ -60,6 +60,7 @@ from places.notifications import booking_cancelled_by_place_notify, booking_conf
 from places.openings import local_zone, opening_containing, to_utc
 from places.selectors.bookings import cancel_deadline, late_fee, place_account
 from places.selectors.roles import is_place_manager
+from places.services.counter_payment import counter_payment_record
 
 __all__ = [
     "CHECK_IN_EARLY_MINUTES",
@@ -312,12 +313,14 @@ def _is_manager(booking: Booking, actor: Actor) -> bool:
 
 def _is_member(booking: Booking, actor: Actor) -> bool:
     user = acting_user(actor)
-    return user is not None and booking.member.user_id == user.pk
+    return user is not None and booking.member is not None and booking.member.user_id == user.pk
 
 
 def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.datetime | None = None) -> Booking:
     """Cancel a booking: by its member before the start (free before the deadline, the late fee
-    kept after it), or by a manager of the place or staff (always free, the member notified).
+    kept after it), or by a manager of the place or staff (always free, the member notified). A
+    guest's booking at the counter (places.services.counter) is cancelled by a manager and posts
+    nothing, in time or late: nothing was held or paid.
 
     Raises BookingNotFound (a stranger), BookingNotCancellable; a repeat returns the booking unchanged.
     """
@@ -344,7 +347,7 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
             locked.cancel_reason = reason
             locked.save(update_fields=["fee", "status", "cancelled_at", "cancelled_by", "cancel_reason"])
             audit_record(actor=actor, action="booking_cancel", target=locked, reason=reason, fee=locked.fee)
-            if by_place:
+            if by_place and locked.member_id is not None:
                 booking_cancelled_by_place_notify(locked, reason)
             return locked
 
@@ -364,8 +367,9 @@ def _manager_lock(booking: Booking, actor: Actor) -> Booking:
 
 def booking_check_in(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """A manager of the place (or staff) checks the member in, from 30 minutes before the start to
-    the end: the hold is captured in full. Raises BookingNotFound, PermissionDenied, CheckInNotAllowed;
-    a repeat returns the booking unchanged."""
+    the end: the hold is captured in full. For a guest's booking at the counter, the euros received
+    are recorded instead (world → the place's EUR account, once: counter_payment_record). Raises
+    BookingNotFound, PermissionDenied, CheckInNotAllowed; a repeat returns the booking unchanged."""
     now = to_utc(now or timezone.now())
 
     def attempt() -> Booking:
@@ -382,6 +386,8 @@ def booking_check_in(*, booking: Booking, actor: Actor, now: dt.datetime | None 
             hold = _pending_hold(locked)
             if hold is not None:
                 hold_capture(hold=hold, actor=actor, flow=True)
+            if locked.member_id is None:
+                counter_payment_record(locked, actor)
             locked.status = S.CHECKED_IN
             locked.checked_in_at = now
             locked.settled_at = now
@@ -394,7 +400,8 @@ def booking_check_in(*, booking: Booking, actor: Actor, now: dt.datetime | None 
 
 def booking_mark_no_show(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """A manager (or staff), after the start of a booking not yet settled: the late fee is kept, the
-    rest released, as for a late cancellation. Raises BookingNotFound, PermissionDenied,
+    rest released, as for a late cancellation (a guest's booking at the counter: nothing posted,
+    nothing was paid). Raises BookingNotFound, PermissionDenied,
     NoShowNotAllowed; a repeat returns the booking unchanged."""
     now = to_utc(now or timezone.now())
 
@@ -420,7 +427,9 @@ def booking_mark_no_show(*, booking: Booking, actor: Actor, now: dt.datetime | N
 
 def booking_settle(*, booking_id: int, now: dt.datetime | None = None, grace_minutes: int | None = None) -> bool:
     """Complete one booking that has ended: a confirmed one `grace_minutes` after its end (its hold
-    captured in full), a checked-in one at its end (already paid). False, and nothing written, when
+    captured in full), a checked-in one at its end (already paid). A guest's booking at the counter
+    not checked in by then is marked a no-show, not completed: it was never paid, and nothing is
+    posted. False, and nothing written, when
     it is not due or already settled: safe to run twice or concurrently."""
     now = to_utc(now or timezone.now())
     grace = dt.timedelta(
@@ -436,6 +445,11 @@ def booking_settle(*, booking_id: int, now: dt.datetime | None = None, grace_min
                 return True
             if locked.status != S.CONFIRMED or locked.end + grace > now:
                 return False
+            if locked.member_id is None:
+                locked.status = S.NO_SHOW
+                locked.settled_at = now
+                locked.save(update_fields=["status", "settled_at"])
+                return True
             hold = _pending_hold(locked)
             if hold is not None:
                 try:
@@ -452,8 +466,9 @@ def booking_settle(*, booking_id: int, now: dt.datetime | None = None, grace_min
 
 
 def bookings_settle_due(*, now: dt.datetime | None = None, grace_minutes: int | None = None) -> int:
-    """Complete every booking that has ended (booking_settle, each in its own transaction); returns
-    how many were completed. Safe to run twice, concurrently, or after dying half-way."""
+    """Complete every booking that has ended (booking_settle, each in its own transaction; a guest's
+    unpaid booking at the counter becomes a no-show); returns how many were settled. Safe to run
+    twice, concurrently, or after dying half-way."""
     now = to_utc(now or timezone.now())
     grace = dt.timedelta(
         minutes=settings.BOCAGE_PLACES_SETTLE_GRACE_MINUTES if grace_minutes is None else grace_minutes

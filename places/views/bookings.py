@@ -166,7 +166,7 @@ def _own_booking(request: HttpRequest, pk: int) -> Booking:
         booking = booking_get_visible(request.user, pk)
     except NotFound:
         raise Http404 from None
-    if booking.member.user_id != request.user.pk:
+    if booking.member is None or booking.member.user_id != request.user.pk:
         raise Http404
     return booking
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import DateField
 from members.models import Commune
 from members.picker import MemberField
-from places.models import PlaceKind, PlaceService, Qualification, ResourceKind
+from places.models import PlaceKind, PlaceService, Qualification, Resource, ResourceKind
 from places.openings import to_utc, wall_instant
 
 
@@ -118,6 +118,41 @@ class BookingForm(forms.Form):
             seats.validators.append(MaxValueValidator(capacity, _("At most %(limit_value)s people.")))
         if capacity == 1:
             seats.widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date") and data.get("start") is not None and data.get("end") is not None:
+            start, end = _local_span(data["date"], data["start"], data["end"])
+            if end <= start:
+                self.add_error("end", _("The end must come after the start."))
+            else:
+                data["span"] = (start, end)
+        return data
+
+
+class CounterBookingForm(forms.Form):
+    """A manager books for a guest who is not a member, paid in euros at the counter."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    resource: forms.ModelChoiceField[Resource] = forms.ModelChoiceField(
+        label=_("Resource"), queryset=Resource.objects.none(), empty_label=None
+    )
+    date = DateField(label=_("Day"))
+    start = _time_field(_("Start"))
+    end = _time_field(_("End"))
+    seats = forms.IntegerField(label=_("People"), min_value=1, max_value=10_000, initial=1)
+    guest_name = forms.CharField(label=_("Guest's name"), max_length=150)
+    guest_phone = forms.CharField(
+        label=_("Phone"), max_length=30, required=False, help_text=_("To call them if the booking is cancelled.")
+    )
+
+    def __init__(self, *args: Any, resources: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        kwargs.setdefault("prefix", "guest")
+        super().__init__(*args, **kwargs)
+        field = self.fields["resource"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = resources if resources is not None else Resource.objects.none()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -17,14 +17,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
-from places.models import MemberQualification, Place, PlacePhoto, Qualification
+from places.models import MemberQualification, Place, PlacePhoto, Qualification, Resource
 from places.selectors import pages
 from places.selectors.bookings import booking_get_visible, bookings_visible_to
 from places.selectors.roles import is_place_manager, managed_place_ids
 from places.services.bookings import booking_cancel, booking_check_in, booking_mark_no_show
+from places.services.counter import booking_create_at_counter
 from places.services.photos import MAX_PHOTOS, place_photo_add, place_photo_delete
 from places.services.qualifications import qualification_grant, qualification_revoke
-from places.views.forms import CancelForm, DayForm, PlacePhotoForm, QualificationGrantForm
+from places.views.forms import CancelForm, CounterBookingForm, DayForm, PlacePhotoForm, QualificationGrantForm
 
 
 def _managed(request: HttpRequest, pk: int) -> Place:
@@ -50,9 +51,22 @@ def place_manage_home(request: HttpRequest) -> HttpResponse:
     return render(request, "places/manage_home.html", {"places": places})
 
 
+def _counter_resources(place: Place) -> Any:
+    """The place's resources a guest may book at the counter: open to non-members, bookable."""
+    return Resource.objects.filter(place=place, active=True, members_only=False).order_by("name")
+
+
 @login_required
 def place_manage(request: HttpRequest, pk: int) -> HttpResponse:
-    place = _managed(request, pk)
+    return _manage_page(request, _managed(request, pk))
+
+
+def _manage_page(
+    request: HttpRequest, place: Place, counter_form: CounterBookingForm | None = None, status: int = 200
+) -> HttpResponse:
+    resources = _counter_resources(place)
+    if counter_form is None and "EUR" in place.units and resources.exists():
+        counter_form = CounterBookingForm(resources=resources)
     form = DayForm(request.GET or None)
     day = timezone.localdate()
     if form.is_bound and form.is_valid() and form.cleaned_data["date"]:
@@ -75,16 +89,61 @@ def place_manage(request: HttpRequest, pk: int) -> HttpResponse:
             "following": first + dt.timedelta(days=days),
             "bookings": bookings,
             "cancel_form": CancelForm(),
+            "counter_form": counter_form,
             "now": timezone.now(),
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=400 if form.is_bound and not form.is_valid() else status,
     )
+
+
+@login_required
+@require_POST
+def counter_booking_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The manager's form "book for a non-member": a guest's booking paid in euros at the counter."""
+    place = _managed(request, pk)
+    form = CounterBookingForm(request.POST, resources=_counter_resources(place))
+    if not form.is_valid():
+        return _manage_page(request, place, form, status=400)
+    data = form.cleaned_data
+    start, end = data["span"]
+    try:
+        booking = booking_create_at_counter(
+            resource=data["resource"],
+            guest_name=data["guest_name"],
+            guest_phone=data["guest_phone"],
+            start=start,
+            end=end,
+            seats=data["seats"],
+            actor=request.user,
+            idempotency_key=f"counter-page:{request.user.pk}:{data['idempotency_key']}",
+        )
+    except ApplicationError as exc:
+        for field, errors in (exc.fields or {}).items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, str(error))
+        if not exc.fields:
+            form.add_error(None, str(exc.message))
+        return _manage_page(request, place, form, status=422)
+    messages.success(
+        request,
+        _("Booked for %(name)s: to pay at the counter when they come.") % {"name": booking.guest_name},
+    )
+    day = timezone.localtime(booking.start).date().isoformat()
+    return redirect(f"{reverse('place-manage', args=[place.pk])}?date={day}")
 
 
 ACTIONS: dict[str, tuple[Any, Any]] = {
     "check-in": (booking_check_in, gettext_lazy("Checked in: the price is paid to the place.")),
     "no-show": (booking_mark_no_show, gettext_lazy("Marked as a no-show: the late fee is kept, the rest released.")),
     "cancel": (booking_cancel, gettext_lazy("Booking cancelled: the held amount is released and the member told.")),
+}
+
+
+# A guest's booking at the counter: what the same actions mean when nothing was held.
+COUNTER_DONE: dict[str, Any] = {
+    "check-in": gettext_lazy("Checked in: the euros received at the counter are recorded in the place's account."),
+    "no-show": gettext_lazy("Marked as a no-show: nothing was paid, nothing is recorded."),
+    "cancel": gettext_lazy("Booking cancelled: nothing was paid. Call the guest if they were not told."),
 }
 
 
@@ -101,6 +160,8 @@ def booking_action(request: HttpRequest, pk: int, booking_id: int, action: str) 
     if booking.resource.place_id != place.pk:
         raise Http404
     service, done = ACTIONS[action]
+    if booking.member_id is None:
+        done = COUNTER_DONE.get(action, done)
     kwargs: dict[str, Any] = {"booking": booking, "actor": request.user}
     if action == "cancel":
         form = CancelForm(request.POST)
@@ -236,6 +297,7 @@ def place_photo_delete_view(request: HttpRequest, pk: int, photo_id: int) -> Htt
 urlpatterns = [
     path("places/manage/", place_manage_home, name="place-manage-home"),
     path("places/<int:pk>/manage/", place_manage, name="place-manage"),
+    path("places/<int:pk>/manage/counter/", counter_booking_new, name="place-counter-booking"),
     path("places/<int:pk>/manage/bookings/<int:booking_id>/<str:action>/", booking_action, name="place-booking-action"),
     path("places/<int:pk>/qualifications/", place_qualifications, name="place-qualifications"),
     path(

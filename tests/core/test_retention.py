@@ -38,6 +38,7 @@ NOTHING = {
     "members.user_sessions_ended": 0,
     "membership.refusal_reasons": 0,
     "membership.signups_confirmed": 0,
+    "places.counter_guests": 0,
 }
 
 

@@ -337,6 +337,12 @@ def body_for(method: str, route: str, world: dict[str, Any]) -> tuple[Any, str]:
             "end": local(booking_day(3), 15).isoformat(),
         },
         ("post", "api/bookings/{pk}/cancel/"): {"reason": "Annulé"},
+        ("post", "api/bookings/counter/"): {
+            "resource": world["room"].pk,
+            "start": local(booking_day(3), 16).isoformat(),
+            "end": local(booking_day(3), 17).isoformat(),
+            "guest_name": "Jeanne Passante",
+        },
         ("post", "api/campaigns/"): {
             "title": "Jardin partagé",
             "summary": "Un jardin",

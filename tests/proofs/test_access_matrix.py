@@ -488,6 +488,7 @@ ROUTES: dict[str, Route] = {
     "api/exchanges/{pk}/reviews/": _r(PRIVATE),
     # --- API: the places' bookings (a member books only for themself; places' managers act on theirs)
     "api/bookings/": _r(OWN, "post", rows=True),
+    "api/bookings/counter/": _r(STAFF),  # a place's managers book for a guest who is not a member; staff
     "api/bookings/{pk}/": _r(PRIVATE),
     "api/bookings/{pk}/cancel/": _r(PRIVATE),
     "api/bookings/{pk}/check-in/": _r(PRIVATE),
@@ -739,6 +740,7 @@ ROUTES: dict[str, Route] = {
     "places/manage/": _r(STAFF),  # a place's managers (a role on that place only) and staff
     "places/{pk}/manage/": _r(STAFF),
     "places/{pk}/manage/bookings/{booking_id}/{action}/": _r(STAFF),
+    "places/{pk}/manage/counter/": _r(STAFF),
     "places/{pk}/qualifications/": _r(STAFF),
     "places/{pk}/qualifications/{holder_id}/revoke/": _r(STAFF),
     "places/{pk}/photos/": _r(STAFF),  # its photos: the place's managers and staff
