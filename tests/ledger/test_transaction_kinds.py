@@ -14,6 +14,7 @@ from ledger import kinds
 from ledger.kinds import HOLD_CAPTURE, POSTING, REVERSAL, TRANSFER
 from ledger.models import Entry, Transaction, TransactionKind
 from membership.kinds import MEMBERSHIP
+from places.kinds import BOOKING_COUNTER
 from timebank.kinds import SERVICE
 
 EVERY_KIND = {
@@ -30,6 +31,7 @@ EVERY_KIND = {
     CAMPAIGN_PAYOUT,
     SHARE_SUBSCRIPTION,
     SHARE_REDEMPTION,
+    BOOKING_COUNTER,
 }
 
 
