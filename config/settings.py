@@ -340,6 +340,25 @@ BOCAGE_UNITS: dict[str, dict[str, Any]] = {
         "default_min_balance": env_str("BOCAGE_GRN_MIN", "-500"),
         "default_max_balance": env_str("BOCAGE_GRN_MAX", "2000"),
     },
+    # Booking credits (places: plans' allowances and carnets), one unit per kind of credit, never
+    # mixed with money. Nobody holds them by default: each plan subscription or carnet gets its own
+    # account (system code `credit`), issued by the place that sells it.
+    "CRJ": {
+        "name": _("Day credits (plans and carnets)"),
+        "kind": "credit",
+        "decimals": 2,
+        "member_account": False,
+        "default_min_balance": "0",
+        "default_max_balance": None,
+    },
+    "CRH": {
+        "name": _("Hour credits (plans and carnets)"),
+        "kind": "credit",
+        "decimals": 2,
+        "member_account": False,
+        "default_min_balance": "0",
+        "default_max_balance": None,
+    },
 }
 for _code, _unit in BOCAGE_UNITS.items():
     if _code not in moneyed.CURRENCIES:

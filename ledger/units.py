@@ -33,7 +33,13 @@ class UnitKind:
     FIAT = "fiat"
     BACKED = "backed"
     MUTUAL_CREDIT = "mutual_credit"
-    CHOICES = [(FIAT, _("Fiat")), (BACKED, _("Backed local currency")), (MUTUAL_CREDIT, _("Mutual credit"))]
+    CREDIT = "credit"  # booking credits of the places (days, hours): never money
+    CHOICES = [
+        (FIAT, _("Fiat")),
+        (BACKED, _("Backed local currency")),
+        (MUTUAL_CREDIT, _("Mutual credit")),
+        (CREDIT, _("Booking credits")),
+    ]
 
 
 @dataclass(frozen=True)

@@ -95,4 +95,20 @@ def test_units_are_listed_with_their_default_limits_to_anyone(db, settings):
             "default_min_balance": "-500.00",
             "default_max_balance": "2000.00",
         },
+        {
+            "code": "CRJ",
+            "name": names["CRJ"],
+            "kind": "credit",
+            "decimals": 2,
+            "default_min_balance": "0.00",
+            "default_max_balance": None,
+        },
+        {
+            "code": "CRH",
+            "name": names["CRH"],
+            "kind": "credit",
+            "decimals": 2,
+            "default_min_balance": "0.00",
+            "default_max_balance": None,
+        },
     ]

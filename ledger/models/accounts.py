@@ -27,10 +27,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ledger import kinds, memos
+from ledger.units import Unit, get_unit
 from members.models import Member
-
-from . import kinds, memos
-from .units import Unit, get_unit
 
 
 class Account(models.Model):
@@ -47,6 +46,7 @@ class Account(models.Model):
         ESCROW = "escrow", _("Escrow")
         CAPITAL = "capital", _("Cooperative capital")
         PLACE = "place", _("Place (tiers-lieu)")
+        CREDIT = "credit", _("Booking credits (a plan's allowance or a carnet)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
