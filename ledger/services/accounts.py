@@ -23,6 +23,7 @@ SYSTEM_ACCOUNT_LIMITS: dict[str, tuple[int | None, int | None]] = {
     Account.SystemCode.ESCROW: (0, None),
     Account.SystemCode.CAPITAL: (0, None),
     Account.SystemCode.PLACE: (0, None),
+    Account.SystemCode.CREDIT: (0, None),
 }
 
 # The audit log's name for each account status change.
