@@ -14,7 +14,7 @@ from ledger import kinds
 from ledger.kinds import HOLD_CAPTURE, POSTING, REVERSAL, TRANSFER
 from ledger.models import Entry, Transaction, TransactionKind
 from membership.kinds import MEMBERSHIP
-from places.kinds import BOOKING_COUNTER
+from places.kinds import BOOKING_COUNTER, CARNET_PURCHASE, CREDIT_EXPIRY, CREDIT_GRANT
 from timebank.kinds import SERVICE
 
 EVERY_KIND = {
@@ -32,6 +32,9 @@ EVERY_KIND = {
     SHARE_SUBSCRIPTION,
     SHARE_REDEMPTION,
     BOOKING_COUNTER,
+    CARNET_PURCHASE,
+    CREDIT_GRANT,
+    CREDIT_EXPIRY,
 }
 
 
