@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from ledger.models import Account
 from members.models import Member
+from places.errors import SubscriptionNotFound
 from places.models import Pass, PassOffer, Plan, PlanAllowance, Resource, Subscription
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "pass_offers_on_sale",
     "plans_on_sale",
     "subscription_active_on",
+    "subscription_visible_to",
     "usable_carnets",
 ]
 
@@ -180,3 +183,15 @@ def member_passes(member: Member, *, on: dt.date | None = None) -> MemberPasses:
         .order_by("-created_at", "-id")
     ]
     return MemberPasses(subscriptions=subscriptions, carnets=carnets)
+
+
+def subscription_visible_to(user: Any, subscription_id: int) -> Subscription:
+    """A subscription its member (or staff) may act on; SubscriptionNotFound for anyone else."""
+    subscription = Subscription.objects.select_related("plan", "member", "standing_order").filter(pk=subscription_id).first()
+    if subscription is None:
+        raise SubscriptionNotFound()
+    if getattr(user, "is_staff", False) and getattr(user, "is_authenticated", False):
+        return subscription
+    if user is None or subscription.member.user_id != user.pk:
+        raise SubscriptionNotFound()
+    return subscription

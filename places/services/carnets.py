@@ -28,7 +28,6 @@ from ledger.selectors import member_account
 from ledger.services import transaction_post
 from ledger.units import get_unit
 from members.models import Member
-from members.selectors import member_or_none
 from places.errors import NotOnSale, PassOfferNotFound
 from places.kinds import CARNET_PURCHASE, CREDIT_EXPIRY
 from places.memos import CARNET_PURCHASE as CARNET_MEMO
@@ -36,17 +35,11 @@ from places.memos import CREDIT_EXPIRY as EXPIRY_MEMO
 from places.models import Pass, PassOffer, Place
 from places.selectors.credits import carnet_account, credit_issuer, seller_account
 from places.selectors.passes import available_credits
+from places.services.common import may_act_for
 
 __all__ = ["carnet_buy", "carnet_expire", "carnets_expire_due", "credits_take_back"]
 
 logger = logging.getLogger("bocage.places")
-
-
-def _may_act_for(actor: Actor, member: Member) -> bool:
-    caller = member_or_none(actor)
-    if caller is not None and caller.pk == member.pk:
-        return True
-    return bool(getattr(actor, "is_staff", False))
 
 
 def _request_hash(offer: PassOffer, member: Member) -> str:
@@ -78,7 +71,7 @@ def carnet_buy(
     refusals (InsufficientFunds, AccountNotFound, AccountFrozen…): nothing is written when refused.
     The same key and request return the first carnet.
     """
-    if not _may_act_for(actor, member):
+    if not may_act_for(actor, member):
         raise PermissionDenied(_("You may only buy a carnet for yourself."))
     now = now or timezone.now()
     request_hash = _request_hash(offer, member)
