@@ -51,7 +51,9 @@ def allowance_out(allowance: PlanAllowance) -> dict[str, Any]:
         "resource": allowance.resource_id,
         "resource_kind": allowance.resource_kind or None,
         "per_period": amount(allowance.amount, allowance.unit),
-        "overage_price": None if allowance.overage_price is None else amount(allowance.overage_price, allowance.plan.unit),
+        "overage_price": None
+        if allowance.overage_price is None
+        else amount(allowance.overage_price, allowance.plan.unit),
     }
 
 

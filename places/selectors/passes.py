@@ -187,7 +187,9 @@ def member_passes(member: Member, *, on: dt.date | None = None) -> MemberPasses:
 
 def subscription_visible_to(user: Any, subscription_id: int) -> Subscription:
     """A subscription its member (or staff) may act on; SubscriptionNotFound for anyone else."""
-    subscription = Subscription.objects.select_related("plan", "member", "standing_order").filter(pk=subscription_id).first()
+    subscription = (
+        Subscription.objects.select_related("plan", "member", "standing_order").filter(pk=subscription_id).first()
+    )
     if subscription is None:
         raise SubscriptionNotFound()
     if getattr(user, "is_staff", False) and getattr(user, "is_authenticated", False):

@@ -213,6 +213,12 @@ def on_paid(order: StandingOrder, execution: Any) -> None:
     if subscription is None:
         logger.warning("standing order %s paid for no subscription (%s)", order.pk, order.purpose)
         return
+    if subscription.status == Subscription.Status.ENDED or (
+        subscription.end is not None and execution.due_date >= subscription.end
+    ):
+        logger.warning("standing order %s paid a period of the ended subscription %s", order.pk, subscription.pk)
+        _stop_order_after_commit(order.pk)
+        return
     period = str(execution.period)
     plan = subscription.plan
     for allowance in plan.allowances.all():
@@ -252,13 +258,28 @@ def _schedule_end(subscription: Subscription, *, now: dt.datetime | None = None)
         _end(subscription)
 
 
+def _stop_order_after_commit(order_id: int) -> None:
+    """Withdraw the order of an ended plan once the ledger's transaction has committed (a hook may not
+    change the order the ledger is saving); the beat `subscriptions_end_due` does it if this is lost."""
+
+    def stop() -> None:
+        order = StandingOrder.objects.filter(pk=order_id, status=StandingOrder.Status.ACTIVE).first()
+        if order is not None:
+            standing_order_cancel(order=order, actor=None, reason="subscription_ended")
+
+    transaction.on_commit(stop)
+
+
 def on_missed(order: StandingOrder, execution: Any, final: bool) -> None:
-    """A period could not be paid; once given up (`final`), the plan ends after its paid days."""
+    """A period could not be paid; once given up (`final`), the plan ends after its paid days and
+    its order is withdrawn (no later period is taken for a plan that ended)."""
     if not final:
         return
     subscription = _subscription_of(order)
     if subscription is not None:
-        _schedule_end(subscription)
+        # The moment the ledger recorded the miss (the beat's, maybe late): the plan ends at once if its day has come.
+        _schedule_end(subscription, now=getattr(execution, "updated_at", None))
+        _stop_order_after_commit(order.pk)
 
 
 def on_stopped(order: StandingOrder) -> None:
@@ -306,20 +327,28 @@ def subscription_cancel(*, subscription: Subscription, actor: Actor) -> Subscrip
 def subscription_end(subscription_id: int, *, now: dt.datetime | None = None) -> bool:
     """End one subscription whose end day has come; safe twice."""
     with transaction.atomic(durable=True):
-        current = (
-            Subscription.objects.select_for_update().select_related("plan", "plan__place").get(pk=subscription_id)
-        )
+        current = Subscription.objects.select_for_update().select_related("plan", "plan__place").get(pk=subscription_id)
         if current.status == Subscription.Status.ENDED or current.end is None:
             return False
         if current.end > timezone.localdate(now or timezone.now()):
             return False
         _end(current)
-        return True
+        order_id = current.standing_order_id
+    if order_id is not None:
+        order = StandingOrder.objects.filter(pk=order_id, status=StandingOrder.Status.ACTIVE).first()
+        if order is not None:
+            standing_order_cancel(order=order, actor=None, reason="subscription_ended")
+    return True
 
 
 def subscriptions_end_due(now: dt.datetime | None = None, *, batch_size: int = 500) -> int:
-    """The beat: end the subscriptions whose end day has come, each in its own transaction."""
+    """The beat: end the subscriptions whose end day has come, each in its own transaction; withdraw
+    the orders of ended plans still active (their withdrawal after a final miss was lost)."""
     today = timezone.localdate(now or timezone.now())
+    for order in StandingOrder.objects.filter(
+        status=StandingOrder.Status.ACTIVE, subscription__status=Subscription.Status.ENDED
+    )[:batch_size]:
+        standing_order_cancel(order=order, actor=None, reason="subscription_ended")
     due = list(
         Subscription.objects.filter(status=Subscription.Status.ACTIVE, end__isnull=False, end__lte=today)
         .order_by("end", "id")

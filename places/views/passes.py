@@ -74,7 +74,10 @@ def carnet_buy_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             carnet_buy(
-                offer=offer, member=member, actor=request.user, idempotency_key=f"page:{request.user.pk}:{_key(request)}"
+                offer=offer,
+                member=member,
+                actor=request.user,
+                idempotency_key=f"page:{request.user.pk}:{_key(request)}",
             )
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
@@ -107,7 +110,9 @@ def subscription_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(request, _("Plan cancelled: nothing more will be taken; it stays usable until its paid days end."))
+            messages.success(
+                request, _("Plan cancelled: nothing more will be taken; it stays usable until its paid days end.")
+            )
         return redirect("my-passes")
     if subscription.end is not None or subscription.status != subscription.Status.ACTIVE:
         messages.error(request, _("This plan has already ended or been cancelled."))
