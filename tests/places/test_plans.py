@@ -95,7 +95,7 @@ def test_subscribing_pays_the_first_period_and_grants_the_allowances_then_each_p
 
 
 def test_rollover_carries_what_is_left(resident):
-    place, room, desk, plan, hours, days = resident
+    _place, _room, _desk, plan, hours, days = resident
     plan.rollover = True
     plan.save()
     member = funded_member("roll", "200.00")
@@ -121,7 +121,7 @@ def test_a_first_payment_refused_writes_nothing(resident):
 
 
 def test_a_missed_period_ends_the_plan_after_its_paid_days_and_its_credits_expire(resident):
-    place, room, desk, plan, hours, days = resident
+    place, room, _desk, plan, hours, days = resident
     member = funded_member("short", "100.00")
     other = funded_member("other", "0")
     subscription = plan_subscribe(plan=plan, member=member, actor=member.user)
@@ -150,7 +150,7 @@ def test_a_missed_period_ends_the_plan_after_its_paid_days_and_its_credits_expir
 
 
 def test_a_cancelled_plan_lasts_until_its_paid_days_end(resident):
-    place, room, desk, plan, hours, days = resident
+    _place, room, _desk, plan, hours, _days = resident
     member = funded_member("leaver", "200.00")
     subscription = plan_subscribe(plan=plan, member=member, actor=member.user)
     paid_until = subscription.paid_until
