@@ -3,8 +3,9 @@ resources inline), resources (with their prices), qualifications, plans (with th
 carnet offers; every save is audited (AuditedAdmin). A plan's new price applies to new
 subscriptions only (each keeps the price it accepted). Subscriptions and carnets bought are
 read-only: members subscribe and buy through the services, which move the money. `kinds`,
-`services` and `units` are ticked from the known codes, so a wrong code cannot be saved. Members' qualifications and bookings are read-only: managers record trainings and
-members book through the services, which audit and move the money."""
+`services` and `units` are ticked from the known codes, so a wrong code cannot be saved. Members'
+qualifications and bookings are read-only: managers record trainings and members book through the
+services, which audit and move the money."""
 
 from __future__ import annotations
 
