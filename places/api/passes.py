@@ -190,11 +190,11 @@ class PlanSubscribeView(APIView):
         "now (its allowances granted). Refused (422) and nothing written when that first payment fails.",
     )
     def post(self, request: Request, pk: int) -> Response:
+        member = _member(request)  # refused before reading anything (a caller who is no member: 403)
         key = idempotency_key_from(request)
         plan = Plan.objects.filter(pk=checked_id(pk)).first()
         if plan is None:
             raise PlanNotFound()
-        member = _member(request)
 
         def handler() -> Response:
             subscription = plan_subscribe(
@@ -238,12 +238,12 @@ class PassListView(APIView):
         description="Buy a carnet of an offer: its price paid and its credits issued in one posting.",
     )
     def post(self, request: Request) -> Response:
+        member = _member(request)  # refused before reading the body (a caller who is no member: 403)
         key = idempotency_key_from(request)
         data = valid(PassBuyInputSerializer, request.data)
         offer = PassOffer.objects.filter(pk=data["offer"]).first()
         if offer is None:
             raise PassOfferNotFound()
-        member = _member(request)
 
         def handler() -> Response:
             carnet = carnet_buy(

@@ -103,6 +103,8 @@ MEMBER_OWN_ROUTES = {
     ("post", "api/cooperatives/{pk}/subscription-requests/"),
     ("post", "api/reconversions/"),
     ("post", "api/bookings/"),
+    ("post", "api/passes/"),  # buying a carnet for oneself
+    ("post", "api/plans/{pk}/subscribe/"),  # subscribing to a plan for oneself
 }
 
 
