@@ -243,3 +243,25 @@ def test_the_same_key_replays_the_order(alice, bruno):
     assert monthly(alice, bruno, idempotency_key="k1").pk == first.pk
     assert StandingOrder.objects.count() == 1
     assert Account.objects.get(pk=first.from_account_id).balance == 10000
+
+
+def test_a_member_who_leaves_stops_their_orders_as_payer_and_as_payee(alice, bruno, make_member):
+    from membership.services import member_leave
+
+    carla = make_member(username="carla")
+    fund(account_of(carla, "ACH"), "10.00")
+    paid_to_bruno = monthly(alice, bruno)
+    paying_bruno = standing_order_create(
+        from_account=account_of(carla, "ACH"),
+        to_account=account_of(bruno, "ACH"),
+        amount=Money("5.00", "ACH"),
+        period="weekly",
+        day=3,
+        start=date(2030, 1, 1),
+        actor=carla.user,
+    )
+    untouched = monthly(alice, carla)
+    member_leave(member=bruno, actor=bruno.user)
+    statuses = dict(StandingOrder.objects.values_list("pk", "status"))
+    assert statuses == {paid_to_bruno.pk: "cancelled", paying_bruno.pk: "cancelled", untouched.pk: "active"}
+    assert StandingOrder.objects.get(pk=paid_to_bruno.pk).cancelled_by is None
