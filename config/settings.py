@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
         "TransactionKindEnum": "ledger.kinds.choices",
         "AccountStatusEnum": "ledger.models.Account.Status",
         "HoldStatusEnum": "ledger.models.Hold.Status",
+        "StandingOrderStatusEnum": "ledger.models.StandingOrder.Status",
+        "StandingOrderExecutionStatusEnum": "ledger.models.StandingOrderExecution.Status",
         "PersonalDataExportStatusEnum": "members.models.PersonalDataExport.Status",
     },
 }
