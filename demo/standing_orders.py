@@ -15,8 +15,8 @@ from core.errors import ApplicationError
 from currency.models import Comptoir
 from demo.currency import convert
 from demo.places import demo_clock
-from ledger.models import StandingOrder
 from ledger.selectors import member_account
+from ledger.selectors_standing_orders import standing_order_with_key
 from ledger.services import standing_order_create, standing_order_run
 from ledger.standing_order_periods import due_dates
 from members.models import Member
@@ -33,7 +33,7 @@ def _paris(day: dt.date, hour: int) -> dt.datetime:
 
 def seed_standing_order(*, members: dict[str, Member], comptoirs: list[Comptoir], now: dt.datetime) -> None:
     """La Ruche's monthly payment to the Cowork (once), its past periods paid on their day."""
-    if StandingOrder.objects.filter(idempotency_key=ORDER_KEY).exists():
+    if standing_order_with_key(ORDER_KEY) is not None:
         return
     place = Place.objects.filter(name="Le Cowork des Achards").first()
     association = members.get("laruche")

@@ -68,3 +68,8 @@ def standing_order_parties(*, user: RequestUser, from_account_id: int, to_accoun
     if payee is None or not (payee.kind == Account.Kind.MEMBER or payee.system_code == Account.SystemCode.PLACE):
         raise AccountNotFound()
     return payer, payee
+
+
+def standing_order_with_key(key: str) -> StandingOrder | None:
+    """The order created with this idempotency key, if any (a seeder that runs twice)."""
+    return StandingOrder.objects.filter(idempotency_key=key).first()
