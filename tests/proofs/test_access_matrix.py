@@ -795,6 +795,14 @@ def body_for(method: str, route: str, world: World) -> tuple[Any, str]:
     bodies: dict[tuple[str, str], Any] = {
         ("post", "api/transfers/"): {"from_account": b_ach, "to_account": a["account"].pk, "amount": "1.00"},
         ("post", "api/holds/"): {"from_account": b_ach, "to_account": a["account"].pk, "amount": "1.00"},
+        ("post", "api/standing-orders/"): {
+            "from_account": b_ach,
+            "to_account": a["account"].pk,
+            "amount": "1.00",
+            "period": "monthly",
+            "day": 1,
+            "start": today,
+        },
         ("post", "api/holds/{pk}/capture/"): {"amount": "1.00"},
         ("post", "api/transactions/{pk}/reverse/"): {"memo": "Erreur"},
         ("post", "api/members/"): {
