@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
         "TransactionKindEnum": "ledger.kinds.choices",
         "AccountStatusEnum": "ledger.models.Account.Status",
         "HoldStatusEnum": "ledger.models.Hold.Status",
+        "StandingOrderStatusEnum": "ledger.models.StandingOrder.Status",
+        "StandingOrderExecutionStatusEnum": "ledger.models.StandingOrderExecution.Status",
         "PersonalDataExportStatusEnum": "members.models.PersonalDataExport.Status",
     },
 }
@@ -568,6 +570,8 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.tasks.holds_expire_due", "schedule": float(BOCAGE_HOLDS_EXPIRE_SECONDS)},
     "ledger-seal": {"task": "ledger.tasks.seal_ledger", "schedule": float(BOCAGE_SEAL_INTERVAL_SECONDS)},
     "ledger-exports-catch-up": {"task": "ledger.tasks.exports_catch_up", "schedule": 300.0},
+    # Pays each due period of the standing orders once, and retries the missed ones (a beat missed is caught up).
+    "ledger-standing-orders": {"task": "ledger.tasks.standing_orders_run_due", "schedule": 60.0},
     # Hourly: builds the personal data exports whose task never reached a worker; deletes the files past their date.
     "members-personal-data-exports": {"task": "members.tasks.personal_data_exports_expire", "schedule": 3600.0},
     # Daily: deletes what the law no longer requires to keep of members who left.

@@ -36,6 +36,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("transfers/", ledger_api.TransferView.as_view(), name="api-transfers"),
     path("audit-log/", ledger_api_log.AuditLogView.as_view(), name="api-audit-log"),
     path("audit/", include("ledger.api.audit")),
+    path("standing-orders/", include("ledger.api.standing_orders")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), not inline: the CSP allows it.
     path(

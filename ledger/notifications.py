@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
@@ -71,7 +72,7 @@ def standing_order_missed_notify(order: StandingOrder, execution: StandingOrderE
             holder.user,
             STANDING_ORDER_MISSED,
             params,
-            f"/me/standing-orders/{order.pk}/",
+            reverse("standing-order", args=[order.pk]),
             email=(subject, body),
             dedupe_key=f"standing-order-missed:{order.pk}:{execution.period}",
         )

@@ -24,7 +24,7 @@ from members.personal_data import Section, erase_with, exempt
 from members.personal_data_sections import audit_events_of
 
 from . import memos
-from .models import Account, Entry, ExportJob, Hold, Transaction
+from .models import Account, Entry, ExportJob, Hold, StandingOrder, Transaction
 from .services.erasure import audit_event_redact, hold_memo_erase, transaction_memo_erase
 from .units import all_units
 
@@ -177,6 +177,17 @@ def _audit_events_erase(member: Any) -> int:
     return erased
 
 
+def _standing_orders(member: Any) -> Any:
+    return StandingOrder.objects.filter(Q(from_account__holder=member) | Q(to_account__holder=member)).order_by("pk")
+
+
+def _standing_orders_erase(member: Any) -> int:
+    """The memos of the member's standing orders (free text they or the other party typed) go; the
+    orders themselves were cancelled when the member left (membership/services/leaving.py)."""
+    erased_text = erasure.site_text(erasure.MEMO_ERASED)
+    return _standing_orders(member).exclude(memo="").exclude(memo=erased_text).update(memo=erased_text)
+
+
 SECTIONS = (
     Section(
         "ledger/accounts",
@@ -201,6 +212,30 @@ SECTIONS = (
         _holds,
         computed=amounts_in("amount", "captured_amount"),
         erase=_holds_erase,
+    ),
+    Section(
+        "ledger/standing_orders",
+        _("Standing orders from and to your accounts"),
+        StandingOrder,
+        _standing_orders,
+        fields=(
+            "id",
+            "from_account",
+            "to_account",
+            "unit",
+            "period",
+            "day",
+            "start",
+            "end",
+            "count",
+            "memo",
+            "status",
+            "next_due",
+            "created_at",
+            "cancelled_at",
+        ),
+        computed=amounts_in("amount"),
+        erase=_standing_orders_erase,
     ),
     Section(
         "ledger/export_jobs",

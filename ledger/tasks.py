@@ -30,3 +30,9 @@ def run_export(job_id: int) -> str | None:
 def exports_catch_up() -> int:
     """Beat: build the exports whose task never reached a worker (broker down when they were asked)."""
     return exports.exports_catch_up()
+
+
+@shared_task(name="ledger.tasks.standing_orders_run_due", acks_late=True)
+def standing_orders_run_due() -> int:
+    """Beat: pay every due period of the standing orders once, retry the missed ones (safe twice)."""
+    return services.standing_orders_run_due()

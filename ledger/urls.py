@@ -37,3 +37,13 @@ urlpatterns += [
     path("audit/exports/<int:pk>/status/", views_audit.export_status, name="audit-export-status"),
     path("audit/exports/<int:pk>/download/", views_audit.export_download, name="audit-export-download"),
 ]
+
+# A member's standing orders (as payer and as payee).
+from .views import standing_orders as views_orders  # noqa: E402
+
+urlpatterns += [
+    path("me/standing-orders/", views_orders.standing_order_list, name="standing-orders"),
+    path("me/standing-orders/new/", views_orders.standing_order_new, name="standing-order-new"),
+    path("me/standing-orders/<int:pk>/", views_orders.standing_order_detail, name="standing-order"),
+    path("me/standing-orders/<int:pk>/cancel/", views_orders.standing_order_cancel, name="standing-order-cancel"),
+]

@@ -25,6 +25,7 @@ from ledger.services.standing_orders import (
     standing_order_cancel,
     standing_order_create,
     standing_order_run,
+    standing_orders_cancel_for_accounts,
     standing_orders_run_due,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "standing_order_cancel",
     "standing_order_create",
     "standing_order_run",
+    "standing_orders_cancel_for_accounts",
     "standing_orders_run_due",
     "system_account",
     "transaction_memo_erase",

@@ -25,6 +25,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -188,6 +189,15 @@ def standing_order_cancel(*, order: StandingOrder, actor: Actor, reason: str = "
             return locked
 
     return with_retries(attempt)
+
+
+def standing_orders_cancel_for_accounts(*, account_ids: list[int], reason: str = "") -> list[StandingOrder]:
+    """Cancel, as the system, every active order paying from or into these accounts (a member
+    leaving). Inside the caller's transaction; returns the orders cancelled."""
+    orders = StandingOrder.objects.filter(
+        Q(from_account_id__in=account_ids) | Q(to_account_id__in=account_ids), status=StandingOrder.Status.ACTIVE
+    ).order_by("pk")
+    return [standing_order_cancel(order=order, actor=None, reason=reason) for order in orders]
 
 
 def standing_order_run(order_id: int, *, now: datetime | None = None) -> list[StandingOrderExecution]:

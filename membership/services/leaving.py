@@ -21,6 +21,7 @@ from ledger.models import Account, Transaction
 from ledger.selectors import account_get, holds_pending_on, transaction_with_key
 from ledger.services import (
     account_status_set,
+    standing_orders_cancel_for_accounts,
     system_account,
     transaction_post,
 )
@@ -58,7 +59,8 @@ def _member_close_steps(*, member: Member, accounts: list[Account], actor: Actor
     """Inside the caller's transaction, its accounts locked and found empty: close the accounts,
     mark the member closed (tokens revoked), end its sessions, erase its personal data
     (pseudonymisation, which also disables the login: members.personal_data_sections' `members/login`).
-    Each step leaves alone what is already done."""
+    Each step leaves alone what is already done. Their standing orders, paying or paid, stop."""
+    standing_orders_cancel_for_accounts(account_ids=[account.pk for account in accounts], reason="member_left")
     for account in accounts:
         if account.status != Account.Status.CLOSED:
             account_status_set(account=account, status=Account.Status.CLOSED, actor=actor)

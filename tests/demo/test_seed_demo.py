@@ -281,3 +281,14 @@ def test_the_demo_occupancy_is_plausible_and_the_ledger_verifies(seeded):
     out = io.StringIO()
     call_command("verify_ledger", stdout=out)
     assert "OK" in out.getvalue()
+
+
+def test_the_demo_association_pays_the_cowork_monthly_by_standing_order_its_past_months_paid(seeded):
+    from ledger.models import StandingOrder
+
+    order = StandingOrder.objects.get(idempotency_key="demo:standing-order:laruche-cowork")
+    periods = list(order.executions.values_list("status", flat=True))
+    assert (order.status, order.amount, order.unit, order.day) == ("active", 4000, "ACH", 1)
+    assert order.from_account.holder.user.username == "laruche"
+    assert len(periods) >= 3 and set(periods) == {"paid"}
+    assert order.next_due is not None and order.next_due.day == 1

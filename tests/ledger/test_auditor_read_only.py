@@ -54,7 +54,7 @@ from currency.services.payments import payment_request_create
 from currency.services.reconversions import reconversion_request
 from exchange.services import exchanges as exchange_services
 from ledger.models import Account, ExportJob
-from ledger.services import hold_create
+from ledger.services import hold_create, standing_order_create
 from members.models import ApiToken, Member
 from members.services import member_update
 from places.services import booking_create
@@ -207,7 +207,17 @@ def world(make_member, staff_user) -> dict[str, Any]:
     room = make_resource(make_place(), "Salle du conseil")
     day = booking_day(3)
     booking = booking_create(resource=room, member=alice, start=local(day, 10), end=local(day, 11), actor=alice.user)
+    standing_order = standing_order_create(
+        from_account=account_of(alice, "ACH"),
+        to_account=account_of(bob, "ACH"),
+        amount=Money("2", "ACH"),
+        period="monthly",
+        day=1,
+        start=timezone.localdate() + datetime.timedelta(days=1),
+        actor=alice.user,
+    )
     return {
+        "standing_order": standing_order,
         "room": room,
         "booking": booking,
         "alice": alice,
@@ -252,6 +262,7 @@ def url_for(route: str, world: dict[str, Any]) -> str:
         "comptoirs": world["comptoir"].pk,
         "sepa-exports": 1,
         "bookings": world["booking"].pk,
+        "standing-orders": world["standing_order"].pk,
     }.get(head, 1)
     if head == "campaigns" and any(
         part in route for part in ("tiers", "pledges", "matching-pools", "images", "updates")
@@ -293,6 +304,14 @@ def body_for(method: str, route: str, world: dict[str, Any]) -> tuple[Any, str]:
             "amount": "1.00",
         },
         ("post", "api/holds/{pk}/capture/"): {"amount": "1.00"},
+        ("post", "api/standing-orders/"): {
+            "from_account": account_of(alice, "ACH").pk,
+            "to_account": account_of(bob, "ACH").pk,
+            "amount": "1.00",
+            "period": "monthly",
+            "day": 1,
+            "start": today,
+        },
         ("post", "api/transactions/{pk}/reverse/"): {"memo": "Erreur"},
         ("post", "api/members/"): {
             "username": "newcomer",

@@ -243,3 +243,48 @@ def test_the_same_key_replays_the_order(alice, bruno):
     assert monthly(alice, bruno, idempotency_key="k1").pk == first.pk
     assert StandingOrder.objects.count() == 1
     assert Account.objects.get(pk=first.from_account_id).balance == 10000
+
+
+def test_a_member_who_leaves_stops_their_orders_as_payer_and_as_payee(alice, bruno, make_member):
+    from membership.services import member_leave
+
+    carla = make_member(username="carla")
+    fund(account_of(carla, "ACH"), "10.00")
+    paid_to_bruno = monthly(alice, bruno)
+    paying_bruno = standing_order_create(
+        from_account=account_of(carla, "ACH"),
+        to_account=account_of(bruno, "ACH"),
+        amount=Money("5.00", "ACH"),
+        period="weekly",
+        day=3,
+        start=date(2030, 1, 1),
+        actor=carla.user,
+    )
+    untouched = monthly(alice, carla)
+    member_leave(member=bruno, actor=bruno.user)
+    statuses = dict(StandingOrder.objects.values_list("pk", "status"))
+    assert statuses == {paid_to_bruno.pk: "cancelled", paying_bruno.pk: "cancelled", untouched.pk: "active"}
+    assert StandingOrder.objects.get(pk=paid_to_bruno.pk).cancelled_by is None
+
+
+def test_the_beat_runs_the_task_every_minute_and_it_pays_what_is_due(alice, bruno, settings):
+    from ledger.tasks import standing_orders_run_due as task
+
+    assert settings.CELERY_BEAT_SCHEDULE["ledger-standing-orders"] == {
+        "task": "ledger.tasks.standing_orders_run_due",
+        "schedule": 60.0,
+    }
+    order = standing_order_create(
+        from_account=account_of(alice, "ACH"),
+        to_account=account_of(bruno, "ACH"),
+        amount=Money("3.00", "ACH"),
+        period="weekly",
+        day=1,
+        start=date(2026, 11, 30),
+        actor=alice.user,
+        today=date(2026, 11, 30),
+    )
+    assert task.run() >= 1  # every Monday since 30 November 2026, up to today
+    assert task.run() == 0
+    paid = StandingOrderExecution.objects.filter(order=order, status="paid").count()
+    assert paid >= 1 and account_of(bruno, "ACH").balance == 300 * paid

@@ -59,7 +59,7 @@ from exchange.services import exchanges as exchange_services
 from exchange.services.listings import listing_photo_add
 from exchange.services.reviews import exchange_message_post
 from ledger.export_requests import export_request
-from ledger.services import hold_create, transfer_create
+from ledger.services import hold_create, standing_order_create, transfer_create
 from members.models import Commune, Member
 from members.services import member_update, personal_data_export_request
 from places.models import Place, Resource
@@ -174,6 +174,16 @@ def estate(
     conversion = conversion_create(
         comptoir=comptoir, member=member, amount=Money("20", "EUR"), payment_method="cash", actor=clerk
     )
+    standing_order = standing_order_create(
+        from_account=ach,
+        to_account=celeste_ach,
+        amount=Money("2", "ACH"),
+        period="monthly",
+        day=1,
+        start=timezone.localdate() + datetime.timedelta(days=1),
+        memo=f"{marker} standing order",
+        actor=user,
+    )
     day = booking_day(3)
     booking = (
         booking_create(
@@ -190,6 +200,7 @@ def estate(
         member=member,
         marker=marker,
         objects={
+            "standing_order": standing_order,
             "booking": booking,
             "account": ach,
             "transfer": transfer,
@@ -326,11 +337,14 @@ def urls_for(route: str, world: World) -> list[str]:
         "places": world.place.pk,
         "resources": world.resource.pk,
         "bookings": b["booking"].pk,
+        "standing-orders": b["standing_order"].pk,
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
     if head in ("members", "me") and ("exports" in heads or "data" in heads):
         pk = b["personal_data_export"].pk  # B's copy of their personal data
+    if head == "me" and "standing-orders" in heads:
+        pk = b["standing_order"].pk  # B's standing order, behind A's "Mes ordres permanents" pages
     if head == "me" and "bookings" in heads:
         pk = b["booking"].pk  # B's booking, behind A's "Mes réservations" cancel page
     if head == "campaigns" and "withdraw" in heads:
@@ -499,6 +513,10 @@ ROUTES: dict[str, Route] = {
     "api/pass-offers/": _r(PUBLIC),
     "api/passes/": _r(OWN, "post"),
     "api/subscriptions/{pk}/cancel/": _r(PRIVATE),
+    # --- API: standing orders (the caller's as payer or payee; only the payer cancels)
+    "api/standing-orders/": _r(OWN, rows=True),  # POST from B's account: refused
+    "api/standing-orders/{pk}/": _r(PRIVATE),
+    "api/standing-orders/{pk}/cancel/": _r(PRIVATE),
     # --- API: crowdfunding
     "api/campaigns/": _r(PUBLIC, "post"),
     "api/campaigns/mine/": _r(OWN, rows=True),
@@ -741,6 +759,10 @@ ROUTES: dict[str, Route] = {
     "places/resources/{pk}/busy.ics": _r(PUBLIC),  # busy times, never a name
     "calendar/{token}.ics": _r(PUBLIC),  # a bearer link (the token is the key); an unknown token is 404
     "me/bookings/": _r(OWN),
+    "me/standing-orders/": _r(OWN, rows=True),
+    "me/standing-orders/new/": _r(OWN),  # a form posted empty: refused, nothing written
+    "me/standing-orders/{pk}/": _r(PRIVATE),
+    "me/standing-orders/{pk}/cancel/": _r(PRIVATE),
     "me/bookings/calendar/": _r(OWN, "post"),  # a new private link to one's own calendar
     "me/bookings/{pk}/cancel/": _r(PRIVATE),
     "me/passes/": _r(OWN),
@@ -783,6 +805,14 @@ def body_for(method: str, route: str, world: World) -> tuple[Any, str]:
     bodies: dict[tuple[str, str], Any] = {
         ("post", "api/transfers/"): {"from_account": b_ach, "to_account": a["account"].pk, "amount": "1.00"},
         ("post", "api/holds/"): {"from_account": b_ach, "to_account": a["account"].pk, "amount": "1.00"},
+        ("post", "api/standing-orders/"): {
+            "from_account": b_ach,
+            "to_account": a["account"].pk,
+            "amount": "1.00",
+            "period": "monthly",
+            "day": 1,
+            "start": today,
+        },
         ("post", "api/holds/{pk}/capture/"): {"amount": "1.00"},
         ("post", "api/transactions/{pk}/reverse/"): {"memo": "Erreur"},
         ("post", "api/members/"): {

@@ -37,6 +37,7 @@ from demo.members import (
     seed_membership_fees,
 )
 from demo.places import seed_places
+from demo.standing_orders import seed_standing_order
 from demo.story import story_end, story_play, story_told
 
 
@@ -86,6 +87,8 @@ class Command(BaseCommand):
         seed_cooperative(admin=admin, now=now)
         # The network of tiers-lieux, last: its bookings spend what the story left on the accounts.
         seed_places(admin=admin, members=members_by_username(), comptoirs=comptoirs, now=now)
+        # An association pays a place monthly by standing order (its past months paid).
+        seed_standing_order(members=members_by_username(), comptoirs=comptoirs, now=now)
 
         self.stdout.write(self.style.SUCCESS("Demo community ready."))
         if not self.embedded:
