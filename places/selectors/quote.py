@@ -1,0 +1,304 @@
+"""What a booking would cost, and what would pay it: the member's credits first, then money.
+
+`booking_quote` answers the lines a booking of `[start, end)` would have (read-only: it opens no
+account, holds nothing). `credit_split` is the rule itself, a pure function of the credit
+sources and their available balances: the quote calls it with the balances as read, and
+`booking_create` (places.services.bookings) calls it again with the same accounts locked. The rule
+(the order, the units, the rounding) is documented in places/services/booking_credits.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.errors import InvalidInput
+from ledger.models import Account
+from ledger.units import get_unit
+from members.models import Member
+from places.errors import InvalidDuration, UnitNotAccepted
+from places.models import Pass, PlanAllowance, Resource, Subscription
+from places.openings import local_zone, to_utc
+
+__all__ = [
+    "CREDIT_DAY",
+    "CREDIT_HOUR",
+    "CreditSource",
+    "Quote",
+    "QuoteLine",
+    "booking_quote",
+    "credit_sources",
+    "credit_split",
+    "price_per_step",
+]
+
+CREDIT_HOUR = "CRH"
+CREDIT_DAY = "CRJ"
+# One credit (a day, an hour) in minor units (both units have 2 decimals).
+ONE = 100
+
+ALLOWANCE = "allowance"
+CARNET = "carnet"
+PRICE = "price"
+
+
+@dataclass(frozen=True)
+class CreditSource:
+    """Something the member holds that may pay this booking: an allowance of an active plan or a
+    carnet, with its ledger account (None while no credit was ever granted on it)."""
+
+    source: str  # allowance | carnet
+    unit: str
+    account_id: int | None
+    subscription: Subscription | None = None
+    allowance: PlanAllowance | None = None
+    carnet: Pass | None = None
+
+    @property
+    def seller_place_id(self) -> int | None:
+        if self.carnet is not None:
+            return self.carnet.place_id
+        assert self.subscription is not None
+        return self.subscription.plan.place_id
+
+
+@dataclass
+class QuoteLine:
+    source: str  # allowance | carnet | price
+    label: str
+    unit: str
+    amount: int  # minor units
+    credit: CreditSource | None = None
+
+
+@dataclass
+class Quote:
+    lines: list[QuoteLine] = field(default_factory=list)
+    money_unit: str = ""
+    money_amount: int = 0  # minor units of money_unit: what the booking holds on the member's account
+
+    @property
+    def credit_lines(self) -> list[QuoteLine]:
+        return [line for line in self.lines if line.source != PRICE]
+
+
+def price_per_step(resource: Resource, unit: str | None) -> tuple[str, int]:
+    """The unit and its price per step. Without `unit`, the resource's first price; a resource
+    without any price is free in any unit the place accepts. Raises UnitNotAccepted."""
+    prices = {price.unit: price.amount for price in resource.prices.all()}
+    if unit is None:
+        if prices:
+            first = sorted(prices)[0]
+            return first, prices[first]
+        return (resource.place.units[0] if resource.place.units else settings.BOCAGE_LOCAL_UNIT), 0
+    if unit in prices:
+        return unit, prices[unit]
+    if not prices and unit in resource.place.units:
+        return unit, 0
+    raise UnitNotAccepted(
+        fields={"unit": [_("Accepted here: %(units)s.") % {"units": ", ".join(sorted(prices) or resource.place.units)}]}
+    )
+
+
+def _credit_account_id(reference: str, unit: str) -> int | None:
+    return (
+        Account.objects.filter(
+            kind=Account.Kind.SYSTEM, system_code=Account.SystemCode.CREDIT, unit=unit, reference=reference
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def credit_sources(member: Member, resource: Resource, on: dt.date) -> list[CreditSource]:
+    """The member's credits usable on `resource` for a booking starting on local day `on`, in the
+    order they are spent: the allowances of the active plans whose paid period covers `on` (on this
+    resource or its kind, in the plan's place or network-wide), then the carnets valid on `on`
+    (in this place or network-wide, on every kind or this one), the one expiring first first."""
+    sources: list[CreditSource] = []
+    subscriptions = (
+        Subscription.objects.filter(
+            Q(plan__place__isnull=True) | Q(plan__place_id=resource.place_id),
+            member=member,
+            status=Subscription.Status.ACTIVE,
+            start__lte=on,
+            paid_until__gte=on,
+        )
+        .select_related("plan")
+        .order_by("start", "id")
+    )
+    for subscription in subscriptions:
+        if subscription.end is not None and on >= subscription.end:
+            continue
+        allowances = PlanAllowance.objects.filter(plan_id=subscription.plan_id).order_by("id")
+        for allowance in allowances:
+            if allowance.resource_id != resource.pk and allowance.resource_kind != resource.kind:
+                continue
+            if allowance.unit not in (CREDIT_HOUR, CREDIT_DAY):
+                continue
+            reference = f"allowance:{subscription.pk}:{allowance.pk}"
+            sources.append(
+                CreditSource(
+                    source=ALLOWANCE,
+                    unit=allowance.unit,
+                    account_id=_credit_account_id(reference, allowance.unit),
+                    subscription=subscription,
+                    allowance=allowance,
+                )
+            )
+    carnets = (
+        Pass.objects.filter(member=member, expired_at__isnull=True, valid_until__gte=on, account__isnull=False)
+        .select_related("offer")
+        .order_by("valid_until", "id")
+    )
+    for carnet in carnets:
+        if carnet.place_id is not None and carnet.place_id != resource.place_id:
+            continue
+        if carnet.resource_kind and carnet.resource_kind != resource.kind:
+            continue
+        if carnet.unit not in (CREDIT_HOUR, CREDIT_DAY):
+            continue
+        sources.append(CreditSource(source=CARNET, unit=carnet.unit, account_id=carnet.account_id, carnet=carnet))
+    return sources
+
+
+def _local_days(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.date, int]]:
+    """The local days `[start, end)` touches, each with its minutes of the booking."""
+    zone = local_zone()
+    days: list[tuple[dt.date, int]] = []
+    cursor = start
+    while cursor < end:
+        local = cursor.astimezone(zone)
+        next_midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        stop = min(end, to_utc(next_midnight))
+        days.append((local.date(), int((stop - cursor).total_seconds() // 60)))
+        cursor = stop
+    return days
+
+
+def _label(source: CreditSource, amount: int) -> str:
+    if source.source == ALLOWANCE:
+        assert source.subscription is not None
+        return _("Included in your plan %(plan)s") % {"plan": source.subscription.plan.name}
+    if source.unit == CREDIT_DAY:
+        days = amount // ONE
+        return ngettext("%(count)s day of carnet", "%(count)s days of carnet", days) % {"count": days}
+    return _("%(hours)s of carnet") % {"hours": get_unit("HRS").format(amount)}
+
+
+def credit_split(
+    *,
+    resource: Resource,
+    start: dt.datetime,
+    end: dt.datetime,
+    seats: int,
+    money_unit: str,
+    per_step: int,
+    sources: list[CreditSource],
+    available: dict[int, int],
+) -> Quote:
+    """The lines of a booking: what each source pays (at most its `available` balance, by account
+    id), in order, and the money for the rest (see places/services/booking_credits.py)."""
+    factor = seats if resource.shared else 1
+    total_minutes = int((end - start).total_seconds() // 60)
+    step = resource.step_minutes
+    full_price = per_step * -(-total_minutes // step) * factor
+    quote = Quote(money_unit=money_unit, money_amount=full_price)
+    if per_step == 0 or not sources:
+        if full_price:
+            quote.lines.append(QuoteLine(PRICE, get_unit(money_unit).format(full_price), money_unit, full_price))
+        return quote
+    # Seat-minutes not yet paid, per local day.
+    left = {day: minutes * factor for day, minutes in _local_days(start, end)}
+    overage: tuple[str, int] | None = None
+    for source in sources:
+        balance = available.get(source.account_id, 0) if source.account_id is not None else 0
+        if balance <= 0 or not any(left.values()):
+            continue
+        used = 0
+        if source.unit == CREDIT_DAY:
+            # One day per seat per local day touched, all or nothing.
+            for day, minutes in left.items():
+                if minutes and balance - used >= ONE * factor:
+                    used += ONE * factor
+                    left[day] = 0
+        else:
+            seat_minutes = sum(left.values())
+            needed = -(-seat_minutes * ONE // 60)  # hundredths of an hour, rounded up
+            used = min(balance, needed)
+            covered = seat_minutes if used == needed else used * 60 // ONE
+            for day in left:
+                take = min(left[day], covered)
+                left[day] -= take
+                covered -= take
+        if used <= 0:
+            continue
+        quote.lines.append(QuoteLine(source.source, _label(source, used), source.unit, used, credit=source))
+        if source.allowance is not None and source.allowance.overage_price is not None:
+            assert source.subscription is not None
+            overage = (source.subscription.plan.unit, source.allowance.overage_price)
+    if not quote.credit_lines:
+        if full_price:
+            quote.lines.append(QuoteLine(PRICE, get_unit(money_unit).format(full_price), money_unit, full_price))
+        return quote
+    rest = sum(left.values())
+    if overage is not None and rest:
+        quote.money_unit, per_step = overage
+    # The uncovered minutes of a seat, rounded up to whole steps, × the price per step × the seats.
+    seat_rest = -(-rest // factor)
+    quote.money_amount = per_step * -(-seat_rest // step) * factor if rest else 0
+    if quote.money_amount:
+        money = quote.money_amount
+        quote.lines.append(QuoteLine(PRICE, get_unit(quote.money_unit).format(money), quote.money_unit, money))
+    return quote
+
+
+def available_balances(sources: list[CreditSource]) -> dict[int, int]:
+    """What each source's account may still pay, as read (balance − held − its floor)."""
+    ids = [source.account_id for source in sources if source.account_id is not None]
+    rows = Account.objects.filter(pk__in=ids).values_list("pk", "balance", "held", "min_balance", "status")
+    return {
+        pk: balance - held - (floor or 0) if status == Account.Status.OPEN else 0
+        for pk, balance, held, floor, status in rows
+    }
+
+
+def booking_quote(
+    *,
+    resource: Resource,
+    member: Member,
+    start: dt.datetime,
+    end: dt.datetime,
+    seats: int = 1,
+    unit: str | None = None,
+    now: dt.datetime | None = None,
+) -> Quote:
+    """What booking `seats` of `resource` for `[start, end)` would hold now: the credit lines in
+    the fixed order, then the money. Read-only; the booking itself may split otherwise if the
+    balances change meanwhile (booking_create decides under its locks). Raises InvalidInput,
+    InvalidDuration, UnitNotAccepted; it checks no opening, seat or member rule (the booking does)."""
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidInput(fields={"start": [_("Give the time with its offset.")]})
+    if not isinstance(seats, int) or seats < 1:
+        raise InvalidInput(fields={"seats": [_("At least one seat.")]})
+    start, end = to_utc(start), to_utc(end)
+    if end <= start:
+        raise InvalidDuration(_("The end must come after the start."))
+    code, per_step = price_per_step(resource, unit)
+    sources = credit_sources(member, resource, start.astimezone(local_zone()).date())
+    return credit_split(
+        resource=resource,
+        start=start,
+        end=end,
+        seats=seats,
+        money_unit=code,
+        per_step=per_step,
+        sources=sources,
+        available=available_balances(sources),
+    )
