@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +23,7 @@ from ledger.models import Account
 from ledger.units import get_unit
 from members.models import Member
 from places.errors import InvalidDuration, UnitNotAccepted
-from places.models import Pass, PlanAllowance, Resource, Subscription
+from places.models import Booking, Pass, PlanAllowance, Resource, Subscription
 from places.openings import local_zone, to_utc
 
 __all__ = [
@@ -32,7 +32,9 @@ __all__ = [
     "CreditSource",
     "Quote",
     "QuoteLine",
+    "booking_paid_with",
     "booking_quote",
+    "credit_label",
     "credit_sources",
     "credit_split",
     "price_per_step",
@@ -116,12 +118,14 @@ def _credit_account_id(reference: str, unit: str) -> int | None:
     )
 
 
-def credit_sources(member: Member, resource: Resource, on: dt.date) -> list[CreditSource]:
+def credit_sources(member: Member | None, resource: Resource, on: dt.date) -> list[CreditSource]:
     """The member's credits usable on `resource` for a booking starting on local day `on`, in the
     order they are spent: the allowances of the active plans whose paid period covers `on` (on this
     resource or its kind, in the plan's place or network-wide), then the carnets valid on `on`
     (in this place or network-wide, on every kind or this one), the one expiring first first."""
     sources: list[CreditSource] = []
+    if member is None:
+        return sources
     subscriptions = (
         Subscription.objects.filter(
             Q(plan__place__isnull=True) | Q(plan__place_id=resource.place_id),
@@ -182,14 +186,38 @@ def _local_days(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.date, int
     return days
 
 
-def _label(source: CreditSource, amount: int) -> str:
-    if source.source == ALLOWANCE:
-        assert source.subscription is not None
-        return _("Included in your plan %(plan)s") % {"plan": source.subscription.plan.name}
-    if source.unit == CREDIT_DAY:
+def credit_label(source: str, unit: str, amount: int, plan: str = "") -> str:
+    """What paid (or would pay) part of a booking, for its member: "Inclus dans votre forfait
+    Résident", "1 jour de carnet", "1 h 30 de carnet"."""
+    if source == ALLOWANCE:
+        return _("Included in your plan %(plan)s") % {"plan": plan}
+    if unit == CREDIT_DAY:
         days = amount // ONE
         return ngettext("%(count)s day of carnet", "%(count)s days of carnet", days) % {"count": days}
     return _("%(hours)s of carnet") % {"hours": get_unit("HRS").format(amount)}
+
+
+def booking_paid_with(bookings: list[Booking]) -> None:
+    """Set `paid_with` on each booking: the labels of its credits, then its price if any."""
+    prefetch_related_objects(bookings, "credits__subscription__plan")
+    for booking in bookings:
+        labels = [
+            credit_label(
+                credit.source,
+                credit.unit,
+                credit.amount,
+                credit.subscription.plan.name if credit.subscription is not None else "",
+            )
+            for credit in sorted(booking.credits.all(), key=lambda credit: credit.pk)
+        ]
+        if booking.price or not labels:
+            labels.append(get_unit(booking.unit).format(booking.price))
+        booking.paid_with = labels  # type: ignore[attr-defined]
+
+
+def _label(source: CreditSource, amount: int) -> str:
+    plan = source.subscription.plan.name if source.subscription is not None else ""
+    return credit_label(source.source, source.unit, amount, plan)
 
 
 def credit_split(
@@ -272,7 +300,7 @@ def available_balances(sources: list[CreditSource]) -> dict[int, int]:
 def booking_quote(
     *,
     resource: Resource,
-    member: Member,
+    member: Member | None,
     start: dt.datetime,
     end: dt.datetime,
     seats: int = 1,
@@ -280,9 +308,10 @@ def booking_quote(
     now: dt.datetime | None = None,
 ) -> Quote:
     """What booking `seats` of `resource` for `[start, end)` would hold now: the credit lines in
-    the fixed order, then the money. Read-only; the booking itself may split otherwise if the
-    balances change meanwhile (booking_create decides under its locks). Raises InvalidInput,
-    InvalidDuration, UnitNotAccepted; it checks no opening, seat or member rule (the booking does)."""
+    the fixed order, then the money (only the money for someone who is not a member). Read-only:
+    the booking may split otherwise if the balances change meanwhile (booking_create decides under
+    its locks). Raises InvalidInput, InvalidDuration, UnitNotAccepted; it checks no opening, seat
+    or member rule (the booking does)."""
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise InvalidInput(fields={"start": [_("Give the time with its offset.")]})
     if not isinstance(seats, int) or seats < 1:

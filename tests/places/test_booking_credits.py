@@ -4,8 +4,10 @@ of each credit account at booking, cancellation, check-in; refusals write nothin
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+from django.utils import translation
 from djmoney.money import Money
 
 from ledger.errors import InsufficientFunds
@@ -15,6 +17,7 @@ from places.models import Booking, BookingCredit, Pass, PassOffer, Plan, PlanAll
 from places.selectors.credits import allowance_account, carnet_account, credit_issuer
 from places.selectors.quote import booking_quote
 from places.services import booking_cancel, booking_check_in, booking_create, booking_mark_no_show
+from tests.conftest import api_client_for
 from tests.factories import account_of
 from tests.places.booking_setup import (
     AccountState,
@@ -198,12 +201,42 @@ def test_the_quote_shows_the_lines_and_writes_nothing(scene):
     allowance = subscribe(alice, place, hours="1", overage=None)
     day = booking_day(3)
     accounts = Account.objects.count()
-    quote = booking_quote(resource=room, member=alice, start=local(day, 10), end=local(day, 12))
+    with translation.override("fr"):
+        quote = booking_quote(resource=room, member=alice, start=local(day, 10), end=local(day, 12))
     assert [(line.source, line.unit, line.amount) for line in quote.lines] == [
         ("allowance", "CRH", 100),
         ("price", "ACH", 300),
     ]
-    assert quote.lines[0].label == "Included in your plan Résident"
+    assert [line.label for line in quote.lines] == ["Inclus dans votre forfait Résident", "3,00 ACH"]
     assert (quote.money_unit, quote.money_amount) == ("ACH", 300)
     assert Account.objects.count() == accounts
     assert state(allowance) == AccountState(balance=100, held=0)
+
+
+def test_the_quote_api_and_the_bookings_credits(scene):
+    place, room, _desks, alice, _manager = scene
+    subscribe(alice, place, hours="1", overage=250)
+    day = booking_day(3)
+    client = api_client_for(alice.user)
+    start, end = local(day, 10).isoformat(), local(day, 12).isoformat()
+    response = client.get(f"/api/resources/{room.pk}/quote/", {"start": start, "end": end})
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "lines": [
+            {"source": "allowance", "label": "Inclus dans votre forfait Résident", "unit": "CRH", "amount": "1.00"},
+            {"source": "price", "label": "2,50 ACH", "unit": "ACH", "amount": "2.50"},
+        ],
+        "money": {"amount": "2.50", "unit": "ACH"},
+    }
+    bad = client.get(f"/api/resources/{room.pk}/quote/", {"start": start, "end": end, "seats": "x"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
+    booked = client.post(
+        "/api/bookings/",
+        {"resource": room.pk, "start": start, "end": end},
+        format="json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["credits"] == [{"source": "allowance", "unit": "CRH", "amount": "1.00"}]
+    assert booked.json()["price"] == {"amount": "2.50", "unit": "ACH"}
+    assert client.get("/api/bookings/").json()["results"][0]["credits"][0]["amount"] == "1.00"
