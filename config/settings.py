@@ -580,6 +580,9 @@ CELERY_BEAT_SCHEDULE = {
     "crowdfunding-updates-catch-up": {"task": "crowdfunding.tasks.campaign_updates_catch_up", "schedule": 300.0},
     # Captures the holds of the bookings that ended (checked in or not): the places are paid.
     "places-bookings-settle": {"task": "places.tasks.bookings_settle", "schedule": float(BOCAGE_PLACES_SETTLE_SECONDS)},
+    # Carnets past their last day and plans past their last paid period: hourly is plenty (idempotent).
+    "places-carnets-expire": {"task": "places.tasks.carnets_expire", "schedule": 3600.0},
+    "places-subscriptions-end": {"task": "places.tasks.subscriptions_end", "schedule": 3600.0},
     "config-mail-catch-up": {"task": "config.tasks.outbound_emails_catch_up", "schedule": 60.0},
     "currency-demurrage": {"task": "currency.tasks.demurrage_apply_due", "schedule": crontab(hour=3, minute=15)},
     # Nightly: personal data past its retention time (core.retention, BOCAGE_RETENTION_*).

@@ -10,14 +10,19 @@ __all__ = [
     "AccountFrozen",
     "AccountNotFound",
     "AlreadyReversed",
+    "EndBeforeStart",
     "HoldAlreadyResolved",
     "HoldExpired",
     "IdempotencyKeyReused",
     "InsufficientFunds",
     "InvalidAmount",
+    "InvalidDay",
     "LimitExceeded",
     "MembershipExpired",
+    "NoPaymentDue",
     "SameAccount",
+    "StandingOrderNotFound",
+    "StartInPast",
     "UnbalancedTransaction",
     "UnitMismatch",
     "UnknownUnit",
@@ -77,3 +82,28 @@ class MembershipExpired(ApplicationError):
 class AccountNotFound(NotFound):
     code = "not_found"
     default_message = _("Account not found.")
+
+
+class StandingOrderNotFound(NotFound):
+    code = "not_found"
+    default_message = _("Standing order not found.")
+
+
+class StartInPast(ApplicationError):
+    code = "start_in_past"
+    default_message = _("The first payment cannot be in the past: start today or later.")
+
+
+class InvalidDay(ApplicationError):
+    code = "invalid_day"
+    default_message = _("The day must be 1 (Monday) to 7 (Sunday) for a weekly order, 1 to 31 otherwise.")
+
+
+class EndBeforeStart(ApplicationError):
+    code = "end_before_start"
+    default_message = _("The last day must be on or after the first day.")
+
+
+class NoPaymentDue(ApplicationError):
+    code = "no_payment_due"
+    default_message = _("No payment falls between the first and the last day: widen the dates.")

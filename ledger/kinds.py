@@ -38,12 +38,15 @@ TRANSFER = "transfer"
 POSTING = "posting"
 HOLD_CAPTURE = "hold_capture"
 REVERSAL = "reversal"
+# One period of a standing order paid (ledger.services.standing_orders).
+STANDING_ORDER = "standing_order"
 
 LEDGER_KINDS = [
     TransactionKindSpec(TRANSFER, _("Transfer"), member_payment=True),
     TransactionKindSpec(POSTING, _("Posting")),
     TransactionKindSpec(HOLD_CAPTURE, _("Hold captured"), member_payment=True),
     TransactionKindSpec(REVERSAL, _("Reversal")),
+    TransactionKindSpec(STANDING_ORDER, _("Standing order"), member_payment=True),
 ]
 
 _registered: dict[str, TransactionKindSpec] = {}

@@ -81,8 +81,12 @@ class Memo:
 
 # The ledger's own memos.
 REVERSAL = "ledger.reversal"
+STANDING_ORDER = "ledger.standing_order"
 
-LEDGER_MEMOS = [MemoSpec(REVERSAL, _("Reversal of transaction #%(id)s"))]
+LEDGER_MEMOS = [
+    MemoSpec(REVERSAL, _("Reversal of transaction #%(id)s")),
+    MemoSpec(STANDING_ORDER, _("Standing order #%(id)s, period %(period)s")),
+]
 
 _registered: dict[str, MemoSpec] = {}
 

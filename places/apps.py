@@ -40,3 +40,12 @@ class PlacesConfig(AppConfig):
         leaving_registry.register(leaving_obstacles)
         # The transparency page (the currency's) shows the network's places and occupancy.
         transparency_register(places_section)
+
+        # The standing orders that pay the plans ("subscription:<id>") tell the plans what happened.
+        from ledger import standing_order_hooks
+
+        from .services import plans
+
+        standing_order_hooks.register(
+            plans.HOOK_PURPOSE, on_paid=plans.on_paid, on_missed=plans.on_missed, on_stopped=plans.on_stopped
+        )

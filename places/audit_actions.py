@@ -31,4 +31,7 @@ AUDIT_ACTIONS = [
     AuditActionSpec("place_photo_add", _("Added a photo to %(place)s: “%(alt)s”")),
     AuditActionSpec("place_photo_delete", _("Deleted a photo of %(place)s: “%(alt)s”")),
     AuditActionSpec("qualification_revoke", _("Withdrew the training “%(qualification)s” of %(person)s")),
+    AuditActionSpec("carnet_buy", _("Bought the carnet %(label)s for %(person)s")),
+    AuditActionSpec("plan_subscribe", _("Subscribed %(person)s to the plan %(label)s")),
+    AuditActionSpec("subscription_cancel", _("Cancelled the plan %(label)s of %(person)s")),
 ]

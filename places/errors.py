@@ -95,3 +95,30 @@ class TooManyPhotos(ApplicationError):
 class MembersOnly(ApplicationError):
     code = "members_only"
     default_message = gettext_lazy("This resource is for members only: it cannot be booked for a guest.")
+
+
+class PlanNotFound(NotFound):
+    default_message = gettext_lazy("Plan not found.")
+
+
+class PassOfferNotFound(NotFound):
+    default_message = gettext_lazy("Carnet offer not found.")
+
+
+class SubscriptionNotFound(NotFound):
+    default_message = gettext_lazy("Subscription not found.")
+
+
+class NotOnSale(ApplicationError):
+    code = "not_on_sale"
+    default_message = gettext_lazy("This is no longer on sale.")
+
+
+class AlreadySubscribed(ApplicationError):
+    code = "already_subscribed"
+    default_message = gettext_lazy("You already have this plan.")
+
+
+class SubscriptionEnded(ApplicationError):
+    code = "subscription_ended"
+    default_message = gettext_lazy("This plan has already ended or been cancelled.")

@@ -1,9 +1,10 @@
 """places' part of a member's personal data export: their bookings, the trainings places recorded
-for them, the places they manage.
+for them, the places they manage, their plans and carnets.
 
 On leaving (members.erasure): the bookings stay, under the pseudonymised member (they are the books
 of the place: what was used, when, and what it was paid through the ledger); the reason a manager
-typed when cancelling one is erased. Their trainings and their roles on places are deleted: they
+typed when cancelling one is erased. Their plans and carnets stay too (sales paid through the ledger;
+no text of theirs). Their trainings and their roles on places are deleted: they
 matter to no one once the member has left.
 """
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.personal_data import amounts_in
 from members.personal_data import Section
 
-from .models import Booking, MemberQualification, PlaceManager
+from .models import Booking, MemberQualification, Pass, PlaceManager, Subscription
 
 
 def _bookings(member: Any) -> Any:
@@ -34,6 +35,19 @@ def _qualifications_erase(member: Any) -> int:
 def _roles_erase(member: Any) -> int:
     return PlaceManager.objects.filter(member=member).delete()[0]
 
+
+def _subscriptions(member: Any) -> Any:
+    return Subscription.objects.filter(member=member).order_by("pk")
+
+
+def _carnets(member: Any) -> Any:
+    return Pass.objects.filter(member=member).order_by("pk")
+
+
+# Plans and carnets hold no text of the member's; what was paid is the books of the place.
+BOOKS_OF_THE_PLACE = _(
+    "Kept under the pseudonymised member: what was sold and paid through the ledger is the books of the place."
+)
 
 SECTIONS = (
     Section(
@@ -73,5 +87,33 @@ SECTIONS = (
         lambda member: PlaceManager.objects.filter(member=member).order_by("pk"),
         fields=("id", "place", "created_at"),
         erase=_roles_erase,
+    ),
+    Section(
+        "places/plans",
+        _("Your plans of places"),
+        Subscription,
+        _subscriptions,
+        fields=("id", "plan", "status", "start", "end", "current_period", "paid_until", "standing_order", "created_at"),
+        computed=amounts_in("price"),
+        keeps=BOOKS_OF_THE_PLACE,
+    ),
+    Section(
+        "places/carnets",
+        _("Your carnets"),
+        Pass,
+        _carnets,
+        fields=(
+            "id",
+            "offer",
+            "place",
+            "resource_kind",
+            "valid_until",
+            "expired_at",
+            "account",
+            "purchase",
+            "created_at",
+        ),
+        computed=amounts_in("price", unit_field="price_unit"),
+        keeps=BOOKS_OF_THE_PLACE,
     ),
 )

@@ -11,3 +11,19 @@ def bookings_settle() -> int:
     from .services.bookings import bookings_settle_due
 
     return bookings_settle_due()
+
+
+@shared_task(name="places.tasks.carnets_expire", acks_late=True)
+def carnets_expire() -> int:
+    """Expire the carnets past their last day: what is left goes back to the issuer, once per carnet."""
+    from .services.carnets import carnets_expire_due
+
+    return carnets_expire_due()
+
+
+@shared_task(name="places.tasks.subscriptions_end", acks_late=True)
+def subscriptions_end() -> int:
+    """End the plans whose last paid period is over (cancelled or unpaid): their credits expire."""
+    from .services.plans import subscriptions_end_due
+
+    return subscriptions_end_due()

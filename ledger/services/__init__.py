@@ -21,6 +21,12 @@ from ledger.services.checks import Leg, request_fingerprint
 from ledger.services.erasure import audit_event_redact, hold_memo_erase, transaction_memo_erase
 from ledger.services.holds import hold_capture, hold_create, hold_expire, hold_void, holds_expire_due
 from ledger.services.postings import post_locked, transaction_post, transaction_reverse, transfer_create
+from ledger.services.standing_orders import (
+    standing_order_cancel,
+    standing_order_create,
+    standing_order_run,
+    standing_orders_run_due,
+)
 
 __all__ = [
     "SYSTEM_ACCOUNT_LIMITS",
@@ -40,6 +46,10 @@ __all__ = [
     "lock_accounts",
     "post_locked",
     "request_fingerprint",
+    "standing_order_cancel",
+    "standing_order_create",
+    "standing_order_run",
+    "standing_orders_run_due",
     "system_account",
     "transaction_memo_erase",
     "transaction_post",

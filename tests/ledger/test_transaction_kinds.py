@@ -11,10 +11,10 @@ from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
 from crowdfunding.kinds import CAMPAIGN_PAYOUT
 from currency.kinds import CONVERSION, DEMURRAGE, PAYMENT_REQUEST, RECONVERSION
 from ledger import kinds
-from ledger.kinds import HOLD_CAPTURE, POSTING, REVERSAL, TRANSFER
+from ledger.kinds import HOLD_CAPTURE, POSTING, REVERSAL, STANDING_ORDER, TRANSFER
 from ledger.models import Entry, Transaction, TransactionKind
 from membership.kinds import MEMBERSHIP
-from places.kinds import BOOKING_COUNTER
+from places.kinds import BOOKING_COUNTER, CARNET_PURCHASE, CREDIT_EXPIRY, CREDIT_GRANT
 from timebank.kinds import SERVICE
 
 EVERY_KIND = {
@@ -32,6 +32,10 @@ EVERY_KIND = {
     SHARE_SUBSCRIPTION,
     SHARE_REDEMPTION,
     BOOKING_COUNTER,
+    CARNET_PURCHASE,
+    CREDIT_GRANT,
+    CREDIT_EXPIRY,
+    STANDING_ORDER,
 }
 
 
