@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,6 +25,7 @@ from members.models import Member
 from places.errors import InvalidDuration, UnitNotAccepted
 from places.models import Booking, Pass, PlanAllowance, Resource, Subscription
 from places.openings import local_zone, to_utc
+from places.selectors.passes import active_allowances, available_credits, usable_carnets
 
 __all__ = [
     "CREDIT_DAY",
@@ -61,6 +62,7 @@ class CreditSource:
     subscription: Subscription | None = None
     allowance: PlanAllowance | None = None
     carnet: Pass | None = None
+    account: Account | None = None  # as read, without a lock
 
     @property
     def seller_place_id(self) -> int | None:
@@ -108,67 +110,30 @@ def price_per_step(resource: Resource, unit: str | None) -> tuple[str, int]:
     )
 
 
-def _credit_account_id(reference: str, unit: str) -> int | None:
-    return (
-        Account.objects.filter(
-            kind=Account.Kind.SYSTEM, system_code=Account.SystemCode.CREDIT, unit=unit, reference=reference
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
 def credit_sources(member: Member | None, resource: Resource, on: dt.date) -> list[CreditSource]:
     """The member's credits usable on `resource` for a booking starting on local day `on`, in the
-    order they are spent: the allowances of the active plans whose paid period covers `on` (on this
-    resource or its kind, in the plan's place or network-wide), then the carnets valid on `on`
-    (in this place or network-wide, on every kind or this one), the one expiring first first."""
-    sources: list[CreditSource] = []
+    order they are spent: the allowances of the active plans whose paid period covers `on`
+    (places.selectors.passes.active_allowances), then the carnets valid on `on`, the one expiring
+    first first (usable_carnets). Only credits in CRH or CRJ."""
     if member is None:
-        return sources
-    subscriptions = (
-        Subscription.objects.filter(
-            Q(plan__place__isnull=True) | Q(plan__place_id=resource.place_id),
-            member=member,
-            status=Subscription.Status.ACTIVE,
-            start__lte=on,
-            paid_until__gte=on,
+        return []
+    sources = [
+        CreditSource(
+            source=ALLOWANCE,
+            unit=allowance.unit,
+            account_id=account.pk,
+            subscription=subscription,
+            allowance=allowance,
+            account=account,
         )
-        .select_related("plan")
-        .order_by("start", "id")
-    )
-    for subscription in subscriptions:
-        if subscription.end is not None and on >= subscription.end:
-            continue
-        allowances = PlanAllowance.objects.filter(plan_id=subscription.plan_id).order_by("id")
-        for allowance in allowances:
-            if allowance.resource_id != resource.pk and allowance.resource_kind != resource.kind:
-                continue
-            if allowance.unit not in (CREDIT_HOUR, CREDIT_DAY):
-                continue
-            reference = f"allowance:{subscription.pk}:{allowance.pk}"
-            sources.append(
-                CreditSource(
-                    source=ALLOWANCE,
-                    unit=allowance.unit,
-                    account_id=_credit_account_id(reference, allowance.unit),
-                    subscription=subscription,
-                    allowance=allowance,
-                )
-            )
-    carnets = (
-        Pass.objects.filter(member=member, expired_at__isnull=True, valid_until__gte=on, account__isnull=False)
-        .select_related("offer")
-        .order_by("valid_until", "id")
-    )
-    for carnet in carnets:
-        if carnet.place_id is not None and carnet.place_id != resource.place_id:
-            continue
-        if carnet.resource_kind and carnet.resource_kind != resource.kind:
-            continue
-        if carnet.unit not in (CREDIT_HOUR, CREDIT_DAY):
-            continue
-        sources.append(CreditSource(source=CARNET, unit=carnet.unit, account_id=carnet.account_id, carnet=carnet))
+        for subscription, allowance, account in active_allowances(member, resource, on)
+        if allowance.unit in (CREDIT_HOUR, CREDIT_DAY)
+    ]
+    sources += [
+        CreditSource(source=CARNET, unit=carnet.unit, account_id=account.pk, carnet=carnet, account=account)
+        for carnet, account in usable_carnets(member, resource, on)
+        if carnet.unit in (CREDIT_HOUR, CREDIT_DAY)
+    ]
     return sources
 
 
@@ -288,12 +253,11 @@ def credit_split(
 
 
 def available_balances(sources: list[CreditSource]) -> dict[int, int]:
-    """What each source's account may still pay, as read (balance − held − its floor)."""
-    ids = [source.account_id for source in sources if source.account_id is not None]
-    rows = Account.objects.filter(pk__in=ids).values_list("pk", "balance", "held", "min_balance", "status")
+    """What each source's account may still pay, as read (balance − held)."""
     return {
-        pk: balance - held - (floor or 0) if status == Account.Status.OPEN else 0
-        for pk, balance, held, floor, status in rows
+        source.account_id: available_credits(source.account)
+        for source in sources
+        if source.account_id is not None and source.account is not None
     }
 
 

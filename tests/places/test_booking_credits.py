@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.test import Client
 from django.utils import translation
 from djmoney.money import Money
 
@@ -240,3 +241,27 @@ def test_the_quote_api_and_the_bookings_credits(scene):
     assert booked.json()["credits"] == [{"source": "allowance", "unit": "CRH", "amount": "1.00"}]
     assert booked.json()["price"] == {"amount": "2.50", "unit": "ACH"}
     assert client.get("/api/bookings/").json()["results"][0]["credits"][0]["amount"] == "1.00"
+
+
+def test_the_page_shows_what_pays_before_confirming_and_in_my_bookings(scene):
+    place, room, _desks, alice, _manager = scene
+    subscribe(alice, place, hours="4")
+    client = Client()
+    client.force_login(alice.user)
+    url = f"/places/resources/{room.pk}/book/"
+    day = booking_day(3)
+    data = {"idempotency_key": "k-page", "date": day.isoformat(), "start": "10:00", "end": "12:00", "seats": 1}
+    preview = client.post(url, data)
+    assert preview.status_code == 200
+    assert "Inclus dans votre forfait Résident" in preview.content.decode()
+    assert allowance_state(alice) == AccountState(balance=400, held=0)  # the preview holds nothing
+    confirmed = client.post(url, {**data, "confirm": preview.context["preview"]["signature"]})
+    assert confirmed.status_code == 302
+    assert allowance_state(alice) == AccountState(balance=400, held=200)
+    page = client.get("/me/bookings/").content.decode()
+    assert "Inclus dans votre forfait Résident" in page
+
+
+def allowance_state(member):
+    credit = Subscription.objects.get(member=member).plan.allowances.get()
+    return state(allowance_account(Subscription.objects.get(member=member).pk, credit.pk, "CRH"))
