@@ -44,9 +44,9 @@ from django.conf import settings
 
 from core.typing import Actor
 from ledger import memos
-from ledger.errors import HoldAlreadyResolved, HoldExpired
-from ledger.models import Hold
-from ledger.selectors import account_get, hold_get
+from ledger.errors import AccountNotFound, HoldAlreadyResolved, HoldExpired
+from ledger.models import Account, Hold
+from ledger.selectors import account_get, hold_get, member_account
 from ledger.services import hold_capture, hold_create, hold_void, lock_accounts
 from ledger.units import get_unit
 from members.models import Member
@@ -55,6 +55,14 @@ from places.models import Booking, BookingCredit, Place, Resource
 from places.openings import local_zone
 from places.selectors.credits import credit_issuer
 from places.selectors.quote import Quote, credit_sources, credit_split
+
+
+def member_account_or_none(member: Member, unit: str) -> Account | None:
+    try:
+        return member_account(member, unit)
+    except AccountNotFound:
+        return None
+
 
 __all__ = ["credits_capture", "credits_hold", "credits_keep_percent", "locked_split"]
 
@@ -75,11 +83,22 @@ def locked_split(
     transaction, after its domain locks): the balances read here stay true until it commits."""
     sources = credit_sources(member, resource, start.astimezone(local_zone()).date())
     ids = [source.account_id for source in sources if source.account_id is not None]
-    locked = lock_accounts(ids) if ids and per_step else {}
+    if not ids or not per_step:
+        locked = {}
+    else:
+        # The member's money accounts the rest may be held on, in the same statement (the ledger's
+        # lock order: accounts all at once, by id), then hold_create re-locks what it holds.
+        units = {money_unit} | {
+            source.subscription.plan.unit
+            for source in sources
+            if source.subscription is not None and source.allowance and source.allowance.overage_price is not None
+        }
+        money = [member_account_or_none(member, unit) for unit in sorted(units) if get_unit(unit).member_account]
+        locked = lock_accounts([*ids, *(account.pk for account in money if account is not None)])
     available = {
         pk: account.balance - account.held - (account.min_balance or 0)
         for pk, account in locked.items()
-        if account.status == account.Status.OPEN
+        if pk in ids and account.status == account.Status.OPEN
     }
     return credit_split(
         resource=resource,

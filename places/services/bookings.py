@@ -6,6 +6,9 @@ the booking has ended; voided on a timely cancellation (or any cancellation by t
 late fee captured, and the rest released, on a late cancellation or a no-show. The hold is the
 only money state: the booking's `fee` records what a late cancellation or a no-show kept.
 
+A member's credits pay first (a plan's allowances, then carnets: places/services/booking_credits.py);
+each source gets its own hold, resolved with the money's at each step; `price` is the money rest.
+
 Making a booking locks its resource's family (places.locks) before counting the seats, then
 creates the hold and the booking in the same transaction: two bookings racing for the last seat
 never both pass. The database refuses an overbooking anyway (places/migrations/0002): if one
@@ -161,7 +164,8 @@ def booking_create(
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
-    """Book `seats` of `resource` for `[start, end)` for `member` (the actor themself); the price is held.
+    """Book `seats` of `resource` for `[start, end)` for `member` (the actor themself): their credits
+    are held first (allowances, carnets), the price of the rest on their account.
 
     Raises PermissionDenied (booking for someone else), InvalidInput (naive times, seats < 1),
     ResourceNotFound (inactive, or of a place not public), InThePast, TooFarAhead, InvalidDuration,
