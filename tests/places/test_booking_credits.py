@@ -17,7 +17,7 @@ from ledger.services import transaction_post
 from places.models import Booking, BookingCredit, Pass, PassOffer, Plan, PlanAllowance, Subscription
 from places.selectors.credits import allowance_account, carnet_account, credit_issuer
 from places.selectors.quote import booking_quote
-from places.services import booking_cancel, booking_check_in, booking_create, booking_mark_no_show
+from places.services import booking_cancel, booking_check_in, booking_create, booking_mark_no_show, booking_settle
 from tests.conftest import api_client_for
 from tests.factories import account_of
 from tests.places.booking_setup import (
@@ -265,3 +265,14 @@ def test_the_page_shows_what_pays_before_confirming_and_in_my_bookings(scene):
 def allowance_state(member):
     credit = Subscription.objects.get(member=member).plan.allowances.get()
     return state(allowance_account(Subscription.objects.get(member=member).pk, credit.pk, "CRH"))
+
+
+def test_the_beat_settles_a_booking_never_checked_in_by_capturing_its_credits_once(scene):
+    place, _room, desks, alice, _manager = scene
+    days = carnet(alice, place, kind="desk")
+    day = booking_day(3)
+    booking = book(desks, alice, day, start_hour=9, hours=3)
+    after = local(day, 14)
+    assert booking_settle(booking_id=booking.pk, now=after, grace_minutes=60) is True
+    assert booking_settle(booking_id=booking.pk, now=after, grace_minutes=60) is False
+    assert state(days) == AccountState(balance=900, held=0)
