@@ -35,7 +35,10 @@ def test_two_concurrent_check_ins_consume_the_carnet_once():
     booking = book(desks, alice, day, start_hour=9, hours=3)
     captures = Transaction.objects.filter(kind=HOLD_CAPTURE).count()
 
-    results = race([lambda m=m: booking_check_in(booking=booking, actor=m.user, now=local(day, 9)) for m in managers])
+    def scan(manager):
+        return lambda: booking_check_in(booking=booking, actor=manager.user, now=local(day, 9))
+
+    results = race([scan(manager) for manager in managers])
 
     assert all(isinstance(r, Booking) and r.status == Booking.Status.CHECKED_IN for r in results)
     assert state(days) == AccountState(balance=900, held=0)
