@@ -38,8 +38,11 @@ from places.models import (
     MemberQualification,
     OpeningException,
     OpeningRule,
+    PassOffer,
     Place,
     PlaceManager,
+    Plan,
+    PlanAllowance,
     Qualification,
     Resource,
     ResourcePrice,
@@ -53,6 +56,7 @@ from places.services import (
     bookings_settle_due,
     qualification_grant,
 )
+from places.services.carnets import carnet_buy
 
 SEED = 20261206
 PAST_DAYS = 91  # three months of bookings
@@ -876,8 +880,50 @@ def seed_places(*, admin: Any, members: dict[str, Member], comptoirs: list[Compt
         return
     with sqlite_commits_unsynced():
         _top_up(places=places, members=members, comptoirs=comptoirs, now=now)
+        seed_passes(places=places, members=members, now=now)
         seed_bookings(places=places, members=members, now=now)
         _mark_done(places=places, members=members, now=now)
+
+
+def seed_passes(*, places: list[tuple[DemoPlace, Place]], members: dict[str, Member], now: dt.datetime) -> None:
+    """A few plans and carnets (issue 21): the cowork's monthly "Résident" plan and its "Carnet 10
+    jours", the network's day pass; camille buys a carnet (through the service: price and credits
+    posted). Safe twice: rows found by name, the purchase by its key."""
+    _demo, cowork = places[0]
+    plan, created = Plan.objects.get_or_create(
+        place=cowork,
+        name="Résident",
+        defaults={
+            "unit": "ACH",
+            "price": 9000,
+            "description": "Un poste en open space dix jours par mois et quatre heures de salle de réunion.",
+        },
+    )
+    if created:
+        PlanAllowance.objects.create(plan=plan, resource_kind="meeting_room", unit="CRH", amount=400)
+        PlanAllowance.objects.create(plan=plan, resource_kind="desk", unit="CRJ", amount=1000)
+    offer, _created = PassOffer.objects.get_or_create(
+        place=cowork,
+        name="Carnet 10 jours",
+        defaults={
+            "unit": "CRJ",
+            "quantity": 1000,
+            "price_unit": "ACH",
+            "price": 10000,
+            "validity_days": 180,
+            "resource_kind": "desk",
+        },
+    )
+    PassOffer.objects.get_or_create(
+        place=None,
+        name="Pass journée réseau",
+        defaults={"unit": "CRJ", "quantity": 100, "price_unit": "ACH", "price": 1200, "validity_days": 30},
+    )
+    camille = members["camille"]
+    with contextlib.suppress(ApplicationError):  # short of ACH: the demo goes on without her carnet
+        carnet_buy(
+            offer=offer, member=camille, actor=camille.user, idempotency_key="demo:places:carnet:camille", now=now
+        )
 
 
 def _mark_done(*, places: list[tuple[DemoPlace, Place]], members: dict[str, Member], now: dt.datetime) -> None:

@@ -1,8 +1,11 @@
 """Operators set up the network: places (with their opening rules, exceptional days, managers and
-resources inline), resources (with their prices), qualifications; every save is audited
-(AuditedAdmin). `kinds`, `services` and `units` are ticked from the known codes, so a wrong code
-cannot be saved. Members' qualifications and bookings are read-only: managers record trainings and
-members book through the services, which audit and move the money."""
+resources inline), resources (with their prices), qualifications, plans (with their allowances) and
+carnet offers; every save is audited (AuditedAdmin). A plan's new price applies to new
+subscriptions only (each keeps the price it accepted). Subscriptions and carnets bought are
+read-only: members subscribe and buy through the services, which move the money. `kinds`,
+`services` and `units` are ticked from the known codes, so a wrong code cannot be saved. Members'
+qualifications and bookings are read-only: managers record trainings and members book through the
+services, which audit and move the money."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from core.errors import ApplicationError
 from core.images import reencoded_jpeg
-from ledger.units import all_units
+from ledger.units import UnitKind, all_units
 from places.services.photos import MAX_PHOTOS
 
 from .models import (
@@ -23,19 +26,34 @@ from .models import (
     MemberQualification,
     OpeningException,
     OpeningRule,
+    Pass,
+    PassOffer,
     Place,
     PlaceKind,
     PlaceManager,
     PlacePhoto,
     PlaceService,
+    Plan,
+    PlanAllowance,
     Qualification,
     Resource,
     ResourcePrice,
+    Subscription,
 )
 
 
 def unit_choices() -> list[tuple[str, str]]:
     return [(code, f"{code} — {unit.name}") for code, unit in all_units().items()]
+
+
+def money_unit_choices() -> list[tuple[str, str]]:
+    """The units a member pays in (a plan's price, a carnet's)."""
+    return [(code, f"{code} — {unit.name}") for code, unit in all_units().items() if unit.member_account]
+
+
+def credit_unit_choices() -> list[tuple[str, str]]:
+    """The booking credits' units (days, hours), never money."""
+    return [(code, f"{code} — {unit.name}") for code, unit in all_units().items() if unit.kind == UnitKind.CREDIT]
 
 
 class CodesField(forms.MultipleChoiceField):
@@ -284,3 +302,85 @@ class BookingAdmin(ReadOnlyAdmin):
     search_fields = ["member__display_name", "resource__name", "resource__place__name"]
     date_hierarchy = "start"
     list_select_related = ["resource__place", "member"]
+
+
+class PlanAdminForm(forms.ModelForm):
+    unit = forms.ChoiceField(label=_("unit"), choices=money_unit_choices)
+
+    class Meta:
+        model = Plan
+        fields = ["place", "name", "description", "unit", "price", "period", "rollover", "on_sale"]
+
+
+class PlanAllowanceForm(forms.ModelForm):
+    unit = forms.ChoiceField(label=_("credit unit"), choices=credit_unit_choices)
+
+    class Meta:
+        model = PlanAllowance
+        fields = ["resource", "resource_kind", "unit", "amount", "overage_price"]
+
+
+class PlanAllowanceInline(admin.TabularInline):
+    model = PlanAllowance
+    form = PlanAllowanceForm
+    extra = 0
+    raw_id_fields = ["resource"]
+
+
+# Plan: editable, every save audited; a price change never touches accepted subscriptions.
+@admin.register(Plan)
+class PlanAdmin(AuditedAdmin):
+    form = PlanAdminForm
+    list_display = ["name", "place", "price", "unit", "period", "rollover", "on_sale"]
+    list_filter = ["on_sale", "period", "place"]
+    search_fields = ["name", "place__name"]
+    list_select_related = ["place"]
+    inlines = [PlanAllowanceInline]
+
+
+class PassOfferAdminForm(forms.ModelForm):
+    unit = forms.ChoiceField(label=_("credit unit"), choices=credit_unit_choices)
+    price_unit = forms.ChoiceField(label=_("unit of the price"), choices=money_unit_choices)
+
+    class Meta:
+        model = PassOffer
+        fields = [
+            "place",
+            "name",
+            "description",
+            "resource_kind",
+            "unit",
+            "quantity",
+            "price_unit",
+            "price",
+            "validity_days",
+            "on_sale",
+        ]
+
+
+# PassOffer: editable, every save audited; a carnet bought keeps what its offer said then.
+@admin.register(PassOffer)
+class PassOfferAdmin(AuditedAdmin):
+    form = PassOfferAdminForm
+    list_display = ["name", "place", "quantity", "unit", "price", "price_unit", "validity_days", "on_sale"]
+    list_filter = ["on_sale", "place"]
+    search_fields = ["name", "place__name"]
+    list_select_related = ["place"]
+
+
+# Subscription: read-only; subscribed, paid and cancelled only by the services (standing orders).
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "member", "plan", "price", "unit", "status", "start", "paid_until", "end"]
+    list_filter = ["status", "plan__place"]
+    search_fields = ["member__display_name", "plan__name"]
+    list_select_related = ["member", "plan__place"]
+
+
+# Pass (a carnet bought): read-only; its credits are its ledger account's balance.
+@admin.register(Pass)
+class PassAdmin(ReadOnlyAdmin):
+    list_display = ["id", "member", "offer", "quantity", "unit", "price", "price_unit", "valid_until", "expired_at"]
+    list_filter = ["place", "unit"]
+    search_fields = ["member__display_name", "offer__name"]
+    list_select_related = ["member", "offer"]

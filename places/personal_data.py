@@ -45,9 +45,7 @@ def _carnets(member: Any) -> Any:
 
 
 # Plans and carnets hold no text of the member's; what was paid is the books of the place.
-BOOKS_OF_THE_PLACE = _(
-    "Kept under the pseudonymised member: what was sold and paid through the ledger is the books of the place."
-)
+BOOKS_OF_THE_PLACE = "what was sold and paid through the ledger is the place's books (kept under the pseudonym)"
 
 SECTIONS = (
     Section(

@@ -145,8 +145,8 @@ def _place_param(request: Request) -> int | None:
 
 
 PLACE_PARAM = OpenApiParameter("place", OpenApiTypes.INT, required=False, description="Only this place's.")
-ANY_LIST = serializers.ListSerializer(child=serializers.DictField())
-ANY_OBJECT = serializers.DictField()
+ANY_LIST: serializers.ListSerializer = serializers.ListSerializer(child=serializers.DictField())
+ANY_OBJECT = OpenApiTypes.OBJECT
 
 
 class PlanListView(APIView):

@@ -17,6 +17,7 @@ from ledger.models import Account
 from members.models import Member
 from places.errors import SubscriptionNotFound
 from places.models import Pass, PassOffer, Plan, PlanAllowance, Resource, Subscription
+from places.selectors.credits import allowance_account
 
 __all__ = [
     "AllowanceLeft",
@@ -40,13 +41,10 @@ def allowance_reference(subscription_id: int, allowance_id: int) -> str:
 
 
 def allowance_account_or_none(subscription_id: int, allowance_id: int, unit: str) -> Account | None:
-    """The allowance's account if it was opened (its first period granted), without opening it."""
-    return Account.objects.filter(
-        kind=Account.Kind.SYSTEM,
-        system_code=Account.SystemCode.CREDIT,
-        unit=unit,
-        reference=allowance_reference(subscription_id, allowance_id),
-    ).first()
+    """The allowance's account. Opened when its first period is granted (places.services.plans), so
+    this finds it; an allowance added to the plan since then gets an empty one (opened on first use,
+    places.selectors.credits, the ledger's only way to reach a system account by its reference)."""
+    return allowance_account(subscription_id, allowance_id, unit)
 
 
 def available_credits(account: Account | None) -> int:

@@ -23,9 +23,8 @@ from core.errors import IdempotencyKeyReused, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor
 from ledger import memos
-from ledger.models import Account
 from ledger.selectors import member_account
-from ledger.services import transaction_post
+from ledger.services import lock_accounts, transaction_post
 from ledger.units import get_unit
 from members.models import Member
 from places.errors import NotOnSale, PassOfferNotFound
@@ -34,7 +33,6 @@ from places.memos import CARNET_PURCHASE as CARNET_MEMO
 from places.memos import CREDIT_EXPIRY as EXPIRY_MEMO
 from places.models import Pass, PassOffer, Place
 from places.selectors.credits import carnet_account, credit_issuer, seller_account
-from places.selectors.passes import available_credits
 from places.services.common import may_act_for
 
 __all__ = ["carnet_buy", "carnet_expire", "carnets_expire_due", "credits_take_back"]
@@ -139,13 +137,13 @@ def carnet_buy(
 def credits_take_back(*, account_id: int, issuer_place: Place | None, unit: str, key: str, name: str) -> int:
     """Give what is left available on a credit account back to its issuer (kind `credit_expiry`),
     under `key` (once). Inside the caller's transaction; returns the credits taken back."""
-    account = Account.objects.select_for_update().get(pk=account_id)
-    left = available_credits(account)
+    account = lock_accounts([account_id])[account_id]
+    left = max(account.balance - account.held, 0)
     if left <= 0:
         return 0
     amount = get_unit(unit).to_money(left)
     transaction_post(
-        legs=[(account, -amount), (credit_issuer(issuer_place, unit), amount)],
+        legs=[(account_id, -amount), (credit_issuer(issuer_place, unit), amount)],
         kind=CREDIT_EXPIRY,
         memo=memos.memo(EXPIRY_MEMO, name=name),
         actor=None,

@@ -263,9 +263,7 @@ def _stop_order_after_commit(order_id: int) -> None:
     change the order the ledger is saving); the beat `subscriptions_end_due` does it if this is lost."""
 
     def stop() -> None:
-        order = StandingOrder.objects.filter(pk=order_id, status=StandingOrder.Status.ACTIVE).first()
-        if order is not None:
-            standing_order_cancel(order=order, actor=None, reason="subscription_ended")
+        _withdraw(Subscription.objects.select_related("standing_order").filter(standing_order_id=order_id).first())
 
     transaction.on_commit(stop)
 
@@ -333,22 +331,25 @@ def subscription_end(subscription_id: int, *, now: dt.datetime | None = None) ->
         if current.end > timezone.localdate(now or timezone.now()):
             return False
         _end(current)
-        order_id = current.standing_order_id
-    if order_id is not None:
-        order = StandingOrder.objects.filter(pk=order_id, status=StandingOrder.Status.ACTIVE).first()
-        if order is not None:
-            standing_order_cancel(order=order, actor=None, reason="subscription_ended")
+    _withdraw(Subscription.objects.select_related("standing_order").get(pk=subscription_id))
     return True
+
+
+def _withdraw(subscription: Subscription | None) -> None:
+    """Cancel the order of an ended subscription if it is still active (the system's act)."""
+    order = subscription.standing_order if subscription is not None else None
+    if order is not None and order.status == StandingOrder.Status.ACTIVE:
+        standing_order_cancel(order=order, actor=None, reason="subscription_ended")
 
 
 def subscriptions_end_due(now: dt.datetime | None = None, *, batch_size: int = 500) -> int:
     """The beat: end the subscriptions whose end day has come, each in its own transaction; withdraw
     the orders of ended plans still active (their withdrawal after a final miss was lost)."""
     today = timezone.localdate(now or timezone.now())
-    for order in StandingOrder.objects.filter(
-        status=StandingOrder.Status.ACTIVE, subscription__status=Subscription.Status.ENDED
-    )[:batch_size]:
-        standing_order_cancel(order=order, actor=None, reason="subscription_ended")
+    for subscription in Subscription.objects.filter(
+        status=Subscription.Status.ENDED, standing_order__status=StandingOrder.Status.ACTIVE
+    ).select_related("standing_order")[:batch_size]:
+        _withdraw(subscription)
     due = list(
         Subscription.objects.filter(status=Subscription.Status.ACTIVE, end__isnull=False, end__lte=today)
         .order_by("end", "id")

@@ -37,7 +37,7 @@ from currency.services.reconversions import reconversion_request, sepa_export_cr
 from exchange.models import Category
 from members.models import Commune, Member, RetainedRecord
 from members.services import api_token_create
-from places.models import Booking, MemberQualification, Place, Qualification, Resource
+from places.models import Booking, MemberQualification, PassOffer, Place, Plan, Qualification, Resource, Subscription
 from tests.currency.funding import give_ach
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,8 @@ READ_ONLY = {
     "cooperative.redemptionrequest",
     "places.memberqualification",
     "places.booking",
+    "places.subscription",
+    "places.pass",
 }
 EDITABLE = {
     "members.member": Editable(
@@ -140,6 +142,22 @@ EDITABLE = {
         invalid={"capacity": "0"},
         valid={"capacity": "4"},
         after={"capacity": 4},
+    ),
+    "places.plan": Editable(
+        make=lambda world: Plan.objects.create(
+            place=_place("Cowork du bourg"), name="Résident", unit="ACH", price=9000
+        ),
+        invalid={"unit": "CRJ", "price": "abc"},
+        valid={"price": "12000"},
+        after={"price": 12000},
+    ),
+    "places.passoffer": Editable(
+        make=lambda world: PassOffer.objects.create(
+            place=_place("Coworking du bourg"), name="Carnet", unit="CRJ", quantity=1000, price_unit="ACH", price=10000
+        ),
+        invalid={"unit": "ACH", "price_unit": "CRJ"},
+        valid={"validity_days": "90"},
+        after={"validity_days": 90},
     ),
     "places.qualification": Editable(
         make=lambda world: Qualification.objects.create(place=_place("Fablab du bourg"), name="Soudure"),
@@ -200,6 +218,9 @@ def extra_rows() -> None:
             unit="ACH",
             price=0,
         )
+    if not Subscription.objects.exists():  # a plan's subscription, as places.services.plans records it
+        plan = Plan.objects.create(place=Place.objects.order_by("pk").first(), name="Résident", unit="ACH", price=100)
+        Subscription.objects.create(member=member, plan=plan, unit="ACH", price=100, start=timezone.localdate())
     if not MemberQualification.objects.exists():
         qualification = Qualification.objects.create(place=Place.objects.order_by("pk").first(), name="Sécurité")
         MemberQualification.objects.create(qualification=qualification, member=member)

@@ -82,7 +82,9 @@ def test_a_second_run_adds_nothing(seeded):
     # + each place's account in each unit it was paid in
     place_accounts = Account.objects.filter(system_code="place").count()
     assert place_accounts == len(set(Booking.objects.filter(price__gt=0).values_list("resource__place", "unit")))
-    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3 + 1 + place_accounts
+    # + camille's carnet (places, issue 21): its credit account and the cowork's issuer of day credits
+    assert Account.objects.filter(unit__in=["CRJ", "CRH"]).count() == 2
+    assert seeded["after_first"]["Account"] == 40 * 3 + 5 + 3 + 1 + place_accounts + 2
     # The demo exchange's (captured), one pending, the campaigns' pledges (8 matched, 3 + 3 not),
     # and one per booking that costs something
     assert seeded["after_first"]["Hold"] == 2 + 8 * 2 + 3 + 3 + Booking.objects.filter(price__gt=0).count()

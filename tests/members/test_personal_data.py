@@ -47,8 +47,10 @@ from membership.models import Application, PendingSignup
 from membership.services import membership_renew
 from membership.signup import consents_record, current_documents
 from places.calendar import calendar_feed_renew
-from places.models import PlaceManager, Qualification
+from places.models import PassOffer, PlaceManager, Plan, Qualification
 from places.services import qualification_grant
+from places.services.carnets import carnet_buy
+from places.services.plans import plan_subscribe
 from tests.conftest import PASSWORD
 from tests.places.booking_setup import make_place
 from tests.proofs.test_access_matrix import world  # noqa: F401  (the fixture: two members' whole estates)
@@ -174,6 +176,13 @@ def plant_the_rest(estate, world) -> None:  # noqa: F811
     PlaceManager.objects.create(place=place, member=member)
     laser = Qualification.objects.create(place=place, name="Découpe laser")
     qualification_grant(qualification=laser, member=member, actor=world.staff)
+    # A plan of that place they subscribed to, and a carnet they bought there (places, issue 21).
+    plan = Plan.objects.create(place=place, name=f"{marker} plan", unit="ACH", price=100)
+    plan_subscribe(plan=plan, member=member, actor=user)
+    offer = PassOffer.objects.create(
+        place=place, name=f"{marker} carnet", unit="CRJ", quantity=100, price_unit="ACH", price=100
+    )
+    carnet_buy(offer=offer, member=member, actor=user)
     calendar_feed_renew(member=member, actor=user)  # a private calendar link (places): no text of theirs
 
 

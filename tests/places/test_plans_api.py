@@ -42,7 +42,7 @@ def shop():
 
 
 def test_the_api_sells_plans_and_carnets(shop):
-    place, plan, offer, network = shop
+    place, plan, offer, _network = shop
     camille = funded_member("camille", "250.00")
     api = api_client_for(camille.user)
 
@@ -91,7 +91,7 @@ def test_the_api_sells_plans_and_carnets(shop):
 
 
 def test_the_pages_show_confirm_and_list(shop):
-    place, plan, offer, network = shop
+    place, plan, offer, _network = shop
     camille = funded_member("camille", "250.00")
     client = Client()
     client.force_login(camille.user)

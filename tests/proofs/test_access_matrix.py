@@ -493,6 +493,12 @@ ROUTES: dict[str, Route] = {
     "api/bookings/{pk}/cancel/": _r(PRIVATE),
     "api/bookings/{pk}/check-in/": _r(PRIVATE),
     "api/bookings/{pk}/no-show/": _r(PRIVATE),
+    # --- API: plans and carnets (what is on sale is public; a member subscribes and buys for themself)
+    "api/plans/": _r(PUBLIC),
+    "api/plans/{pk}/subscribe/": _r(MEMBERS, "post"),
+    "api/pass-offers/": _r(PUBLIC),
+    "api/passes/": _r(OWN, "post"),
+    "api/subscriptions/{pk}/cancel/": _r(PRIVATE),
     # --- API: crowdfunding
     "api/campaigns/": _r(PUBLIC, "post"),
     "api/campaigns/mine/": _r(OWN, rows=True),
@@ -738,6 +744,10 @@ ROUTES: dict[str, Route] = {
     "me/bookings/": _r(OWN),
     "me/bookings/calendar/": _r(OWN, "post"),  # a new private link to one's own calendar
     "me/bookings/{pk}/cancel/": _r(PRIVATE),
+    "me/passes/": _r(OWN),
+    "me/passes/plans/{pk}/cancel/": _r(PRIVATE),
+    "places/plans/{pk}/subscribe/": _r(MEMBERS, "post"),  # subscribing for oneself is its purpose
+    "places/carnets/{pk}/buy/": _r(MEMBERS, "post"),  # buying for oneself is its purpose
     "places/manage/": _r(STAFF),  # a place's managers (a role on that place only) and staff
     "places/{pk}/manage/": _r(STAFF),
     "places/{pk}/manage/bookings/{booking_id}/{action}/": _r(STAFF),
