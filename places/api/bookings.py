@@ -36,9 +36,11 @@ from core.errors import InvalidInput, PermissionDenied
 from core.idempotency import HEADER, caller_id, idempotency_key_from, ledger_key, run_idempotent
 from ledger.api.serializers import as_decimal_text
 from members.selectors import member_or_none
+from places.api.availability import START_HELP, _instant_param
 from places.errors import ResourceNotFound
 from places.models import Booking, Resource
 from places.selectors.bookings import booking_get_visible, bookings_visible_to, cancel_deadline, cancellation_fee
+from places.selectors.quote import booking_quote
 from places.selectors.roles import is_place_manager
 from places.services import bookings as services
 
@@ -139,6 +141,10 @@ class BookingSerializer(serializers.ModelSerializer):
     price = PriceField(help_text="Held when booked: per step and per seat × the steps × the seats.")
     fee = PriceField(help_text="What a late cancellation or a no-show kept.")
     cancel_deadline = serializers.SerializerMethodField(help_text="Until when the member cancels for free.")
+    credits = serializers.SerializerMethodField(
+        help_text="What the member's credits pay, held then captured at check-in: a plan's allowance, a carnet "
+        "(CRH hours, CRJ days). `price` is the money part only."
+    )
     fee_if_cancelled_now = serializers.SerializerMethodField(
         help_text="What a cancellation by the member would keep now (0 before the deadline)."
     )
@@ -166,6 +172,26 @@ class BookingSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "cancel_reason",
             "settled_at",
+            "credits",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "source": {"type": "string", "enum": ["allowance", "carnet"]},
+                    "unit": {"type": "string"},
+                    "amount": {"type": "string"},
+                },
+            },
+        }
+    )
+    def get_credits(self, obj: Booking) -> list[dict[str, str]]:
+        return [
+            {"source": credit.source, "unit": credit.unit, "amount": as_decimal_text(credit.amount, credit.unit)}
+            for credit in sorted(obj.credits.all(), key=lambda credit: credit.pk)
         ]
 
     def _shows_guest(self, obj: Booking) -> bool:
@@ -221,10 +247,14 @@ class BookingListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Booking]:
         place = self.request.query_params.get("place")
         if place is None:
-            return bookings_visible_to(self.request.user).filter(member__user_id=caller_id(self.request))
+            return (
+                bookings_visible_to(self.request.user)
+                .filter(member__user_id=caller_id(self.request))
+                .prefetch_related("credits")
+            )
         if not place.isdigit() or not 0 < int(place) < 2**63:
             raise InvalidInput(fields={"place": [_("A place id.")]})
-        return bookings_visible_to(self.request.user, place=int(place))
+        return bookings_visible_to(self.request.user, place=int(place)).prefetch_related("credits")
 
     @extend_schema(
         parameters=[
@@ -330,7 +360,82 @@ class BookingNoShowView(APIView):
         )
 
 
+QuoteMoneySerializer = inline_serializer(
+    name="QuoteMoney", fields={"amount": serializers.CharField(), "unit": serializers.CharField()}
+)
+QuoteSerializer = inline_serializer(
+    name="BookingQuote",
+    fields={
+        "lines": inline_serializer(
+            name="BookingQuoteLine",
+            fields={
+                "source": serializers.ChoiceField(choices=["allowance", "carnet", "price"]),
+                "label": serializers.CharField(),
+                "unit": serializers.CharField(),
+                "amount": serializers.CharField(),
+            },
+            many=True,
+        ),
+        "money": QuoteMoneySerializer,
+    },
+)
+
+
+def _seats_param(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return 1
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 10_000:
+        raise InvalidInput(fields={"seats": [_("A number of seats from 1 to 10000.")]})
+    return int(raw)
+
+
+class ResourceQuoteView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATETIME, required=True, description=START_HELP),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with offset."),
+            OpenApiParameter("seats", OpenApiTypes.INT, required=False, description="1 unless told."),
+            OpenApiParameter("unit", OpenApiTypes.STR, required=False, description="The unit of the money part."),
+        ],
+        responses={200: QuoteSerializer, 422: refusal("invalid_duration, unit_not_accepted")},
+        description="What booking this resource for [start, end) would hold now, in the fixed order: your "
+        "plans' allowances, then your carnets (the one expiring first first), then the price on your account "
+        "(`money`). Read-only; the booking decides again when it is made. Opening hours, seats and the member "
+        "rules are checked by the booking, not here. 400 for malformed or naive times; 404: no such resource.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        resource = _bookable_resource(checked_id(pk))
+        params = request.query_params
+        start, end = _instant_param(params, "start"), _instant_param(params, "end")
+        unit = params.get("unit") or None
+        if unit is not None and len(unit) > 8:
+            raise InvalidInput(fields={"unit": [_("A unit code.")]})
+        quote = booking_quote(
+            resource=resource,
+            member=member_or_none(request.user),
+            start=start,
+            end=end,
+            seats=_seats_param(params.get("seats")),
+            unit=unit,
+        )
+        return Response(
+            {
+                "lines": [
+                    {
+                        "source": line.source,
+                        "label": line.label,
+                        "unit": line.unit,
+                        "amount": as_decimal_text(line.amount, line.unit),
+                    }
+                    for line in quote.lines
+                ],
+                "money": {"amount": as_decimal_text(quote.money_amount, quote.money_unit), "unit": quote.money_unit},
+            }
+        )
+
+
 urlpatterns = [
+    path("resources/<int:pk>/quote/", ResourceQuoteView.as_view(), name="api-resource-quote"),
     path("bookings/", BookingListView.as_view(), name="api-bookings"),
     path("bookings/<int:pk>/", BookingDetailView.as_view(), name="api-booking-detail"),
     path("bookings/<int:pk>/cancel/", BookingCancelView.as_view(), name="api-booking-cancel"),

@@ -6,6 +6,9 @@ the booking has ended; voided on a timely cancellation (or any cancellation by t
 late fee captured, and the rest released, on a late cancellation or a no-show. The hold is the
 only money state: the booking's `fee` records what a late cancellation or a no-show kept.
 
+A member's credits pay first (a plan's allowances, then carnets: places/services/booking_credits.py);
+each source gets its own hold, resolved with the money's at each step; `price` is the money rest.
+
 Making a booking locks its resource's family (places.locks) before counting the seats, then
 creates the hold and the booking in the same transaction: two bookings racing for the last seat
 never both pass. The database refuses an overbooking anyway (places/migrations/0002): if one
@@ -51,7 +54,6 @@ from places.errors import (
     ResourceNotFound,
     SlotUnavailable,
     TooFarAhead,
-    UnitNotAccepted,
 )
 from places.locks import booking_lock, resources_lock
 from places.memos import BOOKING as BOOKING_MEMO
@@ -59,7 +61,9 @@ from places.models import Booking, MemberQualification, Resource
 from places.notifications import booking_cancelled_by_place_notify, booking_confirmed_notify
 from places.openings import local_zone, opening_containing, to_utc
 from places.selectors.bookings import cancel_deadline, late_fee, place_account
+from places.selectors.quote import price_per_step
 from places.selectors.roles import is_place_manager
+from places.services.booking_credits import credits_capture, credits_hold, credits_keep_percent, locked_split
 from places.services.counter_payment import counter_payment_record
 
 __all__ = [
@@ -136,24 +140,6 @@ def _check_times(resource: Resource, start: dt.datetime, end: dt.datetime, now: 
         )
 
 
-def _price_per_step(resource: Resource, unit: str | None) -> tuple[str, int]:
-    """The unit and its price per step. Without `unit`, the resource's first price; a resource
-    without any price is free in any unit the place accepts."""
-    prices = {price.unit: price.amount for price in resource.prices.all()}
-    if unit is None:
-        if prices:
-            first = sorted(prices)[0]
-            return first, prices[first]
-        return (resource.place.units[0] if resource.place.units else settings.BOCAGE_LOCAL_UNIT), 0
-    if unit in prices:
-        return unit, prices[unit]
-    if not prices and unit in resource.place.units:
-        return unit, 0
-    raise UnitNotAccepted(
-        fields={"unit": [_("Accepted here: %(units)s.") % {"units": ", ".join(sorted(prices) or resource.place.units)}]}
-    )
-
-
 def _check_member(resource: Resource, member: Member, now: dt.datetime) -> None:
     if (
         resource.qualification_id is not None
@@ -178,7 +164,8 @@ def booking_create(
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
-    """Book `seats` of `resource` for `[start, end)` for `member` (the actor themself); the price is held.
+    """Book `seats` of `resource` for `[start, end)` for `member` (the actor themself): their credits
+    are held first (allowances, carnets), the price of the rest on their account.
 
     Raises PermissionDenied (booking for someone else), InvalidInput (naive times, seats < 1),
     ResourceNotFound (inactive, or of a place not public), InThePast, TooFarAhead, InvalidDuration,
@@ -213,13 +200,17 @@ def booking_create(
             if again is not None:
                 return again
             _check_times(current, start, end, now)
-            code, per_step = _price_per_step(current, unit)
+            code, per_step = price_per_step(current, unit)
             _check_member(current, member, now)
             # A resource not shared is taken whole: every seat of it must be free.
             needed = seats if current.shared else current.capacity
             if seats > current.capacity or seats_free_for(current, start, end) < needed:
                 raise SlotUnavailable()
-            price = booking_price(current, start, end, seats, per_step)
+            # The member's credits first (allowances, carnets), their accounts locked; money for the rest.
+            split = locked_split(
+                resource=current, member=member, start=start, end=end, seats=seats, money_unit=code, per_step=per_step
+            )
+            code, price = split.money_unit, split.money_amount
             hold = _hold(current, member, code, price, start, end, actor)
             booking = Booking.objects.create(
                 resource=current,
@@ -238,6 +229,7 @@ def booking_create(
                 created_by=acting_user(actor),
                 created_at=now,
             )
+            credits_hold(booking=booking, quote=split, actor=actor)
             audit_record(
                 actor=actor,
                 action="booking_create",
@@ -247,6 +239,7 @@ def booking_create(
                 end=end.isoformat(),
                 seats=seats,
                 price=price,
+                credits=[[line.source, line.unit, line.amount] for line in split.credit_lines],
             )
             booking_confirmed_notify(booking)
             return booking
@@ -339,8 +332,12 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
                 return locked
             if locked.status != S.CONFIRMED or (by_member and now >= locked.start):
                 raise BookingNotCancellable()
-            fee = late_fee(locked) if by_member and now >= cancel_deadline(locked) else 0
+            late = by_member and now >= cancel_deadline(locked)
+            fee = late_fee(locked) if late else 0
             locked.fee = _keep_fee(locked, fee, actor)
+            credits_keep_percent(
+                booking=locked, percent=locked.resource.late_cancel_fee_percent if late else 0, actor=actor
+            )
             locked.status = S.CANCELLED
             locked.cancelled_at = now
             locked.cancelled_by = acting_user(actor)
@@ -386,6 +383,7 @@ def booking_check_in(*, booking: Booking, actor: Actor, now: dt.datetime | None 
             hold = _pending_hold(locked)
             if hold is not None:
                 hold_capture(hold=hold, actor=actor, flow=True)
+            credits_capture(booking=locked, actor=actor)
             if locked.member_id is None:
                 counter_payment_record(locked, actor)
             locked.status = S.CHECKED_IN
@@ -413,6 +411,7 @@ def booking_mark_no_show(*, booking: Booking, actor: Actor, now: dt.datetime | N
             if locked.status != S.CONFIRMED or now < locked.start:
                 raise NoShowNotAllowed()
             locked.fee = _keep_fee(locked, late_fee(locked), actor)
+            credits_keep_percent(booking=locked, percent=locked.resource.late_cancel_fee_percent, actor=actor)
             locked.status = S.NO_SHOW
             locked.settled_at = now
             locked.save(update_fields=["fee", "status", "settled_at"])
@@ -457,6 +456,7 @@ def booking_settle(*, booking_id: int, now: dt.datetime | None = None, grace_min
                 except HoldAlreadyResolved:
                     # Expired (the beat was down past the hold's margin): the expiry stands, nothing was paid.
                     logger.warning("booking %s: its hold %s expired before the capture", locked.pk, hold.pk)
+            credits_capture(booking=locked, actor=None)
             locked.status = S.COMPLETED
             locked.settled_at = now
             locked.save(update_fields=["status", "settled_at"])

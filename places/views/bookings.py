@@ -22,6 +22,7 @@ from members.selectors import member_or_none
 from places.models import Booking, Resource
 from places.selectors import pages
 from places.selectors.bookings import booking_get_visible, cancel_deadline, cancellation_fee
+from places.selectors.quote import QuoteLine, booking_paid_with, booking_quote
 from places.services.bookings import booking_cancel, booking_create, booking_price
 from places.views.calendars import SESSION_KEY
 from places.views.forms import BookingForm
@@ -39,13 +40,20 @@ def _unit_choices(resource: Resource) -> list[tuple[str, str]]:
     return [(unit, get_unit(unit).name if unit else unit) for unit in units]
 
 
-def _preview(resource: Resource, data: dict[str, Any]) -> dict[str, Any]:
+def _preview(resource: Resource, member: Any, data: dict[str, Any]) -> dict[str, Any]:
     """What confirming would cost and the cancellation rule, from the form's cleaned data."""
     start, end = data["span"]
     prices = {price.unit: price.amount for price in resource.prices.all()}
     unit = data.get("unit") or (sorted(prices)[0] if prices else (resource.place.units or [""])[0])
-    per_step = prices.get(unit, 0)
-    price = booking_price(resource, start, end, data["seats"], per_step)
+    lines: list[QuoteLine] = []
+    try:
+        quote = booking_quote(
+            resource=resource, member=member, start=start, end=end, seats=data["seats"], unit=data.get("unit") or None
+        )
+    except ApplicationError:  # the booking itself will say what is wrong
+        price = booking_price(resource, start, end, data["seats"], prices.get(unit, 0))
+    else:
+        unit, price, lines = quote.money_unit, quote.money_amount, quote.lines
     deadline = start - dt.timedelta(hours=resource.cancel_deadline_hours)
     return {
         "start": start,
@@ -53,6 +61,8 @@ def _preview(resource: Resource, data: dict[str, Any]) -> dict[str, Any]:
         "seats": data["seats"],
         "unit": unit,
         "price": price,
+        "lines": lines,
+        "credits": [line for line in lines if line.source != "price"],
         "deadline": deadline,
         "deadline_passed": deadline <= timezone.now(),
         "fee_percent": resource.late_cancel_fee_percent,
@@ -96,7 +106,7 @@ def booking_new(request: HttpRequest, resource_id: int) -> HttpResponse:
     if form.is_bound:
         if form.is_valid():
             data = form.cleaned_data
-            preview = _preview(resource, data)
+            preview = _preview(resource, member, data)
             confirmed = request.method == "POST" and request.POST.get("confirm") == preview["signature"]
             if confirmed:
                 start, end = data["span"]
@@ -121,6 +131,9 @@ def booking_new(request: HttpRequest, resource_id: int) -> HttpResponse:
                     messages.success(
                         request,
                         _("Booked: %(resource)s, %(when)s. The price is held on your account until then.")
+                        % {"resource": resource.name, "when": _when(booking)}
+                        if not booking.credits.exists()
+                        else _("Booked: %(resource)s, %(when)s. Your credits are held until you check in.")
                         % {"resource": resource.name, "when": _when(booking)},
                     )
                     return redirect("my-bookings")
@@ -144,6 +157,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     member = _member(request)
     now = timezone.now()
     upcoming, past = pages.member_bookings(member, now=now)
+    booking_paid_with([*upcoming, *past])
     for booking in upcoming:
         booking.fee_now = cancellation_fee(booking, now=now)  # type: ignore[attr-defined]
         booking.deadline = cancel_deadline(booking)  # type: ignore[attr-defined]

@@ -389,7 +389,7 @@ def urls_for(route: str, world: World) -> list[str]:
     if "{action}" in route:
         actions = sorted(ACTIONS) if head == "marketplace" else sorted(BUTTONS)
     query = ""
-    if route == "api/resources/{pk}/availability/":  # a week from today: its two parameters are required
+    if route in ("api/resources/{pk}/availability/", "api/resources/{pk}/quote/"):  # a week from today: required
         today = timezone.now().replace(microsecond=0)
         query = f"?start={today:%Y-%m-%dT%H:%M:%SZ}&end={today + datetime.timedelta(days=7):%Y-%m-%dT%H:%M:%SZ}"
     urls = []
@@ -569,6 +569,7 @@ ROUTES: dict[str, Route] = {
     "api/resources/": _r(PUBLIC),
     "api/resources/{pk}/": _r(PUBLIC),
     "api/resources/{pk}/availability/": _r(PUBLIC),  # busy times only, never who booked
+    "api/resources/{pk}/quote/": _r(OWN),  # what the caller's own credits and money would pay
     # --- pages: session and ledger
     "accounts/login/": _r(SESSION),
     "accounts/logout/": _r(SESSION),
