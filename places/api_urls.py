@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import availability, bookings, catalogue, counter, geojson, occupancy
+from .api import availability, bookings, catalogue, counter, geojson, occupancy, series
 
 # The GeoJSON and the occupancy first: `places/geojson/` and `places/occupancy/` are not place
 # ids, but keep them out of `places/<int:pk>/`'s way.
@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *availability.urlpatterns,
     *counter.urlpatterns,
     *bookings.urlpatterns,
+    *series.urlpatterns,
 ]
