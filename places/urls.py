@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from .views import bookings, calendars, manage, public, search
+from .views import bookings, calendars, checkin, manage, public, search
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *public.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *bookings.urlpatterns,
     *manage.urlpatterns,
     *calendars.urlpatterns,
+    *checkin.urlpatterns,
 ]
