@@ -63,7 +63,7 @@ from ledger.services import hold_create, transfer_create
 from members.models import Commune, Member
 from members.services import member_update, personal_data_export_request
 from places.models import Place, Resource
-from places.services import booking_create
+from places.services import booking_create, booking_series_create
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
@@ -186,11 +186,27 @@ def estate(
         if room is not None
         else None
     )
+    # A weekly series of one occurrence, a week after the booking, two hours later.
+    series = (
+        booking_series_create(
+            resource=room,
+            member=member,
+            weekday=day.isoweekday(),
+            start_time=datetime.time(booking_hour + 2),
+            end_time=datetime.time(booking_hour + 3),
+            first_date=day + datetime.timedelta(weeks=1),
+            last_date=day + datetime.timedelta(weeks=1),
+            actor=user,
+        ).series
+        if room is not None
+        else None
+    )
     return Estate(
         member=member,
         marker=marker,
         objects={
             "booking": booking,
+            "series": series,
             "account": ach,
             "transfer": transfer,
             "hold": hold,
@@ -326,6 +342,7 @@ def urls_for(route: str, world: World) -> list[str]:
         "places": world.place.pk,
         "resources": world.resource.pk,
         "bookings": b["booking"].pk,
+        "booking-series": b["series"].pk,
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
@@ -493,6 +510,10 @@ ROUTES: dict[str, Route] = {
     "api/bookings/{pk}/cancel/": _r(PRIVATE),
     "api/bookings/{pk}/check-in/": _r(PRIVATE),
     "api/bookings/{pk}/no-show/": _r(PRIVATE),
+    # A weekly series: a member books only for themself; its member, the place's managers, staff read it.
+    "api/places/resources/{pk}/series/": _r(MEMBERS, "post"),
+    "api/booking-series/{pk}/": _r(PRIVATE),
+    "api/booking-series/{pk}/cancel/": _r(PRIVATE),
     # --- API: crowdfunding
     "api/campaigns/": _r(PUBLIC, "post"),
     "api/campaigns/mine/": _r(OWN, rows=True),
@@ -737,6 +758,9 @@ ROUTES: dict[str, Route] = {
     "me/bookings/": _r(OWN),
     "me/bookings/calendar/": _r(OWN, "post"),  # a new private link to one's own calendar
     "me/bookings/{pk}/cancel/": _r(PRIVATE),
+    "me/check-in/": _r(OWN),  # one's own check-in code (a QR code), nothing of anyone else
+    # A scanned check-in code: the place's managers (404 for anyone else; 400 for a code not valid).
+    "places/check-in/{token}/": _r(STAFF),
     "places/manage/": _r(STAFF),  # a place's managers (a role on that place only) and staff
     "places/{pk}/manage/": _r(STAFF),
     "places/{pk}/manage/bookings/{booking_id}/{action}/": _r(STAFF),
