@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from .views import bookings, calendars, checkin, manage, public, search
+from .views import bookings, calendars, checkin, manage, public, search, series
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *public.urlpatterns,
@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *manage.urlpatterns,
     *calendars.urlpatterns,
     *checkin.urlpatterns,
+    *series.urlpatterns,
 ]

@@ -753,6 +753,7 @@ ROUTES: dict[str, Route] = {
     "places/{pk}/": _r(PUBLIC),  # a place not public yet: 404 but for its managers and staff
     "places/{pk}/week/": _r(PUBLIC),
     "places/resources/{resource_id}/book/": _r(MEMBERS, "post"),  # booking for oneself is its purpose
+    "places/resources/{resource_id}/book/weekly/": _r(MEMBERS, "post"),  # a weekly series for oneself
     "places/resources/{pk}/busy.ics": _r(PUBLIC),  # busy times, never a name
     "calendar/{token}.ics": _r(PUBLIC),  # a bearer link (the token is the key); an unknown token is 404
     "me/bookings/": _r(OWN),
