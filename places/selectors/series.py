@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, InvalidInput
 from core.typing import RequestUser
@@ -33,9 +34,9 @@ def series_dates(*, weekday: int, first_date: dt.date, last_date: dt.date) -> li
     """Every date from `first_date` to `last_date` (both included) on ISO `weekday` (1 Monday … 7
     Sunday). Raises InvalidInput, SeriesEmpty, SeriesTooLong (more than 53)."""
     if not isinstance(weekday, int) or not 1 <= weekday <= 7:
-        raise InvalidInput(fields={"weekday": ["1–7"]})
+        raise InvalidInput(fields={"weekday": [_("A weekday from 1 (Monday) to 7 (Sunday).")]})
     if last_date < first_date:
-        raise InvalidInput(fields={"last_date": ["≥ first_date"]})
+        raise InvalidInput(fields={"last_date": [_("The last date comes on or after the first.")]})
     first = first_date + dt.timedelta(days=(weekday - first_date.isoweekday()) % 7)
     if first > last_date:
         raise SeriesEmpty()
@@ -90,7 +91,7 @@ def series_preview(
     closed, full), without writing anything. A preview: booking checks every rule again, under the
     resource's lock (price, duration, membership…), and may still refuse a date free here."""
     if end_time <= start_time:
-        raise InvalidInput(fields={"end_time": ["> start_time"]})
+        raise InvalidInput(fields={"end_time": [_("The end must come after the start.")]})
     now = to_utc(now or timezone.now())
     lines = []
     for day in series_dates(weekday=weekday, first_date=first_date, last_date=last_date):
