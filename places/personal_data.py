@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.personal_data import amounts_in
 from members.personal_data import Section
 
-from .models import Booking, MemberQualification, PlaceManager
+from .models import Booking, BookingSeries, MemberQualification, PlaceManager
 
 
 def _bookings(member: Any) -> Any:
@@ -73,5 +73,26 @@ SECTIONS = (
         lambda member: PlaceManager.objects.filter(member=member).order_by("pk"),
         fields=("id", "place", "created_at"),
         erase=_roles_erase,
+    ),
+    Section(
+        "places/booking_series",
+        _("Your weekly bookings"),
+        BookingSeries,
+        lambda member: BookingSeries.objects.filter(member=member).order_by("pk"),
+        fields=(
+            "id",
+            "resource",
+            "weekday",
+            "start_time",
+            "end_time",
+            "first_date",
+            "last_date",
+            "seats",
+            "created_at",
+            "cancelled_at",
+        ),
+        keeps=_(
+            "A weekly series stays with its bookings, under the pseudonym: it names no one else and holds no text."
+        ),
     ),
 )
