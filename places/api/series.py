@@ -130,11 +130,11 @@ class ResourceSeriesView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         key = idempotency_key_from(request)
-        resource = _bookable_resource(checked_id(pk))
-        data = valid(SeriesInputSerializer, request.data)
         member = member_or_none(request.user)
         if member is None:
             raise PermissionDenied(_("Only members may book."))
+        resource = _bookable_resource(checked_id(pk))
+        data = valid(SeriesInputSerializer, request.data)
 
         def handler() -> Response:
             result = booking_series_create(
