@@ -91,8 +91,6 @@ SECTIONS = (
             "created_at",
             "cancelled_at",
         ),
-        keeps=_(
-            "A weekly series stays with its bookings, under the pseudonym: it names no one else and holds no text."
-        ),
+        keeps="a weekly series stays with its bookings, under the pseudonym: it names no one else, holds no text",
     ),
 )

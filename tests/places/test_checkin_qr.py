@@ -139,9 +139,11 @@ def test_concurrent_scans_check_in_once(scene):
     place, _room, alice, booking = scene
     managers = [make_manager(place, f"hote{i}") for i in range(4)]
     code, later = checkin_code(alice, now=T0), T0 + dt.timedelta(minutes=1)
-    results = race(
-        [lambda m=m: checkin_by_code(token=code, booking_id=booking.pk, actor=m.user, now=later) for m in managers * 2]
-    )
+
+    def scan(manager):
+        return lambda: checkin_by_code(token=code, booking_id=booking.pk, actor=manager.user, now=later)
+
+    results = race([scan(manager) for manager in managers * 2])
     assert all(isinstance(r, Booking) and r.status == Booking.Status.CHECKED_IN for r in results)
     assert len({r.checked_in_at for r in results}) == 1
     assert (state(account_of(alice, "ACH")).balance, place_state(place).balance) == (100_00 - 600, 600)

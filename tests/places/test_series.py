@@ -5,6 +5,7 @@ what is left of a series."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # Tuesdays around the night clocks go back (Sunday 31 October 2027).
 TUESDAYS = [dt.date(2027, 10, 19), dt.date(2027, 10, 26), dt.date(2027, 11, 2), dt.date(2027, 11, 9)]
 NOW = local(dt.date(2027, 10, 1), 9)
-TERM = {
+TERM: dict[str, Any] = {
     "weekday": 2,
     "start_time": dt.time(18),
     "end_time": dt.time(20),
