@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from .api import availability, bookings, catalogue, counter, geojson, occupancy, passes
+from .api import availability, bookings, catalogue, counter, geojson, occupancy, passes, series
 
 # The GeoJSON and the occupancy first: `places/geojson/` and `places/occupancy/` are not place
 # ids, but keep them out of `places/<int:pk>/`'s way.
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *counter.urlpatterns,
     *bookings.urlpatterns,
     *passes.urlpatterns,
+    *series.urlpatterns,
 ]

@@ -20,6 +20,11 @@ AUDIT_ACTIONS = [
         _("Cancelled the booking %(label)s of %(person)s (kept %(fee)s): %(reason)s"),
         amounts=(("fee", OBJECT_UNIT),),
     ),
+    AuditActionSpec(
+        "booking_series_create",
+        _("Booked %(label)s every week for %(person)s, from %(first_date)s to %(last_date)s"),
+    ),
+    AuditActionSpec("booking_series_cancel", _("Cancelled the weekly series %(label)s of %(person)s")),
     AuditActionSpec("booking_check_in", _("Checked in %(person)s for %(label)s")),
     AuditActionSpec(
         "booking_no_show",

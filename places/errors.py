@@ -60,6 +60,26 @@ class CheckInNotAllowed(ApplicationError):
     default_message = gettext_lazy("This booking cannot be checked in now.")
 
 
+class SeriesTooLong(ApplicationError):
+    code = "series_too_long"
+    default_message = gettext_lazy("A weekly series has at most 53 occurrences: choose a shorter term.")
+
+
+class SeriesNotFound(NotFound):
+    default_message = gettext_lazy("This booking series does not exist or is not yours.")
+
+
+class SeriesEmpty(ApplicationError):
+    code = "series_empty"
+    default_message = gettext_lazy("No date of this term falls on this weekday.")
+
+
+class CheckInCodeInvalid(ApplicationError):
+    code = "check_in_code_invalid"
+    status = 400
+    default_message = gettext_lazy("This check-in code has expired or is not valid: ask the member to show it again.")
+
+
 class ResourceNotFound(NotFound):
     default_message = gettext_lazy("Resource not found.")
 

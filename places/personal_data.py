@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.personal_data import amounts_in
 from members.personal_data import Section
 
-from .models import Booking, MemberQualification, Pass, PlaceManager, Subscription
+from .models import Booking, BookingSeries, MemberQualification, Pass, PlaceManager, Subscription
 
 
 def _bookings(member: Any) -> Any:
@@ -113,5 +113,24 @@ SECTIONS = (
         ),
         computed=amounts_in("price", unit_field="price_unit"),
         keeps=BOOKS_OF_THE_PLACE,
+    ),
+    Section(
+        "places/booking_series",
+        _("Your weekly bookings"),
+        BookingSeries,
+        lambda member: BookingSeries.objects.filter(member=member).order_by("pk"),
+        fields=(
+            "id",
+            "resource",
+            "weekday",
+            "start_time",
+            "end_time",
+            "first_date",
+            "last_date",
+            "seats",
+            "created_at",
+            "cancelled_at",
+        ),
+        keeps="a weekly series stays with its bookings, under the pseudonym: it names no one else, holds no text",
     ),
 )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from .views import bookings, calendars, manage, passes, public, search
+from .views import bookings, calendars, checkin, manage, passes, public, search, series
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *public.urlpatterns,
@@ -9,4 +9,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *passes.urlpatterns,
     *manage.urlpatterns,
     *calendars.urlpatterns,
+    *checkin.urlpatterns,
+    *series.urlpatterns,
 ]

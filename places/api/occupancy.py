@@ -1,8 +1,9 @@
 """`GET /api/places/occupancy/?month=YYYY-MM`: the network's occupancy as open data (public).
 
 Seat-hours open and booked, and the rate, per place, per kind of resource, per commune and in
-total, for one month in local time; the definitions are places/selectors/occupancy.py's. No
-member is ever named or counted here: only places, kinds and communes.
+total, for one month in local time, and the attendance (check-ins per place and per local day);
+the definitions are places/selectors/occupancy.py's. No member is ever named here: only places,
+kinds, communes and counts of check-ins.
 """
 
 from __future__ import annotations
@@ -59,17 +60,27 @@ class OccupancyCommuneSerializer(OccupancyFiguresSerializer):
     postal_code = serializers.CharField()
 
 
+class AttendanceDaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A local day (Europe/Paris).")
+    check_ins = serializers.IntegerField(help_text="Bookings checked in at the place that day.")
+
+
 class OccupancyPlaceSerializer(OccupancyFiguresSerializer):
     place = serializers.IntegerField(help_text="The place's id (see /api/places/).")
     name = serializers.CharField(help_text="The place's name.")
     commune = serializers.CharField()
     kinds = OccupancyKindSerializer(many=True)
+    check_ins = serializers.IntegerField(help_text="Bookings checked in at the place during the month.")
+    attendance = AttendanceDaySerializer(
+        many=True, help_text="Check-ins per local day: only the days with at least one, in order. Counts only."
+    )
 
 
 class OccupancySerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     time_zone = serializers.CharField(help_text="The months are in this local time, e.g. “Europe/Paris”.")
     total = OccupancyFiguresSerializer()
+    check_ins = serializers.IntegerField(help_text="Bookings checked in in the whole network during the month.")
     places = OccupancyPlaceSerializer(many=True)
     kinds = OccupancyKindSerializer(many=True)
     communes = OccupancyCommuneSerializer(many=True)
@@ -88,6 +99,7 @@ def occupancy_data(occupancy: MonthOccupancy) -> dict[str, Any]:
         "month": occupancy.iso,
         "time_zone": settings.TIME_ZONE,
         "total": _figures(occupancy.total),
+        "check_ins": occupancy.check_ins,
         "places": [
             {
                 "place": line.place_id,
@@ -95,6 +107,8 @@ def occupancy_data(occupancy: MonthOccupancy) -> dict[str, Any]:
                 "commune": line.commune,
                 **_figures(line),
                 "kinds": [{"kind": kind.kind, **_figures(kind)} for kind in line.kinds],
+                "check_ins": line.check_ins,
+                "attendance": [{"date": day.date.isoformat(), "check_ins": day.check_ins} for day in line.attendance],
             }
             for line in occupancy.places
         ],

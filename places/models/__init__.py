@@ -18,10 +18,12 @@ from places.models.places import (
     ResourceKind,
     ResourcePrice,
 )
+from places.models.series import BookingSeries
 
 __all__ = [
     "Booking",
     "BookingCredit",
+    "BookingSeries",
     "CalendarFeed",
     "MemberQualification",
     "OpeningException",

@@ -18,6 +18,10 @@ bookable resource. A container (the whole open space, parent of its desks) is no
 or its seats would be counted twice: a booking of it counts as all the seats of each part it
 contains, for its duration. A booking of a part blocks the container but is counted on the part.
 
+**Attendance** (counts only): per place and per local day, the number of bookings checked in
+that day (`checked_in_at` on that local day, whatever became of the booking afterwards); the
+month's total per place and for the network. No name, no booking, no time of day.
+
 The current month counts the whole month open and what is booked so far (future bookings
 included): the rate of a month still to come grows as people book.
 """
@@ -83,12 +87,24 @@ class CommuneOccupancy(Figures):
     postal_code: str = ""
 
 
+@dataclass(frozen=True)
+class DayAttendance:
+    date: dt.date
+    check_ins: int
+
+
 @dataclass
 class PlaceOccupancy(Figures):
     place_id: int = 0
     name: str = ""
     commune: str = ""
     kinds: list[KindOccupancy] = field(default_factory=list)
+    # The days of the month with at least one check-in, in order.
+    attendance: list[DayAttendance] = field(default_factory=list)
+
+    @property
+    def check_ins(self) -> int:
+        return sum(day.check_ins for day in self.attendance)
 
 
 @dataclass
@@ -98,6 +114,10 @@ class MonthOccupancy:
     places: list[PlaceOccupancy]
     kinds: list[KindOccupancy]
     communes: list[CommuneOccupancy]
+
+    @property
+    def check_ins(self) -> int:
+        return sum(line.check_ins for line in self.places)
 
     @property
     def iso(self) -> str:
@@ -240,6 +260,12 @@ def occupancy_for_month(month: dt.date) -> MonthOccupancy:
         per_commune.setdefault(
             place.commune_id, CommuneOccupancy(commune=place.commune.name, postal_code=place.commune.postal_code)
         ).add(open_minutes, booked_minutes)
+    for place_id, days in _attendance(bounds, places).items():
+        line = per_place.setdefault(
+            place_id,
+            PlaceOccupancy(place_id=place_id, name=places[place_id].name, commune=places[place_id].commune.name),
+        )
+        line.attendance = [DayAttendance(day, count) for day, count in sorted(days.items())]
     kind_order = {code: index for index, code in enumerate(ResourceKind.values)}
     for (place_id, _kind), kind_line in sorted(per_place_kind.items(), key=lambda item: kind_order.get(item[0][1], 99)):
         per_place[place_id].kinds.append(kind_line)
@@ -250,6 +276,20 @@ def occupancy_for_month(month: dt.date) -> MonthOccupancy:
         kinds=sorted(per_kind.values(), key=lambda line: kind_order.get(line.kind, 99)),
         communes=sorted(per_commune.values(), key=lambda line: line.commune),
     )
+
+
+def _attendance(bounds: Interval, places: dict[int, Place]) -> dict[int, dict[dt.date, int]]:
+    """Per place, per local day of the month: the bookings checked in that day (one query)."""
+    counts: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    rows = Booking.objects.filter(
+        resource__place_id__in=list(places), checked_in_at__gte=bounds.start, checked_in_at__lt=bounds.end
+    ).values_list("resource__place_id", "checked_in_at")
+    zone = local_zone()
+    for place_id, checked_in_at in rows:
+        if checked_in_at is None:  # filtered out above; for the type checker
+            continue
+        counts[place_id][to_utc(checked_in_at).astimezone(zone).date()] += 1
+    return counts
 
 
 def occupancy_last_months(count: int = 6, *, until: dt.date | None = None) -> list[MonthOccupancy]:

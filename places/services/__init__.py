@@ -12,6 +12,7 @@ from places.services.counter import booking_create_at_counter
 from places.services.counter_payment import counter_payment_record
 from places.services.photos import place_photo_add, place_photo_delete
 from places.services.qualifications import qualification_grant, qualification_revoke
+from places.services.series import booking_series_cancel, booking_series_create
 
 __all__ = [
     "booking_cancel",
@@ -19,6 +20,8 @@ __all__ = [
     "booking_create",
     "booking_create_at_counter",
     "booking_mark_no_show",
+    "booking_series_cancel",
+    "booking_series_create",
     "booking_settle",
     "bookings_settle_due",
     "counter_payment_record",

@@ -197,3 +197,33 @@ class PlacePhotoForm(forms.Form):
         max_length=200,
         help_text=_("What the photo shows, in a few words: it is read out to blind visitors."),
     )
+
+
+class SeriesForm(forms.Form):
+    """A weekly series: the weekday is the first date's; times are local wall times."""
+
+    # One key per rendered form: a double click or a resubmitted page books once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    first_date = DateField(label=_("First date"), help_text=_("The series repeats on this weekday."))
+    last_date = DateField(label=_("Last date"))
+    start = _time_field(_("Start"))
+    end = _time_field(_("End"))
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, initial=1)
+
+    def __init__(self, *args: Any, capacity: int = 1, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        seats = self.fields["seats"]
+        assert isinstance(seats, forms.IntegerField)
+        seats.validators.append(MaxValueValidator(capacity, _("At most %(limit_value)s seats.")))
+        seats.widget.attrs["max"] = capacity
+        if capacity == 1:
+            seats.widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") is not None and data.get("end") is not None and data["end"] <= data["start"]:
+            self.add_error("end", _("The end must come after the start."))
+        if data.get("first_date") and data.get("last_date") and data["last_date"] < data["first_date"]:
+            self.add_error("last_date", _("The last date comes on or after the first."))
+        return data

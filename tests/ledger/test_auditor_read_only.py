@@ -57,7 +57,7 @@ from ledger.models import Account, ExportJob
 from ledger.services import hold_create, standing_order_create
 from members.models import ApiToken, Member
 from members.services import member_update
-from places.services import booking_create
+from places.services import booking_create, booking_series_create
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign
@@ -105,6 +105,7 @@ MEMBER_OWN_ROUTES = {
     ("post", "api/bookings/"),
     ("post", "api/passes/"),  # buying a carnet for oneself
     ("post", "api/plans/{pk}/subscribe/"),  # subscribing to a plan for oneself
+    ("post", "api/places/resources/{pk}/series/"),  # a weekly series booked for oneself
 }
 
 
@@ -216,10 +217,21 @@ def world(make_member, staff_user) -> dict[str, Any]:
         start=timezone.localdate() + datetime.timedelta(days=1),
         actor=alice.user,
     )
+    series = booking_series_create(
+        resource=room,
+        member=alice,
+        weekday=day.isoweekday(),
+        start_time=datetime.time(14),
+        end_time=datetime.time(15),
+        first_date=day + datetime.timedelta(weeks=1),
+        last_date=day + datetime.timedelta(weeks=1),
+        actor=alice.user,
+    ).series
     return {
         "standing_order": standing_order,
         "room": room,
         "booking": booking,
+        "series": series,
         "alice": alice,
         "bob": bob,
         "asso": asso,
@@ -263,6 +275,7 @@ def url_for(route: str, world: dict[str, Any]) -> str:
         "sepa-exports": 1,
         "bookings": world["booking"].pk,
         "standing-orders": world["standing_order"].pk,
+        "booking-series": world["series"].pk,
     }.get(head, 1)
     if head == "campaigns" and any(
         part in route for part in ("tiers", "pledges", "matching-pools", "images", "updates")
@@ -358,6 +371,13 @@ def body_for(method: str, route: str, world: dict[str, Any]) -> tuple[Any, str]:
             "end": local(booking_day(3), 15).isoformat(),
         },
         ("post", "api/bookings/{pk}/cancel/"): {"reason": "Annulé"},
+        ("post", "api/places/resources/{pk}/series/"): {
+            "weekday": booking_day(3).isoweekday(),
+            "start_time": "16:00",
+            "end_time": "17:00",
+            "first_date": booking_day(3).isoformat(),
+            "last_date": (booking_day(3) + datetime.timedelta(weeks=2)).isoformat(),
+        },
         ("post", "api/bookings/counter/"): {
             "resource": world["room"].pk,
             "start": local(booking_day(3), 16).isoformat(),

@@ -63,7 +63,7 @@ from ledger.services import hold_create, standing_order_create, transfer_create
 from members.models import Commune, Member
 from members.services import member_update, personal_data_export_request
 from places.models import Place, Resource
-from places.services import booking_create
+from places.services import booking_create, booking_series_create
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import college, found_scic, share_class, shareholder_with_shares
 from tests.crowdfunding.helpers import draft_campaign, live_campaign, moderator
@@ -196,12 +196,28 @@ def estate(
         if room is not None
         else None
     )
+    # A weekly series of one occurrence, a week after the booking, two hours later.
+    series = (
+        booking_series_create(
+            resource=room,
+            member=member,
+            weekday=day.isoweekday(),
+            start_time=datetime.time(booking_hour + 2),
+            end_time=datetime.time(booking_hour + 3),
+            first_date=day + datetime.timedelta(weeks=1),
+            last_date=day + datetime.timedelta(weeks=1),
+            actor=user,
+        ).series
+        if room is not None
+        else None
+    )
     return Estate(
         member=member,
         marker=marker,
         objects={
             "standing_order": standing_order,
             "booking": booking,
+            "series": series,
             "account": ach,
             "transfer": transfer,
             "hold": hold,
@@ -338,6 +354,7 @@ def urls_for(route: str, world: World) -> list[str]:
         "resources": world.resource.pk,
         "bookings": b["booking"].pk,
         "standing-orders": b["standing_order"].pk,
+        "booking-series": b["series"].pk,
     }.get(head, 1)
     if head == "campaigns" and ("pledges" in heads or "matching-pools" in heads or "pools" in heads):
         pk = b["pledged_campaign"].pk  # B's pledge and pool are on Céleste's campaign
@@ -517,6 +534,10 @@ ROUTES: dict[str, Route] = {
     "api/standing-orders/": _r(OWN, rows=True),  # POST from B's account: refused
     "api/standing-orders/{pk}/": _r(PRIVATE),
     "api/standing-orders/{pk}/cancel/": _r(PRIVATE),
+    # A weekly series: a member books only for themself; its member, the place's managers, staff read it.
+    "api/places/resources/{pk}/series/": _r(MEMBERS, "post"),
+    "api/booking-series/{pk}/": _r(PRIVATE),
+    "api/booking-series/{pk}/cancel/": _r(PRIVATE),
     # --- API: crowdfunding
     "api/campaigns/": _r(PUBLIC, "post"),
     "api/campaigns/mine/": _r(OWN, rows=True),
@@ -757,6 +778,7 @@ ROUTES: dict[str, Route] = {
     "places/{pk}/": _r(PUBLIC),  # a place not public yet: 404 but for its managers and staff
     "places/{pk}/week/": _r(PUBLIC),
     "places/resources/{resource_id}/book/": _r(MEMBERS, "post"),  # booking for oneself is its purpose
+    "places/resources/{resource_id}/book/weekly/": _r(MEMBERS, "post"),  # a weekly series for oneself
     "places/resources/{pk}/busy.ics": _r(PUBLIC),  # busy times, never a name
     "calendar/{token}.ics": _r(PUBLIC),  # a bearer link (the token is the key); an unknown token is 404
     "me/bookings/": _r(OWN),
@@ -770,6 +792,9 @@ ROUTES: dict[str, Route] = {
     "me/passes/plans/{pk}/cancel/": _r(PRIVATE),
     "places/plans/{pk}/subscribe/": _r(MEMBERS, "post"),  # subscribing for oneself is its purpose
     "places/carnets/{pk}/buy/": _r(MEMBERS, "post"),  # buying for oneself is its purpose
+    "me/check-in/": _r(OWN),  # one's own check-in code (a QR code), nothing of anyone else
+    # A scanned check-in code: the place's managers (404 for anyone else; 400 for a code not valid).
+    "places/check-in/{token}/": _r(STAFF),
     "places/manage/": _r(STAFF),  # a place's managers (a role on that place only) and staff
     "places/{pk}/manage/": _r(STAFF),
     "places/{pk}/manage/bookings/{booking_id}/{action}/": _r(STAFF),
