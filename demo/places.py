@@ -852,9 +852,10 @@ def _top_up(
 
 @contextlib.contextmanager
 def sqlite_commits_unsynced() -> Iterator[None]:
-    """On the embedded SQLite database, commits without waiting for the disk while the demo's few
-    hundred bookings are written (each booking is a transaction: about 20 ms of fsync apiece).
-    A crash while seeding loses the demo, which is seeded again; nothing else runs meanwhile."""
+    """On the embedded SQLite database, commits without waiting for the disk while the demo is
+    written (seed_demo wraps the whole seeding: some two thousand transactions, each about 20 ms of
+    fsync on a slow disk). A crash while seeding loses the demo, which is seeded again; nothing else
+    runs meanwhile. Nested, the inner one restores what the outer one set."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return

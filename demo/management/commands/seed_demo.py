@@ -36,7 +36,7 @@ from demo.members import (
     seed_members,
     seed_membership_fees,
 )
-from demo.places import seed_places
+from demo.places import seed_places, sqlite_commits_unsynced
 from demo.standing_orders import seed_standing_order
 from demo.story import story_end, story_play, story_told
 
@@ -62,33 +62,36 @@ class Command(BaseCommand):
                 "fictitious community. Pass --allow-production to load it anyway (its logins get no "
                 "known password)."
             )
-        user_model = get_user_model()
-        admin_password = ADMIN_PASSWORD if self.embedded else secrets.token_urlsafe(18)
-        new_admin = not user_model.objects.filter(username="admin").exists()
-        if new_admin:
-            user_model.objects.create_superuser("admin", "admin@bocage.localhost", admin_password)
-        if not user_model.objects.filter(username="auditrice").exists():
-            auditor = user_model.objects.create_user("auditrice", "audit@bocage.localhost", self._password())
-            auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
-        admin = user_model.objects.get(username="admin")
-        now = timezone.now()
+        # Some two thousand commits: on the embedded SQLite database, none waits for the disk (a
+        # crash while seeding loses the demo, which is seeded again).
+        with sqlite_commits_unsynced():
+            user_model = get_user_model()
+            admin_password = ADMIN_PASSWORD if self.embedded else secrets.token_urlsafe(18)
+            new_admin = not user_model.objects.filter(username="admin").exists()
+            if new_admin:
+                user_model.objects.create_superuser("admin", "admin@bocage.localhost", admin_password)
+            if not user_model.objects.filter(username="auditrice").exists():
+                auditor = user_model.objects.create_user("auditrice", "audit@bocage.localhost", self._password())
+                auditor.user_permissions.add(Permission.objects.get(codename="audit_ledger"))
+            admin = user_model.objects.get(username="admin")
+            now = timezone.now()
 
-        seed_members(admin=admin, now=now, password=self._password())
-        comptoirs = seed_comptoirs(password=self._password())
-        if not story_told():
-            members = members_by_username()
-            story_play(admin=admin, comptoirs=comptoirs, members=members, now=now)
-            seed_membership_fees(admin=admin, members=members)
-            seed_reconversions(admin=admin, members=members)
-            seed_marketplace(members=members, now=now)
-            story_end(admin=admin, now=now)
-        # Demo campaigns (once): the app that owns them writes them through its own services.
-        seed_campaigns(admin=admin, now=now)
-        seed_cooperative(admin=admin, now=now)
-        # The network of tiers-lieux, last: its bookings spend what the story left on the accounts.
-        seed_places(admin=admin, members=members_by_username(), comptoirs=comptoirs, now=now)
-        # An association pays a place monthly by standing order (its past months paid).
-        seed_standing_order(members=members_by_username(), comptoirs=comptoirs, now=now)
+            seed_members(admin=admin, now=now, password=self._password())
+            comptoirs = seed_comptoirs(password=self._password())
+            if not story_told():
+                members = members_by_username()
+                story_play(admin=admin, comptoirs=comptoirs, members=members, now=now)
+                seed_membership_fees(admin=admin, members=members)
+                seed_reconversions(admin=admin, members=members)
+                seed_marketplace(members=members, now=now)
+                story_end(admin=admin, now=now)
+            # Demo campaigns (once): the app that owns them writes them through its own services.
+            seed_campaigns(admin=admin, now=now)
+            seed_cooperative(admin=admin, now=now)
+            # The network of tiers-lieux, last: its bookings spend what the story left on the accounts.
+            seed_places(admin=admin, members=members_by_username(), comptoirs=comptoirs, now=now)
+            # An association pays a place monthly by standing order (its past months paid).
+            seed_standing_order(members=members_by_username(), comptoirs=comptoirs, now=now)
 
         self.stdout.write(self.style.SUCCESS("Demo community ready."))
         if not self.embedded:
