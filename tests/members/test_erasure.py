@@ -58,6 +58,7 @@ from members.services import api_token_create, member_update, personal_data_expo
 from membership.models import Application, PendingSignup
 from membership.services import member_close, membership_renew
 from membership.signup import consents_record, current_documents
+from places.models import PassOffer, Plan
 from tests.conftest import PASSWORD, account_of
 from tests.cooperative.helpers import found_scic, shareholder_with_shares
 from tests.crowdfunding.helpers import live_campaign, moderator
@@ -376,6 +377,8 @@ def test_the_retained_records_are_shown_to_auditors_only_and_read_only(client, s
 # and the tiers-lieu A managed (the network's place, named after A's marker by the planting).
 PROJECT_CONTENT = {
     "places_place",
+    "places_plan",
+    "places_passoffer",
     "crowdfunding_campaign",
     "crowdfunding_campaignimage",
     "crowdfunding_campaignupdate",
@@ -424,6 +427,10 @@ def test_in_the_access_matrix_world_a_leaving_member_is_erased_and_the_other_unt
 
     # The titles of A's campaigns, told to moderators and backers, are the project's too.
     titles = tuple(Campaign.objects.filter(owner=a.member).values_list("title", flat=True))
+    # So are the names of the plans and carnets a place sells, named in the memos of their payments.
+    titles += tuple(Plan.objects.values_list("name", flat=True)) + tuple(
+        PassOffer.objects.values_list("name", flat=True)
+    )
     left = {
         column: count
         for column, count in marker_traces(*a_needles, ignoring=titles).items()
