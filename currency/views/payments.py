@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
+from core.qr import qr_svg
 from currency.models import PaymentRequest
-from currency.qr import qr_svg
 from currency.selectors.payments import payment_request_by_token, payment_request_get_for_payee, payment_requests_of
 from currency.services.payments import (
     payment_request_cancel,

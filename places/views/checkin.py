@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.qr import qr_svg
 from members.selectors import member_or_none
 from places.errors import CheckInCodeInvalid
-from places.qr import qr_svg
 from places.selectors.bookings import member_upcoming_bookings
 from places.selectors.checkin import checkin_candidates, manages_any_place
 from places.services.checkin import CONFIRM_GRACE, checkin_by_code, checkin_code, checkin_code_member

@@ -1,7 +1,5 @@
-"""QR codes as inline SVG (segno: pure Python, no image library, no request to a third party).
-
-The same few lines as currency.qr: the places may not import the currency app (tests/test_import_contracts.py).
-"""
+"""QR codes as inline SVG (segno: pure Python, no image library, no request to a third party):
+the payment requests' codes (currency) and the members' check-in codes (places)."""
 
 from __future__ import annotations
 
