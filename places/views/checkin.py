@@ -45,6 +45,7 @@ def my_checkin(request: HttpRequest) -> HttpResponse:
         "places/checkin_me.html",
         {
             "qr": qr_svg(url, title=_("My check-in code")),
+            "url": url,
             "refresh": REFRESH_SECONDS,
             "today": today,
             "member": member,

@@ -109,7 +109,8 @@ def test_the_pages_the_member_shows_and_the_manager_opens():
     member_page.force_login(alice.user)
     shown = member_page.get("/me/check-in/")
     assert shown.status_code == 200
-    assert b"<svg" in shown.content and b'http-equiv="refresh"' in shown.content
+    assert b"<svg" in shown.content and b'data-checkin-refresh="60"' in shown.content
+    assert b"js/checkin-code.js" in shown.content  # the code is swapped in place, no meta refresh
 
     code = checkin_code(alice)
     url = f"/places/check-in/{code}/"
