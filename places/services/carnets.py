@@ -79,7 +79,7 @@ def carnet_buy(
 
     def attempt() -> Pass:
         with transaction.atomic(durable=True):
-            current = PassOffer.objects.select_for_update().filter(pk=offer.pk).first()
+            current = PassOffer.objects.select_for_update(of=("self",)).filter(pk=offer.pk).first()
             if current is None:
                 raise PassOfferNotFound()
             again = _replay(idempotency_key, request_hash)
@@ -156,7 +156,9 @@ def carnet_expire(carnet_id: int, *, now: dt.datetime | None = None) -> bool:
     """Expire one carnet past its last day: what is left goes back to the issuer; safe twice."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        carnet = Pass.objects.select_for_update().select_related("place", "offer").filter(pk=carnet_id).first()
+        carnet = (
+            Pass.objects.select_for_update(of=("self",)).select_related("place", "offer").filter(pk=carnet_id).first()
+        )
         if carnet is None or carnet.expired_at is not None or carnet.valid_until >= timezone.localdate(now):
             return False
         if carnet.account_id is not None:

@@ -140,7 +140,7 @@ def plan_subscribe(
 
     def attempt() -> Subscription:
         with transaction.atomic(durable=True):
-            current = Plan.objects.select_for_update().select_related("place").filter(pk=plan.pk).first()
+            current = Plan.objects.select_for_update(of=("self",)).select_related("place").filter(pk=plan.pk).first()
             if current is None:
                 raise PlanNotFound()
             again = _replay(idempotency_key, request_hash)
@@ -199,7 +199,7 @@ def _subscription_of(order: StandingOrder) -> Subscription | None:
     if prefix != HOOK_PURPOSE or not rest.isdigit():
         return None
     return (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .filter(pk=int(rest))
         .select_related("plan", "plan__place", "member")
         .first()
@@ -316,7 +316,11 @@ def subscription_cancel(*, subscription: Subscription, actor: Actor) -> Subscrip
         # The ledger's own transaction; its on_stopped hook (below) schedules the end.
         standing_order_cancel(order=order, actor=actor, reason="subscription_cancel")
     with transaction.atomic(durable=True):
-        current = Subscription.objects.select_for_update().select_related("plan", "member").get(pk=subscription.pk)
+        current = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("plan", "member")
+            .get(pk=subscription.pk)
+        )
         _schedule_end(current)
         audit_record(actor=actor, action="subscription_cancel", target=current)
         return current
@@ -325,7 +329,11 @@ def subscription_cancel(*, subscription: Subscription, actor: Actor) -> Subscrip
 def subscription_end(subscription_id: int, *, now: dt.datetime | None = None) -> bool:
     """End one subscription whose end day has come; safe twice."""
     with transaction.atomic(durable=True):
-        current = Subscription.objects.select_for_update().select_related("plan", "plan__place").get(pk=subscription_id)
+        current = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("plan", "plan__place")
+            .get(pk=subscription_id)
+        )
         if current.status == Subscription.Status.ENDED or current.end is None:
             return False
         if current.end > timezone.localdate(now or timezone.now()):

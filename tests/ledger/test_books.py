@@ -79,7 +79,7 @@ def test_the_trial_balance_on_a_day_counts_every_entry_up_to_midnight_in_paris(h
         assert unit.total == 0
     ach = next(unit for unit in day_2 if unit.unit == "ACH")
     assert (ach.debit_total, ach.credit_total) == (10000, 10000)
-    assert [unit.unit for unit in day_2] == ["EUR", "ACH", "HRS", "GRN"]
+    assert [unit.unit for unit in day_2] == ["EUR", "ACH", "HRS", "GRN", "CRJ", "CRH"]
     assert next(unit for unit in day_2 if unit.unit == "HRS").lines == []
 
 
@@ -158,8 +158,10 @@ def test_the_trial_balance_totals_are_one_aggregate_query_over_every_account(his
         ("ACH", 3, 10000, 10000, 0),
         ("HRS", 0, 0, 0, 0),
         ("GRN", 0, 0, 0, 0),
+        ("CRJ", 0, 0, 0, 0),
+        ("CRH", 0, 0, 0, 0),
     ]
-    assert [line.accounts for line in trial_balance_totals(datetime.date(2026, 2, 28))] == [0, 0, 0, 0]
+    assert [line.accounts for line in trial_balance_totals(datetime.date(2026, 2, 28))] == [0] * 6
 
 
 def test_the_trial_balance_csv_streams_every_account_at_the_date(history):

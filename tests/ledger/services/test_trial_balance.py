@@ -37,8 +37,15 @@ def test_the_trial_balance_sums_to_zero_in_every_unit(alice, bruno, make_member)
 
     lines = {line.unit: line for line in trial_balance()}
 
-    assert set(lines) == {"EUR", "ACH", "HRS", "GRN"}
-    assert {unit: line.difference for unit, line in lines.items()} == {"EUR": 0, "ACH": 0, "HRS": 0, "GRN": 0}
+    assert set(lines) == {"EUR", "ACH", "HRS", "GRN", "CRJ", "CRH"}
+    assert {unit: line.difference for unit, line in lines.items()} == {
+        "EUR": 0,
+        "ACH": 0,
+        "HRS": 0,
+        "GRN": 0,
+        "CRJ": 0,
+        "CRH": 0,
+    }
     assert (lines["HRS"].debit_balances, lines["HRS"].credit_balances, lines["HRS"].accounts) == (450, 450, 3)
     assert (lines["GRN"].debit_balances, lines["GRN"].credit_balances, lines["GRN"].accounts) == (1234, 1234, 3)
     assert (lines["ACH"].debit_balances, lines["ACH"].credit_balances, lines["ACH"].accounts) == (2000, 2000, 4)
