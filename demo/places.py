@@ -881,12 +881,15 @@ def seed_places(*, admin: Any, members: dict[str, Member], comptoirs: list[Compt
         return
     with sqlite_commits_unsynced():
         _top_up(places=places, members=members, comptoirs=comptoirs, now=now)
-        seed_passes(places=places, members=members, now=now)
         seed_bookings(places=places, members=members, now=now)
+        # After the past bookings (played on the demo's clock): a carnet bought today pays no past day.
+        seed_passes(places=places, members=members, comptoirs=comptoirs, now=now)
         _mark_done(places=places, members=members, now=now)
 
 
-def seed_passes(*, places: list[tuple[DemoPlace, Place]], members: dict[str, Member], now: dt.datetime) -> None:
+def seed_passes(
+    *, places: list[tuple[DemoPlace, Place]], members: dict[str, Member], comptoirs: list[Comptoir], now: dt.datetime
+) -> None:
     """A few plans and carnets (issue 21): the cowork's monthly "Résident" plan and its "Carnet 10
     jours", the network's day pass; camille buys a carnet (through the service: price and credits
     posted). Safe twice: rows found by name, the purchase by its key."""
@@ -922,8 +925,34 @@ def seed_passes(*, places: list[tuple[DemoPlace, Place]], members: dict[str, Mem
     )
     camille = members["camille"]
     with contextlib.suppress(ApplicationError):  # short of ACH: the demo goes on without her carnet
+        # She changes the carnet's price into ACH at a comptoir the day before.
+        convert(
+            comptoir=comptoirs[0],
+            member=camille,
+            euros=Money(100, "EUR"),
+            staff=comptoirs[0].staff.order_by("pk").first(),
+            key="demo:places:carnet:camille:top-up",
+            at=now - dt.timedelta(days=1),
+        )
         carnet_buy(
             offer=offer, member=camille, actor=camille.user, idempotency_key="demo:places:carnet:camille", now=now
+        )
+        # Her next desk day, paid with a day of it (held until she checks in: "9 jours restants").
+        desks = cowork.resources.get(name="Postes en open space")
+        day = now + dt.timedelta(days=2)
+        openings = opening_intervals(cowork, day, day + dt.timedelta(days=7), resource=desks)
+        four_hours = dt.timedelta(hours=4)
+        start = next((o.start for o in openings if seats_free_for(desks, o.start, o.start + four_hours)), None)
+        if start is None:
+            return
+        booking_create(
+            resource=desks,
+            member=camille,
+            start=start,
+            end=start + dt.timedelta(hours=4),
+            actor=camille.user,
+            idempotency_key="demo:places:carnet:camille:desk",
+            now=now,
         )
 
 
