@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,8 +39,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _post_payment(request: HttpRequest, form: PayForm) -> HttpResponse | None:
-    """Call the transfer service; on refusal, put the reason on the form and return None."""
+def form_parties(request: HttpRequest, form: forms.Form) -> tuple[Account, Account] | None:
+    """The payer's and the payee's accounts a pay form names (its `unit` and `recipient`); when
+    either has no account in that unit, the reason goes on the form and the answer is None."""
     data = form.cleaned_data
     try:
         payer = selectors.member_account_for_unit(username=request.user.get_username(), unit=data["unit"])
@@ -51,6 +53,16 @@ def _post_payment(request: HttpRequest, form: PayForm) -> HttpResponse | None:
     except NotFound:
         form.add_error("recipient", _("This member has no account in this unit."))
         return None
+    return payer, payee
+
+
+def _post_payment(request: HttpRequest, form: PayForm) -> HttpResponse | None:
+    """Call the transfer service; on refusal, put the reason on the form and return None."""
+    data = form.cleaned_data
+    parties = form_parties(request, form)
+    if parties is None:
+        return None
+    payer, payee = parties
     unit = get_unit(payer.unit)
     try:
         txn = services.transfer_create(

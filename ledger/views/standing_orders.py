@@ -19,6 +19,7 @@ from ..models import StandingOrder
 from ..notifications import reason_text
 from ..units import get_unit
 from .forms import StandingOrderForm
+from .pages import form_parties
 
 AMOUNT_CODES = {"invalid_amount", "insufficient_funds", "limit_exceeded", "unit_mismatch"}
 FIELD_OF_CODE = {"invalid_day": "day", "start_in_past": "start", "end_before_start": "end", "no_payment_due": "end"}
@@ -57,16 +58,10 @@ def standing_order_new(request: HttpRequest) -> HttpResponse:
 def _create(request: HttpRequest, form: StandingOrderForm) -> StandingOrder | None:
     """Call the service; on refusal, put the reason on the form and return None."""
     data = form.cleaned_data
-    try:
-        payer = selectors.member_account_for_unit(username=request.user.get_username(), unit=data["unit"])
-    except NotFound:
-        form.add_error("unit", _("You have no account in this unit."))
+    parties = form_parties(request, form)
+    if parties is None:
         return None
-    try:
-        payee = selectors.member_account_for_unit(username=data["recipient"].user.get_username(), unit=data["unit"])
-    except NotFound:
-        form.add_error("recipient", _("This member has no account in this unit."))
-        return None
+    payer, payee = parties
     try:
         return services.standing_order_create(
             from_account=payer,
