@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy, override
 
 from core import l10n
 from core.notifications import NotificationKind, notify
-from places.models import Booking
+from ledger.notifications import reason_text
+from places.models import Booking, PlaceManager, Subscription
 
 GROUP = gettext_lazy("Places")
 
@@ -35,6 +36,12 @@ NOTIFICATION_KINDS = (
         message=gettext_lazy(
             "%(place)s cancelled your booking of %(resource)s on %(when)s: %(reason)s. Nothing was paid."
         ),
+    ),
+    NotificationKind(
+        code="plan_payment_missed",
+        label=gettext_lazy("A member's plan at a place I manage could not be paid"),
+        group=GROUP,
+        message=gettext_lazy("The %(plan)s plan of %(member)s could not be paid for %(period)s: %(reason)s."),
     ),
 )
 
@@ -93,3 +100,31 @@ def booking_cancelled_by_place_notify(booking: Booking, reason: str) -> None:
         email=(subject, body),
         dedupe_key=f"booking-cancelled:{booking.pk}",
     )
+
+
+def plan_payment_missed_notify(subscription: Subscription, period: str, reason: str) -> None:
+    """Tell the managers of the plan's place (the payee: the place's account) that a period of a
+    member's plan could not be paid, once per period (the member is told by the ledger, as the payer
+    of any standing order). A network plan is paid to the cooperative: its staff read it in the admin."""
+    plan = subscription.plan
+    if plan.place_id is None:
+        return
+    managers = PlaceManager.objects.filter(place_id=plan.place_id).select_related("member__user").order_by("pk")
+    for manager in managers:
+        with override(manager.member.mail_language):
+            params = {
+                "plan": plan.name,
+                "member": subscription.member.display_name,
+                "period": period,
+                "reason": reason_text(reason),
+            }
+            subject = _("A plan could not be paid: %(plan)s, %(member)s") % params
+            body = _("The %(plan)s plan of %(member)s could not be paid for %(period)s: %(reason)s.") % params
+        notify(
+            manager.member.user,
+            "plan_payment_missed",
+            params,
+            f"/places/{plan.place_id}/manage/",
+            email=(subject, body),
+            dedupe_key=f"plan-payment-missed:{subscription.pk}:{period}",
+        )

@@ -42,6 +42,7 @@ from places.errors import AlreadySubscribed, NotOnSale, PlanNotFound, Subscripti
 from places.kinds import CREDIT_GRANT
 from places.memos import CREDIT_GRANT as GRANT_MEMO
 from places.models import Plan, Subscription
+from places.notifications import plan_payment_missed_notify
 from places.selectors.credits import allowance_account, credit_issuer, seller_account
 from places.services.carnets import credits_take_back
 from places.services.common import may_act_for
@@ -270,10 +271,13 @@ def _stop_order_after_commit(order_id: int) -> None:
 
 def on_missed(order: StandingOrder, execution: Any, final: bool) -> None:
     """A period could not be paid; once given up (`final`), the plan ends after its paid days and
-    its order is withdrawn (no later period is taken for a plan that ended)."""
+    its order is withdrawn (no later period is taken for a plan that ended). The place's managers
+    are told of the first miss of each period."""
+    subscription = _subscription_of(order)
+    if subscription is not None:
+        plan_payment_missed_notify(subscription, execution.period, execution.reason)
     if not final:
         return
-    subscription = _subscription_of(order)
     if subscription is not None:
         # The moment the ledger recorded the miss (the beat's, maybe late): the plan ends at once if its day has come.
         _schedule_end(subscription, now=getattr(execution, "updated_at", None))

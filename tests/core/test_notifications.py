@@ -253,6 +253,7 @@ def test_the_preferences_page_lists_every_kind_grouped_and_saves_the_choice(sell
     html = page.content.decode()
     assert html.count("<h1") == 1
     assert [legend for legend in re.findall(r"<legend>(.*?)</legend>", html)] == [
+        "Paiements",
         "Adhésion",
         "Place de marché",
         "Financement participatif",

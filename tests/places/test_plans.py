@@ -9,11 +9,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.models import Notification
 from ledger.errors import InsufficientFunds
 from ledger.models import Account, StandingOrder, StandingOrderExecution, Transaction
 from ledger.services import hold_create, standing_order_run, transfer_create
 from places.errors import AlreadySubscribed
-from places.models import Plan, PlanAllowance, Subscription
+from places.models import PlaceManager, Plan, PlanAllowance, Subscription
 from places.selectors.credits import allowance_account, credit_issuer, seller_account
 from places.selectors.passes import active_allowances, member_passes
 from places.services.plans import next_due_after, plan_subscribe, subscription_cancel, subscriptions_end_due
@@ -124,6 +125,8 @@ def test_a_missed_period_ends_the_plan_after_its_paid_days_and_its_credits_expir
     place, room, _desk, plan, hours, days = resident
     member = funded_member("short", "100.00")
     other = funded_member("other", "0")
+    host = funded_member("host", "0")
+    PlaceManager.objects.create(place=place, member=host)
     subscription = plan_subscribe(plan=plan, member=member, actor=member.user)
     paid_until = subscription.paid_until
     transfer_create(
@@ -139,6 +142,9 @@ def test_a_missed_period_ends_the_plan_after_its_paid_days_and_its_credits_expir
 
     subscription.refresh_from_db()
     assert (subscription.status, subscription.end) == ("ended", paid_until + dt.timedelta(days=1))
+    # The place's manager (the payee's side) is told once for the period, whatever the retries.
+    told = Notification.objects.filter(recipient=host.user, kind="plan_payment_missed")
+    assert [(n.params["plan"], n.params["member"]) for n in told] == [("Résident", member.display_name)]
     assert balance(allowance_account(subscription.pk, hours.pk, "CRH")) == (0, 0)
     assert balance(allowance_account(subscription.pk, days.pk, "CRJ")) == (0, 0)
     assert credit_issuer(place, "CRH").balance == 0
