@@ -33,7 +33,9 @@ __all__ = [
     "CreditSource",
     "Quote",
     "QuoteLine",
+    "booking_interval",
     "booking_paid_with",
+    "booking_price",
     "booking_quote",
     "credit_label",
     "credit_sources",
@@ -108,6 +110,29 @@ def price_per_step(resource: Resource, unit: str | None) -> tuple[str, int]:
     raise UnitNotAccepted(
         fields={"unit": [_("Accepted here: %(units)s.") % {"units": ", ".join(sorted(prices) or resource.place.units)}]}
     )
+
+
+def booking_interval(start: dt.datetime, end: dt.datetime, seats: int) -> tuple[dt.datetime, dt.datetime]:
+    """The checks every booking request shares (a member's, a guest's at the counter, a quote):
+    aware times, at least one seat, the end after the start; returns `start` and `end` in UTC.
+    Raises InvalidInput, InvalidDuration."""
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidInput(fields={"start": [_("Give the time with its offset.")]})
+    if not isinstance(seats, int) or seats < 1:
+        raise InvalidInput(fields={"seats": [_("At least one seat.")]})
+    start, end = to_utc(start), to_utc(end)
+    if end <= start:
+        raise InvalidDuration(_("The end must come after the start."))
+    return start, end
+
+
+def booking_price(resource: Resource, start: dt.datetime, end: dt.datetime, seats: int, per_step: int) -> int:
+    """The price in minor units: the price per step × the steps (a last partial step counts whole),
+    × the seats on a shared resource (an open space's desks); a resource booked whole (a meeting
+    room) costs the same for 2 people or 8."""
+    minutes = int((to_utc(end) - to_utc(start)).total_seconds() // 60)
+    steps = -(-minutes // resource.step_minutes)
+    return per_step * steps * (seats if resource.shared else 1)
 
 
 def credit_sources(member: Member | None, resource: Resource, on: dt.date) -> list[CreditSource]:
@@ -199,9 +224,8 @@ def credit_split(
     """The lines of a booking: what each source pays (at most its `available` balance, by account
     id), in order, and the money for the rest (see places/services/booking_credits.py)."""
     factor = seats if resource.shared else 1
-    total_minutes = int((end - start).total_seconds() // 60)
     step = resource.step_minutes
-    full_price = per_step * -(-total_minutes // step) * factor
+    full_price = booking_price(resource, start, end, seats, per_step)
     quote = Quote(money_unit=money_unit, money_amount=full_price)
     if per_step == 0 or not sources:
         if full_price:
@@ -276,13 +300,7 @@ def booking_quote(
     the booking may split otherwise if the balances change meanwhile (booking_create decides under
     its locks). Raises InvalidInput, InvalidDuration, UnitNotAccepted; it checks no opening, seat
     or member rule (the booking does)."""
-    if timezone.is_naive(start) or timezone.is_naive(end):
-        raise InvalidInput(fields={"start": [_("Give the time with its offset.")]})
-    if not isinstance(seats, int) or seats < 1:
-        raise InvalidInput(fields={"seats": [_("At least one seat.")]})
-    start, end = to_utc(start), to_utc(end)
-    if end <= start:
-        raise InvalidDuration(_("The end must come after the start."))
+    start, end = booking_interval(start, end, seats)
     code, per_step = price_per_step(resource, unit)
     sources = credit_sources(member, resource, start.astimezone(local_zone()).date())
     return credit_split(

@@ -61,7 +61,7 @@ from places.models import Booking, MemberQualification, Resource
 from places.notifications import booking_cancelled_by_place_notify, booking_confirmed_notify
 from places.openings import local_zone, opening_containing, to_utc
 from places.selectors.bookings import cancel_deadline, late_fee, place_account
-from places.selectors.quote import price_per_step
+from places.selectors.quote import booking_interval, booking_price, price_per_step
 from places.selectors.roles import is_place_manager
 from places.services.booking_credits import credits_capture, credits_hold, credits_keep_percent, locked_split
 from places.services.counter_payment import counter_payment_record
@@ -86,15 +86,6 @@ S = Booking.Status
 
 
 # --- making a booking ---------------------------------------------------------------------------
-
-
-def booking_price(resource: Resource, start: dt.datetime, end: dt.datetime, seats: int, per_step: int) -> int:
-    """The price in minor units: the price per step × the steps (a last partial step counts whole),
-    × the seats on a shared resource (an open space's desks); a resource booked whole (a meeting
-    room) costs the same for 2 people or 8."""
-    minutes = int((to_utc(end) - to_utc(start)).total_seconds() // 60)
-    steps = -(-minutes // resource.step_minutes)
-    return per_step * steps * (seats if resource.shared else 1)
 
 
 def _request_hash(
@@ -176,13 +167,7 @@ def booking_create(
     caller = member_or_none(actor)
     if caller is None or caller.pk != member.pk:
         raise PermissionDenied(_("You may only book for yourself."))
-    if timezone.is_naive(start) or timezone.is_naive(end):
-        raise InvalidInput(fields={"start": [_("Give the time with its offset.")]})
-    if not isinstance(seats, int) or seats < 1:
-        raise InvalidInput(fields={"seats": [_("At least one seat.")]})
-    start, end = to_utc(start), to_utc(end)
-    if end <= start:
-        raise InvalidDuration(_("The end must come after the start."))
+    start, end = booking_interval(start, end, seats)
     now = to_utc(now or timezone.now())
     request_hash = _request_hash(resource, member, start, end, seats, unit)
     replayed = _replay(idempotency_key, request_hash)

@@ -27,12 +27,13 @@ from core.errors import InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from places.availability import family_ids, seats_free_for
-from places.errors import InvalidDuration, MembersOnly, ResourceNotFound, SlotUnavailable, UnitNotAccepted
+from places.errors import MembersOnly, ResourceNotFound, SlotUnavailable, UnitNotAccepted
 from places.locks import resources_lock
 from places.models import Booking, Resource
 from places.openings import to_utc
+from places.selectors.quote import booking_interval, booking_price
 from places.selectors.roles import is_place_manager
-from places.services.bookings import _check_times, _replay, booking_price
+from places.services.bookings import _check_times, _replay
 from places.services.counter_payment import COUNTER_UNIT
 
 __all__ = ["COUNTER_UNIT", "booking_create_at_counter"]
@@ -89,11 +90,9 @@ def booking_create_at_counter(
         raise InvalidInput(fields={"guest_phone": [_("At most 30 characters.")]})
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise InvalidInput(fields={"start": [_("Give the time with its offset.")]})
-    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
+    if isinstance(seats, bool):  # the counter refuses a boolean where the seats go
         raise InvalidInput(fields={"seats": [_("At least one seat.")]})
-    start, end = to_utc(start), to_utc(end)
-    if end <= start:
-        raise InvalidDuration(_("The end must come after the start."))
+    start, end = booking_interval(start, end, seats)
     now = to_utc(now or timezone.now())
     request_hash = _request_hash(resource, guest_name, guest_phone, start, end, seats)
     replayed = _replay(idempotency_key, request_hash)

@@ -22,8 +22,8 @@ from members.selectors import member_or_none
 from places.models import Booking, Resource
 from places.selectors import pages
 from places.selectors.bookings import booking_get_visible, cancel_deadline, cancellation_fee
-from places.selectors.quote import QuoteLine, booking_paid_with, booking_quote
-from places.services.bookings import booking_cancel, booking_create, booking_price
+from places.selectors.quote import QuoteLine, booking_paid_with, booking_price, booking_quote
+from places.services.bookings import booking_cancel, booking_create
 from places.views.calendars import SESSION_KEY
 from places.views.forms import BookingForm
 
