@@ -104,3 +104,9 @@ def next_due_date(order_like: Any, *, after: date | None) -> date | None:
         if after is None or due > after:
             return due
     return None
+
+
+def next_calendar_date(order_like: Any, *, after: date) -> date:
+    """The calendar's first due date after `after`, whether or not the order's end or count stops it
+    there: the day after the last day of the period due on `after` (a plan's paid days end then)."""
+    return next(due for due in _candidates(order_like.period, order_like.day, order_like.start) if due > after)

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import json
@@ -36,6 +35,7 @@ from ledger import memos
 from ledger.models import StandingOrder
 from ledger.selectors import member_account
 from ledger.services import standing_order_cancel, standing_order_create, standing_order_run, transaction_post
+from ledger.standing_order_periods import next_calendar_date
 from ledger.units import get_unit
 from members.models import Member
 from places.errors import AlreadySubscribed, NotOnSale, PlanNotFound, SubscriptionEnded
@@ -85,20 +85,6 @@ def _refusal(reason: str) -> ApplicationError:
 def order_day(period: str, today: dt.date) -> int:
     """The standing order's day for a plan started today: ISO weekday, or day of the month."""
     return today.isoweekday() if period == Plan.Period.WEEKLY else today.day
-
-
-def _clamped(year: int, month: int, day: int) -> dt.date:
-    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
-def next_due_after(order: StandingOrder, due: dt.date) -> dt.date:
-    """The due date of the period after the one due on `due` (the day clamped to short months)."""
-    if order.period == StandingOrder.Period.WEEKLY:
-        return due + dt.timedelta(days=7)
-    if order.period == StandingOrder.Period.YEARLY:
-        return _clamped(due.year + 1, order.start.month, order.day)
-    year, month = (due.year + 1, 1) if due.month == 12 else (due.year, due.month + 1)
-    return _clamped(year, month, order.day)
 
 
 def _request_hash(plan: Plan, member: Member) -> str:
@@ -240,7 +226,7 @@ def on_paid(order: StandingOrder, execution: Any) -> None:
             actor=None,
             idempotency_key=f"subscription:{subscription.pk}:{allowance.pk}:{period}:grant",
         )
-    paid_until = next_due_after(order, execution.due_date) - dt.timedelta(days=1)
+    paid_until = next_calendar_date(order, after=execution.due_date) - dt.timedelta(days=1)
     if subscription.paid_until is None or paid_until > subscription.paid_until:
         subscription.paid_until = paid_until
         subscription.current_period = period

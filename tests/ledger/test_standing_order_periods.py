@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
-from ledger.standing_order_periods import due_dates, next_due_date, period_key
+from ledger.standing_order_periods import due_dates, next_calendar_date, next_due_date, period_key
 
 
 def order(period: str, day: int, start: date, end: date | None = None, count: int | None = None) -> SimpleNamespace:
@@ -63,3 +63,11 @@ def test_end_and_count_stop_the_calendar():
     counted = order("monthly", 1, date(2027, 1, 1), count=2)
     assert due_dates(counted, after=None, until=date(2028, 1, 1)) == [date(2027, 1, 1), date(2027, 2, 1)]
     assert next_due_date(counted, after=date(2027, 2, 1)) is None
+
+
+def test_a_periods_last_day_comes_from_the_calendar_even_when_the_order_stops():
+    last = order("monthly", 31, date(2027, 1, 31), count=1)
+    assert next_due_date(last, after=date(2027, 1, 31)) is None  # no further payment
+    assert next_calendar_date(last, after=date(2027, 1, 31)) == date(2027, 2, 28)  # paid until 27 February
+    assert next_calendar_date(order("weekly", 1, date(2026, 12, 7)), after=date(2026, 12, 7)) == date(2026, 12, 14)
+    assert next_calendar_date(order("yearly", 29, date(2028, 2, 29)), after=date(2028, 2, 29)) == date(2029, 2, 28)

@@ -13,11 +13,12 @@ from core.models import Notification
 from ledger.errors import InsufficientFunds
 from ledger.models import Account, StandingOrder, StandingOrderExecution, Transaction
 from ledger.services import hold_create, standing_order_run, transfer_create
+from ledger.standing_order_periods import next_calendar_date
 from places.errors import AlreadySubscribed
 from places.models import PlaceManager, Plan, PlanAllowance, Subscription
 from places.selectors.credits import allowance_account, credit_issuer, seller_account
 from places.selectors.passes import active_allowances, member_passes
-from places.services.plans import next_due_after, plan_subscribe, subscription_cancel, subscriptions_end_due
+from places.services.plans import plan_subscribe, subscription_cancel, subscriptions_end_due
 from tests.factories import account_of
 from tests.places.booking_setup import funded_member, make_place, make_resource
 
@@ -43,7 +44,7 @@ def balance(account: Account) -> tuple[int, int]:
 def next_period(subscription: Subscription) -> dt.datetime:
     """Noon, local time, on the next period's due date."""
     order = subscription.standing_order
-    due = next_due_after(order, subscription.start)
+    due = next_calendar_date(order, after=subscription.start)
     return timezone.make_aware(dt.datetime.combine(due, dt.time(12)))
 
 
@@ -57,7 +58,7 @@ def test_subscribing_pays_the_first_period_and_grants_the_allowances_then_each_p
     order = subscription.standing_order
     assert (subscription.unit, subscription.price, subscription.status) == ("ACH", 9000, "active")
     assert (order.amount, order.period, order.purpose) == (9000, "monthly", f"subscription:{subscription.pk}")
-    assert subscription.paid_until == next_due_after(order, today) - dt.timedelta(days=1)
+    assert subscription.paid_until == next_calendar_date(order, after=today) - dt.timedelta(days=1)
     assert balance(account_of(camille, "ACH")) == (11000, 0)
     assert seller_account(place, "ACH").balance == 9000
     hours_account = allowance_account(subscription.pk, hours.pk, "CRH")
@@ -90,7 +91,7 @@ def test_subscribing_pays_the_first_period_and_grants_the_allowances_then_each_p
     assert balance(hours_account) == (500, 100)  # the 3 h left taken back, 4 h granted; the held hour stays
     assert balance(days_account) == (1000, 0)
     assert Transaction.objects.filter(kind_id="credit_grant").count() == 4
-    assert subscription.paid_until == next_due_after(order, later.date()) - dt.timedelta(days=1)
+    assert subscription.paid_until == next_calendar_date(order, after=later.date()) - dt.timedelta(days=1)
     left = {row.allowance.pk: row.left for row in member_passes(camille, on=later.date()).subscriptions[0].allowances}
     assert left == {hours.pk: 400, days.pk: 1000}
 
