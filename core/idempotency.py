@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotAuthenticated
@@ -37,6 +37,18 @@ logger = logging.getLogger("bocage.idempotency")
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+
+
+def existing_for_key(model: type[models.Model], key: str | None, request_hash: str) -> Any:
+    """The row a service already wrote under `key` for the same request, or None (no key, or none
+    written yet); IdempotencyKeyReused when the key came with another request. For every model whose
+    writes are keyed: a unique `idempotency_key` and the `request_hash` it was written for."""
+    if key is None:
+        return None
+    existing: Any = model._default_manager.filter(idempotency_key=key).first()
+    if existing is not None and existing.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    return existing
 
 
 def idempotency_key_from(request: Request) -> str:

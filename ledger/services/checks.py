@@ -12,10 +12,10 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from core.idempotency import existing_for_key  # re-exported: the ledger's services replay by it
 from ledger.errors import (
     AccountClosed,
     AccountFrozen,
-    IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
     LimitExceeded,
@@ -113,15 +113,6 @@ def validate_legs(legs: Sequence[Leg]) -> None:
         # Two entries on one account would chain a `balance_after` between them that no limit
         # checked (the check is on the net move): a statement could show −0.01 on a floor of 0.
         raise SameAccount(_("An account may appear only once in a transaction."))
-
-
-def existing_for_key(model: type[Transaction] | type[Hold], key: str | None, request_hash: str) -> Any:
-    if key is None:
-        return None
-    existing = model.objects.filter(idempotency_key=key).first()
-    if existing is not None and existing.request_hash != request_hash:
-        raise IdempotencyKeyReused()
-    return existing
 
 
 def replay_or_raise_duplicate(

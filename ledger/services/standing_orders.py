@@ -29,14 +29,14 @@ from django.db.models import Q
 from django.utils import timezone
 from djmoney.money import Money
 
-from core.errors import ApplicationError, IdempotencyKeyReused, PermissionDenied
+from core.errors import ApplicationError, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger import memos, standing_order_hooks
 from ledger.errors import EndBeforeStart, InvalidAmount, InvalidDay, NoPaymentDue, StartInPast, UnitMismatch
 from ledger.kinds import STANDING_ORDER
 from ledger.models import Account, StandingOrder, StandingOrderExecution, Transaction
-from ledger.services.checks import check_open, check_pair, request_fingerprint
+from ledger.services.checks import check_open, check_pair, existing_for_key, request_fingerprint
 from ledger.services.postings import transaction_post
 from ledger.standing_order_periods import day_is_valid, next_due_date, period_key
 from ledger.units import get_unit
@@ -102,7 +102,7 @@ def standing_order_create(
         ]
     )
     if idempotency_key is not None:
-        existing = _existing_order(idempotency_key, request_hash)
+        existing = existing_for_key(StandingOrder, idempotency_key, request_hash)
         if existing is not None:
             return existing
     if actor is not None and not (actor.is_authenticated and actor.is_staff) and not _holds(actor, from_account):
@@ -147,18 +147,11 @@ def standing_order_create(
             order.save(force_insert=True)
     except IntegrityError:
         if idempotency_key is not None:
-            existing = _existing_order(idempotency_key, request_hash)
+            existing = existing_for_key(StandingOrder, idempotency_key, request_hash)
             if existing is not None:
                 return existing
         raise
     return order
-
-
-def _existing_order(key: str, request_hash: str) -> StandingOrder | None:
-    existing = StandingOrder.objects.filter(idempotency_key=key).first()
-    if existing is not None and existing.request_hash != request_hash:
-        raise IdempotencyKeyReused()
-    return existing
 
 
 def standing_order_cancel(*, order: StandingOrder, actor: Actor, reason: str = "") -> StandingOrder:

@@ -29,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.errors import IdempotencyKeyReused, InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
+from core.idempotency import existing_for_key
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger import memos
@@ -97,14 +98,8 @@ def _request_hash(
 
 def _replay(idempotency_key: str | None, request_hash: str) -> Booking | None:
     """The booking already made with this key (the same request), or None; IdempotencyKeyReused for another request."""
-    if idempotency_key is None:
-        return None
-    existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
-        return None
-    if existing.request_hash != request_hash:
-        raise IdempotencyKeyReused()
-    return existing
+    replayed: Booking | None = existing_for_key(Booking, idempotency_key, request_hash)
+    return replayed
 
 
 def _check_times(resource: Resource, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.errors import IdempotencyKeyReused, PermissionDenied
+from core.errors import PermissionDenied
+from core.idempotency import existing_for_key
 from core.retries import with_retries
 from core.typing import Actor
 from ledger import memos
@@ -45,14 +46,8 @@ def _request_hash(offer: PassOffer, member: Member) -> str:
 
 
 def _replay(idempotency_key: str | None, request_hash: str) -> Pass | None:
-    if idempotency_key is None:
-        return None
-    existing = Pass.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
-        return None
-    if existing.request_hash != request_hash:
-        raise IdempotencyKeyReused()
-    return existing
+    replayed: Pass | None = existing_for_key(Pass, idempotency_key, request_hash)
+    return replayed
 
 
 def carnet_buy(

@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.errors import ApplicationError, IdempotencyKeyReused, PermissionDenied
+from core.errors import ApplicationError, PermissionDenied
+from core.idempotency import existing_for_key
 from core.retries import with_retries
 from core.typing import Actor
 from ledger import errors as ledger_errors
@@ -92,14 +93,8 @@ def _request_hash(plan: Plan, member: Member) -> str:
 
 
 def _replay(idempotency_key: str | None, request_hash: str) -> Subscription | None:
-    if idempotency_key is None:
-        return None
-    existing = Subscription.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
-        return None
-    if existing.request_hash != request_hash:
-        raise IdempotencyKeyReused()
-    return existing
+    replayed: Subscription | None = existing_for_key(Subscription, idempotency_key, request_hash)
+    return replayed
 
 
 def plan_subscribe(
