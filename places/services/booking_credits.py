@@ -54,6 +54,7 @@ from places.memos import BOOKING as BOOKING_MEMO
 from places.models import Booking, BookingCredit, Place, Resource
 from places.openings import local_zone
 from places.selectors.credits import credit_issuer
+from places.selectors.passes import available_credits
 from places.selectors.quote import Quote, credit_sources, credit_split
 
 
@@ -96,7 +97,7 @@ def locked_split(
         money = [member_account_or_none(member, unit) for unit in sorted(units) if get_unit(unit).member_account]
         locked = lock_accounts([*ids, *(account.pk for account in money if account is not None)])
     available = {
-        pk: account.balance - account.held - (account.min_balance or 0)
+        pk: available_credits(account)
         for pk, account in locked.items()
         if pk in ids and account.status == account.Status.OPEN
     }

@@ -34,6 +34,7 @@ from places.memos import CARNET_PURCHASE as CARNET_MEMO
 from places.memos import CREDIT_EXPIRY as EXPIRY_MEMO
 from places.models import Pass, PassOffer, Place
 from places.selectors.credits import carnet_account, credit_issuer, seller_account
+from places.selectors.passes import available_credits
 from places.services.common import may_act_for
 
 __all__ = ["carnet_buy", "carnet_expire", "carnets_expire_due", "credits_take_back"]
@@ -133,7 +134,7 @@ def credits_take_back(*, account_id: int, issuer_place: Place | None, unit: str,
     """Give what is left available on a credit account back to its issuer (kind `credit_expiry`),
     under `key` (once). Inside the caller's transaction; returns the credits taken back."""
     account = lock_accounts([account_id])[account_id]
-    left = max(account.balance - account.held, 0)
+    left = available_credits(account)
     if left <= 0:
         return 0
     amount = get_unit(unit).to_money(left)
