@@ -16,10 +16,20 @@ from ledger.services.accounts import (
     accounts_open_for_member,
     system_account,
 )
-from ledger.services.batch import BatchTransfer, transactions_post_batch
+from ledger.services.batch import BatchOutcome, BatchTransfer, transactions_post_batch, transactions_post_batch_each
 from ledger.services.checks import Leg, request_fingerprint
 from ledger.services.erasure import audit_event_redact, hold_memo_erase, transaction_memo_erase
-from ledger.services.holds import hold_capture, hold_create, hold_expire, hold_void, holds_expire_due
+from ledger.services.holds import (
+    HoldCapture,
+    HoldOutcome,
+    hold_capture,
+    hold_create,
+    hold_expire,
+    hold_void,
+    holds_capture_batch,
+    holds_expire_due,
+    holds_void_batch,
+)
 from ledger.services.postings import post_locked, transaction_post, transaction_reverse, transfer_create
 from ledger.services.standing_orders import (
     standing_order_cancel,
@@ -31,7 +41,10 @@ from ledger.services.standing_orders import (
 
 __all__ = [
     "SYSTEM_ACCOUNT_LIMITS",
+    "BatchOutcome",
     "BatchTransfer",
+    "HoldCapture",
+    "HoldOutcome",
     "Leg",
     "account_limits_set",
     "account_open",
@@ -43,7 +56,9 @@ __all__ = [
     "hold_expire",
     "hold_memo_erase",
     "hold_void",
+    "holds_capture_batch",
     "holds_expire_due",
+    "holds_void_batch",
     "lock_accounts",
     "post_locked",
     "request_fingerprint",
@@ -57,5 +72,6 @@ __all__ = [
     "transaction_post",
     "transaction_reverse",
     "transactions_post_batch",
+    "transactions_post_batch_each",
     "transfer_create",
 ]

@@ -1,7 +1,14 @@
-"""Many transfers in one database transaction: bulk inserts, one write statement on PostgreSQL."""
+"""Many transfers in one database transaction: bulk inserts, one write statement on PostgreSQL.
+
+The path of every job that posts many times: an API batch, a campaign's captures, demurrage,
+volunteers' hours, standing orders, bookings' captures. `transactions_post_batch` posts all or
+nothing; `transactions_post_batch_each` posts what the rules allow and hands back each refusal
+in its place, so that one frozen account does not stop the other nine hundred and ninety-nine.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from core.errors import ApplicationError
 from core.retries import with_retries
 from core.typing import Actor, acting_user
+from ledger import memos
 from ledger.errors import IdempotencyKeyReused, InvalidAmount, MembershipExpired, SameAccount
 from ledger.kinds import TRANSFER
 from ledger.locks import LockedRow, bigint_array, lock_batch_accounts, text_array
@@ -32,41 +41,58 @@ BatchRow = tuple["BatchTransfer", int, str, str]
 
 @dataclass(frozen=True)
 class BatchTransfer:
-    """One transfer of a batch: `amount` from one account to another of the same unit."""
+    """One transfer of a batch: `amount` from one account to another of the same unit.
+
+    `request_hash` is the caller's fingerprint of what the key stands for (default: a transfer's,
+    the same as transfer_create's). `held_release` (minor units) leaves the payer's `held` in the
+    same write: a hold's capture releases the whole hold (see ledger.services.holds).
+    """
 
     from_account_id: int
     to_account_id: int
     amount: Money
-    memo: str = ""
+    memo: str | memos.Memo = ""
     idempotency_key: str | None = None
+    request_hash: str | None = None
+    held_release: int = 0
+
+
+class _LookUpKeys(Exception):
+    """A keyed transfer was refused before its key was looked up: start again, looking up."""
+
+
+# One item's outcome in transactions_post_batch_each: its transaction, or why it was refused.
+BatchOutcome = Transaction | ApplicationError
 
 
 def _batch_request_hash(transfer: BatchTransfer, minor: int) -> str:
+    if transfer.request_hash is not None:
+        return transfer.request_hash
     # The same fingerprint as transfer_create's, so a key first used by either answers both.
     legs = [(transfer.from_account_id, -minor, str(transfer.amount.currency))]
     legs.append((transfer.to_account_id, minor, str(transfer.amount.currency)))
-    return request_fingerprint(["post", TRANSFER, transfer.memo, legs])
+    return request_fingerprint(["post", TRANSFER, memos.fingerprint(transfer.memo), legs])
 
 
-def _batch_check_payers(accounts: dict[int, LockedRow], payer_ids: set[int]) -> None:
-    """Membership of the paying members (Member.membership_valid_on today), in one query."""
-    holder_ids: set[int] = set()
+def _expired_payers(accounts: dict[int, LockedRow], payer_ids: set[int]) -> set[int]:
+    """The paying member accounts whose holder's membership is not valid today
+    (Member.membership_valid_on), in one query."""
+    holders: dict[int, list[int]] = {}
     for pk in payer_ids:
         holder_id = accounts[pk].holder_id
         if accounts[pk].kind == Account.Kind.MEMBER and holder_id is not None:
-            holder_ids.add(holder_id)
-    if not holder_ids:
-        return
+            holders.setdefault(holder_id, []).append(pk)
+    if not holders:
+        return set()
     # PostgreSQL: the ids as one array parameter rather than a placeholder each.
     ids: Any = (
-        RawSQL("SELECT unnest(%s::bigint[])", [bigint_array(holder_ids)])
+        RawSQL("SELECT unnest(%s::bigint[])", [bigint_array(holders)])
         if connection.vendor == "postgresql"
-        else holder_ids
+        else list(holders)
     )
     # Member.membership_valid_on, for all of them at once: a NULL date is expired too (exclude keeps NULLs).
-    expired = Member.objects.filter(pk__in=ids).exclude(membership_expires_on__gte=timezone.localdate()).exists()
-    if expired:
-        raise MembershipExpired()
+    expired = Member.objects.filter(pk__in=ids).exclude(membership_expires_on__gte=timezone.localdate())
+    return {pk for holder_id in expired.values_list("pk", flat=True) for pk in holders[holder_id]}
 
 
 # The whole batch in one statement: transaction ids drawn first (so each entry knows its
@@ -81,12 +107,13 @@ WITH ids AS MATERIALIZED (
         generate_series(1, %(count)s) AS position
 ), txn AS (
     INSERT INTO ledger_transaction
-        (id, kind, memo, memo_salt, memo_digest, actor_id, created_at, idempotency_key, request_hash)
-    SELECT ids.id, %(kind)s, t.memo, t.memo_salt, t.memo_digest, %(actor)s, %(created_at)s, t.idempotency_key,
-        t.request_hash
-    FROM unnest(%(memos)s::varchar[], %(salts)s::varchar[], %(digests)s::varchar[], %(keys)s::varchar[],
-        %(hashes)s::varchar[]) WITH ORDINALITY
-        AS t(memo, memo_salt, memo_digest, idempotency_key, request_hash, position)
+        (id, kind, memo, memo_code, memo_params, memo_salt, memo_digest, actor_id, created_at, idempotency_key,
+         request_hash)
+    SELECT ids.id, %(kind)s, t.memo, t.memo_code, t.memo_params::jsonb, t.memo_salt, t.memo_digest, %(actor)s,
+        %(created_at)s, t.idempotency_key, t.request_hash
+    FROM unnest(%(memos)s::varchar[], %(codes)s::varchar[], %(params)s::text[], %(salts)s::varchar[],
+        %(digests)s::varchar[], %(keys)s::varchar[], %(hashes)s::varchar[]) WITH ORDINALITY
+        AS t(memo, memo_code, memo_params, memo_salt, memo_digest, idempotency_key, request_hash, position)
     JOIN ids USING (position)
     ORDER BY position
     RETURNING 1
@@ -99,8 +126,8 @@ WITH ids AS MATERIALIZED (
     ORDER BY e.position
     RETURNING 1
 ), balances AS (
-    UPDATE ledger_account AS a SET balance = a.balance + d.delta
-    FROM unnest(%(moved)s::bigint[], %(delta)s::bigint[]) AS d(id, delta)
+    UPDATE ledger_account AS a SET balance = a.balance + d.delta, held = a.held - d.released
+    FROM unnest(%(moved)s::bigint[], %(delta)s::bigint[], %(released)s::bigint[]) AS d(id, delta, released)
     WHERE a.id = d.id
     RETURNING 1
 )
@@ -115,21 +142,35 @@ def _batch_existing(keys: list[str]) -> dict[str | None, Transaction]:
     return {txn.idempotency_key: txn for txn in Transaction.objects.filter(idempotency_key__in=keys)} if keys else {}
 
 
+# What a batch writes besides its rows: per account, (balance moved, held released).
+Moves = dict[int, tuple[int, int]]
+# A transaction's memo as stored: (text, code or None, params or None, salt, digest).
+StoredMemo = tuple[str, str | None, dict[str, Any] | None, str, str]
+
+
+def _stored_memos(rows: list[BatchRow]) -> list[StoredMemo]:
+    stored: list[StoredMemo] = []
+    for row in rows:
+        text, code, params = memos.split(row[0].memo)
+        salt, digest = new_memo_commitment(text, code or None, params if code else None)
+        stored.append((text, code or None, params if code else None, salt, digest))
+    return stored
+
+
 def _batch_write_postgresql(
     rows: list[BatchRow],
     entries: list[BatchEntryRow],
-    deltas: dict[int, int],
+    moves: Moves,
     *,
+    kind: str,
     actor_id: int | None,
     created_at: datetime,
 ) -> list[Transaction]:
     """One statement (BATCH_SQL); returns the new transactions in the order of `rows`."""
-    kind = TRANSFER
-    memos = [row[0].memo[:255] for row in rows]
-    commitments = [new_memo_commitment(memo, None, None) for memo in memos]
+    stored = _stored_memos(rows)
     keys = [row[0].idempotency_key for row in rows]
     hashes = [row[3] for row in rows]
-    moved = list(deltas)
+    moved = sorted(moves)
     with connection.cursor() as cursor:
         cursor.execute(
             BATCH_SQL,
@@ -138,9 +179,11 @@ def _batch_write_postgresql(
                 "kind": kind,
                 "actor": actor_id,
                 "created_at": created_at,
-                "memos": text_array(memos),
-                "salts": text_array(salt for salt, _ in commitments),
-                "digests": text_array(digest for _, digest in commitments),
+                "memos": text_array(memo[0] for memo in stored),
+                "codes": text_array(memo[1] for memo in stored),
+                "params": text_array(None if memo[2] is None else json.dumps(memo[2]) for memo in stored),
+                "salts": text_array(memo[3] for memo in stored),
+                "digests": text_array(memo[4] for memo in stored),
                 "keys": text_array(keys),
                 "hashes": text_array(hashes),
                 "units": text_array(row[2] for row in rows),
@@ -149,40 +192,42 @@ def _batch_write_postgresql(
                 "amount": bigint_array(entry[3] for entry in entries),
                 "after": bigint_array(entry[4] for entry in entries),
                 "moved": bigint_array(moved),
-                "delta": bigint_array(deltas[pk] for pk in moved),
+                "delta": bigint_array(moves[pk][0] for pk in moved),
+                "released": bigint_array(moves[pk][1] for pk in moved),
             },
         )
         ids, txn_count, entry_count, balance_count = cursor.fetchone()
     assert (txn_count, entry_count, balance_count) == (len(rows), len(entries), len(moved))
     # The rows as written, without a query to read them back.
-    # A batch's memos are the payers' own text: no memo code.
     names = ["id", "kind_id", "memo", "memo_code", "memo_params", "memo_salt", "memo_digest", "actor_id"]
     names += ["created_at", "idempotency_key", "request_hash", "reverses_id"]
     return [
         Transaction.from_db(
             connection.alias,
             names,
-            (pk, kind, memo, None, None, salt, digest, actor_id, created_at, key, request_hash, None),
+            (pk, kind, text, code, params, salt, digest, actor_id, created_at, key, request_hash, None),
         )
-        for pk, memo, (salt, digest), key, request_hash in zip(ids, memos, commitments, keys, hashes, strict=True)
+        for pk, (text, code, params, salt, digest), key, request_hash in zip(ids, stored, keys, hashes, strict=True)
     ]
 
 
 def _batch_write_orm(
     rows: list[BatchRow],
     entries: list[BatchEntryRow],
-    deltas: dict[int, int],
+    moves: Moves,
     *,
+    kind: str,
     actor_id: int | None,
     created_at: datetime,
 ) -> list[Transaction]:
     """SQLite: bulk inserts, then one executemany for the balances."""
-    commitments = [new_memo_commitment(transfer.memo[:255], None, None) for transfer, _, _, _ in rows]
     posted = Transaction.objects.bulk_create(
         [
             Transaction(
-                kind_id=TRANSFER,
-                memo=transfer.memo[:255],
+                kind_id=kind,
+                memo=text,
+                memo_code=code,
+                memo_params=params,
                 memo_salt=salt,
                 memo_digest=digest,
                 actor_id=actor_id,
@@ -190,7 +235,9 @@ def _batch_write_orm(
                 request_hash=request_hash,
                 created_at=created_at,
             )
-            for (transfer, _, _, request_hash), (salt, digest) in zip(rows, commitments, strict=True)
+            for (transfer, _, _, request_hash), (text, code, params, salt, digest) in zip(
+                rows, _stored_memos(rows), strict=True
+            )
         ]
     )
     Entry.objects.bulk_create(
@@ -203,34 +250,53 @@ def _batch_write_orm(
     )
     with connection.cursor() as cursor:
         cursor.executemany(
-            "UPDATE ledger_account SET balance = balance + %s WHERE id = %s",
-            [(delta, pk) for pk, delta in deltas.items()],
+            "UPDATE ledger_account SET balance = balance + %s, held = held - %s WHERE id = %s",
+            [(delta, released, pk) for pk, (delta, released) in sorted(moves.items())],
         )
     return posted
 
 
-def _count_batch(per_unit: dict[str, int]) -> None:
+def _count_batch(per_unit: dict[str, int], kind: str) -> None:
     from core.metrics import record_postings
 
     for unit, count in per_unit.items():
-        record_postings(unit=unit, kind=TRANSFER, count=count)
+        record_postings(unit=unit, kind=kind, count=count)
 
 
-def transactions_post_batch(
-    *, transfers: Sequence[BatchTransfer], actor: Actor, at: datetime | None = None
-) -> list[Transaction]:
-    """Post many transfers in one database transaction: all of them, or none (one write statement
-    on PostgreSQL, bulk inserts on SQLite).
+def _check_transfer(
+    transfer: BatchTransfer,
+    minor: int,
+    unit: str,
+    accounts: dict[int, LockedRow],
+    balances: dict[int, int],
+    helds: dict[int, int],
+    expired: set[int],
+) -> None:
+    """What transfer_create checks, against the batch's running balances; raises the refusal."""
+    payer, payee = accounts[transfer.from_account_id], accounts[transfer.to_account_id]
+    if transfer.from_account_id in expired:
+        raise MembershipExpired()
+    release = transfer.held_release
+    if release < 0 or release > helds[payer.id]:
+        raise InvalidAmount(_("A batch cannot release more than is held."))
+    for account, delta, held_delta in ((payer, -minor, -release), (payee, minor, 0)):
+        check_unit(account, unit)
+        check_open(account)
+        if (delta - held_delta < 0 and account.min_balance is not None) or (
+            delta > 0 and account.max_balance is not None
+        ):
+            check_limits(account, delta, held_delta, balance=balances[account.id], held=helds[account.id])
 
-    Each transfer obeys what transfer_create enforces: same unit, a positive amount, open
-    accounts, the payer's membership, limits checked in order against the running balances,
-    `balance_after` chained, and an idempotency key per transfer (a key already posted with the
-    same request answers with its transaction and posts nothing; with another request the whole
-    batch is refused). Returns the transactions in the order given.
 
-    Raises what transfer_create raises (for the first transfer that breaks a rule; nothing is
-    posted then).
-    """
+def _post_batch(
+    transfers: Sequence[BatchTransfer],
+    *,
+    actor: Actor,
+    at: datetime | None,
+    kind: str,
+    check_membership: bool,
+    each: bool,
+) -> list[BatchOutcome]:
     if not transfers:
         return []
     minors: list[int] = []
@@ -251,55 +317,121 @@ def transactions_post_batch(
     account_ids = {t.from_account_id for t in transfers} | {t.to_account_id for t in transfers}
     write = _batch_write_postgresql if connection.vendor == "postgresql" else _batch_write_orm
 
-    def attempt(look_up_keys: bool) -> list[Transaction]:
+    def attempt(look_up_keys: bool) -> list[BatchOutcome]:
         with transaction.atomic():
             accounts = lock_batch_accounts(account_ids)
             existing = _batch_existing(keys) if look_up_keys else {}
-            todo = [i for i, t in enumerate(transfers) if t.idempotency_key not in existing]
+            outcomes: dict[int, BatchOutcome] = {}
+            todo: list[int] = []
             for i, transfer in enumerate(transfers):
                 previous = existing.get(transfer.idempotency_key)
-                if previous is not None and previous.request_hash != hashes[i]:
-                    raise IdempotencyKeyReused()
-            _batch_check_payers(accounts, {transfers[i].from_account_id for i in todo})
-            checked: set[int] = set()  # unit and status do not change within the batch: once per account
+                if previous is None:
+                    todo.append(i)
+                elif previous.request_hash != hashes[i]:
+                    if not each:
+                        raise IdempotencyKeyReused()
+                    outcomes[i] = IdempotencyKeyReused()
+                else:
+                    outcomes[i] = previous
+            payers = {transfers[i].from_account_id for i in todo}
+            expired = _expired_payers(accounts, payers) if check_membership else set()
             balances = {pk: account.balance for pk, account in accounts.items()}
+            helds = {pk: account.held for pk, account in accounts.items()}
             rows: list[BatchRow] = []
             entries: list[BatchEntryRow] = []
+            written: list[int] = []
             for i in todo:
                 transfer, minor, unit = transfers[i], minors[i], units[i]
+                try:
+                    _check_transfer(transfer, minor, unit, accounts, balances, helds, expired)
+                except ApplicationError as exc:
+                    if not look_up_keys and transfer.idempotency_key is not None:
+                        # Perhaps posted before, when it still fitted: look the keys up first.
+                        raise _LookUpKeys() from exc
+                    if not each:
+                        raise
+                    outcomes[i] = exc
+                    continue
                 rows.append((transfer, minor, unit, hashes[i]))
+                written.append(i)
+                helds[transfer.from_account_id] -= transfer.held_release
                 for account_id, delta in ((transfer.from_account_id, -minor), (transfer.to_account_id, minor)):
-                    account = accounts[account_id]
-                    check_unit(account, unit)
-                    if account_id not in checked:
-                        check_open(account)
-                        checked.add(account_id)
-                    if (delta < 0 and account.min_balance is not None) or (
-                        delta > 0 and account.max_balance is not None
-                    ):
-                        check_limits(account, delta, balance=balances[account_id])
                     balances[account_id] += delta
                     entries.append((len(rows), account_id, unit, delta, balances[account_id]))
-            deltas = {pk: balances[pk] - a.balance for pk, a in accounts.items() if balances[pk] != a.balance}
+            moves = {
+                pk: (balances[pk] - a.balance, a.held - helds[pk])
+                for pk, a in accounts.items()
+                if balances[pk] != a.balance or helds[pk] != a.held
+            }
             user = acting_user(actor)
             created_at = at or timezone.now()
             posted = (
-                write(rows, entries, deltas, actor_id=user.pk if user else None, created_at=created_at) if rows else []
+                write(rows, entries, moves, kind=kind, actor_id=user.pk if user else None, created_at=created_at)
+                if rows
+                else []
             )
             # No post_save is sent for these rows: count them for /metrics once they are committed.
             per_unit: dict[str, int] = {}
             for row in rows:
                 per_unit[row[2]] = per_unit.get(row[2], 0) + 1
-            transaction.on_commit(lambda: _count_batch(per_unit))
-            by_index = dict(zip(todo, posted, strict=True))
-            return [by_index.get(i) or existing[transfers[i].idempotency_key] for i in range(len(transfers))]
+            transaction.on_commit(lambda: _count_batch(per_unit, kind))
+            outcomes.update(zip(written, posted, strict=True))
+            return [outcomes[i] for i in range(len(transfers))]
 
     # First assume that no key was used before: the unique index on idempotency_key refuses the
     # write if one was (the attempt rolls back whole). Then, or if a concurrent batch committed
     # one of the keys first, look the keys up and answer from the transactions found.
+    # A refusal of a keyed transfer also looks the keys up: a replay answers even when the payment
+    # would no longer fit, as transfer_create's does.
     try:
         return with_retries(lambda: attempt(look_up_keys=False))
-    except IntegrityError:
+    except (IntegrityError, _LookUpKeys):
         if not keys:
             raise
         return with_retries(lambda: attempt(look_up_keys=True))
+
+
+def transactions_post_batch(
+    *,
+    transfers: Sequence[BatchTransfer],
+    actor: Actor,
+    at: datetime | None = None,
+    kind: str = TRANSFER,
+    check_membership: bool = True,
+) -> list[Transaction]:
+    """Post many transfers in one database transaction: all of them, or none (one write statement
+    on PostgreSQL, bulk inserts on SQLite).
+
+    Each transfer obeys what transfer_create enforces: same unit, a positive amount, open
+    accounts, the payer's membership (unless `check_membership` is False: a system charge such
+    as demurrage), limits checked in order against the running balances, `balance_after`
+    chained, and an idempotency key per transfer (a key already posted with the same request
+    answers with its transaction and posts nothing; with another request the whole batch is
+    refused). Every transaction is of `kind`. Returns the transactions in the order given.
+
+    Raises what transfer_create raises (for the first transfer that breaks a rule; nothing is
+    posted then).
+    """
+    outcomes = _post_batch(transfers, actor=actor, at=at, kind=kind, check_membership=check_membership, each=False)
+    return [outcome for outcome in outcomes if isinstance(outcome, Transaction)]
+
+
+def transactions_post_batch_each(
+    *,
+    transfers: Sequence[BatchTransfer],
+    actor: Actor,
+    at: datetime | None = None,
+    kind: str = TRANSFER,
+    check_membership: bool = True,
+) -> list[BatchOutcome]:
+    """Post every transfer the rules allow, in one database transaction, and refuse the others
+    one by one: the list answers each transfer in order with its Transaction, or with the
+    ApplicationError that refused it (frozen, closed, insufficient funds, limit, membership,
+    a key reused for another request). A refused transfer moves nothing, and the ones after it
+    are checked against balances without it.
+
+    A caller writes its own rows for the posted ones inside its own atomic block around this
+    call, so that they commit together. Raises only for a batch that cannot be read at all
+    (SameAccount, InvalidAmount, a key twice in the batch, AccountNotFound).
+    """
+    return _post_batch(transfers, actor=actor, at=at, kind=kind, check_membership=check_membership, each=True)

@@ -79,15 +79,18 @@ def check_open(account: CheckedAccount) -> None:
         raise AccountClosed(_("Account %(account)s is closed.") % {"account": account.label})
 
 
-def check_limits(account: CheckedAccount, delta: int, held_delta: int = 0, *, balance: int | None = None) -> None:
+def check_limits(
+    account: CheckedAccount, delta: int, held_delta: int = 0, *, balance: int | None = None, held: int | None = None
+) -> None:
     """Refuse a move of `delta` (and of `held_delta` on held) that breaks the account's limits;
-    `balance` replaces the row's balance for a check partway through a batch."""
+    `balance` and `held` replace the row's for a check partway through a batch."""
     unit = get_unit(account.unit)
     balance = account.balance if balance is None else balance
+    held = account.held if held is None else held
     new_balance = balance + delta
-    new_held = account.held + held_delta
+    new_held = held + held_delta
     if account.min_balance is not None and new_balance - new_held < account.min_balance and (delta - held_delta) < 0:
-        available = balance - account.held - account.min_balance
+        available = balance - held - account.min_balance
         raise InsufficientFunds(
             _("Not enough available on %(account)s: %(available)s available.")
             % {"account": account.label, "available": unit.format(available)}

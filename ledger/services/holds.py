@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger import memos
@@ -18,6 +20,7 @@ from ledger.errors import HoldAlreadyResolved, HoldExpired, InvalidAmount
 from ledger.kinds import HOLD_CAPTURE
 from ledger.locks import hold_lock, lock_accounts
 from ledger.models import Account, Hold
+from ledger.services.batch import BatchTransfer, transactions_post_batch_each
 from ledger.services.checks import (
     Leg,
     check_limits,
@@ -245,3 +248,149 @@ def holds_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> i
         expired += progressed
         if progressed == 0:
             return expired
+
+
+# --- many holds at once (the batch jobs: a campaign's pledges, bookings' captures) ----------
+
+
+@dataclass(frozen=True)
+class HoldCapture:
+    """One hold of holds_capture_batch: captured in full, or `amount` (minor units) of it, with
+    `memo` (default: the hold's own)."""
+
+    hold_id: int
+    amount: int | None = None
+    memo: str | memos.Memo = ""
+
+
+# One hold's outcome: the hold as captured or released, or why it was refused.
+HoldOutcome = Hold | ApplicationError
+
+
+def _lock_holds(hold_ids: Sequence[int]) -> dict[int, Hold]:
+    """Lock the holds (FOR UPDATE) in ascending id order, in one query."""
+    locked = Hold.objects.select_for_update(of=("self",)).filter(pk__in=list(hold_ids)).order_by("pk")
+    holds = {hold.pk: hold for hold in locked}
+    if len(holds) != len(set(hold_ids)):
+        raise HoldAlreadyResolved(_("A hold of the batch does not exist."))
+    return holds
+
+
+def holds_capture_batch(*, captures: Sequence[HoldCapture], actor: Actor) -> list[HoldOutcome]:
+    """Capture many holds in one database transaction, through the batch posting path: one
+    posting of kind `hold_capture` each, under the same key and fingerprint as hold_capture
+    (`hold-capture:<id>`), so a hold captured by either is captured once.
+
+    Answers each capture in order: the hold (captured now, or already captured before: a rerun
+    of a job that died after committing), or the refusal (HoldExpired for a hold expired or past
+    its expiry — left for the sweep, HoldAlreadyResolved for a voided one, InvalidAmount, and
+    what the posting refuses: a frozen account…). The caller's flow has the right to capture
+    (as `flow=True` for hold_capture). A caller writes its own rows for the captured holds inside
+    its own atomic block around this call, so that they commit together.
+    """
+    if not captures:
+        return []
+    now = timezone.now()
+
+    def attempt() -> list[HoldOutcome]:
+        with transaction.atomic():
+            holds = _lock_holds([capture.hold_id for capture in captures])
+            outcomes: dict[int, HoldOutcome] = {}
+            batch: list[tuple[int, Hold, int, BatchTransfer]] = []
+            for position, capture in enumerate(captures):
+                hold = holds[capture.hold_id]
+                if hold.status == Hold.Status.CAPTURED:
+                    outcomes[position] = hold
+                    continue
+                if hold.status == Hold.Status.EXPIRED or (
+                    hold.status == Hold.Status.PENDING and _is_past_expiry(hold, now)
+                ):
+                    outcomes[position] = HoldExpired()
+                    continue
+                if hold.status != Hold.Status.PENDING:
+                    outcomes[position] = HoldAlreadyResolved()
+                    continue
+                unit = get_unit(hold.unit)
+                minor = hold.amount if capture.amount is None else capture.amount
+                if minor <= 0 or minor > hold.amount:
+                    outcomes[position] = InvalidAmount(
+                        _("The amount to capture must be more than zero and at most %(max)s.")
+                        % {"max": unit.format(hold.amount)}
+                    )
+                    continue
+                memo = capture.memo or memos.of_row(hold.memo, hold.memo_code, hold.memo_params)
+                transfer = BatchTransfer(
+                    from_account_id=hold.debit_account_id,
+                    to_account_id=hold.credit_account_id,
+                    amount=unit.to_money(minor),
+                    memo=memo,
+                    idempotency_key=f"hold-capture:{hold.pk}",
+                    request_hash=request_fingerprint(["capture", hold.pk]),
+                    held_release=hold.amount,
+                )
+                batch.append((position, hold, minor, transfer))
+            posted = transactions_post_batch_each(
+                transfers=[item[3] for item in batch], actor=actor, kind=HOLD_CAPTURE, check_membership=False
+            )
+            user = acting_user(actor)
+            captured: list[Hold] = []
+            for (position, hold, minor, _transfer), outcome in zip(batch, posted, strict=True):
+                if isinstance(outcome, ApplicationError):
+                    outcomes[position] = outcome
+                    continue
+                hold.status = Hold.Status.CAPTURED
+                hold.captured_amount = minor
+                hold.capture_transaction = outcome
+                hold.resolved_at = now
+                hold.resolved_by = user
+                captured.append(hold)
+                outcomes[position] = hold
+            if captured:
+                Hold.objects.bulk_update(
+                    captured, ["status", "captured_amount", "capture_transaction", "resolved_at", "resolved_by"]
+                )
+            return [outcomes[position] for position in range(len(captures))]
+
+    return with_retries(attempt)
+
+
+def holds_void_batch(*, hold_ids: Sequence[int], actor: Actor) -> list[HoldOutcome]:
+    """Void many pending holds in one database transaction (nothing is posted): each answered in
+    order with the hold (voided now, or voided before) or HoldAlreadyResolved (captured, expired).
+    The caller's flow has the right to void them (as `flow=True` for hold_void)."""
+    if not hold_ids:
+        return []
+    now = timezone.now()
+
+    def attempt() -> list[HoldOutcome]:
+        with transaction.atomic():
+            holds = _lock_holds(hold_ids)
+            user = acting_user(actor)
+            released: dict[int, int] = {}
+            voided: list[Hold] = []
+            outcomes: list[HoldOutcome] = []
+            for hold_id in hold_ids:
+                hold = holds[hold_id]
+                if hold.status == Hold.Status.VOIDED:
+                    outcomes.append(hold)
+                    continue
+                if hold.status != Hold.Status.PENDING:
+                    outcomes.append(HoldAlreadyResolved())
+                    continue
+                hold.status = Hold.Status.VOIDED
+                hold.resolved_at = now
+                hold.resolved_by = user
+                released[hold.debit_account_id] = released.get(hold.debit_account_id, 0) + hold.amount
+                voided.append(hold)
+                outcomes.append(hold)
+            if voided:
+                Hold.objects.bulk_update(voided, ["status", "resolved_at", "resolved_by"])
+                lock_accounts(set(released))
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        "UPDATE ledger_account SET held = held - %s WHERE id = %s",
+                        [(amount, pk) for pk, amount in sorted(released.items())],
+                    )
+            return outcomes
+
+    return with_retries(attempt)
