@@ -9,7 +9,10 @@ exchange.selectors.listings):
 - `search_document`, a tsvector column generated from the title and description with that
   configuration, stored (computed here for existing rows, then on every write), GIN-indexed: the
   page and its count read the same index and never recompute `to_tsvector` row by row. It is not
-  a model field, so Django never selects it (the page does not carry every listing's tsvector);
+  a model field, so Django never selects it (the page does not carry every listing's tsvector).
+  The index is built without GIN's pending list (`fastupdate = off`): listings are written a few
+  times a day and searched all the time, and new entries waiting in that list (until a vacuum)
+  are read one by one by every search;
 - the former expression index `listing_fulltext` (configuration `french`) dropped;
 - statistics kept fresh: autovacuum analyzes the table after 2 % of its rows changed (plus 200)
   instead of 10 % (plus 50), so the planner's idea of how many listings match a word follows a
@@ -23,7 +26,8 @@ DOCUMENT = "to_tsvector('bocage_french'::regconfig, title || ' ' || description)
 FORWARD = [
     "ALTER TEXT SEARCH CONFIGURATION bocage_french ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem",
     f"ALTER TABLE exchange_listing ADD COLUMN IF NOT EXISTS search_document tsvector GENERATED ALWAYS AS ({DOCUMENT}) STORED",
-    "CREATE INDEX IF NOT EXISTS listing_search_document ON exchange_listing USING gin (search_document)",
+    "CREATE INDEX IF NOT EXISTS listing_search_document ON exchange_listing USING gin (search_document) "
+    "WITH (fastupdate = off)",
     "DROP INDEX IF EXISTS listing_fulltext",
     "ALTER TABLE exchange_listing SET (autovacuum_analyze_scale_factor = 0.02, autovacuum_analyze_threshold = 200)",
     "ANALYZE exchange_listing",

@@ -42,7 +42,7 @@ MAX_PAGE = 100_000
 
 
 def search_document() -> RawSQL:
-    """PostgreSQL's stored tsvector of a listing (not a model field: see exchange.models)."""
+    """PostgreSQL's stored tsvector of a listing (a column of migration 0004, not a model field)."""
     return RawSQL('"exchange_listing"."search_document"', [], output_field=SearchVectorField())
 
 
