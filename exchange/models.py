@@ -90,6 +90,9 @@ class Listing(models.Model):
                 condition=~Q(status="hidden") | ~Q(hidden_reason=""), name="listing_hidden_with_a_reason"
             ),
         ]
+        # On PostgreSQL the table also has `search_document`, a tsvector the database generates
+        # from the title and description (GIN index `listing_search_document`, migration 0004).
+        # It is no field here so that Django never writes it (it cannot) nor reads it.
         indexes = [
             models.Index(fields=["status", "-created_at"], name="listing_active_newest"),
             models.Index(fields=["status", "expires_on"], name="listing_expiry"),

@@ -16,12 +16,21 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from core.amounts import AmountField
 from core.errors import InvalidInput, NotFound
+from core.pagination import DefaultPagination
 from exchange.models import Category, Listing, ListingPhoto
-from exchange.selectors.listings import listing_get_visible, listing_search, member_units
+from exchange.selectors.listings import (
+    MAX_PAGE,
+    SEARCH_COUNT_LIMIT,
+    listing_get_visible,
+    listing_search,
+    listing_search_count,
+    member_units,
+)
 from exchange.services.listings import (
     listing_close,
     listing_create,
@@ -200,10 +209,63 @@ def _out(request: Request, listing: Listing, code: int = status.HTTP_200_OK) -> 
     return Response(ListingSerializer(listing, context={"request": request}).data, status=code)
 
 
+class SearchPagination(DefaultPagination):
+    """Limit/offset whose `count` stops at SEARCH_COUNT_LIMIT (a common word is not counted to the
+    end): `count_capped` true means more than `count` listings match. `next` is given when one
+    listing more than the page was read, so paging goes on past the counted limit."""
+
+    has_next = False
+    count_capped = False
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.offset = min(self.get_offset(request), MAX_PAGE * self.max_limit)
+        self.count, self.count_capped = listing_search_count(queryset)
+        rows = list(queryset[self.offset : self.offset + self.limit + 1])
+        self.has_next = len(rows) > self.limit
+        return rows[: self.limit]
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or self.request is None or self.limit is None or self.offset is None:
+            return None
+        url = replace_query_param(self.request.build_absolute_uri(), self.limit_query_param, self.limit)
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_capped": self.count_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["count"]["description"] = (
+            f"The number of matching listings, counted up to {SEARCH_COUNT_LIMIT}: "
+            "when `count_capped` is true, more than that many match."
+        )
+        described["properties"]["count_capped"] = {
+            "type": "boolean",
+            "example": False,
+            "description": f"True when more than {SEARCH_COUNT_LIMIT} listings match (`count` is then "
+            f"{SEARCH_COUNT_LIMIT}); `next` still leads to the following page.",
+        }
+        described["required"] = [*described.get("required", []), "count_capped"]
+        return described
+
+
 class ListingListView(generics.ListAPIView):
     serializer_class = ListingSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ListingFilter
+    pagination_class = SearchPagination
 
     def get_queryset(self) -> QuerySet[Listing]:
         return listing_search().prefetch_related("photos")

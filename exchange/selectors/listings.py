@@ -1,18 +1,29 @@
-"""Reads of listings: the marketplace search and what one user may see.
+"""Reads of listings: the marketplace search, its pages, and what one user may see.
 
-On PostgreSQL the text search is PostgreSQL's (French stemming: "vélos" finds "vélo"), served
-by the GIN expression index of migration 0003, whose expression is `search_vector()` below; on
-SQLite every word must appear in the title or the description (case-insensitive, ASCII only).
+On PostgreSQL the text search is PostgreSQL's (French stemming: "vélos" finds "vélo"; accents
+aside: "velo" finds "vélo"), on the stored tsvector column `search_document` and its GIN index
+(migration 0004). On SQLite every word must appear in the title or the description, accents and
+capitals aside: each letter typed becomes a GLOB class of its accented and capital forms
+("velo" → `*[vV][eEèéêë…][lL][oOòóôõö…]*`). A stored folded column was the other way; SQLite's
+parser cannot nest the sixty REPLACE() calls a generated one needs, and one kept by Python would
+keep an erased listing's old text (members.erasure rewrites listings with update()).
+
+A search is counted up to SEARCH_COUNT_LIMIT: past it the count says "more than 1,000" and stops
+there, so a common word never makes the database count every match (issue 22).
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from core.errors import NotFound
 from core.typing import RequestUser
@@ -20,13 +31,59 @@ from exchange.models import Category, Listing
 from ledger.units import all_units
 from members.models import Commune
 
-SEARCH_CONFIG = "french"
+# French with the unaccent dictionary before the stemmer (migration 0004).
+SEARCH_CONFIG = "bocage_french"
 WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 10
+# Past this many matches a search is not counted further: "more than 1,000 listings".
+SEARCH_COUNT_LIMIT = 1000
+# A page number beyond any real search, yet small enough for SQL's OFFSET (?page=10**100 is no 500).
+MAX_PAGE = 100_000
 
 
-def search_vector() -> SearchVector:
-    return SearchVector("title", "description", config=SEARCH_CONFIG)
+def search_document() -> RawSQL:
+    """PostgreSQL's stored tsvector of a listing (a column of migration 0004, not a model field)."""
+    return RawSQL('"exchange_listing"."search_document"', [], output_field=SearchVectorField())
+
+
+# The accented letters of French and its neighbours; each base letter typed finds them all.
+ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ"
+
+
+def _letter_forms() -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for accented in ACCENTED + ACCENTED.upper():
+        base = unicodedata.normalize("NFD", accented)[0].lower()
+        forms[base] = forms.get(base, base + base.upper()) + accented
+    return forms
+
+
+LETTER_FORMS = _letter_forms()
+
+
+class _Glob(Func):
+    """SQLite's `text GLOB pattern`: case-sensitive, hence the classes of _glob_pattern."""
+
+    arg_joiner = " GLOB "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _glob_pattern(word: str) -> str:
+    """ "Vélo" → "*[vV][eEèéêëÈÉÊË][lL][oOòóôõöÒÓÔÕÖ]*": the word anywhere, accents and capitals aside.
+
+    Only letters and digits reach here (WORD), so no GLOB syntax gets in.
+    """
+    parts = []
+    for char in word:
+        base = unicodedata.normalize("NFD", char)[0].lower()
+        if base in LETTER_FORMS:
+            parts.append(f"[{LETTER_FORMS[base]}]")
+        elif len(char.upper()) == 1 and char.upper() != char.lower():
+            parts.append(f"[{char.lower()}{char.upper()}]")
+        else:
+            parts.append(char)
+    return "*" + "".join(parts) + "*"
 
 
 def member_units() -> list[str]:
@@ -65,9 +122,10 @@ def _text_filter(queryset: QuerySet[Listing], q: str) -> QuerySet[Listing]:
         if not words:
             return queryset
         query = SearchQuery(_tsquery(words), config=SEARCH_CONFIG, search_type="raw")
-        return queryset.alias(search=search_vector()).filter(search=query)
-    for word in q.split()[:MAX_WORDS]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+        return queryset.alias(search=search_document()).filter(search=query)
+    for word in WORD.findall(q)[:MAX_WORDS]:
+        pattern = Value(_glob_pattern(word))
+        queryset = queryset.filter(Q(_Glob(F("title"), pattern)) | Q(_Glob(F("description"), pattern)))
     return queryset
 
 
@@ -111,6 +169,75 @@ def listing_search(
             by_unit |= bounds
         queryset = queryset.filter(by_unit)
     return queryset.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    """One page of a search: its listings, and how many there are in all, or "more than" `count`.
+
+    Pages are numbered from 1; next and previous work past the counted limit (the next page is
+    known to exist when one listing more than a page was read), but the last page is then unknown.
+    """
+
+    object_list: list[Listing]
+    number: int
+    size: int
+    count: int
+    count_is_lower_bound: bool
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages, None when the count is only a lower bound."""
+        return None if self.count_is_lower_bound else max(1, math.ceil(self.count / self.size))
+
+
+def listing_search_count(queryset: QuerySet[Listing]) -> tuple[int, bool]:
+    """(count, more): the exact count up to SEARCH_COUNT_LIMIT, else (SEARCH_COUNT_LIMIT, True).
+
+    `SELECT count(*) FROM (… LIMIT limit + 1)`: the database stops at the first listing past the
+    limit instead of counting every match of a common word.
+    """
+    found = queryset.order_by()[: SEARCH_COUNT_LIMIT + 1].count()
+    return min(found, SEARCH_COUNT_LIMIT), found > SEARCH_COUNT_LIMIT
+
+
+def listing_results_page(queryset: QuerySet[Listing], *, number: object, size: int) -> ResultsPage:
+    """Page `number` (anything: a bad or missing number is page 1; past the last known page, the
+    last page) of `queryset`: two queries, the capped count and the page (plus its prefetches)."""
+    try:
+        page_number = min(max(1, int(str(number))), MAX_PAGE)
+    except ValueError:
+        page_number = 1
+    count, more = listing_search_count(queryset)
+    if not more:
+        page_number = min(page_number, max(1, math.ceil(count / size)))
+    offset = (page_number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return ResultsPage(
+        object_list=rows[:size],
+        number=page_number,
+        size=size,
+        count=count,
+        count_is_lower_bound=more,
+        has_next=len(rows) > size,
+    )
 
 
 def listing_may_see(user: RequestUser, listing: Listing) -> bool:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
 from core.errors import ApplicationError, NotFound
+from core.l10n import format_number
 from exchange.models import Category, Listing, ListingPhoto
-from exchange.selectors.listings import listing_get_visible, listing_search, listings_of_author
+from exchange.selectors.listings import listing_get_visible, listing_results_page, listing_search, listings_of_author
 from exchange.services.listings import (
     listing_close,
     listing_create,
@@ -72,11 +72,18 @@ def listing_search_page(request: HttpRequest) -> HttpResponse:
             "price_min": data["price_min"],
             "price_max": data["price_max"],
         }
-    page = Paginator(listing_search(**filters).prefetch_related("photos"), PAGE_SIZE).get_page(request.GET.get("page"))
+    results = listing_search(**filters).prefetch_related("photos")
+    page = listing_results_page(results, number=request.GET.get("page"), size=PAGE_SIZE)
     return render(
         request,
         "exchange/listings/search.html",
-        {"form": form, "page": page, "query": _query_without_page(request), "language": get_language() or "fr"},
+        {
+            "form": form,
+            "page": page,
+            "count_text": format_number(page.count),
+            "query": _query_without_page(request),
+            "language": get_language() or "fr",
+        },
     )
 
 
