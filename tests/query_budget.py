@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -81,6 +82,13 @@ def unbounded_reads(queries: tuple[str, ...], table: str) -> list[str]:
         and not any(word in sql for word in ("COUNT(", "SUM(", "EXISTS(", "SELECT DISTINCT"))
         and not re.search(r'id" IN \(\d', sql)
     ]
+
+
+def clerk_of(world: Any) -> User:
+    """A clerk of the world's comptoir (no staff rights: the comptoir's pages are theirs)."""
+    clerk = User.objects.create_user("guichetiere", password="x")
+    world.comptoir.staff.add(clerk)
+    return clerk
 
 
 def place_ready(world: Any) -> Member:
