@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
@@ -124,38 +125,52 @@ class Progress:
 
 
 def campaign_progress(campaign: Campaign, now: datetime.datetime | None = None) -> Progress:
+    return campaigns_progress([campaign], now)[campaign.pk]
+
+
+def campaigns_progress(campaigns: Iterable[Campaign], now: datetime.datetime | None = None) -> dict[int, Progress]:
+    """Each campaign's progress by id, read in one query whatever their number (a list's cards)."""
     now = now or timezone.now()
-    live = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.ACTIVE)
-    # Once decided, the pledges counted are those settled (withdrawn ones never count).
-    counted = live
-    if campaign.is_decided:
-        settled = [Pledge.Status.ACTIVE, Pledge.Status.CAPTURED, Pledge.Status.VOIDED]
-        counted = Pledge.objects.filter(campaign=campaign, status__in=settled)
-    totals = counted.aggregate(
-        pledged=Sum("amount"), matched=Sum("match_amount"), backers=Count("backer", distinct=True)
-    )
-    matched = int(totals["matched"] or 0)
-    pledged = int(totals["pledged"] or 0) + matched
-    if campaign.is_decided:
-        pledged = campaign.raised_total
-    percent = int(pledged * 100 // campaign.goal) if campaign.goal else 0
-    stretch = int(pledged * 100 // campaign.stretch_goal) if campaign.stretch_goal else None
-    days_left = None
-    if campaign.deadline > now:
-        days_left = (campaign.deadline - now).days
-    settle = Pledge.objects.filter(campaign=campaign).exclude(status=Pledge.Status.WITHDRAWN)
-    counts = settle.aggregate(total=Count("id"), active=Count("id", filter=Q(status=Pledge.Status.ACTIVE)))
-    return Progress(
-        pledged=pledged,
-        matched=matched,
-        backers=int(totals["backers"] or 0),
-        percent=percent,
-        bar_percent=min(100, percent),
-        stretch_percent=stretch,
-        days_left=days_left,
-        pledges_total=int(counts["total"] or 0),
-        pledges_settled=int(counts["total"] or 0) - int(counts["active"] or 0),
-    )
+    campaigns = list(campaigns)
+    active = Q(status=Pledge.Status.ACTIVE)
+    # Once decided, the pledges counted are those settled: every one but the withdrawn, which never count.
+    rows = {
+        row["campaign_id"]: row
+        for row in Pledge.objects.filter(campaign_id__in=[campaign.pk for campaign in campaigns])
+        .exclude(status=Pledge.Status.WITHDRAWN)
+        .values("campaign_id")
+        .annotate(
+            live_pledged=Sum("amount", filter=active),
+            live_matched=Sum("match_amount", filter=active),
+            live_backers=Count("backer", distinct=True, filter=active),
+            settled_pledged=Sum("amount"),
+            settled_matched=Sum("match_amount"),
+            settled_backers=Count("backer", distinct=True),
+            total=Count("id"),
+            active=Count("id", filter=active),
+        )
+        .order_by()
+    }
+    progress = {}
+    for campaign in campaigns:
+        row = rows.get(campaign.pk, {})
+        counted = "settled" if campaign.is_decided else "live"
+        matched = int(row.get(f"{counted}_matched") or 0)
+        pledged = campaign.raised_total if campaign.is_decided else int(row.get(f"{counted}_pledged") or 0) + matched
+        percent = int(pledged * 100 // campaign.goal) if campaign.goal else 0
+        total = int(row.get("total") or 0)
+        progress[campaign.pk] = Progress(
+            pledged=pledged,
+            matched=matched,
+            backers=int(row.get(f"{counted}_backers") or 0),
+            percent=percent,
+            bar_percent=min(100, percent),
+            stretch_percent=int(pledged * 100 // campaign.stretch_goal) if campaign.stretch_goal else None,
+            days_left=(campaign.deadline - now).days if campaign.deadline > now else None,
+            pledges_total=total,
+            pledges_settled=total - int(row.get("active") or 0),
+        )
+    return progress
 
 
 def campaign_public_backers(campaign: Campaign) -> QuerySet[Pledge]:

@@ -55,7 +55,7 @@ def obstacles(member: Member) -> Iterator[Obstacle]:
                 url=f"{reverse('leaving')}#settlement-{unit.code}",  # the account's rule and settlement
                 details=_amount_details(account, account.balance),
             )
-    for hold in holds_pending_on(accounts).order_by("id"):
+    for hold in holds_pending_on(accounts).select_related("debit_account", "credit_account").order_by("id"):
         mine = hold.debit_account if hold.debit_account in accounts else hold.credit_account
         unit = get_unit(hold.unit)
         what = memos.display(hold.memo, hold.memo_code or "", hold.memo_params)

@@ -228,8 +228,10 @@ def menu_for(user: Any, path: str = "", url_name: str = "", inbox: Any = None) -
     for group in MENU:
         shown = MenuGroup(group.key, group.label, staff=group.staff)
         for entry in group.entries:
+            if not entry.shown(viewer):
+                continue  # before reversing its URL: most of the menu is hidden from most readers
             url = _url(entry.url_name)
-            if url is None or not entry.shown(viewer):
+            if url is None:
                 continue
             link = Link(entry.key, entry.label, url, count=int(counts.get(entry.badge, 0) or 0) if entry.badge else 0)
             shown.links.append(link)

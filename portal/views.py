@@ -36,8 +36,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return dashboard(request)
     campaigns = crowdfunding_selectors.campaign_list(user=request.user, status="live").prefetch_related("images")
     cards = []
-    for campaign in campaigns[:HOME_CAMPAIGNS]:
-        progress = crowdfunding_selectors.campaign_progress(campaign)
+    shown = list(campaigns[:HOME_CAMPAIGNS])
+    progresses = crowdfunding_selectors.campaigns_progress(shown)
+    for campaign in shown:
+        progress = progresses[campaign.pk]
         images = list(campaign.images.all())
         cards.append(
             {

@@ -67,8 +67,8 @@ class CampaignProgressSerializer(serializers.Serializer):
     pledges_settled = serializers.IntegerField(help_text="Of which settled (collected or released) so far.")
 
 
-def progress_data(campaign: Campaign) -> dict[str, Any]:
-    progress = selectors.campaign_progress(campaign)
+def progress_data(campaign: Campaign, progress: selectors.Progress | None = None) -> dict[str, Any]:
+    progress = progress or selectors.campaign_progress(campaign)
     return {
         "pledged": _amount(progress.pledged, campaign.unit),
         "matched": _amount(progress.matched, campaign.unit),
@@ -197,7 +197,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CampaignProgressSerializer)
     def get_progress(self, obj: Campaign) -> dict[str, Any]:
-        return progress_data(obj)
+        # A list reads every campaign's progress at once (ProgressOfThePage); a campaign alone, its own.
+        return progress_data(obj, self.context.get("progress", {}).get(obj.pk))
 
 
 class CampaignDetailSerializer(CampaignSerializer):

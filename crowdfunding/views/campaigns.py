@@ -40,8 +40,12 @@ PAGE_SIZE = 12
 PUBLIC_BACKERS_SHOWN = 100
 
 
-def _card(campaign: Campaign) -> dict[str, Any]:
-    progress = selectors.campaign_progress(campaign)
+def _cards(campaigns: list[Campaign]) -> list[dict[str, Any]]:
+    progress = selectors.campaigns_progress(campaigns)
+    return [_card(campaign, progress[campaign.pk]) for campaign in campaigns]
+
+
+def _card(campaign: Campaign, progress: selectors.Progress) -> dict[str, Any]:
     images = list(campaign.images.all())
     return {
         "campaign": campaign,
@@ -82,7 +86,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "cards": [_card(campaign) for campaign in page.object_list],
+            "cards": _cards(list(page.object_list)),
             "tabs": tabs,
             "query": query.urlencode(),
         },
@@ -211,7 +215,7 @@ def campaign_pool_close(request: HttpRequest, pk: int, pool_id: int) -> HttpResp
 
 @login_required
 def campaign_mine(request: HttpRequest) -> HttpResponse:
-    campaigns = [_card(campaign) for campaign in selectors.campaigns_of_owner(user=request.user)[:100]]
+    campaigns = _cards(list(selectors.campaigns_of_owner(user=request.user).prefetch_related("images")[:100]))
     pledges: list[Pledge] = list(selectors.pledges_of_backer(user=request.user)[:200])
     return render(
         request,

@@ -91,7 +91,10 @@ class ExchangeSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "array", "items": {"type": "string", "enum": transitions.ACTIONS}})
     def get_actions(self, obj: Exchange) -> list[str]:
         request = self.context.get("request")
-        return transitions.exchange_actions_for(obj, request.user) if request is not None else []
+        if request is None:
+            return []
+        # The caller's member, read once for a whole list (ExchangeListView), else for this exchange.
+        return transitions.exchange_actions_for(obj, request.user, self.context.get("member", transitions.LOOK_UP))
 
 
 class ExchangeDetailSerializer(ExchangeSerializer):
@@ -157,7 +160,8 @@ class ExchangeListView(APIView):
     )
     def get(self, request: Request) -> Response:
         exchanges = list(exchanges_visible_to(request.user)[:200])
-        return Response(ExchangeSerializer(exchanges, many=True, context={"request": request}).data)
+        context = {"request": request, "member": member_or_none(request.user)}
+        return Response(ExchangeSerializer(exchanges, many=True, context=context).data)
 
     @extend_schema(
         request=ProposeInputSerializer,

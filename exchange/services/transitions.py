@@ -9,6 +9,7 @@ and the pages show only the buttons `exchange_actions_for` allows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.typing import Actor, acting_user
 from exchange.errors import ExchangeNotFound
@@ -75,12 +76,17 @@ def acting_member(actor: Actor) -> Member | None:
     return Member.objects.filter(user__pk=user.pk).first()
 
 
-def roles_of(exchange: Exchange, actor: Actor) -> frozenset[str]:
+# `member=LOOK_UP`: the actor's member is read from the database; a list passes the one it read once.
+LOOK_UP: Any = object()
+
+
+def roles_of(exchange: Exchange, actor: Actor, member: Member | None = LOOK_UP) -> frozenset[str]:
     """What the actor is to this exchange; empty for a stranger."""
     user = acting_user(actor)
     if user is None:
         return frozenset({Role.SYSTEM}) if actor is None else frozenset()
-    member = acting_member(user)
+    if member is LOOK_UP:
+        member = acting_member(user)
     roles: set[str] = set()
     if member is not None:
         if member.pk == exchange.buyer_id:
@@ -94,9 +100,9 @@ def roles_of(exchange: Exchange, actor: Actor) -> frozenset[str]:
     return frozenset(roles)
 
 
-def exchange_actions_for(exchange: Exchange, actor: Actor) -> list[str]:
+def exchange_actions_for(exchange: Exchange, actor: Actor, member: Member | None = LOOK_UP) -> list[str]:
     """The actions the actor may perform now (the page shows these buttons only)."""
-    roles = roles_of(exchange, actor)
+    roles = roles_of(exchange, actor, member)
     return [
         action
         for action in ACTIONS

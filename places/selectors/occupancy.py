@@ -195,18 +195,35 @@ def occupancy_for_month(month: dt.date) -> MonthOccupancy:
     A handful of queries whatever the size of the network: places, rules, exceptions, resources,
     and the month's bookings in one query each.
     """
-    bounds = month_bounds(month)
-    first_day, last_day = month.replace(day=1), next_month(month) - dt.timedelta(days=1)
+    return _occupancy_for_month(month, _network())
+
+
+@dataclass(frozen=True)
+class _Network:
+    """The public places, their opening rules and resources: what every month's figures start from."""
+
+    places: dict[int, Place]
+    rules: dict[int, list[OpeningRule]]
+    resources: list[Resource]
+
+
+def _network() -> _Network:
     places = {p.pk: p for p in Place.objects.filter(public=True).select_related("commune")}
     rules: dict[int, list[OpeningRule]] = defaultdict(list)
     for rule in OpeningRule.objects.filter(place_id__in=places):
         rules[rule.place_id].append(rule)
+    return _Network(places, rules, list(Resource.objects.filter(place_id__in=places)))
+
+
+def _occupancy_for_month(month: dt.date, network: _Network) -> MonthOccupancy:
+    bounds = month_bounds(month)
+    first_day, last_day = month.replace(day=1), next_month(month) - dt.timedelta(days=1)
+    places, rules, resources = network.places, network.rules, network.resources
     exceptions: dict[int, list[OpeningException]] = defaultdict(list)
     for exception in OpeningException.objects.filter(
         place_id__in=places, date__gte=first_day - dt.timedelta(days=1), date__lte=last_day + dt.timedelta(days=1)
     ):
         exceptions[exception.place_id].append(exception)
-    resources = list(Resource.objects.filter(place_id__in=places))
     counted, contained = _counted_resources(resources)
 
     openings: dict[int, list[Interval]] = {}
@@ -297,4 +314,5 @@ def occupancy_last_months(count: int = 6, *, until: dt.date | None = None) -> li
     months = [(until or month_of()).replace(day=1)]
     while len(months) < count:
         months.insert(0, previous_month(months[0]))
-    return [occupancy_for_month(month) for month in months]
+    network = _network()  # read once for every month (the places and their rules, not per month)
+    return [_occupancy_for_month(month, network) for month in months]

@@ -203,11 +203,15 @@ def managed_places_qs(user: Any) -> QuerySet[Place]:
     return Place.objects.filter(manager_roles__member=member)
 
 
+# A weekly series a year ahead is some fifty bookings: the page shows the soonest 200, read no more.
+UPCOMING_SHOWN = 200
+
+
 def member_bookings(member: Any, *, now: dt.datetime | None = None) -> tuple[list[Booking], list[Booking]]:
-    """A member's own bookings: upcoming (not ended, soonest first) and past (latest first, the last 50)."""
+    """A member's own bookings: upcoming (not ended, the soonest 200) and past (latest first, the last 50)."""
     now = now or timezone.now()
     bookings = Booking.objects.filter(member=member).select_related("resource__place__commune", "hold")
-    upcoming = list(bookings.filter(end__gt=now).order_by("start", "pk"))
+    upcoming = list(bookings.filter(end__gt=now).order_by("start", "pk")[:UPCOMING_SHOWN])
     past = list(bookings.filter(end__lte=now).order_by("-start", "-pk")[:50])
     return upcoming, past
 
