@@ -216,7 +216,9 @@ def demurrage_charge_chunk(
                     logger.warning("demurrage %s %s: account %s skipped (%s)", unit, period, account_id, outcome.code)
                     skipped.append(account_id)
                     continue
-                charges.append(DemurrageCharge(account_id=account_id, period=period, amount=amount, transaction=outcome))
+                charges.append(
+                    DemurrageCharge(account_id=account_id, period=period, amount=amount, transaction=outcome)
+                )
             DemurrageCharge.objects.bulk_create(charges)
             return len(charges), skipped
 
