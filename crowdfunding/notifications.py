@@ -269,11 +269,17 @@ def mail_backers(pledges: Sequence[Pledge], campaign: Campaign) -> None:
     now = timezone.now()
     rows: list[Notification] = []
     mails: list[OutboundEmail] = []
+    # The message depends on the outcome and the amount only: written once per pair (a chunk's
+    # pledges share a handful), not once per backer.
+    messages: dict[tuple[str, int, int | None], tuple[dict[str, Any], str, str]] = {}
     for pledge in pledges:
         user = pledge.backer.user
         if (user.pk, keys[pledge.pk]) in told:
             continue
-        params, subject, body = _backer_message(pledge, campaign)
+        outcome = (pledge.status, pledge.amount, pledge.shares)
+        if outcome not in messages:
+            messages[outcome] = _backer_message(pledge, campaign)
+        params, subject, body = messages[outcome]
         rows.append(Notification(recipient=user, kind=code, params=params, url=url, dedupe_key=keys[pledge.pk]))
         wanted = kind.always_emailed or chosen.get(user.pk, kind.emailed_by_default)
         if user.email and wanted:
