@@ -295,9 +295,14 @@ def mail_backers(pledges: Sequence[Pledge], campaign: Campaign) -> None:
     Notification.objects.bulk_create(rows)
     if mails:
         queued = [mail.pk for mail in OutboundEmail.objects.bulk_create(mails)]
+
         # As outbound_email_queue does for one: the delivery tasks once the chunk has committed
         # (the outbox's sweep sends any the broker did not take).
-        transaction.on_commit(lambda: [outbound_email_dispatch(pk) for pk in queued])
+        def dispatch() -> None:
+            for pk in queued:
+                outbound_email_dispatch(pk)
+
+        transaction.on_commit(dispatch)
 
 
 # --- news to the backers ----------------------------------------------------------------------

@@ -37,7 +37,7 @@ from crowdfunding.models import Campaign, Pledge
 from ledger import memos
 from ledger.errors import AccountNotFound, HoldAlreadyResolved, HoldExpired
 from ledger.models import Account, Hold
-from ledger.selectors import member_account
+from ledger.selectors import hold_get, member_account
 from ledger.services import (
     HoldCapture,
     holds_capture_batch,
@@ -110,8 +110,8 @@ class ChunkReport:
 
 
 class _PartlyCaptured(Exception):
-    """A matched pledge was refused while one of its two holds went through: redo the chunk's
-    captures without the refused pledges, so that a refused pledge moves nothing."""
+    """A matched pledge was refused while one of its two holds may have gone through: the chunk
+    is rolled back and run again without it, so that a refused pledge moves nothing."""
 
     def __init__(self, refused: dict[int, str]) -> None:
         super().__init__()
@@ -134,9 +134,12 @@ def _capture_once(pledges: list[Pledge], memo: memos.Memo) -> dict[int, str]:
         )
     )
     # A hold voided or expired meanwhile collects nothing; one past its expiry but still pending
-    # is refused (HoldExpired too) until the sweep expires it: tell them apart (rare, one query).
-    expired = [pk for pk, outcome in outcomes.items() if isinstance(outcome, HoldExpired)]
-    gone = set(Hold.objects.filter(pk__in=expired, status=Hold.Status.EXPIRED).values_list("pk", flat=True))
+    # is refused (HoldExpired too) until the sweep expires it: tell them apart (rare: a read each).
+    gone = {
+        pk
+        for pk, outcome in outcomes.items()
+        if isinstance(outcome, HoldExpired) and hold_get(pk).status == Hold.Status.EXPIRED
+    }
     refused: dict[int, str] = {}
     for pledge in pledges:
         errors = [
@@ -161,21 +164,18 @@ def _holds_of(pledge: Pledge) -> list[int]:
     return [pledge.hold_id] if pledge.match_hold_id is None else [pledge.hold_id, pledge.match_hold_id]
 
 
-def _capture_chunk(pledges: list[Pledge], memo: memos.Memo) -> dict[int, str]:
-    """Success: capture every pledge and its match (one batch); the refused ones (id → why)."""
-    refused: dict[int, str] = {}
-    while True:
-        todo = [pledge for pledge in pledges if pledge.pk not in refused]
-        try:
-            with transaction.atomic():
-                found = _capture_once(todo, memo)
-                if any(pledge.match_hold_id is not None for pledge in todo if pledge.pk in found):
-                    raise _PartlyCaptured(found)  # rolls this batch back to the savepoint
-        except _PartlyCaptured as partly:
-            refused.update(partly.refused)
-            continue
-        refused.update(found)
-        return refused
+def _capture_chunk(pledges: list[Pledge], memo: memos.Memo, known: dict[int, str]) -> dict[int, str]:
+    """Success: capture every pledge and its match (one batch), but those `known` to be refused
+    (left as they are); the refused ones (id → why).
+
+    Raises _PartlyCaptured when a matched pledge is refused now: one of its holds may have gone
+    through, so the caller rolls the chunk back and runs it again without that pledge."""
+    found = _capture_once([pledge for pledge in pledges if pledge.pk not in known], memo)
+    matched = {pledge.pk for pledge in pledges if pledge.match_hold_id is not None}
+    partly = {pk: why for pk, why in found.items() if pk in matched}
+    if partly:
+        raise _PartlyCaptured(partly)
+    return {**{pledge.pk: known[pledge.pk] for pledge in pledges if pledge.pk in known}, **found}
 
 
 def _release_chunk(pledges: list[Pledge]) -> dict[int, str]:
@@ -192,7 +192,7 @@ def _release_chunk(pledges: list[Pledge]) -> dict[int, str]:
         for hold_id, key in keys:
             if not isinstance(outcomes[hold_id], ApplicationError):
                 continue  # voided now or before
-            hold = Hold.objects.get(pk=hold_id)  # locked by the batch
+            hold = hold_get(hold_id)  # locked by the batch
             if hold.status != Hold.Status.CAPTURED or hold.capture_transaction is None:
                 continue  # expired: nothing left to release
             try:
@@ -216,6 +216,8 @@ def pledges_settle_chunk(
     rest of the chunk goes through: the next run tries it again. Raises nothing of the ledger's.
     """
 
+    known: dict[int, str] = {}  # matched pledges refused by an earlier try of this chunk
+
     def attempt() -> ChunkReport:
         with transaction.atomic(durable=True):
             # The campaign first (the lock order of every pledge write), then the chunk's pledges.
@@ -237,7 +239,7 @@ def pledges_settle_chunk(
                     shares.append(pledge)
             elif campaign.status in SUCCESS:
                 memo = memos.memo(PLEDGE_COLLECTED, title=campaign.title[:150], id=campaign.pk)
-                refused = _capture_chunk(pledges, memo)
+                refused = _capture_chunk(pledges, memo, known)
             else:
                 refused = _release_chunk(pledges)
             now = timezone.now()
@@ -265,7 +267,11 @@ def pledges_settle_chunk(
             notifications.mail_backers(settled, campaign)
             return ChunkReport(settled=len(settled), refused=len(refused), last_id=pledges[-1].pk)
 
-    return with_retries(attempt)
+    while True:
+        try:
+            return with_retries(attempt)
+        except _PartlyCaptured as partly:
+            known.update(partly.refused)  # the chunk rolled back whole: again, without them
 
 
 def pledge_settle(*, pledge_id: int) -> bool:
