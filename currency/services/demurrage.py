@@ -8,10 +8,14 @@ balance is above `exempt_below`; never more than it can pay (balance − held �
   next quarter) charges "2026-Q4". Running the task daily is therefore harmless.
 - The balance is the one at run time, not an average over the period: simple, explainable, and
   what the member sees on the dashboard preview.
-- Each account is its own small database transaction: lock the account and the fund, check for
-  a charge of this period, post `member −d, demurrage_fund +d` (ledger idempotency key
-  `demurrage:<unit>:<period>:<account>`) and insert the DemurrageCharge row (UNIQUE account +
-  period) together. A rerun, a concurrent run or a run after a crash skips the accounts done.
+- The run goes in chunks of accounts (ascending id, `chunk_size`), each ONE database transaction:
+  lock the chunk's accounts, leave out those already charged for the period, compute each amount
+  from the locked row, post every `member −d, demurrage_fund +d` through the ledger's batch path
+  (`transactions_post_batch_each`, key `demurrage:<unit>:<period>:<account>`, the same fingerprint
+  as the single `demurrage_charge_account`) and bulk-insert the DemurrageCharge rows (UNIQUE
+  account + period) in the same transaction. A rerun, a concurrent run or a run after a crash
+  finds the accounts done and skips them; an account the ledger refuses (frozen or closed
+  meanwhile) is skipped and logged, the rest of its chunk is charged.
 """
 
 from __future__ import annotations
@@ -32,9 +36,18 @@ from currency.memos import DEMURRAGE
 from currency.models import DemurrageCharge
 from ledger import memos
 from ledger.kinds import POSTING
+from ledger.locks import LockedRow, lock_batch_accounts
 from ledger.models import Account
 from ledger.selectors import open_member_account_ids
-from ledger.services import Leg, lock_accounts, post_locked, request_fingerprint, system_account
+from ledger.services import (
+    BatchTransfer,
+    Leg,
+    lock_accounts,
+    post_locked,
+    request_fingerprint,
+    system_account,
+    transactions_post_batch_each,
+)
 from ledger.units import Unit, get_unit
 
 logger = logging.getLogger(__name__)
@@ -86,7 +99,7 @@ def demurrage_due_period(unit: Unit | str, day: datetime.date) -> str:
     return demurrage_period(unit, demurrage_period_start(unit, day) - datetime.timedelta(days=1))
 
 
-def demurrage_amount(unit: Unit | str, account: Account) -> int:
+def demurrage_amount(unit: Unit | str, account: Account | LockedRow) -> int:
     """What the account would pay now (minor units; 0 for nothing): see the module's rule."""
     config = _unit(unit).demurrage
     if config is None or account.kind != Account.Kind.MEMBER or account.status != Account.Status.OPEN:
@@ -95,10 +108,14 @@ def demurrage_amount(unit: Unit | str, account: Account) -> int:
     if taxable <= 0:
         return 0
     charge = int((config.rate * Decimal(taxable)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    available = account.available
-    if available is not None:
-        charge = min(charge, available)
+    if account.min_balance is not None:  # Account.available, for a locked row of the batch too
+        charge = min(charge, account.balance - account.held - account.min_balance)
     return max(charge, 0)
+
+
+def _request_hash(unit: str, period: str, account_id: int) -> str:
+    # What the key stands for: one account's charge for one period (the amount is decided under the lock).
+    return request_fingerprint(["demurrage", unit, period, account_id])
 
 
 def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: Actor = None) -> DemurrageCharge | None:
@@ -131,7 +148,7 @@ def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: 
                 memo=memo,
                 actor=actor,
                 idempotency_key=key,
-                request_hash=request_fingerprint(["demurrage", unit, period, account_id]),
+                request_hash=_request_hash(unit, period, account_id),
             )
             return DemurrageCharge.objects.create(account=account, period=period, amount=amount, transaction=txn)
 
@@ -144,12 +161,87 @@ def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: 
         raise
 
 
+def demurrage_charge_chunk(
+    *, unit: str, period: str, account_ids: list[int], actor: Actor = None
+) -> tuple[int, list[int]]:
+    """Charge these accounts for `period` in one database transaction: (charged, skipped ids).
+
+    Accounts already charged for the period, or owing nothing now, are left alone; an account
+    the ledger refuses (frozen or closed meanwhile, or the fund itself frozen) is skipped and
+    logged, the others charged. Raises AccountNotFound.
+    """
+    unit_config = get_unit(unit)
+    fund = system_account(Account.SystemCode.DEMURRAGE_FUND, unit)
+    memo = memos.memo(DEMURRAGE, period=period)
+
+    def attempt() -> tuple[int, list[int]]:
+        with transaction.atomic(durable=True):
+            # Locked first, so that the amounts are those of the rows the batch then posts against.
+            accounts = lock_batch_accounts(set(account_ids))
+            done = set(
+                DemurrageCharge.objects.filter(account_id__in=account_ids, period=period).values_list(
+                    "account_id", flat=True
+                )
+            )
+            due: list[tuple[int, int]] = []
+            for account_id in sorted(accounts):
+                if account_id in done:
+                    continue
+                amount = demurrage_amount(unit_config, accounts[account_id])
+                if amount > 0:
+                    due.append((account_id, amount))
+            if not due:
+                return 0, []
+            outcomes = transactions_post_batch_each(
+                transfers=[
+                    BatchTransfer(
+                        from_account_id=account_id,
+                        to_account_id=fund.pk,
+                        amount=unit_config.to_money(amount),
+                        memo=memo,
+                        idempotency_key=f"demurrage:{unit}:{period}:{account_id}",
+                        request_hash=_request_hash(unit, period, account_id),
+                    )
+                    for account_id, amount in due
+                ],
+                actor=actor,
+                kind=POSTING,
+                check_membership=False,
+            )
+            charges: list[DemurrageCharge] = []
+            skipped: list[int] = []
+            for (account_id, amount), outcome in zip(due, outcomes, strict=True):
+                if isinstance(outcome, ApplicationError):
+                    # One account refused (frozen or closed meanwhile): the others still melt.
+                    logger.warning("demurrage %s %s: account %s skipped (%s)", unit, period, account_id, outcome.code)
+                    skipped.append(account_id)
+                    continue
+                charges.append(
+                    DemurrageCharge(account_id=account_id, period=period, amount=amount, transaction=outcome)
+                )
+            DemurrageCharge.objects.bulk_create(charges)
+            return len(charges), skipped
+
+    try:
+        return with_retries(attempt)
+    except IntegrityError:
+        # A concurrent run (SQLite locks nothing before the first write) charged some of these
+        # accounts between our check and our insert: once more, it finds them charged.
+        return with_retries(attempt)
+
+
 def demurrage_apply(
-    *, unit: str | None = None, period: str | None = None, now: datetime.datetime | None = None, actor: Actor = None
+    *,
+    unit: str | None = None,
+    period: str | None = None,
+    now: datetime.datetime | None = None,
+    actor: Actor = None,
+    chunk_size: int = BATCH_SIZE,
 ) -> int:
     """Charge every open member account of `unit` for `period` (default: the period that just
-    ended); returns how many accounts were charged. Safe to run twice, concurrently, or again
-    after a crash: each account is charged once per period.
+    ended), `chunk_size` accounts per database transaction; returns how many accounts were
+    charged. Safe to run twice, concurrently, or again after a crash: each account is charged
+    once per period.
     """
     unit = unit or settings.BOCAGE_LOCAL_UNIT
     unit_config = get_unit(unit)
@@ -165,16 +257,10 @@ def demurrage_apply(
             unit=unit,
             balance_above=exempt,
             after_id=after_id,
-            limit=BATCH_SIZE,
+            limit=chunk_size,
             unless=DemurrageCharge.objects.filter(account_id=OuterRef("pk"), period=period),
         )
         if not due:
             return charged
-        for account_id in due:
-            try:
-                if demurrage_charge_account(account_id=account_id, unit=unit, period=period, actor=actor) is not None:
-                    charged += 1
-            except ApplicationError as exc:
-                # One account refused (frozen or closed meanwhile): the others still melt.
-                logger.warning("demurrage %s %s: account %s skipped (%s)", unit, period, account_id, exc.code)
+        charged += demurrage_charge_chunk(unit=unit, period=period, account_ids=due, actor=actor)[0]
         after_id = due[-1]

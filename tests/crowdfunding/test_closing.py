@@ -86,8 +86,6 @@ def test_the_command_closes_every_campaign_past_its_deadline_and_a_second_run_do
     call_command("close_campaigns", stdout=out)
 
     assert out.getvalue().splitlines() == [
-        f"  campaign #{succeeding.pk} “Un fablab aux Achards”: 1/3 pledges settled",
-        f"  campaign #{succeeding.pk} “Un fablab aux Achards”: 2/3 pledges settled",
         f"  campaign #{succeeding.pk} “Un fablab aux Achards”: 3/3 pledges settled",
         f"  campaign #{failing.pk} “Un café associatif”: 1/1 pledges settled",
         "0 campaign(s) opened; 2 campaign(s) with closing work: 2 decided, 4 pledge(s) settled, "
@@ -219,19 +217,20 @@ def test_a_close_that_died_after_settling_some_pledges_is_finished_by_the_next_r
 def test_a_close_killed_in_the_middle_of_a_capture_settles_each_pledge_once_when_run_again(owner, backers, monkeypatch):
     campaign = backed(owner, backers, ["30", "20", "25", "25"], goal="100")
     moment = past_deadline(campaign)
-    real_capture = ledger_services.hold_capture
+    real_capture = ledger_services.holds_capture_batch
     calls = Counter()
 
-    def dies_at_the_third(**kwargs):
+    def dies_in_the_second_chunk(**kwargs):
         calls["capture"] += 1
-        if calls["capture"] == 3:
+        if calls["capture"] == 2:
             raise RuntimeError("worker killed")
         return real_capture(**kwargs)
 
     # Only the ledger call is replaced, to inject the crash; everything else is the real thing.
-    monkeypatch.setattr(closing, "hold_capture", dies_at_the_third)
+    # Chunks of two pledges: the first commits, the second dies in its batch of captures.
+    monkeypatch.setattr(closing, "holds_capture_batch", dies_in_the_second_chunk)
     with pytest.raises(RuntimeError, match="worker killed"):
-        campaigns_close_due(now=moment)
+        campaigns_close_due(now=moment, chunk_size=2)
 
     campaign.refresh_from_db()
     assert (campaign.status, campaign.payout_transaction) == (Campaign.Status.SUCCEEDED, None)
@@ -240,7 +239,7 @@ def test_a_close_killed_in_the_middle_of_a_capture_settles_each_pledge_once_when
     assert Hold.objects.filter(status=Hold.Status.PENDING).count() == 2
     assert money_of(backers[2]) == (10000, 2500, 7500)
 
-    monkeypatch.setattr(closing, "hold_capture", real_capture)
+    monkeypatch.setattr(closing, "holds_capture_batch", real_capture)
     report = campaigns_close_due(now=moment)
     campaigns_close_due(now=moment)
 

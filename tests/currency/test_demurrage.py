@@ -121,7 +121,7 @@ def test_running_twice_in_the_same_period_charges_once(holders):
 
 
 def test_a_crash_half_way_then_a_rerun_charges_every_account_exactly_once(holders, monkeypatch):
-    real = demurrage_service.demurrage_charge_account
+    real = demurrage_service.demurrage_charge_chunk
     calls = {"n": 0}
 
     def crash_on_the_second(**kwargs):
@@ -130,13 +130,14 @@ def test_a_crash_half_way_then_a_rerun_charges_every_account_exactly_once(holder
             raise RuntimeError("worker killed")
         return real(**kwargs)
 
-    monkeypatch.setattr(demurrage_service, "demurrage_charge_account", crash_on_the_second)
+    # Chunks of one account: the worker dies after the first chunk committed.
+    monkeypatch.setattr(demurrage_service, "demurrage_charge_chunk", crash_on_the_second)
     with pytest.raises(RuntimeError):
-        demurrage_apply(unit="ACH", now=NEW_YEAR)
+        demurrage_apply(unit="ACH", now=NEW_YEAR, chunk_size=1)
     assert DemurrageCharge.objects.count() == 1
     assert fund_balance() == 1800
 
-    monkeypatch.setattr(demurrage_service, "demurrage_charge_account", real)
+    monkeypatch.setattr(demurrage_service, "demurrage_charge_chunk", real)
     assert demurrage_apply(unit="ACH", now=NEW_YEAR) == 2
 
     assert sorted(DemurrageCharge.objects.values_list("amount", flat=True)) == [101, 1800, 9800]

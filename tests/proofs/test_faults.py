@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
@@ -53,6 +54,9 @@ pytestmark = PROCESS_TEST_MARKS
 SEED = 20261127
 BACKERS = 160
 KILLS_PER_TASK = 3
+# Demurrage and a campaign's pledges go in chunks of this many, one transaction each: small
+# enough here for a kill to land between chunks (500 in production).
+CHUNK = 10
 WORKER_ENVIRONMENT = {
     # The unacknowledged message of a killed worker comes back after 2 s instead of an hour.
     "CELERY_VISIBILITY_TIMEOUT": "2",
@@ -78,12 +82,28 @@ def redis():
 
 
 def crash_and_recover(
-    redis: PrivateRedis, task: str, progress: Callable[[], int], total: int, rng: random.Random
+    redis: PrivateRedis,
+    task: str,
+    progress: Callable[[], int],
+    total: int,
+    rng: random.Random,
+    kwargs: dict[str, Any] | None = None,
 ) -> Crash:
     """Start a worker, send the task, SIGKILL the worker a random moment after the work began;
-    KILLS_PER_TASK times. Then a fresh worker and the task sent again, as the beat would, until done."""
+    KILLS_PER_TASK times. Then a fresh worker and the task sent again, as the beat would, until done.
+    `kwargs` go with the task (a chunk size small enough for the kills to land between chunks)."""
     crash = Crash(task=task, total=total)
-    client = client_for(redis.url)
+    sender = client_for(redis.url)
+
+    class Client:
+        def send(self, name: str) -> None:
+            with sender.app.connection_for_write(sender.broker_url) as broker:
+                sender.app.send_task(name, kwargs=kwargs or {}, connection=broker)
+
+        def close(self) -> None:
+            sender.close()
+
+    client = Client()
     try:
         for _ in range(KILLS_PER_TASK):
             worker = Worker(redis.url, **WORKER_ENVIRONMENT).start()
@@ -167,6 +187,7 @@ def test_killed_workers_leave_every_periodic_effect_done_exactly_once(redis, mak
             lambda: DemurrageCharge.objects.filter(period=period).count(),
             len(charged),
             rng,
+            kwargs={"chunk_size": CHUNK},
         )
     )
     assert demurrage_apply(unit="ACH") == 0  # a further run finds nothing due
@@ -190,6 +211,7 @@ def test_killed_workers_leave_every_periodic_effect_done_exactly_once(redis, mak
             ),
             BACKERS + 1,
             rng,
+            kwargs={"chunk_size": CHUNK},
         )
     )
     campaign.refresh_from_db()
