@@ -47,6 +47,29 @@ def outbound_email_queue(*, to: str | Sequence[str], subject: str, body: str, fr
     return message
 
 
+def outbound_emails_queue(messages: Sequence[tuple[str, str, str]]) -> list[OutboundEmail]:
+    """outbound_email_queue for many (to, subject, body) at once: one bulk insert, each delivery
+    queued once the surrounding transaction commits (the outbox's sweep sends any the broker
+    did not take)."""
+    if not messages:
+        return []
+    next_attempt_at = timezone.now() + datetime.timedelta(seconds=QUEUE_GRACE_SECONDS)
+    queued = OutboundEmail.objects.bulk_create(
+        OutboundEmail(
+            from_email=settings.DEFAULT_FROM_EMAIL, to=[to], subject=subject, body=body, next_attempt_at=next_attempt_at
+        )
+        for to, subject, body in messages
+    )
+    ids = [message.pk for message in queued]
+
+    def dispatch() -> None:
+        for pk in ids:
+            _dispatch(pk)
+
+    transaction.on_commit(dispatch)
+    return queued
+
+
 def _dispatch(email_id: int) -> None:
     if settings.EMAIL_BACKEND == LOCMEM_BACKEND:
         # Django's test mailbox is this process's memory: a worker elsewhere could never fill it,

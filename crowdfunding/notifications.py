@@ -19,10 +19,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 
-from core.mail import QUEUE_GRACE_SECONDS
-from core.mail import _dispatch as outbound_email_dispatch
-from core.models import Notification, NotificationPreference, OutboundEmail
-from core.notifications import NotificationKind, kind_of, notify
+from core.notifications import Notice, NotificationKind, notify, notify_many
 from crowdfunding.models import Campaign, CampaignUpdate, Pledge, UpdateDelivery
 from ledger.units import get_unit
 from members.models import Member
@@ -247,62 +244,28 @@ def mail_backer(pledge: Pledge, campaign: Campaign) -> None:
 
 def mail_backers(pledges: Sequence[Pledge], campaign: Campaign) -> None:
     """mail_backer for a chunk of settled pledges (their backers and users loaded), in the caller's
-    transaction: what `notify` writes for each (the site notification, the mail when the backer
-    has an address and wants it), in a few bulk queries whatever the count. Each backer is told
-    once: a pledge whose notification exists (same dedupe key) is left out."""
-    if not pledges:
-        return
-    code = "pledge_decided"
-    kind = kind_of(code)
-    assert kind is not None
-    keys = {pledge.pk: f"{code}:{pledge.pk}" for pledge in pledges}
-    user_ids = {pledge.backer.user_id for pledge in pledges}
-    told = set(
-        Notification.objects.filter(recipient_id__in=user_ids, dedupe_key__in=keys.values()).values_list(
-            "recipient_id", "dedupe_key"
-        )
-    )
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=user_ids, kind=code).values_list("user_id", "email")
-    )
-    url = campaign_path(campaign.pk)[:500]
-    now = timezone.now()
-    rows: list[Notification] = []
-    mails: list[OutboundEmail] = []
+    transaction and a few queries whatever the count (core.notifications.notify_many); each backer
+    is told once (the same dedupe key as mail_backer)."""
+    url = campaign_path(campaign.pk)
     # The message depends on the outcome and the amount only: written once per pair (a chunk's
     # pledges share a handful), not once per backer.
     messages: dict[tuple[str, int, int | None], tuple[dict[str, Any], str, str]] = {}
+    notices: list[Notice] = []
     for pledge in pledges:
-        user = pledge.backer.user
-        if (user.pk, keys[pledge.pk]) in told:
-            continue
         outcome = (pledge.status, pledge.amount, pledge.shares)
         if outcome not in messages:
             messages[outcome] = _backer_message(pledge, campaign)
         params, subject, body = messages[outcome]
-        rows.append(Notification(recipient=user, kind=code, params=params, url=url, dedupe_key=keys[pledge.pk]))
-        wanted = kind.always_emailed or chosen.get(user.pk, kind.emailed_by_default)
-        if user.email and wanted:
-            mails.append(
-                OutboundEmail(
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    to=[user.email],
-                    subject=subject,
-                    body=body,
-                    next_attempt_at=now + datetime.timedelta(seconds=QUEUE_GRACE_SECONDS),
-                )
+        notices.append(
+            Notice(
+                user=pledge.backer.user,
+                params=params,
+                url=url,
+                email=(subject, body),
+                dedupe_key=f"pledge_decided:{pledge.pk}",
             )
-    Notification.objects.bulk_create(rows)
-    if mails:
-        queued = [mail.pk for mail in OutboundEmail.objects.bulk_create(mails)]
-
-        # As outbound_email_queue does for one: the delivery tasks once the chunk has committed
-        # (the outbox's sweep sends any the broker did not take).
-        def dispatch() -> None:
-            for pk in queued:
-                outbound_email_dispatch(pk)
-
-        transaction.on_commit(dispatch)
+        )
+    notify_many("pledge_decided", notices)
 
 
 # --- news to the backers ----------------------------------------------------------------------

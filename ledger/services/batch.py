@@ -150,8 +150,16 @@ StoredMemo = tuple[str, str | None, dict[str, Any] | None, str, str]
 
 def _stored_memos(rows: list[BatchRow]) -> list[StoredMemo]:
     stored: list[StoredMemo] = []
+    # A job's transfers often share one memo (a period's demurrage): rendered once, each still
+    # committed with its own salt.
+    rendered: dict[Any, tuple[str, str, dict[str, Any]]] = {}
     for row in rows:
-        text, code, params = memos.split(row[0].memo)
+        memo = row[0].memo
+        key = memo if isinstance(memo, str) else (memo.code, json.dumps(memo.params, sort_keys=True), memo.fallback)
+        split = rendered.get(key)
+        if split is None:
+            split = rendered[key] = memos.split(memo)
+        text, code, params = split
         salt, digest = new_memo_commitment(text, code or None, params if code else None)
         stored.append((text, code or None, params if code else None, salt, digest))
     return stored

@@ -317,3 +317,28 @@ def test_a_membership_reminder_is_on_the_site_once_per_expiry(seller, settings):
     told = Notification.objects.get(recipient=seller.user)
     assert (told.kind, told.params, told.url) == ("membership_reminder", {"date": ends.isoformat()}, "/membership/")
     assert OutboundEmail.objects.get().to == ["louis@example.org"]
+
+
+def test_notify_many_writes_each_once_and_mails_as_each_preference_allows(seller, buyer, make_member):
+    silent = make_member(username="jeanne", display_name="Jeanne Morin", email="jeanne@example.org")
+    notifications.email_choices_set(silent.user, {"exchange_message": False})
+    params = {"who": "Maud Rivière", "id": 7, "title": "Pain"}
+    notices = [
+        notifications.Notice(user=member.user, params=params, url="/", email=("Objet", "Corps"), dedupe_key=f"k:{n}")
+        for n, member in enumerate([seller, buyer, silent])
+    ]
+
+    assert notifications.notify_many("exchange_message", notices) == 3
+    assert notifications.notify_many("exchange_message", notices) == 0  # the same keys: nothing again
+
+    assert sorted(Notification.objects.values_list("recipient__username", "dedupe_key")) == [
+        ("jeanne", "k:2"),
+        ("louis", "k:0"),
+        ("maud", "k:1"),
+    ]
+    assert sorted(address for mail in OutboundEmail.objects.all() for address in mail.to) == [
+        "louis@example.org",
+        "maud@example.org",
+    ]
+    with pytest.raises(ValueError):
+        notifications.notify_many("no_such_kind", notices)
