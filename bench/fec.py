@@ -26,7 +26,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.fec import LATIN_9, FecBooks, fec_transactions, fec_write, fiscal_year_bounds
-from ledger.models import Account
 from members.models import Member
 
 from .population import LIMIT, _members
@@ -37,22 +36,30 @@ BATCH = 20_000  # SQLite: rows per executemany
 
 
 def _member_accounts(count: int, unit: str) -> list[int]:
-    """`count` member accounts in `unit` (created once, reused by later runs), wide limits."""
-    existing = list(
-        Account.objects.filter(kind=Account.Kind.MEMBER, unit=unit, holder__user__username__startswith=PREFIX)
-        .order_by("id")
-        .values_list("id", flat=True)
+    """`count` member accounts in `unit` (created once, reused by later runs), wide limits.
+
+    In SQL, as the rest of the load (bench/measure.py loads its history the same way): the bench
+    writes its fixture rows itself, outside the ledger's services and their audit."""
+    select = (
+        "SELECT a.id FROM ledger_account a JOIN members_member m ON m.id = a.holder_id"
+        " JOIN auth_user u ON u.id = m.user_id WHERE a.kind = 'member' AND a.unit = %s AND u.username LIKE %s"
+        " ORDER BY a.id"
     )
-    if len(existing) >= count:
-        return existing[:count]
-    members = _members(f"{PREFIX}{len(existing)}-", count - len(existing), Member.Kind.INDIVIDUAL)
-    created = Account.objects.bulk_create(
-        [
-            Account(kind=Account.Kind.MEMBER, holder=member, unit=unit, min_balance=-LIMIT, max_balance=LIMIT)
-            for member in members
-        ]
-    )
-    return existing + [account.pk for account in created]
+    with connection.cursor() as cursor:
+        cursor.execute(select, [unit, f"{PREFIX}%"])
+        existing = [row[0] for row in cursor.fetchall()]
+        if len(existing) >= count:
+            return existing[:count]
+        members = _members(f"{PREFIX}{len(existing)}-", count - len(existing), Member.Kind.INDIVIDUAL)
+        now = timezone.now()
+        cursor.executemany(
+            "INSERT INTO ledger_account (kind, holder_id, system_code, reference, unit, name, balance, held,"
+            " min_balance, max_balance, status, created_at) VALUES ('member', %s, '', '', %s, '', 0, 0, %s, %s,"
+            " 'open', %s)",
+            [(member.pk, unit, -LIMIT, LIMIT, now) for member in members],
+        )
+        cursor.execute(select, [unit, f"{PREFIX}%"])
+        return [row[0] for row in cursor.fetchall()][:count]
 
 
 def _step(year: int, transactions: int) -> datetime.timedelta:
@@ -65,14 +72,14 @@ def _step(year: int, transactions: int) -> datetime.timedelta:
 
 def _pg_load(year: int, first: int, count: int, step: datetime.timedelta, account_ids: list[int], unit: str) -> None:
     start = fiscal_year_bounds(year)[0] + step * first
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SELECT id FROM ledger_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [account_ids])
         cursor.execute(
             """
             WITH t AS (
                 INSERT INTO ledger_transaction (kind, memo, created_at, idempotency_key, request_hash)
-                SELECT %(kind)s, 'Achat n° ' || g, %(start)s + g * %(step)s, NULL, ''
+                SELECT %(kind)s, 'Achat n° ' || g, %(start)s + g * (%(step)s * interval '1 microsecond'), NULL, ''
                 FROM generate_series(1, %(count)s) AS g ORDER BY g
                 RETURNING id
             ), numbered AS (
@@ -92,7 +99,7 @@ def _pg_load(year: int, first: int, count: int, step: datetime.timedelta, accoun
             {
                 "kind": KIND,
                 "start": start,
-                "step": step,
+                "step": step // datetime.timedelta(microseconds=1),
                 "count": count,
                 "ids": account_ids,
                 "k": len(account_ids),
@@ -113,9 +120,14 @@ def _sqlite_load(
 ) -> None:
     start = fiscal_year_bounds(year)[0] + step * first
     adapt = connection.ops.adapt_datetimefield_value
-    balances = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "balance"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, balance FROM ledger_account WHERE id IN ({', '.join(['%s'] * len(account_ids))})",  # noqa: S608
+            account_ids,
+        )
+        balances = dict(cursor.fetchall())
     k = len(account_ids)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM ledger_transaction")
         first = cursor.fetchone()[0] + 1
         for offset in range(0, count, BATCH):

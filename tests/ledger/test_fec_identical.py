@@ -24,6 +24,7 @@ from djmoney.money import Money
 
 from cooperative.kinds import SHARE_REDEMPTION, SHARE_SUBSCRIPTION
 from currency.kinds import CONVERSION, DEMURRAGE
+from ledger import fec
 from ledger.fec import COOPERATIVE_REFERENCE, FecBooks, fec_write
 from ledger.kinds import POSTING, REVERSAL, TRANSFER
 from ledger.models import Account, Transaction
@@ -237,3 +238,25 @@ def test_every_flavour_of_the_file_is_byte_for_byte_what_it_was(ledger):
     assert found == DIGESTS, "\n".join(
         f"{name}:\n{text}" for name, text in texts.items() if found[name] != DIGESTS[name]
     )
+
+
+def test_the_backdated_transactions_merge_into_the_stream_at_any_batch_size(ledger, monkeypatch):
+    """Read in batches of 1 to 4 rows, the displaced transactions (dated before one of a smaller
+    id) fall across batch boundaries and between the rows of one transaction: same bytes."""
+    whole = io.StringIO()
+    fec_write(year=ledger.year, out=whole)
+    for size in (1, 2, 3, 4):
+        monkeypatch.setattr(fec, "FETCH_SIZE", size)
+        out = io.StringIO()
+        fec_write(year=ledger.year, out=out)
+        assert out.getvalue() == whole.getvalue(), size
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3])
+def test_the_amount_format_of_the_writer_is_the_one_of_fec_amount(units, settings, decimals):
+    settings.BOCAGE_UNITS = {**settings.BOCAGE_UNITS, "MIL": {**settings.BOCAGE_UNITS["MIL"], "decimals": decimals}}
+    all_units.cache_clear()
+    formatted = fec.amount_formatter(decimals)
+
+    for minor in (0, 1, 7, 10, 99, 100, 101, 1234, 10**6 + 5, 123456789012):
+        assert formatted(minor) == fec.fec_amount(minor, "MIL") == fec.fec_amount(-minor, "MIL")
