@@ -468,11 +468,13 @@ def fec_write(
 
     `progress(done, total)` is called at the start, every `chunk_size` transactions and at the end.
 
-    Streamed: one ordered query joins the year's transactions to their entries, read through a
-    server-side cursor on PostgreSQL (`chunked_cursor`) `FETCH_SIZE` rows at a time. Memory holds
-    one batch of rows and of lines to write, and what is computed once and reused: per account
-    (and kind, where the chart maps a kind apart) its four chart fields, cleaned and transliterated;
-    per unit its journal fields and amount format; per day its date; per hour its day (SQLite).
+    Streamed: the year's transactions joined to their entries, in id order for nearly all and
+    merged with the few dated out of that order (`_year_rows_sql`, `_merged`), read through
+    server-side cursors on PostgreSQL `FETCH_SIZE` rows at a time, on a snapshot (`_reader`).
+    Memory holds one batch of rows and of lines to write, and what is computed once and reused:
+    per account (and kind, where the chart maps a kind apart) its four chart fields, cleaned and
+    transliterated; per unit its journal fields and formatted amounts (`AMOUNTS_KEPT` at most);
+    per kind its label; per hour its day (SQLite).
     Nothing grows with the number of transactions.
     """
     units = books.units()
