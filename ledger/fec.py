@@ -389,21 +389,25 @@ def _place(row: tuple[Any, ...]) -> tuple[Any, int]:
 
 
 def _merged(in_order: Any, displaced: Any) -> Iterator[list[tuple[Any, ...]]]:
-    """Batches of rows of both cursors in date order, merged batch by batch: a batch of the main
-    stream passes untouched unless displaced transactions fall within its dates."""
-    waiting: list[tuple[Any, ...]] = displaced.fetchmany(FETCH_SIZE)
-    while batch := in_order.fetchmany(FETCH_SIZE):
-        last = _place(batch[-1])
-        before: list[tuple[Any, ...]] = []
-        while waiting and _place(waiting[-1]) < last:
-            before += waiting
-            waiting = displaced.fetchmany(FETCH_SIZE)
-        split = bisect.bisect_left(waiting, last, key=_place)
-        before, waiting = before + waiting[:split], waiting[split:]
-        yield list(heapq.merge(batch, before, key=_place)) if before else batch
-    while waiting:
-        yield waiting
-        waiting = displaced.fetchmany(FETCH_SIZE)
+    """Batches of rows of both cursors in date order, none longer than two fetches: a fetch of one
+    stream passes whole while the other has nothing within its dates; where both have, the rows up
+    to the earlier of their last places are merged (a transaction cut by a fetch keeps its place:
+    its other rows share it, and everything left after is later)."""
+    ahead, behind = in_order.fetchmany(FETCH_SIZE), displaced.fetchmany(FETCH_SIZE)
+    while ahead or behind:
+        if not behind or (ahead and _place(ahead[-1]) < _place(behind[0])):
+            yield ahead
+            ahead = in_order.fetchmany(FETCH_SIZE)
+        elif not ahead or _place(behind[-1]) < _place(ahead[0]):
+            yield behind
+            behind = displaced.fetchmany(FETCH_SIZE)
+        else:
+            limit = min(_place(ahead[-1]), _place(behind[-1]))
+            cut_ahead = bisect.bisect_right(ahead, limit, key=_place)
+            cut_behind = bisect.bisect_right(behind, limit, key=_place)
+            yield list(heapq.merge(ahead[:cut_ahead], behind[:cut_behind], key=_place))
+            ahead = ahead[cut_ahead:] or in_order.fetchmany(FETCH_SIZE)
+            behind = behind[cut_behind:] or displaced.fetchmany(FETCH_SIZE)
 
 
 @contextlib.contextmanager
