@@ -4,6 +4,7 @@ batch's key, a replay answering the same transactions; the same through the API.
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from djmoney.money import Money
 
 from core.errors import ApplicationError
@@ -120,3 +121,36 @@ def test_the_api_rewards_a_list_under_a_required_key_and_replays_it(people, make
     replayed = client.post(url, body, format="json", headers={"Idempotency-Key": "k1"})
     assert (replayed.status_code, replayed.json()) == (201, rewarded.json())
     assert counts() == (3, 6)
+
+
+def _lines(*lines: tuple[str, str]) -> dict[str, str]:
+    data = {
+        "lines-TOTAL_FORMS": "5",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "5",
+    }
+    for position, (volunteer, hours) in enumerate(lines):
+        data[f"lines-{position}-volunteer"] = volunteer
+        data[f"lines-{position}-hours"] = hours
+    return data
+
+
+def test_an_association_rewards_several_volunteers_from_its_page_in_french_hours(people):
+    association, (louis, camille, _dana) = people
+    client = Client()
+    client.force_login(association.user)
+    page = client.get("/timebank/").content.decode()
+    assert 'id="reward-batch-form"' in page and "Récompenser plusieurs bénévoles" in page
+    form = {"action": "reward_batch", "batch-idempotency_key": "b1", "batch-description": "Fête de la musique"}
+    zero = client.post("/timebank/", {**form, **_lines(("louis", "1 h 30"), ("camille", "0"))})
+    assert zero.status_code == 200 and 'class="field invalid"' in zero.content.decode()
+    assert counts() == (0, 0)
+    lines = _lines(("louis", "1 h 30"), ("camille", "2,5"))
+    assert client.post("/timebank/", {**form, **lines}).status_code == 302
+    assert client.post("/timebank/", {**form, **lines}).status_code == 302  # the same form again: posted once
+    assert [account_of(louis, "HRS").balance, account_of(camille, "HRS").balance] == [150, 250]
+    assert counts() == (2, 4)
+    louis_page = Client()
+    louis_page.force_login(louis.user)
+    assert 'id="reward-batch-form"' not in louis_page.get("/timebank/").content.decode()
