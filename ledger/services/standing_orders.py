@@ -6,7 +6,11 @@ execution row (a worker killed after the commit of the posting but before… not
 together; a row lost anyhow), the key makes the payment happen at most once, and a rerun finds it.
 
 `standing_order_run` locks the order's row, so two runs of one order (two beats, a retry, a
-worker and the page) serialise: the second finds the periods already executed.
+worker and the page) serialise: the second finds the periods already executed. The beat runs the
+due orders in chunks (`standing_orders_run_chunk`): one transaction locks the chunk's orders, posts
+all their due periods in one ledger batch (`transactions_post_batch_each`: each period checked
+against the balances left by the ones before it, a refusal in its place), writes the executions in
+bulk and calls the apps' hooks, so a chunk commits whole or not at all. One order is a chunk of one.
 
 Refusals (insufficient funds, frozen or closed account, expired membership, limit) record the
 period as missed with the error's code; the beat retries it 24 h later, at most 3 attempts in all
