@@ -6,11 +6,14 @@ from celery import shared_task
 
 
 @shared_task(name="places.tasks.bookings_settle", acks_late=True)
-def bookings_settle() -> int:
-    """Complete the bookings that ended: their holds captured once (the places are paid)."""
+def bookings_settle(chunk_size: int | None = None) -> int:
+    """Complete the bookings that ended: their holds captured once (the places are paid), in chunks
+    of bookings each committed on its own (safe again after a worker died mid-chunk)."""
     from .services.bookings import bookings_settle_due
 
-    return bookings_settle_due()
+    if chunk_size is None:
+        return bookings_settle_due()
+    return bookings_settle_due(chunk_size=chunk_size)
 
 
 @shared_task(name="places.tasks.carnets_expire", acks_late=True)

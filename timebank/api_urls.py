@@ -7,6 +7,7 @@ from timebank.api.views import (
     ServiceRecordDeclineView,
     ServiceRecordDetailView,
     ServiceRecordListView,
+    VolunteeringRewardsBatchView,
     VolunteeringRewardView,
 )
 
@@ -16,4 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("service-records/<int:pk>/confirm/", ServiceRecordConfirmView.as_view(), name="api-service-record-confirm"),
     path("service-records/<int:pk>/decline/", ServiceRecordDeclineView.as_view(), name="api-service-record-decline"),
     path("volunteering-rewards/", VolunteeringRewardView.as_view(), name="api-volunteering-rewards"),
+    path(
+        "volunteering-rewards/batch/",
+        VolunteeringRewardsBatchView.as_view(),
+        name="api-volunteering-rewards-batch",
+    ),
 ]

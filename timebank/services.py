@@ -9,20 +9,21 @@ transaction: a record is paid at most once.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.retries import with_retries
 from core.typing import Actor, acting_user
 from ledger import memos
 from ledger.errors import AccountNotFound, InvalidAmount, SameAccount, UnitMismatch
 from ledger.models import Account, Transaction
 from ledger.selectors import member_account
-from ledger.services import transfer_create
+from ledger.services import BatchTransfer, transactions_post_batch, transfer_create
 from ledger.units import get_unit
 from members.models import Member
 from timebank.errors import NotAnAssociation, ServiceRecordConfirmed, ServiceRecordDeclined
@@ -34,7 +35,11 @@ __all__ = [
     "service_record_create",
     "service_record_decline",
     "volunteering_reward",
+    "volunteering_rewards_batch",
 ]
+
+# The most volunteers one batch rewards (an event's helpers; a bigger list is split by the association).
+MAX_REWARDS = 200
 
 TIME_UNIT = "HRS"
 
@@ -170,6 +175,19 @@ def volunteering_reward(
     Raises NotAnAssociation, PermissionDenied (neither staff nor the association's user),
     UnitMismatch, InvalidAmount, InvalidInput (no description) and the transfer's refusals.
     """
+    _check_association(association_account, actor)
+    description = _checked_reward(member_account, hours, description)
+    return transfer_create(
+        from_account=association_account,
+        to_account=member_account,
+        amount=hours,
+        memo=memos.memo(VOLUNTEERING, description=description),
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _check_association(association_account: Account, actor: Actor) -> None:
     holder = association_account.holder
     if (
         association_account.kind != Account.Kind.MEMBER
@@ -180,17 +198,59 @@ def volunteering_reward(
         raise NotAnAssociation()
     if not _is_user_of(holder, actor):
         raise PermissionDenied(_("Only the association itself (or staff) may reward its volunteers."))
+
+
+def _checked_reward(member_account: Account, hours: Money, description: str) -> str:
+    """One reward's checks; returns its description, stripped."""
     if member_account.unit != TIME_UNIT or member_account.kind != Account.Kind.MEMBER:
         raise UnitMismatch(_("Volunteers are rewarded into their time account."))
     _hours(hours)
     description = description.strip()
     if not description:
         raise InvalidInput(fields={"description": [_("Say what the volunteering was.")]})
-    return transfer_create(
-        from_account=association_account,
-        to_account=member_account,
-        amount=hours,
-        memo=memos.memo(VOLUNTEERING, description=description),
-        actor=actor,
-        idempotency_key=idempotency_key,
-    )
+    return description
+
+
+def volunteering_rewards_batch(
+    *,
+    association_account: Account,
+    rewards: Sequence[tuple[Account, Money, str]],
+    actor: Actor,
+    idempotency_key: str,
+) -> list[Transaction]:
+    """An association rewards many volunteers at once (after an event), all or none: one posting
+    per line (member account, hours, description), in one database transaction, line n keyed
+    `<idempotency_key>:<n>` (from 0, as the list's positions). The same key and lines again answer with the same
+    transactions and post nothing.
+
+    Raises NotAnAssociation, PermissionDenied, InvalidInput (no line, too many, no description;
+    `fields` names the line), UnitMismatch, InvalidAmount, SameAccount (a line names the
+    association) and what the ledger refuses for the first line that breaks a rule
+    (InsufficientFunds, LimitExceeded, AccountFrozen, MembershipExpired, IdempotencyKeyReused):
+    nothing is posted then.
+    """
+    _check_association(association_account, actor)
+    if not rewards:
+        raise InvalidInput(fields={"rewards": [_("Name at least one volunteer.")]})
+    if len(rewards) > MAX_REWARDS:
+        raise InvalidInput(fields={"rewards": [_("At most %(count)s volunteers at once.") % {"count": MAX_REWARDS}]})
+    transfers = []
+    for line, (volunteer, hours, description) in enumerate(rewards):
+        try:
+            if volunteer.pk == association_account.pk:
+                raise SameAccount(_("The association cannot reward itself."))
+            text = _checked_reward(volunteer, hours, description)
+        except ApplicationError as exc:
+            # The same refusal, naming its line.
+            exc.fields = {"rewards": {str(line): exc.fields or [exc.message]}}
+            raise
+        transfers.append(
+            BatchTransfer(
+                from_account_id=association_account.pk,
+                to_account_id=volunteer.pk,
+                amount=hours,
+                memo=memos.memo(VOLUNTEERING, description=text),
+                idempotency_key=f"{idempotency_key}:{line}",
+            )
+        )
+    return transactions_post_batch(transfers=transfers, actor=actor)

@@ -6,7 +6,11 @@ execution row (a worker killed after the commit of the posting but before… not
 together; a row lost anyhow), the key makes the payment happen at most once, and a rerun finds it.
 
 `standing_order_run` locks the order's row, so two runs of one order (two beats, a retry, a
-worker and the page) serialise: the second finds the periods already executed.
+worker and the page) serialise: the second finds the periods already executed. The beat runs the
+due orders in chunks (`standing_orders_run_chunk`): one transaction locks the chunk's orders, posts
+all their due periods in one ledger batch (`transactions_post_batch_each`: each period checked
+against the balances left by the ones before it, a refusal in its place), writes the executions in
+bulk and calls the apps' hooks, so a chunk commits whole or not at all. One order is a chunk of one.
 
 Refusals (insufficient funds, frozen or closed account, expired membership, limit) record the
 period as missed with the error's code; the beat retries it 24 h later, at most 3 attempts in all
@@ -36,8 +40,8 @@ from ledger import memos, standing_order_hooks
 from ledger.errors import EndBeforeStart, InvalidAmount, InvalidDay, NoPaymentDue, StartInPast, UnitMismatch
 from ledger.kinds import STANDING_ORDER
 from ledger.models import Account, StandingOrder, StandingOrderExecution, Transaction
+from ledger.services.batch import BatchTransfer, transactions_post_batch_each
 from ledger.services.checks import check_open, check_pair, existing_for_key, request_fingerprint
-from ledger.services.postings import transaction_post
 from ledger.standing_order_periods import day_is_valid, next_due_date, period_key
 from ledger.units import get_unit
 
@@ -45,6 +49,8 @@ logger = logging.getLogger("bocage.ledger")
 
 RETRY_AFTER = timedelta(hours=24)
 MAX_ATTEMPTS = 3
+# The beat's chunk: this many orders by ascending id per database transaction.
+CHUNK_SIZE = 500
 
 
 def ledger_key(order: StandingOrder, period: str) -> str:
@@ -199,102 +205,170 @@ def standing_order_run(order_id: int, *, now: datetime | None = None) -> list[St
     Safe twice and concurrently (row lock on the order, ledger key per period); inside a caller's
     atomic block it runs in it (no retry wrapper of its own). Returns the executions written."""
     moment = now or timezone.now()
-    today = timezone.localdate(moment)
 
     def attempt() -> list[StandingOrderExecution]:
         with transaction.atomic():
-            order = (
-                StandingOrder.objects.select_for_update()
-                .select_related("from_account", "to_account")
-                .filter(pk=order_id)
-                .first()
-            )
-            if order is None:
-                return []
-            done: list[StandingOrderExecution] = []
-            if order.status != StandingOrder.Status.CANCELLED:
-                retries = order.executions.filter(
-                    status=StandingOrderExecution.Status.MISSED, retry_at__isnull=False, retry_at__lte=moment
-                ).order_by("due_date")
-                for execution in retries:
-                    done.append(_attempt(order, execution, moment))
-            while (
-                order.status == StandingOrder.Status.ACTIVE and order.next_due is not None and order.next_due <= today
-            ):
-                due = order.next_due
-                period = period_key(order.period, due)
-                if not order.executions.filter(period=period).exists():
-                    execution = StandingOrderExecution(order=order, period=period, due_date=due)
-                    done.append(_attempt(order, execution, moment))
-                order.next_due = next_due_date(order, after=due)
-                if order.next_due is None:
-                    order.status = StandingOrder.Status.ENDED
-                    order.save(update_fields=["status", "next_due"])
-                    standing_order_hooks.stopped(order)
-                else:
-                    order.save(update_fields=["next_due"])
-            return done
+            return _run_locked([order_id], moment)
 
     return with_retries(attempt)
 
 
-def _attempt(order: StandingOrder, execution: StandingOrderExecution, moment: datetime) -> StandingOrderExecution:
-    """Pay one period (or find its payment by key); record paid or missed; tell the order's app."""
-    key = ledger_key(order, execution.period)
-    payment = Transaction.objects.filter(idempotency_key=key).first()
-    error: ApplicationError | None = None
-    if payment is None:
-        try:
-            payment = _pay(order, execution.period, key, moment)
-        except ApplicationError as exc:
-            error = exc
+def standing_orders_run_chunk(order_ids: list[int], *, now: datetime | None = None) -> list[StandingOrderExecution]:
+    """Execute the due periods and retries of these orders in ONE database transaction: the orders
+    locked, every payment posted by one batch (transactions_post_batch_each), the executions
+    written in bulk and the orders' apps told, committing together. An order no longer due is
+    left alone, so a chunk run twice, by two workers, or after a worker died half-way pays each
+    period once. Returns the executions written."""
+    moment = now or timezone.now()
+
+    def attempt() -> list[StandingOrderExecution]:
+        with transaction.atomic(durable=True):
+            return _run_locked(order_ids, moment)
+
+    return with_retries(attempt)
+
+
+# One period to attempt: its order and its execution (new, or a missed one retried).
+_Item = tuple[StandingOrder, StandingOrderExecution]
+# Where an order's calendar stands once its due periods are taken: (next due date, ended).
+_Calendar = dict[int, tuple[date | None, bool]]
+
+
+def _due_items(orders: list[StandingOrder], moment: datetime) -> tuple[list[_Item], _Calendar]:
+    """What is due, order by order (by id): its missed periods whose retry has come, then its due
+    periods not executed yet, oldest first; and where each order's calendar stands after them."""
+    today = timezone.localdate(moment)
+    live = [order.pk for order in orders if order.status != StandingOrder.Status.CANCELLED]
+    retries: dict[int, list[StandingOrderExecution]] = {}
+    for execution in StandingOrderExecution.objects.filter(
+        order_id__in=live, status=StandingOrderExecution.Status.MISSED, retry_at__isnull=False, retry_at__lte=moment
+    ).order_by("order_id", "due_date"):
+        retries.setdefault(execution.order_id, []).append(execution)
+    periods: dict[int, list[tuple[str, date]]] = {}
+    calendar: _Calendar = {}
+    for order in orders:
+        if order.status != StandingOrder.Status.ACTIVE or order.next_due is None or order.next_due > today:
+            continue
+        due: date | None = order.next_due
+        while due is not None and due <= today:
+            periods.setdefault(order.pk, []).append((period_key(order.period, due), due))
+            due = next_due_date(order, after=due)
+        calendar[order.pk] = (due, due is None)
+    executed = set(
+        StandingOrderExecution.objects.filter(
+            order_id__in=list(periods), period__in={period for dues in periods.values() for period, _due in dues}
+        ).values_list("order_id", "period")
+        if periods
+        else []
+    )
+    items: list[_Item] = []
+    for order in orders:
+        items.extend((order, execution) for execution in retries.get(order.pk, []))
+        items.extend(
+            (order, StandingOrderExecution(order=order, period=period, due_date=due))
+            for period, due in periods.get(order.pk, [])
+            if (order.pk, period) not in executed
+        )
+    return items, calendar
+
+
+def _transfer(order: StandingOrder, period: str) -> BatchTransfer:
+    """One period's payment, under its key and transaction_post's fingerprint of it, so that a
+    period paid before (by this path or an older one) is found, not paid again."""
+    unit = get_unit(order.unit)
+    memo: str | memos.Memo = order.memo or memos.memo(memos.STANDING_ORDER, id=order.pk, period=period)
+    legs = [(order.from_account_id, -order.amount, unit.code), (order.to_account_id, order.amount, unit.code)]
+    return BatchTransfer(
+        from_account_id=order.from_account_id,
+        to_account_id=order.to_account_id,
+        amount=unit.to_money(order.amount),
+        memo=memo,
+        idempotency_key=ledger_key(order, period),
+        request_hash=request_fingerprint(["post", STANDING_ORDER, memos.fingerprint(memo), legs]),
+    )
+
+
+def _run_locked(order_ids: list[int], moment: datetime) -> list[StandingOrderExecution]:
+    """Lock the orders (by id), pay what is due in one batch (each period checked against the
+    running balances, in order), record each outcome and tell the orders' apps, in the caller's
+    transaction."""
+    orders = list(
+        StandingOrder.objects.select_for_update(of=("self",))
+        .select_related("from_account", "to_account")
+        .filter(pk__in=order_ids)
+        .order_by("pk")
+    )
+    items, calendar = _due_items(orders, moment)
+    outcomes = transactions_post_batch_each(
+        transfers=[_transfer(order, execution.period) for order, execution in items],
+        actor=None,
+        at=moment,
+        kind=STANDING_ORDER,
+    )
+    new = [execution for _order, execution in items if execution.pk is None]
+    retried = [execution for _order, execution in items if execution.pk is not None]
+    first_misses = {
+        id(execution)
+        for (order, execution), outcome in zip(items, outcomes, strict=True)
+        if _record(order=order, execution=execution, outcome=outcome, moment=moment)
+    }
+    StandingOrderExecution.objects.bulk_create(new)
+    if retried:
+        StandingOrderExecution.objects.bulk_update(
+            retried, ["status", "transaction", "reason", "attempts", "retry_at", "updated_at"]
+        )
+    # The apps hear each outcome in order (an order's periods oldest first), in this transaction.
+    for order, execution in items:
+        if execution.status == StandingOrderExecution.Status.PAID:
+            standing_order_hooks.paid(order, execution)
+            continue
+        if id(execution) in first_misses:
+            from ledger.notifications import standing_order_missed_notify
+
+            standing_order_missed_notify(order, execution)
+        standing_order_hooks.missed(order, execution, execution.retry_at is None)
+    moved = [order for order in orders if order.pk in calendar]
+    ended = []
+    for order in moved:
+        order.next_due, over = calendar[order.pk]
+        if over:
+            order.status = StandingOrder.Status.ENDED
+            ended.append(order)
+    if moved:
+        StandingOrder.objects.bulk_update(moved, ["status", "next_due"])
+    for order in ended:
+        standing_order_hooks.stopped(order)
+    return [execution for _order, execution in items]
+
+
+def _record(
+    *,
+    order: StandingOrder,
+    execution: StandingOrderExecution,
+    outcome: Transaction | ApplicationError,
+    moment: datetime,
+) -> bool:
+    """Set one period's outcome on its execution (paid, or missed with the refusal's code and its
+    retry); True for the first miss of the period (the parties are told once)."""
     execution.attempts += 1
     execution.updated_at = moment
-    if payment is not None:
+    if isinstance(outcome, Transaction):
         execution.status = StandingOrderExecution.Status.PAID
-        execution.transaction = payment
+        execution.transaction = outcome
         execution.retry_at = None
-        execution.save()
-        standing_order_hooks.paid(order, execution)
-        return execution
-    assert error is not None
+        return False
     first_miss = execution.pk is None or execution.status != StandingOrderExecution.Status.MISSED
     execution.status = StandingOrderExecution.Status.MISSED
-    execution.reason = error.code[:40]
+    execution.reason = outcome.code[:40]
     retry_at = moment + RETRY_AFTER
     following = next_due_date(order, after=execution.due_date)
     in_period = following is None or timezone.localdate(retry_at) < following
     execution.retry_at = retry_at if execution.attempts < MAX_ATTEMPTS and in_period else None
-    execution.save()
-    if first_miss:
-        from ledger.notifications import standing_order_missed_notify
-
-        standing_order_missed_notify(order, execution)
-    standing_order_hooks.missed(order, execution, execution.retry_at is None)
-    return execution
+    return first_miss
 
 
-def _pay(order: StandingOrder, period: str, key: str, moment: datetime) -> Transaction:
-    unit = get_unit(order.unit)
-    amount = unit.to_money(order.amount)
-    from_account = Account.objects.select_related("holder").get(pk=order.from_account_id)
-    to_account = Account.objects.select_related("holder").get(pk=order.to_account_id)
-    check_pair(from_account, to_account, amount)
-    memo: str | memos.Memo = order.memo or memos.memo(memos.STANDING_ORDER, id=order.pk, period=period)
-    return transaction_post(
-        legs=[(from_account, -amount), (to_account, amount)],
-        kind=STANDING_ORDER,
-        memo=memo,
-        actor=None,
-        idempotency_key=key,
-        at=moment,
-    )
-
-
-def standing_orders_run_due(*, now: datetime | None = None) -> int:
-    """The beat: run every active order due today or before, and every order with a missed period
-    whose retry is due; each order in its own transaction. Returns the number of executions written."""
-    moment = now or timezone.now()
+def _due_order_ids(moment: datetime) -> list[int]:
+    """The orders with a period due (active, due today or before) or a missed period to retry, by id."""
     today = timezone.localdate(moment)
     due = set(
         StandingOrder.objects.filter(status=StandingOrder.Status.ACTIVE, next_due__lte=today).values_list(
@@ -306,11 +380,33 @@ def standing_orders_run_due(*, now: datetime | None = None) -> int:
             status=StandingOrderExecution.Status.MISSED, retry_at__isnull=False, retry_at__lte=moment
         ).values_list("order_id", flat=True)
     )
+    return sorted(due)
+
+
+def standing_orders_run_due(*, now: datetime | None = None, chunk_size: int = CHUNK_SIZE) -> int:
+    """The beat: run every active order due today or before, and every order with a missed period
+    whose retry is due, in chunks of `chunk_size` orders by ascending id, each chunk in its own
+    transaction (standing_orders_run_chunk). Returns the number of executions written."""
+    moment = now or timezone.now()
+    due = _due_order_ids(moment)
     written = 0
-    for order_id in sorted(due):
+    for start in range(0, len(due), chunk_size):
+        chunk = due[start : start + chunk_size]
+        try:
+            written += len(standing_orders_run_chunk(chunk, now=moment))
+        except Exception:
+            # One broken order never stops the others: its chunk runs again order by order.
+            logger.exception("standing orders %s… could not run as a chunk", chunk[0])
+            written += _run_one_by_one(chunk, moment)
+    return written
+
+
+def _run_one_by_one(order_ids: list[int], moment: datetime) -> int:
+    written = 0
+    for order_id in order_ids:
         try:
             written += len(standing_order_run(order_id, now=moment))
         except Exception:
-            # One broken order never stops the others; the next beat tries it again.
+            # The next beat tries it again.
             logger.exception("standing order %s could not run", order_id)
     return written

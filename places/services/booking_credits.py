@@ -65,7 +65,7 @@ def member_account_or_none(member: Member, unit: str) -> Account | None:
         return None
 
 
-__all__ = ["credits_capture", "credits_hold", "credits_keep_percent", "locked_split"]
+__all__ = ["credit_hold_ids", "credits_capture", "credits_hold", "credits_keep_percent", "locked_split"]
 
 logger = logging.getLogger("bocage.places")
 
@@ -164,6 +164,18 @@ def credits_keep_percent(*, booking: Booking, percent: int, actor: Actor) -> Non
             continue
         with contextlib.suppress(HoldAlreadyResolved, HoldExpired):
             hold_capture(hold=hold, actor=actor, amount=get_unit(hold.unit).to_money(keep), flow=True)
+
+
+def credit_hold_ids(booking_ids: list[int]) -> list[tuple[int, int]]:
+    """(booking id, hold id) of the credit holds of these bookings, by booking then in the order they
+    were held (one query): the beat's settlement captures them with the money holds, in one batch."""
+    if not booking_ids:
+        return []
+    return list(
+        BookingCredit.objects.filter(booking_id__in=booking_ids)
+        .order_by("booking_id", "id")
+        .values_list("booking_id", "hold_id")
+    )
 
 
 def credits_capture(*, booking: Booking, actor: Actor) -> None:

@@ -350,6 +350,10 @@ def body_for(method: str, route: str, world: dict[str, Any]) -> tuple[Any, str]:
             "hours": "1.00",
             "description": "Buvette",
         },
+        ("post", "api/volunteering-rewards/batch/"): {
+            "association_account": account_of(world["asso"], "HRS").pk,
+            "rewards": [{"member_account": account_of(alice, "HRS").pk, "hours": "1.00", "description": "Buvette"}],
+        },
         ("post", "api/listings/"): {
             "kind": "offer",
             "title": "Confitures",

@@ -496,6 +496,7 @@ ROUTES: dict[str, Route] = {
     "api/service-records/{pk}/confirm/": _r(PRIVATE),
     "api/service-records/{pk}/decline/": _r(PRIVATE),
     "api/volunteering-rewards/": _r(OWN),  # POST from B's time account: refused
+    "api/volunteering-rewards/batch/": _r(OWN),  # POST from B's time account: refused
     "api/directory/": _r(PUBLIC),
     "api/transparency/": _r(PUBLIC),
     # --- API: the network of tiers-lieux (open data)
@@ -873,6 +874,12 @@ def all_bodies(world: World) -> dict[tuple[str, str], Any]:
             "member_account": account_of(world.a.member, "HRS").pk,
             "hours": "1.00",
             "description": "Buvette",
+        },
+        ("post", "api/volunteering-rewards/batch/"): {
+            "association_account": account_of(world.b.member, "HRS").pk,
+            "rewards": [
+                {"member_account": account_of(world.a.member, "HRS").pk, "hours": "1.00", "description": "Buvette"}
+            ],
         },
         ("put", "api/listings/{pk}/"): {"title": "Changé", "description": "Changé"},
         ("patch", "api/listings/{pk}/"): {"title": "Changé"},

@@ -50,3 +50,19 @@ class VolunteeringRewardInputSerializer(serializers.Serializer):
     member_account = serializers.IntegerField(min_value=1)
     hours = AmountInputField()
     description = serializers.CharField(max_length=200)
+
+
+class VolunteeringRewardLineSerializer(serializers.Serializer):
+    member_account = serializers.IntegerField(min_value=1, help_text="The volunteer's time account.")
+    hours = AmountInputField(help_text="Decimal hours: 1.5 is 1 h 30.")
+    description = serializers.CharField(max_length=200)
+
+
+class VolunteeringRewardsBatchInputSerializer(serializers.Serializer):
+    association_account = serializers.IntegerField(min_value=1)
+    rewards = serializers.ListField(
+        child=VolunteeringRewardLineSerializer(),
+        allow_empty=False,
+        max_length=200,
+        help_text="One line per volunteer: all are rewarded, or none.",
+    )

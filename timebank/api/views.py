@@ -11,13 +11,16 @@ from rest_framework.views import APIView
 
 from core.api import valid
 from core.errors import NotFound
+from core.idempotency import caller_id, idempotency_key_from, ledger_key, run_idempotent
 from ledger import selectors as ledger_selectors
+from ledger.api.ledger import IDEMPOTENCY_HEADER
 from ledger.api.serializers import TransactionSerializer
 from members.models import Member
 from timebank.api.serializers import (
     ServiceRecordInputSerializer,
     ServiceRecordSerializer,
     VolunteeringRewardInputSerializer,
+    VolunteeringRewardsBatchInputSerializer,
 )
 from timebank.models import ServiceRecord
 from timebank.selectors import service_record_get_visible, service_records_of
@@ -26,6 +29,7 @@ from timebank.services import (
     service_record_create,
     service_record_decline,
     volunteering_reward,
+    volunteering_rewards_batch,
 )
 
 
@@ -113,3 +117,40 @@ class VolunteeringRewardView(APIView):
             actor=request.user,
         )
         return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
+
+
+class VolunteeringRewardsBatchView(APIView):
+    @extend_schema(
+        request=VolunteeringRewardsBatchInputSerializer,
+        responses={201: TransactionSerializer(many=True)},
+        parameters=[IDEMPOTENCY_HEADER],
+        description=(
+            "An association (or staff) rewards many volunteers in hours at once, all or none: one transaction "
+            "per line, in the order given. The same key and body again answer the same transactions."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        key = idempotency_key_from(request)
+        data = valid(VolunteeringRewardsBatchInputSerializer, request.data)
+
+        def handler() -> Response:
+            association_account = ledger_selectors.account_get_payable_by(
+                user=request.user, account_id=data["association_account"]
+            )
+            rewards = [
+                (
+                    ledger_selectors.account_get_payee(account_id=line["member_account"]),
+                    Money(line["hours"], "HRS"),
+                    line["description"],
+                )
+                for line in data["rewards"]
+            ]
+            posted = volunteering_rewards_batch(
+                association_account=association_account,
+                rewards=rewards,
+                actor=request.user,
+                idempotency_key=ledger_key(caller_id(request), key),
+            )
+            return Response(TransactionSerializer(posted, many=True).data, status=status.HTTP_201_CREATED)
+
+        return run_idempotent(request, key, handler, answer_in_same_commit=True)

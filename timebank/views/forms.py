@@ -61,3 +61,33 @@ class VolunteeringRewardForm(_HoursAsMoney, _OnceForm):
     volunteer = MemberField(label=_("Volunteer"))
     hours = hours_field(_("Hours"))
     description = forms.CharField(label=_("Volunteering"), max_length=200)
+
+
+class VolunteerLineForm(_HoursAsMoney, forms.Form):
+    """One volunteer of a batch: left empty, the line is skipped."""
+
+    volunteer = MemberField(label=_("Volunteer"), required=False)
+    hours = hours_field(_("Hours"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("volunteer") and data.get("hours") is None and "hours" not in self.errors:
+            self.add_error("hours", _("How many hours?"))
+        if data.get("hours") is not None and not data.get("volunteer") and "volunteer" not in self.errors:
+            self.add_error("volunteer", _("Choose the volunteer."))
+        return data
+
+
+# Five lines a page; an association with more volunteers sends the page again.
+VolunteerLines = forms.formset_factory(VolunteerLineForm, extra=5, max_num=5, absolute_max=5)
+
+
+class VolunteeringBatchForm(_OnceForm):
+    """Several volunteers rewarded at once for the same volunteering: all of them, or none."""
+
+    association = MemberField(
+        label=_("Association"),
+        required=False,
+        help_text=_("Staff only: the association rewarding, by name or commune."),
+    )
+    description = forms.CharField(label=_("Volunteering"), max_length=200)

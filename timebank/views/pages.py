@@ -3,12 +3,15 @@ confirm or decline the services I received, and reward volunteers (associations,
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
@@ -28,8 +31,15 @@ from timebank.services import (
     service_record_create,
     service_record_decline,
     volunteering_reward,
+    volunteering_rewards_batch,
 )
-from timebank.views.forms import ServiceRecordForm, VolunteeringRewardForm
+from timebank.views.forms import (
+    ServiceRecordForm,
+    VolunteeringBatchForm,
+    VolunteeringRewardForm,
+    VolunteerLineForm,
+    VolunteerLines,
+)
 
 FIELD_OF_CODE = {"invalid_amount": "hours", "insufficient_funds": "hours", "limit_exceeded": "hours"}
 
@@ -81,6 +91,56 @@ def _reward(request: HttpRequest, form: VolunteeringRewardForm, me: Member | Non
     return True
 
 
+def _reward_batch(request: HttpRequest, form: VolunteeringBatchForm, lines: Any, me: Member | None) -> bool:
+    """All the lines filled in, rewarded at once (volunteering_rewards_batch); a refusal goes on its line."""
+    data = form.cleaned_data
+    association = data["association"] if request.user.is_staff and data["association"] else me
+    if association is None:
+        form.add_error("association", _("Choose the association."))
+        return False
+    filled: list[VolunteerLineForm] = [line for line in lines if line.cleaned_data.get("volunteer")]
+    if not filled:
+        form.add_error(None, _("Name at least one volunteer."))
+        return False
+    rewards = []
+    for line in filled:
+        try:
+            account = ledger_selectors.member_account_for_unit(
+                username=line.cleaned_data["volunteer"].user.username, unit="HRS"
+            )
+        except NotFound:
+            line.add_error("volunteer", _("This member has no time account."))
+            return False
+        rewards.append((account, line.cleaned_data["hours"], data["description"]))
+    try:
+        association_account = ledger_selectors.member_account_for_unit(username=association.user.username, unit="HRS")
+        volunteering_rewards_batch(
+            association_account=association_account,
+            rewards=rewards,
+            actor=request.user,
+            idempotency_key=f"web:{request.user.pk}:{data['idempotency_key']}",
+        )
+    except NotFound:
+        form.add_error("association", _("This member has no time account."))
+        return False
+    except ApplicationError as exc:
+        by_line = (exc.fields or {}).get("rewards")
+        if isinstance(by_line, dict):
+            for position, errors in by_line.items():
+                target = "hours" if exc.code in FIELD_OF_CODE else None
+                for error in errors if isinstance(errors, list) else [exc.message]:
+                    filled[int(position)].add_error(target, str(error))
+            return False
+        form.add_error(None, str(exc.message))
+        return False
+    count = len(rewards)
+    messages.success(
+        request,
+        ngettext("%(count)s volunteer was rewarded.", "%(count)s volunteers were rewarded.", count) % {"count": count},
+    )
+    return True
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     me = member_or_none(request.user)
@@ -93,10 +153,21 @@ def home(request: HttpRequest) -> HttpResponse:
     reward_form = VolunteeringRewardForm(
         request.POST if request.POST.get("action") == "reward" else None, prefix="reward"
     )
+    batching = request.POST.get("action") == "reward_batch"
+    batch_form = VolunteeringBatchForm(request.POST if batching else None, prefix="batch")
+    batch_lines = VolunteerLines(request.POST if batching else None, prefix="lines")
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "record" and me is not None and record_form.is_valid() and _record_service(request, record_form, me):
         return redirect("timebank-home")
     if action == "reward" and may_reward and reward_form.is_valid() and _reward(request, reward_form, me):
+        return redirect("timebank-home")
+    if (
+        batching
+        and may_reward
+        and batch_form.is_valid()
+        and batch_lines.is_valid()
+        and _reward_batch(request, batch_form, batch_lines, me)
+    ):
         return redirect("timebank-home")
     account = ledger_selectors.own_accounts(request.user).filter(unit="HRS").first()
     return render(
@@ -108,6 +179,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "unit": get_unit("HRS"),
             "record_form": record_form if me is not None else None,
             "reward_form": reward_form if may_reward else None,
+            "batch_form": batch_form if may_reward else None,
+            "batch_lines": batch_lines,
             "to_confirm": list(service_records_to_confirm(request.user)[:100]),
             "asked": list(service_records_asked(request.user)[:100]),
         },
