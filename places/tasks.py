@@ -9,7 +9,7 @@ from celery import shared_task
 def bookings_settle(chunk_size: int | None = None) -> int:
     """Complete the bookings that ended: their holds captured once (the places are paid), in chunks
     of bookings each committed on its own (safe again after a worker died mid-chunk)."""
-    from .services.bookings import bookings_settle_due
+    from .services.settlement import bookings_settle_due
 
     if chunk_size is None:
         return bookings_settle_due()

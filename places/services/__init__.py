@@ -5,14 +5,13 @@ from places.services.bookings import (
     booking_check_in,
     booking_create,
     booking_mark_no_show,
-    booking_settle,
-    bookings_settle_due,
 )
 from places.services.counter import booking_create_at_counter
 from places.services.counter_payment import counter_payment_record
 from places.services.photos import place_photo_add, place_photo_delete
 from places.services.qualifications import qualification_grant, qualification_revoke
 from places.services.series import booking_series_cancel, booking_series_create
+from places.services.settlement import booking_settle, bookings_settle_chunk, bookings_settle_due
 
 __all__ = [
     "booking_cancel",
@@ -23,6 +22,7 @@ __all__ = [
     "booking_series_cancel",
     "booking_series_create",
     "booking_settle",
+    "bookings_settle_chunk",
     "bookings_settle_due",
     "counter_payment_record",
     "place_photo_add",

@@ -12,7 +12,7 @@ from ledger.models import Hold, Transaction
 from places.models import Booking
 from places.selectors.credits import credit_issuer
 from places.services import booking_check_in, booking_create, booking_mark_no_show, bookings_settle_due
-from places.services.bookings import bookings_settle_chunk
+from places.services.settlement import bookings_settle_chunk
 from tests.factories import account_of
 from tests.places.booking_setup import (
     AccountState,
