@@ -77,7 +77,7 @@ def batch_rate(population: Population, *, calls: int, size: int) -> dict[str, An
 # --- loading long histories -------------------------------------------------------------------
 
 
-def _bulk_sql_load(account_id: int, counter_id: int, count: int) -> None:
+def _bulk_sql_load(account_id: int, counter_id: int, count: int, unit: str = "HRS") -> None:
     """`count` transactions counter → account in three statements, chained on the current balances.
 
     Triggers are off for the load only (session_replication_role, superuser): checking millions
@@ -112,7 +112,7 @@ def _bulk_sql_load(account_id: int, counter_id: int, count: int) -> None:
             """,
             {
                 "count": count,
-                "unit": "HRS",
+                "unit": unit,
                 "counter": counter_id,
                 "account": account_id,
                 "counter_balance": balances[counter_id],
@@ -365,3 +365,20 @@ def profile_posting(population: Population, *, transfers: int) -> dict[str, Any]
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def profile_summary(directory: Path, *, top: int = 40) -> dict[str, Any]:
+    """The web workers' cProfile statistics (bench.profiled_wsgi), added: the top by own and cumulative time."""
+    files = sorted(directory.glob("worker-*.prof"))
+    if not files:
+        return {"files": 0}
+    stats = pstats.Stats(str(files[0]))
+    for extra in files[1:]:
+        stats.add(str(extra))
+    out: dict[str, Any] = {"files": len(files), "directory": str(directory)}
+    for order in ("tottime", "cumulative"):
+        text = io.StringIO()
+        stats.stream = text  # type: ignore[attr-defined]
+        stats.sort_stats(order).print_stats(top)
+        out[order] = [line for line in text.getvalue().splitlines() if line.strip()][-top - 1 :]
+    return out
