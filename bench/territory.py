@@ -49,7 +49,7 @@ from places.models import Booking, PlaceManager
 
 LOCAL = "ACH"
 
-FULL = {
+FULL: dict[str, Any] = {
     "members": 50_000,
     "funded": 10_000,  # members with a balance above the demurrage exemption
     "listings": 20_000,
@@ -61,7 +61,7 @@ FULL = {
     "search_repeat": 50,
     "transfer_accounts": 1000,
 }
-QUICK = {
+QUICK: dict[str, Any] = {
     "members": 300,
     "funded": 120,
     "listings": 200,
@@ -193,7 +193,7 @@ def _listings(authors: list[Member], count: int) -> int:
     categories = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True)) or list(
         Category.objects.values_list("pk", flat=True)
     )
-    communes = list(Commune.objects.values_list("pk", flat=True)) or [None]
+    communes: list[int | None] = list(Commune.objects.values_list("pk", flat=True)) or [None]
     expires = timezone.localdate() + dt.timedelta(days=90)
     now = timezone.now()
     rows = []
@@ -275,7 +275,7 @@ def _campaign(owner: Member, backers: list[Account], count: int) -> tuple[Campai
             [
                 Pledge(
                     campaign=campaign,
-                    backer_id=account.holder_id,
+                    backer_id=int(account.holder_id or 0),
                     unit=LOCAL,
                     amount=amount,
                     anonymous=bool(i % 2),
@@ -440,7 +440,7 @@ def search_timings(*, repeat: int) -> dict[str, Any]:
     """listing_search as the marketplace page runs it: the first page (20) and the count."""
     from exchange.selectors.listings import listing_search
 
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "q_velo": {"q": "vélo"},
         "q_velo_price": {"q": "vélo", "price_min": Decimal("1"), "price_max": Decimal("30")},
     }

@@ -135,6 +135,7 @@ class Command(BaseCommand):
         # CaptureQueriesContext, used for the query counts, logs regardless.
         settings.DEBUG = False
         territory = bool(options["territory"])
+        sizes: dict[str, Any]
         if territory:
             sizes = dict(territory_mod.QUICK if options["quick"] else territory_mod.FULL)
             sizes["http_seconds"] = QUICK["http_seconds"] if options["quick"] else FULL["http_seconds"]
