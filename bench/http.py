@@ -253,7 +253,9 @@ def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> N
         mine: dict[str, list[float]] = {}
         counts: dict[str, dict[int, int]] = {}
         position = slot
-        while time.monotonic() < deadline:
+        # The first client of the first process goes round every page at least once, however short the run.
+        rounds = len(spec.targets) if slot == 0 else 1
+        while time.monotonic() < deadline or position - slot < rounds:
             label, path, cookie = spec.targets[position % len(spec.targets)]
             position += 1
             sent = time.monotonic()

@@ -382,3 +382,50 @@ def profile_summary(directory: Path, *, top: int = 40) -> dict[str, Any]:
         stats.sort_stats(order).print_stats(top)
         out[order] = [line for line in text.getvalue().splitlines() if line.strip()][-top - 1 :]
     return out
+
+
+def pgbench(conninfo: dict[str, Any], *, seconds: float, workers: int) -> dict[str, Any] | None:
+    """PostgreSQL's own pgbench (its TPC-B-like script: three UPDATEs, a SELECT, an INSERT, a durable
+    commit) on its own tables in the bench database, 1 and `workers` clients; None without pgbench."""
+    import re
+    import shutil
+
+    binary = shutil.which("pgbench")
+    if binary is None:
+        return None
+    env = {**os.environ}
+    args = []
+    for key, flag in (("host", "-h"), ("port", "-p"), ("user", "-U")):
+        if conninfo.get(key):
+            args += [flag, str(conninfo[key])]
+    if conninfo.get("password"):
+        env["PGPASSWORD"] = str(conninfo["password"])
+    dbname = str(conninfo["dbname"])
+    init = [binary, *args, "-i", "-s", str(max(workers, 1)), "-q", dbname]
+    subprocess.run(init, env=env, capture_output=True, check=True)  # noqa: S603 - the server's own tool
+    out: dict[str, Any] = {"scale": max(workers, 1)}
+    for clients in (1, workers):
+        done = subprocess.run(  # noqa: S603 - the server's own tool, fixed arguments
+            [
+                binary,
+                *args,
+                "-c",
+                str(clients),
+                "-j",
+                str(min(clients, os.cpu_count() or 1)),
+                "-T",
+                str(max(int(seconds), 1)),
+                dbname,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        tps = re.search(r"tps = ([0-9.]+)", done.stdout)
+        latency = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
+        out[f"workers_{clients}"] = {
+            "per_second": round(float(tps.group(1)), 1) if tps else None,
+            "latency_ms": float(latency.group(1)) if latency else None,
+        }
+    return out

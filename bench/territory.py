@@ -513,8 +513,14 @@ with tempfile.TemporaryFile("w", encoding=LATIN_9, newline="") as out:
     seconds = time.monotonic() - started
     size = out.tell()
 transactions = fec_transactions(year).count()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:  # ru_maxrss survives exec (it may be the parent's); VmHWM is this process's own
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
 print(json.dumps({"lines": lines, "seconds": seconds, "bytes": size, "transactions": transactions,
-                  "rss_before_kb": before, "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "rss_before_kb": before, "peak_rss_kb": peak}))
 """
 
 

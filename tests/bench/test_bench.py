@@ -344,6 +344,7 @@ def test_the_quick_benchmark_runs_on_postgresql_with_its_floor_and_drops_its_dat
     assert report["floor"]["workers_1"]["transfers"] > 0
     assert report["meta"]["bench_database"] == f"{name}{database.SUFFIX}"
     assert report["ratios"]["single_1_vs_floor_1"] is not None
+    assert report["pgbench"] is None or report["pgbench"]["workers_1"]["per_second"] > 0  # None: no pgbench here
     with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres") as admin:
         names = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     assert f"{name}{database.SUFFIX}" not in names
