@@ -18,7 +18,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from config.wsgi import application as django_application
+from django.core.wsgi import get_wsgi_application
+
+# What config.wsgi builds (the same settings module), without importing the wiring from the bench.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_application = get_wsgi_application()
 
 _local = threading.local()
 _profiles: list[cProfile.Profile] = []

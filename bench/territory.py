@@ -38,12 +38,18 @@ from djmoney.money import Money
 
 from bench import measure
 from bench import places as places_bench
-from bench.population import _members
+from bench.population import (
+    _members,
+    busiest_member_user_id,
+    ledger_counts,
+    local_accounts,
+    opening_balances,
+    pending_holds,
+)
 from crowdfunding.models import Campaign, Pledge
 from exchange.models import Category, Listing
 from ledger import services
-from ledger.kinds import POSTING
-from ledger.models import Account, Entry, Hold, Transaction
+from ledger.models import Account
 from members.models import Commune, Member
 from places.models import Booking, PlaceManager
 
@@ -126,69 +132,6 @@ class Territory:
     notes: list[str] = field(default_factory=list)
 
 
-def _system(code: str, unit: str, reference: str = "") -> Account:
-    return services.system_account(code, unit, reference=reference)
-
-
-def _opening_balances(amounts: dict[int, int]) -> int:
-    """One posting: ACH issuance −total, each account +amount; EUR world −total, guarantee fund +total.
-
-    Every entry opens its account's chain (balance_after = amount, the accounts being new) and the
-    balances are set from the entries in the same transaction: the chain, zero-sum, account-total
-    and backing checks of the database all pass. Returns the transaction id.
-    """
-    total = sum(amounts.values())
-    issuance = _system(Account.SystemCode.ISSUANCE, LOCAL)
-    fund = _system(Account.SystemCode.GUARANTEE_FUND, "EUR")
-    world = _system(Account.SystemCode.WORLD, "EUR")
-    with transaction.atomic():
-        locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[issuance.pk, fund.pk, world.pk])}
-        txn = Transaction.objects.create(kind_id=POSTING, memo="bench territory: opening balances")
-        rows = [
-            Entry(
-                transaction=txn,
-                account_id=issuance.pk,
-                unit=LOCAL,
-                amount=-total,
-                balance_after=locked[issuance.pk].balance - total,
-            ),
-            Entry(
-                transaction=txn,
-                account_id=world.pk,
-                unit="EUR",
-                amount=-total,
-                balance_after=locked[world.pk].balance - total,
-            ),
-            Entry(
-                transaction=txn,
-                account_id=fund.pk,
-                unit="EUR",
-                amount=total,
-                balance_after=locked[fund.pk].balance + total,
-            ),
-        ]
-        rows += [
-            Entry(transaction=txn, account_id=pk, unit=LOCAL, amount=amount, balance_after=amount)
-            for pk, amount in amounts.items()
-        ]
-        Entry.objects.bulk_create(rows, batch_size=5000)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE ledger_account SET balance = balance + (SELECT SUM(e.amount) FROM ledger_entry e"
-                " WHERE e.transaction_id = %s AND e.account_id = ledger_account.id)"
-                " WHERE id IN (SELECT account_id FROM ledger_entry WHERE transaction_id = %s)",
-                [txn.pk, txn.pk],
-            )
-    return int(txn.pk)
-
-
-def _local_accounts(members: list[Member]) -> list[Account]:
-    return Account.objects.bulk_create(
-        [Account(kind=Account.Kind.MEMBER, holder=member, unit=LOCAL, min_balance=0) for member in members],
-        batch_size=5000,
-    )
-
-
 def _listings(authors: list[Member], count: int) -> int:
     categories = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True)) or list(
         Category.objects.values_list("pk", flat=True)
@@ -241,36 +184,19 @@ def _campaign(owner: Member, backers: list[Account], count: int) -> tuple[Campai
         status=Campaign.Status.DRAFT,
     )
     campaign.save()
-    campaign.escrow_account = _system(Account.SystemCode.ESCROW, LOCAL, reference=f"campaign:{campaign.pk}")
+    reference = f"campaign:{campaign.pk}"
+    campaign.escrow_account = services.system_account(Account.SystemCode.ESCROW, LOCAL, reference=reference)
     campaign.status = Campaign.Status.LIVE
     campaign.moderated_at = now
     campaign.save()
-    memo_text, memo_code, memo_params = memos.split(memos.memo(PLEDGE_HELD, title=campaign.title, id=campaign.pk))
+    memo = memos.memo(PLEDGE_HELD, title=campaign.title, id=campaign.pk)
     amounts = [1000 + (i % 5) * 500 for i in range(count)]
-    with transaction.atomic():
-        holds = Hold.objects.bulk_create(
-            [
-                Hold(
-                    debit_account=account,
-                    credit_account=campaign.escrow_account,
-                    unit=LOCAL,
-                    amount=amount,
-                    memo=memo_text,
-                    memo_code=memo_code or None,
-                    memo_params=memo_params if memo_code else None,
-                    idempotency_key=f"pledge:{campaign.pk}:{account.holder_id}:1:v1",
-                )
-                for account, amount in zip(backers[:count], amounts, strict=True)
-            ],
-            batch_size=5000,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE ledger_account SET held = held + (SELECT SUM(h.amount) FROM ledger_hold h"
-                " WHERE h.credit_account_id = %s AND h.status = 'pending' AND h.debit_account_id = ledger_account.id)"
-                " WHERE id IN (SELECT debit_account_id FROM ledger_hold WHERE credit_account_id = %s)",
-                [campaign.escrow_account.pk, campaign.escrow_account.pk],
-            )
+    pairs = [
+        (account.pk, amount, f"pledge:{campaign.pk}:{account.holder_id}:1:v1")
+        for account, amount in zip(backers[:count], amounts, strict=True)
+    ]
+    with transaction.atomic(durable=True):
+        holds = pending_holds(pairs, credit_account_id=campaign.escrow_account.pk, unit=LOCAL, memo=memo)
         Pledge.objects.bulk_create(
             [
                 Pledge(
@@ -334,7 +260,7 @@ def populate(sizes: dict[str, Any], *, say: Any = print) -> Territory:
     started = time.monotonic()
     say(f"territory: {members_n:,} members with {LOCAL} accounts")
     members = _members("territory", members_n, Member.Kind.INDIVIDUAL)
-    accounts = _local_accounts(members)
+    accounts = local_accounts(members, LOCAL)
     seconds["members"] = round(time.monotonic() - started, 1)
 
     # The first `funded` members hold 150 to 640 ACH (above the 100 ACH exemption: demurrage
@@ -347,7 +273,7 @@ def populate(sizes: dict[str, Any], *, say: Any = print) -> Territory:
     amounts[fec_payer.pk] = 8 * fec_n + 100_000
     started = time.monotonic()
     say(f"territory: opening balances of {len(amounts):,} accounts")
-    _opening_balances(amounts)
+    opening_balances(amounts, LOCAL)
     seconds["balances"] = round(time.monotonic() - started, 1)
 
     started = time.monotonic()
@@ -410,16 +336,17 @@ def counts(territory: Territory) -> dict[str, int]:
     """What the database holds, read back (the test compares them with the sizes asked for)."""
     return {
         "members": Member.objects.filter(user__username__startswith="territory").count(),
-        "member_accounts": Account.objects.filter(
-            kind=Account.Kind.MEMBER, unit=LOCAL, holder__user__username__startswith="territory"
-        ).count(),
-        "funded_accounts": Account.objects.filter(pk__in=territory.funded_account_ids, balance__gt=10_000).count(),
+        **ledger_counts(
+            unit=LOCAL,
+            holders_prefix="territory",
+            funded_account_ids=territory.funded_account_ids,
+            escrow_account_id=territory.escrow_account_id,
+            fec_account_id=territory.fec_account_id,
+        ),
         "listings": Listing.objects.count(),
         "listings_velo": Listing.objects.filter(title__contains="vélo").count(),
         "pledges": Pledge.objects.filter(campaign_id=territory.campaign_id).count(),
-        "pending_holds": Hold.objects.filter(credit_account_id=territory.escrow_account_id, status="pending").count(),
         "bookings": Booking.objects.count(),
-        "fec_transactions": Entry.objects.filter(account_id=territory.fec_account_id).count(),
     }
 
 
@@ -575,13 +502,7 @@ def territory_pages(territory: Territory) -> list[Page]:
 def demo_pages() -> list[Page]:
     """The same pages on the demo community: its busiest member, a manager, an auditor."""
     user_model = get_user_model()
-    busiest = (
-        Account.objects.filter(kind=Account.Kind.MEMBER)
-        .annotate(n=Count("entries"))
-        .order_by("-n", "pk")
-        .values_list("holder__user_id", flat=True)
-        .first()
-    )
+    busiest = busiest_member_user_id()
     manager = PlaceManager.objects.select_related("member").order_by("pk").first()
     campaign = Campaign.objects.annotate(n=Count("pledges")).order_by("-n", "pk").first()
     auditor = user_model.objects.filter(user_permissions__codename="audit_ledger").first() or _auditor()
