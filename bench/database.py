@@ -112,6 +112,19 @@ def create(bench: BenchDatabase, *, recreate: bool) -> None:
         Path(bench.name).parent.mkdir(parents=True, exist_ok=True)
 
 
+def clone_sqlite(template: str, bench: BenchDatabase) -> None:
+    """Start the SQLite bench database as a copy of an already migrated one (the tests pass theirs):
+    `migrate` then has nothing left to apply."""
+    import sqlite3
+
+    if bench.is_postgresql:
+        raise BenchRefused("--template-database is for SQLite only")
+    with sqlite3.connect(template) as source, sqlite3.connect(bench.name) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
 def point_django_at(bench: BenchDatabase) -> None:
     """Re-point the default connection of this process at the bench database (before any query)."""
     connections.close_all()

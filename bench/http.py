@@ -54,7 +54,15 @@ def free_port() -> int:
 class Server:
     """gunicorn serving config.wsgi against the bench database (DATABASE_URL in the environment)."""
 
-    def __init__(self, *, workers: int, threads: int, log_dir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        threads: int,
+        log_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        app: str = "config.wsgi:application",
+    ) -> None:
         self.port = free_port()
         self.log = log_dir / "ledger_bench-gunicorn.log"
         env = {
@@ -67,6 +75,7 @@ class Server:
             "CACHE_URL": "locmem://",
             "CONN_MAX_AGE": "600",
             "AXES_ENABLED": "false",
+            **(extra_env or {}),
         }
         log_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
@@ -74,7 +83,7 @@ class Server:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "config.wsgi:application",
+                app,
                 f"--workers={workers}",
                 "--worker-class=gthread",
                 f"--threads={threads}",
@@ -216,4 +225,112 @@ def drive(spec: HttpSpec) -> dict[str, Any]:
         "p99_ms": percentile(0.99),
         "target_rate": spec.rate or None,
         "connections": spec.connections * GENERATOR_PROCESSES,
+    }
+
+
+# --- pages: GET with a logged-in session -------------------------------------------------------
+
+
+@dataclass
+class PageSpec:
+    port: int
+    targets: list[tuple[str, str, str]]  # (label, path, session cookie header value)
+    seconds: float
+    connections: int  # per generator process
+
+
+def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> None:
+    """`spec.connections` threads; each walks the pages in turn from its own starting point."""
+    samples: dict[str, list[float]] = {}
+    statuses: dict[str, dict[int, int]] = {}
+    lock = threading.Lock()
+    barrier.wait()
+    started = time.monotonic()
+    deadline = started + spec.seconds
+
+    def sender(slot: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
+        mine: dict[str, list[float]] = {}
+        counts: dict[str, dict[int, int]] = {}
+        position = slot
+        # The first client of the first process goes round every page at least once, however short the run.
+        rounds = len(spec.targets) if slot == 0 else 1
+        while time.monotonic() < deadline or position - slot < rounds:
+            label, path, cookie = spec.targets[position % len(spec.targets)]
+            position += 1
+            sent = time.monotonic()
+            try:
+                conn.request(
+                    "GET",
+                    path,
+                    headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "Accept-Language": "fr"},
+                )
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
+                status = 0
+            mine.setdefault(label, []).append(time.monotonic() - sent)
+            counts.setdefault(label, {})
+            counts[label][status] = counts[label].get(status, 0) + 1
+        with lock:
+            for label, values in mine.items():
+                samples.setdefault(label, []).extend(values)
+            for label, by_status in counts.items():
+                for status, count in by_status.items():
+                    statuses.setdefault(label, {})
+                    statuses[label][status] = statuses[label].get(status, 0) + count
+
+    threads = [threading.Thread(target=sender, args=(index * spec.connections + i,)) for i in range(spec.connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((samples, statuses, time.monotonic() - started))
+
+
+def drive_pages(spec: PageSpec) -> dict[str, Any]:
+    """Closed loop, `connections × 2` clients over the pages; p50/p99 per page (milliseconds)."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(GENERATOR_PROCESSES)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_page_generator, args=(spec, i, barrier, results), daemon=True)
+        for i in range(GENERATOR_PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    reports = [results.get(timeout=spec.seconds + 120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    pages: dict[str, Any] = {}
+    total = 0
+    for label, _path, _cookie in spec.targets:
+        latencies = sorted(value for report in reports for value in report[0].get(label, []))
+        statuses: dict[str, int] = {}
+        for report in reports:
+            for status, count in report[1].get(label, {}).items():
+                statuses[str(status)] = statuses.get(str(status), 0) + count
+        total += len(latencies)
+
+        def percentile(fraction: float, latencies: list[float] = latencies) -> float | None:
+            if not latencies:
+                return None
+            return round(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000, 2)
+
+        pages[label] = {
+            "requests": len(latencies),
+            "statuses": statuses,
+            "p50_ms": percentile(0.50),
+            "p99_ms": percentile(0.99),
+        }
+    seconds = max(report[2] for report in reports)
+    return {
+        "clients": spec.connections * GENERATOR_PROCESSES,
+        "seconds": round(seconds, 3),
+        "requests": total,
+        "per_second": round(total / seconds, 1) if seconds else 0.0,
+        "pages": pages,
     }

@@ -77,7 +77,7 @@ def batch_rate(population: Population, *, calls: int, size: int) -> dict[str, An
 # --- loading long histories -------------------------------------------------------------------
 
 
-def _bulk_sql_load(account_id: int, counter_id: int, count: int) -> None:
+def _bulk_sql_load(account_id: int, counter_id: int, count: int, unit: str = "HRS") -> None:
     """`count` transactions counter → account in three statements, chained on the current balances.
 
     Triggers are off for the load only (session_replication_role, superuser): checking millions
@@ -112,7 +112,7 @@ def _bulk_sql_load(account_id: int, counter_id: int, count: int) -> None:
             """,
             {
                 "count": count,
-                "unit": "HRS",
+                "unit": unit,
                 "counter": counter_id,
                 "account": account_id,
                 "counter_balance": balances[counter_id],
@@ -365,3 +365,67 @@ def profile_posting(population: Population, *, transfers: int) -> dict[str, Any]
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def profile_summary(directory: Path, *, top: int = 40) -> dict[str, Any]:
+    """The web workers' cProfile statistics (bench.profiled_wsgi), added: the top by own and cumulative time."""
+    files = sorted(directory.glob("worker-*.prof"))
+    if not files:
+        return {"files": 0}
+    stats = pstats.Stats(str(files[0]))
+    for extra in files[1:]:
+        stats.add(str(extra))
+    out: dict[str, Any] = {"files": len(files), "directory": str(directory)}
+    for order in ("tottime", "cumulative"):
+        text = io.StringIO()
+        stats.stream = text  # type: ignore[attr-defined]
+        stats.sort_stats(order).print_stats(top)
+        out[order] = [line for line in text.getvalue().splitlines() if line.strip()][-top - 1 :]
+    return out
+
+
+def pgbench(conninfo: dict[str, Any], *, seconds: float, workers: int) -> dict[str, Any] | None:
+    """PostgreSQL's own pgbench (its TPC-B-like script: three UPDATEs, a SELECT, an INSERT, a durable
+    commit) on its own tables in the bench database, 1 and `workers` clients; None without pgbench."""
+    import re
+    import shutil
+
+    binary = shutil.which("pgbench")
+    if binary is None:
+        return None
+    env = {**os.environ}
+    args = []
+    for key, flag in (("host", "-h"), ("port", "-p"), ("user", "-U")):
+        if conninfo.get(key):
+            args += [flag, str(conninfo[key])]
+    if conninfo.get("password"):
+        env["PGPASSWORD"] = str(conninfo["password"])
+    dbname = str(conninfo["dbname"])
+    init = [binary, *args, "-i", "-s", str(max(workers, 1)), "-q", dbname]
+    subprocess.run(init, env=env, capture_output=True, check=True)  # noqa: S603 - the server's own tool
+    out: dict[str, Any] = {"scale": max(workers, 1)}
+    for clients in (1, workers):
+        done = subprocess.run(  # noqa: S603 - the server's own tool, fixed arguments
+            [
+                binary,
+                *args,
+                "-c",
+                str(clients),
+                "-j",
+                str(min(clients, os.cpu_count() or 1)),
+                "-T",
+                str(max(int(seconds), 1)),
+                dbname,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        tps = re.search(r"tps = ([0-9.]+)", done.stdout)
+        latency = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
+        out[f"workers_{clients}"] = {
+            "per_second": round(float(tps.group(1)), 1) if tps else None,
+            "latency_ms": float(latency.group(1)) if latency else None,
+        }
+    return out

@@ -156,6 +156,9 @@ def table(results: dict[str, Any]) -> list[str]:
     row(f"transfer_create, {n} workers, hot account", _rate(results, "hot", f"workers_{n}"), r["hot_8_vs_floor_hot_8"])
     size = (results.get("batch") or {}).get("batch_size", 1000)
     row(f"transactions_post_batch ({size:,} per call)", _rate(results, "batch"), r["batch_vs_floor_8"])
+    pgbench = results.get("pgbench") or {}
+    for key in sorted(k for k in pgbench if k.startswith("workers_")):
+        row(f"pgbench TPC-B-like, {key.removeprefix('workers_')} client(s)", pgbench[key]["per_second"])
     http = results.get("http") or {}
     if http.get("max"):
         row("HTTP POST /api/transfers/ (max)", http["max"]["per_second"], r["http_vs_floor_8"])
@@ -178,4 +181,110 @@ def table(results: dict[str, Any]) -> list[str]:
     lines.append(f"{'target':44} {'measured':>32}  verdict")
     for verdict in verdicts(results):
         lines.append(f"{verdict.name:44} {verdict.measured:>32}  {verdict.label} ({verdict.target})")
+    return lines
+
+
+# --- the territory (`ledger_bench --territory`) ---------------------------------------------------
+
+PAGE_P99_MS = 50.0
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} ms"
+
+
+def territory_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Each job of the territory against its target (None: skipped or not measurable)."""
+    out: list[Verdict] = []
+    search = results.get("search") or {}
+    for key, label in (("q_velo", "marketplace search q=vélo"), ("q_velo_price", "marketplace search q=vélo + price")):
+        run = search.get(key)
+        out.append(
+            Verdict(
+                f"{label} (page + count)",
+                "≤ 30 ms p50",
+                "skipped" if run is None else f"{_ms(run['p50_ms'])} p50, {run['found']:,} found",
+                None if run is None else run["p50_ms"] <= 30,
+            )
+        )
+    close = results.get("campaign_close")
+    out.append(
+        Verdict(
+            f"campaign_close ({close['pledges']:,} pledges)" if close else "campaign_close",
+            "≤ 10 s",
+            "skipped"
+            if close is None
+            else f"{close['seconds']:.2f} s, {close['settled']:,} settled, {close['status']}",
+            None if close is None else close["seconds"] <= 10 and close["settled"] == close["pledges"],
+        )
+    )
+    demurrage = results.get("demurrage")
+    measured = demurrage is not None and demurrage.get("seconds") is not None
+    out.append(
+        Verdict(
+            f"demurrage_apply ({demurrage['charged']:,} accounts)" if demurrage else "demurrage_apply",
+            "≤ 5 s",
+            f"{demurrage['seconds']:.2f} s" if measured and demurrage else "skipped",
+            demurrage["seconds"] <= 5 if measured and demurrage else None,
+        )
+    )
+    fec = results.get("fec")
+    out.append(
+        Verdict(
+            f"fec_write ({fec['transactions']:,} tx)" if fec else "fec_write",
+            "≤ 30 s, ≥ 50,000 tx/s",
+            "skipped"
+            if fec is None
+            else f"{fec['seconds']:.1f} s, {fec['per_second'] or 0:,.0f} tx/s, peak {fec['peak_memory_mb']} MB",
+            None if fec is None else fec["seconds"] <= 30 and (fec["per_second"] or 0) >= 50_000,
+        )
+    )
+    for population in ("pages", "demo_pages"):
+        run = results.get(population)
+        if not run:
+            continue
+        prefix = "demo: " if population == "demo_pages" else ""
+        for label, page in run["http"]["pages"].items():
+            ok = set(page["statuses"]) == {"200"}
+            p99 = page["p99_ms"]
+            out.append(
+                Verdict(
+                    f"{prefix}{label}",
+                    f"≤ {PAGE_P99_MS:.0f} ms p99, {run['http']['clients']} clients",
+                    f"p50 {_ms(page['p50_ms'])}, p99 {_ms(p99)}" + ("" if ok else f" (statuses {page['statuses']})"),
+                    None if p99 is None else ok and p99 <= PAGE_P99_MS,
+                )
+            )
+    transfers = results.get("transfers")
+    out.append(
+        Verdict(
+            "POST /api/transfers/ on gunicorn",
+            "≥ 300/s",
+            "skipped" if not transfers else f"{transfers['max']['per_second']:,.0f}/s",
+            None if not transfers else transfers["max"]["per_second"] >= 300,
+        )
+    )
+    return out
+
+
+def territory_table(results: dict[str, Any]) -> list[str]:
+    meta = results.get("meta", {})
+    lines = ["territory: " + ", ".join(f"{key} {value:,}" for key, value in results["territory"]["counts"].items())]
+    start, end = meta.get("load_average_start"), meta.get("load_average_end")
+    if start and end:
+        lines.append(f"load average (1, 5, 15 min): start {start}, end {end}")
+    for population in ("pages", "demo_pages"):
+        run = results.get(population)
+        if not run:
+            continue
+        lines.append(f"{'page (' + population + ')':44} {'p50 ms':>9} {'p99 ms':>9} {'queries':>8}")
+        for label, page in run["http"]["pages"].items():
+            queries = run["queries"].get(label, {}).get("queries", "—")
+            p50 = "—" if page["p50_ms"] is None else f"{page['p50_ms']:.1f}"
+            p99 = "—" if page["p99_ms"] is None else f"{page['p99_ms']:.1f}"
+            lines.append(f"{label[:44]:44} {p50:>9} {p99:>9} {queries!s:>8}")
+    lines.append("")
+    lines.append(f"{'target':44} {'measured':>40}  verdict")
+    for verdict in territory_verdicts(results):
+        lines.append(f"{verdict.name[:44]:44} {verdict.measured:>40}  {verdict.label} ({verdict.target})")
     return lines

@@ -344,7 +344,82 @@ def test_the_quick_benchmark_runs_on_postgresql_with_its_floor_and_drops_its_dat
     assert report["floor"]["workers_1"]["transfers"] > 0
     assert report["meta"]["bench_database"] == f"{name}{database.SUFFIX}"
     assert report["ratios"]["single_1_vs_floor_1"] is not None
+    assert report["pgbench"] is None or report["pgbench"]["workers_1"]["per_second"] > 0  # None: no pgbench here
     with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres") as admin:
         names = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     assert f"{name}{database.SUFFIX}" not in names
     assert name not in names
+
+
+# --- the territory --------------------------------------------------------------------------------
+
+TERRITORY_SIZES = {
+    "members": 300,
+    "funded": 120,
+    "listings": 200,
+    "pledges": 40,
+    "bookings": 400,
+    "fec-transactions": 2000,
+}
+TERRITORY_JOBS = (
+    "marketplace search q=vélo (page + count)",
+    "marketplace search q=vélo + price (page + count)",
+    "campaign_close (40 pledges)",
+    "demurrage_apply (",
+    "fec_write (",
+    "dashboard (member)",
+    "campaign page (40 pledges)",
+    "marketplace q=vélo",
+    "/me/bookings/",
+    "place page",
+    "place management (manager)",
+    "audit trial balance (auditor)",
+    "POST /api/transfers/ on gunicorn",
+)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite run of the territory")
+def test_the_quick_territory_builds_exactly_what_was_asked_and_judges_every_job(tmp_path, django_db_setup):
+    # A copy of the migrated test database: the bench need not migrate (most of a quick run on SQLite).
+    template = connection.settings_dict["NAME"]
+    output = tmp_path / "territory.json"
+    sizes = [arg for key, value in TERRITORY_SIZES.items() for arg in (f"--{key}", str(value))]
+    done = subprocess.run(
+        [
+            *(sys.executable, "manage.py", "ledger_bench", "--territory", "--quick", *sizes),
+            *("--page-seconds", "0.5", "--skip", "demo", "--template-database", template, "--output", str(output)),
+        ],
+        cwd=str(settings.BASE_DIR),
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}", "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(output.read_text())
+
+    assert report["territory"]["counts"] == {
+        "members": 300,
+        "member_accounts": 300,
+        "funded_accounts": 120,
+        "listings": 200,
+        "listings_velo": 10,  # one listing in twenty
+        "pledges": 40,
+        "pending_holds": 40,
+        "bookings": 400,
+        "fec_transactions": 2000,
+    }
+    targets = {target["name"]: target for target in report["targets"]}
+    for job in TERRITORY_JOBS:
+        found = [target for name, target in targets.items() if name.startswith(job)]
+        assert found, job
+        assert all(target["target"] and target["passed"] in (True, False) for target in found), found
+    assert report["campaign_close"]["settled"] == 40
+    assert report["campaign_close"]["status"] == "paid_out"
+    assert report["demurrage"]["charged"] >= 120  # every funded account is above the exemption
+    assert report["fec"]["transactions"] >= 2000 and report["fec"]["lines"] > 4000
+    assert report["search"]["q_velo"]["found"] == 10
+    assert {page["status"] for page in report["pages"]["queries"].values()} == {200}
+    assert set(report["transfers"]["max"]["statuses"]) == {"201"}
+    assert len(report["meta"]["load_average_start"]) == len(report["meta"]["load_average_end"]) == 3
+    assert not (tmp_path / "ledger_bench.sqlite3").exists()

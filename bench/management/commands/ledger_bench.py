@@ -6,9 +6,11 @@ and writes a JSON file. PostgreSQL is what counts; on SQLite it runs reduced and
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -16,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from bench import database, measure, report
-from bench.http import HttpSpec, Server, drive
+from bench import territory as territory_mod
+from bench.http import HttpSpec, PageSpec, Server, drive, drive_pages
 from bench.population import populate
 from bench.workers import RunSpec, floor_worker, run_parallel, single_worker
 
@@ -53,7 +57,9 @@ QUICK = {
 }
 # SQLite runs, but reduced: a million-entry history through the batch path would take minutes.
 SQLITE_READ_CAP = 100_000
-WORKLOADS = ("floor", "single", "hot", "batch", "http", "reads", "verify")
+WORKLOADS = ("floor", "single", "hot", "batch", "http", "reads", "verify", "pgbench")
+TERRITORY_JOBS = ("search", "pages", "transfers", "demurrage", "close", "fec", "demo")
+TERRITORY_SIZES = ("members", "funded", "listings", "pledges", "bookings", "fec_transactions", "page_seconds")
 
 
 def _sizes(text: str) -> list[int]:
@@ -77,7 +83,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Run although DEBUG is off. The bench only writes its own database, but it loads the server.",
         )
-        parser.add_argument("--skip", default="", help=f"Comma-separated workloads to skip: {', '.join(WORKLOADS)}.")
+        parser.add_argument(
+            "--skip",
+            default="",
+            help=f"Comma-separated workloads to skip: {', '.join(WORKLOADS)}; with --territory: "
+            f"{', '.join(TERRITORY_JOBS)}.",
+        )
+        parser.add_argument(
+            "--territory",
+            action="store_true",
+            help="Build a whole territory (members, listings, a campaign's pledges, bookings, a year for the FEC) "
+            "and time the jobs it makes slow: search, campaign close, demurrage, FEC, pages, API transfers.",
+        )
+        parser.add_argument("--members", type=int, help="Territory: members with a local-currency account.")
+        parser.add_argument("--funded", type=int, help="Territory: accounts with a balance (demurrage charges each).")
+        parser.add_argument("--listings", type=int, help="Territory: marketplace listings.")
+        parser.add_argument("--pledges", type=int, help="Territory: pledges of the one campaign.")
+        parser.add_argument("--bookings", type=int, help="Territory: past bookings.")
+        parser.add_argument("--fec-transactions", type=int, help="Territory: transactions of the year for the FEC.")
+        parser.add_argument("--page-seconds", type=float, help="Territory: duration of the page load run.")
+        parser.add_argument(
+            "--template-database",
+            help="SQLite only: start from a copy of this migrated database instead of migrating (for tests).",
+        )
         parser.add_argument("--accounts", type=int)
         parser.add_argument("--seconds", type=float, help="Duration of each timed posting run.")
         parser.add_argument("--workers", type=int, help="Worker processes of the concurrent runs (default 8).")
@@ -89,6 +117,12 @@ class Command(BaseCommand):
         parser.add_argument("--read-sizes", help="Entries of the read accounts, e.g. 100,10000,1000000.")
         parser.add_argument("--verify-sizes", help="Ledger sizes (transactions) at which verify_ledger runs.")
         parser.add_argument("--read-repeat", type=int)
+        parser.add_argument(
+            "--profile-http",
+            action="store_true",
+            help="Run the HTTP workload's gunicorn workers under cProfile (bench.profiled_wsgi): the figures drop, "
+            "the JSON gains where each worker's CPU went.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["allow_production"]:
@@ -100,19 +134,30 @@ class Command(BaseCommand):
         # As in production: no query log (DEBUG keeps every query in memory and slows each one).
         # CaptureQueriesContext, used for the query counts, logs regardless.
         settings.DEBUG = False
-        sizes = dict(QUICK if options["quick"] else FULL)
+        territory = bool(options["territory"])
+        sizes: dict[str, Any]
+        if territory:
+            sizes = dict(territory_mod.QUICK if options["quick"] else territory_mod.FULL)
+            sizes["http_seconds"] = QUICK["http_seconds"] if options["quick"] else FULL["http_seconds"]
+            sizes["http_workers"] = FULL["http_workers"]
+            sizes["http_connections"] = FULL["http_connections"]
+        else:
+            sizes = dict(QUICK if options["quick"] else FULL)
         for key in sizes:
             if options.get(key) is not None:
                 sizes[key] = options[key]
         skip = {part.strip() for part in options["skip"].split(",") if part.strip()}
-        if skip - set(WORKLOADS):
-            raise CommandError(f"unknown workloads to skip: {', '.join(sorted(skip - set(WORKLOADS)))}")
+        known = set(TERRITORY_JOBS) if territory else set(WORKLOADS)
+        if skip - known:
+            raise CommandError(f"unknown workloads to skip: {', '.join(sorted(skip - known))}")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         output = Path(options["output"] or settings.BASE_DIR / "var" / "bench" / f"ledger_bench-{stamp}.json")
 
         try:
             bench = database.bench_database_for()
             database.create(bench, recreate=options["recreate"])
+            if options["template_database"]:
+                database.clone_sqlite(options["template_database"], bench)
         except database.BenchRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -121,14 +166,18 @@ class Command(BaseCommand):
         try:
             database.point_django_at(bench)
             database.migrate()
-            results = self._run(bench, sizes, skip, options["quick"])
+            if territory:
+                results = self._territory(bench, sizes, skip, options["quick"])
+            else:
+                self.profile_http = bool(options["profile_http"])
+                results = self._run(bench, sizes, skip, options["quick"])
         finally:
             connections.close_all()
             if not options["keep"]:
                 database.drop(bench)
         results["meta"]["output"] = str(output)
         measure.write_json(output, results)
-        for line in report.table(results):
+        for line in report.territory_table(results) if territory else report.table(results):
             self.stdout.write(line)
         self.stdout.write(f"JSON: {output}")
 
@@ -159,6 +208,7 @@ class Command(BaseCommand):
                 "sizes": sizes,
                 "skipped": sorted(skip),
                 "notes": [],
+                "load_average_start": [round(value, 2) for value in os.getloadavg()],
             }
         }
         notes: list[str] = results["meta"]["notes"]
@@ -194,6 +244,10 @@ class Command(BaseCommand):
                     hot_run[f"workers_{workers}"] = result
                 else:
                     single[key] = result
+        if "pgbench" not in skip and bench.is_postgresql:
+            self.say("pgbench (TPC-B-like, its own tables in the bench database)")
+            settle()
+            results["pgbench"] = measure.pgbench(bench.conninfo, seconds=seconds, workers=workers)
         results["floor"] = floor or None
         if "single" not in skip:
             results["single"] = single
@@ -215,6 +269,7 @@ class Command(BaseCommand):
         results["ratios"] = report.ratios(results)
         results["targets"] = [verdict.as_dict() for verdict in report.verdicts(results)]
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+        results["meta"]["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
         notes.append("Timings are of this machine at this moment; compare each figure with the floor of the same run.")
         if bench.is_postgresql:
             notes.append(
@@ -255,7 +310,16 @@ class Command(BaseCommand):
         http_workers = int(sizes["http_workers"])
         self.say(f"HTTP: gunicorn with {http_workers} workers")
         connections.close_all()
-        server = Server(workers=http_workers, threads=2, log_dir=Path(settings.BASE_DIR) / "var" / "bench")
+        log_dir = Path(settings.BASE_DIR) / "var" / "bench"
+        profile_dir = log_dir / f"profile-{os.getpid()}"
+        profiled = getattr(self, "profile_http", False)
+        server = Server(
+            workers=http_workers,
+            threads=2,
+            log_dir=log_dir,
+            app="bench.profiled_wsgi:application" if profiled else "config.wsgi:application",
+            extra_env={"BOCAGE_BENCH_PROFILE_DIR": str(profile_dir)} if profiled else None,
+        )
         try:
             spec = HttpSpec(
                 port=server.port,
@@ -271,11 +335,14 @@ class Command(BaseCommand):
             half = drive(HttpSpec(**{**spec.__dict__, "rate": half_rate}))
         finally:
             server.stop()
-        return {
+        out = {
             "server": {"workers": http_workers, "worker_class": "gthread", "threads": 2},
             "max": maximum,
             "half": half,
         }
+        if profiled:
+            out["profile"] = measure.profile_summary(profile_dir)
+        return out
 
     def _history(
         self,
@@ -329,3 +396,162 @@ class Command(BaseCommand):
         if "verify" not in skip:
             out["verify"] = {"runs": runs}
         return out
+
+    # --- the territory ------------------------------------------------------------------------------
+
+    def _meta(
+        self, bench: database.BenchDatabase, sizes: dict[str, Any], skip: set[str], quick: bool
+    ) -> dict[str, Any]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()" if bench.is_postgresql else "SELECT sqlite_version()")
+            server_version = cursor.fetchone()[0]
+        return {
+            "command": "python manage.py ledger_bench " + shlex.join(sys.argv[2:]),
+            "mode": "territory",
+            "started_at": timezone.now().isoformat(),
+            "load_average_start": [round(value, 2) for value in os.getloadavg()],
+            "database": bench.vendor,
+            "server": server_version,
+            "bench_database": bench.name,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "quick": quick,
+            "sizes": sizes,
+            "skipped": sorted(skip),
+            "notes": [],
+        }
+
+    def _territory(
+        self, bench: database.BenchDatabase, sizes: dict[str, Any], skip: set[str], quick: bool
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        results: dict[str, Any] = {"meta": self._meta(bench, sizes, skip, quick)}
+        notes: list[str] = results["meta"]["notes"]
+        built = territory_mod.populate(sizes, say=self.say)
+        results["territory"] = {"counts": built.counts, "load_seconds": built.seconds}
+        notes.extend(built.notes)
+        if "search" not in skip:
+            self.say("marketplace search")
+            results["search"] = territory_mod.search_timings(repeat=int(sizes["search_repeat"]))
+        pages = [] if "pages" in skip else territory_mod.territory_pages(built)
+        served = self._serve(pages, sizes, transfers="transfers" not in skip, quick=quick)
+        if pages:
+            results["pages"] = served["pages"]
+        if "transfers" not in skip:
+            results["transfers"] = served["transfers"]
+        if "demurrage" not in skip:
+            self.say("demurrage_apply")
+            results["demurrage"] = territory_mod.demurrage_timing()
+        if "close" not in skip:
+            self.say("campaign_close")
+            results["campaign_close"] = territory_mod.campaign_close_timing(built)
+        if "fec" not in skip:
+            self.say("fec_write (child process)")
+            results["fec"] = territory_mod.fec_timing()
+        if "demo" not in skip and "pages" not in skip:
+            try:
+                results["demo_pages"] = self._demo_pages(bench, sizes, quick)
+            except Exception as exc:  # the territory's figures are kept; the JSON says what failed
+                notes.append(f"demo pages failed: {exc!r}")
+                self.say(f"demo pages failed: {exc!r}")
+        results["meta"]["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
+        results["targets"] = [verdict.as_dict() for verdict in report.territory_verdicts(results)]
+        results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+        notes.append(
+            "Pages: closed loop, each client asks for the pages in turn with its role's session cookie; gunicorn "
+            f"{sizes['http_workers']} gthread workers × 2 threads, DEBUG off, the second factor not asked "
+            "(BOCAGE_OTP_REQUIRED=false: the sessions are made by force_login)."
+        )
+        notes.append("Timings are of this machine at this moment: see the load averages at start and end.")
+        return results
+
+    def _collectstatic(self) -> None:
+        """The pages run with DEBUG off: whitenoise's manifest must exist (STATIC_ROOT) and be newer
+        than every static file of the project."""
+        manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+        if manifest.exists():
+            made = manifest.stat().st_mtime
+            sources = [Path(directory) for directory in settings.STATICFILES_DIRS]
+            if all(path.stat().st_mtime <= made for source in sources for path in source.rglob("*")):
+                return
+        env = {**os.environ, "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "localhost"}
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=str(settings.BASE_DIR),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+    def _serve(
+        self, pages: list[territory_mod.Page], sizes: dict[str, Any], *, transfers: bool, quick: bool
+    ) -> dict[str, Any]:
+        """The pages (8 clients) and POST /api/transfers/ through one gunicorn on the bench database."""
+        out: dict[str, Any] = {"pages": None, "transfers": None}
+        if not pages and not transfers:
+            return out
+        targets: list[tuple[str, str, str]] = []
+        queries: dict[str, Any] = {}
+        if pages:
+            self._collectstatic()
+            queries = territory_mod.page_queries(pages)
+            cookies = territory_mod.sessions(pages)
+            name = settings.SESSION_COOKIE_NAME
+            targets = [(page.label, page.path, f"{name}={cookies[page.user_id]}") for page in pages]
+        population = populate(accounts=int(sizes["transfer_accounts"]), read_sizes=[]) if transfers else None
+        http_workers = 2 if quick else int(sizes["http_workers"])
+        self.say(f"gunicorn with {http_workers} workers: pages and POST /api/transfers/")
+        connections.close_all()
+        server = Server(
+            workers=http_workers,
+            threads=2,
+            log_dir=Path(settings.BASE_DIR) / "var" / "bench",
+            extra_env={"BOCAGE_OTP_REQUIRED": "false"},
+        )
+        try:
+            if targets:
+                seconds = float(sizes["page_seconds"])
+                spec = PageSpec(port=server.port, targets=targets, seconds=min(2.0, seconds), connections=4)
+                if not quick:
+                    drive_pages(spec)  # warm the workers
+                self.say(f"pages: {len(targets)} pages, 8 clients, {seconds:.0f} s")
+                out["pages"] = {
+                    "queries": queries,
+                    "http": drive_pages(PageSpec(**{**spec.__dict__, "seconds": seconds})),
+                }
+            if population is not None:
+                spec_post = HttpSpec(
+                    port=server.port,
+                    token=population.token,
+                    account_ids=population.account_ids,
+                    seconds=float(sizes["http_seconds"]),
+                    connections=int(sizes["http_connections"]),
+                )
+                if not quick:
+                    drive(HttpSpec(**{**spec_post.__dict__, "seconds": min(2.0, spec_post.seconds)}))
+                maximum = drive(spec_post)
+                self.say(f"POST /api/transfers/: {maximum['per_second']:.0f}/s")
+                half = None
+                if not quick:
+                    half = drive(HttpSpec(**{**spec_post.__dict__, "rate": max(maximum["per_second"] / 2, 1.0)}))
+                out["transfers"] = {
+                    "server": {"workers": http_workers, "worker_class": "gthread", "threads": 2},
+                    "max": maximum,
+                    "half": half,
+                }
+        finally:
+            server.stop()
+        return out
+
+    def _demo_pages(self, bench: database.BenchDatabase, sizes: dict[str, Any], quick: bool) -> dict[str, Any]:
+        """The same pages on the demo community, in the bench database made anew."""
+        self.say("demo: the bench database anew, seed_demo")
+        database.create(bench, recreate=True)
+        database.point_django_at(bench)
+        database.migrate()
+        started = time.monotonic()
+        call_command("seed_demo", "--allow-production", stdout=io.StringIO())
+        seeded = round(time.monotonic() - started, 1)
+        pages = territory_mod.demo_pages()
+        served = self._serve(pages, sizes, transfers=False, quick=quick)
+        return {**served["pages"], "seed_seconds": seeded}
