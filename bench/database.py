@@ -10,6 +10,9 @@ naming it. The configured database itself is never written.
 from __future__ import annotations
 
 import os
+import platform
+import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -17,7 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
+from django.utils import timezone
 
 SUFFIX = "_bench"
 
@@ -135,3 +139,23 @@ def point_django_at(bench: BenchDatabase) -> None:
 
 def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def run_meta(command: str, bench: BenchDatabase, *, quick: bool, sizes: dict[str, Any]) -> dict[str, Any]:
+    """What every bench's JSON starts with: the command line, when, where (the database server and
+    this machine, with its load average) and at what sizes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if bench.is_postgresql else "SELECT sqlite_version()")
+        server_version = cursor.fetchone()[0]
+    return {
+        "command": f"python manage.py {command} " + shlex.join(sys.argv[2:]),
+        "started_at": timezone.now().isoformat(),
+        "load_average_start": [round(value, 2) for value in os.getloadavg()],
+        "database": bench.vendor,
+        "server": server_version,
+        "bench_database": bench.name,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "quick": quick,
+        "sizes": sizes,
+    }

@@ -190,12 +190,14 @@ def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
     results.put((latencies, statuses, time.monotonic() - started))
 
 
-def drive(spec: HttpSpec) -> dict[str, Any]:
+def _generate(target: Any, spec: Any) -> list[Any]:
+    """Run `target(spec, index, barrier, results)` in GENERATOR_PROCESSES forked processes that
+    start together; their reports."""
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(GENERATOR_PROCESSES)
     results = context.Queue()
     processes = [
-        context.Process(target=_generator, args=(spec, i, barrier, results), daemon=True)
+        context.Process(target=target, args=(spec, i, barrier, results), daemon=True)
         for i in range(GENERATOR_PROCESSES)
     ]
     for process in processes:
@@ -203,6 +205,11 @@ def drive(spec: HttpSpec) -> dict[str, Any]:
     reports = [results.get(timeout=spec.seconds + 120) for _ in processes]
     for process in processes:
         process.join(timeout=30)
+    return reports
+
+
+def drive(spec: HttpSpec) -> dict[str, Any]:
+    reports = _generate(_generator, spec)
     latencies = sorted(value for report in reports for value in report[0])
     statuses: dict[str, int] = {}
     for report in reports:
@@ -293,18 +300,7 @@ def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> N
 
 def drive_pages(spec: PageSpec) -> dict[str, Any]:
     """Closed loop, `connections × 2` clients over the pages; p50/p99 per page (milliseconds)."""
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(GENERATOR_PROCESSES)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_page_generator, args=(spec, i, barrier, results), daemon=True)
-        for i in range(GENERATOR_PROCESSES)
-    ]
-    for process in processes:
-        process.start()
-    reports = [results.get(timeout=spec.seconds + 120) for _ in processes]
-    for process in processes:
-        process.join(timeout=30)
+    reports = _generate(_page_generator, spec)
     pages: dict[str, Any] = {}
     total = 0
     for label, _path, _cookie in spec.targets:

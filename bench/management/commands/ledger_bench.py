@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import platform
-import shlex
 import subprocess
 import sys
 import time
@@ -192,23 +190,11 @@ class Command(BaseCommand):
         if not bench.is_postgresql:
             read_sizes = [min(size, SQLITE_READ_CAP) for size in read_sizes]
             verify_sizes = [min(size, SQLITE_READ_CAP) for size in verify_sizes]
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT version()" if bench.is_postgresql else "SELECT sqlite_version()")
-            server_version = cursor.fetchone()[0]
         results: dict[str, Any] = {
             "meta": {
-                "command": "python manage.py ledger_bench " + shlex.join(sys.argv[2:]),
-                "started_at": timezone.now().isoformat(),
-                "database": bench.vendor,
-                "server": server_version,
-                "bench_database": bench.name,
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "quick": quick,
-                "sizes": sizes,
+                **database.run_meta("ledger_bench", bench, quick=quick, sizes=sizes),
                 "skipped": sorted(skip),
                 "notes": [],
-                "load_average_start": [round(value, 2) for value in os.getloadavg()],
             }
         }
         notes: list[str] = results["meta"]["notes"]
@@ -402,21 +388,9 @@ class Command(BaseCommand):
     def _meta(
         self, bench: database.BenchDatabase, sizes: dict[str, Any], skip: set[str], quick: bool
     ) -> dict[str, Any]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT version()" if bench.is_postgresql else "SELECT sqlite_version()")
-            server_version = cursor.fetchone()[0]
         return {
-            "command": "python manage.py ledger_bench " + shlex.join(sys.argv[2:]),
+            **database.run_meta("ledger_bench", bench, quick=quick, sizes=sizes),
             "mode": "territory",
-            "started_at": timezone.now().isoformat(),
-            "load_average_start": [round(value, 2) for value in os.getloadavg()],
-            "database": bench.vendor,
-            "server": server_version,
-            "bench_database": bench.name,
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "quick": quick,
-            "sizes": sizes,
             "skipped": sorted(skip),
             "notes": [],
         }

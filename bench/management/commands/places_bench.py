@@ -8,17 +8,13 @@ PostgreSQL is what counts; SQLite runs (reduced: its writers take turns).
 
 from __future__ import annotations
 
-import os
-import platform
-import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from bench import database, measure
@@ -88,9 +84,6 @@ class Command(BaseCommand):
 
     def _run(self, bench: database.BenchDatabase, sizes: dict[str, Any], quick: bool) -> dict[str, Any]:
         started = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT version()" if bench.is_postgresql else "SELECT sqlite_version()")
-            server_version = cursor.fetchone()[0]
         today = workloads.local_today()
         self.say(f"populating {sizes['places']} places, {sizes['bookings']:,} past bookings")
         network = workloads.populate(
@@ -114,15 +107,7 @@ class Command(BaseCommand):
         notes.append("Timings are of this machine at this moment.")
         return {
             "meta": {
-                "command": "python manage.py places_bench " + shlex.join(sys.argv[2:]),
-                "started_at": timezone.now().isoformat(),
-                "database": bench.vendor,
-                "server": server_version,
-                "bench_database": bench.name,
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "quick": quick,
-                "sizes": sizes,
+                **database.run_meta("places_bench", bench, quick=quick, sizes=sizes),
                 "load_seconds": network.loaded_seconds,
                 "past_loaded_with_triggers_off": network.triggers_off,
                 "notes": notes,
