@@ -126,17 +126,18 @@ def _bulk_sql_load(account_id: int, counter_id: int, count: int, unit: str = "HR
         )
 
 
-def _batch_load(population: Population, account_id: int, counter_id: int, count: int) -> None:
-    """The same history through transactions_post_batch (SQLite, or PostgreSQL without superuser)."""
-    actor = get_user_model().objects.get(pk=population.actor_id)
+def batch_load(*, actor_id: int, payer_id: int, payee_id: int, count: int, unit: str) -> None:
+    """`count` small payments payer → payee through transactions_post_batch, 5,000 a call (SQLite,
+    or PostgreSQL without superuser, where _bulk_sql_load cannot turn the triggers off)."""
+    actor = get_user_model().objects.get(pk=actor_id)
     for start in range(0, count, 5000):
         size = min(5000, count - start)
         services.transactions_post_batch(
             transfers=[
                 services.BatchTransfer(
-                    from_account_id=counter_id,
-                    to_account_id=account_id,
-                    amount=Money(Decimal((start + i) % 7 + 1) / 100, population.unit),
+                    from_account_id=payer_id,
+                    to_account_id=payee_id,
+                    amount=Money(Decimal((start + i) % 7 + 1) / 100, unit),
                 )
                 for i in range(size)
             ],
@@ -160,7 +161,13 @@ def load_entries(population: Population, account_id: int, count: int) -> dict[st
             method = "sql"
             _bulk_sql_load(account_id, population.world_account_id, count)
         else:
-            _batch_load(population, account_id, population.world_account_id, count)
+            batch_load(
+                actor_id=population.actor_id,
+                payer_id=population.world_account_id,
+                payee_id=account_id,
+                count=count,
+                unit=population.unit,
+            )
     return {"method": method, "count": count, "seconds": round(time.monotonic() - started, 2)}
 
 

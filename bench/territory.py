@@ -34,7 +34,6 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from djmoney.money import Money
 
 from bench import measure
 from bench import places as places_bench
@@ -224,20 +223,7 @@ def _fec_load(payer_id: int, payee_id: int, count: int, actor_id: int) -> str:
     if connection.vendor == "postgresql" and measure._is_superuser():
         measure._bulk_sql_load(payee_id, payer_id, count, unit=LOCAL)
         return "sql"
-    actor = get_user_model().objects.get(pk=actor_id)
-    for start in range(0, count, 5000):
-        size = min(5000, count - start)
-        services.transactions_post_batch(
-            transfers=[
-                services.BatchTransfer(
-                    from_account_id=payer_id,
-                    to_account_id=payee_id,
-                    amount=Money(Decimal((start + i) % 7 + 1) / 100, LOCAL),
-                )
-                for i in range(size)
-            ],
-            actor=actor,
-        )
+    measure.batch_load(actor_id=actor_id, payer_id=payer_id, payee_id=payee_id, count=count, unit=LOCAL)
     return "batch"
 
 
