@@ -92,7 +92,10 @@ def _triggers_on() -> None:
 def populate(*, places: int, bookings: int, members: int, today: dt.date) -> Network:
     """`places` places of LAYOUT's resources; `bookings` past bookings on the first one; members with time accounts."""
     started = time.monotonic()
-    communes = list(Commune.objects.order_by("pk"))
+    # The migrations' communes, or the bench's own if they were flushed (a copy of a test database).
+    communes = list(Commune.objects.order_by("pk")) or [
+        Commune.objects.create(name="Les Achards", postal_code="85150", insee_code="85152")
+    ]
     network_places = Place.objects.bulk_create(
         Place(
             name=f"Bench place {index}",

@@ -939,10 +939,19 @@ def seed_passes(
         )
         # Her next desk day, paid with a day of it (held until she checks in: "9 jours restants").
         desks = cowork.resources.get(name="Postes en open space")
-        day = now + dt.timedelta(days=2)
+        # From midnight two days on, whatever the hour now: an opening clipped at `now`'s minute
+        # would start off the resource's steps, and a short one cannot hold four hours.
+        day = wall_instant(timezone.localdate(now) + dt.timedelta(days=2), dt.time(0))
         openings = opening_intervals(cowork, day, day + dt.timedelta(days=7), resource=desks)
         four_hours = dt.timedelta(hours=4)
-        start = next((o.start for o in openings if seats_free_for(desks, o.start, o.start + four_hours)), None)
+        start = next(
+            (
+                o.start
+                for o in openings
+                if o.end - o.start >= four_hours and seats_free_for(desks, o.start, o.start + four_hours)
+            ),
+            None,
+        )
         if start is None:
             return
         booking_create(
@@ -960,8 +969,13 @@ def _mark_done(*, places: list[tuple[DemoPlace, Place]], members: dict[str, Memb
     # The mark, written last: camille's free computer at Beaulieu next week (free, so never short of funds).
     _demo, epn = places[-1]
     computers = epn.resources.get(name="Ordinateurs")
-    openings = opening_intervals(epn, now + dt.timedelta(days=7), now + dt.timedelta(days=14), resource=computers)
-    start = next(o.start for o in openings if seats_free_for(computers, o.start, o.start + dt.timedelta(hours=1)))
+    # From midnight a week on, whatever the hour now (an opening clipped at `now` may start off its steps).
+    week_on = wall_instant(timezone.localdate(now) + dt.timedelta(days=7), dt.time(0))
+    openings = opening_intervals(epn, week_on, week_on + dt.timedelta(days=7), resource=computers)
+    hour = dt.timedelta(hours=1)
+    start = next(
+        o.start for o in openings if o.end - o.start >= hour and seats_free_for(computers, o.start, o.start + hour)
+    )
     booking_create(
         resource=computers,
         member=members["camille"],
