@@ -27,6 +27,7 @@ from django.db import connection
 
 from ledger.errors import AccountNotFound
 from ledger.models import Account, Hold
+from ledger.models.accounts import available_of
 from members.models import Member
 
 
@@ -139,6 +140,10 @@ class LockedRow:
     @property
     def label(self) -> str:
         return Account.objects.get(pk=self.id).label
+
+    @property
+    def available(self) -> int | None:
+        return available_of(self.balance, self.held, self.min_balance)
 
 
 def lock_batch_accounts(account_ids: set[int]) -> dict[int, LockedRow]:

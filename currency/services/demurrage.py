@@ -108,9 +108,14 @@ def demurrage_amount(unit: Unit | str, account: Account | LockedRow) -> int:
     if taxable <= 0:
         return 0
     charge = int((config.rate * Decimal(taxable)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if account.min_balance is not None:  # Account.available, for a locked row of the batch too
-        charge = min(charge, account.balance - account.held - account.min_balance)
+    available = account.available
+    if available is not None:
+        charge = min(charge, available)
     return max(charge, 0)
+
+
+def _ledger_key(unit: str, period: str, account_id: int) -> str:
+    return f"demurrage:{unit}:{period}:{account_id}"
 
 
 def _request_hash(unit: str, period: str, account_id: int) -> str:
@@ -126,7 +131,7 @@ def demurrage_charge_account(*, account_id: int, unit: str, period: str, actor: 
     """
     unit_config = get_unit(unit)
     fund = system_account(Account.SystemCode.DEMURRAGE_FUND, unit)
-    key = f"demurrage:{unit}:{period}:{account_id}"
+    key = _ledger_key(unit, period, account_id)
 
     def attempt() -> DemurrageCharge | None:
         with transaction.atomic(durable=True):
@@ -199,7 +204,7 @@ def demurrage_charge_chunk(
                         to_account_id=fund.pk,
                         amount=unit_config.to_money(amount),
                         memo=memo,
-                        idempotency_key=f"demurrage:{unit}:{period}:{account_id}",
+                        idempotency_key=_ledger_key(unit, period, account_id),
                         request_hash=_request_hash(unit, period, account_id),
                     )
                     for account_id, amount in due

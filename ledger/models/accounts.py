@@ -32,6 +32,14 @@ from ledger.units import Unit, get_unit
 from members.models import Member
 
 
+def available_of(balance: int, held: int, min_balance: int | None) -> int | None:
+    """What an account can still pay: balance − held − min_balance (None: unbounded). Shared by
+    `Account.available` and a batch's locked row (`ledger.locks.LockedRow.available`)."""
+    if min_balance is None:
+        return None
+    return balance - held - min_balance
+
+
 class Account(models.Model):
     class Kind(models.TextChoices):
         MEMBER = "member", _("Member account")
@@ -118,9 +126,7 @@ class Account(models.Model):
     @property
     def available(self) -> int | None:
         """What the account can still pay: balance − held − min_balance (None: unbounded)."""
-        if self.min_balance is None:
-            return None
-        return self.balance - self.held - self.min_balance
+        return available_of(self.balance, self.held, self.min_balance)
 
 
 class TransactionKind(models.Model):
