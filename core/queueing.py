@@ -17,10 +17,10 @@ from django.db import transaction
 logger = logging.getLogger("bocage.queueing")
 
 
-def enqueue(task: Task, *args: Any) -> bool:
-    """Send the task now; False (logged) if the broker cannot take it."""
+def enqueue(task: Task, *args: Any, queue: str | None = None) -> bool:
+    """Send the task now (to `queue`, default: its route); False (logged) if the broker cannot take it."""
     try:
-        task.apply_async(args=args)
+        task.apply_async(args=args, queue=queue)
     except Exception:  # kombu's OperationalError, socket errors, a broker refusing: all mean "later"
         logger.warning("broker unavailable: %s%r left to the periodic catch-up", task.name, args, exc_info=True)
         return False

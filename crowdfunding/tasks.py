@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import Task, shared_task
+
+from core.queueing import enqueue
 
 from .notifications import campaign_update_deliver, campaign_updates_catch_up
 from .services.campaigns import campaigns_open_due
@@ -15,8 +15,6 @@ from .services.closing import (
     campaigns_close_due,
     pledges_settle_chunk,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -37,12 +35,7 @@ def _same_queue(task: Task) -> str | None:
 def _hand_over(task: Task, campaign_id: int, after_id: int, chunk_size: int) -> None:
     """Queue the next chunk on the queue this one came from; if the broker cannot take it, the
     beat's next campaigns_advance finds the pledges still running and settles them."""
-    try:
-        campaign_settle_chunk.apply_async(args=(campaign_id, after_id, chunk_size), queue=_same_queue(task))
-    except Exception:  # kombu's OperationalError, socket errors: the beat catches up
-        logger.warning(
-            "broker unavailable: campaign %s settled up to pledge %s, the beat finishes", campaign_id, after_id
-        )
+    enqueue(campaign_settle_chunk, campaign_id, after_id, chunk_size, queue=_same_queue(task))
 
 
 @shared_task(bind=True)
