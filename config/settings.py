@@ -85,6 +85,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # What the shell keeps per user (core.usercache) is forgotten after each of their writes.
+    "core.usercache.ForgetOnWriteMiddleware",
+    # The request's member is read once, however many selectors ask for it.
+    "members.selectors.RequestMemberMiddleware",
     # The list of one's sessions: the session's last visit, written at most every few minutes.
     "members.sessions.SessionTouchMiddleware",
     # Second factor: django-otp marks the session's user as verified (or not); ours then keeps a
@@ -122,6 +126,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with selects and plain inputs drawn in Python (core.form_renderer).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bocage.sqlite3'}")
 # Lets several test runs share a machine without sharing a test database.
@@ -146,6 +153,9 @@ CACHE_URL = env_str("CACHE_URL", "") or (
     _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://"
 )
 CACHES = {"default": cache_from_url(CACHE_URL)}
+# The pages' shell (menu, badges, bell, second-factor check) keeps its per-user facts this long;
+# a user's own writes and notifications forget them at once (core.usercache). 0: not kept.
+BOCAGE_USER_CACHE_SECONDS = env_int("BOCAGE_USER_CACHE_SECONDS", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

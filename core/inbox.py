@@ -17,7 +17,9 @@ them: a plain member gets no staff item). It must be cheap — one COUNT query (
 query) — and ask the same permission the page behind its link asks, so a count never reveals what
 that page would refuse to show.
 
-`inbox_for(request)` runs the providers at most once per request; the context processor
+`inbox_for(request)` runs the providers at most once per request, and keeps their answer a few
+seconds for the user's next pages (core.usercache: forgotten when the user writes or is notified,
+so a badge lags only behind what others do without telling them); the context processor
 `core.context_processors.inbox` puts the result in every template as `inbox` (`inbox.total`,
 `inbox.counts.<key>`), lazily: a page that never reads it runs no query.
 
@@ -33,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+
+from core import usercache
 
 MEMBER = "member"
 STAFF = "staff"
@@ -131,12 +135,18 @@ def inbox_of(user: Any) -> Inbox:
 
 
 _REQUEST_ATTRIBUTE = "_bocage_inbox"
+_CACHED = usercache.register("inbox")
 
 
 def inbox_for(request: HttpRequest) -> Inbox:
-    """The request user's inbox, computed at most once per request (the menu and the home page share it)."""
+    """The request user's inbox, computed at most once per request (the menu and the home page share
+    it) and kept a few seconds for their next pages (core.usercache)."""
     found = getattr(request, _REQUEST_ATTRIBUTE, None)
     if found is None:
-        found = inbox_of(getattr(request, "user", None))
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            found = EMPTY
+        else:
+            found = Inbox(usercache.cached(user.pk, _CACHED, lambda: items_for(user)))
         setattr(request, _REQUEST_ATTRIBUTE, found)
     return found

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from . import usercache
 from .mail import outbound_email_queue, outbound_emails_queue
 from .models import Notification, NotificationPreference
 
@@ -146,6 +147,7 @@ def notify(
             if dedupe_key:
                 return None  # a concurrent run wrote it
             raise
+        usercache.forget_now_and_on_commit([user.pk])
         address = user.email
         if email is not None and address and emailed(user, kind):
             subject, body = email
@@ -202,6 +204,7 @@ def notify_many(kind: str, notices: Sequence[Notice]) -> int:
     with transaction.atomic(savepoint=False):
         Notification.objects.bulk_create(rows)
         outbound_emails_queue(mails)
+        usercache.forget_now_and_on_commit(row.recipient_id for row in rows)
     return len(rows)
 
 
@@ -210,11 +213,19 @@ def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+    count = unread.update(read_at=timezone.now())
+    usercache.forget_now_and_on_commit([user.pk])
+    return count
+
+
+_UNREAD = usercache.register("unread")
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """How many of `user`'s notifications are unread (kept a few seconds: core.usercache)."""
+    return usercache.cached(
+        user.pk, _UNREAD, lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    )
 
 
 def _plain(value: Any) -> Any:

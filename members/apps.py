@@ -27,3 +27,45 @@ class MembersConfig(AppConfig):
         personal_data_sections.erase_steps()
         notification_kinds_register(*NOTIFICATION_KINDS)
         retention_register(*retention.RULES)
+        self._connect_user_cache()
+
+    @staticmethod
+    def _connect_user_cache() -> None:
+        """What the pages' shell keeps per user (core.usercache) is forgotten when the user, their
+        permissions, their member row or their second-factor devices change."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed
+
+        from core import usercache
+
+        from .models import Member
+        from .otp import connect_device_signals
+
+        user_model = get_user_model()
+        usercache.connect_model(user_model, lambda user: [user.pk], "bocage-usercache-user")
+        usercache.connect_model(Member, lambda member: [member.user_id], "bocage-usercache-member")
+        connect_device_signals()
+
+        def permissions_changed(
+            sender: object, instance: object, action: str, pk_set: object, **kwargs: object
+        ) -> None:
+            if action.startswith("post_"):
+                usercache.forget_users_of_m2m(instance, pk_set, user_model)
+
+        for through in (user_model.user_permissions.through, user_model.groups.through):
+            m2m_changed.connect(
+                permissions_changed, sender=through, weak=False, dispatch_uid=f"bocage-usercache-{through.__name__}"
+            )
+
+        def group_permissions_changed(sender: object, instance: object, action: str, **kwargs: object) -> None:
+            # A group's permissions changed: every user of the group.
+            if action.startswith("post_") and isinstance(instance, Group):
+                usercache.forget_now_and_on_commit(instance.user_set.values_list("pk", flat=True))
+
+        m2m_changed.connect(
+            group_permissions_changed,
+            sender=Group.permissions.through,
+            weak=False,
+            dispatch_uid="bocage-usercache-group-permissions",
+        )

@@ -34,6 +34,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from core import usercache
 from core.api_errors import error_body
 from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
@@ -58,12 +59,31 @@ def otp_required_by_role(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Staff and auditors must give a second factor while BOCAGE_OTP_REQUIRED is on."""
     if not getattr(settings, "BOCAGE_OTP_REQUIRED", False) or not user.is_authenticated:
         return False
-    # The same rule as ledger.selectors.can_read_everything.
-    return bool(user.is_staff or user.has_perm(AUDIT_PERMISSION))  # type: ignore[attr-defined]
+    # The same rule as ledger.selectors.can_read_everything. Asked on every page by the middleware:
+    # kept a few seconds (core.usercache), forgotten when the user or their permissions change.
+    return usercache.cached(
+        user.pk,
+        _BY_ROLE,
+        lambda: bool(user.is_staff or user.has_perm(AUDIT_PERMISSION)),  # type: ignore[attr-defined]
+    )
+
+
+_BY_ROLE = usercache.register("otp-role")
+_HAS_DEVICE = usercache.register("otp-device")
 
 
 def has_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user_has_device(user, confirmed=True))
+    """Whether the user has a confirmed device: asked on every page by the middleware, so kept a few
+    seconds (core.usercache), and forgotten as soon as one of their devices is saved or deleted."""
+    if not user.is_authenticated:
+        return False
+    return usercache.cached(user.pk, _HAS_DEVICE, lambda: bool(user_has_device(user, confirmed=True)))
+
+
+def connect_device_signals() -> None:
+    """Forget a user's cached answer when one of their devices changes (members' AppConfig.ready)."""
+    for model in (TOTPDevice, StaticDevice):
+        usercache.connect_model(model, lambda device: [device.user_id], f"bocage-otp-{model.__name__}")
 
 
 def second_factor_needed(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -17,11 +19,41 @@ from core.typing import Actor, RequestUser, acting_user
 from . import tokens
 from .models import ApiToken, Commune, Member, PersonalDataExport, UserSession
 
+# A page asks for its user's member several times (the view, the selectors it calls): read once per
+# request. Only for the user object of one request (RequestMemberMiddleware marks it; a fresh one
+# is loaded from the session by each request), never for a user object passed around elsewhere.
+_REQUEST_SCOPED = "_bocage_request_scoped"
+_MEMBER = "_bocage_member"
+_UNREAD = object()
+
 
 def member_or_none(actor: Actor) -> Member | None:
     """The member of this user; None for the system, an anonymous visitor or a user who is no member (staff)."""
     user = acting_user(actor)
-    return None if user is None else Member.objects.filter(user_id=user.pk).first()
+    if user is None:
+        return None
+    scoped = getattr(user, _REQUEST_SCOPED, False)
+    if scoped:
+        found = getattr(user, _MEMBER, _UNREAD)
+        if found is not _UNREAD:
+            return found  # type: ignore[return-value]
+    member = Member.objects.filter(user_id=user.pk).first()
+    if scoped:
+        setattr(user, _MEMBER, member)
+    return member
+
+
+class RequestMemberMiddleware:
+    """Marks the request's logged-in user so that member_or_none reads their member once per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            user._bocage_request_scoped = True  # on the user loaded for this request only
+        return self.get_response(request)
 
 
 def member_of(user: RequestUser) -> Member:

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -31,6 +30,7 @@ from core.api_errors import error_body
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.typing import Actor
+from core.usercache import cache_delete, cache_get, cache_set
 
 from .models import Consent, LegalDocument
 
@@ -58,7 +58,7 @@ def current_documents_cached() -> tuple[str, list[tuple[int, str, datetime.date]
     from .signup import current_document
 
     key = _documents_key()
-    documents = cache.get(key)
+    documents = cache_get(key)  # a cache that fails: read from the database, the page still answers
     if documents is None:
         documents = []
         for kind in LegalDocument.Kind.values:
@@ -67,7 +67,7 @@ def current_documents_cached() -> tuple[str, list[tuple[int, str, datetime.date]
             except LegalDocument.DoesNotExist:
                 continue  # nothing published: nothing to accept
             documents.append((document.pk, document.kind, document.published_on))
-        cache.set(key, documents, CACHE_SECONDS)
+        cache_set(key, documents, CACHE_SECONDS)
     return key, documents
 
 
@@ -86,11 +86,11 @@ def terms_accepted(user: Any) -> bool:
     """Whether the user accepted the current versions (or need not): a cache read when they did."""
     key, _current = current_documents_cached()
     up_to_date = _UP_TO_DATE_KEY.format(user=user.pk)
-    if cache.get(up_to_date) == key:
+    if cache_get(up_to_date) == key:
         return True
     if documents_to_accept(user):
         return False
-    cache.set(up_to_date, key, CACHE_SECONDS)
+    cache_set(up_to_date, key, CACHE_SECONDS)
     return True
 
 
@@ -117,7 +117,7 @@ def terms_accept(*, user: Any, actor: Actor) -> list[Consent]:
                 target=user,
                 versions=", ".join(f"{c.document.kind} {c.document.version}" for c in consents),
             )
-    cache.delete(_UP_TO_DATE_KEY.format(user=user.pk))
+    cache_delete(_UP_TO_DATE_KEY.format(user=user.pk))
     return consents
 
 

@@ -22,6 +22,16 @@ class PlacesConfig(AppConfig):
         from .transparency import places_section
 
         notification_kinds_register(*NOTIFICATION_KINDS)
+        # The menu's management link (core.usercache keeps it): forgotten when a manager is named or removed.
+        from core import usercache
+        from members.models import Member
+
+        from .models import PlaceManager
+
+        def manager_user_ids(manager: PlaceManager) -> list[int]:
+            return list(Member.objects.filter(pk=manager.member_id).values_list("user_id", flat=True))
+
+        usercache.connect_model(PlaceManager, manager_user_ids, "bocage-usercache-placemanager")
         memos.register(*MEMOS)
         kinds_register(*KINDS)
         retention_register(*retention.RULES)

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core import usercache
 from members.selectors import member_or_none
 from places.selectors.roles import managed_place_ids
 
@@ -34,8 +35,13 @@ class Viewer:
 
     @classmethod
     def of(cls, user: Any) -> Viewer:
+        """What the menu depends on, kept a few seconds per user (core.usercache)."""
         if user is None or not user.is_authenticated:
             return cls(False, False, False, False, False, False)
+        return usercache.cached(user.pk, _VIEWER, lambda: cls._read(user))
+
+    @classmethod
+    def _read(cls, user: Any) -> Viewer:
         member = member_or_none(user)
         staff = bool(user.is_staff)
         return cls(
@@ -48,6 +54,8 @@ class Viewer:
             place_manager=bool(managed_place_ids(user)) if member is not None or staff else False,
         )
 
+
+_VIEWER = usercache.register("menu-viewer")
 
 Rule = Callable[[Viewer], bool]
 
