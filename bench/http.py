@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 from django.conf import settings
 
 GENERATOR_PROCESSES = 2
+TRANSFERS = "transfers"  # the one label of the transfers' tally
 
 
 @dataclass
@@ -140,21 +142,63 @@ def _post(conn: http.client.HTTPConnection, spec: HttpSpec, rng: random.Random) 
     return response.status
 
 
-def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
-    """One generator process: `spec.connections` threads, each with its own keep-alive connection."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
+class _Tally:
+    """Latencies (seconds) and how many answers of each status, per label (a page; the transfers
+    have one label): one sender's, then its process's."""
+
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {}
+        self.statuses: dict[str, dict[int, int]] = {}
+
+    def add(self, label: str, latency: float, status: int) -> None:
+        self.latencies.setdefault(label, []).append(latency)
+        by_status = self.statuses.setdefault(label, {})
+        by_status[status] = by_status.get(status, 0) + 1
+
+    def merge(self, other: _Tally) -> None:
+        for label, values in other.latencies.items():
+            self.latencies.setdefault(label, []).extend(values)
+        for label, by_status in other.statuses.items():
+            mine = self.statuses.setdefault(label, {})
+            for status, count in by_status.items():
+                mine[status] = mine.get(status, 0) + count
+
+
+# sender(slot, started, deadline, tally): one thread's requests, each added to its own tally.
+Sender = Callable[[int, float, float, _Tally], None]
+
+
+def _run_senders(spec: Any, index: int, barrier: Any, results: Any, sender: Sender) -> None:
+    """The body of generator process `index`: once every process is ready, `spec.connections`
+    threads each run `sender` on their own slot and tally, merged when they are done; the
+    process's report, (latencies per label, statuses per label, seconds), goes on `results`."""
+    tally = _Tally()
     lock = threading.Lock()
-    total_threads = spec.connections * GENERATOR_PROCESSES
     barrier.wait()
     started = time.monotonic()
     deadline = started + spec.seconds
 
-    def sender(slot: int) -> None:
+    def run(slot: int) -> None:
+        mine = _Tally()
+        sender(slot, started, deadline, mine)
+        with lock:
+            tally.merge(mine)
+
+    threads = [threading.Thread(target=run, args=(index * spec.connections + i,)) for i in range(spec.connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((tally.latencies, tally.statuses, time.monotonic() - started))
+
+
+def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
+    """One generator process: `spec.connections` threads, each with its own keep-alive connection."""
+    total_threads = spec.connections * GENERATOR_PROCESSES
+
+    def sender(slot: int, started: float, deadline: float, tally: _Tally) -> None:
         rng = random.Random(slot)
         conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
-        mine: list[float] = []
-        counts: dict[int, int] = {}
         sequence = 0
         while True:
             if spec.rate:
@@ -175,19 +219,9 @@ def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
                 status = 0
-            mine.append(time.monotonic() - scheduled)
-            counts[status] = counts.get(status, 0) + 1
-        with lock:
-            latencies.extend(mine)
-            for status, count in counts.items():
-                statuses[status] = statuses.get(status, 0) + count
+            tally.add(TRANSFERS, time.monotonic() - scheduled, status)
 
-    threads = [threading.Thread(target=sender, args=(index * spec.connections + i,)) for i in range(spec.connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    results.put((latencies, statuses, time.monotonic() - started))
+    _run_senders(spec, index, barrier, results, sender)
 
 
 def _generate(target: Any, spec: Any) -> list[Any]:
@@ -208,28 +242,40 @@ def _generate(target: Any, spec: Any) -> list[Any]:
     return reports
 
 
-def drive(spec: HttpSpec) -> dict[str, Any]:
-    reports = _generate(_generator, spec)
-    latencies = sorted(value for report in reports for value in report[0])
+def _latencies(reports: list[Any], label: str) -> list[float]:
+    """The latencies of `label` in every process's report, sorted."""
+    return sorted(value for report in reports for value in report[0].get(label, []))
+
+
+def _statuses(reports: list[Any], label: str) -> dict[str, int]:
+    """How many answers of each status (as text) `label` had, over every process's report."""
     statuses: dict[str, int] = {}
     for report in reports:
-        for status, count in report[1].items():
+        for status, count in report[1].get(label, {}).items():
             statuses[str(status)] = statuses.get(str(status), 0) + count
+    return statuses
+
+
+def _percentile(latencies: list[float], fraction: float) -> float | None:
+    """Milliseconds, of sorted latencies in seconds; None if there are none."""
+    if not latencies:
+        return None
+    return round(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000, 2)
+
+
+def drive(spec: HttpSpec) -> dict[str, Any]:
+    reports = _generate(_generator, spec)
+    latencies = _latencies(reports, TRANSFERS)
+    statuses = _statuses(reports, TRANSFERS)
     seconds = max(report[2] for report in reports)
     created = statuses.get("201", 0)
-
-    def percentile(fraction: float) -> float:
-        if not latencies:
-            return 0.0
-        return round(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000, 2)
-
     return {
         "requests": len(latencies),
         "statuses": statuses,
         "seconds": round(seconds, 3),
         "per_second": round(created / seconds, 1) if seconds else 0.0,
-        "p50_ms": percentile(0.50),
-        "p99_ms": percentile(0.99),
+        "p50_ms": _percentile(latencies, 0.50) or 0.0,
+        "p99_ms": _percentile(latencies, 0.99) or 0.0,
         "target_rate": spec.rate or None,
         "connections": spec.connections * GENERATOR_PROCESSES,
     }
@@ -248,17 +294,9 @@ class PageSpec:
 
 def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> None:
     """`spec.connections` threads; each walks the pages in turn from its own starting point."""
-    samples: dict[str, list[float]] = {}
-    statuses: dict[str, dict[int, int]] = {}
-    lock = threading.Lock()
-    barrier.wait()
-    started = time.monotonic()
-    deadline = started + spec.seconds
 
-    def sender(slot: int) -> None:
+    def sender(slot: int, started: float, deadline: float, tally: _Tally) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
-        mine: dict[str, list[float]] = {}
-        counts: dict[str, dict[int, int]] = {}
         position = slot
         # The first client of the first process goes round every page at least once, however short the run.
         rounds = len(spec.targets) if slot == 0 else 1
@@ -279,23 +317,9 @@ def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> N
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
                 status = 0
-            mine.setdefault(label, []).append(time.monotonic() - sent)
-            counts.setdefault(label, {})
-            counts[label][status] = counts[label].get(status, 0) + 1
-        with lock:
-            for label, values in mine.items():
-                samples.setdefault(label, []).extend(values)
-            for label, by_status in counts.items():
-                for status, count in by_status.items():
-                    statuses.setdefault(label, {})
-                    statuses[label][status] = statuses[label].get(status, 0) + count
+            tally.add(label, time.monotonic() - sent, status)
 
-    threads = [threading.Thread(target=sender, args=(index * spec.connections + i,)) for i in range(spec.connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    results.put((samples, statuses, time.monotonic() - started))
+    _run_senders(spec, index, barrier, results, sender)
 
 
 def drive_pages(spec: PageSpec) -> dict[str, Any]:
@@ -304,23 +328,13 @@ def drive_pages(spec: PageSpec) -> dict[str, Any]:
     pages: dict[str, Any] = {}
     total = 0
     for label, _path, _cookie in spec.targets:
-        latencies = sorted(value for report in reports for value in report[0].get(label, []))
-        statuses: dict[str, int] = {}
-        for report in reports:
-            for status, count in report[1].get(label, {}).items():
-                statuses[str(status)] = statuses.get(str(status), 0) + count
+        latencies = _latencies(reports, label)
         total += len(latencies)
-
-        def percentile(fraction: float, latencies: list[float] = latencies) -> float | None:
-            if not latencies:
-                return None
-            return round(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000, 2)
-
         pages[label] = {
             "requests": len(latencies),
-            "statuses": statuses,
-            "p50_ms": percentile(0.50),
-            "p99_ms": percentile(0.99),
+            "statuses": _statuses(reports, label),
+            "p50_ms": _percentile(latencies, 0.50),
+            "p99_ms": _percentile(latencies, 0.99),
         }
     seconds = max(report[2] for report in reports)
     return {

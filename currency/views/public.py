@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from babel.dates import format_date
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -17,6 +18,10 @@ from currency.selectors import public as selectors_public
 from ledger.units import get_unit
 
 from ..charts import Bar, bar_chart
+
+# Places per page of the directory: a page a phone scrolls through, and one query's worth of rows
+# however many members the directory holds.
+DIRECTORY_PAGE_SIZE = 50
 
 
 def _commune_from(raw: str | None, communes: list[Any]) -> Any:
@@ -34,12 +39,18 @@ def directory(request: HttpRequest) -> HttpResponse:
     if activity not in activities:
         activity = ""
     q = request.GET.get("q", "").strip()[:100]
-    members = list(selectors_public.directory(commune=commune, activity=activity or None, q=q or None))
+    members = selectors_public.directory(commune=commune, activity=activity or None, q=q or None)
+    # A bad page number is page 1, one past the end the last page (as the marketplace does).
+    page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "currency/public/directory.html",
         {
-            "members": members,
+            "members": list(page.object_list),
+            "page": page,
+            "query": query.urlencode(),
             "communes": communes,
             "activities": activities,
             "selected_commune": commune,

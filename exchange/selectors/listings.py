@@ -6,7 +6,10 @@ aside: "velo" finds "vélo"), on the stored tsvector column `search_document` an
 capitals aside: each letter typed becomes a GLOB class of its accented and capital forms
 ("velo" → `*[vV][eEèéêë…][lL][oOòóôõö…]*`). A stored folded column was the other way; SQLite's
 parser cannot nest the sixty REPLACE() calls a generated one needs, and one kept by Python would
-keep an erased listing's old text (members.erasure rewrites listings with update()).
+keep an erased listing's old text (members.erasure rewrites listings with update()). Ligatures
+are two letters written as one, which a GLOB class cannot match: the text's œ, Œ, æ and Æ are
+spelt out by four REPLACE() around each column, the query's too, so "oeufs" finds "Œufs" and
+"œufs" "oeufs".
 
 A search is counted up to SEARCH_COUNT_LIMIT: past it the count says "more than 1,000" and stops
 there, so a common word never makes the database count every match (issue 22).
@@ -22,7 +25,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from core.errors import NotFound
@@ -60,6 +63,9 @@ def _letter_forms() -> dict[str, str]:
 
 LETTER_FORMS = _letter_forms()
 
+# Two letters written as one: "oeufs" and "œufs" are the same word (SQLite's search spells both out).
+LIGATURES = {"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"}
+
 
 class _Glob(Func):
     """SQLite's `text GLOB pattern`: case-sensitive, hence the classes of _glob_pattern."""
@@ -69,13 +75,22 @@ class _Glob(Func):
     output_field = BooleanField()
 
 
+def _spelt_out(column: str) -> F | Func:
+    """SQLite: the column with its ligatures written as two letters ("Œufs" → "Oeufs")."""
+    expression: F | Func = F(column)
+    for ligature, letters in LIGATURES.items():
+        expression = Func(expression, Value(ligature), Value(letters), function="REPLACE", output_field=CharField())
+    return expression
+
+
 def _glob_pattern(word: str) -> str:
-    """ "Vélo" → "*[vV][eEèéêëÈÉÊË][lL][oOòóôõöÒÓÔÕÖ]*": the word anywhere, accents and capitals aside.
+    """ "Vélo" → "*[vV][eEèéêëÈÉÊË][lL][oOòóôõöÒÓÔÕÖ]*": the word anywhere, accents and capitals aside;
+    a ligature as its two letters ("œuf" → "*[oO…][eE…][uU…][fF]*", matched against _spelt_out).
 
     Only letters and digits reach here (WORD), so no GLOB syntax gets in.
     """
     parts = []
-    for char in word:
+    for char in "".join(LIGATURES.get(char, char) for char in word):
         base = unicodedata.normalize("NFD", char)[0].lower()
         if base in LETTER_FORMS:
             parts.append(f"[{LETTER_FORMS[base]}]")
@@ -125,7 +140,9 @@ def _text_filter(queryset: QuerySet[Listing], q: str) -> QuerySet[Listing]:
         return queryset.alias(search=search_document()).filter(search=query)
     for word in WORD.findall(q)[:MAX_WORDS]:
         pattern = Value(_glob_pattern(word))
-        queryset = queryset.filter(Q(_Glob(F("title"), pattern)) | Q(_Glob(F("description"), pattern)))
+        queryset = queryset.filter(
+            Q(_Glob(_spelt_out("title"), pattern)) | Q(_Glob(_spelt_out("description"), pattern))
+        )
     return queryset
 
 

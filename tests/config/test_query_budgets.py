@@ -75,6 +75,8 @@ LIMITED: dict[str, tuple[str, ...]] = {
     "api/exchanges/": ("exchange_exchange",),
     "me/bookings/": ("places_booking",),
     "audit/log/": ("ledger_auditevent",),
+    "public/directory/": ("members_member",),
+    "api/directory/": ("members_member",),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from django.test import Client
 
@@ -192,3 +195,93 @@ def test_the_text_search_does_not_match_a_hidden_address(places):
     assert names(directory(q="place de l'Église")) == ["Boulangerie du Martinet"]
     member_update(member=places["cowork"], actor=None, directory_shows_address=True)
     assert names(directory(q="Discrète")) == ["Le Cowork"]
+
+
+# --- a directory longer than a page ---------------------------------------------------------
+
+
+@pytest.fixture
+def grocers(make_member):
+    """55 grocers in Les Achards (more than a page), and 3 in Martinet the filters leave out."""
+    achards = Commune.objects.get(name="Les Achards")
+    martinet = Commune.objects.get(name="Martinet")
+    for number in range(1, 56):
+        make_member(
+            Member.Kind.BUSINESS,
+            username=f"grocer{number}",
+            display_name=f"Épicerie {number:02d}",
+            commune=achards,
+            activity="Épicerie",
+            in_directory=True,
+        )
+    for number in range(1, 4):
+        make_member(
+            Member.Kind.BUSINESS,
+            username=f"martinet{number}",
+            display_name=f"Épicerie Martinet {number}",
+            commune=martinet,
+            activity="Épicerie",
+            in_directory=True,
+        )
+    return achards
+
+
+def card_names(html: str) -> list[str]:
+    return [
+        unescape(name)
+        for name in re.findall(r'<article class="card place" data-testid="place">\s*<h2>(.*?)</h2>', html)
+    ]
+
+
+def link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]*)" rel="{rel}">', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_a_directory_longer_than_a_page_shows_the_first_page_and_a_next_link_keeping_the_filters(grocers):
+    client = Client(headers={"accept-language": "en"})
+    filters = {"commune": grocers.pk, "activity": "Épicerie", "q": "Épicerie"}
+
+    first = client.get("/public/directory/", filters).content.decode()
+
+    assert card_names(first) == [f"Épicerie {number:02d}" for number in range(1, 51)]
+    assert "55 places" in first
+    assert "Page 1 of 2" in first
+    assert link(first, "prev") is None
+    next_url = link(first, "next")
+    assert next_url == f"?commune={grocers.pk}&activity=%C3%89picerie&q=%C3%89picerie&page=2"
+
+    second = client.get("/public/directory/" + next_url).content.decode()
+
+    assert card_names(second) == [f"Épicerie {number:02d}" for number in range(51, 56)]
+    assert "Page 2 of 2" in second
+    assert link(second, "next") is None
+    assert link(second, "prev") == f"?commune={grocers.pk}&activity=%C3%89picerie&q=%C3%89picerie&page=1"
+
+
+def test_a_page_past_the_end_is_the_last_page_and_a_bad_page_number_the_first(grocers):
+    client = Client(headers={"accept-language": "en"})
+
+    past = client.get("/public/directory/", {"commune": grocers.pk, "page": 99})
+    not_a_number = client.get("/public/directory/", {"commune": grocers.pk, "page": "deux"})
+
+    assert past.status_code == 200
+    assert card_names(past.content.decode()) == [f"Épicerie {number:02d}" for number in range(51, 56)]
+    assert not_a_number.status_code == 200
+    assert card_names(not_a_number.content.decode())[:2] == ["Épicerie 01", "Épicerie 02"]
+    assert len(card_names(not_a_number.content.decode())) == 50
+
+
+def test_a_directory_of_one_page_has_no_pager(places):
+    html = Client().get("/public/directory/").content.decode()
+    assert 'data-testid="directory-pager"' not in html
+    assert 'rel="next"' not in html
+
+
+def test_the_api_gives_50_places_a_page_by_default(grocers):
+    page = Client().get("/api/directory/", {"commune": grocers.pk}).json()
+    assert (page["count"], len(page["results"])) == (55, 50)
+    assert page["results"][0]["name"] == "Épicerie 01"
+    assert page["next"].endswith(f"?commune={grocers.pk}&limit=50&offset=50")
+    rest = Client().get(page["next"]).json()
+    assert [entry["name"] for entry in rest["results"]] == [f"Épicerie {number:02d}" for number in range(51, 56)]

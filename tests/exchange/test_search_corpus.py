@@ -256,6 +256,17 @@ CORPUS: list[tuple[str, str, str, str, str, Money | None, str]] = [
         Money("4", "HRS"),
         "offer",
     ),
+    # Ligatures typed as two letters, and as one (issue 22): "oeufs" is "Œufs", "œuvre" is "oeuvre".
+    ("egg_boxes", "bob", "Boîtes à oeufs", "Boîtes en carton, à rendre au marché.", "divers", None, "offer"),
+    (
+        "marquetry",
+        "alice",
+        "Chef-d'œuvre de marqueterie",
+        "Table marquetée, désherbage de l'Ægopode compris.",
+        "menuiserie",
+        None,
+        "offer",
+    ),
 ]
 
 COMMUNES = {"alice": "Martinet", "bob": "Les Achards", "chloe": "Nieul-le-Dolent"}
@@ -341,6 +352,14 @@ CASES: list[tuple[dict[str, Any], Any]] = [
             "postgresql": newest_first("guitar", "racer", "cargo", "vegetables"),
         },
     ),
+    # Ligatures: œ and æ are two letters written as one, either way (issue 22).
+    ({"q": "oeufs"}, newest_first("eggs", "egg_boxes")),
+    ({"q": "œufs"}, newest_first("eggs", "egg_boxes")),
+    ({"q": "OEUFS"}, newest_first("eggs", "egg_boxes")),
+    ({"q": "oeuvre"}, newest_first("marquetry")),
+    ({"q": "Œuvre"}, newest_first("marquetry")),
+    ({"q": "aegopode"}, newest_first("marquetry")),
+    ({"q": "ægopode"}, newest_first("marquetry")),
 ]
 
 
