@@ -135,7 +135,7 @@ def inbox_of(user: Any) -> Inbox:
 
 
 _REQUEST_ATTRIBUTE = "_bocage_inbox"
-_CACHED = usercache.register("inbox")
+INBOX_FACT = usercache.register("inbox")
 
 
 def inbox_for(request: HttpRequest) -> Inbox:
@@ -147,6 +147,6 @@ def inbox_for(request: HttpRequest) -> Inbox:
         if user is None or not user.is_authenticated or not user.is_active:
             found = EMPTY
         else:
-            found = Inbox(usercache.cached(user.pk, _CACHED, lambda: items_for(user)))
+            found = Inbox(usercache.cached(user.pk, INBOX_FACT, lambda: items_for(user)))
         setattr(request, _REQUEST_ATTRIBUTE, found)
     return found

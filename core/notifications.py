@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from . import usercache
+from .inbox import INBOX_FACT
 from .mail import outbound_email_queue, outbound_emails_queue
 from .models import Notification, NotificationPreference
 
@@ -147,7 +148,7 @@ def notify(
             if dedupe_key:
                 return None  # a concurrent run wrote it
             raise
-        usercache.forget_now_and_on_commit([user.pk])
+        usercache.forget_now_and_on_commit([user.pk], TOLD)
         address = user.email
         if email is not None and address and emailed(user, kind):
             subject, body = email
@@ -204,7 +205,7 @@ def notify_many(kind: str, notices: Sequence[Notice]) -> int:
     with transaction.atomic(savepoint=False):
         Notification.objects.bulk_create(rows)
         outbound_emails_queue(mails)
-        usercache.forget_now_and_on_commit(row.recipient_id for row in rows)
+        usercache.forget_now_and_on_commit((row.recipient_id for row in rows), TOLD)
     return len(rows)
 
 
@@ -214,11 +215,13 @@ def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     count = unread.update(read_at=timezone.now())
-    usercache.forget_now_and_on_commit([user.pk])
+    usercache.forget_now_and_on_commit([user.pk], TOLD)
     return count
 
 
 _UNREAD = usercache.register("unread")
+# What a notification changes of its recipient's shell: the bell, and the inbox it often comes with.
+TOLD = (_UNREAD, INBOX_FACT)
 
 
 def unread_count(user: User) -> int:

@@ -94,14 +94,17 @@ def cached(user_id: int | None, name: str, compute: Callable[[], T]) -> T:
     return value
 
 
-def forget(user_ids: Iterable[int | None]) -> None:
-    """Forget every fact of these users: their next page reads them afresh."""
-    keys = [_key(user_id, name) for user_id in set(user_ids) if user_id is not None for name in _names]
+def forget(user_ids: Iterable[int | None], names: Iterable[str] | None = None) -> None:
+    """Forget these users' facts (only `names` if given: a notification touches the inbox and the
+    bell, not the menu's roles): their next page reads them afresh."""
+    chosen = _names if names is None else set(names) & _names
+    keys = [_key(user_id, name) for user_id in set(user_ids) if user_id is not None for name in chosen]
     if not keys:
         return
     try:
         cache.delete_many(keys)
     except Exception:
+        # They then last no longer than the delay.
         logger.warning("user cache unreachable; facts not forgotten", exc_info=True)
 
 
@@ -109,16 +112,17 @@ def forget_user(user_id: int | None) -> None:
     forget([user_id])
 
 
-def forget_now_and_on_commit(user_ids: Iterable[int | None]) -> None:
+def forget_now_and_on_commit(user_ids: Iterable[int | None], names: Iterable[str] | None = None) -> None:
     """Forget now, and again once the surrounding transaction commits: a page read by another
     request in between, from the rows as they were before, is not kept past the commit."""
     from django.db import transaction
 
     ids = [user_id for user_id in user_ids if user_id is not None]
-    if not ids:
+    if not ids or _seconds() <= 0:
         return
-    forget(ids)
-    transaction.on_commit(lambda: forget(ids))
+    chosen = None if names is None else tuple(names)
+    forget(ids, chosen)
+    transaction.on_commit(lambda: forget(ids, chosen))
 
 
 class ForgetOnWriteMiddleware:
