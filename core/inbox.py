@@ -144,9 +144,7 @@ def inbox_for(request: HttpRequest) -> Inbox:
     found = getattr(request, _REQUEST_ATTRIBUTE, None)
     if found is None:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_active:
-            found = EMPTY
-        else:
-            found = Inbox(usercache.cached(user.pk, INBOX_FACT, lambda: items_for(user)))
+        user_id = user.pk if user is not None and user.is_authenticated else None  # a visitor: nothing kept
+        found = Inbox(usercache.cached(user_id, INBOX_FACT, lambda: items_for(user)))
         setattr(request, _REQUEST_ATTRIBUTE, found)
     return found

@@ -143,13 +143,22 @@ class ForgetOnWriteMiddleware:
         return response
 
 
-def forget_users_of_m2m(instance: Any, pk_set: Any, user_model: Any) -> None:
-    """For an m2m_changed receiver of a relation to users: the users added or removed (`pk_set`), or
-    the user whose side changed. A clear from the other side names nobody: the delay covers it."""
-    if isinstance(instance, user_model):
-        forget_now_and_on_commit([instance.pk])
-    elif pk_set:
-        forget_now_and_on_commit(pk_set)
+def connect_users_m2m(through: Any, uid: str) -> None:
+    """Forget the users a many-to-many relation to users adds or removes (`through`: its table):
+    the user whose side changed, or the users named on the other side. A clear from the other side
+    names nobody: the delay covers it."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed
+
+    def changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+        if not action.startswith("post_"):
+            return
+        if isinstance(instance, get_user_model()):
+            forget_now_and_on_commit([instance.pk])
+        elif pk_set:
+            forget_now_and_on_commit(pk_set)
+
+    m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=uid)
 
 
 def connect_model(model: Any, user_id_of: Callable[[Any], Iterable[int | None]], uid: str) -> None:

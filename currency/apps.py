@@ -36,17 +36,8 @@ class CurrencyConfig(AppConfig):
         personal_data.exemptions()
 
         # The menu's exchange-office link (core.usercache keeps it): forgotten when the staff changes.
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed
-
         from core import usercache
 
         from .models import Comptoir
 
-        def staff_changed(sender: object, instance: object, action: str, pk_set: object, **kwargs: object) -> None:
-            if action.startswith("post_"):
-                usercache.forget_users_of_m2m(instance, pk_set, get_user_model())
-
-        m2m_changed.connect(
-            staff_changed, sender=Comptoir.staff.through, weak=False, dispatch_uid="bocage-usercache-comptoir"
-        )
+        usercache.connect_users_m2m(Comptoir.staff.through, "bocage-usercache-comptoir")

@@ -47,16 +47,8 @@ class MembersConfig(AppConfig):
         usercache.connect_model(Member, lambda member: [member.user_id], "bocage-usercache-member")
         connect_device_signals()
 
-        def permissions_changed(
-            sender: object, instance: object, action: str, pk_set: object, **kwargs: object
-        ) -> None:
-            if action.startswith("post_"):
-                usercache.forget_users_of_m2m(instance, pk_set, user_model)
-
         for through in (user_model.user_permissions.through, user_model.groups.through):
-            m2m_changed.connect(
-                permissions_changed, sender=through, weak=False, dispatch_uid=f"bocage-usercache-{through.__name__}"
-            )
+            usercache.connect_users_m2m(through, f"bocage-usercache-{through.__name__}")
 
         def group_permissions_changed(sender: object, instance: object, action: str, **kwargs: object) -> None:
             # A group's permissions changed: every user of the group.

@@ -33,11 +33,6 @@ def browse(user) -> Client:
     return client
 
 
-def badge(page: str, key: str) -> int:
-    found = re.search(rf'data-nav="{key}"[^>]*>.*?<span class="badge"[^>]*>(\d+)<', page, re.S)
-    return int(found.group(1)) if found else 0
-
-
 def inbox_total(client: Client) -> dict[str, int]:
     response = client.get("/")
     assert response.status_code == 200
