@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SAVEPOINT = "a savepoint around one step that may fail (a unique row, a refusal) while the caller goes on"
 PRIMITIVE = "a ledger primitive: other services post inside their own transaction, so it nests"
+JOINS = "atomic(savepoint=False): a transaction alone, part of the caller's when nested (its failure fails the caller)"
 NESTED = "also called inside another service's transaction (a flow, the seeder, the admin), so it nests"
 OWN_STEP = "a claim or a lease of its own, taken before slow work that must not hold the caller's transaction"
 READ = "one snapshot for a long read, inside the caller's transaction when there is one"
@@ -36,7 +37,13 @@ ALLOWED = {
     "ledger/services/accounts.py:system_account": SAVEPOINT,
     "ledger/services/accounts.py:account_status_set": PRIMITIVE,
     "ledger/services/accounts.py:account_limits_set": PRIMITIVE,
-    "ledger/services/postings.py:transaction_post.attempt": PRIMITIVE,
+    "ledger/services/postings.py:transaction_post.attempt": PRIMITIVE,  # savepoint=False once the API claimed its key
+    "core/mail.py:outbound_email_queue": JOINS,
+    "core/notifications.py:notify_many": JOINS,
+    "members/erasure.py:member_erase": JOINS,
+    "members/services/api_tokens.py:api_tokens_revoke_all": JOINS,
+    "members/services/members.py:member_closed_mark": JOINS,
+    "members/services/sessions.py:user_sessions_end_all": JOINS,
     "ledger/services/batch.py:_post_batch.attempt": PRIMITIVE,
     "ledger/services/postings.py:transaction_reverse.attempt": PRIMITIVE,
     "ledger/services/holds.py:hold_create.attempt": PRIMITIVE,
@@ -66,7 +73,7 @@ ALLOWED = {
 
 
 def bare_atomics(path: Path) -> list[str]:
-    """`file:Outer.inner` for each `transaction.atomic()` called with no argument in the module."""
+    """`file:Outer.inner` for each `transaction.atomic()` of the module that is not durable (`savepoint=` too)."""
     found: list[str] = []
     scope: list[str] = []
 
@@ -79,7 +86,8 @@ def bare_atomics(path: Path) -> list[str]:
         visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_scope
 
         def visit_Call(self, node: ast.Call) -> None:
-            if ast.unparse(node.func) in {"transaction.atomic", "atomic"} and not node.args and not node.keywords:
+            durable = any(keyword.arg == "durable" for keyword in node.keywords)
+            if ast.unparse(node.func) in {"transaction.atomic", "atomic"} and not node.args and not durable:
                 found.append(f"{path.relative_to(ROOT)}:{'.'.join(scope)}")
             self.generic_visit(node)
 

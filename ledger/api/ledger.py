@@ -140,6 +140,7 @@ class TransferView(APIView):
                 memo=data["memo"],
                 actor=request.user,
                 idempotency_key=ledger_key(caller_id(request), key),
+                key_claimed=True,  # run_idempotent claimed it in the same transaction
             )
             return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 

@@ -219,11 +219,18 @@ def transaction_post(
     actor: Actor,
     idempotency_key: str | None = None,
     at: datetime | None = None,
+    key_claimed: bool = False,
 ) -> Transaction:
     """Post a multi-leg, multi-unit transaction atomically.
 
     `at` dates the transaction in the past: for imports and the demo's history only (entries keep
     their order by id, so balance_after stays a true running balance).
+
+    `key_claimed`: the caller's own transaction has already claimed `idempotency_key` (the API's
+    claim, core.idempotency), so no twin can insert it meanwhile, and the posting runs in that
+    transaction without a savepoint of its own (two round trips fewer). A refusal is raised after
+    the block has closed cleanly, so the caller's transaction stays usable (to keep the refusal as
+    the key's answer); an error of the database itself leaves it to be rolled back, as it should.
 
     Raises UnbalancedTransaction, InvalidAmount, UnitMismatch, AccountNotFound, AccountFrozen,
     AccountClosed, InsufficientFunds, LimitExceeded, IdempotencyKeyReused.
@@ -235,11 +242,12 @@ def transaction_post(
     )
 
     def attempt() -> Transaction:
-        with transaction.atomic():
-            accounts, existing_id = lock_accounts_and_key((leg.account_id for leg in leg_list), idempotency_key)
-            if existing_id is not None:
-                return existing_for_key(Transaction, idempotency_key, request_hash)
+        refusal: ApplicationError | None = None
+        with transaction.atomic(savepoint=not key_claimed):
             try:
+                accounts, existing_id = lock_accounts_and_key((leg.account_id for leg in leg_list), idempotency_key)
+                if existing_id is not None:
+                    return existing_for_key(Transaction, idempotency_key, request_hash)
                 return post_locked(
                     legs=leg_list,
                     accounts=accounts,
@@ -250,13 +258,17 @@ def transaction_post(
                     request_hash=request_hash,
                     at=at,
                 )
-            except ApplicationError:
+            except ApplicationError as exc:
                 # The key was looked up in the snapshot taken before the lock was granted: a twin
                 # that committed while we waited answers with its outcome, not with this refusal.
                 existing = existing_for_key(Transaction, idempotency_key, request_hash)
                 if existing is not None:
                     return existing
-                raise
+                if not key_claimed:
+                    raise
+                refusal = exc  # raised below, once the block has closed: the caller's transaction stays usable
+        assert refusal is not None  # every other way out of the block returned or raised
+        raise refusal
 
     try:
         return with_retries(attempt)
@@ -273,8 +285,9 @@ def transfer_create(
     actor: Actor,
     idempotency_key: str | None = None,
     at: datetime | None = None,
+    key_claimed: bool = False,
 ) -> Transaction:
-    """Move `amount` from one account to another of the same unit.
+    """Move `amount` from one account to another of the same unit (`key_claimed`: see transaction_post).
 
     Raises SameAccount, UnitMismatch, InvalidAmount, MembershipExpired and whatever
     transaction_post raises.
@@ -287,6 +300,7 @@ def transfer_create(
         actor=actor,
         idempotency_key=idempotency_key,
         at=at,
+        key_claimed=key_claimed,
     )
 
 
