@@ -436,3 +436,41 @@ def pgbench(conninfo: dict[str, Any], *, seconds: float, workers: int) -> dict[s
             "latency_ms": float(latency.group(1)) if latency else None,
         }
     return out
+
+
+HORDAK_SCRIPT = Path(__file__).resolve().parent / "hordak.py"
+HORDAK_STDERR_TAIL = 3000
+
+
+def hordak(python: str, url: str, *, seconds: float, workers: int, accounts: int) -> dict[str, Any]:
+    """django-hordak's transfer_to (bench/hordak.py) run by `python`, an interpreter that has it:
+    hordak is not a dependency of the project, so it runs in another environment, in its own
+    database beside the bench database, on the same server, with the floor's seconds and workers.
+
+    A failure is an answer, not an exception: the rest of the bench goes on, and the JSON keeps
+    the exit code and the end of the program's stderr.
+    """
+    command = [
+        python,
+        str(HORDAK_SCRIPT),
+        *("--dsn", url, "--seconds", str(seconds), "--workers", str(workers), "--accounts", str(accounts)),
+    ]
+    # Four timed runs, plus migrating, creating the accounts and loading the legs of the balance read.
+    timeout = 4 * seconds + 600
+    try:
+        done = subprocess.run(  # noqa: S603 - the interpreter the operator named, our own script
+            command, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}", "returncode": None, "stderr_tail": ""}
+    if done.returncode != 0:
+        return {
+            "error": f"exit {done.returncode}",
+            "returncode": done.returncode,
+            "stderr_tail": done.stderr[-HORDAK_STDERR_TAIL:],
+        }
+    try:
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": "no JSON on stdout", "returncode": 0, "stderr_tail": done.stderr[-HORDAK_STDERR_TAIL:]}
+    return result

@@ -51,6 +51,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
     batch = _rate(results, "batch")
     http = _rate(results, "http", "max")
     return {
+        **hordak_ratios(results, floor1, floor8),
         "single_1_vs_floor_1": _ratio(single1, floor1),
         "single_8_vs_floor_8": _ratio(single8, floor8),
         "hot_8_vs_floor_hot_8": _ratio(hot8, floor_hot),
@@ -60,6 +61,54 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         "batch_vs_single_8": _ratio(batch, single8),
         "http_vs_floor_8": _ratio(http, floor8),
     }
+
+
+def hordak_ratios(results: dict[str, Any], floor1: float | None, floor_n: float | None) -> dict[str, float | None]:
+    """django-hordak's transfer_to (bench/hordak.py) against the floor of the same run, when it ran."""
+    n = _workers(results)
+    return {
+        "hordak_1_vs_floor_1": _ratio(_rate(results, "hordak", "workers_1"), floor1),
+        "hordak_8_vs_floor_8": _ratio(_rate(results, "hordak", f"workers_{n}"), floor_n),
+        "hordak_resolved_1_vs_floor_1": _ratio(_rate(results, "hordak", "resolved_1"), floor1),
+        "hordak_resolved_8_vs_floor_8": _ratio(_rate(results, "hordak", f"resolved_{n}"), floor_n),
+    }
+
+
+def hordak_missing(results: dict[str, Any]) -> str | None:
+    """Why django-hordak has no figures in this run (None: it has)."""
+    meta = results.get("meta", {})
+    run = results.get("hordak")
+    if run is None:
+        if "hordak" in meta.get("skipped", []):
+            return "django-hordak: not measured (--skip hordak)"
+        if meta.get("database", "postgresql") != "postgresql":
+            return "django-hordak: not measured (PostgreSQL only)"
+        return "django-hordak: not measured (--hordak-python)"
+    if "error" in run:
+        return f"django-hordak: failed ({run['error']}), its stderr is in the JSON"
+    return None
+
+
+def hordak_rows(results: dict[str, Any]) -> list[tuple[str, float | None, float | None]]:
+    """The report's django-hordak rows: (label, per second, ratio to the floor of the same run)."""
+    if hordak_missing(results):
+        return []
+    n = _workers(results)
+    r = ratios(results)
+    return [
+        ("django-hordak transfer_to, 1 worker", _rate(results, "hordak", "workers_1"), r["hordak_1_vs_floor_1"]),
+        (f"django-hordak transfer_to, {n} workers", _rate(results, "hordak", f"workers_{n}"), r["hordak_8_vs_floor_8"]),
+        (
+            "django-hordak, resolved per call, 1 worker",
+            _rate(results, "hordak", "resolved_1"),
+            r["hordak_resolved_1_vs_floor_1"],
+        ),
+        (
+            f"django-hordak, resolved per call, {n} workers",
+            _rate(results, "hordak", f"resolved_{n}"),
+            r["hordak_resolved_8_vs_floor_8"],
+        ),
+    ]
 
 
 def _pct(value: float | None) -> str:
@@ -159,6 +208,15 @@ def table(results: dict[str, Any]) -> list[str]:
     pgbench = results.get("pgbench") or {}
     for key in sorted(k for k in pgbench if k.startswith("workers_")):
         row(f"pgbench TPC-B-like, {key.removeprefix('workers_')} client(s)", pgbench[key]["per_second"])
+    missing = hordak_missing(results)
+    if missing:
+        lines.append(missing)
+    for label, value, ratio in hordak_rows(results):
+        row(label, value, ratio)
+    hordak = results.get("hordak") or {}
+    if "balance_read_ms" in hordak:
+        label = f"django-hordak get_balance(), {hordak['legs']:,} legs (ms)"
+        lines.append(f"{label:44} {hordak['balance_read_ms']:>12.2f}")
     http = results.get("http") or {}
     if http.get("max"):
         row("HTTP POST /api/transfers/ (max)", http["max"]["per_second"], r["http_vs_floor_8"])

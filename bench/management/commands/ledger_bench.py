@@ -55,13 +55,20 @@ QUICK = {
 }
 # SQLite runs, but reduced: a million-entry history through the batch path would take minutes.
 SQLITE_READ_CAP = 100_000
-WORKLOADS = ("floor", "single", "hot", "batch", "http", "reads", "verify", "pgbench")
+WORKLOADS = ("floor", "single", "hot", "batch", "http", "reads", "verify", "pgbench", "hordak")
+# django-hordak is not a dependency: it is measured only under an interpreter that has it.
+HORDAK_PYTHON_ENV = "BOCAGE_BENCH_HORDAK_PYTHON"
 TERRITORY_JOBS = ("search", "pages", "transfers", "demurrage", "close", "fec", "demo")
 TERRITORY_SIZES = ("members", "funded", "listings", "pledges", "bookings", "fec_transactions", "page_seconds")
 
 
 def _sizes(text: str) -> list[int]:
     return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def hordak_python(options: dict[str, Any]) -> str | None:
+    """The interpreter that has django-hordak: --hordak-python, else $BOCAGE_BENCH_HORDAK_PYTHON, else none."""
+    return options.get("hordak_python") or os.environ.get(HORDAK_PYTHON_ENV) or None
 
 
 class Command(BaseCommand):
@@ -116,6 +123,11 @@ class Command(BaseCommand):
         parser.add_argument("--verify-sizes", help="Ledger sizes (transactions) at which verify_ledger runs.")
         parser.add_argument("--read-repeat", type=int)
         parser.add_argument(
+            "--hordak-python",
+            help="An interpreter with django-hordak and psycopg installed: its transfer_to is timed right after "
+            f"pgbench, in its own database on the same server (default: ${HORDAK_PYTHON_ENV}; none: not measured).",
+        )
+        parser.add_argument(
             "--profile-http",
             action="store_true",
             help="Run the HTTP workload's gunicorn workers under cProfile (bench.profiled_wsgi): the figures drop, "
@@ -168,6 +180,7 @@ class Command(BaseCommand):
                 results = self._territory(bench, sizes, skip, options["quick"])
             else:
                 self.profile_http = bool(options["profile_http"])
+                self.hordak_python = hordak_python(options)
                 results = self._run(bench, sizes, skip, options["quick"])
         finally:
             connections.close_all()
@@ -234,6 +247,15 @@ class Command(BaseCommand):
             self.say("pgbench (TPC-B-like, its own tables in the bench database)")
             settle()
             results["pgbench"] = measure.pgbench(bench.conninfo, seconds=seconds, workers=workers)
+        results["hordak"] = self._hordak(
+            bench,
+            getattr(self, "hordak_python", None),
+            skip=skip,
+            settle=settle,
+            seconds=seconds,
+            workers=workers,
+            accounts=int(sizes["accounts"]),
+        )
         results["floor"] = floor or None
         if "single" not in skip:
             results["single"] = single
@@ -267,6 +289,29 @@ class Command(BaseCommand):
                 "(superuser; otherwise through transactions_post_batch); the verify_ledger runs check every row."
             )
         return results
+
+    def _hordak(
+        self,
+        bench: database.BenchDatabase,
+        python: str | None,
+        *,
+        skip: set[str],
+        settle: Callable[[], None],
+        seconds: float,
+        workers: int,
+        accounts: int,
+    ) -> dict[str, Any] | None:
+        """django-hordak's transfer_to beside the floor and pgbench of the same run (bench/hordak.py under
+        `python`); None when not asked for, skipped, or on SQLite. A failure is reported, not raised."""
+        if "hordak" in skip or not bench.is_postgresql or not python:
+            return None
+        self.say(f"django-hordak transfer_to ({python}; its own database beside the bench database)")
+        settle()
+        connections.close_all()
+        result = measure.hordak(python, bench.url, seconds=seconds, workers=workers, accounts=accounts)
+        if "error" in result:
+            self.say(f"django-hordak failed ({result['error']}): its stderr is in the JSON; the bench goes on")
+        return result
 
     def _settler(self, is_postgresql: bool, notes: list[str]) -> Callable[[], None]:
         """Before each posting workload, as pgbench does: VACUUM ANALYZE the ledger tables (the
