@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from members.models import Commune
@@ -142,6 +142,31 @@ def open_place_ids(places: Sequence[Place], *, now: dt.datetime | None = None) -
         for place in places
         if opening_intervals(place, moment, end, rules=rules[place.pk], exceptions=exceptions[place.pk])
     }
+
+
+def opening_summary(
+    place: Place, *, now: dt.datetime | None = None, days: int = 60
+) -> tuple[bool, list[OpeningException]]:
+    """For a place's page: whether it is open at `now`, and its exceptions of the coming `days` (as
+    upcoming_exceptions), in two queries: its weekly rules, prefetched onto `place` (opening_hours
+    then reads them from there), and its exceptions from the day before today on."""
+    moment = to_utc(now or timezone.now())
+    today = moment.astimezone(local_zone()).date()
+    prefetch_related_objects([place], "opening_rules")
+    around = list(
+        OpeningException.objects.filter(
+            place=place, date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=days)
+        )
+        .select_related("resource")
+        .order_by("date", "opens", "id")
+    )
+    # As open_place_ids: a day either side, the whole place's exceptions only.
+    whole_place = [e for e in around if e.resource_id is None and e.date <= today + dt.timedelta(days=1)]
+    rules = list(place.opening_rules.all())
+    is_open = bool(
+        opening_intervals(place, moment, moment + dt.timedelta(seconds=1), rules=rules, exceptions=whole_place)
+    )
+    return is_open, [e for e in around if e.date >= today]
 
 
 def is_open_now(place: Place, *, now: dt.datetime | None = None) -> bool:

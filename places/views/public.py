@@ -57,7 +57,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
     place = _place(request, pk)
-    now = timezone.now()
+    open_now, exceptions = catalogue.opening_summary(place, now=timezone.now())  # before weekly_hours: rules
     return render(
         request,
         "places/detail.html",
@@ -66,8 +66,8 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": pages.kind_labels(place.kinds),
             "services": pages.service_labels(place.services),
             "hours": pages.weekly_hours(place),
-            "open_now": catalogue.is_open_now(place, now=now),
-            "exceptions": catalogue.upcoming_exceptions(place),
+            "open_now": open_now,
+            "exceptions": exceptions,
             "resources": pages.place_resources(place),
             "photos": list(place.photos.all()),
             "manages": pages.managed_places_qs(request.user).filter(pk=place.pk).exists(),

@@ -41,7 +41,6 @@ BUDGETS: dict[str, int] = {
     "exchanges/{pk}/": 26,
     "me/close/": 40,  # what keeps one from leaving: every app's obstacles, each read by its selector
     "places/": 22,
-    "places/{pk}/": 28,
     "places/{pk}/week/": 22,
     "public/transparency/": 45,  # six months of occupancy (three queries a month), the circulation, the seal
     # staff, clerks, the cooperative's board, auditors

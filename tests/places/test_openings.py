@@ -6,7 +6,13 @@ import datetime as dt
 
 from places.models import OpeningException, OpeningRule
 from places.openings import Interval, is_open_at, opening_intervals
-from places.selectors.catalogue import is_open_now, open_place_ids, opening_hours
+from places.selectors.catalogue import (
+    is_open_now,
+    open_place_ids,
+    opening_hours,
+    opening_summary,
+    upcoming_exceptions,
+)
 from tests.places.conftest import PARIS, local
 
 UTC = dt.UTC
@@ -126,3 +132,42 @@ def test_open_now_follows_the_wall_clock_and_the_closures(network):
     places = [network.coworking, network.fablab]
     assert open_place_ids(places, now=local(2026, 3, 31, 11)) == {network.fablab.pk}
     assert open_place_ids(places, now=local(2026, 4, 1, 11)) == {network.coworking.pk, network.fablab.pk}
+
+
+def test_the_place_pages_summary_agrees_with_is_open_now_and_upcoming_exceptions_in_two_queries(
+    network, django_assert_num_queries
+):
+    """The place's page reads its rules and exceptions once (opening_summary) for what three selectors
+    answered apart: open now (a night opening from the day before, a closure of one resource that does
+    not close the place), and the exceptions to come."""
+    coworking, fablab = network.coworking, network.fablab
+    OpeningRule.objects.create(place=coworking, weekday=0, opens=dt.time(22), closes=dt.time(23, 59))
+    OpeningRule.objects.create(place=coworking, weekday=1, opens=dt.time(0), closes=dt.time(2))
+    OpeningException.objects.create(
+        place=coworking, date=dt.date(2026, 3, 30), kind="closure", opens=dt.time(12), closes=dt.time(14)
+    )
+    OpeningException.objects.create(place=coworking, date=dt.date(2026, 4, 2), kind="closure", reason="Inventaire")
+    OpeningException.objects.create(place=fablab, resource=network.laser, date=dt.date(2026, 3, 31), kind="closure")
+    moments = [
+        local(2026, 3, 30, 11),
+        local(2026, 3, 30, 13),
+        local(2026, 3, 31, 1),
+        local(2026, 3, 31, 3),
+        local(2026, 4, 2, 10),
+    ]
+    for place in (coworking, fablab):
+        for moment in moments:
+            fresh = type(place).objects.get(pk=place.pk)
+            with django_assert_num_queries(2):
+                summary = opening_summary(fresh, now=moment)
+            expected = (is_open_now(place, now=moment), upcoming_exceptions(place, today=moment.date()))
+            assert summary == expected, (place.name, moment)
+            hours = opening_hours(place, today=moment.date())
+            with django_assert_num_queries(0):
+                assert opening_hours(fresh, today=moment.date()) == hours
+    assert opening_summary(coworking, now=local(2026, 3, 30, 13))[0] is False
+    assert opening_summary(coworking, now=local(2026, 3, 31, 1))[0] is True
+    assert opening_summary(fablab, now=local(2026, 3, 31, 11)) == (
+        True,
+        list(OpeningException.objects.filter(place=fablab)),
+    )
