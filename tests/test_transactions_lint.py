@@ -86,7 +86,10 @@ def bare_atomics(path: Path) -> list[str]:
         visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_scope
 
         def visit_Call(self, node: ast.Call) -> None:
-            durable = any(keyword.arg == "durable" for keyword in node.keywords)
+            durable = any(
+                keyword.arg == "durable" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+                for keyword in node.keywords
+            )
             if ast.unparse(node.func) in {"transaction.atomic", "atomic"} and not node.args and not durable:
                 found.append(f"{path.relative_to(ROOT)}:{'.'.join(scope)}")
             self.generic_visit(node)

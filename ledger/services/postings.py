@@ -241,33 +241,38 @@ def transaction_post(
         ["post", kind, memos.fingerprint(memo), [(leg.account_id, leg.amount, leg.unit) for leg in leg_list]]
     )
 
+    def locked_post() -> Transaction:
+        accounts, existing_id = lock_accounts_and_key((leg.account_id for leg in leg_list), idempotency_key)
+        if existing_id is not None:
+            return existing_for_key(Transaction, idempotency_key, request_hash)
+        try:
+            return post_locked(
+                legs=leg_list,
+                accounts=accounts,
+                kind=kind,
+                memo=memo,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                at=at,
+            )
+        except ApplicationError:
+            # The key was looked up in the snapshot taken before the lock was granted: a twin
+            # that committed while we waited answers with its outcome, not with this refusal.
+            existing = existing_for_key(Transaction, idempotency_key, request_hash)
+            if existing is not None:
+                return existing
+            raise
+
     def attempt() -> Transaction:
-        refusal: ApplicationError | None = None
-        with transaction.atomic(savepoint=not key_claimed):
+        if not key_claimed:
+            with transaction.atomic():
+                return locked_post()
+        with transaction.atomic(savepoint=False):
             try:
-                accounts, existing_id = lock_accounts_and_key((leg.account_id for leg in leg_list), idempotency_key)
-                if existing_id is not None:
-                    return existing_for_key(Transaction, idempotency_key, request_hash)
-                return post_locked(
-                    legs=leg_list,
-                    accounts=accounts,
-                    kind=kind,
-                    memo=memo,
-                    actor=actor,
-                    idempotency_key=idempotency_key,
-                    request_hash=request_hash,
-                    at=at,
-                )
+                return locked_post()
             except ApplicationError as exc:
-                # The key was looked up in the snapshot taken before the lock was granted: a twin
-                # that committed while we waited answers with its outcome, not with this refusal.
-                existing = existing_for_key(Transaction, idempotency_key, request_hash)
-                if existing is not None:
-                    return existing
-                if not key_claimed:
-                    raise
-                refusal = exc  # raised below, once the block has closed: the caller's transaction stays usable
-        assert refusal is not None  # every other way out of the block returned or raised
+                refusal = exc  # raised once the block has closed: the caller's transaction stays usable
         raise refusal
 
     try:

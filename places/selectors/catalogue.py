@@ -112,11 +112,24 @@ def upcoming_exceptions(place: Place, *, days: int = 60, today: dt.date | None =
     """The place's exceptional closures and openings of the coming `days` (those of the whole place
     and of one resource), by date."""
     today = today or timezone.localdate()
+    return _exceptions_between(place, today, today + dt.timedelta(days=days))
+
+
+def _exceptions_between(place: Place, first: dt.date, last: dt.date) -> list[OpeningException]:
+    """The place's exceptions (its own and its resources') from `first` to `last` inclusive, by date."""
     return list(
-        OpeningException.objects.filter(place=place, date__gte=today, date__lte=today + dt.timedelta(days=days))
+        OpeningException.objects.filter(place=place, date__gte=first, date__lte=last)
         .select_related("resource")
         .order_by("date", "opens", "id")
     )
+
+
+def _open_at(
+    place: Place, moment: dt.datetime, rules: list[OpeningRule], exceptions: Sequence[OpeningException]
+) -> bool:
+    """Open at `moment`, given the place's rules and its whole-place exceptions of the day either side
+    (an opening past midnight belongs to the day before in local time)."""
+    return bool(opening_intervals(place, moment, moment + dt.timedelta(seconds=1), rules=rules, exceptions=exceptions))
 
 
 def open_place_ids(places: Sequence[Place], *, now: dt.datetime | None = None) -> set[int]:
@@ -136,12 +149,7 @@ def open_place_ids(places: Sequence[Place], *, now: dt.datetime | None = None) -
         date__lte=today + dt.timedelta(days=1),
     ):
         exceptions[exception.place_id].append(exception)
-    end = moment + dt.timedelta(seconds=1)
-    return {
-        place.pk
-        for place in places
-        if opening_intervals(place, moment, end, rules=rules[place.pk], exceptions=exceptions[place.pk])
-    }
+    return {place.pk for place in places if _open_at(place, moment, rules[place.pk], exceptions[place.pk])}
 
 
 def opening_summary(
@@ -153,19 +161,9 @@ def opening_summary(
     moment = to_utc(now or timezone.now())
     today = moment.astimezone(local_zone()).date()
     prefetch_related_objects([place], "opening_rules")
-    around = list(
-        OpeningException.objects.filter(
-            place=place, date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=days)
-        )
-        .select_related("resource")
-        .order_by("date", "opens", "id")
-    )
-    # As open_place_ids: a day either side, the whole place's exceptions only.
+    around = _exceptions_between(place, today - dt.timedelta(days=1), today + dt.timedelta(days=days))
     whole_place = [e for e in around if e.resource_id is None and e.date <= today + dt.timedelta(days=1)]
-    rules = list(place.opening_rules.all())
-    is_open = bool(
-        opening_intervals(place, moment, moment + dt.timedelta(seconds=1), rules=rules, exceptions=whole_place)
-    )
+    is_open = _open_at(place, moment, list(place.opening_rules.all()), whole_place)
     return is_open, [e for e in around if e.date >= today]
 
 
