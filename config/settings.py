@@ -18,11 +18,14 @@ from core.territory import territory_demurrage, territory_load, territory_unit_n
 from .brokers import broker_transport_options
 from .caches import cache_from_url
 from .email_url import email_settings
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, env_value
 from .logging import logging_config
+from .suite import suite_worker, worker_redis_url, worker_var_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("BOCAGE_VAR_DIR", str(BASE_DIR / "var")))
+# A worker of the test suite (pytest-xdist) keeps its own files and Redis database (config/suite.py).
+_SUITE_WORKER = suite_worker()
+VAR_DIR = worker_var_dir(env_value("BOCAGE_VAR_DIR"), BASE_DIR / "var", _SUITE_WORKER)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
@@ -146,10 +149,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (API throttle counters) ----------------------------------------------------------
 # Default: memory of one process (the embedded run); with a Redis broker, the same Redis, so
 # every web process shares the counters. CACHE_URL overrides both.
-_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+_BROKER_URL = worker_redis_url(env_str("CELERY_BROKER_URL", ""), _SUITE_WORKER)
 # Production needs a shared one (Redis, or db:// for Django's database cache): check --deploy
 # fails otherwise (config/checks.py), e.g. with RabbitMQ as the broker and no CACHE_URL.
-CACHE_URL = env_str("CACHE_URL", "") or (
+CACHE_URL = worker_redis_url(env_str("CACHE_URL", ""), _SUITE_WORKER) or (
     _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "locmem://"
 )
 CACHES = {"default": cache_from_url(CACHE_URL)}
@@ -168,6 +171,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # the right password. The backend only counts and refuses; ModelBackend authenticates.
 AUTHENTICATION_BACKENDS = [
     "config.security.LoginAttemptsBackend",
+    # Reads permissions in one query where ModelBackend takes two (config/permissions.py).
+    "config.permissions.PermissionsBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -545,7 +550,7 @@ LEDGER_SEAL_MAX_TRANSACTIONS = env_int("LEDGER_SEAL_MAX_TRANSACTIONS", 50_000)
 BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS = env_int("BOCAGE_IDEMPOTENCY_IN_FLIGHT_SECONDS", 60)
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+CELERY_BROKER_URL = _BROKER_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
