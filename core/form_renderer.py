@@ -1,8 +1,9 @@
 """The form renderer (settings.FORM_RENDERER): Django's own, with its commonest widgets drawn in Python.
 
 Django draws each widget from a template, and a select from one template per option: a category
-list of 50 choices costs about 3 ms, a filter form 7 ms, on every page that shows one. The
-selects and the plain inputs are drawn here instead, byte for byte as Django's templates draw them
+list of 50 choices costs about 3 ms, a filter form 7 ms, on every page that shows one; each
+field's label is two more templates (a profile form's labels took 5 ms). The selects, the plain
+inputs and the labels are drawn here instead, byte for byte as Django's templates draw them
 (tests/core/test_form_renderer.py compares the two on every kind of choice). The template text
 each drawing copies is checked when the renderer first draws: should a Django upgrade change one
 of those templates, that widget is drawn from its template again, never differently.
@@ -22,7 +23,8 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 
-_WIDGETS = Path(renderers.__file__).parent / "templates" / "django" / "forms" / "widgets"
+_FORMS = Path(renderers.__file__).parent / "templates" / "django" / "forms"
+_WIDGETS = _FORMS / "widgets"
 
 # The templates copied below, as Django 5.2 ships them.
 _SOURCES = {
@@ -46,6 +48,17 @@ _SOURCES = {
         '<input type="{{ widget.type }}" name="{{ widget.name }}"'
         "{% if widget.value != None %} value=\"{{ widget.value|stringformat:'s' }}\"{% endif %}"
         '{% include "django/forms/widgets/attrs.html" %}>\n'
+    ),
+}
+# The label of a field (BoundField.label_tag and legend_tag), under django/forms/.
+_FORM_SOURCES = {
+    "attrs.html": (
+        "{% for name, value in attrs.items %}{% if value is not False %} {{ name }}"
+        "{% if value is not True %}=\"{{ value|stringformat:'s' }}\"{% endif %}{% endif %}{% endfor %}"
+    ),
+    "label.html": (
+        "{% if use_tag %}<{{ tag }}{% include 'django/forms/attrs.html' %}>{{ label }}</{{ tag }}>"
+        "{% else %}{{ label }}{% endif %}\n"
     ),
 }
 # These only include input.html (and end with a newline of their own).
@@ -117,18 +130,30 @@ def _input(context: Mapping[str, Any]) -> str | None:
     )
 
 
+def _label(context: Mapping[str, Any]) -> str | None:
+    label, tag, attrs = context["label"], context["tag"], context["attrs"]
+    if not _text(label) or not _text(tag):
+        return None
+    if not context["use_tag"]:
+        return str(conditional_escape(label)).strip()
+    tag = conditional_escape(tag)
+    return f"<{tag}{_attrs(attrs) if attrs else ''}>{conditional_escape(label)}</{tag}>"
+
+
 def _faithful() -> dict[str, Callable[[Mapping[str, Any]], str | None]]:
     """The drawings whose templates are still the ones copied here."""
 
-    def same(name: str, expected: str) -> bool:
+    def same(name: str, expected: str, folder: Path = _WIDGETS) -> bool:
         try:
-            return (_WIDGETS / name).read_text(encoding="utf-8") == expected
+            return (folder / name).read_text(encoding="utf-8") == expected
         except OSError:
             return False
 
-    if not same("attrs.html", _SOURCES["attrs.html"]):
-        return {}
     drawings: dict[str, Callable[[Mapping[str, Any]], str | None]] = {}
+    if all(same(name, text, _FORMS) for name, text in _FORM_SOURCES.items()):
+        drawings["django/forms/label.html"] = _label
+    if not same("attrs.html", _SOURCES["attrs.html"]):
+        return drawings
     if same("select.html", _SOURCES["select.html"]) and same("select_option.html", _SOURCES["select_option.html"]):
         drawings["django/forms/widgets/select.html"] = _select
     if same("input.html", _SOURCES["input.html"]):
@@ -139,7 +164,7 @@ def _faithful() -> dict[str, Callable[[Mapping[str, Any]], str | None]]:
 
 
 class FormRenderer(renderers.DjangoTemplates):
-    """Django's DjangoTemplates renderer; selects and plain inputs drawn without their templates.
+    """Django's DjangoTemplates renderer; selects, plain inputs and labels drawn without their templates.
 
     Like Django's, what it returns is stripped of the whitespace around it (not inside it)."""
 

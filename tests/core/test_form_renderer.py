@@ -79,6 +79,38 @@ def test_every_widget_is_drawn_as_django_draws_it(data, language):
             )
             for name in fast.fields:
                 assert fast[name].as_widget() == django[name].as_widget(), name
+                assert fast[name].label_tag() == django[name].label_tag(), name
+                assert fast[name].legend_tag() == django[name].legend_tag(), name
+
+
+class Labelled(forms.Form):
+    required_css_class = "required"
+    name = forms.CharField(label="Nom & <prénom>")
+    asked = forms.CharField(label="Votre âge ?", required=False)
+    lazy = forms.CharField(label=gettext_lazy("Search"), required=False)
+    safe = forms.CharField(label=mark_safe("<abbr>IBAN</abbr>"), required=False)
+    padded = forms.CharField(label="  espacé  ", required=False)
+    own_id = forms.CharField(widget=forms.TextInput(attrs={"id": "mine"}), required=False)
+    radio = forms.ChoiceField(choices=CHOICES[1:], widget=forms.RadioSelect)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"auto_id": False}, {"auto_id": "f-%s"}, {"label_suffix": ""}, {"label_suffix": " :"}]
+)
+def test_every_label_is_drawn_as_django_draws_it(kwargs, language):
+    with override(language):
+        fast, django = Labelled(renderer=FormRenderer(), **kwargs), Labelled(renderer=DjangoTemplates(), **kwargs)
+        for name in fast.fields:
+            assert fast[name].label_tag() == django[name].label_tag(), name
+            assert fast[name].legend_tag() == django[name].legend_tag(), name
+
+            # Django may add its required class to the attrs given (a radio's label): fresh ones each time.
+            def given():
+                return {"contents": mark_safe("<b>x</b>"), "attrs": {"class": "a", "data-n": 'q"', "hidden": True}}
+
+            assert fast[name].label_tag(**given()) == django[name].label_tag(**given()), name
+            assert fast[name].label_tag(attrs={"off": False}) == django[name].label_tag(attrs={"off": False}), name
 
 
 def test_the_fast_drawings_are_in_use():
@@ -87,6 +119,7 @@ def test_the_fast_drawings_are_in_use():
     assert "django/forms/widgets/select.html" in drawings
     assert "django/forms/widgets/text.html" in drawings
     assert "django/forms/widgets/number.html" in drawings
+    assert "django/forms/label.html" in drawings
 
 
 def test_a_changed_template_is_drawn_from_the_template_again(monkeypatch):
@@ -106,5 +139,6 @@ def test_selects_and_inputs_skip_the_templates(monkeypatch):
     assert '<option value="1" selected>Vélos &amp; &lt;remorques&gt;</option>' in form["plain"].as_widget()
     assert form["grouped"].as_widget().count("<optgroup") == 2
     assert form["text"].as_widget().startswith('<input type="text" name="text" value="x"')
+    assert form["plain"].label_tag().startswith('<label for="id_plain">Plain')
     with pytest.raises(AssertionError, match="radio"):
         form["radio"].as_widget()  # radios still go through their templates
