@@ -2,7 +2,7 @@
 
 Django draws each widget from a template, and a select from one template per option: a category
 list of 50 choices costs about 3 ms, a filter form 7 ms, on every page that shows one; each
-field's label is two more templates (a profile form's labels took 5 ms). The selects, the plain
+field's label is two more templates (about 1 ms of /me/profile/'s 12). The selects, the plain
 inputs and the labels are drawn here instead, byte for byte as Django's templates draw them
 (tests/core/test_form_renderer.py compares the two on every kind of choice). The template text
 each drawing copies is checked when the renderer first draws: should a Django upgrade change one
