@@ -50,12 +50,10 @@ _SOURCES = {
         '{% include "django/forms/widgets/attrs.html" %}>\n'
     ),
 }
-# The label of a field (BoundField.label_tag and legend_tag), under django/forms/.
+# The label of a field (BoundField.label_tag and legend_tag), under django/forms/; its attrs.html is
+# the widgets' one, over `attrs` instead of `widget.attrs` (drawn by the same _attrs).
 _FORM_SOURCES = {
-    "attrs.html": (
-        "{% for name, value in attrs.items %}{% if value is not False %} {{ name }}"
-        "{% if value is not True %}=\"{{ value|stringformat:'s' }}\"{% endif %}{% endif %}{% endfor %}"
-    ),
+    "attrs.html": _SOURCES["attrs.html"].replace("widget.attrs.items", "attrs.items"),
     "label.html": (
         "{% if use_tag %}<{{ tag }}{% include 'django/forms/attrs.html' %}>{{ label }}</{{ tag }}>"
         "{% else %}{{ label }}{% endif %}\n"
