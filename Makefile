@@ -28,11 +28,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The suite in this one process by default. TEST_PROCESSES=auto spreads it over one process per core
-# (at most 4), each with its own test database, files and Redis database (config/suite.py); not the
-# default yet: the sealer waits for every transaction of the PostgreSQL cluster, other test databases'
-# included, and two sealing tests then failed once in four runs.
-TEST_PROCESSES ?= 0
+# The suite in one process per core (at most 4), each with its own test database, files and Redis
+# database (config/suite.py). TEST_PROCESSES=0 keeps it in this one process (for a debugger, or -x).
+TEST_PROCESSES ?= auto
 test: setup lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(TEST_PROCESSES) --maxprocesses 4 --dist worksteal

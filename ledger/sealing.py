@@ -225,41 +225,60 @@ def _range_to_seal(last_sealed: int, cutoff: datetime, max_transactions: int) ->
     return nth[0] if nth else ids.last()
 
 
+# The transactions writing in this database now: each backend that holds a transaction id (a
+# posting has one from its first insert until it ends), and each prepared transaction.
+# pg_stat_activity shows backend_xid to every role. Another database's transactions on the same
+# cluster are not ours to wait for.
+_WRITERS_IN_THIS_DATABASE = """
+    SELECT pid::text || '/' || backend_xid::text FROM pg_stat_activity
+     WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+    UNION ALL
+    SELECT 'prepared/' || transaction::text || '/' || gid FROM pg_prepared_xacts
+     WHERE database = current_database()
+"""
+
+
+def _writers_in_this_database(cursor) -> set[str]:
+    # Within a transaction PostgreSQL reads the backends' status once and keeps that copy: drop it.
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute(_WRITERS_IN_THIS_DATABASE)
+    return {row[0] for row in cursor.fetchall()}
+
+
 def _in_flight_writers_finished(timeout: float) -> bool:
-    """PostgreSQL: wait until every transaction writing now has committed or rolled back.
+    """PostgreSQL: wait until every transaction writing in this database now has ended.
 
     A posting takes its id when it inserts, then commits a little later: an id below the end of
     the range may belong to a posting still in flight while a higher one has already committed.
-    Such a posting had written its row, so it has a transaction id and appears in the snapshot
-    taken after the end was chosen; once all of those have finished, every id up to the end is
-    either committed (and read by the next statement) or gone for good. False if one of them is
-    still running after `timeout` seconds: seal nothing this time, the next run tries again.
+    Such a posting has written its row, so it holds a transaction id, and its backend shows it in
+    pg_stat_activity until it ends. Once every writer seen after the end was chosen has ended
+    (a backend's pair of pid and transaction id gone), every id up to the end is either committed
+    (and read by the next statement) or gone for good. Only this database's writers count: a long
+    transaction in another database of the cluster does not postpone the seal. (A snapshot's list
+    of running transactions would not do: it holds the whole cluster's, and leaves out those that
+    took their id after the last one to end.) False if one of them is still running after
+    `timeout` seconds: seal nothing this time, the next run tries again.
     """
     if connection.vendor != "postgresql":
         return True  # SQLite: this sealer holds the database's only write lock (BEGIN IMMEDIATE)
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT array_agg(xid::text) FROM pg_snapshot_xip(pg_current_snapshot()) AS xid "
-            "WHERE xid IS DISTINCT FROM pg_current_xact_id_if_assigned()"
-        )
-        running = cursor.fetchone()[0] or []
+        running = _writers_in_this_database(cursor)
         while running:
-            cursor.execute(
-                "SELECT array_agg(xid::text) FROM unnest(%s::xid8[]) AS xid WHERE pg_xact_status(xid) = 'in progress'",
-                [running],
-            )
-            running = cursor.fetchone()[0] or []
-            if running and time.monotonic() >= deadline:
+            if time.monotonic() >= deadline:
                 logger.warning(
-                    "sealing postponed: %d transaction(s) still writing after %.0f s (ids %s); the next run retries",
+                    "sealing postponed: %d transaction(s) still writing after %.0f s (backend/xid %s); "
+                    "the next run retries",
                     len(running),
                     timeout,
-                    ", ".join(running[:5]),
+                    ", ".join(sorted(running)[:5]),
                 )
                 return False
-            if running:
-                time.sleep(0.02)
+            time.sleep(0.02)
+            # A writer that ended is gone. One that began since is not waited for: a posting takes
+            # its transaction id with its first lock, before its ids, so its ids are past the end.
+            running &= _writers_in_this_database(cursor)
     return True
 
 

@@ -408,3 +408,62 @@ def test_a_sealer_waits_for_a_posting_in_flight_then_seals_it_or_its_gap(make_me
     assert seal.transaction_count == Transaction.objects.count() == (5 if commit else 4)
     assert Transaction.objects.filter(pk=in_flight.transaction.pk).exists() is commit
     assert verify_ledger().ok
+
+
+class OpenWriter:
+    """A transaction holding a transaction id, left open on its own connection to `dbname`."""
+
+    def __init__(self, dbname: str) -> None:
+        import psycopg
+
+        params = connection.settings_dict
+        self.connection = psycopg.connect(
+            host=params["HOST"] or None,
+            port=params["PORT"] or None,
+            user=params["USER"],
+            password=params["PASSWORD"] or None,
+            dbname=dbname,
+        )
+        # pg_current_xact_id() gives the transaction an id, as a posting's first lock or insert does.
+        self.xid = self.connection.execute("SELECT pg_current_xact_id()::text").fetchone()[0]
+
+    def __enter__(self) -> OpenWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_long_transaction_in_another_database_of_the_cluster_does_not_postpone_the_seal(make_member, caplog):
+    with OpenWriter("postgres") as elsewhere:
+        # Postings committed after it: its id is below the newest one to end, so the cluster's snapshot lists it.
+        ledger = small_ledger(make_member)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_snapshot_xip(pg_current_snapshot())::text")
+            assert elsewhere.xid in {row[0] for row in cursor.fetchall()}
+
+        with caplog.at_level(logging.WARNING, logger="bocage.sealing"):
+            seal = seal_pending(now=later(), wait_seconds=0)
+
+    assert seal is not None and seal.last_transaction_id == ledger.transactions[-1].pk
+    assert caplog.records == []
+    assert verify_ledger().ok
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_in_this_database_that_took_its_id_after_the_last_commit_still_postpones_the_seal(make_member, caplog):
+    ledger = small_ledger(make_member)
+    with OpenWriter(connection.settings_dict["NAME"]):
+        # Nothing ended after it took its id, so a snapshot's list of running transactions leaves it
+        # out (it is past the snapshot's xmax): the sealer must see it all the same.
+        with caplog.at_level(logging.WARNING, logger="bocage.sealing"):
+            assert seal_pending(now=later(), wait_seconds=0) is None
+        assert not Seal.objects.exists()
+        assert [record.getMessage().split(":")[0] for record in caplog.records] == ["sealing postponed"]
+
+    seal = seal_pending(now=later(), wait_seconds=0)
+    assert seal is not None and seal.last_transaction_id == ledger.transactions[-1].pk
