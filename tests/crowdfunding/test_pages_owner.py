@@ -342,3 +342,34 @@ def test_a_campaign_not_yet_submitted_cannot_be_backed_or_matched(db, owner, mak
     assert client.post(f"/campaigns/{campaign.pk}/pools/new/", {"ratio": "1", "total_cap": "5"}).status_code == 404
     assert client.post(f"/campaigns/{campaign.pk}/back/", {"amount": "5"}).status_code == 404
     assert MatchingPool.objects.count() == 0
+
+
+def test_the_dashboard_pages_the_backers_rewards_first_by_reward_then_the_others(db, owner, make_member, monkeypatch):
+    from crowdfunding.views import dashboard
+
+    monkeypatch.setattr(dashboard, "BACKERS_PER_PAGE", 2)
+    campaign = live_campaign(owner, tiers=TIERS, goal="500")
+    pledges = {}
+    workshop, bag = "Atelier découverte", "Sac en toile"
+    for name, reward in (("b1", None), ("b2", workshop), ("b3", bag), ("b4", workshop), ("b5", None)):
+        backer = make_member(username=name, display_name=name.upper())
+        give_ach(backer, "100")
+        pledges[name] = pledge_create(
+            campaign=campaign,
+            backer=backer,
+            amount=Money("50", "ACH"),
+            tier=tier(campaign, reward) if reward else None,
+            anonymous=False,
+            actor=backer.user,
+        )
+    client = browse(owner.user)
+
+    def rows(number: int) -> list[int]:
+        page = html(client.get(f"/campaigns/{campaign.pk}/dashboard/?page={number}"))
+        table = page.split('data-testid="backers-table"')[1].split("</table>")[0]
+        return [int(chunk.split('"')[0]) for chunk in table.split('data-pledge="')[1:]]
+
+    # The first tier (the canvas bag), then the second, then the pledges without a reward; by id within each.
+    expected = [pledges[name].pk for name in ("b3", "b2", "b4", "b1", "b5")]
+    assert [rows(1), rows(2), rows(3)] == [expected[:2], expected[2:4], expected[4:]]
+    assert rows(9) == expected[4:]  # past the end: the last page

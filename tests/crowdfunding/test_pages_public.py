@@ -248,3 +248,21 @@ def test_my_campaigns_and_pledges_explain_each_pledge(db, owner, backer):
     owner_page = html(browse(owner.user).get("/campaigns/mine/"))
     assert owner_page.count('class="card cf-card"') == 3
     assert browse().get("/campaigns/mine/").status_code == 302  # log in first
+
+
+def test_the_campaign_page_shows_the_newest_backers_and_counts_the_others(db, owner, make_member, monkeypatch):
+    from crowdfunding.views import campaigns
+
+    monkeypatch.setattr(campaigns, "PUBLIC_BACKERS_SHOWN", 2)
+    campaign = live_campaign(owner, goal="500")
+    for name in ("Alice Aubert", "Bruno Blanc", "Chloé Caron"):
+        backer = make_member(display_name=name)
+        backer.show_name_as_backer = True  # names are private by default: these chose to show theirs
+        backer.save(update_fields=["show_name_as_backer"])
+        give_ach(backer, "20")
+        back(backer, campaign, "10")
+
+    page = html(browse().get(f"/campaigns/{campaign.pk}/"))
+    backers = page.split('data-testid="backers"')[1].split("</ul>")[0]
+    assert [line.split("<")[0] for line in backers.split("<li>")[1:]] == ["Chloé Caron", "Bruno Blanc"]
+    assert "and 1 more" in page and "3 backers" in page
