@@ -1,4 +1,5 @@
-"""POST /api/transfers/ through gunicorn on a loopback port, driven by a concurrent load generator.
+"""POST /api/transfers/ and logged-in pages through gunicorn on a loopback port, driven by a
+concurrent load generator.
 
 The server runs the production settings (DEBUG off, so no query log) against the bench database,
 with gthread workers (sync workers close the connection after each response; gthread keeps it
@@ -6,10 +7,13 @@ alive, as a proxy in front would) and persistent database connections. The throt
 sensitive writes is raised for the run and the cache is per process, so neither Redis nor the
 real counters are touched. Requests carry `X-Forwarded-Proto: https`, as from the TLS proxy.
 
-Two measures: the highest rate (closed loop: every connection sends its next request as soon as
-the previous answer arrives), then latency at half that rate with an open-loop paced generator
-(each request has a scheduled time; its latency counts from that time, so a stalled server
-cannot hide its queue: no coordinated omission).
+Two measures, for the transfers and for the pages alike: the highest rate (closed loop: every
+connection sends its next request as soon as the previous answer arrives), then latency at half
+that rate with an open-loop paced generator (each request has a scheduled time; its latency
+counts from that time, so a stalled server cannot hide its queue: no coordinated omission). In
+the closed loop every request waits for those of the other connections: its latency is about
+connections / rate whatever the code does, so it says how much the machine serves, the paced
+run how long a request takes on a busy but not saturated server.
 """
 
 from __future__ import annotations
@@ -290,20 +294,36 @@ class PageSpec:
     targets: list[tuple[str, str, str]]  # (label, path, session cookie header value)
     seconds: float
     connections: int  # per generator process
+    rate: float = 0.0  # open loop: pages/s over all clients; 0 = closed loop
 
 
 def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> None:
-    """`spec.connections` threads; each walks the pages in turn from its own starting point."""
+    """`spec.connections` threads; each walks the pages in turn from its own starting point, as
+    fast as answers come (closed loop) or at its share of `spec.rate`, each page's latency counted
+    from its scheduled time (open loop, as the transfers' paced run)."""
+    total_threads = spec.connections * GENERATOR_PROCESSES
 
     def sender(slot: int, started: float, deadline: float, tally: _Tally) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
         position = slot
+        sequence = 0
         # The first client of the first process goes round every page at least once, however short the run.
         rounds = len(spec.targets) if slot == 0 else 1
-        while time.monotonic() < deadline or position - slot < rounds:
+        while True:
+            if spec.rate:
+                scheduled = started + (sequence * total_threads + slot) / spec.rate
+                sequence += 1
+                if scheduled >= deadline and position - slot >= rounds:
+                    break
+                pause = scheduled - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+            else:
+                scheduled = time.monotonic()
+                if scheduled >= deadline and position - slot >= rounds:
+                    break
             label, path, cookie = spec.targets[position % len(spec.targets)]
             position += 1
-            sent = time.monotonic()
             try:
                 conn.request(
                     "GET",
@@ -317,13 +337,14 @@ def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> N
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
                 status = 0
-            tally.add(label, time.monotonic() - sent, status)
+            tally.add(label, time.monotonic() - scheduled, status)
 
     _run_senders(spec, index, barrier, results, sender)
 
 
 def drive_pages(spec: PageSpec) -> dict[str, Any]:
-    """Closed loop, `connections × 2` clients over the pages; p50/p99 per page (milliseconds)."""
+    """`connections × 2` clients over the pages, closed loop or paced (`spec.rate`); p50/p99 per page
+    (milliseconds)."""
     reports = _generate(_page_generator, spec)
     pages: dict[str, Any] = {}
     total = 0
@@ -342,5 +363,6 @@ def drive_pages(spec: PageSpec) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "requests": total,
         "per_second": round(total / seconds, 1) if seconds else 0.0,
+        "target_rate": spec.rate or None,
         "pages": pages,
     }

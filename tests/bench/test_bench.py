@@ -423,3 +423,78 @@ def test_the_quick_territory_builds_exactly_what_was_asked_and_judges_every_job(
     assert set(report["transfers"]["max"]["statuses"]) == {"201"}
     assert len(report["meta"]["load_average_start"]) == len(report["meta"]["load_average_end"]) == 3
     assert not (tmp_path / "ledger_bench.sqlite3").exists()
+
+
+class _PageServer:
+    """A loopback HTTP server answering 200 to every GET, counting the paths it was asked for."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        asked: list[str] = []
+        self.asked = asked
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as gunicorn's gthread workers
+
+            def do_GET(self) -> None:  # the stdlib's name
+                asked.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _PageServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_paced_page_run_asks_for_each_scheduled_page_once_and_counts_from_its_schedule():
+    from bench.http import PageSpec, drive_pages
+
+    targets = [("a", "/a/", "sessionid=x"), ("b", "/b/", "sessionid=y")]
+    with _PageServer() as server:
+        paced = drive_pages(PageSpec(port=server.port, targets=targets, seconds=0.5, connections=2, rate=40))
+
+    # 40 pages/s for half a second over 4 clients (2 processes × 2): 20 scheduled times, whatever the
+    # server's speed; each client walks the pages in turn from its own starting point.
+    assert sorted(server.asked) == ["/a/"] * 10 + ["/b/"] * 10
+    assert (paced["clients"], paced["requests"], paced["target_rate"]) == (4, 20, 40)
+    assert {label: page["statuses"] for label, page in paced["pages"].items()} == {"a": {"200": 10}, "b": {"200": 10}}
+    assert all(page["p50_ms"] <= page["p99_ms"] for page in paced["pages"].values())
+
+
+def test_the_territory_report_shows_the_paced_pages_beside_the_closed_loop():
+    from bench import report
+
+    def page_run(per_second: float, p99: float, rate: float | None) -> dict:
+        page = {"requests": 10, "statuses": {"200": 10}, "p50_ms": p99 / 2, "p99_ms": p99}
+        return {"clients": 8, "per_second": per_second, "target_rate": rate, "pages": {"dashboard (member)": page}}
+
+    results = {
+        "territory": {"counts": {"members": 1}},
+        "pages": {
+            "queries": {"dashboard (member)": {"status": 200, "queries": 9}},
+            "http": page_run(80.0, 120.0, None),
+            "half": page_run(40.0, 30.0, 40.0),
+        },
+    }
+    [verdict] = [v for v in report.territory_verdicts(results) if v.name == "dashboard (member)"]
+    assert (verdict.measured, verdict.passed) == ("p50 60.0 ms, p99 120.0 ms; at half rate p99 30.0 ms", False)
+    table = "\n".join(report.territory_table(results))
+    assert "pages: 8 clients, closed loop 80 pages/s, paced at 40/s" in table
+    [row] = [line for line in table.splitlines() if line.startswith("dashboard (member) ")][:1]
+    assert row.split()[2:] == ["60.0", "120.0", "15.0", "30.0", "9"]

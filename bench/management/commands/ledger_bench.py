@@ -35,6 +35,7 @@ FULL = {
     "batch_calls": 20,
     "http_seconds": 15.0,
     "http_workers": 4,
+    "http_threads": 2,
     "http_connections": 8,
     "read_sizes": "100,10000,1000000",
     "verify_sizes": "100000,1000000",
@@ -48,6 +49,7 @@ QUICK = {
     "batch_calls": 2,
     "http_seconds": 2.0,
     "http_workers": 2,
+    "http_threads": 2,
     "http_connections": 2,
     "read_sizes": "10,100,1000",
     "verify_sizes": "1500,3000",
@@ -118,6 +120,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-calls", type=int)
         parser.add_argument("--http-seconds", type=float)
         parser.add_argument("--http-workers", type=int, help="gunicorn workers (default 4).")
+        parser.add_argument("--http-threads", type=int, help="Threads of each gunicorn worker (gthread; default 2).")
         parser.add_argument("--http-connections", type=int, help="Keep-alive connections per generator process.")
         parser.add_argument("--read-sizes", help="Entries of the read accounts, e.g. 100,10000,1000000.")
         parser.add_argument("--verify-sizes", help="Ledger sizes (transactions) at which verify_ledger runs.")
@@ -150,6 +153,7 @@ class Command(BaseCommand):
             sizes = dict(territory_mod.QUICK if options["quick"] else territory_mod.FULL)
             sizes["http_seconds"] = QUICK["http_seconds"] if options["quick"] else FULL["http_seconds"]
             sizes["http_workers"] = FULL["http_workers"]
+            sizes["http_threads"] = FULL["http_threads"]
             sizes["http_connections"] = FULL["http_connections"]
         else:
             sizes = dict(QUICK if options["quick"] else FULL)
@@ -338,15 +342,15 @@ class Command(BaseCommand):
         return settle
 
     def _http(self, population: Any, sizes: dict[str, Any]) -> dict[str, Any]:
-        http_workers = int(sizes["http_workers"])
-        self.say(f"HTTP: gunicorn with {http_workers} workers")
+        http_workers, threads = int(sizes["http_workers"]), int(sizes["http_threads"])
+        self.say(f"HTTP: gunicorn with {http_workers} workers × {threads} threads")
         connections.close_all()
         log_dir = Path(settings.BASE_DIR) / "var" / "bench"
         profile_dir = log_dir / f"profile-{os.getpid()}"
         profiled = getattr(self, "profile_http", False)
         server = Server(
             workers=http_workers,
-            threads=2,
+            threads=threads,
             log_dir=log_dir,
             app="bench.profiled_wsgi:application" if profiled else "config.wsgi:application",
             extra_env={"BOCAGE_BENCH_PROFILE_DIR": str(profile_dir)} if profiled else None,
@@ -367,7 +371,7 @@ class Command(BaseCommand):
         finally:
             server.stop()
         out = {
-            "server": {"workers": http_workers, "worker_class": "gthread", "threads": 2},
+            "server": {"workers": http_workers, "worker_class": "gthread", "threads": threads},
             "max": maximum,
             "half": half,
         }
@@ -454,6 +458,8 @@ class Command(BaseCommand):
             results["search"] = territory_mod.search_timings(repeat=int(sizes["search_repeat"]))
         pages = [] if "pages" in skip else territory_mod.territory_pages(built)
         served = self._serve(pages, sizes, transfers="transfers" not in skip, quick=quick)
+        if served["settled"]:
+            notes.append(served["settled"])
         if pages:
             results["pages"] = served["pages"]
         if "transfers" not in skip:
@@ -478,8 +484,8 @@ class Command(BaseCommand):
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
         notes.append(
             "Pages: closed loop, each client asks for the pages in turn with its role's session cookie; gunicorn "
-            f"{sizes['http_workers']} gthread workers × 2 threads, DEBUG off, the second factor not asked "
-            "(BOCAGE_OTP_REQUIRED=false: the sessions are made by force_login)."
+            f"{sizes['http_workers']} gthread workers × {sizes['http_threads']} threads, DEBUG off, the second "
+            "factor not asked (BOCAGE_OTP_REQUIRED=false: the sessions are made by force_login)."
         )
         notes.append("Timings are of this machine at this moment: see the load averages at start and end.")
         return results
@@ -506,7 +512,7 @@ class Command(BaseCommand):
         self, pages: list[territory_mod.Page], sizes: dict[str, Any], *, transfers: bool, quick: bool
     ) -> dict[str, Any]:
         """The pages (8 clients) and POST /api/transfers/ through one gunicorn on the bench database."""
-        out: dict[str, Any] = {"pages": None, "transfers": None}
+        out: dict[str, Any] = {"pages": None, "transfers": None, "settled": None}
         if not pages and not transfers:
             return out
         targets: list[tuple[str, str, str]] = []
@@ -518,12 +524,14 @@ class Command(BaseCommand):
             name = settings.SESSION_COOKIE_NAME
             targets = [(page.label, page.path, f"{name}={cookies[page.user_id]}") for page in pages]
         population = populate(accounts=int(sizes["transfer_accounts"]), read_sizes=[]) if transfers else None
+        out["settled"] = self._settle_database()
         http_workers = 2 if quick else int(sizes["http_workers"])
-        self.say(f"gunicorn with {http_workers} workers: pages and POST /api/transfers/")
+        threads = int(sizes["http_threads"])
+        self.say(f"gunicorn with {http_workers} workers × {threads} threads: pages and POST /api/transfers/")
         connections.close_all()
         server = Server(
             workers=http_workers,
-            threads=2,
+            threads=threads,
             log_dir=Path(settings.BASE_DIR) / "var" / "bench",
             extra_env={"BOCAGE_OTP_REQUIRED": "false"},
         )
@@ -534,10 +542,15 @@ class Command(BaseCommand):
                 if not quick:
                     drive_pages(spec)  # warm the workers
                 self.say(f"pages: {len(targets)} pages, 8 clients, {seconds:.0f} s")
-                out["pages"] = {
-                    "queries": queries,
-                    "http": drive_pages(PageSpec(**{**spec.__dict__, "seconds": seconds})),
-                }
+                closed = drive_pages(PageSpec(**{**spec.__dict__, "seconds": seconds}))
+                # The same clients paced at half the closed loop's rate: the latency of a server that is
+                # busy but not saturated (in a closed loop a page waits for the 7 others: 8 / rate).
+                half = None
+                if not quick:
+                    rate = max(closed["per_second"] / 2, 1.0)
+                    self.say(f"pages: {closed['per_second']:.0f}/s closed loop; now paced at {rate:.0f}/s")
+                    half = drive_pages(PageSpec(**{**spec.__dict__, "seconds": seconds, "rate": rate}))
+                out["pages"] = {"queries": queries, "http": closed, "half": half}
             if population is not None:
                 spec_post = HttpSpec(
                     port=server.port,
@@ -554,13 +567,28 @@ class Command(BaseCommand):
                 if not quick:
                     half = drive(HttpSpec(**{**spec_post.__dict__, "rate": max(maximum["per_second"] / 2, 1.0)}))
                 out["transfers"] = {
-                    "server": {"workers": http_workers, "worker_class": "gthread", "threads": 2},
+                    "server": {"workers": http_workers, "worker_class": "gthread", "threads": threads},
                     "max": maximum,
                     "half": half,
                 }
         finally:
             server.stop()
         return out
+
+    def _settle_database(self) -> str | None:
+        """Before the pages and the API are served: VACUUM ANALYZE the whole database and CHECKPOINT,
+        so that neither autovacuum nor the checkpoint after a bulk load (a million transactions,
+        100,000 bookings) runs during the timed requests. What was done, for the JSON's notes."""
+        if connection.vendor != "postgresql":
+            return None
+        self.say("VACUUM ANALYZE and CHECKPOINT before serving")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+            try:
+                cursor.execute("CHECKPOINT")
+            except DatabaseError:
+                return "Served after VACUUM ANALYZE; CHECKPOINT refused (not superuser nor pg_checkpoint)."
+        return "Served after VACUUM ANALYZE of the whole database and a CHECKPOINT."
 
     def _demo_pages(self, bench: database.BenchDatabase, sizes: dict[str, Any], quick: bool) -> dict[str, Any]:
         """The same pages on the demo community, in the bench database made anew."""
@@ -573,4 +601,4 @@ class Command(BaseCommand):
         seeded = round(time.monotonic() - started, 1)
         pages = territory_mod.demo_pages()
         served = self._serve(pages, sizes, transfers=False, quick=quick)
-        return {**served["pages"], "seed_seconds": seeded}
+        return {**served["pages"], "seed_seconds": seeded, "settled": served["settled"]}
