@@ -196,6 +196,18 @@ def _run_senders(spec: Any, index: int, barrier: Any, results: Any, sender: Send
     results.put((tally.latencies, tally.statuses, time.monotonic() - started))
 
 
+def _due(rate: float, started: float, turn: int) -> float:
+    """When request number `turn` of the run (all senders' requests interleaved) is due: now in a
+    closed loop (rate 0), else at its place in the open loop's schedule."""
+    return started + turn / rate if rate else time.monotonic()
+
+
+def _wait_until(moment: float) -> None:
+    pause = moment - time.monotonic()
+    if pause > 0:
+        time.sleep(pause)
+
+
 def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
     """One generator process: `spec.connections` threads, each with its own keep-alive connection."""
     total_threads = spec.connections * GENERATOR_PROCESSES
@@ -205,18 +217,11 @@ def _generator(spec: HttpSpec, index: int, barrier: Any, results: Any) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", spec.port, timeout=30)
         sequence = 0
         while True:
-            if spec.rate:
-                scheduled = started + (sequence * total_threads + slot) / spec.rate
-                sequence += 1
-                if scheduled >= deadline:
-                    break
-                pause = scheduled - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
-            else:
-                scheduled = time.monotonic()
-                if scheduled >= deadline:
-                    break
+            scheduled = _due(spec.rate, started, sequence * total_threads + slot)
+            sequence += 1
+            if scheduled >= deadline:
+                break
+            _wait_until(scheduled)
             try:
                 status = _post(conn, spec, rng)
             except (OSError, http.client.HTTPException):
@@ -310,18 +315,11 @@ def _page_generator(spec: PageSpec, index: int, barrier: Any, results: Any) -> N
         # The first client of the first process goes round every page at least once, however short the run.
         rounds = len(spec.targets) if slot == 0 else 1
         while True:
-            if spec.rate:
-                scheduled = started + (sequence * total_threads + slot) / spec.rate
-                sequence += 1
-                if scheduled >= deadline and position - slot >= rounds:
-                    break
-                pause = scheduled - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
-            else:
-                scheduled = time.monotonic()
-                if scheduled >= deadline and position - slot >= rounds:
-                    break
+            scheduled = _due(spec.rate, started, sequence * total_threads + slot)
+            sequence += 1
+            if scheduled >= deadline and position - slot >= rounds:
+                break
+            _wait_until(scheduled)
             label, path, cookie = spec.targets[position % len(spec.targets)]
             position += 1
             try:
