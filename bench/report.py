@@ -306,11 +306,10 @@ def territory_verdicts(results: dict[str, Any]) -> list[Verdict]:
         for label, page in run["http"]["pages"].items():
             ok = set(page["statuses"]) == {"200"}
             p99 = page["p99_ms"]
+            shown = f"p50 {_ms(page['p50_ms'])}, p99 {_ms(p99)}"
             paced = half.get(label)
             if paced is not None:
                 ok = ok and set(paced["statuses"]) == {"200"}
-            shown = f"p50 {_ms(page['p50_ms'])}, p99 {_ms(p99)}"
-            if paced is not None:
                 shown += f"; at half rate p99 {_ms(paced['p99_ms'])}"
             out.append(
                 Verdict(

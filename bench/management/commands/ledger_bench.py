@@ -73,6 +73,26 @@ def hordak_python(options: dict[str, Any]) -> str | None:
     return options.get("hordak_python") or os.environ.get(HORDAK_PYTHON_ENV) or None
 
 
+def _vacuum_and_checkpoint(tables: str = "", *, checkpoint: bool = True) -> bool:
+    """PostgreSQL: VACUUM ANALYZE `tables` (the whole database if none), then CHECKPOINT unless told
+    not to, as pgbench does before a run. Whether a CHECKPOINT was made: False if not asked or
+    refused (neither superuser nor pg_checkpoint)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {tables}".strip())
+        if not checkpoint:
+            return False
+        try:
+            cursor.execute("CHECKPOINT")
+        except DatabaseError:
+            return False
+    return True
+
+
+def _half_rate(run: dict[str, Any]) -> float:
+    """The paced run's rate: half the closed loop's, at least one request a second."""
+    return max(run["per_second"] / 2, 1.0)
+
+
 class Command(BaseCommand):
     help = (
         "Benchmark the ledger in a separate database (<name>_bench): the psycopg floor, transfer_create with 1 "
@@ -327,16 +347,11 @@ class Command(BaseCommand):
         state = {"checkpoint": True}
 
         def settle() -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "VACUUM ANALYZE ledger_account, ledger_entry, ledger_transaction, ledger_hold, members_member"
-                )
-                if state["checkpoint"]:
-                    try:
-                        cursor.execute("CHECKPOINT")
-                    except DatabaseError:
-                        state["checkpoint"] = False
-                        notes.append("CHECKPOINT refused (not superuser nor pg_checkpoint): runs may include one.")
+            tables = "ledger_account, ledger_entry, ledger_transaction, ledger_hold, members_member"
+            done = _vacuum_and_checkpoint(tables, checkpoint=state["checkpoint"])
+            if state["checkpoint"] and not done:
+                state["checkpoint"] = False
+                notes.append("CHECKPOINT refused (not superuser nor pg_checkpoint): runs may include one.")
 
         notes.append("Each posting workload starts after VACUUM ANALYZE of the ledger tables and a CHECKPOINT.")
         return settle
@@ -365,7 +380,7 @@ class Command(BaseCommand):
             )
             drive(HttpSpec(**{**spec.__dict__, "seconds": min(2.0, spec.seconds)}))  # warm the workers
             maximum = drive(spec)
-            half_rate = max(maximum["per_second"] / 2, 1.0)
+            half_rate = _half_rate(maximum)
             self.say(f"HTTP: {maximum['per_second']:.0f}/s closed loop; now paced at {half_rate:.0f}/s")
             half = drive(HttpSpec(**{**spec.__dict__, "rate": half_rate}))
         finally:
@@ -547,7 +562,7 @@ class Command(BaseCommand):
                 # busy but not saturated (in a closed loop a page waits for the 7 others: 8 / rate).
                 half = None
                 if not quick:
-                    rate = max(closed["per_second"] / 2, 1.0)
+                    rate = _half_rate(closed)
                     self.say(f"pages: {closed['per_second']:.0f}/s closed loop; now paced at {rate:.0f}/s")
                     half = drive_pages(PageSpec(**{**spec.__dict__, "seconds": seconds, "rate": rate}))
                 out["pages"] = {"queries": queries, "http": closed, "half": half}
@@ -565,7 +580,7 @@ class Command(BaseCommand):
                 self.say(f"POST /api/transfers/: {maximum['per_second']:.0f}/s")
                 half = None
                 if not quick:
-                    half = drive(HttpSpec(**{**spec_post.__dict__, "rate": max(maximum["per_second"] / 2, 1.0)}))
+                    half = drive(HttpSpec(**{**spec_post.__dict__, "rate": _half_rate(maximum)}))
                 out["transfers"] = {
                     "server": {"workers": http_workers, "worker_class": "gthread", "threads": threads},
                     "max": maximum,
@@ -582,12 +597,8 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             return None
         self.say("VACUUM ANALYZE and CHECKPOINT before serving")
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-            try:
-                cursor.execute("CHECKPOINT")
-            except DatabaseError:
-                return "Served after VACUUM ANALYZE; CHECKPOINT refused (not superuser nor pg_checkpoint)."
+        if not _vacuum_and_checkpoint():
+            return "Served after VACUUM ANALYZE; CHECKPOINT refused (not superuser nor pg_checkpoint)."
         return "Served after VACUUM ANALYZE of the whole database and a CHECKPOINT."
 
     def _demo_pages(self, bench: database.BenchDatabase, sizes: dict[str, Any], quick: bool) -> dict[str, Any]:
