@@ -9,6 +9,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from babel.numbers import format_decimal
 from django import forms
 from django.template import Context, Template
 from django.utils import translation
@@ -221,6 +222,22 @@ def test_numbers_follow_the_readers_language():
         assert get_unit("HRS").format(150) == "1 h 30 min"
         assert get_unit("HRS").format(200) == "2 h"
     assert get_unit("ACH").format(123450, language="en") == "1,234.50 ACH"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_numbers_are_written_as_babels_format_decimal_writes_them(language):
+    """format_number keeps Babel's locale and parsed pattern between calls: the text is still
+    exactly what format_decimal writes, for every size, sign, rounding and decimals."""
+    locale = {"fr": "fr_FR", "en": "en_GB"}[language]
+    values = ["0", "0.004", "0.005", "1", "12.3", "999.995", "1000", "1234567.891", "-0.5", "-98765.4321"]
+    for decimals in (0, 1, 2, 3):
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        for text in values:
+            value = Decimal(text)
+            expected = format_decimal(abs(value), format=pattern, locale=locale, decimal_quantization=True)
+            with translation.override(language):
+                assert format_number(value, decimals) == (f"−{expected}" if value < 0 else expected)
+            assert format_number(value, decimals, language=language) == (f"−{expected}" if value < 0 else expected)
 
 
 def test_an_english_duration_is_read_back_by_the_parser():

@@ -149,3 +149,39 @@ def test_the_number_of_queries_does_not_grow_with_the_results(client, alice, mak
     page_few, api_few = queries(page), queries(listed)
     _listings_by_many(make_member, 12)
     assert (queries(page), queries(listed)) == (page_few, api_few)
+
+
+def _card(page: str, title: str) -> str:
+    return (
+        page.split(f">{title}</a>", 1)[0].rsplit('<li class="card listing"', 1)[1]
+        + page.split(f">{title}</a>", 1)[1].split("</li>", 1)[0]
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_each_card_shows_the_category_path_and_the_price_in_the_readers_language(client, alice, language):
+    """The category and price filters (exchange.templatetags.listing_format) on the search, the
+    author's list and the listing's own page: `Parent › Child`, the amount, « À convenir »."""
+    child = category()
+    assert child.parent is not None
+    priced = publish(alice, title="Vélo réparé")
+    agreed = publish(alice, title="Vélo à voir", price=None)
+    logged_in(client, alice.user)
+    path = f"{child.parent.name(language)} › {child.name(language)}"
+    price = f"12{',' if language == 'fr' else '.'}50 GRN"
+    to_agree = "À convenir" if language == "fr" else "To be agreed"
+    headers = {"accept-language": language}
+
+    search = client.get("/marketplace/", headers=headers).content.decode()
+    assert path in _card(search, "Vélo réparé")
+    assert f"<strong>{price}</strong>" in _card(search, "Vélo réparé")
+    assert f"<strong>{to_agree}</strong>" in _card(search, "Vélo à voir")
+
+    mine = client.get("/marketplace/mine/", headers=headers).content.decode()
+    assert price in mine and to_agree in mine
+
+    detail = client.get(f"/marketplace/{priced.pk}/", headers=headers).content.decode()
+    assert path in detail
+    assert f'data-testid="listing-price">{price}</strong>' in detail
+    detail = client.get(f"/marketplace/{agreed.pk}/", headers=headers).content.decode()
+    assert f'data-testid="listing-price">{to_agree}</strong>' in detail
