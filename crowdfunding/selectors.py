@@ -311,7 +311,14 @@ def active_pledge_of(*, user: RequestUser, campaign: Campaign) -> Pledge | None:
     member_id = _member_id(user)
     if member_id is None:
         return None
-    return Pledge.objects.filter(campaign=campaign, backer_id=member_id, status=Pledge.Status.ACTIVE).first()
+    pledge = (
+        Pledge.objects.select_related("tier")
+        .filter(campaign=campaign, backer_id=member_id, status=Pledge.Status.ACTIVE)
+        .first()
+    )
+    if pledge is not None:
+        pledge.campaign = campaign  # the page explains it by its campaign: not read a second time
+    return pledge
 
 
 def active_pool(campaign: Campaign) -> MatchingPool | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from djmoney.money import Money
 
 from crowdfunding.models import Campaign, MatchingPool
@@ -182,6 +184,20 @@ def test_the_backer_sees_the_own_pledge_with_change_and_withdraw(db, owner, back
     assert "25.00 ACH" in mine and "taken only if the campaign succeeds" in mine
     assert f'name="pledge" value="{pledge.pk}"' in mine and 'id="withdraw-pledge"' in mine
     assert 'id="back-project"' not in page  # one pledge per backer: change it instead
+
+
+def test_the_own_pledge_is_explained_without_reading_its_campaign_or_reward_again(db, owner, backer):
+    campaign = live_campaign(owner, tiers=[{"title": "Un sac de légumes", "minimum": Money("20", "ACH")}])
+    back(backer, campaign, "25", tier_title="Un sac de légumes")
+    client = browse(backer.user)
+    client.get(f"/campaigns/{campaign.pk}/")  # the shell's facts kept: the page's own reads below
+    with CaptureQueriesContext(connection) as queries:
+        page = html(client.get(f"/campaigns/{campaign.pk}/"))
+    mine = page.split('data-testid="my-pledge"')[1].split("</div>")[0]
+    assert "25.00 ACH</strong> · Un sac de légumes" in mine and "taken only if the campaign succeeds" in mine
+    tables = [query["sql"].split(" FROM ", 1)[1].split(" ", 1)[0] for query in queries if " FROM " in query["sql"]]
+    assert tables.count('"crowdfunding_campaign"') == 1, tables
+    assert tables.count('"crowdfunding_rewardtier"') == 1, tables  # the tiers' list; the pledge's came with it
 
 
 def test_news_shows_sanitised_html_and_a_failed_campaign_says_nothing_was_taken(db, owner, backer):
