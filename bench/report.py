@@ -319,6 +319,7 @@ def territory_verdicts(results: dict[str, Any]) -> list[Verdict]:
                     None if p99 is None else ok and p99 <= PAGE_P99_MS,
                 )
             )
+        out.extend(_paced_pages_verdict(prefix, run.get("half")))
     transfers = results.get("transfers")
     out.append(
         Verdict(
@@ -329,6 +330,23 @@ def territory_verdicts(results: dict[str, Any]) -> list[Verdict]:
         )
     )
     return out
+
+
+def _paced_pages_verdict(prefix: str, half: dict[str, Any] | None) -> list[Verdict]:
+    """The pages read as the API's latency is (p99 at half the closed loop's rate): the slowest page."""
+    measured = [(page["p99_ms"], label) for label, page in (half or {}).get("pages", {}).items() if page["p99_ms"]]
+    if not half or not measured:
+        return []
+    p99, label = max(measured)
+    ok = all(set(page["statuses"]) == {"200"} for page in half["pages"].values())
+    return [
+        Verdict(
+            f"{prefix}every page, paced at half rate ({half['target_rate']:.0f}/s)",
+            f"≤ {PAGE_P99_MS:.0f} ms p99, the slowest page",
+            f"{label}: p99 {_ms(p99)}",
+            ok and p99 <= PAGE_P99_MS,
+        )
+    ]
 
 
 def territory_table(results: dict[str, Any]) -> list[str]:
