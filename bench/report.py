@@ -334,8 +334,10 @@ def territory_verdicts(results: dict[str, Any]) -> list[Verdict]:
 
 def _paced_pages_verdict(prefix: str, half: dict[str, Any] | None) -> list[Verdict]:
     """The pages read as the API's latency is (p99 at half the closed loop's rate): the slowest page."""
-    measured = [(page["p99_ms"], label) for label, page in (half or {}).get("pages", {}).items() if page["p99_ms"]]
-    if not half or not measured:
+    if not half:
+        return []
+    measured = [(page["p99_ms"], label) for label, page in half["pages"].items() if page["p99_ms"] is not None]
+    if not measured:
         return []
     p99, label = max(measured)
     ok = all(set(page["statuses"]) == {"200"} for page in half["pages"].values())

@@ -40,6 +40,11 @@ class Category(models.Model):
     def name(self, language: str = "fr") -> str:
         return self.name_en if language.startswith("en") else self.name_fr
 
+    def path(self, language: str = "fr") -> str:
+        """`Réparations › Vélos`: the parent's name, then this one's, in `language`."""
+        name = self.name(language)
+        return name if self.parent is None else f"{self.parent.name(language)} › {name}"
+
 
 class Listing(models.Model):
     class Kind(models.TextChoices):

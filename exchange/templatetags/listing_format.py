@@ -15,10 +15,8 @@ register = template.Library()
 
 @register.filter
 def category_path(category: Category) -> str:
-    """`Services › Jardinage`: the parent's name, then the category's, in the reader's language."""
-    language = get_language() or "fr"
-    name = category.name(language)
-    return f"{category.parent.name(language)} › {name}" if category.parent is not None else name
+    """`Category.path` in the reader's language: `Services › Jardinage`."""
+    return category.path(get_language() or "fr")
 
 
 @register.filter
